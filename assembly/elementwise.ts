@@ -1,0 +1,378 @@
+// Elementwise kernels: unary, binary (contiguous and strided/broadcast),
+// strided copy, fill and casts.
+// Layout: f32/i32 arrays in this module's memory, pointers are byte offsets,
+// counts/strides are i32 (strides in elements, non-negative).
+// Alignment: only 4-byte alignment is assumed; v128.load/store are used with
+// their default (unaligned-safe) semantics.
+// Aliasing: `out` may equal an input of the same shape (each element is read
+// before the same index is written); partial overlaps are not supported.
+// Called by the TS wasm backend (src/backend/wasm.ts); nothing here allocates.
+import { exp4, log4, tanh4, sigmoid4, gelu4, sin4, cos4, pow4, powf } from "./vmath";
+
+// ---------------------------------------------------------------- unary ---
+
+const U_NEG = 0;
+const U_ABS = 1;
+const U_EXP = 2;
+const U_LOG = 3;
+const U_SQRT = 4;
+const U_RSQRT = 5;
+const U_SIN = 6;
+const U_COS = 7;
+const U_TANH = 8;
+const U_SIGMOID = 9;
+const U_RELU = 10;
+const U_GELU = 11;
+
+// `op` is always a literal at the call site, so after inlining the chain
+// folds to a single branch and each export gets its own tight loop.
+@inline function unaryVec(op: i32, v: v128): v128 {
+  if (op == U_NEG) return f32x4.neg(v);
+  if (op == U_ABS) return f32x4.abs(v);
+  if (op == U_EXP) return exp4(v);
+  if (op == U_LOG) return log4(v);
+  if (op == U_SQRT) return f32x4.sqrt(v);
+  if (op == U_RSQRT) return f32x4.div(f32x4.splat(1.0), f32x4.sqrt(v));
+  if (op == U_SIN) return sin4(v);
+  if (op == U_COS) return cos4(v);
+  if (op == U_TANH) return tanh4(v);
+  if (op == U_SIGMOID) return sigmoid4(v);
+  // f32x4.max (not pmax) so NaN propagates and relu(-0) = +0.
+  if (op == U_RELU) return f32x4.max(v, f32x4.splat(0.0));
+  return gelu4(v);
+}
+
+@inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, unaryVec(op, v128.load(x + o)));
+  }
+  // Tail through the vector path on a splat: identical results to the bulk.
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, f32x4.extract_lane(unaryVec(op, f32x4.splat(load<f32>(x + o))), 0));
+  }
+}
+
+export function negF32(x: usize, out: usize, n: i32): void { unaryLoop(U_NEG, x, out, n); }
+export function absF32(x: usize, out: usize, n: i32): void { unaryLoop(U_ABS, x, out, n); }
+export function expF32(x: usize, out: usize, n: i32): void { unaryLoop(U_EXP, x, out, n); }
+export function logF32(x: usize, out: usize, n: i32): void { unaryLoop(U_LOG, x, out, n); }
+export function sqrtF32(x: usize, out: usize, n: i32): void { unaryLoop(U_SQRT, x, out, n); }
+export function rsqrtF32(x: usize, out: usize, n: i32): void { unaryLoop(U_RSQRT, x, out, n); }
+export function sinF32(x: usize, out: usize, n: i32): void { unaryLoop(U_SIN, x, out, n); }
+export function cosF32(x: usize, out: usize, n: i32): void { unaryLoop(U_COS, x, out, n); }
+export function tanhF32(x: usize, out: usize, n: i32): void { unaryLoop(U_TANH, x, out, n); }
+export function sigmoidF32(x: usize, out: usize, n: i32): void { unaryLoop(U_SIGMOID, x, out, n); }
+export function reluF32(x: usize, out: usize, n: i32): void { unaryLoop(U_RELU, x, out, n); }
+export function geluF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU, x, out, n); }
+
+export function clampF32(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
+  // wasm min/max propagate NaN, matching torch.clamp.
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, Mathf.min(Mathf.max(load<f32>(x + o), lo), hi));
+  }
+}
+
+export function reluBackwardF32(x: usize, gradOut: usize, gradIn: usize, n: i32): void {
+  const zero = f32x4.splat(0.0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const mask = f32x4.gt(v128.load(x + o), zero);
+    v128.store(gradIn + o, v128.and(v128.load(gradOut + o), mask));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(gradIn + o, load<f32>(x + o) > 0 ? load<f32>(gradOut + o) : 0);
+  }
+}
+
+// --------------------------------------------------------------- binary ---
+
+// Op codes are part of the ABI (binaryF32's `op`).
+const B_ADD = 0;
+const B_SUB = 1;
+const B_MUL = 2;
+const B_DIV = 3;
+const B_POW = 4;
+const B_MAX = 5;
+const B_MIN = 6;
+
+@inline function binaryVec(op: i32, a: v128, b: v128): v128 {
+  if (op == B_ADD) return f32x4.add(a, b);
+  if (op == B_SUB) return f32x4.sub(a, b);
+  if (op == B_MUL) return f32x4.mul(a, b);
+  if (op == B_DIV) return f32x4.div(a, b);
+  if (op == B_POW) return pow4(a, b);
+  // wasm min/max return NaN if either lane is NaN (torch.maximum semantics).
+  if (op == B_MAX) return f32x4.max(a, b);
+  return f32x4.min(a, b);
+}
+
+@inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
+  if (op == B_ADD) return a + b;
+  if (op == B_SUB) return a - b;
+  if (op == B_MUL) return a * b;
+  if (op == B_DIV) return a / b;
+  if (op == B_POW) return powf(a, b);
+  if (op == B_MAX) return Mathf.max(a, b);
+  return Mathf.min(a, b);
+}
+
+// One row of a binary op with element strides sa/sb; the three SIMD cases
+// cover contiguous, row-broadcast and scalar-broadcast operands.
+@inline function binaryRow(op: i32, a: usize, b: usize, out: usize, n: i32, sa: i32, sb: i32): void {
+  let i = 0;
+  if (sa == 1 && sb == 1) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, v128.load(a + o), v128.load(b + o)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(out + o, binaryScalar(op, load<f32>(a + o), load<f32>(b + o)));
+    }
+  } else if (sa == 1 && sb == 0) {
+    const bs = load<f32>(b);
+    const bv = f32x4.splat(bs);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, v128.load(a + o), bv));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(out + o, binaryScalar(op, load<f32>(a + o), bs));
+    }
+  } else if (sa == 0 && sb == 1) {
+    const as = load<f32>(a);
+    const av = f32x4.splat(as);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(out + o, binaryVec(op, av, v128.load(b + o)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(out + o, binaryScalar(op, as, load<f32>(b + o)));
+    }
+  } else {
+    const da = <usize>sa << 2;
+    const db = <usize>sb << 2;
+    let pa = a;
+    let pb = b;
+    for (; i < n; i++) {
+      store<f32>(out + (<usize>i << 2), binaryScalar(op, load<f32>(pa), load<f32>(pb)));
+      pa += da;
+      pb += db;
+    }
+  }
+}
+
+export function addF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_ADD, a, b, out, n, 1, 1); }
+export function subF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_SUB, a, b, out, n, 1, 1); }
+export function mulF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_MUL, a, b, out, n, 1, 1); }
+export function divF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_DIV, a, b, out, n, 1, 1); }
+export function powF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_POW, a, b, out, n, 1, 1); }
+export function maximumF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_MAX, a, b, out, n, 1, 1); }
+export function minimumF32(a: usize, b: usize, out: usize, n: i32): void { binaryRow(B_MIN, a, b, out, n, 1, 1); }
+
+// ------------------------------------------------- strided iteration -----
+
+// Static scratch (below __heap_base) for the coalesced shape/strides and the
+// odometer; kernels are never re-entered, so one copy suffices.
+const MAX_DIMS = 64;
+const SH: usize = memory.data(MAX_DIMS * 4, 16);
+const SA: usize = memory.data(MAX_DIMS * 4, 16);
+const SB: usize = memory.data(MAX_DIMS * 4, 16);
+const IDX: usize = memory.data(MAX_DIMS * 4, 16);
+
+@inline function geti(base: usize, i: i32): i32 { return load<i32>(base + (<usize>i << 2)); }
+@inline function seti(base: usize, i: i32, v: i32): void { store<i32>(base + (<usize>i << 2), v); }
+
+// Drops size-1 dims and merges neighbours that are jointly contiguous in
+// both operands, so e.g. a contiguous [2,3,4] op becomes one 24-long row and
+// a scalar broadcast becomes a single stride-0 row. Writes SH/SA/SB and
+// returns the new ndim (≥ 1), or 0 if the shape has no elements.
+function coalesce(ndim: i32, shape: usize, sa: usize, sb: usize): i32 {
+  // Trap rather than overrun the static scratch (torch's limit is 64 too).
+  if (ndim > MAX_DIMS) unreachable();
+  let nd = 0;
+  for (let d = 0; d < ndim; d++) {
+    const s = geti(shape, d);
+    if (s == 0) return 0;
+    if (s == 1) continue;
+    const a = geti(sa, d);
+    const b = geti(sb, d);
+    if (nd > 0) {
+      const ps = geti(SH, nd - 1);
+      if (geti(SA, nd - 1) == a * s && geti(SB, nd - 1) == b * s) {
+        seti(SH, nd - 1, ps * s);
+        seti(SA, nd - 1, a);
+        seti(SB, nd - 1, b);
+        continue;
+      }
+    }
+    seti(SH, nd, s);
+    seti(SA, nd, a);
+    seti(SB, nd, b);
+    nd++;
+  }
+  if (nd == 0) {
+    seti(SH, 0, 1);
+    seti(SA, 0, 0);
+    seti(SB, 0, 0);
+    nd = 1;
+  }
+  return nd;
+}
+
+// Rows = product of the outer dims [0, nd-1); the loops below walk them with
+// an odometer in IDX (no recursion or allocation).
+@inline function rowCount(nd: i32): i32 {
+  let rows = 1;
+  for (let d = 0; d < nd - 1; d++) rows *= geti(SH, d);
+  return rows;
+}
+
+@inline function stridedBinary(op: i32, a: usize, b: usize, out: usize, nd: i32): void {
+  const inner = geti(SH, nd - 1);
+  const ia = geti(SA, nd - 1);
+  const ib = geti(SB, nd - 1);
+  const rows = rowCount(nd);
+  for (let d = 0; d < nd - 1; d++) seti(IDX, d, 0);
+  let offA: usize = 0;
+  let offB: usize = 0;
+  let po = out;
+  const rowBytes = <usize>inner << 2;
+  for (let r = 0; r < rows; r++) {
+    binaryRow(op, a + (offA << 2), b + (offB << 2), po, inner, ia, ib);
+    po += rowBytes;
+    for (let d = nd - 2; d >= 0; d--) {
+      const k = geti(IDX, d) + 1;
+      const s = geti(SH, d);
+      offA += <usize>geti(SA, d);
+      offB += <usize>geti(SB, d);
+      if (k < s) {
+        seti(IDX, d, k);
+        break;
+      }
+      seti(IDX, d, 0);
+      offA -= <usize>geti(SA, d) * <usize>s;
+      offB -= <usize>geti(SB, d) * <usize>s;
+    }
+  }
+}
+
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, ndim: i32, meta: usize): void {
+  const nd = coalesce(ndim, meta, meta + (<usize>ndim << 2), meta + (<usize>ndim << 3));
+  if (nd == 0) return;
+  // Dispatch once, outside the loops, into per-op specialised copies.
+  switch (op) {
+    case B_ADD: stridedBinary(B_ADD, a, b, out, nd); break;
+    case B_SUB: stridedBinary(B_SUB, a, b, out, nd); break;
+    case B_MUL: stridedBinary(B_MUL, a, b, out, nd); break;
+    case B_DIV: stridedBinary(B_DIV, a, b, out, nd); break;
+    case B_POW: stridedBinary(B_POW, a, b, out, nd); break;
+    case B_MAX: stridedBinary(B_MAX, a, b, out, nd); break;
+    case B_MIN: stridedBinary(B_MIN, a, b, out, nd); break;
+    default: break;
+  }
+}
+
+// Materialise a strided view of 4-byte elements (f32 or i32: bits are moved
+// as-is, so NaN payloads survive) into contiguous `out`.
+export function copy32(x: usize, out: usize, ndim: i32, meta: usize): void {
+  const strides = meta + (<usize>ndim << 2);
+  const nd = coalesce(ndim, meta, strides, strides);
+  if (nd == 0) return;
+  const inner = geti(SH, nd - 1);
+  const is = geti(SA, nd - 1);
+  const rows = rowCount(nd);
+  for (let d = 0; d < nd - 1; d++) seti(IDX, d, 0);
+  let off: usize = 0;
+  let po = out;
+  const rowBytes = <usize>inner << 2;
+  for (let r = 0; r < rows; r++) {
+    const px = x + (off << 2);
+    let i = 0;
+    if (is == 1) {
+      for (; i + 4 <= inner; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(po + o, v128.load(px + o));
+      }
+      for (; i < inner; i++) {
+        const o = <usize>i << 2;
+        store<i32>(po + o, load<i32>(px + o));
+      }
+    } else if (is == 0) {
+      fillI32(po, inner, load<i32>(px));
+    } else {
+      const dx = <usize>is << 2;
+      let q = px;
+      for (; i < inner; i++) {
+        store<i32>(po + (<usize>i << 2), load<i32>(q));
+        q += dx;
+      }
+    }
+    po += rowBytes;
+    for (let d = nd - 2; d >= 0; d--) {
+      const k = geti(IDX, d) + 1;
+      const s = geti(SH, d);
+      off += <usize>geti(SA, d);
+      if (k < s) {
+        seti(IDX, d, k);
+        break;
+      }
+      seti(IDX, d, 0);
+      off -= <usize>geti(SA, d) * <usize>s;
+    }
+  }
+}
+
+// ------------------------------------------------------- fill and casts ---
+
+export function fillI32(out: usize, n: i32, v: i32): void {
+  const vv = i32x4.splat(v);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), vv);
+  for (; i < n; i++) store<i32>(out + (<usize>i << 2), v);
+}
+
+export function fillF32(out: usize, n: i32, v: f32): void {
+  fillI32(out, n, reinterpret<i32>(v));
+}
+
+export function castI32F32(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.convert_i32x4_s(v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, <f32>load<i32>(x + o));
+  }
+}
+
+// Truncates toward zero; out-of-range saturates and NaN gives 0 (the C cast
+// is undefined there, trunc_sat at least makes it deterministic).
+export function castF32I32(x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, i32x4.trunc_sat_f32x4_s(v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<i32>(out + o, i32x4.extract_lane(i32x4.trunc_sat_f32x4_s(f32x4.splat(load<f32>(x + o))), 0));
+  }
+}

@@ -1,0 +1,266 @@
+// Single-precision GEMM: C = alpha·op(A)·op(B) + beta·C, all row-major.
+// Layout: op(A) is m×k (A stored k×m when transA), op(B) is k×n (B stored n×k
+// when transB); lda/ldb/ldc are row strides in elements. `work` is scratch of
+// gemmWorkBytes() bytes owned by the caller (allocated once by the TS side).
+// Alignment: 4-byte only; packed panels in `work` are read with v128 loads,
+// which are unaligned-safe anyway.
+// Aliasing: C must not overlap A, B or work. beta == 0 never reads C.
+// Called by the TS wasm backend (matmul/linear/conv paths).
+//
+// Design (Goto/BLIS): B is packed per (KC×NC) block into NR-wide slivers and
+// A per (MC×KC) block into MR-tall slivers, zero-padded at the edges, so all
+// four transpose cases feed the same MR×NR register-blocked micro-kernel.
+// The B sliver (KC·NR·4 = 8 KiB) stays in L1 while A slivers stream from the
+// L2-resident packed A block (MC·KC·4 = 128 KiB).
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 128;
+const NC = 512;
+
+const A_PACK_BYTES = MC * KC * 4;
+const B_PACK_BYTES = KC * NC * 4;
+const TILE_BYTES = MR * NR * 4;
+
+export function gemmWorkBytes(): i32 {
+  return A_PACK_BYTES + B_PACK_BYTES + TILE_BYTES;
+}
+
+// Pack op(A)[ic:ic+mc, pc:pc+kc] as ceil(mc/MR) slivers, each kc groups of
+// MR consecutive row values; rows past mc are zero.
+function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  const ldaB = <usize>lda << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    const sliver = dst + (<usize>ir * <usize>kc << 2);
+    if (transA) {
+      // A stored k×m: the MR row values for one p are contiguous.
+      const src = a + (<usize>pc * ldaB) + (<usize>(ic + ir) << 2);
+      if (mr == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(sliver + (<usize>p << 4), v128.load(src + <usize>p * ldaB));
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const d = sliver + (<usize>p << 4);
+          v128.store(d, f32x4.splat(0));
+          for (let r = 0; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + <usize>p * ldaB + (<usize>r << 2)));
+        }
+      }
+    } else {
+      const src = a + <usize>(ic + ir) * ldaB + (<usize>pc << 2);
+      if (mr == MR) {
+        // 4×4 transposes: read 4 k-values from each of the 4 rows, emit
+        // 4 MR-groups.
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          const s = src + (<usize>p << 2);
+          const r0 = v128.load(s);
+          const r1 = v128.load(s + ldaB);
+          const r2 = v128.load(s + 2 * ldaB);
+          const r3 = v128.load(s + 3 * ldaB);
+          const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+          const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+          const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+          const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+          const d = sliver + (<usize>p << 4);
+          v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+          v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
+          v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
+          v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+        }
+        for (; p < kc; p++) {
+          const s = src + (<usize>p << 2);
+          const d = sliver + (<usize>p << 4);
+          store<f32>(d, load<f32>(s));
+          store<f32>(d, load<f32>(s + ldaB), 4);
+          store<f32>(d, load<f32>(s + 2 * ldaB), 8);
+          store<f32>(d, load<f32>(s + 3 * ldaB), 12);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const d = sliver + (<usize>p << 4);
+          v128.store(d, f32x4.splat(0));
+          for (let r = 0; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + <usize>r * ldaB + (<usize>p << 2)));
+        }
+      }
+    }
+  }
+}
+
+// Pack op(B)[pc:pc+kc, jc:jc+nc] as ceil(nc/NR) slivers, each kc groups of
+// NR consecutive column values; columns past nc are zero.
+function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  const ldbB = <usize>ldb << 2;
+  for (let jr = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const sliver = dst + (<usize>jr * <usize>kc << 2);
+    if (!transB) {
+      // B stored k×n: the NR column values for one p are contiguous.
+      const src = b + <usize>pc * ldbB + (<usize>(jc + jr) << 2);
+      if (nr == NR) {
+        for (let p = 0; p < kc; p++) {
+          const s = src + <usize>p * ldbB;
+          const d = sliver + (<usize>p << 5);
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          const s = src + <usize>p * ldbB;
+          const d = sliver + (<usize>p << 5);
+          v128.store(d, f32x4.splat(0));
+          v128.store(d, f32x4.splat(0), 16);
+          for (let c = 0; c < nr; c++) store<f32>(d + (<usize>c << 2), load<f32>(s + (<usize>c << 2)));
+        }
+      }
+    } else {
+      // B stored n×k: column j of op(B) is row j of B, contiguous in p.
+      const src = b + <usize>(jc + jr) * ldbB + (<usize>pc << 2);
+      if (nr < NR) {
+        for (let p = 0; p < kc; p++) {
+          const d = sliver + (<usize>p << 5);
+          v128.store(d, f32x4.splat(0));
+          v128.store(d, f32x4.splat(0), 16);
+        }
+      }
+      for (let c = 0; c < nr; c++) {
+        const s = src + <usize>c * ldbB;
+        const d = sliver + (<usize>c << 2);
+        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), load<f32>(s + (<usize>p << 2)));
+      }
+    }
+  }
+}
+
+// C tile (mr×nr valid) = alpha·(Ap·Bp) + beta·C, where beta == 0 means C is
+// write-only. Later k-blocks pass beta = 1 to accumulate.
+@inline function microKernel(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32,
+  mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize,
+): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  let pa = ap;
+  let pb = bp;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  const va = f32x4.splat(alpha);
+  const ldcB = <usize>ldc << 2;
+  if (mr == MR && nr == NR) {
+    if (beta == 0) {
+      v128.store(c, f32x4.mul(c00, va)); v128.store(c, f32x4.mul(c01, va), 16);
+      c += ldcB;
+      v128.store(c, f32x4.mul(c10, va)); v128.store(c, f32x4.mul(c11, va), 16);
+      c += ldcB;
+      v128.store(c, f32x4.mul(c20, va)); v128.store(c, f32x4.mul(c21, va), 16);
+      c += ldcB;
+      v128.store(c, f32x4.mul(c30, va)); v128.store(c, f32x4.mul(c31, va), 16);
+    } else {
+      const vb = f32x4.splat(beta);
+      updateRow(c, c00, c01, va, vb); c += ldcB;
+      updateRow(c, c10, c11, va, vb); c += ldcB;
+      updateRow(c, c20, c21, va, vb); c += ldcB;
+      updateRow(c, c30, c31, va, vb);
+    }
+    return;
+  }
+  // Edge tile: spill to scratch, then update only the valid part of C.
+  v128.store(tile, c00); v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  for (let r = 0; r < mr; r++) {
+    const crow = c + <usize>r * ldcB;
+    const trow = tile + (<usize>r * NR << 2);
+    for (let j = 0; j < nr; j++) {
+      const o = <usize>j << 2;
+      const v = alpha * load<f32>(trow + o);
+      store<f32>(crow + o, beta == 0 ? v : v + beta * load<f32>(crow + o));
+    }
+  }
+}
+
+@inline function updateRow(c: usize, x0: v128, x1: v128, va: v128, vb: v128): void {
+  v128.store(c, f32x4.add(f32x4.mul(x0, va), f32x4.mul(v128.load(c), vb)));
+  v128.store(c, f32x4.add(f32x4.mul(x1, va), f32x4.mul(v128.load(c, 16), vb)), 16);
+}
+
+// C = beta·C for the degenerate cases (k == 0 or alpha == 0, as in BLAS);
+// beta == 0 writes zeros without reading C.
+function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32): void {
+  const vb = f32x4.splat(beta);
+  for (let i = 0; i < m; i++) {
+    const row = c + (<usize>i * <usize>ldc << 2);
+    let j = 0;
+    if (beta == 0) {
+      for (; j + 4 <= n; j += 4) v128.store(row + (<usize>j << 2), f32x4.splat(0));
+      for (; j < n; j++) store<f32>(row + (<usize>j << 2), 0);
+    } else {
+      for (; j + 4 <= n; j += 4) {
+        const p = row + (<usize>j << 2);
+        v128.store(p, f32x4.mul(v128.load(p), vb));
+      }
+      for (; j < n; j++) {
+        const p = row + (<usize>j << 2);
+        store<f32>(p, load<f32>(p) * beta);
+      }
+    }
+  }
+}
+
+export function gemmF32(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == 0) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
+  const apack = work;
+  const bpack = work + A_PACK_BYTES;
+  const tile = bpack + B_PACK_BYTES;
+  const ldcB = <usize>ldc << 2;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const betaEff: f32 = pc == 0 ? beta : 1;
+      packB(transB, b, ldb, pc, jc, kc, nc, bpack);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        packA(transA, a, lda, ic, pc, mc, kc, apack);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = bpack + (<usize>jr * <usize>kc << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const ap = apack + (<usize>ir * <usize>kc << 2);
+            const cp = c + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
+            microKernel(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,179 @@
+// Vector math for the elementwise, softmax and activation kernels.
+// Layout: pure register functions on f32x4 (v128) values; no memory access.
+// Alignment/aliasing: n/a. Callers: elementwise.ts (unary kernels) and
+// reduce.ts (softmax). All helpers are @inline so each kernel loop gets a
+// straight-line body with constants hoisted by binaryen.
+// Scalar tails call these same functions on a splatted lane so bulk and tail
+// results are bit-identical.
+
+// Horner step: p*x + c (no FMA: relaxed-simd is not available by default and
+// would make results platform dependent).
+@inline export function mad(p: v128, x: v128, c: f32): v128 {
+  return f32x4.add(f32x4.mul(p, x), f32x4.splat(c));
+}
+
+// Cephes-style expf. Range reduction x = n·ln2 + r with a split ln2 so r is
+// accurate, degree-5 polynomial on r, then 2^n applied as two halves so that
+// results in the subnormal range round once and exp(>88.72) overflows to inf.
+@inline export function exp4(x0: v128): v128 {
+  // Beyond these bounds the result is already inf / 0; clamping keeps n in a
+  // range where both halves of 2^n are normal floats. NaN survives min/max.
+  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-104.0)), f32x4.splat(89.0));
+  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
+  const z = f32x4.mul(r, r);
+  let p = f32x4.splat(1.9875691500e-4);
+  p = mad(p, r, 1.3981999507e-3);
+  p = mad(p, r, 8.3334519073e-3);
+  p = mad(p, r, 4.1665795894e-2);
+  p = mad(p, r, 1.6666665459e-1);
+  p = mad(p, r, 5.0000001201e-1);
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), f32x4.splat(1.0));
+  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n1 = i32x4.shr_s(n, 1);
+  const n2 = i32x4.sub(n, n1);
+  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(y, s1), s2);
+}
+
+// Cephes-style logf: x = m·2^e with m in [sqrt(.5), sqrt(2)), polynomial in
+// m-1. Subnormal inputs are pre-scaled by 2^23 so they keep full precision.
+@inline export function log4(x0: v128): v128 {
+  const sub = f32x4.lt(x0, f32x4.splat(1.17549435e-38));
+  const x = v128.bitselect(f32x4.mul(x0, f32x4.splat(8388608.0)), x0, sub);
+  let e = i32x4.sub(i32x4.shr_u(x, 23), i32x4.splat(126));
+  e = i32x4.sub(e, v128.and(sub, i32x4.splat(23)));
+  let m = v128.or(v128.and(x, i32x4.splat(0x007fffff)), i32x4.splat(0x3f000000));
+  let ef = f32x4.convert_i32x4_s(e);
+  const lo = f32x4.lt(m, f32x4.splat(0.707106781186547524));
+  const tmp = v128.and(m, lo);
+  m = f32x4.sub(m, f32x4.splat(1.0));
+  ef = f32x4.sub(ef, v128.and(f32x4.splat(1.0), lo));
+  m = f32x4.add(m, tmp);
+  const z = f32x4.mul(m, m);
+  let p = f32x4.splat(7.0376836292e-2);
+  p = mad(p, m, -1.1514610310e-1);
+  p = mad(p, m, 1.1676998740e-1);
+  p = mad(p, m, -1.2420140846e-1);
+  p = mad(p, m, 1.4249322787e-1);
+  p = mad(p, m, -1.6668057665e-1);
+  p = mad(p, m, 2.0000714765e-1);
+  p = mad(p, m, -2.4999993993e-1);
+  p = mad(p, m, 3.3333331174e-1);
+  let y = f32x4.mul(f32x4.mul(p, m), z);
+  y = f32x4.add(y, f32x4.mul(ef, f32x4.splat(-2.12194440e-4)));
+  y = f32x4.sub(y, f32x4.mul(z, f32x4.splat(0.5)));
+  let res = f32x4.add(m, y);
+  res = f32x4.add(res, f32x4.mul(ef, f32x4.splat(0.693359375)));
+  // Special cases last so they override whatever the bit tricks produced.
+  res = v128.bitselect(f32x4.splat(-Infinity), res, f32x4.eq(x0, f32x4.splat(0.0)));
+  res = v128.bitselect(f32x4.splat(NaN), res, f32x4.lt(x0, f32x4.splat(0.0)));
+  res = v128.bitselect(x0, res, f32x4.eq(x0, f32x4.splat(Infinity)));
+  res = v128.bitselect(x0, res, f32x4.ne(x0, x0));
+  return res;
+}
+
+// tanh: odd polynomial near 0 (where 1 - 2/(e^2x+1) would cancel), the exp
+// form elsewhere; exp overflowing to inf makes the exp form saturate to 1.
+@inline export function tanh4(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = f32x4.splat(-5.70498872745e-3);
+  p = mad(p, z, 2.06390887954e-2);
+  p = mad(p, z, -5.37397155531e-2);
+  p = mad(p, z, 1.33314422036e-1);
+  p = mad(p, z, -3.33332819422e-1);
+  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), ax), ax);
+  const e = exp4(f32x4.add(ax, ax));
+  const large = f32x4.sub(
+    f32x4.splat(1.0),
+    f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))),
+  );
+  const mag = v128.bitselect(small, large, f32x4.lt(ax, f32x4.splat(0.625)));
+  // Odd function: copy x's sign bit (also keeps tanh(-0) = -0).
+  return v128.bitselect(x, mag, i32x4.splat(0x80000000));
+}
+
+// sigmoid via e = exp(-|x|) so exp never overflows; for x<0 use e/(1+e) to
+// keep relative accuracy in the tiny tail instead of 1/(1+huge).
+@inline export function sigmoid4(x: v128): v128 {
+  const e = exp4(f32x4.neg(f32x4.abs(x)));
+  const s = f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), e));
+  return v128.bitselect(f32x4.mul(e, s), s, f32x4.lt(x, f32x4.splat(0.0)));
+}
+
+// Exact GELU x·Φ(x), Φ(x) = ½·erfc(-x/√2). erf(a) = a·P(a²) for a < 1 and
+// erfc(a) = exp(-a²)·T(1/(1+0.4a)) for a ≥ 1 (both fitted least-squares in
+// relative error, < 5e-8 in exact arithmetic). For x < 0 Φ comes straight
+// from erfc so the negative tail keeps relative accuracy.
+@inline export function gelu4(x: v128): v128 {
+  const a = f32x4.abs(f32x4.mul(x, f32x4.splat(0.707106781186547524)));
+  const s = f32x4.mul(a, a);
+  let p = f32x4.splat(7.898139301687479e-5);
+  p = mad(p, s, -0.0008024335256777704);
+  p = mad(p, s, 0.005190051626414061);
+  p = mad(p, s, -0.026854807510972023);
+  p = mad(p, s, 0.11283612251281738);
+  p = mad(p, s, -0.3761262893676758);
+  p = mad(p, s, 1.128379225730896);
+  const erfSmall = f32x4.mul(a, p);
+  const t = f32x4.div(
+    f32x4.splat(1.0),
+    f32x4.add(f32x4.splat(1.0), f32x4.mul(a, f32x4.splat(0.4))),
+  );
+  let q = f32x4.splat(-0.12041402608156204);
+  q = mad(q, t, 0.25611862540245056);
+  q = mad(q, t, -0.007439415901899338);
+  q = mad(q, t, 0.22367054224014282);
+  q = mad(q, t, 0.1946076601743698);
+  q = mad(q, t, 0.227645143866539);
+  q = mad(q, t, 0.22551029920578003);
+  q = mad(q, t, 5.9229987527942285e-6);
+  const erfcBig = f32x4.mul(exp4(f32x4.neg(s)), q);
+  const isSmall = f32x4.lt(a, f32x4.splat(1.0));
+  const one = f32x4.splat(1.0);
+  const erfA = v128.bitselect(erfSmall, f32x4.sub(one, erfcBig), isSmall);
+  const erfcA = v128.bitselect(f32x4.sub(one, erfSmall), erfcBig, isSmall);
+  const half = f32x4.splat(0.5);
+  const phi = v128.bitselect(
+    f32x4.mul(half, f32x4.add(one, erfA)),
+    f32x4.mul(half, erfcA),
+    f32x4.ge(x, f32x4.splat(0.0)),
+  );
+  // Φ underflowing to 0 at x = -inf would give -inf·0 = NaN; the limit is 0.
+  const g = f32x4.mul(x, phi);
+  return v128.andnot(g, f32x4.eq(phi, f32x4.splat(0.0)));
+}
+
+// Per-lane scalar fallback (used for sin/cos and pow): Mathf is accurate and
+// these ops are rarely hot enough to justify a SIMD polynomial.
+@inline export function sin4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.sin(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.sin(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.sin(f32x4.extract_lane(x, 2)));
+  r = f32x4.replace_lane(r, 3, Mathf.sin(f32x4.extract_lane(x, 3)));
+  return r;
+}
+
+@inline export function cos4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.cos(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.cos(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.cos(f32x4.extract_lane(x, 2)));
+  r = f32x4.replace_lane(r, 3, Mathf.cos(f32x4.extract_lane(x, 3)));
+  return r;
+}
+
+// C powf: pow(1, y) = 1 even for NaN y; AS's Mathf.pow returns NaN there.
+@inline export function powf(a: f32, b: f32): f32 {
+  return a == 1 ? 1 : Mathf.pow(a, b);
+}
+
+@inline export function pow4(a: v128, b: v128): v128 {
+  let r = f32x4.splat(powf(f32x4.extract_lane(a, 0), f32x4.extract_lane(b, 0)));
+  r = f32x4.replace_lane(r, 1, powf(f32x4.extract_lane(a, 1), f32x4.extract_lane(b, 1)));
+  r = f32x4.replace_lane(r, 2, powf(f32x4.extract_lane(a, 2), f32x4.extract_lane(b, 2)));
+  r = f32x4.replace_lane(r, 3, powf(f32x4.extract_lane(a, 3), f32x4.extract_lane(b, 3)));
+  return r;
+}

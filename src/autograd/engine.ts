@@ -1,0 +1,113 @@
+/**
+ * Reverse-mode autodiff over the dynamic graph: order the graph so that each tensor comes after
+ * every tensor computed from it, then walk that order once, handing each node its summed gradOut
+ * and accumulating what it returns. Leaves receive their gradient in `.grad`.
+ */
+import type { Tensor } from '../tensor.js';
+import { fmtShape, sameShape } from '../shape.js';
+import { queueGraphRelease, release, releasePendingGraphs, tidy } from '../memory.js';
+import { noGrad, withoutLifetimeTracking } from './grad-mode.js';
+import { ones } from '../creation.js';
+import { alias, clone } from '../ops/shape.js';
+
+const CONSUMED = 'a gradient buffer was consumed by backward';
+
+/** Tensors reachable from root through gradFn edges, consumers before producers (iterative DFS). */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: [Tensor, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    const inputs = top[0].gradFn?.inputs ?? [];
+    if (top[1] < inputs.length) {
+      const next = inputs[top[1]++];
+      if (next.requiresGrad && !visited.has(next)) {
+        visited.add(next);
+        stack.push([next, 0]);
+      }
+    } else {
+      order.push(top[0]);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+/** Adds g into leaf.grad in place (PyTorch accumulates across backward calls until zeroGrad). */
+function accumulateIntoGrad(t: Tensor, g: Tensor): void {
+  if (t.grad && t.grad.releasedBecause === null) {
+    t.grad.add_(g);
+    release(g, CONSUMED);
+    return;
+  }
+  // .grad must own contiguous memory: optimizers update it in place.
+  const own = g.isContiguous() && g.offset === 0 && g.storage.refs === 1 && g.storage.length === g.size ? g : clone(g);
+  if (own !== g) release(g, CONSUMED);
+  own.kept = true;
+  own.isGrad = true;
+  own.pendingRelease = false;
+  t.grad = own;
+}
+
+/** Runs backward from `root`; see Tensor.backward. */
+export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
+  root.check('backward');
+  releasePendingGraphs();
+  if (!root.requiresGrad) {
+    throw new Error('backward: this tensor does not require grad and has no gradFn (did every input have requiresGrad false, or did the forward run inside noGrad?)');
+  }
+  if (gradient === undefined && root.size !== 1) {
+    throw new Error(`backward: a gradient can be created implicitly only for one-element outputs; pass a gradient of shape ${fmtShape(root.shape)}`);
+  }
+  if (gradient && !sameShape(gradient.shape, root.shape)) {
+    throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match the output shape ${fmtShape(root.shape)}`);
+  }
+  const order = topologicalOrder(root);
+  withoutLifetimeTracking(() => noGrad(() => {
+    const grads = new Map<Tensor, Tensor>();
+    grads.set(root, gradient ? alias(gradient.check('backward')) : ones(root.shape, { dtype: root.dtype, device: root.device }));
+    for (const t of order) {
+      const g = grads.get(t);
+      if (!g) continue;
+      grads.delete(t);
+      const node = t.gradFn;
+      if (!node) {
+        accumulateIntoGrad(t, g);
+        continue;
+      }
+      if (t.retainsGrad) accumulateIntoGrad(t, clone(g));
+      if (!node.backward) {
+        throw new Error(`backward: trying to backward through the graph a second time (through ${node.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward() if you need to.`);
+      }
+      node.inputs.forEach((input, i) => {
+        if (input.storage.version !== node.versions[i]) {
+          throw new Error(`backward: an input of ${node.name} (shape ${fmtShape(input.shape)}) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
+        }
+      });
+      const fn = node.backward;
+      const inputGrads = tidy(() => fn(g));
+      const used = new Set<Tensor>();
+      inputGrads.forEach((gi, i) => {
+        const input = node.inputs[i];
+        if (!gi || !input.requiresGrad) return;
+        if (!sameShape(gi.shape, input.shape)) {
+          throw new Error(`backward: ${node.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)} (a bug in ${node.name}'s backward)`);
+        }
+        // Every map entry owns its tensor object, so consuming one never frees another's.
+        const own = used.has(gi) || gi === g ? alias(gi) : gi;
+        used.add(gi);
+        const prev = grads.get(input);
+        if (prev) {
+          grads.set(input, prev.add(own));
+          release(prev, CONSUMED);
+          release(own, CONSUMED);
+        } else grads.set(input, own);
+      });
+      for (const gi of inputGrads) if (gi && gi !== g && !used.has(gi)) release(gi, CONSUMED);
+      release(g, CONSUMED);
+      if (!options.retainGraph) node.backward = null;
+    }
+  }));
+  if (!options.retainGraph) queueGraphRelease(order.filter((t) => t.gradFn !== null));
+}

@@ -1,0 +1,162 @@
+/**
+ * The wasm backend: storages are blocks of one WebAssembly linear memory, float32 kernels run as
+ * f32x4 SIMD loops compiled from `assembly/`. The module's bytes are inlined (base64), so Node,
+ * browsers and bundlers load it with no fs and no fetch. int32/bool work, which no training loop
+ * spends time on, runs the reference loops over views of the same memory.
+ */
+import type { DType, TypedArray } from '../dtype.js';
+import { arrayTypeOf, bytesPerElement } from '../dtype.js';
+import { CachingAllocator } from './allocator.js';
+import type { ArithOp, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp } from './backend.js';
+import { kernelsWasmBase64 } from './kernels-wasm.js';
+import { loops } from './reference.js';
+
+type Ptr = number;
+type Kernel3 = (x: Ptr, out: Ptr, n: number) => void;
+
+interface Kernels {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  clampF32(x: Ptr, out: Ptr, n: number, lo: number, hi: number): void;
+  binaryF32(op: number, a: Ptr, b: Ptr, out: Ptr, ndim: number, meta: Ptr): void;
+  copy32(x: Ptr, out: Ptr, ndim: number, meta: Ptr): void;
+  fillF32(out: Ptr, n: number, v: number): void;
+  fillI32(out: Ptr, n: number, v: number): void;
+  castI32F32(x: Ptr, out: Ptr, n: number): void;
+  castF32I32(x: Ptr, out: Ptr, n: number): void;
+  softmaxF32(x: Ptr, out: Ptr, rows: number, cols: number): void;
+  logSoftmaxF32(x: Ptr, out: Ptr, rows: number, cols: number): void;
+  gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
+  gemmWorkBytes(): number;
+  reluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number): void;
+  [name: string]: unknown;
+}
+
+const SIMD_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu']);
+const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
+const MAX_NDIM = 64;
+
+function decodeBase64(text: string): Uint8Array {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/** Collapses adjacent dims that are contiguous in every operand, so kernels loop over fewer, longer rows. */
+function collapseDims(shape: readonly number[], strides: (readonly number[])[]): [number[], number[][]] {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, j) => outStrides[j][last] === s[d] * shape[d]);
+    if (mergeable) {
+      outShape[last] *= shape[d];
+      strides.forEach((s, j) => (outStrides[j][last] = s[d]));
+    } else {
+      outShape.push(shape[d]);
+      strides.forEach((s, j) => outStrides[j].push(s[d]));
+    }
+  }
+  if (outShape.length === 0) return [[1], strides.map(() => [1])];
+  return [outShape, outStrides];
+}
+
+export class WasmBackend implements Backend {
+  readonly device = 'wasm' as const;
+  private readonly k: Kernels;
+  private readonly allocator: CachingAllocator;
+  private readonly meta: Ptr;
+  private readonly work: Ptr;
+
+  constructor() {
+    const module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
+    this.k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+    this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
+    this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
+    this.work = this.allocator.alloc(this.k.gemmWorkBytes());
+  }
+
+  alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+    const ptr = this.allocator.alloc(Math.max(length, 1) * bytesPerElement(dtype));
+    return { backend: this, dtype, length, ptr, array: null, refs: 0, version: 0, released: false };
+  }
+  free(storage: Storage): void {
+    this.allocator.free(storage.ptr, Math.max(storage.length, 1) * bytesPerElement(storage.dtype));
+  }
+  view(storage: Storage): TypedArray {
+    return new (arrayTypeOf(storage.dtype))(this.k.memory.buffer, storage.ptr, storage.length);
+  }
+
+  private byteAddr(s: Storage, offset: number): Ptr {
+    return s.ptr + offset * 4;
+  }
+  private writeMeta(...arrays: (readonly number[])[]): void {
+    const view = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    let i = 0;
+    for (const a of arrays) for (const v of a) view[i++] = v;
+  }
+
+  unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
+    if (x.dtype === 'float32' && out.dtype === 'float32' && SIMD_UNARY.has(op)) {
+      (this.k[`${op}F32`] as Kernel3)(this.byteAddr(x, xOffset), out.ptr, n);
+    } else loops.unary(op, this.view(x), xOffset, this.view(out), n);
+  }
+  clamp(x: Storage, xOffset: number, out: Storage, n: number, lo: number, hi: number): void {
+    if (x.dtype === 'float32') this.k.clampF32(this.byteAddr(x, xOffset), out.ptr, n, lo, hi);
+    else loops.clamp(this.view(x), xOffset, this.view(out), n, lo, hi);
+  }
+  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
+    const simd = op in ARITH_CODES && a.storage.dtype === 'float32' && b.storage.dtype === 'float32' && out.dtype === 'float32';
+    if (!simd) {
+      loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+      return;
+    }
+    const [cShape, [aStr, bStr]] = collapseDims(shape, [a.strides, b.strides]);
+    if (cShape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported`);
+    this.writeMeta(cShape, aStr, bStr);
+    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), out.ptr, cShape.length, this.meta);
+  }
+  copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
+    if (x.storage.dtype === 'float64' || out.dtype !== x.storage.dtype) {
+      loops.copy(this.view(x.storage), x, this.view(out), outOffset, shape);
+      return;
+    }
+    const [cShape, [xStr]] = collapseDims(shape, [x.strides]);
+    if (cShape.length > MAX_NDIM) throw new RangeError(`copy: at most ${MAX_NDIM} dimensions are supported`);
+    this.writeMeta(cShape, xStr);
+    this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), cShape.length, this.meta);
+  }
+  reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
+    if (x.dtype === 'float32' && len > 0) {
+      const kernel = this.k[`${op}AxisF32`] as (x: Ptr, out: Ptr, outer: number, len: number, inner: number) => void;
+      kernel(this.byteAddr(x, xOffset), out.ptr, outer, len, inner);
+    } else loops.reduce(op, this.view(x), xOffset, this.view(out), outer, len, inner);
+  }
+  softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
+    const kernel = log ? this.k.logSoftmaxF32 : this.k.softmaxF32;
+    kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
+  }
+  gemm(g: GemmArgs): void {
+    this.k.gemmF32(
+      +g.transA, +g.transB, g.m, g.n, g.k, g.alpha,
+      this.byteAddr(g.a, g.aOffset), g.lda, this.byteAddr(g.b, g.bOffset), g.ldb,
+      g.beta, this.byteAddr(g.c, g.cOffset), g.ldc, this.work,
+    );
+  }
+  fill(out: Storage, offset: number, n: number, value: number): void {
+    if (out.dtype === 'float32') this.k.fillF32(this.byteAddr(out, offset), n, value);
+    else if (out.dtype === 'int32') this.k.fillI32(this.byteAddr(out, offset), n, value);
+    else loops.fill(this.view(out), offset, n, value);
+  }
+  cast(x: Storage, xOffset: number, out: Storage, n: number): void {
+    if (x.dtype === 'int32' && out.dtype === 'float32') this.k.castI32F32(this.byteAddr(x, xOffset), out.ptr, n);
+    else if (x.dtype === 'float32' && out.dtype === 'int32') this.k.castF32I32(this.byteAddr(x, xOffset), out.ptr, n);
+    else loops.cast(this.view(x), xOffset, this.view(out), n);
+  }
+  stats(): Omit<MemoryStats, 'liveTensors'> {
+    const a = this.allocator;
+    return { liveBytes: a.liveBytes, cachedBytes: a.cachedBytes, wasmBytes: this.k.memory.buffer.byteLength, peakBytes: a.peakBytes };
+  }
+}

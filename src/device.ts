@@ -1,0 +1,31 @@
+/** The two backends, created on first use, and the default device for new tensors. */
+import type { Backend } from './backend/backend.js';
+import { ReferenceBackend } from './backend/reference.js';
+import { WasmBackend } from './backend/wasm.js';
+import type { Device } from './dtype.js';
+
+let wasm: WasmBackend | null = null;
+let js: ReferenceBackend | null = null;
+let defaultDevice: Device = 'wasm';
+
+export function backendFor(device: Device): Backend {
+  if (device === 'wasm') return (wasm ??= new WasmBackend());
+  if (device === 'js') return (js ??= new ReferenceBackend());
+  throw new TypeError(`unknown device '${String(device)}' (expected 'wasm' or 'js')`);
+}
+
+/** The backends created so far. */
+export function activeBackends(): Backend[] {
+  return [wasm, js].filter((b): b is WasmBackend | ReferenceBackend => b !== null);
+}
+
+/** Sets the device new tensors go to when no `device` option is given. */
+export function setDefaultDevice(device: Device): void {
+  backendFor(device);
+  defaultDevice = device;
+}
+
+/** The device new tensors go to when no `device` option is given. */
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}

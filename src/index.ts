@@ -1,0 +1,42 @@
+/**
+ * Tessera: deep learning in TypeScript on WebAssembly SIMD. Everything public is exported here.
+ * @example import { tensor, randn, manualSeed } from 'tessera';
+ */
+export { Tensor } from './tensor.js';
+export type { TensorLike, NestedArray, BackwardOptions } from './tensor.js';
+export type { DType, Device, TypedArray } from './dtype.js';
+export type { MemoryStats } from './backend/backend.js';
+export {
+  tensor, zeros, ones, full, eye, arange, linspace, rand, randn, randint,
+  zerosLike, onesLike, fullLike, randLike, randnLike,
+} from './creation.js';
+export type { TensorOptions, TensorDataOptions, RandomOptions } from './creation.js';
+export { Generator, manualSeed } from './random.js';
+export { setDefaultDevice, getDefaultDevice } from './device.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
+  neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, sign, square, clamp, where, maskedFill,
+} from './ops/elementwise.js';
+export {
+  sum, mean, variance as var, std, maxAll as max, minAll as min, maxDim, minDim, argmax, argmin,
+  softmax, logSoftmax, logsumexp, norm,
+} from './ops/reduce.js';
+export type { ValuesIndices } from './ops/reduce.js';
+export { matmul, bmm } from './ops/linalg.js';
+export {
+  reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute, expand, contiguous, clone, detach,
+  slice, select, split, chunk, cat, stack,
+} from './ops/shape.js';
+export { indexSelect, gather } from './ops/indexing.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { gradcheck } from './autograd/gradcheck.js';
+export type { GradcheckOptions } from './autograd/gradcheck.js';
+export { tidy, scope, Scope, releasePendingGraphs } from './memory.js';
+import { memoryStats as statsOf } from './memory.js';
+import { activeBackends } from './device.js';
+import type { MemoryStats } from './backend/backend.js';
+
+/** Live tensors and bytes across backends; a count that grows step after step is a leak. */
+export function memoryStats(): MemoryStats {
+  return statsOf(activeBackends());
+}

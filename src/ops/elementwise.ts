@@ -1,0 +1,242 @@
+/**
+ * Elementwise ops: each reads checks → output → kernel call → backward, in one place.
+ * Binary ops broadcast like NumPy/PyTorch; plain numbers act as 0-d tensors.
+ */
+import type { ArithOp, BinaryOp, CompareOp, UnaryOp } from '../backend/backend.js';
+import { forEachStrided } from '../backend/reference.js';
+import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
+import type { DType } from '../dtype.js';
+import { isFloat, promoteTypes } from '../dtype.js';
+import { release } from '../memory.js';
+import { broadcastShapes } from '../shape.js';
+import type { TensorLike } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { assignInto, copyRaw, dropScalar, operand, stridedAs, unbroadcast, withContiguous } from './util.js';
+
+type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
+
+function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: BinaryGrad | null): Tensor {
+  const like = x instanceof Tensor ? x : y instanceof Tensor ? y : null;
+  if (!like) throw new TypeError(`${name}: at least one operand must be a Tensor`);
+  const a = operand(name, x, like, 'the first operand');
+  const b = operand(name, y, like, 'the second operand');
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  let dtype = promoteTypes(a.dtype, b.dtype);
+  if (op === 'div' || op === 'pow') dtype = isFloat(dtype) ? dtype : 'float32';
+  const ac = a.dtype === dtype ? a : copyRaw(a, dtype);
+  const bc = b.dtype === dtype ? b : copyRaw(b, dtype);
+  const compare = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op);
+  const out = Tensor.empty(shape, compare ? 'bool' : dtype, a.backend);
+  a.backend.binary(op, stridedAs(ac, shape), stridedAs(bc, shape), out.storage, shape);
+  if (ac !== a) release(ac, 'an internal cast was consumed');
+  if (bc !== b) release(bc, 'an internal cast was consumed');
+  const result = finish(out, name, [a, b], grad && ((g) => {
+    const [ga, gb] = grad(g, a, b, out);
+    return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
+  }));
+  dropScalar(a, x, result);
+  dropScalar(b, y, result);
+  return result;
+}
+
+/** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary('add', 'add', a, b, (g) => [g, g]);
+}
+/** a − b, broadcasting. */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binary('sub', 'sub', a, b, (g, x, y) => [g, y.requiresGrad ? neg(g) : null]);
+}
+/** a · b elementwise, broadcasting. */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary('mul', 'mul', a, b, (g, x, y) => [x.requiresGrad ? mul(g, y) : null, y.requiresGrad ? mul(g, x) : null]);
+}
+/** a / b elementwise (true division: integers give floats). */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary('div', 'div', a, b, (g, x, y, out) => [
+    x.requiresGrad ? div(g, y) : null,
+    // d(a/b)/db = −(a/b)/b
+    y.requiresGrad ? neg(mul(g, div(out, y))) : null,
+  ]);
+}
+/** a^b elementwise. @example pow(tensor([2, 3]), 2) // [4, 9] */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binary('pow', 'pow', a, b, (g, x, y, out) => [
+    x.requiresGrad ? mul(g, mul(y, pow(x, sub(y, 1)))) : null,
+    // NOTE: PyTorch defines d(0^b)/db = 0 for b ≥ 0 instead of 0·log(0) = NaN.
+    y.requiresGrad ? mul(g, where(x.eq(0).mul(y.ge(0)), 0, mul(out, log(x)))) : null,
+  ]);
+}
+/** Elementwise maximum; NaN wins, equal inputs split the gradient. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('maximum', 'maximum', a, b, (g, x, y) => splitGrad(g, x.gt(y), x.eq(y)));
+}
+/** Elementwise minimum; NaN wins, equal inputs split the gradient. */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return binary('minimum', 'minimum', a, b, (g, x, y) => splitGrad(g, x.lt(y), x.eq(y)));
+}
+/** Routes g to a where `aWins`, to b where it loses, half each on ties (as PyTorch does). */
+function splitGrad(g: Tensor, aWins: Tensor, tie: Tensor): [Tensor, Tensor] {
+  const share = add(aWins, mul(tie, 0.5));
+  return [mul(g, share), mul(g, sub(1, share))];
+}
+
+/** a == b elementwise, as bool. */
+export function eq(a: TensorLike, b: TensorLike): Tensor { return binary('eq', 'eq', a, b, null); }
+/** a != b elementwise, as bool. */
+export function ne(a: TensorLike, b: TensorLike): Tensor { return binary('ne', 'ne', a, b, null); }
+/** a < b elementwise, as bool. */
+export function lt(a: TensorLike, b: TensorLike): Tensor { return binary('lt', 'lt', a, b, null); }
+/** a <= b elementwise, as bool. */
+export function le(a: TensorLike, b: TensorLike): Tensor { return binary('le', 'le', a, b, null); }
+/** a > b elementwise, as bool. */
+export function gt(a: TensorLike, b: TensorLike): Tensor { return binary('gt', 'gt', a, b, null); }
+/** a >= b elementwise, as bool. */
+export function ge(a: TensorLike, b: TensorLike): Tensor { return binary('ge', 'ge', a, b, null); }
+
+function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, keepInts = false): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor (got ${typeof x})`);
+  x.check(name);
+  const src = isFloat(x.dtype) || keepInts ? x : copyRaw(x, 'float32');
+  const out = Tensor.empty(src.shape, src.dtype === 'bool' ? 'int32' : src.dtype, src.backend);
+  withContiguous(src, (c) => src.backend.unary(name, c.storage, c.offset, out.storage, out.size));
+  if (src !== x) release(src, 'an internal cast was consumed');
+  return finish(out, name, [x], grad && ((g) => [grad(g, x, out)]));
+}
+
+/** −x. */
+export function neg(x: Tensor): Tensor { return unary('neg', x, (g) => neg(g), true); }
+/** |x|; the gradient at 0 is 0, as in PyTorch. */
+export function abs(x: Tensor): Tensor { return unary('abs', x, (g, x) => mul(g, sign(x)), true); }
+/** e^x. */
+export function exp(x: Tensor): Tensor { return unary('exp', x, (g, _, out) => mul(g, out)); }
+/** Natural logarithm. */
+export function log(x: Tensor): Tensor { return unary('log', x, (g, x) => div(g, x)); }
+/** √x. */
+export function sqrt(x: Tensor): Tensor { return unary('sqrt', x, (g, _, out) => div(g, mul(out, 2))); }
+/** 1/√x. */
+export function rsqrt(x: Tensor): Tensor { return unary('rsqrt', x, (g, _, out) => mul(g, mul(pow(out, 3), -0.5))); }
+/** sin x. */
+export function sin(x: Tensor): Tensor { return unary('sin', x, (g, x) => mul(g, cos(x))); }
+/** cos x. */
+export function cos(x: Tensor): Tensor { return unary('cos', x, (g, x) => neg(mul(g, sin(x)))); }
+/** tanh x. */
+export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) => mul(g, sub(1, mul(out, out)))); }
+/** σ(x) = 1 / (1 + e^−x). */
+export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
+/** max(x, 0). */
+export function relu(x: Tensor): Tensor { return unary('relu', x, (g, x) => mul(g, gt(x, 0)), true); }
+/** x·Φ(x), the exact (erf) GELU that PyTorch uses by default. */
+export function gelu(x: Tensor): Tensor { return unary('gelu', x, (g, x) => mul(g, unary('geluGrad', x, null))); }
+/** −1, 0 or 1 by the sign of x (not differentiable). */
+export function sign(x: Tensor): Tensor { return unary('sign', x, null, true); }
+/** x². */
+export function square(x: Tensor): Tensor { return mul(x, x); }
+
+/** Limits x to [min, max]; either bound may be omitted. The gradient passes where min ≤ x ≤ max. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  x.check('clamp');
+  if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
+  for (const [arg, v] of [['min', min], ['max', max]] as const) {
+    if (v != null && (typeof v !== 'number' || Number.isNaN(v))) throw new TypeError(`clamp: ${arg} must be a number (got ${v})`);
+  }
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  withContiguous(x, (c) => x.backend.clamp(c.storage, c.offset, out.storage, out.size, lo, hi));
+  return finish(out, 'clamp', [x], (g) => {
+    if (lo === -Infinity && hi === Infinity) return [g];
+    const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
+    return [where(inside, g, 0)];
+  });
+}
+
+/**
+ * Picks a where condition is true (non-zero) and b elsewhere, broadcasting all three.
+ * @example where(x.gt(0), x, 0) // relu
+ */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  if (!(condition instanceof Tensor)) throw new TypeError('where: condition must be a Tensor');
+  condition.check('where');
+  const x = operand('where', a, b instanceof Tensor ? b : condition, 'the second argument');
+  const y = operand('where', b, x, 'the third argument');
+  const shape = broadcastShapes('where', condition.shape, x.shape, y.shape);
+  const dtype: DType = promoteTypes(x.dtype, y.dtype);
+  const out = Tensor.empty(shape, x.dtype === 'bool' && y.dtype === 'bool' ? 'bool' : dtype, x.backend);
+  const c = stridedAs(condition, shape), xs = stridedAs(x, shape), ys = stridedAs(y, shape);
+  const [cv, xv, yv, ov] = [condition, x, y, out].map((t) => t.backend.view(t.storage));
+  forEachStrided(shape, [c.strides, xs.strides, ys.strides], [c.offset, xs.offset, ys.offset], (i, [ic, ix, iy]) => {
+    ov[i] = cv[ic] !== 0 ? xv[ix] : yv[iy];
+  });
+  const result = finish(out, 'where', [x, y], (g) => [
+    x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
+    y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,
+  ]);
+  dropScalar(x, a, result);
+  dropScalar(y, b, result);
+  return result;
+}
+
+/** x with `value` wherever mask is true. */
+export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`maskedFill: value must be a number (got ${value})`);
+  const fill = Tensor.empty([], x.dtype, x.backend);
+  x.backend.fill(fill.storage, 0, 1, value);
+  const out = where(mask, fill, x);
+  dropScalar(fill, value, out);
+  return out;
+}
+
+/** x converted to dtype (x itself when it already has it); differentiable between float dtypes. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  x.check('to');
+  if (x.dtype === dtype) return x;
+  const out = copyRaw(x, dtype);
+  return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null);
+}
+
+type InplaceName = 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'clamp_';
+const INPLACE_OPS: Record<Exclude<InplaceName, 'copy_' | 'clamp_'>, ArithOp> = { add_: 'add', sub_: 'sub', mul_: 'mul', div_: 'div' };
+
+function checkInplace(x: Tensor, name: string): void {
+  x.check(name);
+  if (isGradEnabled() && x.requiresGrad) {
+    throw new Error(`${name}: in-place ops on a tensor that requires grad would corrupt its gradient; run the update inside noGrad(), or use the out-of-place op`);
+  }
+}
+
+/** @internal x op= other (with other scaled by alpha), in place; returns x. */
+export function inplace<T extends Tensor>(x: T, name: InplaceName, other: TensorLike, alpha = 1): T {
+  checkInplace(x, name);
+  noGrad(() => {
+    const o = operand(name, other, x, 'the argument');
+    const scaled = alpha === 1 ? o : mul(o, alpha);
+    const value = name === 'copy_' || name === 'clamp_' ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
+    broadcastShapes(name, x.shape, value.shape);
+    if (value.ndim > x.ndim || value.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - value.ndim + i])) {
+      throw new RangeError(`${name}: a value of shape [${value.shape}] cannot be written into a tensor of shape [${x.shape}]`);
+    }
+    assignInto(x, value);
+    for (const t of new Set([value, scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
+  });
+  return x;
+}
+
+function binaryRaw(op: ArithOp, x: Tensor, y: Tensor): Tensor {
+  return binary(op, op, x, y, null);
+}
+
+/** @internal Fills x with value in place; returns x. */
+export function fill_<T extends Tensor>(x: T, value: number): T {
+  checkInplace(x, 'fill_');
+  if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number (got ${typeof value})`);
+  if (x.isContiguous()) x.backend.fill(x.storage, x.offset, x.size, value);
+  else {
+    const scalar = Tensor.empty([], x.dtype, x.backend);
+    x.backend.fill(scalar.storage, 0, 1, value);
+    assignInto(x, scalar);
+    release(scalar, 'an internal scalar was consumed');
+  }
+  x.storage.version++;
+  return x;
+}

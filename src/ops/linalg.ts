@@ -1,0 +1,106 @@
+/**
+ * matmul and bmm onto the backend GEMM. A transposed operand (what every backward needs) is
+ * passed as a GEMM flag with its leading dimension, never copied; batch dims broadcast like
+ * torch.matmul.
+ */
+import type { Storage } from '../backend/backend.js';
+import { finish } from '../autograd/grad-mode.js';
+import { isFloat, promoteTypes } from '../dtype.js';
+import { release } from '../memory.js';
+import { broadcastShapes, broadcastStrides, fmtShape, numel } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { copyRaw, operand, unbroadcast } from './util.js';
+import { squeeze, transpose, unsqueeze } from './shape.js';
+
+interface GemmOperand {
+  source: Tensor;
+  trans: boolean;
+  ld: number;
+}
+
+/** How GEMM can read the last two dims of x in place, or a contiguous copy when it cannot. */
+function gemmOperand(x: Tensor): GemmOperand {
+  const [rows, cols] = x.shape.slice(-2);
+  const [rs, cs] = x.strides.slice(-2);
+  if ((cs === 1 || cols === 1) && (rows === 1 || rs >= cols)) return { source: x, trans: false, ld: rows === 1 ? Math.max(cols, 1) : rs };
+  if ((rs === 1 || rows === 1) && (cols === 1 || cs >= rows)) return { source: x, trans: true, ld: cols === 1 ? Math.max(rows, 1) : cs };
+  const c = copyRaw(x);
+  return { source: c, trans: false, ld: Math.max(cols, 1) };
+}
+
+/** Batched [..., m, k] · [..., k, n] for tensors of ≥ 2 dims; the op both public functions build on. */
+function matmulNd(name: string, a: Tensor, b: Tensor): Tensor {
+  const [m, k] = a.shape.slice(-2);
+  const [k2, n] = b.shape.slice(-2);
+  if (k !== k2) {
+    throw new RangeError(`${name}: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${k} and ${k2} differ)`);
+  }
+  const batch = broadcastShapes(name, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty([...batch, m, n], a.dtype, a.backend);
+  const A = gemmOperand(a);
+  const B = gemmOperand(b);
+  const aBatch = broadcastStrides(a.shape.slice(0, -2), A.source.strides.slice(0, -2), batch);
+  const bBatch = broadcastStrides(b.shape.slice(0, -2), B.source.strides.slice(0, -2), batch);
+  const count = numel(batch);
+  const index = new Array<number>(batch.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    let aOff = A.source.offset;
+    let bOff = B.source.offset;
+    for (let d = 0; d < batch.length; d++) {
+      aOff += index[d] * aBatch[d];
+      bOff += index[d] * bBatch[d];
+    }
+    gemm(A, aOff, B, bOff, out.storage, i * m * n, m, n, k);
+    for (let d = batch.length - 1; d >= 0 && ++index[d] === batch[d]; d--) index[d] = 0;
+  }
+  for (const op of [A, B]) if (op.source !== a && op.source !== b) release(op.source, 'an internal copy was consumed');
+  return finish(out, name, [a, b], (g) => [
+    // dA = dC · Bᵀ and dB = Aᵀ · dC; the transposes are GEMM flags, and broadcast batches are summed back.
+    a.requiresGrad ? unbroadcast(matmulNd(name, g, transpose(b, -1, -2)), a.shape) : null,
+    b.requiresGrad ? unbroadcast(matmulNd(name, transpose(a, -1, -2), g), b.shape) : null,
+  ]);
+}
+
+function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Storage, cOff: number, m: number, n: number, k: number): void {
+  A.source.backend.gemm({
+    transA: A.trans, transB: B.trans, m, n, k, alpha: 1,
+    a: A.source.storage, aOffset: aOff, lda: A.ld,
+    b: B.source.storage, bOffset: bOff, ldb: B.ld,
+    beta: 0, c, cOffset: cOff, ldc: Math.max(n, 1),
+  });
+}
+
+function floatOperands(name: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`${name}: both arguments must be Tensors`);
+  operand(name, b, a.check(name), 'the second argument');
+  const dtype = promoteTypes(isFloat(a.dtype) ? a.dtype : 'float32', isFloat(b.dtype) ? b.dtype : 'float32');
+  return [a.dtype === dtype ? a : copyRaw(a, dtype), b.dtype === dtype ? b : copyRaw(b, dtype)];
+}
+
+/**
+ * Matrix product with torch.matmul's rules: 1-D operands are vectors, leading dims broadcast.
+ * @example randn([64, 784]).matmul(randn([784, 256])) // [64, 256]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  const [x, y] = floatOperands('matmul', a, b);
+  if (x.ndim === 0 || y.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dimension (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+  const x2 = x.ndim === 1 ? unsqueeze(x, 0) : x;
+  const y2 = y.ndim === 1 ? unsqueeze(y, 1) : y;
+  if (x2.shape[x2.ndim - 1] !== y2.shape[y2.ndim - 2]) {
+    throw new RangeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${x2.shape[x2.ndim - 1]} and ${y2.shape[y2.ndim - 2]} differ)`);
+  }
+  let out = matmulNd('matmul', x2, y2);
+  // Drop the dims the 1-D operands were given, last first so the other's index stays valid.
+  if (y.ndim === 1) out = squeeze(out, -1);
+  if (x.ndim === 1) out = squeeze(out, y.ndim === 1 ? -1 : -2);
+  return out;
+}
+
+/** Batched matrix product of [b, n, m] and [b, m, p] (no broadcasting, as torch.bmm). */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  const [x, y] = floatOperands('bmm', a, b);
+  if (x.ndim !== 3 || y.ndim !== 3 || x.shape[0] !== y.shape[0]) {
+    throw new RangeError(`bmm: expects two 3-D tensors with the same batch size (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+  }
+  return matmulNd('bmm', x, y);
+}

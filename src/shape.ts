@@ -1,0 +1,67 @@
+/** Shape arithmetic shared by every op: sizes, strides, broadcasting, dim normalisation. */
+
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Resolves a possibly negative dim against `ndim`, with an error naming the op. */
+export function normDim(op: string, dim: number, ndim: number): number {
+  const lo = -Math.max(ndim, 1);
+  const hi = Math.max(ndim, 1) - 1;
+  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+    throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s) (expected ${lo}..${hi})`);
+  }
+  return dim < 0 ? dim + Math.max(ndim, 1) : dim;
+}
+
+/** The broadcast shape of several shapes, as NumPy and PyTorch define it. */
+export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  const ndim = Math.max(...shapes.map((s) => s.length));
+  const out = new Array<number>(ndim).fill(1);
+  for (const shape of shapes) {
+    for (let i = 0; i < shape.length; i++) {
+      const j = ndim - shape.length + i;
+      const s = shape[i];
+      if (out[j] === 1) out[j] = s;
+      else if (s !== 1 && s !== out[j]) {
+        throw new RangeError(`${op}: shapes ${shapes.map(fmtShape).join(' and ')} cannot be broadcast together (dimension ${j}: ${out[j]} vs ${s})`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 on broadcast dims). */
+export function broadcastStrides(shape: readonly number[], strides: readonly number[], target: readonly number[]): number[] {
+  const out = new Array<number>(target.length).fill(0);
+  const lead = target.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[lead + i] = shape[i] === 1 && target[lead + i] !== 1 ? 0 : strides[i];
+  return out;
+}
+
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  for (const s of shape) {
+    if (!Number.isInteger(s) || s < 0) throw new RangeError(`${op}: invalid shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
+  }
+  return [...shape];
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}

@@ -1,0 +1,284 @@
+/**
+ * Tensor: a view (shape, strides, offset) of a Storage that lives in one backend's memory, plus the
+ * autograd fields (requiresGrad, grad, gradFn). Every op is a function in `ops/`; the methods
+ * here only forward to them, so an op reads top to bottom in one place.
+ */
+import type { Backend, Storage } from './backend/backend.js';
+import { loops } from './backend/reference.js';
+import { backward as runBackward } from './autograd/engine.js';
+import type { GradNode } from './autograd/grad-mode.js';
+import { backendFor } from './device.js';
+import type { Device, DType, TypedArray } from './dtype.js';
+import { isFloat } from './dtype.js';
+import { assertAlive, release, setTensorClass, track } from './memory.js';
+import { contiguousStrides, fmtShape, numel } from './shape.js';
+import * as E from './ops/elementwise.js';
+import * as R from './ops/reduce.js';
+import * as L from './ops/linalg.js';
+import * as S from './ops/shape.js';
+import * as I from './ops/indexing.js';
+
+/** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
+export type TensorLike = Tensor | number;
+
+/** Nested arrays of numbers or booleans, as `tensor()` accepts and `tolist()` returns. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** Options of `backward()`. */
+export interface BackwardOptions {
+  /** Keep the graph so backward can run through it again (PyTorch's retain_graph). */
+  retainGraph?: boolean;
+}
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly strides: readonly number[];
+  /** Element offset of this view into its storage. */
+  readonly offset: number;
+  readonly dtype: DType;
+  readonly storage: Storage;
+  /** Gradient accumulated by backward() into a leaf (or a tensor that called retainGrad()). */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, when it was recorded for autograd; null for leaves. */
+  gradFn: GradNode | null = null;
+  /** Exempt from automatic release (set by keep()). */
+  kept = false;
+  /** Why this tensor was released, or null while it is alive. */
+  releasedBecause: string | null = null;
+  /** Tensors computed from this graph tensor without grad; released with it. */
+  readonly dependents: Tensor[] = [];
+  isDependent = false;
+  pendingRelease = false;
+  /** This tensor is some leaf's .grad. */
+  isGrad = false;
+  retainsGrad = false;
+  private requiresGradFlag = false;
+
+  /** @internal Use `tensor()`, the factories or ops; this wraps an existing storage. */
+  constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
+    this.storage = storage;
+    this.shape = Object.freeze([...shape]);
+    this.strides = Object.freeze([...strides]);
+    this.offset = offset;
+    this.dtype = dtype;
+    track(this);
+  }
+
+  /** @internal A new contiguous, uninitialised tensor. */
+  static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
+    const backend = typeof device === 'string' ? backendFor(device) : device;
+    if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
+    const storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
+    return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  get backend(): Backend {
+    return this.storage.backend;
+  }
+  get device(): Device {
+    return this.storage.backend.device;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** Number of elements. */
+  get size(): number {
+    return numel(this.shape);
+  }
+  numel(): number {
+    return numel(this.shape);
+  }
+  /** True when this tensor was not produced by a recorded op (PyTorch's is_leaf). */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+  get requiresGrad(): boolean {
+    return this.requiresGradFlag;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+  /** @internal Set by ops on their outputs. */
+  setRequiresGrad(flag: boolean): void {
+    this.requiresGradFlag = flag;
+  }
+
+  /** Turns gradient tracking on or off for a leaf; returns this. */
+  requiresGrad_(flag = true): this {
+    if (flag && !isFloat(this.dtype)) throw new TypeError(`requiresGrad_: only floating point tensors can require gradients (this one is ${this.dtype})`);
+    if (!this.isLeaf && !flag) throw new Error('requiresGrad_: cannot turn off requiresGrad on a non-leaf tensor; use detach()');
+    this.requiresGradFlag = flag;
+    return this;
+  }
+
+  /** Keeps .grad on this non-leaf tensor after backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** True when the elements are laid out row-major without gaps. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let d = this.shape.length - 1; d >= 0; d--) {
+      if (this.shape[d] !== 1 && this.strides[d] !== expected) return false;
+      expected *= this.shape[d];
+    }
+    return true;
+  }
+
+  /** @internal Throws a clear error if this tensor was released. */
+  check(op: string): this {
+    assertAlive(this, op);
+    return this;
+  }
+
+  /** Copies the elements out, in row-major order, into a new typed array (Float32Array, Int32Array or Float64Array). */
+  toArray(): TypedArray {
+    this.check('toArray');
+    const view = this.backend.view(this.storage);
+    const out = new (view.constructor as new (n: number) => TypedArray)(this.size);
+    if (this.isContiguous()) out.set(view.subarray(this.offset, this.offset + this.size));
+    else loops.copy(view, this, out, 0, this.shape);
+    return out;
+  }
+
+  /** The value of a one-element tensor as a number (or boolean for bool tensors). */
+  item(): number {
+    this.check('item');
+    if (this.size !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.size})`);
+    return this.backend.view(this.storage)[this.offset];
+  }
+
+  /** The elements as nested arrays (booleans for bool tensors), like PyTorch's tolist(). */
+  tolist(): NestedArray {
+    const flat = Array.from(this.toArray(), (v) => (this.dtype === 'bool' ? v !== 0 : v));
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.shape.length) return flat[start];
+      const stride = numel(this.shape.slice(dim + 1));
+      return Array.from({ length: this.shape[dim] }, (_, i) => build(dim + 1, start + i * stride));
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad (PyTorch's backward).
+   * @example const loss = x.mul(x).sum(); loss.backward(); x.grad; // 2x
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    runBackward(this, gradient, options);
+  }
+
+  /** Exempts this tensor from automatic release at step boundaries and tidy() ends; returns this. */
+  keep(): this {
+    this.kept = true;
+    return this;
+  }
+
+  /** Releases this tensor's memory now; using it afterwards throws. */
+  dispose(): void {
+    release(this, 'dispose() was called on it');
+  }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** A readable summary with the values of small tensors. */
+  toString(): string {
+    if (this.releasedBecause !== null) return `Tensor(released)`;
+    const body = this.size <= 100 ? JSON.stringify(this.tolist()) : `…${this.size} elements`;
+    const grad = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${grad})`;
+  }
+
+  // ---- elementwise (ops/elementwise.ts)
+  add(other: TensorLike): Tensor { return E.add(this, other); }
+  sub(other: TensorLike): Tensor { return E.sub(this, other); }
+  mul(other: TensorLike): Tensor { return E.mul(this, other); }
+  div(other: TensorLike): Tensor { return E.div(this, other); }
+  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
+  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
+  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
+  eq(other: TensorLike): Tensor { return E.eq(this, other); }
+  ne(other: TensorLike): Tensor { return E.ne(this, other); }
+  lt(other: TensorLike): Tensor { return E.lt(this, other); }
+  le(other: TensorLike): Tensor { return E.le(this, other); }
+  gt(other: TensorLike): Tensor { return E.gt(this, other); }
+  ge(other: TensorLike): Tensor { return E.ge(this, other); }
+  neg(): Tensor { return E.neg(this); }
+  abs(): Tensor { return E.abs(this); }
+  exp(): Tensor { return E.exp(this); }
+  log(): Tensor { return E.log(this); }
+  sqrt(): Tensor { return E.sqrt(this); }
+  rsqrt(): Tensor { return E.rsqrt(this); }
+  sin(): Tensor { return E.sin(this); }
+  cos(): Tensor { return E.cos(this); }
+  tanh(): Tensor { return E.tanh(this); }
+  sigmoid(): Tensor { return E.sigmoid(this); }
+  relu(): Tensor { return E.relu(this); }
+  gelu(): Tensor { return E.gelu(this); }
+  sign(): Tensor { return E.sign(this); }
+  square(): Tensor { return E.square(this); }
+  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
+  where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
+  maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
+  /** Converts to another dtype (a copy, or this tensor when the dtype already matches). */
+  to(dtype: DType): Tensor { return E.cast(this, dtype); }
+  float(): Tensor { return E.cast(this, 'float32'); }
+  int(): Tensor { return E.cast(this, 'int32'); }
+  // in place, for optimizers and init; they bump the storage version
+  add_(other: TensorLike, alpha = 1): this { return E.inplace(this, 'add_', other, alpha); }
+  sub_(other: TensorLike, alpha = 1): this { return E.inplace(this, 'sub_', other, alpha); }
+  mul_(other: TensorLike): this { return E.inplace(this, 'mul_', other); }
+  div_(other: TensorLike): this { return E.inplace(this, 'div_', other); }
+  copy_(src: TensorLike): this { return E.inplace(this, 'copy_', src); }
+  fill_(value: number): this { return E.fill_(this, value); }
+  zero_(): this { return E.fill_(this, 0); }
+  clamp_(min?: number | null, max?: number | null): this { return E.inplace(this, 'clamp_', E.clamp(this.detach(), min, max)); }
+  // ---- reductions (ops/reduce.ts)
+  sum(dim?: number | number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
+  mean(dim?: number | number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
+  var(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.variance(this, dim, keepdim, correction); }
+  std(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.std(this, dim, keepdim, correction); }
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): R.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.maxAll(this) : R.maxDim(this, dim, keepdim); }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): R.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.minAll(this) : R.minDim(this, dim, keepdim); }
+  argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
+  argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
+  softmax(dim: number): Tensor { return R.softmax(this, dim); }
+  logSoftmax(dim: number): Tensor { return R.logSoftmax(this, dim); }
+  logsumexp(dim: number | number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
+  norm(p = 2): Tensor { return R.norm(this, p); }
+  // ---- linear algebra (ops/linalg.ts)
+  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
+  bmm(other: Tensor): Tensor { return L.bmm(this, other); }
+  // ---- shape and views (ops/shape.ts)
+  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes(shape)); }
+  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes(shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
+  squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
+  unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
+  transpose(dim0: number, dim1: number): Tensor { return S.transpose(this, dim0, dim1); }
+  /** Transpose of a ≤2-D tensor. */
+  t(): Tensor { return S.t(this); }
+  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes(dims)); }
+  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes(sizes)); }
+  expandAs(other: Tensor): Tensor { return S.expand(this, [...other.shape]); }
+  contiguous(): Tensor { return S.contiguous(this); }
+  clone(): Tensor { return S.clone(this); }
+  /** A tensor sharing this one's storage, cut from the graph. */
+  detach(): Tensor { return S.detach(this); }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
+  narrow(dim: number, start: number, length: number): Tensor { return S.slice(this, dim, start, start + length); }
+  select(dim: number, index: number): Tensor { return S.select(this, dim, index); }
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return S.split(this, sizeOrSections, dim); }
+  chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
+  // ---- indexing (ops/indexing.ts)
+  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
+  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+}
+
+setTensorClass(Tensor);
