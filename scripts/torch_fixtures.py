@@ -161,6 +161,9 @@ for op, f in {"maximum": torch.maximum, "minimum": torch.minimum}.items():
     case(f"{op} [2,3],scalar", op, lambda a, f=f: f(a, torch.tensor(0.25)),
          [away_from(2, 3, points=(0.25,))], {"other": 0.25})
 
+# the same tensor used twice: its gradient must accumulate both paths
+case("mul x*x (same tensor twice)", "mulSelf", lambda a: a * a, [randn(2, 3)])
+
 # where(x > 0, a, b): x only feeds the condition (no grad)
 where = lambda x, a, b: torch.where(x > 0, a, b)
 case("where [2,3]", "where", where, [away_from(2, 3), randn(2, 3), randn(2, 3)], grad=[False, True, True])
@@ -263,6 +266,9 @@ case("slice x[:, 1:5:2]", "slice", lambda a: a[:, 1:5:2], [randn(3, 6)], {"dim":
 case("slice x[1:3]", "slice", lambda a: a[1:3], [randn(4, 5)], {"dim": 0, "start": 1, "end": 3, "step": 1})
 case("slice x[:, :, 0:6:3] then sum(-1)", "sliceSum", lambda a: a[:, :, 0:6:3].sum(-1), [randn(2, 3, 6)],
      {"dim": 2, "start": 0, "end": 6, "step": 3})
+case("slice x[:, -3:] (negative start, open end)", "slice", lambda a: a[:, -3:], [randn(3, 5)],
+     {"dim": 1, "start": -3, "end": None, "step": 1})
+case("slice x[1:100] (end clamped)", "slice", lambda a: a[1:100], [randn(3, 4)], {"dim": 0, "start": 1, "end": 100, "step": 1})
 case("select x[:, 2]", "select", lambda a: a[:, 2], [randn(3, 4)], {"dim": 1, "index": 2})
 case("select x[1]", "select", lambda a: a[1], [randn(3, 4, 2)], {"dim": 0, "index": 1})
 case("select x[..., -1]", "select", lambda a: a.select(-1, -1), [randn(3, 4)], {"dim": -1, "index": -1})

@@ -4,7 +4,7 @@
 // (the file's docstring documents the case format).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bmm, cat, chunk, split, stack, tensor, where, type Tensor } from '../src/index.js';
+import { bmm, cat, chunk, split, stack, tensor, where, type Device, type Tensor } from '../src/index.js';
 
 interface TensorRecord {
   shape: number[];
@@ -31,7 +31,7 @@ interface Args {
   sizes?: number[];
   preTranspose?: [number, number];
   start?: number;
-  end?: number;
+  end?: number | null;
   step?: number;
   index?: number;
   sizeOrSections?: number | number[];
@@ -80,6 +80,7 @@ const OPS: Record<string, OpFn> = {
   gelu: (x) => x[0].gelu(),
   clamp: (x, a) => x[0].clamp(a.min, a.max),
   // the fixture's condition is `inputs[0] > 0`
+  mulSelf: (x) => x[0].mul(x[0]),
   where: (x) => where(x[0].gt(0), x[1], x[2]),
 
   matmul: (x) => x[0].matmul(x[1]),
@@ -116,7 +117,7 @@ const OPS: Record<string, OpFn> = {
   expand: (x, a) => x[0].expand(...a.sizes!),
   contiguous: (x, a) => x[0].transpose(...a.preTranspose!).contiguous(),
   permuteReshape: (x, a) => x[0].permute(...a.dims!).reshape(...a.shape!),
-  slice: (x, a) => x[0].slice(d1(a), a.start!, a.end!, a.step ?? 1),
+  slice: (x, a) => x[0].slice(d1(a), a.start!, a.end, a.step ?? 1),
   sliceSum: (x, a) => x[0].slice(d1(a), a.start!, a.end!, a.step ?? 1).sum(-1),
   select: (x, a) => x[0].select(d1(a), a.index!),
   cat: (x, a) => cat(x, d1(a)),
@@ -130,16 +131,15 @@ const OPS: Record<string, OpFn> = {
 // Default tolerance: |actual - expected| <= ATOL + RTOL * |expected|.
 const RTOL = 1e-5;
 const ATOL = 1e-6;
-const TOLERANCE: Record<string, { rtol: number; atol: number }> = {
-  // var/std: float32 sums of squared deviations, accumulation order differs from torch's
-  var: { rtol: 1e-5, atol: 1e-5 },
-  std: { rtol: 1e-5, atol: 1e-5 },
-};
+// Per-op overrides go here, each with a comment saying why. None are needed today: every case
+// passes at 1e-6/1e-7 except a handful of float32 rounding-order differences (and torch's own
+// float32 erf in gelu's far tail, ~1.6e-4 relative on values ~1e-3), all well inside 1e-5/1e-6.
+const TOLERANCE: Record<string, { rtol: number; atol: number }> = {};
 
-function toTensor(r: TensorRecord, requiresGrad = false): Tensor {
+function toTensor(r: TensorRecord, device: Device, requiresGrad = false): Tensor {
   return r.dtype === 'int32'
-    ? tensor(Int32Array.from(r.data), { dtype: 'int32', shape: r.shape })
-    : tensor(Float32Array.from(r.data), { shape: r.shape, requiresGrad });
+    ? tensor(Int32Array.from(r.data), { dtype: 'int32', shape: r.shape, device })
+    : tensor(Float32Array.from(r.data), { shape: r.shape, requiresGrad, device });
 }
 
 function expectClose(actual: Tensor | null, expected: TensorRecord, what: string, op: string): void {
@@ -160,17 +160,19 @@ function expectClose(actual: Tensor | null, expected: TensorRecord, what: string
     const g = got[i];
     if (!(Math.abs(g - e) <= atol + rtol * Math.abs(e))) bad.push(`[${i}] got ${g}, want ${e}`);
   });
-  expect(bad, `${what}: ${bad.length}/${expected.data.length} elements off`).toEqual([]);
+  const summary = `${bad.length}/${expected.data.length} elements off (rtol ${rtol}, atol ${atol})`;
+  expect(bad.length, `${what}: ${summary}: ${bad.slice(0, 4).join('; ')}`).toBe(0);
 }
 
-describe('PyTorch reference values', () => {
+// Every case runs on both backends: 'wasm' (SIMD kernels) and 'js' (the reference backend).
+describe.each(['wasm', 'js'] as const)('PyTorch reference values on %s', (device) => {
   it('has fixtures', () => {
     expect(cases.length).toBeGreaterThan(100);
     for (const c of cases) expect(OPS[c.op], `no OPS entry for ${c.op}`).toBeDefined();
   });
 
   it.each(cases)('$name', (c) => {
-    const inputs = c.inputs.map((r) => toTensor(r, r.requiresGrad));
+    const inputs = c.inputs.map((r) => toTensor(r, device, r.requiresGrad));
     const result = OPS[c.op](inputs, c.args);
 
     // forward
@@ -184,13 +186,13 @@ describe('PyTorch reference values', () => {
     if (c.gradOut === null) {
       (result as Tensor).backward();
     } else if (!Array.isArray(c.gradOut)) {
-      (result as Tensor).backward(toTensor(c.gradOut));
+      (result as Tensor).backward(toTensor(c.gradOut, device));
     } else {
       // multiple outputs: loss = sum_i sum(out[i] * gradOut[i]) over differentiable outputs
       let loss: Tensor | null = null;
       for (const [i, g] of c.gradOut.entries()) {
         if (g === null) continue;
-        const term = outs[i].mul(toTensor(g)).sum();
+        const term = outs[i].mul(toTensor(g, device)).sum();
         loss = loss === null ? term : loss.add(term);
       }
       loss!.backward();
