@@ -37,8 +37,7 @@ export class Tensor {
   readonly offset: number;
   readonly dtype: DType;
   readonly storage: Storage;
-  /** Gradient accumulated by backward() into a leaf (or a tensor that called retainGrad()). */
-  grad: Tensor | null = null;
+  private gradTensor: Tensor | null = null;
   /** The op that produced this tensor, when it was recorded for autograd; null for leaves. */
   gradFn: GradNode | null = null;
   /** Exempt from automatic release (set by keep()). */
@@ -70,6 +69,17 @@ export class Tensor {
     if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
     const storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
     return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  /** Gradient accumulated by backward() into a leaf (or a tensor that called retainGrad()). */
+  get grad(): Tensor | null {
+    return this.gradTensor;
+  }
+  /** Replacing a gradient that backward() created (e.g. `p.grad = null`) frees it, as dropping it does in PyTorch. */
+  set grad(value: Tensor | null) {
+    const old = this.gradTensor;
+    this.gradTensor = value;
+    if (old && old !== value && old.isGrad) release(old, 'it was replaced as .grad (zeroGrad() or assignment)');
   }
 
   get backend(): Backend {

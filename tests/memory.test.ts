@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import {
+  Scope, manualSeed, memoryStats, noGrad, randn, scope, tensor, tidy, zeros, type Tensor,
+} from '../src/index.js';
+
+/** A two-layer MLP trained by hand, written the way a PyTorch user writes a loop: no dispose, no tidy. */
+function makeModel() {
+  manualSeed(1);
+  const w1 = randn([4, 16]).mul(0.5).keep().requiresGrad_();
+  const b1 = zeros([16], { requiresGrad: true });
+  const w2 = randn([16, 3]).mul(0.5).keep().requiresGrad_();
+  const b2 = zeros([3], { requiresGrad: true });
+  return [w1, b1, w2, b2];
+}
+
+describe('memory', () => {
+  it('a plain training loop keeps live tensors and WASM bytes flat over 2,000 steps', () => {
+    const params = makeModel();
+    const [w1, b1, w2, b2] = params;
+    const x = randn([32, 4]);
+    const target = randn([32, 3]);
+    const labels = tensor(Array.from({ length: 32 }, (_, i) => i % 3), { dtype: 'int32' });
+    const lossAt: number[] = [];
+    const statsAt: ReturnType<typeof memoryStats>[] = [];
+    for (let step = 0; step < 2000; step++) {
+      for (const p of params) p.grad = null;
+      const hidden = x.matmul(w1).add(b1).relu();
+      const logits = hidden.matmul(w2).add(b2);
+      const loss = logits.sub(target).pow(2).mean().add(logits.logSoftmax(1).mean().neg().mul(0.01));
+      loss.backward();
+      noGrad(() => {
+        for (const p of params) p.sub_(p.grad!.mul(0.05));
+      });
+      // What users read after backward must still be alive: the loss, the logits, a metric.
+      const accuracy = logits.argmax(1).eq(labels).float().mean().item();
+      expect(accuracy).toBeGreaterThanOrEqual(0);
+      lossAt.push(loss.item());
+      if (step === 10 || step === 1999) statsAt.push(memoryStats());
+    }
+    expect(lossAt[1999]).toBeLessThan(lossAt[0] * 0.5);
+    const [early, late] = statsAt;
+    expect(late.liveTensors).toBe(early.liveTensors);
+    expect(late.liveBytes).toBe(early.liveBytes);
+    expect(late.wasmBytes).toBe(early.wasmBytes);
+  });
+
+  it('tidy releases what the block made and keeps what it returns', () => {
+    const before = memoryStats().liveTensors;
+    const x = randn([8, 8]);
+    const kept = tidy(() => {
+      const y = x.mul(2).add(1);
+      return { y, nested: [y.sum()] };
+    });
+    expect(memoryStats().liveTensors).toBe(before + 3);
+    expect(kept.nested[0].item()).toBeCloseTo(x.toArray().reduce((s, v) => s + 2 * v + 1, 0), 3);
+    for (const t of [x, kept.y, kept.nested[0]]) t.dispose();
+    expect(memoryStats().liveTensors).toBe(before);
+  });
+
+  it('a `using` scope releases tensors at the end of the block', () => {
+    const before = memoryStats().liveTensors;
+    let inner: Tensor | null = null;
+    {
+      using _ = scope();
+      inner = randn([4]).exp();
+    }
+    expect(memoryStats().liveTensors).toBe(before);
+    expect(() => inner!.sum()).toThrow(/released \(its tidy\(\)\/scope\(\) block ended\).*keep\(\) or clone\(\)/);
+    const s = new Scope();
+    const survivor = randn([2]);
+    s.dispose(survivor);
+    expect(survivor.sum().item()).toBeTypeOf('number');
+  });
+
+  it('a graph is released at the next backward, and keep() exempts a tensor', () => {
+    const w = randn([3], { requiresGrad: true });
+    const first = w.mul(2).sum();
+    const keptOutput = w.exp().keep();
+    const second = keptOutput.sum();
+    first.backward();
+    second.backward();
+    w.mul(3).sum().backward();
+    expect(() => first.item()).toThrow(/was released \(its graph was backpropagated/);
+    expect(keptOutput.size).toBe(3);
+    expect(keptOutput.sum().item()).toBeGreaterThan(0);
+  });
+
+  it('a disposed tensor throws a clear error when used', () => {
+    const x = randn([2, 3]);
+    x.dispose();
+    expect(() => x.add(1)).toThrow(/add: this float32 tensor of shape \[2, 3\] was released \(dispose\(\) was called on it\)/);
+    expect(() => x.toArray()).toThrow(/toArray/);
+  });
+
+  it('the caching allocator reuses freed blocks instead of growing memory', () => {
+    const sizes = [100, 1000, 10000];
+    for (const n of sizes) randn([n]).dispose();
+    const before = memoryStats();
+    for (let i = 0; i < 50; i++) for (const n of sizes) randn([n]).dispose();
+    const after = memoryStats();
+    expect(after.wasmBytes).toBe(before.wasmBytes);
+    expect(after.liveBytes).toBe(before.liveBytes);
+  });
+});
