@@ -43,26 +43,6 @@ function decodeBase64(text: string): Uint8Array {
   return bytes;
 }
 
-/** Collapses adjacent dims that are contiguous in every operand, so kernels loop over fewer, longer rows. */
-function collapseDims(shape: readonly number[], strides: (readonly number[])[]): [number[], number[][]] {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    if (shape[d] === 1) continue;
-    const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, j) => outStrides[j][last] === s[d] * shape[d]);
-    if (mergeable) {
-      outShape[last] *= shape[d];
-      strides.forEach((s, j) => (outStrides[j][last] = s[d]));
-    } else {
-      outShape.push(shape[d]);
-      strides.forEach((s, j) => outStrides[j].push(s[d]));
-    }
-  }
-  if (outShape.length === 0) return [[1], strides.map(() => [1])];
-  return [outShape, outStrides];
-}
-
 export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
   private readonly k: Kernels;
@@ -92,10 +72,13 @@ export class WasmBackend implements Backend {
   private byteAddr(s: Storage, offset: number): Ptr {
     return s.ptr + offset * 4;
   }
-  private writeMeta(...arrays: (readonly number[])[]): void {
+  /** Writes a strided kernel's shape and strides (a 0-d shape as [1]); the kernel merges contiguous dims itself. */
+  private writeMeta(op: string, shape: readonly number[], ...strides: (readonly number[])[]): void {
+    if (shape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported (got ${shape.length})`);
     const view = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    const rows = shape.length === 0 ? [[1], ...strides.map(() => [0])] : [shape, ...strides];
     let i = 0;
-    for (const a of arrays) for (const v of a) view[i++] = v;
+    for (const row of rows) for (const v of row) view[i++] = v;
   }
 
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
@@ -113,20 +96,16 @@ export class WasmBackend implements Backend {
       loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
       return;
     }
-    const [cShape, [aStr, bStr]] = collapseDims(shape, [a.strides, b.strides]);
-    if (cShape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported`);
-    this.writeMeta(cShape, aStr, bStr);
-    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), out.ptr, cShape.length, this.meta);
+    this.writeMeta(op, shape, a.strides, b.strides);
+    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), out.ptr, Math.max(shape.length, 1), this.meta);
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     if (x.storage.dtype === 'float64' || out.dtype !== x.storage.dtype) {
       loops.copy(this.view(x.storage), x, this.view(out), outOffset, shape);
       return;
     }
-    const [cShape, [xStr]] = collapseDims(shape, [x.strides]);
-    if (cShape.length > MAX_NDIM) throw new RangeError(`copy: at most ${MAX_NDIM} dimensions are supported`);
-    this.writeMeta(cShape, xStr);
-    this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), cShape.length, this.meta);
+    this.writeMeta('copy', shape, x.strides);
+    this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
