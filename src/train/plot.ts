@@ -1,0 +1,96 @@
+/**
+ * plotHistory: a fit() history as a standalone SVG, one panel per quantity (loss, then each
+ * metric), training and validation curves together, epochs on the x axis.
+ */
+import type { History } from './fit.js';
+
+/** Options of plotHistory. */
+export interface PlotOptions {
+  title?: string;
+  /** Size of one panel in pixels (default 360×240). */
+  panelWidth?: number;
+  panelHeight?: number;
+}
+
+const COLORS = { train: '#1f77b4', val: '#ff7f0e' };
+const MARGIN = { left: 52, right: 14, top: 30, bottom: 40 };
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+}
+
+/** About five round tick values covering [lo, hi]. */
+function ticks(lo: number, hi: number): number[] {
+  if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+  const raw = (hi - lo) / 5;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+function panel(name: string, train: number[] | undefined, val: number[] | undefined, x0: number, y0: number, w: number, h: number): string {
+  const series = [train, val].filter((s): s is number[] => !!s && s.length > 0);
+  const values = series.flat().filter(Number.isFinite);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const yt = ticks(lo, hi);
+  const yMin = Math.min(lo, yt[0]);
+  const yMax = Math.max(hi, yt[yt.length - 1]);
+  const epochs = Math.max(...series.map((s) => s.length));
+  const pw = w - MARGIN.left - MARGIN.right;
+  const ph = h - MARGIN.top - MARGIN.bottom;
+  const px = (i: number) => x0 + MARGIN.left + (epochs === 1 ? pw / 2 : (i / (epochs - 1)) * pw);
+  const py = (v: number) => y0 + MARGIN.top + ph - ((v - yMin) / (yMax - yMin || 1)) * ph;
+  const parts: string[] = [];
+  parts.push(`<text x="${x0 + w / 2}" y="${y0 + 18}" text-anchor="middle" font-weight="bold">${escapeXml(name)}</text>`);
+  parts.push(`<rect x="${x0 + MARGIN.left}" y="${y0 + MARGIN.top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
+  for (const v of yt) {
+    const y = py(v).toFixed(1);
+    parts.push(`<line x1="${x0 + MARGIN.left}" x2="${x0 + MARGIN.left + pw}" y1="${y}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${x0 + MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Number(v.toPrecision(4))}</text>`);
+  }
+  const xt = ticks(1, epochs).filter((e) => Number.isInteger(e) && e >= 1 && e <= epochs);
+  for (const e of xt) parts.push(`<text x="${px(e - 1).toFixed(1)}" y="${y0 + MARGIN.top + ph + 16}" text-anchor="middle">${e}</text>`);
+  parts.push(`<text x="${x0 + MARGIN.left + pw / 2}" y="${y0 + h - 6}" text-anchor="middle">epoch</text>`);
+  const line = (s: number[] | undefined, color: string, label: string, slot: number) => {
+    if (!s || s.length === 0) return;
+    const pts = s.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
+    parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`);
+    for (const p of pts.split(' ')) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
+    const lx = x0 + MARGIN.left + 8 + slot * 90;
+    const ly = y0 + MARGIN.top + 12;
+    parts.push(`<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${label}</text>`);
+  };
+  line(train, COLORS.train, 'train', 0);
+  line(val, COLORS.val, 'validation', 1);
+  return parts.join('\n');
+}
+
+/**
+ * Renders a history as an SVG document (a string to write to a .svg file or put in a page).
+ * @example await fs.writeFile('history.svg', plotHistory(history));
+ */
+export function plotHistory(history: History, options: PlotOptions = {}): string {
+  const names = Object.keys(history).filter((k) => !k.startsWith('val'));
+  for (const k of Object.keys(history)) {
+    if (k.startsWith('val')) {
+      const base = k[3].toLowerCase() + k.slice(4);
+      if (!names.includes(base)) names.push(base);
+    }
+  }
+  if (names.length === 0) throw new RangeError('plotHistory: the history has no values to plot');
+  const w = options.panelWidth ?? 360;
+  const h = options.panelHeight ?? 240;
+  const top = options.title ? 28 : 0;
+  const width = w * names.length;
+  const height = h + top;
+  const body = names.map((name, i) => panel(name, history[name], history[`val${name[0].toUpperCase()}${name.slice(1)}`], i * w, top, w, h));
+  const title = options.title ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>\n` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
+<rect width="100%" height="100%" fill="white"/>
+${title}${body.join('\n')}
+</svg>
+`;
+}
