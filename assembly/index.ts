@@ -5,6 +5,8 @@
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./gemm";
+export * from "./conv";
+export * from "./optim";
 
 // Static data (scratch for strided kernels) lives below __heap_base; round
 // up so the TS allocator can hand out 16-byte aligned blocks from here.

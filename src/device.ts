@@ -29,3 +29,8 @@ export function setDefaultDevice(device: Device): void {
 export function getDefaultDevice(): Device {
   return defaultDevice;
 }
+
+/** Which kernel build the wasm backend runs: relaxed SIMD (FMA) where the runtime supports it, else baseline SIMD. */
+export function wasmFeatures(): { simd: true; relaxedSimd: boolean } {
+  return { simd: true, relaxedSimd: (backendFor('wasm') as WasmBackend).relaxedSimd };
+}

@@ -12,13 +12,13 @@ export {
 } from './creation.js';
 export type { TensorOptions, TensorDataOptions, RandomOptions } from './creation.js';
 export { Generator, manualSeed } from './random.js';
-export { setDefaultDevice, getDefaultDevice } from './device.js';
+export { setDefaultDevice, getDefaultDevice, wasmFeatures } from './device.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, sign, square, clamp, where, maskedFill,
 } from './ops/elementwise.js';
 export {
-  sum, mean, variance as var, std, maxAll as max, minAll as min, maxDim, minDim, argmax, argmin,
+  sum, mean, variance as var, std, max, min, maxDim, minDim, argmax, argmin,
   softmax, logSoftmax, logsumexp, norm,
 } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
@@ -28,10 +28,16 @@ export {
   slice, select, split, chunk, cat, stack,
 } from './ops/shape.js';
 export { indexSelect, gather } from './ops/indexing.js';
+export * as nn from './nn/index.js';
+export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/conv.js';
+export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2d } from './ops/conv.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { tidy, scope, Scope, releasePendingGraphs } from './memory.js';
+export * as data from './data/index.js';
+export * as optim from './optim/index.js';
+export { save, load, serialize, deserialize, SafetensorsError } from './io/safetensors.js';
 import { memoryStats as statsOf } from './memory.js';
 import { activeBackends } from './device.js';
 import type { MemoryStats } from './backend/backend.js';
@@ -40,3 +46,4 @@ import type { MemoryStats } from './backend/backend.js';
 export function memoryStats(): MemoryStats {
   return statsOf(activeBackends());
 }
+export * from './train/index.js';

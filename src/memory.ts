@@ -101,6 +101,23 @@ export function tidy<T>(fn: () => T): T {
   }
 }
 
+/**
+ * `tidy(fn)` that also reports which returned tensors `fn` created (the others existed before it
+ * ran), so a caller can later release what it made without touching what it was handed.
+ */
+export function tidyCreated<T>(fn: () => T): { result: T; created: Set<Tensor> } {
+  const created = new Set<Tensor>();
+  const result = tidy(() => {
+    const made = scopes[scopes.length - 1];
+    const value = fn();
+    const returned = new Set<Tensor>();
+    collectTensors(value, returned, tensorClass);
+    for (const t of returned) if (made.has(t)) created.add(t);
+    return value;
+  });
+  return { result, created };
+}
+
 /** A disposable scope for `using`: tensors created until it is disposed are released then, unless kept. */
 export class Scope implements Disposable {
   private readonly tensors = new Set<Tensor>();

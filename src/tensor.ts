@@ -252,10 +252,10 @@ export class Tensor {
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.std(this, dim, keepdim, correction); }
   max(): Tensor;
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.maxAll(this) : R.maxDim(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.max(this) : R.max(this, dim, keepdim); }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.minAll(this) : R.minDim(this, dim, keepdim); }
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.min(this) : R.min(this, dim, keepdim); }
   argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
   argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
   softmax(dim: number): Tensor { return R.softmax(this, dim); }

@@ -85,6 +85,9 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
           throw new Error(`backward: an input of ${node.name} (shape ${fmtShape(input.shape)}) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
         }
       });
+      if (t.storage.version !== node.outputVersion) {
+        throw new Error(`backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`);
+      }
       const fn = node.backward;
       const inputGrads = tidy(() => fn(g));
       const used = new Set<Tensor>();

@@ -11,6 +11,8 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   /** Storage versions of the inputs when the op ran; a mismatch at backward means an in-place overwrite. */
   readonly versions: readonly number[];
+  /** Storage version of the output when the op ran: backwards such as exp's and softmax's reuse the output. */
+  readonly outputVersion: number;
   /** Null once a backward without retainGraph has consumed the node. */
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null;
 }
@@ -69,7 +71,7 @@ export function finish(
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null,
 ): Tensor {
   if (backward && gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    out.gradFn = { name, inputs, versions: inputs.map((t) => t.storage.version), backward };
+    out.gradFn = { name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward };
     out.setRequiresGrad(true);
     return out;
   }

@@ -39,6 +39,60 @@ export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type BinaryOp = ArithOp | CompareOp;
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
 
+/**
+ * The operands of one fused optimizer update: n contiguous elements of `param` and of each state
+ * buffer (all from offset 0) and of `grad` (from gradOffset). Everything but grad is updated in place.
+ */
+export interface OptimTarget {
+  param: Storage;
+  grad: Storage;
+  gradOffset: number;
+  n: number;
+}
+
+/** PyTorch SGD's hyperparameters; `initBuffer` marks the first momentum step (buffer = gradient). */
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  initBuffer: boolean;
+}
+
+/**
+ * Adam/AdamW at step t: weightDecay is Adam's L2 term (added to the gradient), paramScale AdamW's
+ * decoupled 1 − lr·λ (1 for Adam); stepSize = lr / (1 − β1^t) and bias2Sqrt = √(1 − β2^t).
+ */
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  paramScale: number;
+  stepSize: number;
+  bias2Sqrt: number;
+  maximize: boolean;
+}
+
+export interface RmspropHyper {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  maximize: boolean;
+}
+
+/** Adagrad at step t: clr = lr / (1 + (t − 1)·lrDecay). */
+export interface AdagradHyper {
+  clr: number;
+  eps: number;
+  weightDecay: number;
+  maximize: boolean;
+}
+
 export interface GemmArgs {
   transA: boolean;
   transB: boolean;
@@ -57,6 +111,32 @@ export interface GemmArgs {
   cOffset: number;
   ldc: number;
 }
+
+/** Geometry of a 2-D sliding window (conv2d, pooling) over contiguous [planes, inH, inW] images. */
+export interface Window2d {
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  /** Top and left padding; the bottom and right padding follow from outH and outW. */
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/** An average-pooling window: PyTorch's count_include_pad and divisor_override (0 = none). */
+export interface AvgWindow2d extends Window2d {
+  countIncludePad: boolean;
+  divisor: number;
+}
+
+/** Sizes of an adaptive pooling: output cell o of n covers input [floor(o·len/n), ceil((o+1)·len/n)). */
+export type AdaptiveWindow2d = Pick<Window2d, 'inH' | 'inW' | 'outH' | 'outW'>;
 
 export interface MemoryStats {
   /** Tensors alive (not released) right now. */
@@ -91,9 +171,30 @@ export interface Backend {
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
+  /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */
+  sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void;
+  /** Fused Adam/AdamW update; maxExpAvgSq is null unless amsgrad. */
+  adamStep(t: OptimTarget, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void;
+  /** Fused RMSprop update; gradAvg is null unless centered, momentumBuffer null unless momentum > 0. */
+  rmspropStep(t: OptimTarget, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, h: RmspropHyper): void;
+  /** Fused Adagrad update. */
+  adagradStep(t: OptimTarget, sum: Storage, h: AdagradHyper): void;
   fill(out: Storage, offset: number, n: number, value: number): void;
   /** Converts n contiguous elements to out's dtype (float → int truncates toward zero). */
   cast(x: Storage, xOffset: number, out: Storage, n: number): void;
+  /** Unfolds `channels` planes at x[xOffset…] into the column matrix [channels·kH·kW, outH·outW] (cols from 0). */
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void;
+  /** im2col's adjoint: sums the columns (from 0) into [channels, inH, inW] at out[outOffset…], which it overwrites. */
+  col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void;
+  /** Window maxima of `planes` planes into out, and each one's in-plane offset (h·inW + w) into int32 indices. */
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void;
+  /** Overwrites gradIn [planes, inH, inW] with gradOut scattered (added) at the max-pool indices. */
+  maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void;
+  avgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AvgWindow2d): void;
+  /** Overwrites gradIn [planes, inH, inW] with each window's gradOut / divisor spread over the window. */
+  avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void;
+  adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void;
+  adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void;
   /** Bytes held by this backend (for memoryStats). */
   stats(): Omit<MemoryStats, 'liveTensors'>;
 }

@@ -7,7 +7,10 @@
  */
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
-import type { Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp } from './backend.js';
+import type {
+  AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
+} from './backend.js';
+import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -107,6 +110,29 @@ export function forEachStrided(
   }
 }
 
+/**
+ * Average-pool window (oh, ow) clipped to the input, [h0, h1, w0, w1, divisor], as PyTorch defines
+ * the divisor: the window clipped to the padded input when padding counts, to the input when not.
+ */
+function avgWindow(w: AvgWindow2d, oh: number, ow: number): [number, number, number, number, number] {
+  const h0 = oh * w.strideH - w.padH;
+  const w0 = ow * w.strideW - w.padW;
+  const h1 = Math.min(h0 + w.kH, w.inH);
+  const w1 = Math.min(w0 + w.kW, w.inW);
+  const padded = (Math.min(h0 + w.kH, w.inH + w.padH) - h0) * (Math.min(w0 + w.kW, w.inW + w.padW) - w0);
+  const inside = (h1 - Math.max(h0, 0)) * (w1 - Math.max(w0, 0));
+  const divisor = w.divisor !== 0 ? w.divisor : w.countIncludePad ? padded : inside;
+  return [Math.max(h0, 0), h1, Math.max(w0, 0), w1, divisor];
+}
+
+/** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis. */
+function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number] {
+  return [
+    Math.floor((oh * w.inH) / w.outH), Math.ceil(((oh + 1) * w.inH) / w.outH),
+    Math.floor((ow * w.inW) / w.outW), Math.ceil(((ow + 1) * w.inW) / w.outW),
+  ];
+}
+
 /** The loops, over any typed arrays; shared by both backends. */
 export const loops = {
   unary(op: UnaryOp, x: TypedArray, xOffset: number, out: TypedArray, n: number): void {
@@ -178,12 +204,189 @@ export const loops = {
       }
     }
   },
+  // The optimizer updates, one element at a time, in PyTorch 1.13's order of operations; the SIMD
+  // kernels in assembly/optim.ts follow these lines. A state value is read back after it is
+  // stored, so float32 storage rounds it where PyTorch's float32 tensors do.
+  sgdStep(p: TypedArray, g: TypedArray, gOffset: number, n: number, buf: TypedArray | null, h: SgdHyper): void {
+    for (let i = 0; i < n; i++) {
+      let d = h.maximize ? -g[gOffset + i] : g[gOffset + i];
+      if (h.weightDecay !== 0) d += h.weightDecay * p[i];
+      if (buf) {
+        buf[i] = h.initBuffer ? d : buf[i] * h.momentum + (1 - h.dampening) * d;
+        d = h.nesterov ? d + h.momentum * buf[i] : buf[i];
+      }
+      p[i] += -h.lr * d;
+    }
+  },
+  adamStep(p: TypedArray, g: TypedArray, gOffset: number, n: number, m: TypedArray, v: TypedArray, vMax: TypedArray | null, h: AdamHyper): void {
+    for (let i = 0; i < n; i++) {
+      let d = h.maximize ? -g[gOffset + i] : g[gOffset + i];
+      if (h.weightDecay !== 0) d += h.weightDecay * p[i];
+      if (h.paramScale !== 1) p[i] *= h.paramScale;
+      m[i] = m[i] * h.beta1 + (1 - h.beta1) * d;
+      v[i] = v[i] * h.beta2 + (1 - h.beta2) * d * d;
+      if (vMax) vMax[i] = Math.max(vMax[i], v[i]);
+      const denom = Math.sqrt((vMax ?? v)[i]) / h.bias2Sqrt + h.eps;
+      p[i] += (-h.stepSize * m[i]) / denom;
+    }
+  },
+  rmspropStep(p: TypedArray, g: TypedArray, gOffset: number, n: number, sq: TypedArray, gAvg: TypedArray | null, buf: TypedArray | null, h: RmspropHyper): void {
+    for (let i = 0; i < n; i++) {
+      let d = h.maximize ? -g[gOffset + i] : g[gOffset + i];
+      if (h.weightDecay !== 0) d += h.weightDecay * p[i];
+      sq[i] = sq[i] * h.alpha + (1 - h.alpha) * d * d;
+      let avg: number;
+      if (gAvg) {
+        gAvg[i] = gAvg[i] * h.alpha + (1 - h.alpha) * d;
+        avg = Math.sqrt(sq[i] - gAvg[i] * gAvg[i]) + h.eps;
+      } else avg = Math.sqrt(sq[i]) + h.eps;
+      if (buf) {
+        buf[i] = buf[i] * h.momentum + d / avg;
+        p[i] += -h.lr * buf[i];
+      } else p[i] += (-h.lr * d) / avg;
+    }
+  },
+  adagradStep(p: TypedArray, g: TypedArray, gOffset: number, n: number, sum: TypedArray, h: AdagradHyper): void {
+    for (let i = 0; i < n; i++) {
+      let d = h.maximize ? -g[gOffset + i] : g[gOffset + i];
+      if (h.weightDecay !== 0) d += h.weightDecay * p[i];
+      sum[i] += d * d;
+      p[i] += (-h.clr * d) / (Math.sqrt(sum[i]) + h.eps);
+    }
+  },
   fill(out: TypedArray, offset: number, n: number, value: number): void {
     out.fill(value, offset, offset + n);
   },
   cast(x: TypedArray, xOffset: number, out: TypedArray, n: number): void {
     const toInt = out instanceof Int32Array;
     for (let i = 0; i < n; i++) out[i] = toInt ? Math.trunc(x[xOffset + i]) | 0 : x[xOffset + i];
+  },
+  im2col(x: TypedArray, xOffset: number, cols: TypedArray, channels: number, w: Window2d): void {
+    let i = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let ki = 0; ki < w.kH; ki++) {
+        for (let kj = 0; kj < w.kW; kj++) {
+          for (let oh = 0; oh < w.outH; oh++) {
+            const ih = oh * w.strideH - w.padH + ki * w.dilationH;
+            for (let ow = 0; ow < w.outW; ow++) {
+              const iw = ow * w.strideW - w.padW + kj * w.dilationW;
+              const inside = ih >= 0 && ih < w.inH && iw >= 0 && iw < w.inW;
+              cols[i++] = inside ? x[xOffset + (c * w.inH + ih) * w.inW + iw] : 0;
+            }
+          }
+        }
+      }
+    }
+  },
+  col2im(cols: TypedArray, out: TypedArray, outOffset: number, channels: number, w: Window2d): void {
+    out.fill(0, outOffset, outOffset + channels * w.inH * w.inW);
+    let i = 0;
+    for (let c = 0; c < channels; c++) {
+      for (let ki = 0; ki < w.kH; ki++) {
+        for (let kj = 0; kj < w.kW; kj++) {
+          for (let oh = 0; oh < w.outH; oh++) {
+            const ih = oh * w.strideH - w.padH + ki * w.dilationH;
+            for (let ow = 0; ow < w.outW; ow++, i++) {
+              const iw = ow * w.strideW - w.padW + kj * w.dilationW;
+              if (ih >= 0 && ih < w.inH && iw >= 0 && iw < w.inW) out[outOffset + (c * w.inH + ih) * w.inW + iw] += cols[i];
+            }
+          }
+        }
+      }
+    }
+  },
+  maxPool2d(x: TypedArray, xOffset: number, out: TypedArray, indices: TypedArray, planes: number, w: Window2d): void {
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = xOffset + p * w.inH * w.inW;
+      for (let oh = 0; oh < w.outH; oh++) {
+        let h0 = oh * w.strideH - w.padH;
+        const h1 = Math.min(h0 + (w.kH - 1) * w.dilationH + 1, w.inH);
+        while (h0 < 0) h0 += w.dilationH;
+        for (let ow = 0; ow < w.outW; ow++, o++) {
+          let w0 = ow * w.strideW - w.padW;
+          const w1 = Math.min(w0 + (w.kW - 1) * w.dilationW + 1, w.inW);
+          while (w0 < 0) w0 += w.dilationW;
+          // Taps in the padding are skipped, as if it held -inf; NaN wins, as in PyTorch.
+          let best = -Infinity;
+          let arg = h0 * w.inW + w0;
+          for (let h = h0; h < h1; h += w.dilationH) {
+            for (let col = w0; col < w1; col += w.dilationW) {
+              const v = x[base + h * w.inW + col];
+              if (v > best || Number.isNaN(v)) {
+                best = v;
+                arg = h * w.inW + col;
+              }
+            }
+          }
+          out[o] = best;
+          indices[o] = arg;
+        }
+      }
+    }
+  },
+  maxPool2dBackward(gradOut: TypedArray, gradOutOffset: number, indices: TypedArray, gradIn: TypedArray, planes: number, w: Window2d): void {
+    const inPlane = w.inH * w.inW;
+    const outPlane = w.outH * w.outW;
+    gradIn.fill(0, 0, planes * inPlane);
+    for (let p = 0; p < planes; p++) {
+      for (let j = 0; j < outPlane; j++) gradIn[p * inPlane + indices[p * outPlane + j]] += gradOut[gradOutOffset + p * outPlane + j];
+    }
+  },
+  avgPool2d(x: TypedArray, xOffset: number, out: TypedArray, planes: number, w: AvgWindow2d): void {
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = xOffset + p * w.inH * w.inW;
+      for (let oh = 0; oh < w.outH; oh++) {
+        for (let ow = 0; ow < w.outW; ow++, o++) {
+          const [h0, h1, w0, w1, divisor] = avgWindow(w, oh, ow);
+          let acc = 0;
+          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * w.inW + col];
+          out[o] = acc / divisor;
+        }
+      }
+    }
+  },
+  avgPool2dBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, w: AvgWindow2d): void {
+    gradIn.fill(0, 0, planes * w.inH * w.inW);
+    let o = gradOutOffset;
+    for (let p = 0; p < planes; p++) {
+      const base = p * w.inH * w.inW;
+      for (let oh = 0; oh < w.outH; oh++) {
+        for (let ow = 0; ow < w.outW; ow++, o++) {
+          const [h0, h1, w0, w1, divisor] = avgWindow(w, oh, ow);
+          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * w.inW + col] += gradOut[o] / divisor;
+        }
+      }
+    }
+  },
+  adaptiveAvgPool2d(x: TypedArray, xOffset: number, out: TypedArray, planes: number, w: AdaptiveWindow2d): void {
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = xOffset + p * w.inH * w.inW;
+      for (let oh = 0; oh < w.outH; oh++) {
+        for (let ow = 0; ow < w.outW; ow++, o++) {
+          const [h0, h1, w0, w1] = adaptiveWindow(w, oh, ow);
+          let acc = 0;
+          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * w.inW + col];
+          out[o] = acc / ((h1 - h0) * (w1 - w0));
+        }
+      }
+    }
+  },
+  adaptiveAvgPool2dBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, w: AdaptiveWindow2d): void {
+    gradIn.fill(0, 0, planes * w.inH * w.inW);
+    let o = gradOutOffset;
+    for (let p = 0; p < planes; p++) {
+      const base = p * w.inH * w.inW;
+      for (let oh = 0; oh < w.outH; oh++) {
+        for (let ow = 0; ow < w.outW; ow++, o++) {
+          const [h0, h1, w0, w1] = adaptiveWindow(w, oh, ow);
+          const g = gradOut[o] / ((h1 - h0) * (w1 - w0));
+          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * w.inW + col] += g;
+        }
+      }
+    }
   },
 };
 
@@ -226,11 +429,48 @@ export class ReferenceBackend implements Backend {
   gemm(g: GemmArgs): void {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));
   }
+  sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
+    loops.sgdStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, momentumBuffer && this.view(momentumBuffer), h);
+  }
+  adamStep(t: OptimTarget, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
+    loops.adamStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, this.view(expAvg), this.view(expAvgSq), maxExpAvgSq && this.view(maxExpAvgSq), h);
+  }
+  rmspropStep(t: OptimTarget, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, h: RmspropHyper): void {
+    const view = (s: Storage | null) => s && this.view(s);
+    loops.rmspropStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, this.view(squareAvg), view(gradAvg), view(momentumBuffer), h);
+  }
+  adagradStep(t: OptimTarget, sum: Storage, h: AdagradHyper): void {
+    loops.adagradStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, this.view(sum), h);
+  }
   fill(out: Storage, offset: number, n: number, value: number): void {
     loops.fill(this.view(out), offset, n, value);
   }
   cast(x: Storage, xOffset: number, out: Storage, n: number): void {
     loops.cast(this.view(x), xOffset, this.view(out), n);
+  }
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void {
+    loops.im2col(this.view(x), xOffset, this.view(cols), channels, w);
+  }
+  col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
+    loops.col2im(this.view(cols), this.view(out), outOffset, channels, w);
+  }
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
+    loops.maxPool2d(this.view(x), xOffset, this.view(out), this.view(indices), planes, w);
+  }
+  maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
+    loops.maxPool2dBackward(this.view(gradOut), gradOutOffset, this.view(indices), this.view(gradIn), planes, w);
+  }
+  avgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AvgWindow2d): void {
+    loops.avgPool2d(this.view(x), xOffset, this.view(out), planes, w);
+  }
+  avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void {
+    loops.avgPool2dBackward(this.view(gradOut), gradOutOffset, this.view(gradIn), planes, w);
+  }
+  adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void {
+    loops.adaptiveAvgPool2d(this.view(x), xOffset, this.view(out), planes, w);
+  }
+  adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void {
+    loops.adaptiveAvgPool2dBackward(this.view(gradOut), gradOutOffset, this.view(gradIn), planes, w);
   }
   stats(): Omit<MemoryStats, 'liveTensors'> {
     return { liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };

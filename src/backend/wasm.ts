@@ -7,8 +7,11 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf, bytesPerElement } from '../dtype.js';
 import { CachingAllocator } from './allocator.js';
-import type { ArithOp, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp } from './backend.js';
-import { kernelsWasmBase64 } from './kernels-wasm.js';
+import type {
+  AdaptiveWindow2d, ArithOp, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
+} from './backend.js';
+import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
 import { loops } from './reference.js';
 
 type Ptr = number;
@@ -29,8 +32,30 @@ interface Kernels {
   gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
   gemmWorkBytes(): number;
   reluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number): void;
+  im2colF32(x: Ptr, cols: Ptr, channels: number, ...window: WindowArgs): void;
+  col2imF32(cols: Ptr, x: Ptr, channels: number, ...window: WindowArgs): void;
+  maxPool2dF32(x: Ptr, out: Ptr, indices: Ptr, planes: number, ...window: WindowArgs): void;
+  maxPool2dBackwardF32(gradOut: Ptr, indices: Ptr, gradIn: Ptr, planes: number, inPlane: number, outPlane: number): void;
+  avgPool2dF32(x: Ptr, out: Ptr, planes: number, ...window: AvgWindowArgs): void;
+  avgPool2dBackwardF32(gradOut: Ptr, gradIn: Ptr, planes: number, ...window: AvgWindowArgs): void;
+  adaptiveAvgPool2dF32(x: Ptr, out: Ptr, planes: number, inH: number, inW: number, outH: number, outW: number): void;
+  adaptiveAvgPool2dBackwardF32(gradOut: Ptr, gradIn: Ptr, planes: number, inH: number, inW: number, outH: number, outW: number): void;
+  sgdF32(param: Ptr, grad: Ptr, buf: Ptr, n: number, lr: number, momentum: number, oneMinusDampening: number, weightDecay: number, nesterov: number, maximize: number, initBuffer: number): void;
+  adamF32(param: Ptr, grad: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number, stepSize: number, bias2Sqrt: number, maximize: number): void;
+  rmspropF32(param: Ptr, grad: Ptr, squareAvg: Ptr, gradAvg: Ptr, buf: Ptr, n: number, lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number, maximize: number): void;
+  adagradF32(param: Ptr, grad: Ptr, sum: Ptr, n: number, clr: number, eps: number, weightDecay: number, maximize: number): void;
   [name: string]: unknown;
 }
+
+/** A Window2d as the conv kernels take it: inH, inW, outH, outW, kH, kW, stride, padding, dilation (H then W). */
+type WindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
+/** An AvgWindow2d as the avg-pool kernels take it: no dilation, then countIncludePad and divisor. */
+type AvgWindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+const windowArgs = (w: Window2d): WindowArgs =>
+  [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, w.dilationH, w.dilationW];
+const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs =>
+  [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, +w.countIncludePad, w.divisor];
 
 const SIMD_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu']);
 const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
@@ -45,13 +70,17 @@ function decodeBase64(text: string): Uint8Array {
 
 export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
+  /** True when the runtime accepted the relaxed-SIMD build (fused multiply-add in GEMM). */
+  readonly relaxedSimd: boolean;
   private readonly k: Kernels;
   private readonly allocator: CachingAllocator;
   private readonly meta: Ptr;
   private readonly work: Ptr;
 
   constructor() {
-    const module = new WebAssembly.Module(decodeBase64(kernelsWasmBase64) as BufferSource);
+    const relaxed = decodeBase64(kernelsRelaxedWasmBase64) as BufferSource;
+    this.relaxedSimd = WebAssembly.validate(relaxed);
+    const module = new WebAssembly.Module(this.relaxedSimd ? relaxed : (decodeBase64(kernelsWasmBase64) as BufferSource));
     this.k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
     this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
@@ -124,6 +153,28 @@ export class WasmBackend implements Backend {
       g.beta, this.byteAddr(g.c, g.cOffset), g.ldc, this.work,
     );
   }
+  // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
+  sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
+    this.k.sgdF32(
+      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), momentumBuffer?.ptr ?? 0, t.n,
+      h.lr, h.momentum, 1 - h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +h.initBuffer,
+    );
+  }
+  adamStep(t: OptimTarget, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
+    this.k.adamF32(
+      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), expAvg.ptr, expAvgSq.ptr, maxExpAvgSq?.ptr ?? 0, t.n,
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.weightDecay, h.paramScale, h.stepSize, h.bias2Sqrt, +h.maximize,
+    );
+  }
+  rmspropStep(t: OptimTarget, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, h: RmspropHyper): void {
+    this.k.rmspropF32(
+      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), squareAvg.ptr, gradAvg?.ptr ?? 0, momentumBuffer?.ptr ?? 0, t.n,
+      h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, +h.maximize,
+    );
+  }
+  adagradStep(t: OptimTarget, sum: Storage, h: AdagradHyper): void {
+    this.k.adagradF32(t.param.ptr, this.byteAddr(t.grad, t.gradOffset), sum.ptr, t.n, h.clr, h.eps, h.weightDecay, +h.maximize);
+  }
   fill(out: Storage, offset: number, n: number, value: number): void {
     if (out.dtype === 'float32') this.k.fillF32(this.byteAddr(out, offset), n, value);
     else if (out.dtype === 'int32') this.k.fillI32(this.byteAddr(out, offset), n, value);
@@ -133,6 +184,31 @@ export class WasmBackend implements Backend {
     if (x.dtype === 'int32' && out.dtype === 'float32') this.k.castI32F32(this.byteAddr(x, xOffset), out.ptr, n);
     else if (x.dtype === 'float32' && out.dtype === 'int32') this.k.castF32I32(this.byteAddr(x, xOffset), out.ptr, n);
     else loops.cast(this.view(x), xOffset, this.view(out), n);
+  }
+  // Conv and pooling tensors are float32 on this device (float64 lives on 'js'), so every call is a kernel.
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void {
+    this.k.im2colF32(this.byteAddr(x, xOffset), cols.ptr, channels, ...windowArgs(w));
+  }
+  col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
+    this.k.col2imF32(cols.ptr, this.byteAddr(out, outOffset), channels, ...windowArgs(w));
+  }
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
+    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices.ptr, planes, ...windowArgs(w));
+  }
+  maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
+    this.k.maxPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), indices.ptr, gradIn.ptr, planes, w.inH * w.inW, w.outH * w.outW);
+  }
+  avgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AvgWindow2d): void {
+    this.k.avgPool2dF32(this.byteAddr(x, xOffset), out.ptr, planes, ...avgWindowArgs(w));
+  }
+  avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void {
+    this.k.avgPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, planes, ...avgWindowArgs(w));
+  }
+  adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void {
+    this.k.adaptiveAvgPool2dF32(this.byteAddr(x, xOffset), out.ptr, planes, w.inH, w.inW, w.outH, w.outW);
+  }
+  adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void {
+    this.k.adaptiveAvgPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, planes, w.inH, w.inW, w.outH, w.outW);
   }
   stats(): Omit<MemoryStats, 'liveTensors'> {
     const a = this.allocator;

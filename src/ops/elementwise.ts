@@ -8,7 +8,7 @@ import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { release } from '../memory.js';
-import { broadcastShapes } from '../shape.js';
+import { broadcastShapes, fmtShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { assignInto, copyRaw, dropScalar, operand, stridedAs, unbroadcast, withContiguous } from './util.js';
@@ -191,6 +191,8 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 export function cast(x: Tensor, dtype: DType): Tensor {
   x.check('to');
   if (x.dtype === dtype) return x;
+  // NOTE: a raw copy would keep 2 or 0.5 as a bool's stored word; bool must hold exactly 0 or 1.
+  if (dtype === 'bool') return ne(x, 0);
   const out = copyRaw(x, dtype);
   return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null);
 }
@@ -211,10 +213,10 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
   noGrad(() => {
     const o = operand(name, other, x, 'the argument');
     const scaled = alpha === 1 ? o : mul(o, alpha);
+    broadcastShapes(name, x.shape, scaled.shape);
     const value = name === 'copy_' || name === 'clamp_' ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
-    broadcastShapes(name, x.shape, value.shape);
     if (value.ndim > x.ndim || value.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - value.ndim + i])) {
-      throw new RangeError(`${name}: a value of shape [${value.shape}] cannot be written into a tensor of shape [${x.shape}]`);
+      throw new RangeError(`${name}: a value of shape ${fmtShape(value.shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
     }
     assignInto(x, value);
     for (const t of new Set([value, scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');

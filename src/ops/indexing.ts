@@ -41,9 +41,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const xv = x.backend.view(x.storage);
   const ov = out.backend.view(out.storage);
   const outStrides = shape.map((_, i) => (i === d ? 1 : 0));
-  forEachStrided(shape, [strides, outStrides], [x.offset, 0], (i, [ix, k]) => {
-    ov[i] = xv[ix + (x.ndim === 0 ? 0 : idx[k] * x.strides[d])];
-  });
+  if (d === 0 && x.ndim > 0 && x.isContiguous()) {
+    // NOTE: rows of a contiguous tensor are contiguous: one set() per row (DataLoader batches, embeddings).
+    const row = x.size / x.shape[0];
+    for (let k = 0; k < idx.length; k++) ov.set(xv.subarray(x.offset + idx[k] * row, x.offset + (idx[k] + 1) * row), k * row);
+  } else {
+    forEachStrided(shape, [strides, outStrides], [x.offset, 0], (i, [ix, k]) => {
+      ov[i] = xv[ix + (x.ndim === 0 ? 0 : idx[k] * x.strides[d])];
+    });
+  }
   return finish(out, 'indexSelect', [x], (g) => {
     const gx = zeros(x.shape, { dtype: g.dtype, device: g.device });
     const gv = gx.backend.view(gx.storage);

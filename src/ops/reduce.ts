@@ -152,6 +152,23 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null);
 }
 
+/**
+ * max(x) is the largest element; max(x, dim) gives `{ values, indices }` along dim, as torch.max.
+ * @example max(tensor([[1, 5], [7, 2]]), 1).indices // [1, 0]
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? maxAll(x) : maxDim(x, dim, keepdim);
+}
+
+/** min(x) is the smallest element; min(x, dim) gives `{ values, indices }` along dim, as torch.min. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
+export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
+  return dim === undefined ? minAll(x) : minDim(x, dim, keepdim);
+}
+
 /** Index of the largest element along dim (of the flattened tensor when dim is omitted). */
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtreme('argmax', x, dim, keepdim);

@@ -264,7 +264,8 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
     if (!ok) throw new RangeError(`cat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; sizes must match except in dim ${d}`);
     if (t.device !== first.device) throw new TypeError(`cat: tensor ${i} is on device '${t.device}' but tensor 0 is on '${first.device}'`);
   });
-  const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
+  // promoteTypes is arithmetic promotion (bool + bool is int32); joining bools stays bool.
+  const dtype = tensors.map((t) => t.dtype).reduce((a, b) => (a === b ? a : promoteTypes(a, b)));
   const shape = [...first.shape];
   shape[d] = tensors.reduce((n, t) => n + t.shape[d], 0);
   const out = Tensor.empty(shape, dtype, first.backend);

@@ -1,0 +1,167 @@
+/**
+ * DataLoader: batches a Dataset, optionally shuffled by a seeded Generator, as torch's DataLoader
+ * (single process). Batches are step-scoped so a plain training loop does not leak: see DataLoader.
+ */
+import { tensor } from '../creation.js';
+import { release, tidyCreated } from '../memory.js';
+import { stack } from '../ops/shape.js';
+import { Generator, defaultGenerator } from '../random.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import type { Collated, Dataset } from './dataset.js';
+import { randperm } from './dataset.js';
+
+/** Options of DataLoader. */
+export interface DataLoaderOptions<T, B> {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** Reshuffle the samples at the start of every pass (default false). */
+  shuffle?: boolean;
+  /** Drop the last batch when it is smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /** Draws the shuffles; the global generator (manualSeed) when not given. */
+  generator?: Generator;
+  /** Turns a list of samples into a batch; defaultCollate when not given. */
+  collate?: (samples: T[]) => B;
+}
+
+/**
+ * Batches samples like PyTorch's default_collate: tensors are stacked along a new dim 0, numbers
+ * and booleans become a tensor (int32 when all are integers, else float32; bool for booleans),
+ * typed arrays become rows of a tensor, strings a string[], and arrays and plain objects are
+ * collated position by position and key by key.
+ * @example defaultCollate([[tensor([1, 2]), 0], [tensor([3, 4]), 1]]) // [tensor [[1, 2], [3, 4]], tensor [0, 1]]
+ */
+export function defaultCollate<T>(samples: T[]): Collated<T> {
+  return collate(samples as unknown[], 'batch') as Collated<T>;
+}
+
+function collate(samples: unknown[], path: string): unknown {
+  const first = samples[0];
+  if (first instanceof Tensor) {
+    samples.forEach((s, i) => {
+      if (!(s instanceof Tensor)) throw new TypeError(`defaultCollate: ${path} of sample ${i} is not a Tensor like that of sample 0`);
+      if (s.shape.length !== first.shape.length || s.shape.some((d, k) => d !== first.shape[k])) {
+        throw new RangeError(`defaultCollate: cannot stack ${path}: sample 0 has shape ${fmtShape(first.shape)} but sample ${i} has ${fmtShape(s.shape)}`);
+      }
+    });
+    return stack(samples as Tensor[], 0);
+  }
+  if (typeof first === 'number' || typeof first === 'boolean') {
+    samples.forEach((s, i) => {
+      if (typeof s !== typeof first) throw new TypeError(`defaultCollate: ${path} of sample ${i} is ${typeof s} but that of sample 0 is ${typeof first}`);
+    });
+    if (typeof first === 'boolean') return tensor(samples as boolean[]);
+    const values = samples as number[];
+    return tensor(values, { shape: [values.length], dtype: values.every(Number.isInteger) ? 'int32' : 'float32' });
+  }
+  if (typeof first === 'string') return [...(samples as string[])];
+  if (ArrayBuffer.isView(first) && !(first instanceof DataView)) {
+    const rows = samples as ArrayLike<number>[];
+    const width = rows[0].length;
+    const flat = new Float64Array(rows.length * width);
+    rows.forEach((r, i) => {
+      if (r.length !== width) throw new RangeError(`defaultCollate: ${path} of sample ${i} has ${r.length} elements but that of sample 0 has ${width}`);
+      flat.set(r, i * width);
+    });
+    const integral = first instanceof Int32Array || first instanceof Int16Array || first instanceof Int8Array || first instanceof Uint8Array || first instanceof Uint16Array || first instanceof Uint8ClampedArray;
+    return tensor(flat, { shape: [rows.length, width], dtype: integral ? 'int32' : 'float32' });
+  }
+  if (Array.isArray(first)) {
+    samples.forEach((s, i) => {
+      if (!Array.isArray(s) || s.length !== first.length) throw new RangeError(`defaultCollate: ${path} of sample ${i} is not an array of length ${first.length} like that of sample 0`);
+    });
+    return first.map((_, k) => collate(samples.map((s) => (s as unknown[])[k]), `${path}[${k}]`));
+  }
+  if (first !== null && typeof first === 'object' && Object.getPrototypeOf(first) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(first)) {
+      out[key] = collate(samples.map((s, i) => {
+        if (s === null || typeof s !== 'object' || !(key in s)) throw new TypeError(`defaultCollate: sample ${i} has no key '${key}' (${path})`);
+        return (s as Record<string, unknown>)[key];
+      }), `${path}.${key}`);
+    }
+    return out;
+  }
+  throw new TypeError(`defaultCollate: cannot batch ${path} of type ${first === null ? 'null' : typeof first}; pass a custom collate`);
+}
+
+/**
+ * Iterates a dataset in batches (`for…of` or `for await…of`), as torch.utils.data.DataLoader.
+ * With `shuffle`, every pass draws a new order from `generator` (the global one, seeded by
+ * `manualSeed`, when none is given): the same seed gives the same order. A TensorDataset (or a
+ * Subset of one) is gathered with one indexSelect per tensor rather than sample by sample.
+ *
+ * Batches are step-scoped: the tensors of a batch are released when the loader produces the
+ * next batch (the last batch of a pass, when the next pass produces its first), so a plain
+ * training loop does not accumulate memory. `keep()` (or `clone()`) a batch tensor that must
+ * live longer. Only tensors the loader or collate created are released, never tensors a dataset
+ * or custom collate handed back unchanged.
+ * @example
+ * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true });
+ * for (const [xb, yb] of loader) { const loss = F.crossEntropy(model.forward(xb), yb); … }
+ */
+export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  readonly dataset: Dataset<T>;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly generator: Generator | undefined;
+  private readonly collateFn: ((samples: T[]) => B) | undefined;
+  /** The last batch of a finished pass, released when the next batch is made. */
+  private leftover: Set<Tensor> | null = null;
+
+  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    const { batchSize = 1, shuffle = false, dropLast = false, generator, collate } = options;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer (got ${batchSize})`);
+    this.dataset = dataset;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.dropLast = dropLast;
+    this.generator = generator;
+    this.collateFn = collate;
+  }
+
+  /** Number of batches in one pass. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    const n = this.dataset.length;
+    const order = this.shuffle ? randperm(n, this.generator ?? defaultGenerator) : Array.from({ length: n }, (_, i) => i);
+    let previous: Set<Tensor> | null = null;
+    try {
+      for (let b = 0; b < this.length; b++) {
+        const indices = order.slice(b * this.batchSize, (b + 1) * this.batchSize);
+        const { result, created } = tidyCreated(() => this.fetch(indices));
+        releaseBatch(previous, 'the DataLoader produced the next batch');
+        releaseBatch(this.leftover, 'the DataLoader produced the next batch');
+        this.leftover = null;
+        previous = created;
+        yield result;
+      }
+    } finally {
+      if (previous) {
+        releaseBatch(this.leftover, 'the DataLoader produced the next batch');
+        this.leftover = previous;
+      }
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    for (const batch of this) yield batch;
+  }
+
+  private fetch(indices: number[]): B {
+    const ds = this.dataset;
+    if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
+    const samples = indices.map((i) => ds.getItem(i));
+    return this.collateFn ? this.collateFn(samples) : (defaultCollate(samples) as B);
+  }
+}
+
+function releaseBatch(tensors: Set<Tensor> | null, why: string): void {
+  if (tensors) for (const t of tensors) if (!t.kept) release(t, why);
+}

@@ -1,0 +1,154 @@
+/**
+ * Map-style datasets, as in torch.utils.data: a Dataset is anything with `length` and
+ * `getItem(i)`. TensorDataset and Subset also fetch whole batches at once (`getBatch`), which the
+ * DataLoader uses instead of fetching and stacking sample by sample.
+ */
+import { tensor } from '../creation.js';
+import { Generator, defaultGenerator } from '../random.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** What the default collate makes of a batch of samples of type T (PyTorch's default_collate). */
+export type Collated<T> = T extends Tensor | number | boolean
+  ? Tensor
+  : T extends string
+    ? string[]
+    : T extends readonly unknown[]
+      ? { -readonly [K in keyof T]: Collated<T[K]> }
+      : T extends ArrayLike<number>
+        ? Tensor
+        : T extends object
+          ? { -readonly [K in keyof T]: Collated<T[K]> }
+          : never;
+
+/**
+ * A map-style dataset: subclass it and define `length` and `getItem(index)`.
+ * @example class Squares extends Dataset<[number, number]> { length = 10; getItem(i: number): [number, number] { return [i, i * i]; } }
+ */
+export abstract class Dataset<T> {
+  /** Number of samples. */
+  abstract readonly length: number;
+  /** The sample at `index` (0 ≤ index < length). */
+  abstract getItem(index: number): T;
+  /**
+   * Optional batched fetch: what default collation of `getItem(i)` over `indices` would give,
+   * computed at once. The DataLoader uses it when no custom collate is given.
+   */
+  getBatch?(indices: readonly number[]): Collated<T>;
+}
+
+function checkIndex(op: string, index: number, length: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= length) throw new RangeError(`${op}: index ${index} is out of range for a dataset of ${length} samples`);
+}
+
+/**
+ * Samples are the i-th slices of each tensor along dim 0 (PyTorch's TensorDataset).
+ * @example const ds = new TensorDataset(images, labels); const [x0, y0] = ds.getItem(0);
+ */
+export class TensorDataset extends Dataset<Tensor[]> {
+  readonly tensors: readonly Tensor[];
+
+  constructor(...tensors: Tensor[]) {
+    super();
+    if (tensors.length === 0) throw new TypeError('TensorDataset: needs at least one tensor');
+    tensors.forEach((t, i) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${i} is not a Tensor`);
+      if (t.ndim === 0) throw new RangeError(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first dimension to index samples by`);
+    });
+    const n = tensors[0].shape[0];
+    const bad = tensors.findIndex((t) => t.shape[0] !== n);
+    if (bad >= 0) {
+      throw new RangeError(`TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples (shape ${fmtShape(tensors[0].shape)}) but tensor ${bad} has ${tensors[bad].shape[0]} (shape ${fmtShape(tensors[bad].shape)})`);
+    }
+    this.tensors = tensors;
+  }
+
+  get length(): number {
+    return this.tensors[0].shape[0];
+  }
+
+  getItem(index: number): Tensor[] {
+    checkIndex('TensorDataset.getItem', index, this.length);
+    return this.tensors.map((t) => t.select(0, index));
+  }
+
+  /** One indexSelect per tensor. */
+  override getBatch(indices: readonly number[]): Tensor[] {
+    for (const i of indices) checkIndex('TensorDataset.getBatch', i, this.length);
+    const devices = new Map<string, Tensor>();
+    return this.tensors.map((t) => {
+      let index = devices.get(t.device);
+      if (!index) devices.set(t.device, (index = tensor(Int32Array.from(indices), { device: t.device })));
+      return t.indexSelect(0, index);
+    });
+  }
+}
+
+/**
+ * The samples of `dataset` at `indices`, in that order (PyTorch's Subset).
+ * @example const firstHundred = new Subset(ds, Array.from({ length: 100 }, (_, i) => i));
+ */
+export class Subset<T> extends Dataset<T> {
+  readonly dataset: Dataset<T>;
+  readonly indices: readonly number[];
+
+  constructor(dataset: Dataset<T>, indices: readonly number[]) {
+    super();
+    for (const i of indices) checkIndex('Subset', i, dataset.length);
+    this.dataset = dataset;
+    this.indices = [...indices];
+    const inner = dataset.getBatch;
+    if (inner) this.getBatch = (batch) => inner.call(dataset, batch.map((i) => this.indices[this.checked(i)]));
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  getItem(index: number): T {
+    return this.dataset.getItem(this.indices[this.checked(index)]);
+  }
+
+  private checked(index: number): number {
+    checkIndex('Subset.getItem', index, this.indices.length);
+    return index;
+  }
+}
+
+/** A random permutation of 0…n-1 (Fisher–Yates) drawn from `generator`. */
+export function randperm(n: number, generator: Generator = defaultGenerator): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.integer(0, i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+/**
+ * Splits a dataset into non-overlapping random subsets of the given lengths, or of the given
+ * fractions of its length (summing to 1; the remainder goes round-robin to the first subsets),
+ * as torch.utils.data.random_split.
+ * @example const [train, test] = randomSplit(ds, [0.8, 0.2], new Generator(42));
+ */
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], generator: Generator = defaultGenerator): Subset<T>[] {
+  const n = dataset.length;
+  let sizes = [...lengths];
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (Math.abs(total - 1) < 1e-9 && total <= 1) {
+    sizes.forEach((f, i) => {
+      if (f < 0 || f > 1) throw new RangeError(`randomSplit: fraction at index ${i} is ${f}, not between 0 and 1`);
+    });
+    sizes = sizes.map((f) => Math.floor(n * f));
+    const remainder = n - sizes.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < remainder; i++) sizes[i % sizes.length] += 1;
+  }
+  sizes.forEach((s, i) => {
+    if (!Number.isInteger(s) || s < 0) throw new RangeError(`randomSplit: length at index ${i} is ${s}; lengths must be non-negative integers (or fractions summing to 1)`);
+  });
+  const sum = sizes.reduce((a, b) => a + b, 0);
+  if (sum !== n) throw new RangeError(`randomSplit: the lengths [${sizes.join(', ')}] sum to ${sum}, but the dataset has ${n} samples`);
+  const order = randperm(n, generator);
+  let start = 0;
+  return sizes.map((s) => new Subset(dataset, order.slice(start, (start += s))));
+}

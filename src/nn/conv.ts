@@ -1,0 +1,156 @@
+/**
+ * Convolution and pooling layers: Conv2d holds a weight and bias initialised as PyTorch's are; the
+ * pools hold only their window settings. Each forwards to the op in ops/conv.ts.
+ */
+import { getDefaultDevice } from '../device.js';
+import { release } from '../memory.js';
+import { Tensor } from '../tensor.js';
+import type { AvgPool2dOptions, Conv2dOptions, MaxPool2dOptions, Size2d } from '../ops/conv.js';
+import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, pair } from '../ops/conv.js';
+import * as init from './init.js';
+import type { FactoryOptions } from './layers.js';
+import { Module, Parameter } from './module.js';
+
+/** Options of the Conv2d layer: conv2d's, plus whether to learn a bias and where the parameters live. */
+export interface Conv2dLayerOptions extends Conv2dOptions, FactoryOptions {
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+}
+
+const fmtPair = ([a, b]: [number, number]) => `[${a}, ${b}]`;
+
+/**
+ * 2-D convolution layer: weight [outChannels, inChannels / groups, kH, kW] and bias [outChannels],
+ * both U(−1/√fanIn, 1/√fanIn) with fanIn = inChannels / groups · kH · kW, as in PyTorch
+ * (kaiming_uniform_ with a = √5 for the weight).
+ * @example const conv = new Conv2d(1, 16, 3, { padding: 1 }); conv.forward(randn([64, 1, 8, 8])) // [64, 16, 8, 8]
+ */
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: [number, number];
+  readonly padding: [number, number] | 'same' | 'valid';
+  readonly dilation: [number, number];
+  readonly groups: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
+    super();
+    const { groups = 1 } = options;
+    for (const [arg, n] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`Conv2d: ${arg} must be a positive integer (got ${n})`);
+    }
+    if (inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(`Conv2d: groups (${groups}) must divide both inChannels (${inChannels}) and outChannels (${outChannels})`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair('Conv2d', 'kernelSize', kernelSize, 1);
+    this.stride = pair('Conv2d', 'stride', options.stride ?? 1, 1);
+    const padding = options.padding ?? 0;
+    this.padding = padding === 'same' || padding === 'valid' ? padding : pair('Conv2d', 'padding', padding, 0);
+    this.dilation = pair('Conv2d', 'dilation', options.dilation ?? 1, 1);
+    this.groups = groups;
+    this.weight = emptyParameter([outChannels, inChannels / groups, ...this.kernelSize], options);
+    this.bias = options.bias === false ? null : emptyParameter([outChannels], options);
+    this.resetParameters();
+  }
+
+  /** Draws fresh initial values, as the constructor does. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const { fanIn } = init.calculateFanInAndFanOut(this.weight);
+      const bound = 1 / Math.sqrt(fanIn);
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+  }
+
+  override extraRepr(): string {
+    const padding = typeof this.padding === 'string' ? `'${this.padding}'` : fmtPair(this.padding);
+    let s = `${this.inChannels}, ${this.outChannels}, kernelSize=${fmtPair(this.kernelSize)}, stride=${fmtPair(this.stride)}, padding=${padding}`;
+    if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${fmtPair(this.dilation)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (!this.bias) s += ', bias=false';
+    return s;
+  }
+}
+
+function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
+  const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
+  const p = new Parameter(data);
+  release(data, 'it was wrapped in a Parameter');
+  return p;
+}
+
+/**
+ * Max pooling layer: the max of each kernelSize window (stride defaults to kernelSize).
+ * @example new MaxPool2d(2).forward(randn([8, 16, 28, 28])) // [8, 16, 14, 14]
+ */
+export class MaxPool2d extends Module {
+  readonly options: MaxPool2dOptions;
+
+  constructor(kernelSize: Size2d, options: Omit<MaxPool2dOptions, 'kernelSize'> = {}) {
+    super();
+    pair('MaxPool2d', 'kernelSize', kernelSize, 1);
+    this.options = { ...options, kernelSize };
+  }
+
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.options);
+  }
+
+  override extraRepr(): string {
+    const { kernelSize, stride, padding = 0, dilation = 1, ceilMode = false } = this.options;
+    return `kernelSize=${JSON.stringify(kernelSize)}, stride=${JSON.stringify(stride ?? kernelSize)}, padding=${JSON.stringify(padding)}, dilation=${JSON.stringify(dilation)}, ceilMode=${ceilMode}`;
+  }
+}
+
+/**
+ * Average pooling layer: the mean of each kernelSize window (stride defaults to kernelSize; padding
+ * zeros count in the divisor unless countIncludePad is false).
+ * @example new AvgPool2d(3, { stride: 2, padding: 1 }).forward(randn([8, 16, 28, 28])) // [8, 16, 14, 14]
+ */
+export class AvgPool2d extends Module {
+  readonly options: AvgPool2dOptions;
+
+  constructor(kernelSize: Size2d, options: Omit<AvgPool2dOptions, 'kernelSize'> = {}) {
+    super();
+    pair('AvgPool2d', 'kernelSize', kernelSize, 1);
+    this.options = { ...options, kernelSize };
+  }
+
+  forward(input: Tensor): Tensor {
+    return avgPool2d(input, this.options);
+  }
+
+  override extraRepr(): string {
+    const { kernelSize, stride, padding = 0, ceilMode = false, countIncludePad = true } = this.options;
+    return `kernelSize=${JSON.stringify(kernelSize)}, stride=${JSON.stringify(stride ?? kernelSize)}, padding=${JSON.stringify(padding)}, ceilMode=${ceilMode}, countIncludePad=${countIncludePad}`;
+  }
+}
+
+/**
+ * Adaptive average pooling layer: averages into a fixed outputSize whatever the input's H×W
+ * (null keeps that input size); outputSize 1 is global average pooling.
+ * @example new AdaptiveAvgPool2d(1).forward(randn([8, 64, 7, 7])) // [8, 64, 1, 1]
+ */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number | null, number | null]) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return adaptiveAvgPool2d(input, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `outputSize=${JSON.stringify(this.outputSize)}`;
+  }
+}

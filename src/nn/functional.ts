@@ -1,0 +1,513 @@
+/**
+ * nn.functional: the stateless computations behind the layers and losses (PyTorch's
+ * torch.nn.functional). Each is built from tensor ops, so autograd comes for free; `linear`,
+ * `embedding` and `binaryCrossEntropy` are ops of their own for a leaner or exact backward.
+ */
+import { finish, noGrad } from '../autograd/grad-mode.js';
+import { tensor, zeros } from '../creation.js';
+import { isFloat } from '../dtype.js';
+import { release } from '../memory.js';
+import { settle } from './module.js';
+import { defaultGenerator } from '../random.js';
+import { fmtShape, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { matmul } from '../ops/linalg.js';
+import { indexSelect } from '../ops/indexing.js';
+import { transpose, transposeView } from '../ops/shape.js';
+export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
+
+/** How a loss reduces its per-element values: their mean (default), their sum, or none. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+function checkTensor(op: string, arg: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
+  return x.check(op);
+}
+
+function checkFloat(op: string, arg: string, x: unknown): Tensor {
+  const t = checkTensor(op, arg, x);
+  if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${arg} must be a floating point tensor (got ${t.dtype})`);
+  return t;
+}
+
+function checkReduction(op: string, reduction: Reduction): void {
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new TypeError(`${op}: reduction must be 'mean', 'sum' or 'none' (got ${JSON.stringify(reduction)})`);
+  }
+}
+
+function checkSameShape(op: string, input: Tensor, target: Tensor): void {
+  if (!sameShape(input.shape, target.shape)) {
+    throw new RangeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)}`);
+  }
+}
+
+/** A list of temporaries and a function that records one and returns it, for `settle`. */
+function collector(): [<T extends Tensor>(t: T) => T, Tensor[]] {
+  const list: Tensor[] = [];
+  return [(t) => (list.push(t), t), list];
+}
+
+/** The mean over dims, without the intermediate sum that Tensor.mean leaves behind under noGrad. */
+function meanOver(x: Tensor, dims: number[], keepdim = true): Tensor {
+  const total = x.sum(dims, keepdim);
+  return settle(total.div(dims.reduce((n, d) => n * x.shape[d], 1)), [total]);
+}
+
+/** Reduces per-element losses (the caller settles `loss`). */
+function reduce(loss: Tensor, reduction: Reduction, denominator?: number): Tensor {
+  if (reduction === 'none') return loss;
+  if (reduction === 'sum') return loss.sum();
+  const total = loss.sum();
+  return settle(total.div(denominator ?? loss.size), [total]);
+}
+
+function floatConst(values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor {
+  return tensor(values as Float32Array, { shape, dtype: like.dtype, device: like.device });
+}
+
+// ---------------------------------------------------------------- layers
+
+/**
+ * y = x·Wᵀ + b over the last dim of x: one GEMM reading W transposed in place, then the bias.
+ * Shapes: x [..., in], weight [out, in], bias [out] → [..., out].
+ * @example F.linear(randn([8, 4]), randn([2, 4]), zeros([2])) // [8, 2]
+ */
+export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  checkFloat('linear', 'input', input);
+  checkFloat('linear', 'weight', weight);
+  if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in] (got ${fmtShape(weight.shape)})`);
+  const [outF, inF] = weight.shape;
+  if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
+    throw new RangeError(`linear: input ${fmtShape(input.shape)} does not end in the ${inF} input features of weight ${fmtShape(weight.shape)}`);
+  }
+  if (bias) {
+    checkFloat('linear', 'bias', bias);
+    if (bias.ndim !== 1 || bias.shape[0] !== outF) throw new RangeError(`linear: bias must have shape [${outF}] (got ${fmtShape(bias.shape)})`);
+  }
+  const lead = input.shape.slice(0, -1);
+  const x = input.ndim === 2 ? input : input.reshape(-1, inF);
+  const y = noGrad(() => {
+    const wt = transposeView(weight, 0, 1);
+    const out = matmul(x, wt);
+    release(wt, 'an internal view was consumed');
+    return bias ? out.add_(bias) : out;
+  });
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  finish(y, 'linear', inputs, (g) => [
+    // [N, out]·[out, in] → [N, in]; gᵀ·x → [out, in] with g read transposed by the GEMM.
+    x.requiresGrad ? matmul(g, weight) : null,
+    weight.requiresGrad ? matmul(transpose(g, 0, 1), x) : null,
+    bias?.requiresGrad ? g.sum(0) : null,
+  ]);
+  if (input.ndim === 2) return y;
+  return settle(y.reshape([...lead, outF]), [x, y]);
+}
+
+/** max(x, 0). */
+export function relu(input: Tensor): Tensor {
+  return input.relu();
+}
+
+/** x·Φ(x), the exact (erf) form, as PyTorch's default. */
+export function gelu(input: Tensor): Tensor {
+  return input.gelu();
+}
+
+/** 1 / (1 + e^−x). */
+export function sigmoid(input: Tensor): Tensor {
+  return input.sigmoid();
+}
+
+/** The hyperbolic tangent. */
+export function tanh(input: Tensor): Tensor {
+  return input.tanh();
+}
+
+/** exp(x) / Σ exp(x) along dim. @example F.softmax(logits, 1) */
+export function softmax(input: Tensor, dim: number): Tensor {
+  return input.softmax(dim);
+}
+
+/** log(softmax(x)) along dim, computed stably. */
+export function logSoftmax(input: Tensor, dim: number): Tensor {
+  return input.logSoftmax(dim);
+}
+
+/**
+ * Zeroes each element with probability p (global generator) and scales the rest by 1/(1−p) in
+ * training; the identity otherwise.
+ * @example F.dropout(h, 0.5, model.training)
+ */
+export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
+  checkFloat('dropout', 'input', input);
+  if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability p must be between 0 and 1 (got ${p})`);
+  if (!training || p === 0) return input;
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  const values = new Float32Array(input.size);
+  for (let i = 0; i < values.length; i++) values[i] = defaultGenerator.random() < p ? 0 : scale;
+  const mask = floatConst(values, input.shape, input);
+  return settle(input.mul(mask), [mask]);
+}
+
+/**
+ * Picks rows of `weight` ([numEmbeddings, dim]) by the int32 indices in `input`: [...input] →
+ * [...input, dim]. The row at paddingIdx receives no gradient.
+ * @example F.embedding(tensor([[1, 2]], { dtype: 'int32' }), weight) // [1, 2, dim]
+ */
+export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
+  checkTensor('embedding', 'input', input);
+  checkFloat('embedding', 'weight', weight);
+  if (input.dtype !== 'int32') throw new TypeError(`embedding: input must hold int32 indices (got ${input.dtype})`);
+  if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [numEmbeddings, dim] (got ${fmtShape(weight.shape)})`);
+  const [rows, dim] = weight.shape;
+  const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
+  const flat = input.reshape(-1);
+  const picked = noGrad(() => indexSelect(weight, 0, flat));
+  const idx = flat.toArray();
+  if (flat !== input) release(flat, 'an internal view was consumed');
+  finish(picked, 'embedding', [weight], (g) => {
+    const gw = zeros(weight.shape, { dtype: g.dtype, device: g.device });
+    const gv = gw.backend.view(gw.storage);
+    const src = g.toArray();
+    for (let k = 0; k < idx.length; k++) {
+      const row = idx[k] < 0 ? idx[k] + rows : idx[k];
+      if (row === pad) continue;
+      for (let j = 0; j < dim; j++) gv[row * dim + j] += src[k * dim + j];
+    }
+    return [gw];
+  });
+  return settle(picked.reshape([...input.shape, dim]), [picked]);
+}
+
+/**
+ * (x − E[x]) / √(Var[x] + eps) · weight + bias over the trailing `normalizedShape` dims (biased
+ * variance).
+ * @example F.layerNorm(x, [x.shape.at(-1)!])
+ */
+export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  checkFloat('layerNorm', 'input', input);
+  const k = normalizedShape.length;
+  if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
+    throw new RangeError(`layerNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);
+  }
+  for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && !sameShape(t.shape, normalizedShape)) throw new RangeError(`layerNorm: ${arg} must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(t.shape)})`);
+  }
+  const dims = normalizedShape.map((_, i) => input.ndim - k + i);
+  const mean = meanOver(input, dims);
+  const centered = input.sub(mean);
+  const squared = centered.mul(centered);
+  const variance = meanOver(squared, dims);
+  const shifted = variance.add(eps);
+  const invStd = shifted.rsqrt();
+  const normed = centered.mul(invStd);
+  const scaled = weight ? normed.mul(weight) : normed;
+  const out = bias ? scaled.add(bias) : scaled;
+  return settle(out, [mean, centered, squared, variance, shifted, invStd, normed, scaled]);
+}
+
+/** Options of `batchNorm`. */
+export interface BatchNormFunctionalOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Use batch statistics (and update the running ones) rather than the running ones. */
+  training?: boolean;
+  /** Weight of the new batch in the running averages; null for a cumulative average. */
+  momentum?: number | null;
+  eps?: number;
+  /** Batches seen so far, for momentum null (set by BatchNorm). */
+  numBatchesTracked?: number;
+}
+
+/**
+ * Normalises each channel (dim 1) of [N, C, ...] by its batch mean and biased variance in training,
+ * by the running statistics otherwise; running stats are updated in place with the unbiased variance.
+ * @example F.batchNorm(x, runningMean, runningVar, { training: true })
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormFunctionalOptions = {}): Tensor {
+  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5, numBatchesTracked = 1 } = options;
+  checkFloat('batchNorm', 'input', input);
+  if (input.ndim < 2) throw new RangeError(`batchNorm: input must be [N, C, ...] (got ${fmtShape(input.shape)})`);
+  const c = input.shape[1];
+  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (t && !sameShape(t.shape, [c])) throw new RangeError(`batchNorm: ${arg} must have shape [${c}] for input ${fmtShape(input.shape)} (got ${fmtShape(t.shape)})`);
+  }
+  const useBatchStats = training || !runningMean || !runningVar;
+  const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
+  const bshape = input.shape.map((s, i) => (i === 1 ? s : 1));
+  const [k, temps] = collector();
+  if (!useBatchStats) {
+    const invStd = k(k(k(runningVar.reshape(bshape)).add(eps)).rsqrt());
+    const normed = k(k(input.sub(k(runningMean.reshape(bshape)))).mul(invStd));
+    return affine(normed, weight, bias, bshape, temps);
+  }
+  const count = input.size / c;
+  if (count <= 1) throw new RangeError(`batchNorm: expected more than 1 value per channel when training (got input ${fmtShape(input.shape)})`);
+  const mean = k(meanOver(input, dims));
+  const centered = k(input.sub(mean));
+  const variance = k(meanOver(k(centered.mul(centered)), dims));
+  if (training && runningMean && runningVar) {
+    const m = momentum ?? 1 / numBatchesTracked;
+    noGrad(() => {
+      const batchMean = mean.reshape(c);
+      const batchVar = variance.reshape(c);
+      const unbiased = batchVar.mul(count / (count - 1));
+      runningMean.mul_(1 - m).add_(batchMean, m);
+      runningVar.mul_(1 - m).add_(unbiased, m);
+      settle(runningMean, [batchMean, batchVar, unbiased]);
+    });
+  }
+  const normed = k(centered.mul(k(k(variance.add(eps)).rsqrt())));
+  return affine(normed, weight, bias, bshape, temps);
+}
+
+function affine(normed: Tensor, weight: Tensor | null, bias: Tensor | null, bshape: number[], temps: Tensor[]): Tensor {
+  const w = weight?.reshape(bshape);
+  const b = bias?.reshape(bshape);
+  const scaled = w ? normed.mul(w) : normed;
+  const out = b ? scaled.add(b) : scaled;
+  return settle(out, [...temps, w, b, scaled]);
+}
+
+// ---------------------------------------------------------------- losses
+
+/**
+ * Mean squared error: (input − target)², reduced.
+ * @example F.mseLoss(pred, target) // a 0-d tensor
+ */
+export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkFloat('mseLoss', 'input', input);
+  checkTensor('mseLoss', 'target', target);
+  checkSameShape('mseLoss', input, target);
+  checkReduction('mseLoss', reduction);
+  const diff = input.sub(target);
+  const squared = diff.mul(diff);
+  return settle(reduce(squared, reduction), [diff, squared]);
+}
+
+/** Mean absolute error: |input − target|, reduced. */
+export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
+  checkFloat('l1Loss', 'input', input);
+  checkTensor('l1Loss', 'target', target);
+  checkSameShape('l1Loss', input, target);
+  checkReduction('l1Loss', reduction);
+  const diff = input.sub(target);
+  const abs = diff.abs();
+  return settle(reduce(abs, reduction), [diff, abs]);
+}
+
+/** Options of `nllLoss`. */
+export interface NLLLossOptions {
+  /** A weight per class ([C]); the mean divides by the summed weights of the targets. */
+  weight?: Tensor | null;
+  /** Targets equal to this class index contribute nothing (default −100). */
+  ignoreIndex?: number;
+  reduction?: Reduction;
+}
+
+/** Options of `crossEntropy`. */
+export interface CrossEntropyOptions extends NLLLossOptions {
+  /** Mixes the target with the uniform distribution: (1 − ε)·target + ε/C. */
+  labelSmoothing?: number;
+}
+
+/** Class-index targets checked against [C] / [N, C, d1…] input, in the forms the losses use. */
+interface ClassTargets {
+  /** Target indices with the class dim inserted (ignored positions → 0), for gather. */
+  index: Tensor;
+  /** Per-position weight of the target class, 0 where ignored. */
+  weights: Float32Array;
+  /** 1 per position, 0 where ignored. */
+  kept: Float32Array;
+  /** The mean's denominator: the summed weights. */
+  total: number;
+}
+
+function classDimOf(op: string, input: Tensor): number {
+  if (input.ndim === 0) throw new RangeError(`${op}: input must be [C], [N, C] or [N, C, d1, ...] (got a 0-d tensor)`);
+  return input.ndim === 1 ? 0 : 1;
+}
+
+function checkClassWeight(op: string, weight: Tensor | null, classes: number): void {
+  if (!weight) return;
+  checkFloat(op, 'weight', weight);
+  if (!sameShape(weight.shape, [classes])) throw new RangeError(`${op}: weight must have one entry per class, shape [${classes}] (got ${fmtShape(weight.shape)})`);
+}
+
+function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): ClassTargets {
+  const cd = classDimOf(op, input);
+  const classes = input.shape[cd];
+  const expected = input.shape.filter((_, i) => i !== cd);
+  if (!sameShape(target.shape, expected)) {
+    throw new RangeError(`${op}: target shape ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${fmtShape(expected)}: one class index per position)`);
+  }
+  if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${op}: ignoreIndex must be an integer (got ${ignoreIndex})`);
+  checkClassWeight(op, weight, classes);
+  const classWeights = weight ? weight.toArray() : null;
+  const values = target.toArray();
+  const indices = new Int32Array(values.length);
+  const weights = new Float32Array(values.length);
+  const kept = new Float32Array(values.length);
+  let total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === ignoreIndex) continue;
+    if (v < 0 || v >= classes) throw new RangeError(`${op}: target ${v} is out of bounds for ${classes} classes (element ${i} of target)`);
+    indices[i] = v;
+    kept[i] = 1;
+    weights[i] = classWeights ? classWeights[v] : 1;
+    total += weights[i];
+  }
+  const indexShape = input.shape.map((s, i) => (i === cd ? 1 : s));
+  return { index: tensor(indices, { shape: indexShape, dtype: 'int32', device: input.device }), weights, kept, total };
+}
+
+/** A [C] class weight shaped to broadcast along the class dim of input. */
+function classWeightView(input: Tensor, weight: Tensor): Tensor {
+  const cd = classDimOf('classWeight', input);
+  return weight.reshape(input.shape.map((s, i) => (i === cd ? s : 1)));
+}
+
+/**
+ * −weight[t]·logp[t] per position, plus ε/C of −Σ_c weight[c]·logp[c] with label smoothing ε;
+ * PyTorch divides the mean of both terms by the same summed target weights, so they share one
+ * per-position coefficient and one reduction.
+ */
+function nllFromLogProbs(logp: Tensor, target: Tensor, t: ClassTargets, opts: CrossEntropyOptions): Tensor {
+  const { weight = null, reduction = 'mean', labelSmoothing = 0 } = opts;
+  const cd = classDimOf('nllLoss', logp);
+  const classes = logp.shape[cd];
+  const [k, temps] = collector();
+  k(t.index);
+  const picked = k(k(logp.gather(cd, t.index)).reshape([...target.shape]));
+  const coef = k(floatConst(t.weights.map((w) => -(1 - labelSmoothing) * w), target.shape, logp));
+  let loss = k(picked.mul(coef));
+  if (labelSmoothing > 0) {
+    const weighted = weight ? k(logp.mul(k(classWeightView(logp, weight)))) : logp;
+    const smoothCoef = k(floatConst(t.kept.map((m) => (-labelSmoothing / classes) * m), target.shape, logp));
+    loss = k(loss.add(k(k(weighted.sum(cd)).mul(smoothCoef))));
+  }
+  return settle(reduce(loss, reduction, t.total), temps);
+}
+
+/**
+ * Negative log-likelihood of class-index targets given log-probabilities (input [C], [N, C] or
+ * [N, C, d1…]; target int32 [], [N] or [N, d1…]): −weight[t]·input[t], reduced; the mean divides
+ * by the summed weights of the targets that are not ignored.
+ * @example F.nllLoss(logits.logSoftmax(1), labels)
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
+  checkFloat('nllLoss', 'input', input);
+  checkTensor('nllLoss', 'target', target);
+  checkReduction('nllLoss', options.reduction ?? 'mean');
+  if (target.dtype !== 'int32') throw new TypeError(`nllLoss: target must hold int32 class indices (got ${target.dtype})`);
+  const t = classTargets('nllLoss', input, target, options.weight ?? null, options.ignoreIndex ?? -100);
+  return nllFromLogProbs(input, target, t, { ...options, labelSmoothing: 0 });
+}
+
+/**
+ * Cross entropy of logits (input [C], [N, C] or [N, C, d1…]) against class indices (int32, input's
+ * shape without the class dim) or class probabilities (float, input's shape): logSoftmax then the
+ * negative log-likelihood, with class weights, ignoreIndex and label smoothing as PyTorch.
+ * @example F.crossEntropy(logits, labels, { labelSmoothing: 0.1 })
+ */
+export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const op = 'crossEntropy';
+  checkFloat(op, 'input', input);
+  checkTensor(op, 'target', target);
+  const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
+  checkReduction(op, reduction);
+  if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new RangeError(`${op}: labelSmoothing must be between 0 and 1 (got ${labelSmoothing})`);
+  }
+  const cd = classDimOf(op, input);
+  const classes = input.shape[cd];
+  if (target.dtype === 'int32') {
+    const t = classTargets(op, input, target, weight, ignoreIndex);
+    const logp = input.logSoftmax(cd);
+    return settle(nllFromLogProbs(logp, target, t, options), [logp]);
+  }
+  if (!isFloat(target.dtype)) throw new TypeError(`${op}: target must be int32 class indices or float class probabilities (got ${target.dtype})`);
+  if (!sameShape(target.shape, input.shape)) {
+    throw new RangeError(`${op}: probability targets must have the input's shape ${fmtShape(input.shape)} (got ${fmtShape(target.shape)}); class indices must be int32`);
+  }
+  checkClassWeight(op, weight, classes);
+  const [k, temps] = collector();
+  const logp = k(input.logSoftmax(cd));
+  const smoothed = labelSmoothing > 0 ? k(k(target.mul(1 - labelSmoothing)).add(labelSmoothing / classes)) : target;
+  const product = k(logp.mul(smoothed));
+  const weighted = weight ? k(product.mul(k(classWeightView(input, weight)))) : product;
+  const loss = k(k(weighted.sum(cd)).neg());
+  return settle(reduce(loss, reduction, input.size / classes), temps);
+}
+
+/** Options of `binaryCrossEntropy`. */
+export interface BCEOptions {
+  /** Rescales each element's loss (broadcast to input's shape). */
+  weight?: Tensor | null;
+  reduction?: Reduction;
+}
+
+/** Options of `binaryCrossEntropyWithLogits`. */
+export interface BCEWithLogitsOptions extends BCEOptions {
+  /** Weight of the positive term, per class (broadcast along the last dim). */
+  posWeight?: Tensor | null;
+}
+
+/**
+ * Binary cross entropy of probabilities: −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at
+ * −100 as in PyTorch, so x = 0 or 1 gives a finite loss.
+ * @example F.binaryCrossEntropy(logits.sigmoid(), targets)
+ */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
+  const op = 'binaryCrossEntropy';
+  const { weight = null, reduction = 'mean' } = options;
+  checkFloat(op, 'input', input);
+  checkFloat(op, 'target', target);
+  checkSameShape(op, input, target);
+  checkReduction(op, reduction);
+  const elementwise = noGrad(() => {
+    const [k, temps] = collector();
+    const min = k(input.min()).item();
+    const max = k(input.max()).item();
+    if (!(min >= 0 && max <= 1)) {
+      settle(input, temps);
+      throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
+    }
+    const logX = k(k(input.log()).clamp(-100));
+    const log1mX = k(k(k(k(input.neg()).add(1)).log()).clamp(-100));
+    // −(t·log x + (1 − t)·log(1 − x)) = −(log(1 − x) + t·(log x − log(1 − x)))
+    const out = k(k(k(target.mul(k(logX.sub(log1mX)))).add(log1mX)).neg());
+    return settle(out, temps.filter((t) => t !== out));
+  });
+  finish(elementwise, op, [input, target], (g) => [
+    // d/dx = (x − t) / max(x·(1 − x), 1e-12): the bound PyTorch uses, finite at x = 0 or 1.
+    input.requiresGrad ? g.mul(input.sub(target)).div(input.mul(input.neg().add(1)).clamp(1e-12)) : null,
+    target.requiresGrad ? g.mul(input.neg().add(1).log().clamp(-100).sub(input.log().clamp(-100))) : null,
+  ]);
+  const weighted = weight ? elementwise.mul(weight) : elementwise;
+  return settle(reduce(weighted, reduction), [elementwise, weighted]);
+}
+
+/**
+ * Binary cross entropy of logits, stable for any x: (1 − t)·x + (1 + (p − 1)·t)·softplus(−x),
+ * with softplus(−x) = max(−x, 0) + log(1 + e^−|x|) and p = posWeight (1 by default).
+ * @example F.binaryCrossEntropyWithLogits(logits, targets, { posWeight: tensor([3]) })
+ */
+export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const { weight = null, posWeight = null, reduction = 'mean' } = options;
+  checkFloat(op, 'input', input);
+  checkFloat(op, 'target', target);
+  checkSameShape(op, input, target);
+  checkReduction(op, reduction);
+  if (posWeight) checkFloat(op, 'posWeight', posWeight);
+  const [k, temps] = collector();
+  const softplusNeg = k(k(k(input.neg()).relu()).add(k(k(k(k(k(input.abs()).neg()).exp()).add(1)).log())));
+  const linearTerm = k(k(k(target.neg()).add(1)).mul(input));
+  const logTerm = posWeight ? k(k(k(k(posWeight.sub(1)).mul(target)).add(1)).mul(softplusNeg)) : softplusNeg;
+  const loss = k(linearTerm.add(logTerm));
+  const weighted = weight ? k(loss.mul(weight)) : loss;
+  return settle(reduce(weighted, reduction), temps);
+}

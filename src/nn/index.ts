@@ -1,0 +1,17 @@
+/**
+ * tessera's nn namespace: Module and Parameter, layers, losses, `functional`, `init` and `utils`.
+ * @example import { nn } from 'tessera'; const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ */
+export { Module, Parameter } from './module.js';
+export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module.js';
+export {
+  Sequential, Identity, Linear, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d, BatchNorm2d,
+  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax,
+} from './layers.js';
+export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions } from './layers.js';
+export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
+export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss } from './loss.js';
+export type { Reduction, CrossEntropyOptions, NLLLossOptions, BCEOptions, BCEWithLogitsOptions } from './functional.js';
+export * as functional from './functional.js';
+export * as init from './init.js';
+export * as utils from './utils.js';

@@ -1,0 +1,162 @@
+/**
+ * nn.init: in-place initialisers with PyTorch's fan and gain rules. Each fills a tensor (usually a
+ * Parameter) under noGrad from the global generator, or the one passed, and returns it.
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import { tensor } from '../creation.js';
+import { release } from '../memory.js';
+import { Generator, defaultGenerator } from '../random.js';
+import { fmtShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+
+/** Nonlinearities `calculateGain` knows. */
+export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
+
+/** Which fan the Kaiming initialisers preserve the variance of. */
+export type FanMode = 'fanIn' | 'fanOut';
+
+/** Options of the Kaiming initialisers. */
+export interface KaimingOptions {
+  /** Negative slope of the leaky ReLU that follows (0 for ReLU). */
+  a?: number;
+  mode?: FanMode;
+  nonlinearity?: Nonlinearity;
+  generator?: Generator;
+}
+
+/** Writes `sample()` into every element of t, under noGrad; returns t. */
+function fill<T extends Tensor>(t: T, sample: () => number): T {
+  t.check('init');
+  const values = new Float64Array(t.size);
+  for (let i = 0; i < values.length; i++) values[i] = sample();
+  const src = tensor(values, { shape: t.shape, dtype: t.dtype, device: t.device });
+  noGrad(() => t.copy_(src));
+  release(src, 'an initialiser wrote it');
+  return t;
+}
+
+/**
+ * The recommended gain for a nonlinearity: 1 for linear/conv/sigmoid, 5/3 for tanh, √2 for relu,
+ * √(2/(1 + slope²)) for leaky relu (slope `param`, default 0.01), 3/4 for selu.
+ * @example calculateGain('relu') // 1.414…
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'sigmoid':
+      return 1;
+    case 'tanh':
+      return 5 / 3;
+    case 'relu':
+      return Math.SQRT2;
+    case 'leakyRelu': {
+      const slope = param ?? 0.01;
+      if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative slope ${slope} is not a valid number`);
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case 'selu':
+      return 3 / 4;
+    default:
+      throw new TypeError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+  }
+}
+
+/**
+ * fanIn = size(1)·receptive field and fanOut = size(0)·receptive field, where the receptive field
+ * is the product of the dims after the first two (a Linear weight [out, in] has fanIn = in).
+ */
+export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
+  if (t.ndim < 2) throw new RangeError(`init: fan in and fan out cannot be computed for a tensor with fewer than 2 dimensions (got ${fmtShape(t.shape)})`);
+  const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
+}
+
+/** U(a, b) samples in place. @example uniform_(w, -0.1, 0.1) */
+export function uniform_<T extends Tensor>(t: T, a = 0, b = 1, generator: Generator = defaultGenerator): T {
+  if (!(a <= b)) throw new RangeError(`uniform_: expects a <= b (got a=${a}, b=${b})`);
+  return fill(t, () => a + (b - a) * generator.random());
+}
+
+/** N(mean, std²) samples in place. @example normal_(w, 0, 0.02) */
+export function normal_<T extends Tensor>(t: T, mean = 0, std = 1, generator: Generator = defaultGenerator): T {
+  if (!(std >= 0)) throw new RangeError(`normal_: expects std >= 0 (got ${std})`);
+  return fill(t, () => mean + std * generator.normal());
+}
+
+/** N(mean, std²) samples redrawn until they fall in [a, b]. */
+export function truncNormal_<T extends Tensor>(t: T, mean = 0, std = 1, a = -2, b = 2, generator: Generator = defaultGenerator): T {
+  if (!(a < b)) throw new RangeError(`truncNormal_: expects a < b (got a=${a}, b=${b})`);
+  return fill(t, () => {
+    for (;;) {
+      const v = mean + std * generator.normal();
+      if (v >= a && v <= b) return v;
+    }
+  });
+}
+
+/** Fills with `value`. */
+export function constant_<T extends Tensor>(t: T, value: number): T {
+  t.check('constant_');
+  noGrad(() => t.fill_(value));
+  return t;
+}
+
+/** Fills with 0. */
+export function zeros_<T extends Tensor>(t: T): T {
+  return constant_(t, 0);
+}
+
+/** Fills with 1. */
+export function ones_<T extends Tensor>(t: T): T {
+  return constant_(t, 1);
+}
+
+/** The identity in a 2-D tensor (ones on the diagonal). */
+export function eye_<T extends Tensor>(t: T): T {
+  if (t.ndim !== 2) throw new RangeError(`eye_: only 2-D tensors are supported (got ${fmtShape(t.shape)})`);
+  const cols = t.shape[1];
+  let i = 0;
+  return fill(t, () => {
+    const v = Math.floor(i / cols) === i % cols ? 1 : 0;
+    i++;
+    return v;
+  });
+}
+
+/**
+ * Glorot uniform: U(−b, b) with b = gain·√(6 / (fanIn + fanOut)).
+ * @example xavierUniform_(w, calculateGain('tanh'))
+ */
+export function xavierUniform_<T extends Tensor>(t: T, gain = 1, generator: Generator = defaultGenerator): T {
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform_(t, -bound, bound, generator);
+}
+
+/** Glorot normal: N(0, std²) with std = gain·√(2 / (fanIn + fanOut)). */
+export function xavierNormal_<T extends Tensor>(t: T, gain = 1, generator: Generator = defaultGenerator): T {
+  const { fanIn, fanOut } = calculateFanInAndFanOut(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
+}
+
+function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fanIn', nonlinearity = 'leakyRelu' }: KaimingOptions): number {
+  if (mode !== 'fanIn' && mode !== 'fanOut') throw new TypeError(`${op}: mode must be 'fanIn' or 'fanOut' (got ${JSON.stringify(mode)})`);
+  const fans = calculateFanInAndFanOut(t);
+  const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
+  if (fan === 0) throw new RangeError(`${op}: cannot initialise a tensor with zero elements in its fan (shape ${fmtShape(t.shape)})`);
+  return calculateGain(nonlinearity, a) / Math.sqrt(fan);
+}
+
+/**
+ * He uniform: U(−b, b) with b = √3·gain/√fan (gain from `nonlinearity` and slope `a`); Linear and
+ * Conv2d use it with a = √5, which gives b = 1/√fanIn.
+ * @example kaimingUniform_(w, { nonlinearity: 'relu' })
+ */
+export function kaimingUniform_<T extends Tensor>(t: T, options: KaimingOptions = {}): T {
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, options);
+  return uniform_(t, -bound, bound, options.generator);
+}
+
+/** He normal: N(0, std²) with std = gain/√fan. */
+export function kaimingNormal_<T extends Tensor>(t: T, options: KaimingOptions = {}): T {
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, options), options.generator);
+}

@@ -1,0 +1,432 @@
+/**
+ * The standard layers. Each keeps its parameters as fields (registered by assignment), initialises
+ * them the way PyTorch does from the global generator, and forwards to nn.functional.
+ */
+import { noGrad } from '../autograd/grad-mode.js';
+import { ones, zeros } from '../creation.js';
+import { getDefaultDevice } from '../device.js';
+import type { Device, DType } from '../dtype.js';
+import { release } from '../memory.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import * as init from './init.js';
+import { Module, Parameter, settle } from './module.js';
+
+/** Where a layer creates its parameters. */
+export interface FactoryOptions {
+  device?: Device;
+  dtype?: DType;
+}
+
+/** An uninitialised Parameter of `shape`, for an initialiser to fill. */
+function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
+  const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
+  const p = new Parameter(data);
+  release(data, 'it was wrapped in a Parameter');
+  return p;
+}
+
+/**
+ * Applies layers in order, each to the previous one's output; children are named 0, 1, 2, …
+ * @example const mlp = new Sequential(new Linear(784, 128), new ReLU(), new Linear(128, 10));
+ */
+export class Sequential extends Module {
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => this.append(m, i));
+  }
+
+  /** Adds a layer at the end; returns this. */
+  append(layer: Module, index = this.length): this {
+    if (!(layer instanceof Module)) throw new TypeError(`Sequential: layer ${index} is not a Module`);
+    Object.defineProperty(this, String(index), { value: layer, enumerable: true, writable: true, configurable: true });
+    return this;
+  }
+
+  /** The number of layers. */
+  get length(): number {
+    return this.children().length;
+  }
+
+  /** The layer at index i (negative counts from the end). */
+  at(i: number): Module {
+    const layers = this.children();
+    const layer = layers.at(i);
+    if (!layer) throw new RangeError(`Sequential.at: index ${i} is out of range for ${layers.length} layers`);
+    return layer;
+  }
+
+  [Symbol.iterator](): Iterator<Module> {
+    return this.children()[Symbol.iterator]();
+  }
+
+  /** Runs the layers in order; an intermediate output no graph holds is freed once consumed. */
+  forward(input: Tensor): Tensor {
+    let x = input;
+    for (const layer of this.children()) {
+      const next = layer.forward(x);
+      if (x !== input && x !== next) settle(next, [x]);
+      x = next;
+    }
+    return x;
+  }
+}
+
+/** Returns its input unchanged (a placeholder layer). */
+export class Identity extends Module {
+  forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+/** Options of `Linear`. */
+export interface LinearOptions extends FactoryOptions {
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * y = x·Wᵀ + b. weight [out, in] and bias [out] start as U(−1/√in, 1/√in), as in PyTorch
+ * (kaiming_uniform_ with a = √5 for the weight).
+ * @example const fc = new Linear(4, 2); fc.forward(randn([8, 4])) // [8, 2]
+ */
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  weight: Parameter;
+  bias: Parameter | null;
+
+  constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
+    super();
+    checkSize('Linear', 'inFeatures', inFeatures);
+    checkSize('Linear', 'outFeatures', outFeatures);
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    this.weight = emptyParameter([outFeatures, inFeatures], options);
+    this.bias = options.bias === false ? null : emptyParameter([outFeatures], options);
+    this.resetParameters();
+  }
+
+  /** Draws fresh initial values, as the constructor does. */
+  resetParameters(): void {
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const bound = this.inFeatures > 0 ? 1 / Math.sqrt(this.inFeatures) : 0;
+      init.uniform_(this.bias, -bound, bound);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.linear(input, this.weight, this.bias);
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+function checkSize(op: string, arg: string, n: number): void {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${op}: ${arg} must be a non-negative integer (got ${n})`);
+}
+
+/**
+ * Flattens dims startDim…endDim into one (by default all but the batch dim).
+ * @example new Flatten().forward(zeros([8, 1, 28, 28])) // [8, 784]
+ */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return input.flatten(this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `startDim=${this.startDim}, endDim=${this.endDim}`;
+  }
+}
+
+/**
+ * In training, zeroes each element with probability p and scales the rest by 1/(1−p); in eval,
+ * the identity.
+ * @example const drop = new Dropout(0.2);
+ */
+export class Dropout extends Module {
+  readonly p: number;
+
+  constructor(p = 0.5) {
+    super();
+    if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability p must be between 0 and 1 (got ${p})`);
+    this.p = p;
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.dropout(input, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${this.p}`;
+  }
+}
+
+/** Options of `Embedding`. */
+export interface EmbeddingOptions extends FactoryOptions {
+  /** This index's row starts at zero and receives no gradient. */
+  paddingIdx?: number | null;
+}
+
+/**
+ * A lookup table: int32 indices [...] → rows of weight [numEmbeddings, embeddingDim], N(0, 1) at
+ * the start.
+ * @example new Embedding(10, 3).forward(tensor([1, 2, 4], { dtype: 'int32' })) // [3, 3]
+ */
+export class Embedding extends Module {
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  readonly paddingIdx: number | null;
+  weight: Parameter;
+
+  constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
+    super();
+    checkSize('Embedding', 'numEmbeddings', numEmbeddings);
+    checkSize('Embedding', 'embeddingDim', embeddingDim);
+    const pad = options.paddingIdx ?? null;
+    if (pad !== null && (!Number.isInteger(pad) || pad >= numEmbeddings || pad < -numEmbeddings)) {
+      throw new RangeError(`Embedding: paddingIdx must be within numEmbeddings ${numEmbeddings} (got ${pad})`);
+    }
+    this.numEmbeddings = numEmbeddings;
+    this.embeddingDim = embeddingDim;
+    this.paddingIdx = pad === null ? null : pad < 0 ? pad + numEmbeddings : pad;
+    this.weight = emptyParameter([numEmbeddings, embeddingDim], options);
+    this.resetParameters();
+  }
+
+  /** Draws fresh N(0, 1) rows and zeroes the padding row. */
+  resetParameters(): void {
+    init.normal_(this.weight);
+    if (this.paddingIdx !== null) {
+      const row = this.weight.select(0, this.paddingIdx);
+      noGrad(() => row.fill_(0));
+      release(row, 'an internal view was consumed');
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.embedding(input, this.weight, this.paddingIdx);
+  }
+
+  override extraRepr(): string {
+    return `${this.numEmbeddings}, ${this.embeddingDim}${this.paddingIdx !== null ? `, paddingIdx=${this.paddingIdx}` : ''}`;
+  }
+}
+
+/** Options of `LayerNorm`. */
+export interface LayerNormOptions extends FactoryOptions {
+  eps?: number;
+  /** Learn a per-element scale (ones) and shift (zeros). Default true. */
+  elementwiseAffine?: boolean;
+  /** With elementwiseAffine, learn the shift too. Default true. */
+  bias?: boolean;
+}
+
+/**
+ * Normalises over the trailing normalizedShape dims: (x − E[x]) / √(Var[x] + eps) · weight + bias.
+ * @example new LayerNorm(64).forward(randn([8, 10, 64]))
+ */
+export class LayerNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape.forEach((s) => checkSize('LayerNorm', 'normalizedShape', s));
+    this.eps = options.eps ?? 1e-5;
+    if (options.elementwiseAffine !== false) {
+      this.weight = init.ones_(emptyParameter(this.normalizedShape, options));
+      if (options.bias !== false) this.bias = init.zeros_(emptyParameter(this.normalizedShape, options));
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${fmtShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
+/** Options of `BatchNorm1d` / `BatchNorm2d`. */
+export interface BatchNormOptions extends FactoryOptions {
+  eps?: number;
+  /** Weight of each new batch in the running statistics (default 0.1); null for a cumulative average. */
+  momentum?: number | null;
+  /** Learn a per-channel scale (ones) and shift (zeros). Default true. */
+  affine?: boolean;
+  /** Keep running statistics for eval mode (default true); otherwise always use the batch's. */
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Batch normalisation over channel dim 1. Training normalises by the batch mean and biased
+ * variance and updates runningMean / runningVar (with the unbiased variance) by `momentum`; eval
+ * normalises by the running statistics.
+ */
+abstract class BatchNorm extends Module {
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number | null;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+  declare readonly runningMean: Tensor | null;
+  declare readonly runningVar: Tensor | null;
+  declare readonly numBatchesTracked: Tensor | null;
+
+  constructor(numFeatures: number, options: BatchNormOptions) {
+    super();
+    checkSize(this.constructor.name, 'numFeatures', numFeatures);
+    this.numFeatures = numFeatures;
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    if (options.affine !== false) {
+      this.weight = init.ones_(emptyParameter([numFeatures], options));
+      this.bias = init.zeros_(emptyParameter([numFeatures], options));
+    }
+    const track = options.trackRunningStats !== false;
+    const where = { device: options.device, dtype: options.dtype };
+    this.registerBuffer('runningMean', track ? zeros([numFeatures], where) : null);
+    this.registerBuffer('runningVar', track ? ones([numFeatures], where) : null);
+    this.registerBuffer('numBatchesTracked', track ? zeros([], { device: options.device, dtype: 'int32' }) : null);
+  }
+
+  /** Throws unless the input has the dims this layer expects. */
+  protected abstract checkInput(input: Tensor): void;
+
+  /** Resets the running statistics to mean 0, variance 1, no batches seen. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.runningMean?.fill_(0);
+      this.runningVar?.fill_(1);
+      this.numBatchesTracked?.fill_(0);
+    });
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInput(input);
+    if (input.shape[1] !== this.numFeatures) {
+      throw new RangeError(`${this.constructor.name}: expected ${this.numFeatures} channels in dim 1 (got input ${fmtShape(input.shape)})`);
+    }
+    let numBatchesTracked = 1;
+    if (this.training && this.numBatchesTracked) {
+      const counter = this.numBatchesTracked;
+      noGrad(() => counter.add_(1));
+      // NOTE: momentum null means a cumulative average, whose factor is 1 / batches seen.
+      if (this.momentum === null) numBatchesTracked = counter.item();
+    }
+    return F.batchNorm(input, this.runningMean, this.runningVar, {
+      weight: this.weight,
+      bias: this.bias,
+      training: this.training || this.runningMean === null,
+      momentum: this.momentum,
+      eps: this.eps,
+      numBatchesTracked,
+    });
+  }
+
+  override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.weight !== null}, trackRunningStats=${this.runningMean !== null}`;
+  }
+}
+
+/**
+ * BatchNorm over [N, C] or [N, C, L] input.
+ * @example new BatchNorm1d(16).forward(randn([32, 16]))
+ */
+export class BatchNorm1d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 2 && input.ndim !== 3) throw new RangeError(`BatchNorm1d: expected 2-D or 3-D input [N, C] or [N, C, L] (got ${fmtShape(input.shape)})`);
+  }
+}
+
+/**
+ * BatchNorm over [N, C, H, W] input.
+ * @example new BatchNorm2d(8).forward(randn([4, 8, 5, 5]))
+ */
+export class BatchNorm2d extends BatchNorm {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, options);
+  }
+
+  protected checkInput(input: Tensor): void {
+    if (input.ndim !== 4) throw new RangeError(`BatchNorm2d: expected 4-D input [N, C, H, W] (got ${fmtShape(input.shape)})`);
+  }
+}
+
+/** max(x, 0) elementwise. */
+export class ReLU extends Module {
+  forward(input: Tensor): Tensor {
+    return F.relu(input);
+  }
+}
+
+/** x·Φ(x) elementwise (the exact erf form). */
+export class GELU extends Module {
+  forward(input: Tensor): Tensor {
+    return F.gelu(input);
+  }
+}
+
+/** 1 / (1 + e^−x) elementwise. */
+export class Sigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return F.sigmoid(input);
+  }
+}
+
+/** tanh elementwise. */
+export class Tanh extends Module {
+  forward(input: Tensor): Tensor {
+    return F.tanh(input);
+  }
+}
+
+/** Softmax along `dim`. @example new Softmax(1).forward(logits) */
+export class Softmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError(`Softmax: dim must be an integer (got ${dim})`);
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.softmax(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** Log-softmax along `dim`. @example new LogSoftmax(1).forward(logits) */
+export class LogSoftmax extends Module {
+  constructor(readonly dim: number) {
+    super();
+    if (!Number.isInteger(dim)) throw new TypeError(`LogSoftmax: dim must be an integer (got ${dim})`);
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.logSoftmax(input, this.dim);
+  }
+
+  override extraRepr(): string {
+    return `dim=${this.dim}`;
+  }
+}

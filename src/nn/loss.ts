@@ -1,0 +1,122 @@
+/**
+ * Loss modules: each holds its options and calls the nn.functional loss of the same name, so
+ * `new CrossEntropyLoss({ labelSmoothing: 0.1 }).forward(logits, labels)` is
+ * `F.crossEntropy(logits, labels, { labelSmoothing: 0.1 })`.
+ */
+import type { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import { Module } from './module.js';
+
+/** Options of losses that only reduce. */
+export interface ReductionOptions {
+  reduction?: F.Reduction;
+}
+
+/**
+ * Mean squared error (input − target)², reduced.
+ * @example new MSELoss().forward(pred, target)
+ */
+export class MSELoss extends Module {
+  readonly reduction: F.Reduction;
+  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+    super();
+    this.reduction = reduction;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.mseLoss(input, target, this.reduction);
+  }
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
+  }
+}
+
+/** Mean absolute error |input − target|, reduced. */
+export class L1Loss extends Module {
+  readonly reduction: F.Reduction;
+  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+    super();
+    this.reduction = reduction;
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.l1Loss(input, target, this.reduction);
+  }
+  override extraRepr(): string {
+    return `reduction=${this.reduction}`;
+  }
+}
+
+/**
+ * Cross entropy of logits against int32 class indices or float class probabilities, with class
+ * `weight`, `ignoreIndex` (default −100) and `labelSmoothing`.
+ * @example new CrossEntropyLoss().forward(logits, labels)
+ */
+export class CrossEntropyLoss extends Module {
+  readonly options: F.CrossEntropyOptions;
+  constructor(options: F.CrossEntropyOptions = {}) {
+    super();
+    this.options = { ...options, weight: keep(options.weight) };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.crossEntropy(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** Negative log-likelihood of int32 class indices given log-probabilities, with `weight` and `ignoreIndex`. */
+export class NLLLoss extends Module {
+  readonly options: F.NLLLossOptions;
+  constructor(options: F.NLLLossOptions = {}) {
+    super();
+    this.options = { ...options, weight: keep(options.weight) };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.nllLoss(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** Binary cross entropy of probabilities in [0, 1] (logs clamped at −100). */
+export class BCELoss extends Module {
+  readonly options: F.BCEOptions;
+  constructor(options: F.BCEOptions = {}) {
+    super();
+    this.options = { ...options, weight: keep(options.weight) };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropy(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** Binary cross entropy of logits (a stable sigmoid + BCE), with `weight` and `posWeight`. */
+export class BCEWithLogitsLoss extends Module {
+  readonly options: F.BCEWithLogitsOptions;
+  constructor(options: F.BCEWithLogitsOptions = {}) {
+    super();
+    this.options = { ...options, weight: keep(options.weight), posWeight: keep(options.posWeight) };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.binaryCrossEntropyWithLogits(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** A loss's weight tensors are its state: kept, so no tidy() or step boundary frees them. */
+function keep(t: Tensor | null | undefined): Tensor | null {
+  return t ? t.keep() : null;
+}
+
+function reprOptions(options: object): string {
+  return Object.entries(options)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? `[${(v as Tensor).shape}]` : v}`)
+    .join(', ');
+}

@@ -1,0 +1,300 @@
+/**
+ * Learning-rate schedules, with PyTorch 1.13's formulas and defaults. A scheduler sets `lr` in
+ * every parameter group of its optimizer when constructed (epoch 0) and on every `step()` after
+ * that; call it after `optimizer.step()`, once per epoch (OneCycleLR: once per batch).
+ * The recursive ("chainable") forms PyTorch uses are kept, so the sequences match it to the ulp.
+ */
+import type { BaseOptions, Optimizer, ParamGroup } from './optimizer.js';
+
+/** A group as a scheduler sees it; momentum or betas when the optimizer has them. */
+type Group = ParamGroup<BaseOptions> & { momentum?: number; betas?: readonly [number, number] };
+
+/** Options every scheduler takes. */
+export interface SchedulerOptions {
+  /** The index of the last epoch, to resume a schedule (default -1: start fresh). */
+  lastEpoch?: number;
+}
+
+/** The state of a scheduler, for `loadStateDict`. */
+export interface SchedulerStateDict {
+  lastEpoch: number;
+  baseLrs: number[];
+  lastLr: number[];
+  stepCount: number;
+}
+
+/** Base class of the schedulers: tracks the epoch and writes each group's lr. */
+export abstract class LRScheduler {
+  readonly optimizer: Optimizer<BaseOptions>;
+  /** Each group's lr when the schedule started (its `initialLr`). */
+  baseLrs: number[];
+  lastEpoch: number;
+  protected stepCount = 0;
+  private lastLr: number[] = [];
+
+  protected constructor(optimizer: Optimizer<BaseOptions>, options: SchedulerOptions) {
+    this.optimizer = optimizer;
+    this.lastEpoch = options.lastEpoch ?? -1;
+    const groups = this.groups();
+    if (this.lastEpoch === -1) for (const g of groups) g.initialLr ??= g.lr;
+    groups.forEach((g, i) => {
+      if (g.initialLr === undefined) throw new Error(`${this.constructor.name}: param group ${i} has no initialLr, which resuming (lastEpoch ≠ -1) needs; load the optimizer's stateDict first`);
+    });
+    this.baseLrs = groups.map((g) => g.initialLr!);
+  }
+
+  protected groups(): Group[] {
+    return this.optimizer.paramGroups as Group[];
+  }
+
+  /** The learning rates for `this.lastEpoch`, given the groups' current ones. */
+  protected abstract computeLr(): number[];
+
+  /** Advances one epoch (or one batch for OneCycleLR) and writes the new lr into every group. */
+  step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    const lrs = this.computeLr();
+    this.groups().forEach((g, i) => (g.lr = lrs[i]));
+    this.lastLr = this.groups().map((g) => g.lr);
+  }
+
+  /** The learning rates the last `step()` (or the constructor) set, one per group. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** The scheduler's position, to resume it with `loadStateDict` (the lrs themselves live in the optimizer's groups). */
+  stateDict(): SchedulerStateDict {
+    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], stepCount: this.stepCount };
+  }
+
+  loadStateDict(dict: SchedulerStateDict): void {
+    this.lastEpoch = dict.lastEpoch;
+    this.baseLrs = [...dict.baseLrs];
+    this.lastLr = [...dict.lastLr];
+    this.stepCount = dict.stepCount;
+  }
+}
+
+/**
+ * Multiplies each group's lr by `gamma` every `stepSize` epochs: lr = lr₀·γ^⌊epoch / stepSize⌋.
+ * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ */
+export class StepLR extends LRScheduler {
+  readonly stepSize: number;
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number } & SchedulerOptions) {
+    super(optimizer, options);
+    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer (got ${options.stepSize})`);
+    this.stepSize = options.stepSize;
+    this.gamma = options.gamma ?? 0.1;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const groups = this.groups();
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * this.gamma);
+  }
+}
+
+/**
+ * Cosine annealing from each group's lr down to `etaMin` over `tMax` epochs (and back up after, as
+ * PyTorch's does): lr = η_min + (lr₀ − η_min)·(1 + cos(π·epoch / T_max)) / 2.
+ * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50 });
+ */
+export class CosineAnnealingLR extends LRScheduler {
+  readonly tMax: number;
+  readonly etaMin: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number } & SchedulerOptions) {
+    super(optimizer, options);
+    if (!(options.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be > 0 (got ${options.tMax})`);
+    this.tMax = options.tMax;
+    this.etaMin = options.etaMin ?? 0;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const { lastEpoch: e, tMax, etaMin } = this;
+    const groups = this.groups();
+    if (e === 0) return groups.map((g) => g.lr);
+    if (this.stepCount === 1 && e > 0) {
+      return this.baseLrs.map((base) => etaMin + ((base - etaMin) * (1 + Math.cos((e * Math.PI) / tMax))) / 2);
+    }
+    if ((e - 1 - tMax) % (2 * tMax) === 0) {
+      return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
+    }
+    return groups.map(
+      (g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
+    );
+  }
+}
+
+/**
+ * Scales each group's lr by a factor that moves linearly from `startFactor` to `endFactor` over
+ * `totalIters` epochs, then stays: lr = lr₀·(s + (e − s)·min(epoch, T) / T).
+ * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ */
+export class LinearLR extends LRScheduler {
+  readonly startFactor: number;
+  readonly endFactor: number;
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions = {}) {
+    super(optimizer, options);
+    this.startFactor = options.startFactor ?? 1 / 3;
+    this.endFactor = options.endFactor ?? 1;
+    this.totalIters = options.totalIters ?? 5;
+    if (!(this.startFactor > 0 && this.startFactor <= 1)) throw new RangeError(`LinearLR: startFactor must be in (0, 1] (got ${this.startFactor})`);
+    if (!(this.endFactor >= 0 && this.endFactor <= 1)) throw new RangeError(`LinearLR: endFactor must be in [0, 1] (got ${this.endFactor})`);
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const { lastEpoch: e, startFactor: s, endFactor: f, totalIters: t } = this;
+    const groups = this.groups();
+    if (e === 0) return groups.map((g) => g.lr * s);
+    if (e > t) return groups.map((g) => g.lr);
+    return groups.map((g) => g.lr * (1 + (f - s) / (t * s + (e - 1) * (f - s))));
+  }
+}
+
+/** OneCycleLR's options; give `totalSteps`, or `epochs` and `stepsPerEpoch`. */
+export interface OneCycleLROptions extends SchedulerOptions {
+  /** Peak learning rate, one for all groups or one per group. */
+  maxLr: number | number[];
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** Fraction of the cycle spent increasing the lr (default 0.3). */
+  pctStart?: number;
+  /** 'cos' (default) or 'linear'. */
+  annealStrategy?: 'cos' | 'linear';
+  /** Cycle momentum (or Adam's β1) inversely to the lr between baseMomentum and maxMomentum (default true). */
+  cycleMomentum?: boolean;
+  baseMomentum?: number | number[];
+  maxMomentum?: number | number[];
+  /** initialLr = maxLr / divFactor (default 25). */
+  divFactor?: number;
+  /** minLr = initialLr / finalDivFactor (default 1e4). */
+  finalDivFactor?: number;
+  /** A third phase: up, back down to initialLr, then down to minLr (default false). */
+  threePhase?: boolean;
+}
+
+interface Phase {
+  endStep: number;
+  startLr: 'initialLr' | 'maxLr';
+  endLr: 'initialLr' | 'maxLr' | 'minLr';
+  startMomentum: 'maxMomentum' | 'baseMomentum';
+  endMomentum: 'maxMomentum' | 'baseMomentum';
+}
+
+/**
+ * The 1cycle policy (Smith & Topin): the lr rises from maxLr/divFactor to maxLr over the first
+ * pctStart of `totalSteps`, then anneals to initialLr/finalDivFactor, while momentum moves the
+ * opposite way. Step it after every batch.
+ * @example const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, epochs: 10, stepsPerEpoch: loader.length });
+ */
+export class OneCycleLR extends LRScheduler {
+  readonly totalSteps: number;
+  private readonly phases: Phase[];
+  private readonly anneal: (start: number, end: number, pct: number) => number;
+  private readonly cycleMomentum: boolean;
+  private readonly useBeta1: boolean;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: OneCycleLROptions) {
+    const positiveInt = (what: string, v: number | undefined): number => {
+      if (v === undefined || !Number.isInteger(v) || v <= 0) throw new RangeError(`OneCycleLR: ${what} must be a positive integer (got ${v})`);
+      return v;
+    };
+    let totalSteps: number;
+    if (options.totalSteps !== undefined) totalSteps = positiveInt('totalSteps', options.totalSteps);
+    else if (options.epochs !== undefined || options.stepsPerEpoch !== undefined) totalSteps = positiveInt('epochs', options.epochs) * positiveInt('stepsPerEpoch', options.stepsPerEpoch);
+    else throw new RangeError('OneCycleLR: give totalSteps, or epochs and stepsPerEpoch');
+    const pctStart = options.pctStart ?? 0.3;
+    if (!(pctStart >= 0 && pctStart <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1] (got ${pctStart})`);
+    const strategy = options.annealStrategy ?? 'cos';
+    if (strategy !== 'cos' && strategy !== 'linear') throw new RangeError(`OneCycleLR: annealStrategy must be 'cos' or 'linear' (got '${strategy}')`);
+    const groups = optimizer.paramGroups as Group[];
+    const perGroup = (what: string, v: number | number[]): number[] => {
+      if (!Array.isArray(v)) return groups.map(() => v);
+      if (v.length !== groups.length) throw new RangeError(`OneCycleLR: expected ${groups.length} values for ${what} (one per param group), got ${v.length}`);
+      return v;
+    };
+    const lastEpoch = options.lastEpoch ?? -1;
+    const divFactor = options.divFactor ?? 25;
+    const finalDivFactor = options.finalDivFactor ?? 1e4;
+    const maxLrs = perGroup('maxLr', options.maxLr);
+    if (lastEpoch === -1) {
+      groups.forEach((g, i) => {
+        g.initialLr = maxLrs[i] / divFactor;
+        g.maxLr = maxLrs[i];
+        g.minLr = g.initialLr / finalDivFactor;
+      });
+    }
+    const cycleMomentum = options.cycleMomentum ?? true;
+    const defaults = optimizer.defaults as Readonly<Partial<Group>>;
+    const useBeta1 = defaults.betas !== undefined;
+    if (cycleMomentum) {
+      if (defaults.momentum === undefined && !useBeta1) throw new Error('OneCycleLR: the optimizer has no momentum or betas to cycle; pass cycleMomentum: false');
+      const maxMomentums = perGroup('maxMomentum', options.maxMomentum ?? 0.95);
+      const baseMomentums = perGroup('baseMomentum', options.baseMomentum ?? 0.85);
+      if (lastEpoch === -1) {
+        groups.forEach((g, i) => {
+          if (useBeta1) g.betas = [maxMomentums[i], g.betas![1]];
+          else g.momentum = maxMomentums[i];
+          g.maxMomentum = maxMomentums[i];
+          g.baseMomentum = baseMomentums[i];
+        });
+      }
+    }
+    super(optimizer, options);
+    this.totalSteps = totalSteps;
+    this.cycleMomentum = cycleMomentum;
+    this.useBeta1 = useBeta1;
+    this.anneal = strategy === 'cos' ? annealCos : annealLinear;
+    this.phases = options.threePhase
+      ? [
+          { endStep: pctStart * totalSteps - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: 2 * pctStart * totalSteps - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+          { endStep: totalSteps - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+        ]
+      : [
+          { endStep: pctStart * totalSteps - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+          { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        ];
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const stepNum = this.lastEpoch;
+    if (stepNum > this.totalSteps) {
+      throw new RangeError(`OneCycleLR: tried to step ${stepNum + 1} times; the specified number of total steps is ${this.totalSteps}`);
+    }
+    const last = this.phases.length - 1;
+    const i = this.phases.findIndex((phase, j) => stepNum <= phase.endStep || j === last);
+    const phase = this.phases[i];
+    const start = i === 0 ? 0 : this.phases[i - 1].endStep;
+    const pct = (stepNum - start) / (phase.endStep - start);
+    return this.groups().map((g) => {
+      if (this.cycleMomentum) {
+        const momentum = this.anneal(g[phase.startMomentum]!, g[phase.endMomentum]!, pct);
+        if (this.useBeta1) g.betas = [momentum, g.betas![1]];
+        else g.momentum = momentum;
+      }
+      return this.anneal(g[phase.startLr]!, g[phase.endLr]!, pct);
+    });
+  }
+}
+
+function annealCos(start: number, end: number, pct: number): number {
+  return end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
+}
+
+function annealLinear(start: number, end: number, pct: number): number {
+  return (end - start) * pct + start;
+}

@@ -1,0 +1,236 @@
+/**
+ * The Optimizer base class, as in PyTorch: parameter groups (each a dict of hyperparameters with
+ * the defaults filled in), per-parameter state, `step()`, `zeroGrad()` and a state dict that
+ * resumes training exactly. Subclasses supply only the per-parameter update, which runs as one
+ * fused backend kernel over the parameter's storage (assembly/optim.ts on 'wasm').
+ */
+import type { OptimTarget } from '../backend/backend.js';
+import { tensor, full } from '../creation.js';
+import { isFloat } from '../dtype.js';
+import { release, releasePendingGraphs } from '../memory.js';
+import { clone, contiguous } from '../ops/shape.js';
+import { fmtShape, sameShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** Hyperparameters every optimizer has. */
+export interface BaseOptions {
+  lr: number;
+}
+
+/** Fields lr schedulers keep in a group (PyTorch's initial_lr, max_lr, …), saved with the optimizer. */
+export interface ScheduleFields {
+  initialLr?: number;
+  maxLr?: number;
+  minLr?: number;
+  maxMomentum?: number;
+  baseMomentum?: number;
+}
+
+/** A parameter group: its parameters and its hyperparameters, the optimizer's defaults filled in. */
+export type ParamGroup<O extends BaseOptions> = O & ScheduleFields & { params: Tensor[] };
+
+/** A group as passed to the constructor or `addParamGroup`: parameters plus any hyperparameters to override. */
+export type ParamGroupInput<O extends BaseOptions> = Partial<O> & { params: Iterable<Tensor> | Tensor };
+
+/** What an optimizer takes: an iterable of parameters, or of parameter groups. */
+export type ParamsInput<O extends BaseOptions> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
+
+/** One parameter's state: tensors (kept, shaped like the parameter), step counts, or null. */
+export type ParamState = Record<string, Tensor | number | null | undefined>;
+
+/**
+ * The optimizer's state, as PyTorch's state_dict: `state` maps a parameter's index (counting
+ * through the groups in order) to copies of its state; `paramGroups` holds each group's
+ * hyperparameters and the indices of its parameters.
+ */
+export interface OptimizerStateDict<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
+  state: Record<number, S>;
+  paramGroups: (O & ScheduleFields & { params: number[] })[];
+}
+
+/** Throws `name: invalid <what> <value> (<rule>)` unless ok. */
+export function checkHyper(name: string, ok: boolean, what: string, value: unknown, rule: string): void {
+  if (!ok) throw new RangeError(`${name}: invalid ${what} ${JSON.stringify(value)} (${rule})`);
+}
+
+function definedEntries<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function copyState<S extends ParamState>(s: S, like: Tensor | null): S {
+  const out: ParamState = {};
+  for (const [key, v] of Object.entries(s)) {
+    if (!(v instanceof Tensor)) out[key] = v;
+    else if (like === null) out[key] = clone(v).keep();
+    else {
+      if (!sameShape(v.shape, like.shape)) {
+        throw new RangeError(`loadStateDict: state '${key}' has shape ${fmtShape(v.shape)} but its parameter has shape ${fmtShape(like.shape)}`);
+      }
+      out[key] = tensor(v.toArray(), { shape: [...like.shape], dtype: like.dtype, device: like.device }).keep();
+    }
+  }
+  return out as S;
+}
+
+function releaseState(s: ParamState): void {
+  for (const v of Object.values(s)) if (v instanceof Tensor) release(v, 'its optimizer state was replaced by loadStateDict()');
+}
+
+/**
+ * Base class of the optimizers: holds parameter groups and per-parameter state; `step()` applies
+ * the subclass's fused update to every parameter whose `.grad` is not null.
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
+  /** The hyperparameters a group gets unless it sets its own. */
+  readonly defaults: Readonly<O>;
+  paramGroups: ParamGroup<O>[] = [];
+  /** Per-parameter state (moment buffers, step counts), created on the parameter's first step. */
+  state = new Map<Tensor, S>();
+
+  /**
+   * @param name Used in error messages ('Adam: …').
+   * @param defaults The optimizer's own defaults (lr may be NaN: then every group must set it),
+   * overridden by the user's `options` where those are not undefined.
+   */
+  protected constructor(
+    protected readonly name: string,
+    params: ParamsInput<O>,
+    defaults: O,
+    options: Partial<O>,
+  ) {
+    this.defaults = Object.freeze({ ...defaults, ...definedEntries(options) });
+    if (params instanceof Tensor) {
+      throw new TypeError(`${name}: params must be an iterable of tensors or of parameter groups, not a single tensor (wrap it: [p])`);
+    }
+    const items = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
+    if (items.length === 0) throw new RangeError(`${name}: got an empty parameter list`);
+    const groups = items[0] instanceof Tensor ? [Object.assign({} as Partial<O>, { params: items as Tensor[] })] : (items as ParamGroupInput<O>[]);
+    for (const g of groups) this.addParamGroup(g);
+  }
+
+  /** Checks a group's hyperparameters (lr is checked here), throwing RangeError with the rule broken. */
+  protected abstract validate(group: O): void;
+
+  /** Creates the state of a parameter on its first step; tensors in it must be `keep()`-ed. */
+  protected abstract initState(param: Tensor, group: ParamGroup<O>): S;
+
+  /** Applies one update to `target` (the parameter's storage and its gradient) and its state. */
+  protected abstract update(target: OptimTarget, param: Tensor, state: S, group: ParamGroup<O>): void;
+
+  /** Adds a group of parameters, with hyperparameters that override the defaults (e.g. to unfreeze layers while training). */
+  addParamGroup(group: ParamGroupInput<O>): void {
+    const params = group.params instanceof Tensor ? [group.params] : [...group.params];
+    const g = { ...this.defaults, ...definedEntries(group), params } as ParamGroup<O>;
+    const index = this.paramGroups.length;
+    if (typeof g.lr !== 'number' || Number.isNaN(g.lr)) {
+      throw new TypeError(`${this.name}: parameter group ${index} has no learning rate; pass lr in the options or in every group`);
+    }
+    checkHyper(this.name, g.lr >= 0, 'learning rate', g.lr, 'lr must be >= 0');
+    this.validate(g);
+    params.forEach((p, i) => this.checkParam(p, `parameter ${i} of group ${index}`));
+    if (new Set(params).size !== params.length) throw new Error(`${this.name}: parameter group ${index} lists a parameter twice`);
+    const taken = new Set(this.paramGroups.flatMap((other) => other.params));
+    if (params.some((p) => taken.has(p))) throw new Error(`${this.name}: some parameters appear in more than one parameter group`);
+    this.paramGroups.push(g);
+  }
+
+  private checkParam(p: Tensor, where: string): void {
+    if (!(p instanceof Tensor)) throw new TypeError(`${this.name}: ${where} is not a Tensor`);
+    p.check(this.name);
+    if (!isFloat(p.dtype)) throw new TypeError(`${this.name}: ${where} is ${p.dtype}; only floating point tensors can be optimized`);
+    if (!p.isLeaf) throw new Error(`${this.name}: ${where} is not a leaf tensor (it was computed by ${p.gradFn?.name}); optimize the leaves`);
+    if (!p.isContiguous() || p.offset !== 0 || p.storage.length !== p.size) {
+      throw new Error(
+        `${this.name}: ${where} (shape ${fmtShape(p.shape)}) does not own its storage (it is a view of a larger or non-contiguous tensor); ` +
+          'optimizers update parameters in place with fused kernels, so each must be a contiguous tensor with its own storage (use clone())',
+      );
+    }
+  }
+
+  /** Performs one optimization step: updates every parameter whose `.grad` is not null. */
+  step(): void {
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const grad = p.grad;
+        if (grad === null) continue;
+        p.check(`${this.name}.step`);
+        grad.check(`${this.name}.step (the gradient)`);
+        if (!sameShape(grad.shape, p.shape) || grad.dtype !== p.dtype || grad.device !== p.device) {
+          throw new TypeError(
+            `${this.name}.step: a parameter of shape ${fmtShape(p.shape)} (${p.dtype} on '${p.device}') has a gradient of shape ${fmtShape(grad.shape)} (${grad.dtype} on '${grad.device}')`,
+          );
+        }
+        let state = this.state.get(p);
+        if (!state) this.state.set(p, (state = this.initState(p, group)));
+        const g = contiguous(grad);
+        this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.size }, p, state, group);
+        if (g !== grad) release(g, 'a contiguous copy of a gradient was consumed');
+        p.storage.version++;
+        for (const v of Object.values(state)) if (v instanceof Tensor) v.storage.version++;
+      }
+    }
+  }
+
+  /**
+   * Clears the gradients (to null by default, or to zeros) after releasing the graphs that
+   * earlier backward() calls left for this step boundary.
+   */
+  zeroGrad(setToNone = true): void {
+    releasePendingGraphs();
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        if (p.grad === null) continue;
+        if (setToNone) p.grad = null;
+        else p.grad.zero_();
+      }
+    }
+  }
+
+  /** A copy of the state (tensors cloned and kept) and the groups' hyperparameters, for `loadStateDict`. */
+  stateDict(): OptimizerStateDict<O, S> {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map(({ params, ...hyper }) => {
+      for (const p of params) if (!index.has(p)) index.set(p, index.size);
+      return { ...structuredClone(hyper), params: params.map((p) => index.get(p)!) } as OptimizerStateDict<O, S>['paramGroups'][number];
+    });
+    const state: Record<number, S> = {};
+    for (const [p, s] of this.state) {
+      const i = index.get(p);
+      if (i !== undefined) state[i] = copyState(s, null);
+    }
+    return { state, paramGroups };
+  }
+
+  /**
+   * Restores a `stateDict()`: group hyperparameters and per-parameter state (copied, cast to each
+   * parameter's dtype and device). Parameters are matched by position, as in PyTorch.
+   */
+  loadStateDict(dict: OptimizerStateDict<O, S>): void {
+    const saved = dict.paramGroups;
+    if (saved.length !== this.paramGroups.length) {
+      throw new RangeError(`loadStateDict: the state dict has ${saved.length} parameter groups but this ${this.name} has ${this.paramGroups.length}`);
+    }
+    const byIndex = new Map<number, Tensor>();
+    saved.forEach((g, i) => {
+      const params = this.paramGroups[i].params;
+      if (g.params.length !== params.length) {
+        throw new RangeError(`loadStateDict: parameter group ${i} has ${g.params.length} parameters in the state dict but ${params.length} in this ${this.name}`);
+      }
+      g.params.forEach((id, j) => byIndex.set(id, params[j]));
+    });
+    const state = new Map<Tensor, S>();
+    for (const [key, s] of Object.entries(dict.state)) {
+      const p = byIndex.get(Number(key));
+      if (!p) throw new RangeError(`loadStateDict: the state dict has state for parameter ${key}, which no parameter group lists`);
+      state.set(p, copyState(s, p));
+    }
+    for (const s of this.state.values()) releaseState(s);
+    this.state = state;
+    this.paramGroups = saved.map(({ params: _, ...hyper }, i) => ({ ...structuredClone(hyper), params: this.paramGroups[i].params }) as ParamGroup<O>);
+  }
+}
+
+/** A kept zero (or `value`-filled) tensor shaped like `p`, for optimizer state. */
+export function stateLike(p: Tensor, value = 0): Tensor {
+  return full(p.shape, value, { dtype: p.dtype, device: p.device }).keep();
+}

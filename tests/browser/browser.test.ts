@@ -1,0 +1,108 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { runWorkload, type WorkloadResult } from './workload.js';
+import { serveStatic } from './static-server.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const distEntry = `${root}dist/index.js`;
+const notBuilt = `${distEntry} not found: build the package first with \`npm run build\` (\`npm test\` does it)`;
+const chromiumPath = '/usr/bin/chromium';
+const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+const noChromium = `${chromiumPath} not found (install it with \`apt-get install -y chromium\`)`;
+// Outside CI a machine without Chromium skips, loudly; in CI a missing browser is a failure.
+const skipReason = !existsSync(chromiumPath) && !process.env.CI ? noChromium : '';
+if (skipReason) console.warn(`browser test skipped: ${skipReason}`);
+
+it('runs against the built package in dist/', () => {
+  expect(existsSync(distEntry), notBuilt).toBe(true);
+});
+
+describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
+  let browser: Browser | undefined;
+  let server: Awaited<ReturnType<typeof serveStatic>> | undefined;
+  let inBrowser: WorkloadResult & { error?: string };
+  let inNode: WorkloadResult;
+  let onReference: WorkloadResult;
+  const consoleErrors: string[] = [];
+
+  // A failure here is recorded and rethrown by the first test, so it counts as a failed test
+  // (a throwing beforeAll would only skip the tests, leaving "0 failed" in the summary).
+  let setupError: unknown;
+  beforeAll(async () => {
+    try {
+      if (!existsSync(distEntry)) throw new Error(notBuilt);
+      if (!existsSync(chromiumPath)) throw new Error(`${noChromium}; CI is set, so this fails instead of skipping`);
+      server = await serveStatic(root);
+      browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 20_000 });
+      const page = await browser.newPage();
+      page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
+      page.on('pageerror', (error) => consoleErrors.push(error.message));
+      await page.goto(`${server.origin}/tests/browser/index.html`);
+      // A string, not a function: vitest would rewrite a dynamic import inside a function before it reaches the page.
+      inBrowser = await page.evaluate('window.workloadResult');
+
+      const T: typeof import('../../src/index.js') = await import(pathToFileURL(distEntry).href);
+      inNode = runWorkload(T, 'wasm');
+      onReference = runWorkload(T, 'js');
+    } catch (error) {
+      setupError = error;
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('imports dist/index.js and runs forward + backward on the wasm device', () => {
+    if (setupError) throw setupError;
+    expect(inBrowser.error).toBeUndefined();
+    expect(inBrowser.device).toBe('wasm');
+    expect(Number.isFinite(inBrowser.loss) && inBrowser.loss > 0).toBe(true);
+  });
+
+  it('gives the same loss, logits and gradients as Node: bit-identical on the same kernel build, ≤1e-6 apart otherwise', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    const got = { loss: [inBrowser.loss], logits: inBrowser.logits, ...inBrowser.grads };
+    const want = { loss: [inNode.loss], logits: inNode.logits, ...inNode.grads };
+    if (inBrowser.relaxedSimd === inNode.relaxedSimd) {
+      expect(got).toEqual(want);
+      return;
+    }
+    for (const [name, values] of Object.entries(want)) {
+      const actual = got[name as keyof typeof got];
+      expect(actual, name).toHaveLength(values.length);
+      const worst = Math.max(...values.map((v, i) => Math.abs(actual[i] - v)));
+      expect(worst, `${name}: largest |browser − node| (browser relaxedSimd=${inBrowser.relaxedSimd}, node ${inNode.relaxedSimd})`).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it('agrees with the plain-TypeScript reference backend, so the shared numbers are right', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    expect(inNode.loss).toBeCloseTo(onReference.loss, 6);
+    for (const name of ['w1', 'b1', 'w2', 'b2'] as const) {
+      expect(inNode.grads[name].some((g) => g !== 0)).toBe(true);
+      inNode.grads[name].forEach((g, i) => expect(g).toBeCloseTo(onReference.grads[name][i], 6));
+    }
+  });
+
+  it('reports memoryStats() there as in Node', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    const { wasmBytes, ...counts } = inBrowser.memory;
+    const { wasmBytes: _, ...nodeCounts } = inNode.memory;
+    expect(counts.liveTensors).toBeGreaterThan(0);
+    expect(wasmBytes).toBeGreaterThan(0);
+    // Same allocator, same op sequence: the counts agree exactly whichever kernel build ran.
+    expect(counts).toEqual(nodeCounts);
+  });
+
+  it('logs no console errors', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    expect(consoleErrors).toEqual([]);
+  });
+});

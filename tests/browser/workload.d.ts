@@ -1,0 +1,14 @@
+import type * as Tessera from '../../src/index.js';
+
+/** What one run of the workload produces, as plain values. */
+export interface WorkloadResult {
+  device: Tessera.Device;
+  relaxedSimd: boolean;
+  loss: number;
+  logits: number[];
+  grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[] };
+  memory: Tessera.MemoryStats;
+}
+
+/** Forward + backward of the fixed two-layer MLP on the given device. */
+export function runWorkload(T: typeof Tessera, device?: 'wasm' | 'js'): WorkloadResult;

@@ -1,0 +1,46 @@
+/**
+ * The computation run both in headless Chromium and in Node: a two-layer MLP (GELU hidden layer,
+ * cross-entropy via logSoftmax, plus a ReLU-gated penalty on softmax probabilities) with fixed
+ * weights, then backward. It receives the library as an argument so the page (`/dist/index.js`)
+ * and Node (`dist/index.js`) run this one file against their own import.
+ */
+
+/** Deterministic weights in [-0.5, 0.5], exact in float32, so both sides build bit-identical inputs. */
+function grid(rows, cols, seed) {
+  return Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (((i * 7 + j * 13 + seed * 5) % 17) - 8) / 16));
+}
+
+/**
+ * Forward + backward on the given device; returns plain arrays (what `page.evaluate` can carry).
+ * Sizes are odd on purpose so the SIMD kernels take both their 4-wide loops and their tails.
+ * @param {typeof import('../../src/index.js')} T the Tessera module
+ * @param {'wasm' | 'js'} [device]
+ */
+export function runWorkload(T, device = 'wasm') {
+  const x = T.tensor(grid(6, 7, 1), { device });
+  const targets = [0, 4, 2, 1, 3, 4];
+  const onehot = T.tensor(targets.map((c) => [0, 1, 2, 3, 4].map((k) => (k === c ? 1 : 0))), { device });
+  const w1 = T.tensor(grid(7, 9, 2), { device, requiresGrad: true });
+  const b1 = T.tensor(grid(1, 9, 3)[0], { device, requiresGrad: true });
+  const w2 = T.tensor(grid(9, 5, 4), { device, requiresGrad: true });
+  const b2 = T.tensor(grid(1, 5, 5)[0], { device, requiresGrad: true });
+
+  const hidden = T.gelu(T.add(T.matmul(x, w1), b1));
+  const logits = T.add(T.matmul(hidden, w2), b2);
+  const nll = T.neg(T.mean(T.sum(T.mul(T.logSoftmax(logits, 1), onehot), 1)));
+  const overconfidence = T.sum(T.relu(T.sub(T.softmax(logits, 1), 0.25)));
+  const loss = T.add(nll, T.mul(overconfidence, 0.1));
+  loss.backward();
+
+  const values = (t) => Array.from(t.toArray());
+  return {
+    device: loss.device,
+    // Chromium takes the relaxed-SIMD (FMA) GEMM build where Node 20 cannot, which moves results by an ulp.
+    relaxedSimd: T.wasmFeatures().relaxedSimd,
+    loss: loss.item(),
+    logits: values(logits),
+    grads: { w1: values(w1.grad), b1: values(b1.grad), w2: values(w2.grad), b2: values(b2.grad) },
+    memory: T.memoryStats(),
+  };
+}
