@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { memoryStats, tensor, tidy, type Device, type Tensor } from '../src/index.js';
 import { LARGE, leaves, prng } from './arbitraries.js';
-import { DIFFERENTIABLE_OPS, OPS, inputValues, type OpCase, type Tolerance } from './op-table.js';
+import { assertClose, type Tolerance } from './compare.js';
+import { DIFFERENTIABLE_OPS, OPS, inputValues, type OpCase } from './op-table.js';
 
 /** Fixed for reproducible runs; set PROPERTY_SEED to explore others. */
 const SEED = Number(process.env.PROPERTY_SEED ?? 7031);
@@ -39,15 +40,6 @@ function run(c: OpCase, values: number[][], device: Device, weightSeed: number):
   });
 }
 
-/** Throws naming the first element where wasm and js differ by more than tol. */
-function assertClose(what: string, wasm: Float32Array, js: Float32Array, tol: Tolerance): void {
-  if (wasm.length !== js.length) throw new Error(`${what}: wasm has ${wasm.length} elements, js ${js.length}`);
-  for (let i = 0; i < js.length; i++) {
-    const ok = Math.abs(wasm[i] - js[i]) <= tol.atol + tol.rtol * Math.abs(js[i]) || (Number.isNaN(wasm[i]) && Number.isNaN(js[i]));
-    if (!ok) throw new Error(`${what} element ${i}: wasm ${wasm[i]}, js ${js[i]} (|Δ| ${Math.abs(wasm[i] - js[i])})`);
-  }
-}
-
 describe('the SIMD (wasm) backend agrees with the reference (js) backend in float32, forward and backward', () => {
   it.each(DIFFERENTIABLE_OPS)('%s', (name) => {
     const info = OPS[name];
@@ -58,8 +50,8 @@ describe('the SIMD (wasm) backend agrees with the reference (js) backend in floa
         const values = inputValues(info, c.shapes, valueSeed);
         const wasm = run(c, values, 'wasm', valueSeed + 1);
         const js = run(c, values, 'js', valueSeed + 1);
-        wasm.outputs.forEach((o, k) => assertClose(`output ${k}`, o, js.outputs[k], tol));
-        wasm.grads.forEach((g, i) => assertClose(`gradient of input ${i}`, g, js.grads[i], tol));
+        wasm.outputs.forEach((o, k) => assertClose(`output ${k} (wasm vs js)`, o, js.outputs[k], tol));
+        wasm.grads.forEach((g, i) => assertClose(`gradient of input ${i} (wasm vs js)`, g, js.grads[i], tol));
       }),
       { seed: SEED, numRuns: 15 },
     );

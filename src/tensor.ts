@@ -244,7 +244,7 @@ export class Tensor {
   copy_(src: TensorLike): this { return E.inplace(this, 'copy_', src); }
   fill_(value: number): this { return E.fill_(this, value); }
   zero_(): this { return E.fill_(this, 0); }
-  clamp_(min?: number | null, max?: number | null): this { return E.inplace(this, 'clamp_', E.clamp(this.detach(), min, max)); }
+  clamp_(min?: number | null, max?: number | null): this { return E.clamp_(this, min, max); }
   // ---- reductions (ops/reduce.ts)
   sum(dim?: number | number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
   mean(dim?: number | number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }

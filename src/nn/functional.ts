@@ -7,7 +7,7 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
-import { settle } from './module.js';
+import { settle } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';

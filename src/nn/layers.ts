@@ -11,7 +11,8 @@ import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import * as init from './init.js';
-import { Module, Parameter, settle } from './module.js';
+import { Module, Parameter } from './module.js';
+import { settle } from '../ops/util.js';
 
 /** Where a layer creates its parameters. */
 export interface FactoryOptions {

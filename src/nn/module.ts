@@ -22,20 +22,6 @@ export class Parameter extends Tensor {
   }
 }
 
-/**
- * @internal Frees the temporaries a composite made once `out` exists. Those recorded in out's
- * graph are freed with that graph; untracked ones (masks, constants, no-grad intermediates) are
- * tied to out's graph when it has one, because a backward closure may still read them, else
- * freed now. Returns out.
- */
-export function settle(out: Tensor, temps: readonly (Tensor | null | undefined)[]): Tensor {
-  for (const t of new Set(temps)) {
-    if (!t || t === out || t.gradFn || t.kept || t.releasedBecause !== null) continue;
-    if (out.gradFn) out.dependents.push(t);
-    else release(t, 'an nn temporary was consumed');
-  }
-  return out;
-}
 
 /** Options of `loadStateDict`. */
 export interface LoadStateDictOptions {

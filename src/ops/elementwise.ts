@@ -7,7 +7,7 @@ import { forEachStrided } from '../backend/reference.js';
 import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
-import { release } from '../memory.js';
+import { release, tidy } from '../memory.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
@@ -226,6 +226,12 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
 
 function binaryRaw(op: ArithOp, x: Tensor, y: Tensor): Tensor {
   return binary(op, op, x, y, null);
+}
+
+/** @internal Clamps x in place; returns x. */
+export function clamp_<T extends Tensor>(x: T, min?: number | null, max?: number | null): T {
+  checkInplace(x, 'clamp_');
+  return noGrad(() => tidy(() => inplace(x, 'clamp_', clamp(x, min, max))));
 }
 
 /** @internal Fills x with value in place; returns x. */

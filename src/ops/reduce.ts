@@ -12,7 +12,7 @@ import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, div, eq, exp, log, mul, pow, sqrt, sub, abs } from './elementwise.js';
 import { gather } from './indexing.js';
-import { copyRaw, withContiguous } from './util.js';
+import { copyRaw, settle, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
 
 /** Normalised, sorted, de-duplicated dims; undefined means every dim. */
@@ -75,7 +75,8 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   x.check('mean');
   const dims = reduceDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  return div(sum(x, dim, keepdim), count);
+  const total = sum(x, dim, keepdim);
+  return settle(div(total, count), [total]);
 }
 
 /** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
@@ -83,13 +84,17 @@ export function variance(x: Tensor, dim?: number | number[], keepdim = false, co
   x.check('var');
   const dims = reduceDims('var', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  const centered = sub(x, mean(x, dim, true));
-  return div(sum(mul(centered, centered), dim, keepdim), Math.max(count - correction, 0));
+  const mu = mean(x, dim, true);
+  const centered = sub(x, mu);
+  const squares = mul(centered, centered);
+  const total = sum(squares, dim, keepdim);
+  return settle(div(total, Math.max(count - correction, 0)), [mu, centered, squares, total]);
 }
 
 /** Standard deviation: √var. */
 export function std(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  return sqrt(variance(x, dim, keepdim, correction));
+  const v = variance(x, dim, keepdim, correction);
+  return settle(sqrt(v), [v]);
 }
 
 /** `max(dim)` / `min(dim)` results: the values and the (first) index of each. */
@@ -107,7 +112,8 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   const picked = gather(source, d, idx);
   if (keepdim && x.ndim > 0) return { values: picked, indices: idx };
   const shape = finalShape(source.shape, [d], false);
-  return { values: x.ndim === 0 ? reshape(picked, []) : squeeze(picked, d), indices: viewAs(idx, x.ndim === 0 ? [] : shape) };
+  const values = x.ndim === 0 ? reshape(picked, []) : squeeze(picked, d);
+  return { values: settle(values, [picked, source === x ? null : source]), indices: viewAs(idx, x.ndim === 0 ? [] : shape) };
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
@@ -222,15 +228,21 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
   const mv = m.backend.view(m.storage);
   for (let i = 0; i < m.size; i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
-  const shifted = log(sum(exp(sub(x, m)), dims, true));
-  const out = add(shifted, m);
-  return keepdim ? out : reshape(out, finalShape(x.shape, dims, false));
+  const centered = sub(x, m);
+  const exps = exp(centered);
+  const total = sum(exps, dims, true);
+  const shifted = log(total);
+  const kept = add(shifted, m);
+  const out = keepdim ? kept : reshape(kept, finalShape(x.shape, dims, false));
+  return settle(out, [m, centered, exps, total, shifted, kept]);
 }
 
 /** The p-norm of all elements: (Σ |x|^p)^(1/p). */
 export function norm(x: Tensor, p = 2): Tensor {
   if (!(p > 0) || !Number.isFinite(p)) throw new RangeError(`norm: p must be a positive finite number (got ${p})`);
-  if (p === 2) return sqrt(sum(mul(x, x)));
-  if (p === 1) return sum(abs(x));
-  return pow(sum(pow(abs(x), p)), 1 / p);
+  const absolute = p === 2 ? null : abs(x);
+  const magnitude = p === 2 ? mul(x, x) : p === 1 ? absolute! : pow(absolute!, p);
+  const total = sum(magnitude);
+  const out = p === 2 ? sqrt(total) : p === 1 ? total : pow(total, 1 / p);
+  return settle(out, [absolute, magnitude, total]);
 }

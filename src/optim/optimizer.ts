@@ -108,7 +108,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     for (const g of groups) this.addParamGroup(g);
   }
 
-  /** Checks a group's hyperparameters (lr is checked here), throwing RangeError with the rule broken. */
+  /** Checks a group's hyperparameters other than lr (the base checks lr), throwing a RangeError that names the rule. */
   protected abstract validate(group: O): void;
 
   /** Creates the state of a parameter on its first step; tensors in it must be `keep()`-ed. */
