@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const docsDir = new URL('../docs/', import.meta.url);
@@ -32,10 +33,13 @@ describe('docs examples run against the built package', () => {
     } finally {
       console.log = original;
     }
-    // The comments after console.log calls state the output; check those that are literal values.
-    const expected = [...code.matchAll(/console\.log\(.*\);\s*\/\/ (.+)$/gm)].map((m) => m[1].split(':')[0].trim());
-    expected.forEach((text, i) => {
-      if (/^[[\d'tf-]/.test(text)) expect(log[i]?.map((v) => (typeof v === 'string' ? `'${v}'` : JSON.stringify(v))).join(' ')).toBe(text.replace(/ +/g, ' ').replace(/, /g, ','));
-    });
+    // A comment after a console.log states what it prints; each literal one (numbers, arrays,
+    // quoted strings, booleans) must be among the printed lines, ignoring white space.
+    const squash = (text: string) => text.replace(/\s+/g, '');
+    const printed = new Set(log.map((args) => squash(args.map((v) => (typeof v === 'string' ? `'${v}'` : inspect(v, { depth: Infinity }))).join(' '))));
+    const stated = [...code.matchAll(/console\.log\(.*\);[ \t]*\/\/ (.+)$/gm)].map((m) => m[1].split(/: |;/)[0].trim());
+    for (const text of stated.filter((t) => /^([[\d'-]|true|false)/.test(t))) {
+      expect([...printed], `stated output ${text}`).toContain(squash(text));
+    }
   });
 });
