@@ -17,7 +17,7 @@ export interface Sizes {
 }
 
 /** Small enough that a gradcheck (two forwards per input element per output element) stays cheap. */
-export const SMALL: Sizes = { maxRank: 4, maxSize: 4, maxNumel: 12, maxMatrix: 4 };
+export const SMALL: Sizes = { maxRank: 4, maxSize: 4, maxNumel: 24, maxMatrix: 4 };
 /** Large enough that SIMD kernels run whole f32x4 blocks and their scalar tails. */
 export const LARGE: Sizes = { maxRank: 3, maxSize: 70, maxNumel: 4900, maxMatrix: 40 };
 
@@ -122,4 +122,26 @@ export function valuesFor(domain: Domain, shapes: readonly (readonly number[])[]
 /** Leaf tensors holding `values`, one per shape. */
 export function leaves(values: number[][], shapes: readonly (readonly number[])[], dtype: DType, device: Device): Tensor[] {
   return shapes.map((shape, i) => tensor(values[i], { shape, dtype, device, requiresGrad: true }));
+}
+
+/** The dims of a rank-n tensor in reverse order; the permutation is its own inverse. */
+export function reversedDims(ndim: number): number[] {
+  return Array.from({ length: ndim }, (_, i) => ndim - 1 - i);
+}
+
+/**
+ * Leaves stored with their dims reversed, so `permute(reversedDims)` of each is a non-contiguous
+ * view (for rank ≥ 2) holding `values` in the logical shape: ops see strided inputs, and
+ * gradients still land in leaves.
+ */
+export function stridedLeaves(values: number[][], shapes: readonly (readonly number[])[], dtype: DType, device: Device): Tensor[] {
+  return shapes.map((shape, i) => {
+    const base = tensor(values[i], { shape, dtype, device });
+    return base.permute(reversedDims(shape.length)).contiguous().requiresGrad_(true);
+  });
+}
+
+/** The logical view of a leaf made by stridedLeaves. */
+export function logical(leaf: Tensor): Tensor {
+  return leaf.permute(reversedDims(leaf.ndim));
 }

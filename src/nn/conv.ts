@@ -2,13 +2,11 @@
  * Convolution and pooling layers: Conv2d holds a weight and bias initialised as PyTorch's are; the
  * pools hold only their window settings. Each forwards to the op in ops/conv.ts.
  */
-import { getDefaultDevice } from '../device.js';
-import { release } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import type { AvgPool2dOptions, Conv2dOptions, MaxPool2dOptions, Size2d } from '../ops/conv.js';
 import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, pair } from '../ops/conv.js';
 import * as init from './init.js';
-import type { FactoryOptions } from './layers.js';
+import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
 
 /** Options of the Conv2d layer: conv2d's, plus whether to learn a bias and where the parameters live. */
@@ -80,13 +78,6 @@ export class Conv2d extends Module {
     if (!this.bias) s += ', bias=false';
     return s;
   }
-}
-
-function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
-  const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
-  const p = new Parameter(data);
-  release(data, 'it was wrapped in a Parameter');
-  return p;
 }
 
 /**

@@ -20,8 +20,8 @@ export interface FactoryOptions {
   dtype?: DType;
 }
 
-/** An uninitialised Parameter of `shape`, for an initialiser to fill. */
-function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
+/** @internal An uninitialised Parameter of `shape`, for an initialiser to fill. */
+export function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
   const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
   const p = new Parameter(data);
   release(data, 'it was wrapped in a Parameter');

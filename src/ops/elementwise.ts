@@ -2,7 +2,7 @@
  * Elementwise ops: each reads checks → output → kernel call → backward, in one place.
  * Binary ops broadcast like NumPy/PyTorch; plain numbers act as 0-d tensors.
  */
-import type { ArithOp, BinaryOp, CompareOp, UnaryOp } from '../backend/backend.js';
+import type { ArithOp, BinaryOp, UnaryOp } from '../backend/backend.js';
 import { forEachStrided } from '../backend/reference.js';
 import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
@@ -45,7 +45,7 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
 }
 /** a − b, broadcasting. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary('sub', 'sub', a, b, (g, x, y) => [g, y.requiresGrad ? neg(g) : null]);
+  return binary('sub', 'sub', a, b, (g, _, y) => [g, y.requiresGrad ? neg(g) : null]);
 }
 /** a · b elementwise, broadcasting. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
