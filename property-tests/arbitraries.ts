@@ -31,6 +31,8 @@ export interface Domain {
 }
 
 export const REAL: Domain = { lo: -2, hi: 2 };
+/** Wide enough to reach exp's range reduction and the saturated tails of sigmoid, tanh and gelu. */
+export const WIDE: Domain = { lo: -10, hi: 10 };
 export const POSITIVE: Domain = { lo: 0.1, hi: 3 };
 /** Away from the kink at 0 (abs, relu). */
 export const NONZERO: Domain = { lo: -2, hi: 2, avoid: [0], gap: 0.1 };

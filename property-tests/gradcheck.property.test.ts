@@ -23,7 +23,7 @@ const wrongSign = square((g, x) => g.mul(x).mul(-2));
 const onePercentOff = square((g, x) => g.mul(x).mul(2.02));
 const correctProduct = product((g, x, y) => [g.mul(y), g.mul(x)]);
 /** The product rule with its second term forgotten. */
-const missingTerm = product((g, x, y) => [g.mul(y), null]);
+const missingTerm = product((g, _, y) => [g.mul(y), null]);
 /** The product rule with the second term's gradient swapped for the first's. */
 const swappedTerms = product((g, x, y) => [g.mul(x), g.mul(y)]);
 

@@ -31,45 +31,63 @@ function outputs(result: Tensor | Tensor[]): Tensor[] {
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], options: GradcheckOptions = {}): boolean {
   const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
-  const fail = (message: string): boolean => {
-    if (raiseException) throw new Error(`gradcheck: ${message}`);
-    return false;
-  };
-  const probe = noGrad(() => tidy(() => outputs(fn(...inputs)).map((o) => o.toArray())));
-  for (let o = 0; o < probe.length; o++) {
-    for (let j = 0; j < probe[o].length; j++) {
-      // Analytic row: d out[o][j] / d inputs, by backward of a one-hot gradient.
-      const analytic = tidy(() => {
-        for (const x of inputs) x.grad = null;
-        const outs = outputs(fn(...inputs));
-        const seed = new Float64Array(outs[o].size);
-        seed[j] = 1;
-        outs[o].backward(tensor(seed, { shape: [...outs[o].shape], dtype: outs[o].dtype, device: outs[o].device }));
-        return inputs.map((x) => (x.requiresGrad && x.grad ? Array.from(x.grad.toArray()) : null));
-      });
-      for (let i = 0; i < inputs.length; i++) {
-        const x = inputs[i];
-        if (!x.requiresGrad) continue;
-        const values = x.backend.view(x.storage);
-        for (let e = 0; e < x.size; e++) {
-          const pos = flatOffset(x, e);
-          const saved = values[pos];
-          const evalAt = (v: number) => {
-            x.backend.view(x.storage)[pos] = v;
-            return noGrad(() => tidy(() => outputs(fn(...inputs))[o].toArray()[j]));
-          };
-          const numeric = (evalAt(saved + eps) - evalAt(saved - eps)) / (2 * eps);
-          x.backend.view(x.storage)[pos] = saved;
-          const a = analytic[i]?.[e] ?? 0;
-          if (!(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric))) {
-            return fail(`gradient mismatch for input ${i} (shape ${fmtShape(x.shape)}) element ${e}, output ${o} element ${j}: analytic ${a}, numerical ${numeric}`);
+  const evaluate = () => noGrad(() => tidy(() => outputs(fn(...inputs)).map((o) => Array.from(o.toArray()))));
+  try {
+    const numeric = numericalJacobians(inputs, evaluate, eps);
+    const shapes = evaluate();
+    for (let o = 0; o < shapes.length; o++) {
+      for (let j = 0; j < shapes[o].length; j++) {
+        const analytic = analyticRow(fn, inputs, o, j);
+        for (let i = 0; i < inputs.length; i++) {
+          if (!inputs[i].requiresGrad) continue;
+          for (let e = 0; e < inputs[i].size; e++) {
+            const a = analytic[i]?.[e] ?? 0;
+            const n = numeric[i][e][o][j];
+            if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
+              if (raiseException) {
+                throw new Error(`gradcheck: gradient mismatch for input ${i} (shape ${fmtShape(inputs[i].shape)}) element ${e}, output ${o} element ${j}: analytic ${a}, numerical ${n}`);
+              }
+              return false;
+            }
           }
         }
       }
     }
+    return true;
+  } finally {
+    for (const x of inputs) x.grad = null;
   }
-  for (const x of inputs) x.grad = null;
-  return true;
+}
+
+/** numeric[i][e][o][j] = d out[o][j] / d inputs[i][e] by central differences: two forward passes per input element. */
+function numericalJacobians(inputs: Tensor[], evaluate: () => number[][], eps: number): number[][][][] {
+  return inputs.map((x) => {
+    if (!x.requiresGrad) return [];
+    return Array.from({ length: x.size }, (_, e) => {
+      const pos = flatOffset(x, e);
+      const saved = x.backend.view(x.storage)[pos];
+      const at = (v: number) => {
+        x.backend.view(x.storage)[pos] = v;
+        return evaluate();
+      };
+      const plus = at(saved + eps);
+      const minus = at(saved - eps);
+      x.backend.view(x.storage)[pos] = saved;
+      return plus.map((out, o) => out.map((v, j) => (v - minus[o][j]) / (2 * eps)));
+    });
+  });
+}
+
+/** d out[o][j] / d inputs, by backward of a one-hot gradient. */
+function analyticRow(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], o: number, j: number): (number[] | null)[] {
+  return tidy(() => {
+    for (const x of inputs) x.grad = null;
+    const outs = outputs(fn(...inputs));
+    const seed = new Float64Array(outs[o].size);
+    seed[j] = 1;
+    outs[o].backward(tensor(seed, { shape: [...outs[o].shape], dtype: outs[o].dtype, device: outs[o].device }));
+    return inputs.map((x) => (x.requiresGrad && x.grad ? Array.from(x.grad.toArray()) : null));
+  });
 }
 
 function flatOffset(x: Tensor, e: number): number {

@@ -17,7 +17,8 @@ import { expand, reshape, squeeze, transposeView } from './shape.js';
 
 /** Normalised, sorted, de-duplicated dims; undefined means every dim. */
 function reduceDims(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
-  if (dim === undefined) return x.shape.map((_, i) => i);
+  // NOTE: as in PyTorch 1.13, an empty list of dims means every dim.
+  if (dim === undefined || (Array.isArray(dim) && dim.length === 0)) return x.shape.map((_, i) => i);
   const list = Array.isArray(dim) ? dim : [dim];
   const dims = [...new Set(list.map((d) => normDim(op, d, x.ndim)))].sort((a, b) => a - b);
   if (dims.length !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} names the same dimension twice`);
