@@ -37,8 +37,9 @@ const U_GELU = 11;
   if (op == U_COS) return cos4(v);
   if (op == U_TANH) return tanh4(v);
   if (op == U_SIGMOID) return sigmoid4(v);
-  // f32x4.max (not pmax) so NaN propagates and relu(-0) = +0.
-  if (op == U_RELU) return f32x4.max(v, f32x4.splat(0.0));
+  // pmax(v, 0) keeps NaN and is one instruction (f32x4.max is a long NaN-safe sequence); it
+  // keeps -0 too, and adding +0 turns that into +0 as torch gives.
+  if (op == U_RELU) return f32x4.add(f32x4.pmax(v, f32x4.splat(0.0)), f32x4.splat(0.0));
   return gelu4(v);
 }
 

@@ -7,11 +7,16 @@
 // Aliasing: C must not overlap A, B or work. beta == 0 never reads C.
 // Called by the TS wasm backend (matmul/linear/conv paths).
 //
-// Design (Goto/BLIS): B is packed per (KC×NC) block into NR-wide slivers and
-// A per (MC×KC) block into MR-tall slivers, zero-padded at the edges, so all
-// four transpose cases feed the same MR×NR register-blocked micro-kernel.
-// The B sliver (KC·NR·4 = 8 KiB) stays in L1 while A slivers stream from the
-// L2-resident packed A block (MC·KC·4 = 128 KiB).
+// Design (Goto/BLIS, explained in docs/performance.md): B is packed per
+// (KC×NC) block into NR-wide slivers and A per (MC×KC) block into MR-tall
+// slivers, zero-padded at the edges, so all four transpose cases feed the same
+// MR×NR register-blocked micro-kernel. The B sliver (KC·NR·4 = 8 KiB) stays in
+// L1 while A slivers stream from the L2-resident packed A block
+// (MC·KC·4 = 128 KiB). 4×8 is the largest tile V8 keeps in registers: it
+// hoists a k-step's loads ahead of its multiplies, so 8 accumulators + 2 B
+// vectors + 4 A broadcasts fill 14 of the 15 xmm registers it allocates;
+// 6×8 (or unrolling k by 2) spills accumulators to the stack and runs at half
+// speed. Blocking between KC 128–512, MC 64–256, NC 256–1024 measured flat.
 
 const MR = 4;
 const NR = 8;
@@ -51,24 +56,12 @@ function packA(transA: i32, a: usize, lda: i32, ic: i32, pc: i32, mc: i32, kc: i
     } else {
       const src = a + <usize>(ic + ir) * ldaB + (<usize>pc << 2);
       if (mr == MR) {
-        // 4×4 transposes: read 4 k-values from each of the 4 rows, emit
-        // 4 MR-groups.
+        // 4×4 transposes: 4 k-values from each of the 4 rows become 4
+        // MR-groups.
         let p = 0;
         for (; p + 4 <= kc; p += 4) {
           const s = src + (<usize>p << 2);
-          const r0 = v128.load(s);
-          const r1 = v128.load(s + ldaB);
-          const r2 = v128.load(s + 2 * ldaB);
-          const r3 = v128.load(s + 3 * ldaB);
-          const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
-          const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-          const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
-          const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
-          const d = sliver + (<usize>p << 4);
-          v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
-          v128.store(d, i32x4.shuffle(t0, t1, 2, 3, 6, 7), 16);
-          v128.store(d, i32x4.shuffle(t2, t3, 0, 1, 4, 5), 32);
-          v128.store(d, i32x4.shuffle(t2, t3, 2, 3, 6, 7), 48);
+          transpose4x4Store(v128.load(s), v128.load(s + ldaB), v128.load(s + 2 * ldaB), v128.load(s + 3 * ldaB), sliver + (<usize>p << 4), MR * 4);
         }
         for (; p < kc; p++) {
           const s = src + (<usize>p << 2);
@@ -118,20 +111,45 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
     } else {
       // B stored n×k: column j of op(B) is row j of B, contiguous in p.
       const src = b + <usize>(jc + jr) * ldbB + (<usize>pc << 2);
-      if (nr < NR) {
+      if (nr == NR) {
+        // Two 4×4 transposes per 4 k-values: rows 0–3 of B fill the low
+        // half of each NR-group, rows 4–7 the high half.
+        let p = 0;
+        for (; p + 4 <= kc; p += 4) {
+          const s = src + (<usize>p << 2);
+          const d = sliver + (<usize>p << 5);
+          transpose4x4Store(v128.load(s), v128.load(s + ldbB), v128.load(s + 2 * ldbB), v128.load(s + 3 * ldbB), d, NR * 4);
+          const s4 = s + 4 * ldbB;
+          transpose4x4Store(v128.load(s4), v128.load(s4 + ldbB), v128.load(s4 + 2 * ldbB), v128.load(s4 + 3 * ldbB), d + 16, NR * 4);
+        }
+        for (; p < kc; p++) {
+          const s = src + (<usize>p << 2);
+          const d = sliver + (<usize>p << 5);
+          for (let c = 0; c < NR; c++) store<f32>(d + (<usize>c << 2), load<f32>(s + <usize>c * ldbB));
+        }
+      } else {
         for (let p = 0; p < kc; p++) {
           const d = sliver + (<usize>p << 5);
           v128.store(d, f32x4.splat(0));
           v128.store(d, f32x4.splat(0), 16);
+          for (let c = 0; c < nr; c++) store<f32>(d + (<usize>c << 2), load<f32>(src + <usize>c * ldbB + (<usize>p << 2)));
         }
-      }
-      for (let c = 0; c < nr; c++) {
-        const s = src + <usize>c * ldbB;
-        const d = sliver + (<usize>c << 2);
-        for (let p = 0; p < kc; p++) store<f32>(d + (<usize>p << 5), load<f32>(s + (<usize>p << 2)));
       }
     }
   }
+}
+
+// Stores the transpose of the 4×4 block with rows r0..r3: column i of the
+// block goes to d + i·stride.
+@inline function transpose4x4Store(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, stride: usize): void {
+  const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+  const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
+  const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(d, i32x4.shuffle(t0, t1, 0, 1, 4, 5));
+  v128.store(d + stride, i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+  v128.store(d + 2 * stride, i32x4.shuffle(t2, t3, 0, 1, 4, 5));
+  v128.store(d + 3 * stride, i32x4.shuffle(t2, t3, 2, 3, 6, 7));
 }
 
 // c + a·b. The relaxed-SIMD build fuses it into one FMA where the CPU has one
@@ -196,6 +214,37 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
   v128.store(tile, c10, 32); v128.store(tile, c11, 48);
   v128.store(tile, c20, 64); v128.store(tile, c21, 80);
   v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  storeEdge(tile, c, ldc, mr, nr, alpha, beta);
+}
+
+// The MR×4 variant for a last column sliver with nr ≤ 4 (as n = 9 leaves):
+// the high half of the packed B sliver is zero padding, so skipping it halves
+// the work of that sliver. Always an edge tile.
+@inline function microKernelHalf(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32,
+  mr: i32, nr: i32, alpha: f32, beta: f32, tile: usize,
+): void {
+  let c0 = f32x4.splat(0); let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0); let c3 = f32x4.splat(0);
+  let pa = ap;
+  let pb = bp;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+    pa += MR * 4;
+    pb += NR * 4;
+  }
+  v128.store(tile, c0); v128.store(tile, c1, 32);
+  v128.store(tile, c2, 64); v128.store(tile, c3, 96);
+  storeEdge(tile, c, ldc, mr, nr, alpha, beta);
+}
+
+// C[0:mr, 0:nr] = alpha·tile + beta·C, from a tile laid out MR rows of NR.
+function storeEdge(tile: usize, c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32): void {
+  const ldcB = <usize>ldc << 2;
   for (let r = 0; r < mr; r++) {
     const crow = c + <usize>r * ldcB;
     const trow = tile + (<usize>r * NR << 2);
@@ -264,7 +313,8 @@ export function gemmF32(
             const mr = min(MR, mc - ir);
             const ap = apack + (<usize>ir * <usize>kc << 2);
             const cp = c + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
-            microKernel(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
+            if (nr > 4) microKernel(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
+            else microKernelHalf(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
           }
         }
       }

@@ -43,6 +43,11 @@ function sumRow(x: usize, n: i32): f64 {
   return total;
 }
 
+// Four f64 column totals (two f64x2) back to one f32x4.
+@inline function demote4(lo: v128, hi: v128): v128 {
+  return i32x4.shuffle(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+}
+
 export function sumAxisF32(x: usize, out: usize, outer: i32, len: i32, inner: i32): void {
   const rowBytes = <usize>len * <usize>inner << 2;
   const strideBytes = <usize>inner << 2;
@@ -56,6 +61,38 @@ export function sumAxisF32(x: usize, out: usize, outer: i32, len: i32, inner: i3
     // Vectorise across `inner`: each lane owns one output column; per block
     // the f32 partials are promoted to two f64x2 totals.
     let j = 0;
+    // 16 columns at a time use whole 64-byte cache lines of every row walked.
+    for (; j + 16 <= inner; j += 16) {
+      const pj = px + (<usize>j << 2);
+      let lo0 = f64x2.splat(0); let hi0 = f64x2.splat(0);
+      let lo1 = f64x2.splat(0); let hi1 = f64x2.splat(0);
+      let lo2 = f64x2.splat(0); let hi2 = f64x2.splat(0);
+      let lo3 = f64x2.splat(0); let hi3 = f64x2.splat(0);
+      let l = 0;
+      while (l < len) {
+        const end = min(len, l + SUM_BLOCK);
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        for (; l < end; l++) {
+          const p = pj + <usize>l * strideBytes;
+          a0 = f32x4.add(a0, v128.load(p));
+          a1 = f32x4.add(a1, v128.load(p, 16));
+          a2 = f32x4.add(a2, v128.load(p, 32));
+          a3 = f32x4.add(a3, v128.load(p, 48));
+        }
+        lo0 = f64x2.add(lo0, f64x2.promote_low_f32x4(a0)); hi0 = f64x2.add(hi0, f64x2.promote_low_f32x4(i32x4.shuffle(a0, a0, 2, 3, 0, 1)));
+        lo1 = f64x2.add(lo1, f64x2.promote_low_f32x4(a1)); hi1 = f64x2.add(hi1, f64x2.promote_low_f32x4(i32x4.shuffle(a1, a1, 2, 3, 0, 1)));
+        lo2 = f64x2.add(lo2, f64x2.promote_low_f32x4(a2)); hi2 = f64x2.add(hi2, f64x2.promote_low_f32x4(i32x4.shuffle(a2, a2, 2, 3, 0, 1)));
+        lo3 = f64x2.add(lo3, f64x2.promote_low_f32x4(a3)); hi3 = f64x2.add(hi3, f64x2.promote_low_f32x4(i32x4.shuffle(a3, a3, 2, 3, 0, 1)));
+      }
+      const q = po + (<usize>j << 2);
+      v128.store(q, demote4(lo0, hi0));
+      v128.store(q, demote4(lo1, hi1), 16);
+      v128.store(q, demote4(lo2, hi2), 32);
+      v128.store(q, demote4(lo3, hi3), 48);
+    }
     for (; j + 4 <= inner; j += 4) {
       const pj = px + (<usize>j << 2);
       let lo = f64x2.splat(0);
@@ -68,12 +105,7 @@ export function sumAxisF32(x: usize, out: usize, outer: i32, len: i32, inner: i3
         lo = f64x2.add(lo, f64x2.promote_low_f32x4(acc));
         hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)));
       }
-      const r = f32x4.replace_lane(
-        f32x4.replace_lane(
-          f32x4.replace_lane(f32x4.splat(<f32>f64x2.extract_lane(lo, 0)), 1, <f32>f64x2.extract_lane(lo, 1)),
-          2, <f32>f64x2.extract_lane(hi, 0)),
-        3, <f32>f64x2.extract_lane(hi, 1));
-      v128.store(po + (<usize>j << 2), r);
+      v128.store(po + (<usize>j << 2), demote4(lo, hi));
     }
     for (; j < inner; j++) {
       let t: f64 = 0;
@@ -101,24 +133,43 @@ const R_MIN = 1;
   return op == R_MAX ? -Infinity : Infinity;
 }
 
+// pmax/pmin are one instruction where max/min are a long NaN-safe sequence,
+// so the bulk loop uses them (keeping the accumulator as the first operand) and
+// tracks NaN separately: any NaN lane makes the row's result NaN.
+@inline function ppick(op: i32, a: v128, b: v128): v128 {
+  return op == R_MAX ? f32x4.pmax(a, b) : f32x4.pmin(a, b);
+}
+
 @inline function extremeRow(op: i32, x: usize, n: i32): f32 {
   const id = f32x4.splat(identity(op));
   let a0 = id;
   let a1 = id;
   let a2 = id;
   let a3 = id;
+  let nan = f32x4.splat(0);
   let i = 0;
   for (; i + 16 <= n; i += 16) {
     const p = x + (<usize>i << 2);
-    a0 = vpick(op, a0, v128.load(p));
-    a1 = vpick(op, a1, v128.load(p, 16));
-    a2 = vpick(op, a2, v128.load(p, 32));
-    a3 = vpick(op, a3, v128.load(p, 48));
+    const v0 = v128.load(p);
+    const v1 = v128.load(p, 16);
+    const v2 = v128.load(p, 32);
+    const v3 = v128.load(p, 48);
+    a0 = ppick(op, a0, v0);
+    a1 = ppick(op, a1, v1);
+    a2 = ppick(op, a2, v2);
+    a3 = ppick(op, a3, v3);
+    nan = v128.or(nan, v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)));
+    nan = v128.or(nan, v128.or(f32x4.ne(v2, v2), f32x4.ne(v3, v3)));
   }
-  for (; i + 4 <= n; i += 4) a0 = vpick(op, a0, v128.load(x + (<usize>i << 2)));
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    a0 = ppick(op, a0, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
   const v = vpick(op, vpick(op, a0, a1), vpick(op, a2, a3));
   let r = spick(op, spick(op, f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)),
     spick(op, f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  if (v128.any_true(nan)) r = NaN;
   for (; i < n; i++) r = spick(op, r, load<f32>(x + (<usize>i << 2)));
   return r;
 }
@@ -137,8 +188,13 @@ const R_MIN = 1;
     for (; j + 4 <= inner; j += 4) {
       const pj = px + (<usize>j << 2);
       let acc = f32x4.splat(identity(op));
-      for (let l = 0; l < len; l++) acc = vpick(op, acc, v128.load(pj + <usize>l * strideBytes));
-      v128.store(po + (<usize>j << 2), acc);
+      let nan = f32x4.splat(0);
+      for (let l = 0; l < len; l++) {
+        const v = v128.load(pj + <usize>l * strideBytes);
+        acc = ppick(op, acc, v);
+        nan = v128.or(nan, f32x4.ne(v, v));
+      }
+      v128.store(po + (<usize>j << 2), v128.or(acc, nan));
     }
     for (; j < inner; j++) {
       const pj = px + (<usize>j << 2);
@@ -307,15 +363,17 @@ export function softmaxF32(x: usize, out: usize, rows: i32, cols: i32): void {
     const po = out + <usize>r * rowBytes;
     const m = extremeRow(R_MAX, px, cols);
     const s = expSumRow(px, po, cols, m, true);
-    const sv = f32x4.splat(s);
+    // One division per row, then multiplies (a division per element costs several times more).
+    const inv: f32 = 1 / s;
+    const sv = f32x4.splat(inv);
     let i = 0;
     for (; i + 4 <= cols; i += 4) {
       const o = <usize>i << 2;
-      v128.store(po + o, f32x4.div(v128.load(po + o), sv));
+      v128.store(po + o, f32x4.mul(v128.load(po + o), sv));
     }
     for (; i < cols; i++) {
       const o = <usize>i << 2;
-      store<f32>(po + o, load<f32>(po + o) / s);
+      store<f32>(po + o, load<f32>(po + o) * inv);
     }
   }
 }
@@ -339,5 +397,166 @@ export function logSoftmaxF32(x: usize, out: usize, rows: i32, cols: i32): void 
       const o = <usize>i << 2;
       store<f32>(po + o, load<f32>(px + o) - m - lse);
     }
+  }
+}
+
+// ----------------------------------------------------------------- gemv ---
+
+// One row times a matrix: c[0:n] = alpha·(a[0:k] · op(B)) + beta·c, the m = 1
+// case of gemmF32 (same argument meanings). GEMM would pack all of B for a
+// single row, which costs more than the product; here B is streamed once.
+// transB: B stored n×k, so each output is a dot of two contiguous rows, four
+// rows at a time for ILP. Otherwise B is k×n and 16 output columns
+// accumulate in registers while p walks down B.
+// Aliasing: c must not overlap a or B. beta == 0 never reads c.
+export function gemvF32(transB: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, ldb: i32, beta: f32, c: usize): void {
+  const ldbB = <usize>ldb << 2;
+  let j = 0;
+  if (transB) {
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + <usize>j * ldbB;
+      const b1 = b0 + ldbB;
+      const b2 = b1 + ldbB;
+      const b3 = b2 + ldbB;
+      let s0 = f32x4.splat(0);
+      let s1 = f32x4.splat(0);
+      let s2 = f32x4.splat(0);
+      let s3 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const va = v128.load(a + o);
+        s0 = f32x4.add(s0, f32x4.mul(va, v128.load(b0 + o)));
+        s1 = f32x4.add(s1, f32x4.mul(va, v128.load(b1 + o)));
+        s2 = f32x4.add(s2, f32x4.mul(va, v128.load(b2 + o)));
+        s3 = f32x4.add(s3, f32x4.mul(va, v128.load(b3 + o)));
+      }
+      // Transpose-add the four partial vectors into one vector of four sums.
+      const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
+      const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
+      let r = f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const va = f32x4.splat(load<f32>(a + o));
+        const vb = f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o));
+        r = f32x4.add(r, f32x4.mul(va, vb));
+      }
+      storeScaled4(c + (<usize>j << 2), r, alpha, beta);
+    }
+    for (; j < n; j++) {
+      const bj = b + <usize>j * ldbB;
+      let s = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        s = f32x4.add(s, f32x4.mul(v128.load(a + o), v128.load(bj + o)));
+      }
+      let r = <f32>hsum(s);
+      for (; p < k; p++) r += load<f32>(a + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+      storeScaled1(c + (<usize>j << 2), r, alpha, beta);
+    }
+    return;
+  }
+  for (; j + 16 <= n; j += 16) {
+    const bj = b + (<usize>j << 2);
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
+    let s2 = f32x4.splat(0);
+    let s3 = f32x4.splat(0);
+    for (let p = 0; p < k; p++) {
+      const va = f32x4.splat(load<f32>(a + (<usize>p << 2)));
+      const row = bj + <usize>p * ldbB;
+      s0 = f32x4.add(s0, f32x4.mul(va, v128.load(row)));
+      s1 = f32x4.add(s1, f32x4.mul(va, v128.load(row, 16)));
+      s2 = f32x4.add(s2, f32x4.mul(va, v128.load(row, 32)));
+      s3 = f32x4.add(s3, f32x4.mul(va, v128.load(row, 48)));
+    }
+    const pc = c + (<usize>j << 2);
+    storeScaled4(pc, s0, alpha, beta);
+    storeScaled4(pc + 16, s1, alpha, beta);
+    storeScaled4(pc + 32, s2, alpha, beta);
+    storeScaled4(pc + 48, s3, alpha, beta);
+  }
+  for (; j + 4 <= n; j += 4) {
+    const bj = b + (<usize>j << 2);
+    let s = f32x4.splat(0);
+    for (let p = 0; p < k; p++) {
+      s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(a + (<usize>p << 2))), v128.load(bj + <usize>p * ldbB)));
+    }
+    storeScaled4(c + (<usize>j << 2), s, alpha, beta);
+  }
+  for (; j < n; j++) {
+    const bj = b + (<usize>j << 2);
+    let r: f32 = 0;
+    for (let p = 0; p < k; p++) r += load<f32>(a + (<usize>p << 2)) * load<f32>(bj + <usize>p * ldbB);
+    storeScaled1(c + (<usize>j << 2), r, alpha, beta);
+  }
+}
+
+@inline function storeScaled4(pc: usize, r: v128, alpha: f32, beta: f32): void {
+  let v = f32x4.mul(r, f32x4.splat(alpha));
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(v128.load(pc), f32x4.splat(beta)));
+  v128.store(pc, v);
+}
+@inline function storeScaled1(pc: usize, r: f32, alpha: f32, beta: f32): void {
+  store<f32>(pc, beta != 0 ? alpha * r + beta * load<f32>(pc) : alpha * r);
+}
+
+// ------------------------------------------------- softmax cross-entropy ---
+
+// Fused forward of cross-entropy over class indices for a contiguous
+// [rows, cols] block of logits: probs = softmax(x) per row (kept for the
+// backward) and loss[r] = logsumexp(x[r]) - x[r, target[r]], unweighted and
+// unreduced (the caller applies class weights, ignoreIndex and the reduction).
+// target: i32 [rows], each in [0, cols) (the caller maps ignored rows to 0).
+// Aliasing: probs and loss must not overlap x or target.
+export function crossEntropyF32(x: usize, target: usize, probs: usize, loss: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const px = x + <usize>r * rowBytes;
+    const pp = probs + <usize>r * rowBytes;
+    const m = extremeRow(R_MAX, px, cols);
+    const s = expSumRow(px, pp, cols, m, true);
+    const inv: f32 = 1 / s;
+    const sv = f32x4.splat(inv);
+    let i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(pp + o, f32x4.mul(v128.load(pp + o), sv));
+    }
+    for (; i < cols; i++) {
+      const o = <usize>i << 2;
+      store<f32>(pp + o, load<f32>(pp + o) * inv);
+    }
+    const lse = m + f32x4.extract_lane(log4(f32x4.splat(s)), 0);
+    const t = load<i32>(target + (<usize>r << 2));
+    store<f32>(loss + (<usize>r << 2), lse - load<f32>(px + (<usize>t << 2)));
+  }
+}
+
+// Its backward: gradIn[r, c] = (probs[r, c] - [c == target[r]]) · scale[r],
+// where scale[r] folds the incoming gradient, the row's class weight and the
+// reduction's divisor (0 for ignored rows). All blocks contiguous.
+// Aliasing: gradIn may equal probs (the target's probability is read first).
+export function crossEntropyBackwardF32(probs: usize, target: usize, scale: usize, gradIn: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r = 0; r < rows; r++) {
+    const pp = probs + <usize>r * rowBytes;
+    const pg = gradIn + <usize>r * rowBytes;
+    const sc = load<f32>(scale + (<usize>r << 2));
+    const ot = <usize>load<i32>(target + (<usize>r << 2)) << 2;
+    const pt = load<f32>(pp + ot);
+    const sv = f32x4.splat(sc);
+    let i = 0;
+    for (; i + 4 <= cols; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(pg + o, f32x4.mul(v128.load(pp + o), sv));
+    }
+    for (; i < cols; i++) {
+      const o = <usize>i << 2;
+      store<f32>(pg + o, load<f32>(pp + o) * sc);
+    }
+    // p·s − s rather than (p − 1)·s: an ignored row (s = 0) gets +0, not −0.
+    store<f32>(pg + ot, pt * sc - sc);
   }
 }

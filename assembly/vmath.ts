@@ -18,8 +18,12 @@
 @inline export function exp4(x0: v128): v128 {
   // Beyond these bounds the result is already inf / 0; clamping keeps n in a
   // range where both halves of 2^n are normal floats. NaN survives min/max.
-  const x = f32x4.min(f32x4.max(x0, f32x4.splat(-104.0)), f32x4.splat(89.0));
-  const fx = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // pmin/pmax with x first keep NaN and are one instruction each, unlike min/max.
+  const x = f32x4.pmin(f32x4.pmax(x0, f32x4.splat(-104.0)), f32x4.splat(89.0));
+  // Round x·log2(e) to nearest by adding 1.5·2^23: the float's low mantissa bits are then the
+  // integer n itself, which saves the nearest and trunc_sat conversions (many instructions each).
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
+  const fx = f32x4.sub(t, f32x4.splat(12582912.0));
   let r = f32x4.sub(x, f32x4.mul(fx, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(-2.12194440e-4)));
   const z = f32x4.mul(r, r);
@@ -30,7 +34,7 @@
   p = mad(p, r, 1.6666665459e-1);
   p = mad(p, r, 5.0000001201e-1);
   const y = f32x4.add(f32x4.add(f32x4.mul(p, z), r), f32x4.splat(1.0));
-  const n = i32x4.trunc_sat_f32x4_s(fx);
+  const n = i32x4.sub(t, f32x4.splat(12582912.0));
   const n1 = i32x4.shr_s(n, 1);
   const n2 = i32x4.sub(n, n1);
   const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);

@@ -11,6 +11,13 @@
  * Shapes are m×k×n (as in bench/), or one number for a cube. Node 20 needs
  * --experimental-wasm-relaxed-simd to load the relaxed build; a module the runtime rejects is
  * skipped with a note.
+ *
+ *   node bench/profile-gemm.mjs --peers [--rounds 3]
+ *
+ * instead runs bench:compare's GEMM workloads only (every shape and transpose case, same inputs,
+ * same float64 checks, same tinybench timing through the public matmul of dist/) on Tessera,
+ * tfjs-backend-wasm and jax-js, in `rounds` interleaved rounds, and prints the median over rounds
+ * of each median with the rounds' min–max, and Tessera ÷ tfjs-wasm. It does not write RESULTS.md.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -46,6 +53,46 @@ const quantile = (s, q) => {
   const lo = Math.floor(pos);
   return s[lo] + (s[Math.ceil(pos)] - s[lo]) * (pos - lo);
 };
+
+if ('peers' in args) {
+  await peers(Number(args.rounds ?? 3));
+  process.exit(0);
+}
+
+/** bench:compare's GEMM rows on Tessera and its Wasm peers, interleaved over rounds. */
+async function peers(rounds) {
+  const { allCases, runCase } = await import('./harness.mjs');
+  const { loadTessera, tesseraAdapter } = await import('./tessera.mjs');
+  const { tfjsAdapter } = await import('./peers/tfjs.mjs');
+  const { jaxAdapter } = await import('./peers/jax.mjs');
+  const tess = await loadTessera();
+  if (tess.setNumThreads) await tess.setNumThreads(1);
+  const adapters = [tesseraAdapter(tess), await tfjsAdapter('wasm'), await jaxAdapter()];
+  // The backend loads the relaxed build exactly when the runtime validates it.
+  const relaxed = WebAssembly.validate(fs.readFileSync(path.join(root, 'out/kernels-relaxed.wasm')));
+  const cases = allCases().filter((c) => c.kind === 'gemm');
+  const figures = cases.map(() => adapters.map(() => []));
+  const timeMs = Number(process.env.BENCH_TIME_MS ?? 200);
+  console.log(`# node ${process.version}, ${os.cpus()[0].model}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${rounds} rounds, Tessera relaxed SIMD: ${relaxed}`);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, c] of cases.entries()) {
+      for (const [j, ad] of adapters.entries()) {
+        const res = await runCase(ad, c, { timeMs });
+        if (res.wrong !== undefined) throw new Error(`${ad.name} ${c.id}: WRONG RESULT (max error ${res.wrong})`);
+        if (res.figure) figures[i][j].push(res.figure.median);
+      }
+    }
+  }
+  const med = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+  const cell = (xs) => (xs.length ? `${med(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]` : '—');
+  console.log(`| workload (GFLOP/s) | ${adapters.map((a) => a.name).join(' | ')} | T÷${adapters[1].name} | T÷${adapters[2].name} |`);
+  console.log(`| --- |${adapters.map(() => ' --- |').join('')} --- | --- |`);
+  for (const [i, c] of cases.entries()) {
+    const [t, w, x] = figures[i].map((xs) => (xs.length ? med(xs) : NaN));
+    console.log(`| ${c.id} | ${figures[i].map(cell).join(' | ')} | ${(t / w).toFixed(2)}× | ${(t / x).toFixed(2)}× |`);
+  }
+  console.log(`# load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+}
 
 const modules = [];
 for (const file of wasmFiles) {

@@ -14,7 +14,8 @@ import { allCases, describe, runCase, UNITS } from './harness.mjs';
 import { compareArrays, fmtFigure, latencyStats, machine, mdTable, measure, progress, rate, sig, throughput } from './lib.mjs';
 import { CONV_CASES, conv2dBackwardRef, convFlops, convSetup, smallCnn, smallCnnLossRef } from './conv.mjs';
 import { distEntry, loadTessera, tesseraAdapter } from './tessera.mjs';
-import { mlpCase, gemmCase } from './workloads.mjs';
+import { threadsSection } from './threads.mjs';
+import { mlpCase } from './workloads.mjs';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 
@@ -96,27 +97,6 @@ export async function cnnSuite(tess) {
   return { figure: rate(await measure('small CNN step', cnn.step, { timeMs: TIME_MS * 2 })), label: cnn.label };
 }
 
-/** GEMM and the MLP step at 1 thread and at N. */
-async function threadSuite(tess) {
-  if (!tess.setNumThreads) return { skipped: 'threads: not implemented' };
-  const n = machine().cores;
-  const rows = [];
-  const cases = [gemmCase(256, 256, 256), gemmCase(512, 512, 512), gemmCase(1024, 1024, 1024), gemmCase(256, 1024, 1024), gemmCase(512, 512, 512, 'TN'), { ...mlpCase(64), kind: 'mlp', id: 'MLP train step b64' }];
-  for (const c of cases) {
-    const figs = [];
-    for (const th of [1, n]) {
-      await tess.setNumThreads(th);
-      progress(`  ${c.id} @ ${th} thread(s)`);
-      figs.push(await runCase(tesseraAdapter(tess), c, { timeMs: TIME_MS }));
-    }
-    const [one, many] = figs;
-    const speedup = one.figure && many.figure ? `${sig(many.figure.median / one.figure.median)}×` : '—';
-    rows.push([c.id, UNITS[c.kind], fmtFigure(describe(one)), fmtFigure(describe(many)), speedup]);
-  }
-  await tess.setNumThreads(n);
-  return { rows, n };
-}
-
 async function main() {
   const m = machine();
   const tess = await loadTessera();
@@ -163,9 +143,8 @@ async function main() {
   say();
 
   progress('threads');
-  const th = await threadSuite(tess);
   say(`## 1 vs N threads\n`);
-  say(th.skipped ?? mdTable(['workload', 'unit', '1 thread', `${th.n} threads`, 'speed-up'], th.rows));
+  say(await threadsSection(tess));
   say();
 
   progress('import time, size');

@@ -34,3 +34,20 @@ export function getDefaultDevice(): Device {
 export function wasmFeatures(): { simd: true; relaxedSimd: boolean } {
   return { simd: true, relaxedSimd: (backendFor('wasm') as WasmBackend).relaxedSimd };
 }
+
+/**
+ * Sets how many threads GEMM (matmul, linear, conv2d) splits across, counting the calling thread;
+ * the default is the number of cores. Workers start in the background and GEMM uses the ones
+ * already running, so awaiting is optional: the promise resolves with the threads in use once
+ * they have started (1 where threads cannot run, e.g. a page that is not cross-origin isolated).
+ * @example await setNumThreads(2) // 2 in Node on a machine with ≥ 2 cores
+ */
+export function setNumThreads(n: number): Promise<number> {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer (got ${String(n)})`);
+  return (backendFor('wasm') as WasmBackend).setNumThreads(n);
+}
+
+/** How many threads GEMM splits across: the setNumThreads value (default: the core count), or 1 where threads cannot run. */
+export function getNumThreads(): number {
+  return (backendFor('wasm') as WasmBackend).numThreads;
+}

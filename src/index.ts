@@ -12,7 +12,7 @@ export {
 } from './creation.js';
 export type { TensorOptions, TensorDataOptions, RandomOptions } from './creation.js';
 export { Generator, manualSeed } from './random.js';
-export { setDefaultDevice, getDefaultDevice, wasmFeatures } from './device.js';
+export { setDefaultDevice, getDefaultDevice, wasmFeatures, setNumThreads, getNumThreads } from './device.js';
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, sign, square, clamp, where, maskedFill,

@@ -153,7 +153,7 @@ export class Tensor {
     return out;
   }
 
-  /** The value of a one-element tensor as a number (or boolean for bool tensors). */
+  /** The value of a one-element tensor as a number (1 or 0 for bool tensors; tolist() gives booleans). */
   item(): number {
     this.check('item');
     if (this.size !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.size})`);

@@ -169,6 +169,15 @@ export interface Backend {
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void;
+  /** gradIn[i] = gradOut[i] where x[i] > 0, else 0, for n contiguous elements (relu's backward). */
+  reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
+  /**
+   * Cross-entropy of contiguous [rows, cols] logits against int32 classes `target` [rows] (each in
+   * range): probs = softmax of each row, loss[r] = logsumexp(row) − row[target[r]].
+   */
+  crossEntropy(x: Storage, xOffset: number, target: Storage, probs: Storage, loss: Storage, rows: number, cols: number): void;
+  /** Its backward: gradIn[r, c] = (probs[r, c] − [c = target[r]])·scale[r]. */
+  crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */

@@ -175,6 +175,25 @@ export const loops = {
       }
     }
   },
+  reluBackward(x: TypedArray, xOffset: number, gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, n: number): void {
+    for (let i = 0; i < n; i++) gradIn[i] = x[xOffset + i] > 0 ? gradOut[gradOutOffset + i] : 0;
+  },
+  crossEntropy(x: TypedArray, xOffset: number, target: TypedArray, probs: TypedArray, loss: TypedArray, rows: number, cols: number): void {
+    loops.softmax(false, x, xOffset, probs, rows, cols);
+    for (let r = 0; r < rows; r++) {
+      const row = xOffset + r * cols;
+      let m = -Infinity;
+      for (let c = 0; c < cols; c++) m = Math.max(m, x[row + c]);
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += Math.exp(x[row + c] - m);
+      loss[r] = m + Math.log(s) - x[row + target[r]];
+    }
+  },
+  crossEntropyBackward(probs: TypedArray, target: TypedArray, scale: TypedArray, gradIn: TypedArray, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) gradIn[r * cols + c] = probs[r * cols + c] * scale[r] - (c === target[r] ? scale[r] : 0);
+    }
+  },
   softmax(log: boolean, x: TypedArray, xOffset: number, out: TypedArray, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       const base = xOffset + r * cols;
@@ -425,6 +444,15 @@ export class ReferenceBackend implements Backend {
   }
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
     loops.softmax(log, this.view(x), xOffset, this.view(out), rows, cols);
+  }
+  reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+    loops.reluBackward(this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), n);
+  }
+  crossEntropy(x: Storage, xOffset: number, target: Storage, probs: Storage, loss: Storage, rows: number, cols: number): void {
+    loops.crossEntropy(this.view(x), xOffset, this.view(target), this.view(probs), this.view(loss), rows, cols);
+  }
+  crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void {
+    loops.crossEntropyBackward(this.view(probs), this.view(target), this.view(scale), this.view(gradIn), rows, cols);
   }
   gemm(g: GemmArgs): void {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));

@@ -11,8 +11,12 @@ import type {
   AdaptiveWindow2d, ArithOp, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
-import { kernelsRelaxedWasmBase64, kernelsWasmBase64 } from './kernels-wasm.js';
+import {
+  gemmRelaxedSharedWasmBase64, gemmSharedWasmBase64, kernelsRelaxedSharedWasmBase64, kernelsRelaxedWasmBase64,
+  kernelsSharedWasmBase64, kernelsWasmBase64,
+} from './kernels-wasm.js';
 import { loops } from './reference.js';
+import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
 
 type Ptr = number;
 type Kernel3 = (x: Ptr, out: Ptr, n: number) => void;
@@ -32,6 +36,9 @@ interface Kernels {
   gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
   gemmWorkBytes(): number;
   reluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number): void;
+  crossEntropyF32(x: Ptr, target: Ptr, probs: Ptr, loss: Ptr, rows: number, cols: number): void;
+  crossEntropyBackwardF32(probs: Ptr, target: Ptr, scale: Ptr, gradIn: Ptr, rows: number, cols: number): void;
+  gemvF32(transB: number, n: number, k: number, alpha: number, a: Ptr, b: Ptr, ldb: number, beta: number, c: Ptr): void;
   im2colF32(x: Ptr, cols: Ptr, channels: number, ...window: WindowArgs): void;
   col2imF32(cols: Ptr, x: Ptr, channels: number, ...window: WindowArgs): void;
   maxPool2dF32(x: Ptr, out: Ptr, indices: Ptr, planes: number, ...window: WindowArgs): void;
@@ -76,15 +83,64 @@ export class WasmBackend implements Backend {
   private readonly allocator: CachingAllocator;
   private readonly meta: Ptr;
   private readonly work: Ptr;
+  /** GEMM workers on the shared memory; null when this runtime has no shared memory (one thread). */
+  private readonly threads: GemmThreads | null;
+  /** Why GEMM runs on one thread whatever setNumThreads asks, or null. */
+  readonly singleThreadReason: string | null;
 
   constructor() {
     const relaxed = decodeBase64(kernelsRelaxedWasmBase64) as BufferSource;
     this.relaxedSimd = WebAssembly.validate(relaxed);
-    const module = new WebAssembly.Module(this.relaxedSimd ? relaxed : (decodeBase64(kernelsWasmBase64) as BufferSource));
-    this.k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+    const shared = this.instantiateShared();
+    this.singleThreadReason = shared.reason;
+    if (shared.kernels) {
+      this.k = shared.kernels;
+    } else {
+      const module = new WebAssembly.Module(this.relaxedSimd ? relaxed : (decodeBase64(kernelsWasmBase64) as BufferSource));
+      this.k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+      // Said once, and only where a second core would have been used.
+      if (availableCores() > 1) console.warn(`tessera: GEMM runs on one thread: ${shared.reason}`);
+    }
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
     this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
+    this.threads = shared.kernels
+      ? new GemmThreads(
+        this.k.memory, decodeBase64(this.relaxedSimd ? gemmRelaxedSharedWasmBase64 : gemmSharedWasmBase64),
+        this.k.gemmWorkBytes(), this.allocator, availableCores(),
+      )
+      : null;
+  }
+
+  /**
+   * The kernels on a shared memory (what GEMM workers need), or why not. The memory's maximum is the
+   * build's (4 GiB, reserved as address space); a runtime that cannot reserve it falls back to one thread.
+   */
+  private instantiateShared(): { kernels: Kernels | null; reason: string | null } {
+    const reason = threadsUnavailableReason();
+    if (reason) return { kernels: null, reason };
+    try {
+      // 16 pages leave room for the module's static data (a few KiB) before the allocator first grows it.
+      const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
+      const bytes = decodeBase64(this.relaxedSimd ? kernelsRelaxedSharedWasmBase64 : kernelsSharedWasmBase64) as BufferSource;
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      return { kernels: instance.exports as unknown as Kernels, reason: null };
+    } catch (error) {
+      return { kernels: null, reason: `a shared WebAssembly.Memory could not be created (${String(error)})` };
+    }
+  }
+
+  /** The threads GEMM uses: the setting, or 1 where threads cannot run. */
+  get numThreads(): number {
+    return this.threads ? this.threads.threads : 1;
+  }
+  /** Sets the GEMM thread count; resolves with the threads running once the workers have started. */
+  setNumThreads(n: number): Promise<number> {
+    return this.threads ? this.threads.setThreads(n) : Promise.resolve(1);
+  }
+  /** GEMM calls split across threads so far. */
+  get parallelGemmCalls(): number {
+    return this.threads ? this.threads.parallelCalls : 0;
   }
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
@@ -146,13 +202,28 @@ export class WasmBackend implements Backend {
     const kernel = log ? this.k.logSoftmaxF32 : this.k.softmaxF32;
     kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
   }
-  gemm(g: GemmArgs): void {
-    this.k.gemmF32(
-      +g.transA, +g.transB, g.m, g.n, g.k, g.alpha,
-      this.byteAddr(g.a, g.aOffset), g.lda, this.byteAddr(g.b, g.bOffset), g.ldb,
-      g.beta, this.byteAddr(g.c, g.cOffset), g.ldc, this.work,
-    );
+  reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+    this.k.reluBackwardF32(this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, n);
   }
+  crossEntropy(x: Storage, xOffset: number, target: Storage, probs: Storage, loss: Storage, rows: number, cols: number): void {
+    this.k.crossEntropyF32(this.byteAddr(x, xOffset), target.ptr, probs.ptr, loss.ptr, rows, cols);
+  }
+  crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void {
+    this.k.crossEntropyBackwardF32(probs.ptr, target.ptr, scale.ptr, gradIn.ptr, rows, cols);
+  }
+  gemm(g: GemmArgs): void {
+    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (assembly/reduce.ts).
+    if (g.m === 1 && !g.transA) return this.k.gemvF32(+g.transB, g.n, g.k, g.alpha, this.byteAddr(g.a, g.aOffset), this.byteAddr(g.b, g.bOffset), g.ldb, g.beta, this.byteAddr(g.c, g.cOffset));
+    const call: GemmCall = {
+      tA: +g.transA, tB: +g.transB, m: g.m, n: g.n, k: g.k, alpha: g.alpha,
+      a: this.byteAddr(g.a, g.aOffset), lda: g.lda, b: this.byteAddr(g.b, g.bOffset), ldb: g.ldb,
+      beta: g.beta, c: this.byteAddr(g.c, g.cOffset), ldc: g.ldc,
+    };
+    if (this.threads) this.threads.gemm(call, this.localGemm);
+    else this.localGemm(call);
+  }
+  private readonly localGemm = (c: GemmCall): void =>
+    this.k.gemmF32(c.tA, c.tB, c.m, c.n, c.k, c.alpha, c.a, c.lda, c.b, c.ldb, c.beta, c.c, c.ldc, this.work);
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     this.k.sgdF32(

@@ -425,6 +425,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const classes = input.shape[cd];
   if (target.dtype === 'int32') {
     const t = classTargets(op, input, target, weight, ignoreIndex);
+    if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, target, t, reduction);
     const logp = input.logSoftmax(cd);
     return settle(nllFromLogProbs(logp, target, t, options), [logp]);
   }
@@ -440,6 +441,41 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const weighted = weight ? k(product.mul(k(classWeightView(input, weight)))) : product;
   const loss = k(k(weighted.sum(cd)).neg());
   return settle(reduce(loss, reduction, input.size / classes), temps);
+}
+
+/**
+ * Cross-entropy of [N, C] logits in one fused kernel each way: the forward keeps the softmax
+ * probabilities, so the backward is (softmax − onehot)·scale per row, where scale folds the
+ * incoming gradient, the target's class weight and the mean's divisor (0 on ignored rows).
+ */
+function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
+  const [rows, cols] = input.shape;
+  const { backend } = input;
+  const probs = Tensor.empty(input.shape, input.dtype, backend);
+  const rowLoss = Tensor.empty([rows], input.dtype, backend);
+  const x = input.isContiguous() ? input : input.contiguous();
+  backend.crossEntropy(x.storage, x.offset, t.index.storage, probs.storage, rowLoss.storage, rows, cols);
+  if (x !== input) release(x, 'an internal contiguous copy was consumed');
+  const losses = rowLoss.toArray();
+  release(rowLoss, 'an internal per-row loss was consumed');
+  const weighted = losses.map((l, i) => (t.kept[i] ? t.weights[i] * l : 0));
+  let out: Tensor;
+  if (reduction === 'none') out = floatConst(weighted, target.shape, input);
+  else {
+    let total = 0;
+    for (const v of weighted) total += v;
+    out = floatConst([reduction === 'mean' ? total / t.total : total], [], input);
+  }
+  finish(out, 'crossEntropy', [input], (g) => {
+    const gv = g.toArray();
+    const denominator = reduction === 'mean' ? t.total : 1;
+    const scale = floatConst(t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator), [rows], input);
+    const grad = Tensor.empty(input.shape, input.dtype, backend);
+    backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
+    release(scale, 'an internal gradient scale was consumed');
+    return [grad];
+  });
+  return settle(out, [probs, t.index]);
 }
 
 /** Options of `binaryCrossEntropy`. */

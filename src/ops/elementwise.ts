@@ -125,7 +125,13 @@ export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) =>
 /** σ(x) = 1 / (1 + e^−x). */
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
 /** max(x, 0). */
-export function relu(x: Tensor): Tensor { return unary('relu', x, (g, x) => mul(g, gt(x, 0)), true); }
+export function relu(x: Tensor): Tensor { return unary('relu', x, isFloat(x.dtype) ? reluBackward : (g, x) => mul(g, gt(x, 0)), true); }
+/** g where x > 0, else 0, in one kernel (mul by a cast mask costs a compare, a cast and a product). */
+function reluBackward(g: Tensor, x: Tensor): Tensor {
+  const out = Tensor.empty(x.shape, g.dtype, x.backend);
+  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.size)));
+  return out;
+}
 /** x·Φ(x), the exact (erf) GELU that PyTorch uses by default. */
 export function gelu(x: Tensor): Tensor { return unary('gelu', x, (g, x) => mul(g, unary('geluGrad', x, null))); }
 /** −1, 0 or 1 by the sign of x (not differentiable). */

@@ -9,8 +9,8 @@ const contentTypes: Record<string, string> = {
   '.map': 'application/json',
 };
 
-/** A static server for `/dist/*` and `/tests/browser/*` under root, on 127.0.0.1 and an ephemeral port. */
-export async function serveStatic(root: string): Promise<{ origin: string; close: () => Promise<void> }> {
+/** A static server for `/dist/*` and `/tests/browser/*` under root, on 127.0.0.1 and an ephemeral port; `headers` go on every file. */
+export async function serveStatic(root: string, headers: Record<string, string> = {}): Promise<{ origin: string; close: () => Promise<void> }> {
   const allowed = [resolve(root, 'dist') + sep, resolve(root, 'tests', 'browser') + sep];
   const server: Server = createServer(async (request, response) => {
     const path = resolve(root, '.' + decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname));
@@ -21,7 +21,7 @@ export async function serveStatic(root: string): Promise<{ origin: string; close
     }
     try {
       const body = await readFile(path);
-      response.writeHead(200, { 'content-type': contentTypes[extname(path)] ?? 'application/octet-stream' }).end(body);
+      response.writeHead(200, { ...headers, 'content-type': contentTypes[extname(path)] ?? 'application/octet-stream' }).end(body);
     } catch {
       response.writeHead(404).end();
     }

@@ -1,0 +1,20 @@
+import type * as Tessera from '../../src/index.js';
+import type * as TesseraDevice from '../../src/device.js';
+
+/** What one run of the threaded workload produces, as plain values. */
+export interface ThreadsResult {
+  crossOriginIsolated: boolean | null;
+  /** navigator.hardwareConcurrency where there is one. */
+  cores: number | null;
+  relaxedSimd: boolean;
+  defaultThreads: number;
+  running: number;
+  threads: number;
+  splitCalls: number;
+  /** base64 of the float32 bits of the 512×512 product on one thread, then on two. */
+  one: string;
+  two: string;
+}
+
+/** A 512×512 matmul on one thread and on two. */
+export function runThreadsWorkload(T: typeof Tessera, D: typeof TesseraDevice): Promise<ThreadsResult>;

@@ -1,0 +1,44 @@
+/**
+ * The threaded GEMM run both in headless Chromium and in Node: a 512×512 matmul on one thread and
+ * on two, with exact-in-float32 inputs so both sides multiply the same numbers. Outputs travel as
+ * base64 of their float bits (what `page.evaluate` carries compactly and compares exactly).
+ */
+
+/** Deterministic values in [-0.5, 0.5], exact in float32. */
+function grid(rows, cols, seed) {
+  return Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (((i * 7 + j * 13 + seed * 5) % 17) - 8) / 16));
+}
+
+function bits(t) {
+  const bytes = new Uint8Array(t.toArray().buffer);
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
+}
+
+/**
+ * @param {typeof import('../../src/index.js')} T the Tessera module
+ * @param {typeof import('../../src/device.js')} D its device module (for the count of split GEMM calls)
+ */
+export async function runThreadsWorkload(T, D) {
+  const defaultThreads = T.getNumThreads();
+  const a = T.tensor(grid(512, 512, 1));
+  const b = T.tensor(grid(512, 512, 2));
+  await T.setNumThreads(1);
+  const one = bits(T.matmul(a, b));
+  const running = await T.setNumThreads(2);
+  const before = D.backendFor('wasm').parallelGemmCalls;
+  const two = bits(T.matmul(a, b));
+  return {
+    crossOriginIsolated: globalThis.crossOriginIsolated ?? null,
+    cores: globalThis.navigator?.hardwareConcurrency ?? null,
+    relaxedSimd: T.wasmFeatures().relaxedSimd,
+    defaultThreads,
+    running,
+    threads: T.getNumThreads(),
+    splitCalls: D.backendFor('wasm').parallelGemmCalls - before,
+    one,
+    two,
+  };
+}
