@@ -356,25 +356,30 @@ export function argminAxisF32(x: usize, outI32: usize, outer: i32, len: i32, inn
 
 // A row of all -inf gives m = -inf, x - m = NaN, so the row becomes NaN as in
 // torch; a row containing +inf likewise yields NaN.
+// Writes softmax(row) to po and returns the row's max m and exp-sum s packed as
+// (m, s) in lanes 0 and 1, so callers that need logsumexp = m + log(s) get it.
+@inline function softmaxRow(px: usize, po: usize, cols: i32): v128 {
+  const m = extremeRow(R_MAX, px, cols);
+  const s = expSumRow(px, po, cols, m, true);
+  // One division per row, then multiplies (a division per element costs several times more).
+  const inv: f32 = 1 / s;
+  const sv = f32x4.splat(inv);
+  let i = 0;
+  for (; i + 4 <= cols; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(po + o, f32x4.mul(v128.load(po + o), sv));
+  }
+  for (; i < cols; i++) {
+    const o = <usize>i << 2;
+    store<f32>(po + o, load<f32>(po + o) * inv);
+  }
+  return f32x4.replace_lane(f32x4.splat(m), 1, s);
+}
+
 export function softmaxF32(x: usize, out: usize, rows: i32, cols: i32): void {
   const rowBytes = <usize>cols << 2;
   for (let r = 0; r < rows; r++) {
-    const px = x + <usize>r * rowBytes;
-    const po = out + <usize>r * rowBytes;
-    const m = extremeRow(R_MAX, px, cols);
-    const s = expSumRow(px, po, cols, m, true);
-    // One division per row, then multiplies (a division per element costs several times more).
-    const inv: f32 = 1 / s;
-    const sv = f32x4.splat(inv);
-    let i = 0;
-    for (; i + 4 <= cols; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(po + o, f32x4.mul(v128.load(po + o), sv));
-    }
-    for (; i < cols; i++) {
-      const o = <usize>i << 2;
-      store<f32>(po + o, load<f32>(po + o) * inv);
-    }
+    softmaxRow(x + <usize>r * rowBytes, out + <usize>r * rowBytes, cols);
   }
 }
 
@@ -515,20 +520,9 @@ export function crossEntropyF32(x: usize, target: usize, probs: usize, loss: usi
   for (let r = 0; r < rows; r++) {
     const px = x + <usize>r * rowBytes;
     const pp = probs + <usize>r * rowBytes;
-    const m = extremeRow(R_MAX, px, cols);
-    const s = expSumRow(px, pp, cols, m, true);
-    const inv: f32 = 1 / s;
-    const sv = f32x4.splat(inv);
-    let i = 0;
-    for (; i + 4 <= cols; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(pp + o, f32x4.mul(v128.load(pp + o), sv));
-    }
-    for (; i < cols; i++) {
-      const o = <usize>i << 2;
-      store<f32>(pp + o, load<f32>(pp + o) * inv);
-    }
-    const lse = m + f32x4.extract_lane(log4(f32x4.splat(s)), 0);
+    const ms = softmaxRow(px, pp, cols);
+    const m = f32x4.extract_lane(ms, 0);
+    const lse = m + f32x4.extract_lane(log4(f32x4.splat(f32x4.extract_lane(ms, 1))), 0);
     const t = load<i32>(target + (<usize>r << 2));
     store<f32>(loss + (<usize>r << 2), lse - load<f32>(px + (<usize>t << 2)));
   }
