@@ -32,6 +32,7 @@ export function normDim(op: string, dim: number, ndim: number): number {
 
 /** The broadcast shape of several shapes, as NumPy and PyTorch define it. */
 export function broadcastShapes(op: string, ...shapes: (readonly number[])[]): number[] {
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) return [...shapes[0]];
   const ndim = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(ndim).fill(1);
   for (const shape of shapes) {

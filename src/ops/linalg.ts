@@ -20,8 +20,9 @@ interface GemmOperand {
 
 /** How GEMM can read the last two dims of x in place, or a contiguous copy when it cannot. */
 function gemmOperand(x: Tensor): GemmOperand {
-  const [rows, cols] = x.shape.slice(-2);
-  const [rs, cs] = x.strides.slice(-2);
+  const d = x.ndim;
+  const rows = x.shape[d - 2], cols = x.shape[d - 1];
+  const rs = x.strides[d - 2], cs = x.strides[d - 1];
   if ((cs === 1 || cols === 1) && (rows === 1 || rs >= cols)) return { source: x, trans: false, ld: rows === 1 ? Math.max(cols, 1) : rs };
   if ((rs === 1 || rows === 1) && (cols === 1 || cs >= rows)) return { source: x, trans: true, ld: cols === 1 ? Math.max(rows, 1) : cs };
   const c = copyRaw(x);
@@ -30,15 +31,28 @@ function gemmOperand(x: Tensor): GemmOperand {
 
 /** Batched [..., m, k] · [..., k, n] for tensors of ≥ 2 dims; the op both public functions build on. */
 function matmulNd(name: string, a: Tensor, b: Tensor): Tensor {
-  const [m, k] = a.shape.slice(-2);
-  const [k2, n] = b.shape.slice(-2);
+  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1];
+  const k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1];
   if (k !== k2) {
     throw new RangeError(`${name}: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${k} and ${k2} differ)`);
   }
-  const batch = broadcastShapes(name, a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = Tensor.empty([...batch, m, n], a.dtype, a.backend);
+  const plain = a.ndim === 2 && b.ndim === 2;
+  const batch = plain ? [] : broadcastShapes(name, a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const out = Tensor.empty(plain ? [m, n] : [...batch, m, n], a.dtype, a.backend);
   const A = gemmOperand(a);
   const B = gemmOperand(b);
+  if (plain) gemm(A, A.source.offset, B, B.source.offset, out.storage, 0, m, n, k);
+  else gemmBatches(A, a, B, b, batch, out, m, n, k);
+  for (const op of [A, B]) if (op.source !== a && op.source !== b) release(op.source, 'an internal copy was consumed');
+  return finish(out, name, [a, b], (g) => [
+    // dA = dC · Bᵀ and dB = Aᵀ · dC; the transposes are GEMM flags, and broadcast batches are summed back.
+    a.requiresGrad ? unbroadcast(matmulNd(name, g, transpose(b, -1, -2)), a.shape) : null,
+    b.requiresGrad ? unbroadcast(matmulNd(name, transpose(a, -1, -2), g), b.shape) : null,
+  ]);
+}
+
+/** One GEMM per (broadcast) batch index, each operand offset by its own batch strides. */
+function gemmBatches(A: GemmOperand, a: Tensor, B: GemmOperand, b: Tensor, batch: number[], out: Tensor, m: number, n: number, k: number): void {
   const aBatch = broadcastStrides(a.shape.slice(0, -2), A.source.strides.slice(0, -2), batch);
   const bBatch = broadcastStrides(b.shape.slice(0, -2), B.source.strides.slice(0, -2), batch);
   const count = numel(batch);
@@ -53,12 +67,6 @@ function matmulNd(name: string, a: Tensor, b: Tensor): Tensor {
     gemm(A, aOff, B, bOff, out.storage, i * m * n, m, n, k);
     for (let d = batch.length - 1; d >= 0 && ++index[d] === batch[d]; d--) index[d] = 0;
   }
-  for (const op of [A, B]) if (op.source !== a && op.source !== b) release(op.source, 'an internal copy was consumed');
-  return finish(out, name, [a, b], (g) => [
-    // dA = dC · Bᵀ and dB = Aᵀ · dC; the transposes are GEMM flags, and broadcast batches are summed back.
-    a.requiresGrad ? unbroadcast(matmulNd(name, g, transpose(b, -1, -2)), a.shape) : null,
-    b.requiresGrad ? unbroadcast(matmulNd(name, transpose(a, -1, -2), g), b.shape) : null,
-  ]);
 }
 
 function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Storage, cOff: number, m: number, n: number, k: number): void {
