@@ -10,7 +10,8 @@
 // indices are i32 offsets into one plane (h·inW + w), as PyTorch's are.
 // Alignment: 4-byte only (v128 loads/stores are unaligned-safe).
 // Aliasing: no output may overlap an input. Backward kernels and col2im
-// overwrite their whole output (zero it, then accumulate).
+// overwrite their whole output (zero it, then accumulate); col2im may also
+// zero the column entries that read padding.
 // Called by the TS wasm backend (src/backend/wasm.ts) for ops/conv.ts;
 // nothing here allocates.
 
@@ -48,6 +49,10 @@ export function im2colF32(
 ): void {
   const planeBytes = <usize>inH * <usize>inW << 2;
   const rowBytes = <usize>outH * <usize>outW << 2;
+  if (shiftedRows(inW, outW, strideH, strideW, dilationW)) {
+    im2colShiftedF32(x, cols, channels, inH, inW, outH, kH, kW, padH, padW, dilationH);
+    return;
+  }
   let row = cols;
   for (let c = 0; c < channels; c++) {
     const plane = x + <usize>c * planeBytes;
@@ -80,6 +85,50 @@ export function im2colF32(
   }
 }
 
+// With stride 1 and rows as wide as the input's ('same' padding), each kernel
+// tap's column block is the image shifted by ki·dilationH·inW + kj − pad
+// elements: one contiguous copy per block, then zeros where a row wrapped
+// into its neighbour and in the padding rows. Small images have rows too short
+// for a per-row loop to pay for itself.
+@inline function shiftedRows(inW: i32, outW: i32, strideH: i32, strideW: i32, dilationW: i32): bool {
+  return strideH == 1 && strideW == 1 && dilationW == 1 && outW == inW;
+}
+
+function im2colShiftedF32(
+  x: usize, cols: usize, channels: i32, inH: i32, inW: i32, outH: i32, kH: i32, kW: i32, padH: i32, padW: i32, dilationH: i32,
+): void {
+  const plane = inH * inW;
+  const block = outH * inW;
+  let dst = cols;
+  for (let c = 0; c < channels; c++) {
+    const src = x + (<usize>(c * plane) << 2);
+    for (let ki = 0; ki < kH; ki++) {
+      const rowShift = ki * dilationH - padH;
+      // Rows [r0, r1) of the tap's block read input rows inside the image.
+      const r0 = min(outH, max(0, -rowShift));
+      const r1 = max(r0, min(outH, inH - rowShift));
+      for (let kj = 0; kj < kW; kj++) {
+        const offW = kj - padW;
+        const shift = rowShift * inW + offW;
+        // Only read inside the plane: the one element either side it would miss is a wrapped (zeroed) one.
+        const start = min(block, max(r0 * inW, -shift));
+        const end = max(start, min(r1 * inW, plane - shift));
+        zeroRowF32(dst, start);
+        copyRowF32(dst + (<usize>start << 2), src + (<usize>(start + shift) << 2), end - start);
+        zeroRowF32(dst + (<usize>end << 2), block - end);
+        const lo = firstInside(offW, 1, inW);
+        const hi = max(lo, endInside(offW, 1, inW, inW));
+        for (let oh = r0; oh < r1; oh++) {
+          const rowDst = dst + (<usize>(oh * inW) << 2);
+          for (let ow = 0; ow < lo; ow++) store<f32>(rowDst + (<usize>ow << 2), 0);
+          for (let ow = hi; ow < inW; ow++) store<f32>(rowDst + (<usize>ow << 2), 0);
+        }
+        dst += <usize>block << 2;
+      }
+    }
+  }
+}
+
 // The adjoint of im2col: every column entry is added back to the input
 // element it was read from (overlapping windows accumulate).
 export function col2imF32(
@@ -89,6 +138,10 @@ export function col2imF32(
   const planeBytes = <usize>inH * <usize>inW << 2;
   const rowBytes = <usize>outH * <usize>outW << 2;
   zeroF32(x, channels * inH * inW);
+  if (shiftedRows(inW, outW, strideH, strideW, dilationW)) {
+    col2imShiftedF32(cols, x, channels, inH, inW, outH, kH, kW, padH, padW, dilationH);
+    return;
+  }
   let row = cols;
   for (let c = 0; c < channels; c++) {
     const plane = x + <usize>c * planeBytes;
@@ -128,16 +181,68 @@ export function col2imF32(
   }
 }
 
+// col2im's shifted-rows case (see im2colShiftedF32): the entries that read
+// padding are zeroed in cols first, so each tap's block adds to the image in
+// one contiguous pass.
+function col2imShiftedF32(
+  cols: usize, x: usize, channels: i32, inH: i32, inW: i32, outH: i32, kH: i32, kW: i32, padH: i32, padW: i32, dilationH: i32,
+): void {
+  const plane = inH * inW;
+  const block = outH * inW;
+  let src = cols;
+  for (let c = 0; c < channels; c++) {
+    const dst = x + (<usize>(c * plane) << 2);
+    for (let ki = 0; ki < kH; ki++) {
+      const rowShift = ki * dilationH - padH;
+      const r0 = min(outH, max(0, -rowShift));
+      const r1 = max(r0, min(outH, inH - rowShift));
+      for (let kj = 0; kj < kW; kj++) {
+        const offW = kj - padW;
+        const shift = rowShift * inW + offW;
+        const lo = firstInside(offW, 1, inW);
+        const hi = max(lo, endInside(offW, 1, inW, inW));
+        for (let oh = r0; oh < r1; oh++) {
+          const rowSrc = src + (<usize>(oh * inW) << 2);
+          for (let ow = 0; ow < lo; ow++) store<f32>(rowSrc + (<usize>ow << 2), 0);
+          for (let ow = hi; ow < inW; ow++) store<f32>(rowSrc + (<usize>ow << 2), 0);
+        }
+        const start = min(block, max(r0 * inW, -shift));
+        const end = max(start, min(r1 * inW, plane - shift));
+        const s = src + (<usize>start << 2);
+        const d = dst + (<usize>(start + shift) << 2);
+        const n = end - start;
+        let i = 0;
+        for (; i + 4 <= n; i += 4) {
+          const o = <usize>i << 2;
+          v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(s + o)));
+        }
+        for (; i < n; i++) {
+          const o = <usize>i << 2;
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(s + o));
+        }
+        src += <usize>block << 2;
+      }
+    }
+  }
+}
+
 // ----------------------------------------------------------- max pool ---
 
 // Padding never wins: windows take the max over their in-range taps only,
 // which is what padding with -inf gives. NaN wins over everything, as in
 // PyTorch. `indices` gets the plane offset of each max (first one on ties).
+// Four windows of a row at a time when all four lie inside the row: V8 turns
+// a scalar f32 compare-and-select into branches that mispredict on real data,
+// while f32x4 compares and bitselects have none.
 export function maxPool2dF32(
   x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
 ): void {
   const planeBytes = <usize>inH * <usize>inW << 2;
+  // Windows [lo, hi) have every tap column inside [0, inW).
+  const lo = firstInside(-padW, strideW, outW);
+  const hi = max(lo, endInside((kW - 1) * dilationW - padW, strideW, inW, outW));
+  const laneCols = i32x4(0, strideW, 2 * strideW, 3 * strideW);
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const plane = x + <usize>p * planeBytes;
@@ -146,6 +251,12 @@ export function maxPool2dF32(
       const h1 = min(h0 + (kH - 1) * dilationH + 1, inH);
       while (h0 < 0) h0 += dilationH;
       for (let ow = 0; ow < outW; ow++) {
+        if (ow == lo && hi - lo >= 4) {
+          const next = maxPoolRowF32(plane, out + o, indices + o, lo, hi, h0, h1, inW, kW, strideW, padW, dilationH, dilationW, laneCols);
+          o += <usize>(next - ow) << 2;
+          ow = next - 1; // the loop's ow++ moves on to `next`
+          continue;
+        }
         let w0 = ow * strideW - padW;
         const w1 = min(w0 + (kW - 1) * dilationW + 1, inW);
         while (w0 < 0) w0 += dilationW;
@@ -167,6 +278,61 @@ export function maxPool2dF32(
       }
     }
   }
+}
+
+// Windows lo, lo + 4, … of one output row, four at a time (all inside the row); returns the first
+// window it left for the scalar loop.
+@inline function maxPoolRowF32(
+  plane: usize, out: usize, indices: usize, lo: i32, hi: i32, h0: i32, h1: i32,
+  inW: i32, kW: i32, strideW: i32, padW: i32, dilationH: i32, dilationW: i32, laneCols: v128,
+): i32 {
+  let ow = lo;
+  let d: usize = 0;
+  const pairs = kW == 2 && strideW == 2 && dilationW == 1;
+  for (; ow + 4 <= hi; ow += 4) {
+    let best = f32x4.splat(-Infinity);
+    let arg = i32x4.splat(0);
+    for (let h = h0; h < h1; h += dilationH) {
+      if (pairs) {
+        // 2-wide windows at stride 2: 8 adjacent floats are exactly the 4 windows' taps, evens then odds.
+        const at = h * inW + ow * 2 - padW;
+        const src = plane + (<usize>at << 2);
+        const a = v128.load(src);
+        const b = v128.load(src, 16);
+        const base = i32x4.add(i32x4.splat(at), laneCols);
+        let v = i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+        let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+        best = v128.bitselect(v, best, take);
+        arg = v128.bitselect(base, arg, take);
+        v = i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+        best = v128.bitselect(v, best, take);
+        arg = v128.bitselect(i32x4.add(base, i32x4.splat(1)), arg, take);
+        continue;
+      }
+      for (let kj = 0; kj < kW; kj++) {
+        const col = ow * strideW + kj * dilationW - padW;
+        const at = h * inW + col;
+        const src = plane + (<usize>at << 2);
+        let v: v128;
+        if (strideW == 1) v = v128.load(src);
+        else {
+          const step = <usize>strideW << 2;
+          v = f32x4(load<f32>(src), load<f32>(src + step), load<f32>(src + 2 * step), load<f32>(src + 3 * step));
+        }
+        const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+        best = v128.bitselect(v, best, take);
+        arg = v128.bitselect(i32x4.add(i32x4.splat(at), laneCols), arg, take);
+      }
+    }
+    // An all -inf window keeps its first tap, as the scalar loop does.
+    const first = i32x4.add(i32x4.splat(h0 * inW + ow * strideW - padW), laneCols);
+    arg = v128.bitselect(arg, first, v128.or(f32x4.gt(best, f32x4.splat(-Infinity)), f32x4.ne(best, best)));
+    v128.store(out + d, best);
+    v128.store(indices + d, arg);
+    d += 16;
+  }
+  return ow;
 }
 
 // gradIn[p, indices[p, o]] += gradOut[p, o]; gradIn is overwritten.

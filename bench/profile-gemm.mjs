@@ -5,7 +5,7 @@
  * (which load on other cores does not inflate). Every shape is checked against a float64
  * reference on sampled entries before it is timed.
  *
- *   node bench/profile-gemm.mjs [--wasm out/kernels.wasm,out/kernels-relaxed.wasm]
+ *   node bench/profile-gemm.mjs [--wasm out/kernels.wasm,out/gemm-relaxed.wasm]
  *        [--shapes 512,256x1024x1024,64x784x256] [--trans NN,TN,NT,TT] [--reps 15]
  *
  * Shapes are m×k×n (as in bench/), or one number for a cube. Node 20 needs
@@ -28,7 +28,7 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-const wasmFiles = (args.wasm ?? 'out/kernels.wasm,out/kernels-relaxed.wasm').split(',');
+const wasmFiles = (args.wasm ?? 'out/kernels.wasm,out/gemm-relaxed.wasm').split(',');
 const shapes = (args.shapes ?? '64,128,256,512,1024,64x784x256,256x1024x1024').split(',').map((s) => {
   const d = s.split('x').map(Number);
   return d.length === 1 ? [d[0], d[0], d[0]] : d;
@@ -69,7 +69,7 @@ async function peers(rounds) {
   if (tess.setNumThreads) await tess.setNumThreads(1);
   const adapters = [tesseraAdapter(tess), await tfjsAdapter('wasm'), await jaxAdapter()];
   // The backend loads the relaxed build exactly when the runtime validates it.
-  const relaxed = WebAssembly.validate(fs.readFileSync(path.join(root, 'out/kernels-relaxed.wasm')));
+  const relaxed = WebAssembly.validate(fs.readFileSync(path.join(root, 'out/gemm-relaxed.wasm')));
   const cases = allCases().filter((c) => c.kind === 'gemm');
   const figures = cases.map(() => adapters.map(() => []));
   const timeMs = Number(process.env.BENCH_TIME_MS ?? 200);
@@ -101,7 +101,9 @@ for (const file of wasmFiles) {
     console.log(`# ${file}: rejected by this runtime (relaxed SIMD needs --experimental-wasm-relaxed-simd on Node 20) — skipped`);
     continue;
   }
-  const k = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+  // Every build imports its memory (scripts/build-wasm.mjs); the GEMM-only ones have no static data, so no heapBase.
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  const k = { heapBase: () => 0, ...new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports };
   modules.push({ name: path.basename(file, '.wasm'), k });
 }
 

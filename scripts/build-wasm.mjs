@@ -1,14 +1,20 @@
-// Compiles assembly/index.ts to WebAssembly (SIMD, -O3, stub runtime, no
-// imports) and inlines the bytes as base64 in src/backend/kernels-wasm.ts so
-// the library needs no fs/fetch at runtime. Also leaves out/kernels.wasm
-// (gitignored) and out/kernels.wat for inspection.
-// Threads: a second set of builds imports a shared memory (env.memory) for the
-// main thread, and a GEMM-only build is what each worker instantiates on that
-// same memory (see src/backend/threads.ts).
+// Compiles assembly/ to WebAssembly (SIMD, -O3, stub runtime) and inlines the bytes in
+// src/backend/kernels-wasm.ts so the library needs no fs/fetch at runtime. Leaves each build in
+// out/ (gitignored) as .wasm and .wat for inspection.
+//
+// Three builds are shipped, every one importing its memory as env.memory (non-shared, limits
+// 1..65536 pages); src/backend/wasm-builds.ts flips the import to shared at load time where GEMM
+// runs on workers, so one binary serves both cases:
+// - kernels: every kernel (assembly/index.ts), baseline SIMD;
+// - gemm: the GEMM alone (assembly/gemm.ts), what each worker instantiates on the shared memory;
+// - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel, instantiated on the main
+//   thread's memory beside `kernels` (and in the workers) where the runtime validates it.
+// Relaxed SIMD changes only GEMM's micro-kernel, so the big module exists once.
 import asc from "assemblyscript/asc";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outTs = join(root, "src/backend/kernels-wasm.ts");
@@ -16,8 +22,8 @@ const buildDir = join(root, "out"); // gitignored
 
 const t0 = performance.now();
 
-/** Compiles `entry` with the given extra features and flags; fails the build loudly on any error. */
-async function compile(variant, features, { entry = "assembly/index.ts", flags = [] } = {}) {
+/** Compiles `entry` with the given extra features; fails the build loudly on any error. */
+async function compile(variant, features, entry) {
   let wasm = null;
   let wat = null;
   const { error, stderr } = await asc.main(
@@ -27,9 +33,11 @@ async function compile(variant, features, { entry = "assembly/index.ts", flags =
       "--runtime", "stub",
       "--enable", ["simd", ...features].join(","),
       "--noAssert",
-      // Drop the env.abort import: the module must instantiate with {}.
+      // Drop the env.abort import: env.memory must be the only import.
       "--use", "abort=",
-      ...flags,
+      // Every thread sees one memory of at most 4 GiB (wasm32's limit), reserved as address space
+      // when shared, committed only as the allocator grows it.
+      "--importMemory", "--maximumMemory", "65536",
       "--outFile", `${variant}.wasm`,
       "--textFile", `${variant}.wat`,
     ],
@@ -55,44 +63,32 @@ async function compile(variant, features, { entry = "assembly/index.ts", flags =
   return wasm;
 }
 
-const wasm = await compile("kernels", []);
-// The relaxed-SIMD build (FMA in the GEMM micro-kernel) is picked at load time where the runtime
-// validates it (Chromium, Node 22; Node 20 only with --experimental-wasm-relaxed-simd).
-const relaxed = await compile("kernels-relaxed", ["relaxed-simd"]);
+const kernels = await compile("kernels", [], "assembly/index.ts");
+const gemm = await compile("gemm", [], "assembly/gemm.ts");
+// Picked at load time where the runtime validates it (Chromium, Node 22; Node 20 only with
+// --experimental-wasm-relaxed-simd).
+const gemmRelaxed = await compile("gemm-relaxed", ["relaxed-simd"], "assembly/gemm.ts");
 
-// Fail loudly if the module ever grows an import or loses its memory export.
-const mod = new WebAssembly.Module(wasm);
-const imports = WebAssembly.Module.imports(mod);
-if (imports.length > 0) {
-  console.error(`build-wasm: module must import nothing, got ${JSON.stringify(imports)}`);
-  process.exit(1);
+/** Fails the build unless `bytes` imports exactly env.memory and exports every name in `exports`. */
+function checkInterface(name, bytes, exports) {
+  const mod = new WebAssembly.Module(bytes);
+  const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
+  const have = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
+  const missing = exports.filter((e) => !have.has(e));
+  if (imports.join() !== "env.memory:memory" || missing.length > 0) {
+    console.error(`build-wasm: ${name} must import only env.memory (got ${imports}) and export ${exports} (missing ${missing})`);
+    process.exit(1);
+  }
 }
-if (!WebAssembly.Module.exports(mod).some((e) => e.name === "memory" && e.kind === "memory")) {
-  console.error("build-wasm: module does not export `memory`");
-  process.exit(1);
-}
+checkInterface("kernels", kernels, ["memory", "heapBase", "gemmF32", "gemmWorkBytes"]);
+// The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
+checkInterface("gemm", gemm, ["gemmF32", "gemmWorkBytes"]);
 
-// The shared builds: every thread sees one memory of at most 4 GiB (wasm32's limit, and what the
-// unshared build may grow to), reserved as address space, committed only as the allocator grows it.
-const sharedFlags = ["--importMemory", "--sharedMemory", "--maximumMemory", "65536"];
-const shared = await compile("kernels-shared", ["threads"], { flags: sharedFlags });
-const relaxedShared = await compile("kernels-relaxed-shared", ["threads", "relaxed-simd"], { flags: sharedFlags });
-const gemmShared = await compile("gemm-shared", ["threads"], { entry: "assembly/gemm.ts", flags: sharedFlags });
-const gemmRelaxedShared = await compile("gemm-relaxed-shared", ["threads", "relaxed-simd"], { entry: "assembly/gemm.ts", flags: sharedFlags });
-
-// A worker instantiates its GEMM module on memory the main thread is already using: an active data
-// segment would be written again there (over live static data), so the worker build must have none.
-// (The relaxed builds share the source; Node 20 cannot compile them, so only the baseline is inspected.)
-const gemmModule = new WebAssembly.Module(gemmShared);
-const gemmExports = WebAssembly.Module.exports(gemmModule).map((e) => e.name);
-const gemmImports = WebAssembly.Module.imports(gemmModule).map((i) => `${i.module}.${i.name}`);
-if (!gemmExports.includes("gemmF32") || !gemmExports.includes("gemmWorkBytes") || gemmImports.join() !== "env.memory") {
-  console.error(`build-wasm: gemm-shared must export gemmF32 and gemmWorkBytes and import only env.memory (exports ${gemmExports}, imports ${gemmImports})`);
-  process.exit(1);
-}
-for (const [name, bytes] of [["gemm-shared", gemmShared], ["gemm-relaxed-shared", gemmRelaxedShared]]) {
+// A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
+// written again there (over live static data), so the GEMM builds must have none.
+for (const [name, bytes] of [["gemm", gemm], ["gemm-relaxed", gemmRelaxed]]) {
   if (dataSegmentCount(bytes) > 0) {
-    console.error(`build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); a worker instantiating it would overwrite the main thread's static data`);
+    console.error(`build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); instantiating it beside the kernels would overwrite their static data`);
     process.exit(1);
   }
 }
@@ -120,19 +116,40 @@ function dataSegmentCount(bytes) {
   return 0;
 }
 
-const b64 = Buffer.from(wasm).toString("base64");
+/**
+ * The bytes as the body of an ASCII JavaScript string literal, one character per byte (code 0–255):
+ * printable ASCII as itself, everything else escaped. gzip compresses this ~20% better than base64
+ * (whose 6-bit groups hide the wasm's byte-level repetition), and it decodes with charCodeAt, no atob.
+ * Only ASCII is emitted, so no bundler or charset re-encodes it.
+ */
+function byteString(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    const next = bytes[i + 1];
+    if (b === 0x22) s += '\\"';
+    else if (b === 0x5c) s += "\\\\";
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else if (b === 0 && !(next >= 0x30 && next <= 0x39)) s += "\\0"; // \0 followed by a digit would be an octal escape
+    else if (b === 0x0a) s += "\\n";
+    else if (b === 0x0d) s += "\\r";
+    else if (b === 0x09) s += "\\t";
+    else s += `\\x${b.toString(16).padStart(2, "0")}`;
+  }
+  return s;
+}
+
 await mkdir(dirname(outTs), { recursive: true });
 await writeFile(
   outTs,
   "// Generated by scripts/build-wasm.mjs from assembly/*.ts; do not edit.\n" +
-    `export const kernelsWasmBase64 = "${b64}";\n` +
-    `export const kernelsRelaxedWasmBase64 = "${Buffer.from(relaxed).toString("base64")}";\n` +
-    `export const kernelsSharedWasmBase64 = "${Buffer.from(shared).toString("base64")}";\n` +
-    `export const kernelsRelaxedSharedWasmBase64 = "${Buffer.from(relaxedShared).toString("base64")}";\n` +
-    `export const gemmSharedWasmBase64 = "${Buffer.from(gemmShared).toString("base64")}";\n` +
-    `export const gemmRelaxedSharedWasmBase64 = "${Buffer.from(gemmRelaxedShared).toString("base64")}";\n`,
+    "// Each string holds one .wasm file, a character per byte (decode with charCodeAt).\n" +
+    `export const kernelsWasm = "${byteString(kernels)}";\n` +
+    `export const gemmWasm = "${byteString(gemm)}";\n` +
+    `export const gemmRelaxedWasm = "${byteString(gemmRelaxed)}";\n`,
 );
+const gz = (b) => gzipSync(b, { level: 9 }).length;
 console.log(
-  `build-wasm: ${wasm.length} + ${relaxed.length} (relaxed) bytes, shared-memory builds ${shared.length} + ${relaxedShared.length}, ` +
-    `worker GEMM ${gemmShared.length} + ${gemmRelaxedShared.length} -> ${outTs.slice(root.length + 1)} in ${Math.round(performance.now() - t0)} ms`,
+  `build-wasm: kernels ${kernels.length} B (${gz(kernels)} gzip), gemm ${gemm.length} (${gz(gemm)}), gemm-relaxed ${gemmRelaxed.length} (${gz(gemmRelaxed)}) ` +
+    `-> ${outTs.slice(root.length + 1)} in ${Math.round(performance.now() - t0)} ms`,
 );

@@ -131,6 +131,8 @@ describe('the SIMD kernels agree with the reference backend', () => {
     { name: 'stride 1, padding 1, groups 2', opts: { padding: 1, groups: 2 }, w: [16, 4, 3, 3] },
     { name: 'stride 2, dilation 2, 5×3 kernel', opts: { stride: 2, dilation: 2, padding: [2, 1] as [number, number] }, w: [6, 8, 5, 3] },
     { name: 'depthwise', opts: { padding: 1, groups: 8 }, w: [8, 1, 3, 3] },
+    { name: "padding 'same', 4×2 kernel, dilation [2, 1]", opts: { padding: 'same' as const, dilation: [2, 1] as [number, number] }, w: [6, 8, 4, 2] },
+    { name: 'padding [3, 1]: whole rows of padding', opts: { padding: [3, 1] as [number, number] }, w: [6, 8, 3, 3] },
   ])('conv2d on [4, 8, 19, 23], $name: forward and all gradients', ({ opts, w }) => {
     const [[xw, ww, bw], [xj, wj, bj]] = onBoth([[4, 8, 19, 23], w, [w[0]]], 7);
     const ow = conv2d(xw, ww, bw, opts);
@@ -162,6 +164,26 @@ describe('the SIMD kernels agree with the reference backend', () => {
       expect(maxAbsDiff(xw.grad!, xj.grad!)).toBeLessThan(1e-5);
     }
   });
+
+  it.each([
+    { name: '2×2 windows', opts: { kernelSize: 2 } },
+    { name: '2×2 windows, ceilMode', opts: { kernelSize: 2, ceilMode: true } },
+    { name: '3×3 at stride 1, padding 1', opts: { kernelSize: 3, stride: 1, padding: 1 } },
+    { name: '2×3 at stride [1, 3]', opts: { kernelSize: [2, 3] as [number, number], stride: [1, 3] as [number, number] } },
+    { name: '2×2 at dilation 2', opts: { kernelSize: 2, stride: 1, dilation: 2 } },
+  ])('maxPool2d $name picks the same values and argmax as the reference, with ties, NaN and -inf', ({ opts }) => {
+    // Small integers make ties common; NaN must win its window and -inf must never beat a real value.
+    const data = randn([2, 3, 11, 17], { generator: seeded(9), dtype: 'float64', device: 'js' }).toArray() as number[];
+    const values = data.map((v, i) => (i % 29 === 0 ? NaN : i % 13 === 0 ? -Infinity : Math.round(v * 1.5)));
+    const xw = tensor(values, { shape: [2, 3, 11, 17], requiresGrad: true });
+    const xj = tensor(values, { shape: [2, 3, 11, 17], device: 'js', requiresGrad: true });
+    const ow = maxPool2d(xw, opts);
+    const oj = maxPool2d(xj, opts);
+    expect(Array.from(ow.toArray())).toEqual(Array.from(oj.toArray()));
+    ow.sum().backward();
+    oj.sum().backward();
+    expect(Array.from(xw.grad!.toArray())).toEqual(Array.from(xj.grad!.toArray()));
+  });
 });
 
 describe('semantics', () => {
@@ -175,6 +197,20 @@ describe('semantics', () => {
     expect(xT.isContiguous()).toBe(false);
     expect(maxAbsDiff(conv2d(xT, wT, null, { padding: 1 }), expected)).toBe(0);
     expect(maxAbsDiff(maxPool2d(xT, 2), maxPool2d(x, 2))).toBe(0);
+  });
+
+  it('the weight gradient is the same when the columns are too large to keep and are rebuilt', () => {
+    // [2, 16, 128, 128] with a 3×3 kernel has 4.7M column entries, over the 4M kept from forward; each image alone is under.
+    const g = seeded(12);
+    const x = randn([2, 16, 128, 128], { generator: g });
+    const w = randn([4, 16, 3, 3], { generator: g, requiresGrad: true });
+    conv2d(x, w, null, { padding: 1 }).square().sum().backward();
+    const whole = w.grad!.toArray();
+    w.grad = null;
+    for (const n of [0, 1]) conv2d(x.narrow(0, n, 1), w, null, { padding: 1 }).square().sum().backward();
+    const halves = w.grad!.toArray();
+    const scale = Math.max(...Array.from(whole, Math.abs));
+    expect(Math.max(...Array.from(whole, (v, i) => Math.abs(v - halves[i])))).toBeLessThan(1e-5 * scale);
   });
 
   it('max pooling pads with -inf: an all-negative input never pools to a padding 0', () => {

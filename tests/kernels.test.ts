@@ -2,7 +2,7 @@
 // reference loops. Instantiates the inlined module itself so these run
 // independently of the TS backend. Run `npm run build:wasm` first.
 import { describe, it, expect, beforeEach } from "vitest";
-import { kernelsWasmBase64 } from "../src/backend/kernels-wasm.js";
+import { instantiateKernels, kernelsMemory, wasmBuilds } from "../src/backend/wasm-builds.js";
 
 type Ptr = number;
 interface Kernels {
@@ -12,9 +12,7 @@ interface Kernels {
   [name: string]: any;
 }
 
-const bytes = Uint8Array.from(atob(kernelsWasmBase64), (c) => c.charCodeAt(0));
-const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-const K = instance.exports as unknown as Kernels;
+const K = instantiateKernels(kernelsMemory(false), false, false) as unknown as Kernels;
 
 // --- tiny bump allocator over the module memory -------------------------
 
@@ -122,9 +120,9 @@ function runUnary(name: string, x: ArrayLike<number>, misalign = 0): number[] {
 // --- module ---------------------------------------------------------------
 
 describe("module", () => {
-  it("imports nothing, exports memory and a 16-aligned heap base", () => {
-    const mod = new WebAssembly.Module(bytes);
-    expect(WebAssembly.Module.imports(mod)).toEqual([]);
+  it("imports only its memory, exports it and a 16-aligned heap base", () => {
+    const mod = new WebAssembly.Module(wasmBuilds.kernels() as BufferSource);
+    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: "env", name: "memory", kind: "memory" }]);
     expect(K.memory).toBeInstanceOf(WebAssembly.Memory);
     expect(K.heapBase() % 16).toBe(0);
     expect(K.heapBase()).toBeGreaterThan(0);

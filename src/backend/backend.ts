@@ -191,9 +191,9 @@ export interface Backend {
   fill(out: Storage, offset: number, n: number, value: number): void;
   /** Converts n contiguous elements to out's dtype (float → int truncates toward zero). */
   cast(x: Storage, xOffset: number, out: Storage, n: number): void;
-  /** Unfolds `channels` planes at x[xOffset…] into the column matrix [channels·kH·kW, outH·outW] (cols from 0). */
-  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void;
-  /** im2col's adjoint: sums the columns (from 0) into [channels, inH, inW] at out[outOffset…], which it overwrites. */
+  /** Unfolds `channels` planes at x[xOffset…] into the column matrix [channels·kH·kW, outH·outW] at cols[colsOffset…] (default 0). */
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d, colsOffset?: number): void;
+  /** im2col's adjoint: sums the columns (from 0) into [channels, inH, inW] at out[outOffset…], which it overwrites; it may zero the columns' padding entries. */
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void;
   /** Window maxima of `planes` planes into out, and each one's in-plane offset (h·inW + w) into int32 indices. */
   maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void;

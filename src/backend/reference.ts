@@ -280,8 +280,8 @@ export const loops = {
     const toInt = out instanceof Int32Array;
     for (let i = 0; i < n; i++) out[i] = toInt ? Math.trunc(x[xOffset + i]) | 0 : x[xOffset + i];
   },
-  im2col(x: TypedArray, xOffset: number, cols: TypedArray, channels: number, w: Window2d): void {
-    let i = 0;
+  im2col(x: TypedArray, xOffset: number, cols: TypedArray, channels: number, w: Window2d, colsOffset = 0): void {
+    let i = colsOffset;
     for (let c = 0; c < channels; c++) {
       for (let ki = 0; ki < w.kH; ki++) {
         for (let kj = 0; kj < w.kW; kj++) {
@@ -476,8 +476,8 @@ export class ReferenceBackend implements Backend {
   cast(x: Storage, xOffset: number, out: Storage, n: number): void {
     loops.cast(this.view(x), xOffset, this.view(out), n);
   }
-  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void {
-    loops.im2col(this.view(x), xOffset, this.view(cols), channels, w);
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d, colsOffset = 0): void {
+    loops.im2col(this.view(x), xOffset, this.view(cols), channels, w, colsOffset);
   }
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     loops.col2im(this.view(cols), this.view(out), outOffset, channels, w);

@@ -1,6 +1,6 @@
 /**
  * The wasm backend: storages are blocks of one WebAssembly linear memory, float32 kernels run as
- * f32x4 SIMD loops compiled from `assembly/`. The module's bytes are inlined (base64), so Node,
+ * f32x4 SIMD loops compiled from `assembly/`. The modules' bytes are inlined (`wasm-builds.ts`), so Node,
  * browsers and bundlers load it with no fs and no fetch. int32/bool work, which no training loop
  * spends time on, runs the reference loops over views of the same memory.
  */
@@ -11,10 +11,7 @@ import type {
   AdaptiveWindow2d, ArithOp, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
-import {
-  gemmRelaxedSharedWasmBase64, gemmSharedWasmBase64, kernelsRelaxedSharedWasmBase64, kernelsRelaxedWasmBase64,
-  kernelsSharedWasmBase64, kernelsWasmBase64,
-} from './kernels-wasm.js';
+import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
 
@@ -68,13 +65,6 @@ const SIMD_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt'
 const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
 const MAX_NDIM = 64;
 
-function decodeBase64(text: string): Uint8Array {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
   /** True when the runtime accepted the relaxed-SIMD build (fused multiply-add in GEMM). */
@@ -89,15 +79,13 @@ export class WasmBackend implements Backend {
   readonly singleThreadReason: string | null;
 
   constructor() {
-    const relaxed = decodeBase64(kernelsRelaxedWasmBase64) as BufferSource;
-    this.relaxedSimd = WebAssembly.validate(relaxed);
+    this.relaxedSimd = relaxedSimdSupported();
     const shared = this.instantiateShared();
     this.singleThreadReason = shared.reason;
     if (shared.kernels) {
       this.k = shared.kernels;
     } else {
-      const module = new WebAssembly.Module(this.relaxedSimd ? relaxed : (decodeBase64(kernelsWasmBase64) as BufferSource));
-      this.k = new WebAssembly.Instance(module, {}).exports as unknown as Kernels;
+      this.k = instantiateKernels(kernelsMemory(false), false, this.relaxedSimd) as unknown as Kernels;
       // Said once, and only where a second core would have been used.
       if (availableCores() > 1) console.warn(`tessera: GEMM runs on one thread: ${shared.reason}`);
     }
@@ -106,7 +94,7 @@ export class WasmBackend implements Backend {
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
     this.threads = shared.kernels
       ? new GemmThreads(
-        this.k.memory, decodeBase64(this.relaxedSimd ? gemmRelaxedSharedWasmBase64 : gemmSharedWasmBase64),
+        this.k.memory, workerGemmBytes(this.relaxedSimd),
         this.k.gemmWorkBytes(), this.allocator, availableCores(),
       )
       : null;
@@ -120,11 +108,7 @@ export class WasmBackend implements Backend {
     const reason = threadsUnavailableReason();
     if (reason) return { kernels: null, reason };
     try {
-      // 16 pages leave room for the module's static data (a few KiB) before the allocator first grows it.
-      const memory = new WebAssembly.Memory({ initial: 16, maximum: 65536, shared: true });
-      const bytes = decodeBase64(this.relaxedSimd ? kernelsRelaxedSharedWasmBase64 : kernelsSharedWasmBase64) as BufferSource;
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-      return { kernels: instance.exports as unknown as Kernels, reason: null };
+      return { kernels: instantiateKernels(kernelsMemory(true), true, this.relaxedSimd) as unknown as Kernels, reason: null };
     } catch (error) {
       return { kernels: null, reason: `a shared WebAssembly.Memory could not be created (${String(error)})` };
     }
@@ -257,8 +241,8 @@ export class WasmBackend implements Backend {
     else loops.cast(this.view(x), xOffset, this.view(out), n);
   }
   // Conv and pooling tensors are float32 on this device (float64 lives on 'js'), so every call is a kernel.
-  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d): void {
-    this.k.im2colF32(this.byteAddr(x, xOffset), cols.ptr, channels, ...windowArgs(w));
+  im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d, colsOffset = 0): void {
+    this.k.im2colF32(this.byteAddr(x, xOffset), this.byteAddr(cols, colsOffset), channels, ...windowArgs(w));
   }
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     this.k.col2imF32(cols.ptr, this.byteAddr(out, outOffset), channels, ...windowArgs(w));

@@ -1,17 +1,17 @@
 /**
  * Convolution and pooling over [N, C, H, W] images (or unbatched [C, H, W], as PyTorch accepts).
  * conv2d unfolds each image into a column matrix (im2col) and runs one GEMM per (image, group);
- * its backward runs the same GEMMs with transpose flags and folds the columns back (col2im).
+ * its backward runs the same GEMMs with transpose flags over the columns kept from forward (rebuilt
+ * when they are large) and folds the column gradient back (col2im).
  * Pools are direct window kernels over the N·C planes. Each op: checks, output size, kernel calls,
  * then its backward.
  */
 import type { AdaptiveWindow2d, AvgWindow2d, Window2d } from '../backend/backend.js';
-import { finish } from '../autograd/grad-mode.js';
+import { finish, isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { sum } from './reduce.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
 
@@ -88,6 +88,36 @@ function dropScratch(t: Tensor, original: Tensor | null, out: Tensor): void {
   else release(t, 'an internal buffer of a conv/pool op was consumed');
 }
 
+/** conv2d's gradBias [outC] = Σ over N, H, W of gradOut [N, outC, H, W] (contiguous), as two matrix-vector products with ones. */
+function biasGrad(gOut: Tensor): Tensor {
+  const [N, outC, outH, outW] = gOut.shape;
+  const P = outH * outW;
+  const backend = gOut.backend;
+  const gradBias = Tensor.empty([outC], gOut.dtype, backend);
+  if (N === 0 || P === 0 || outC === 0) {
+    backend.fill(gradBias.storage, 0, outC, 0);
+    return gradBias;
+  }
+  const ones = Tensor.empty([Math.max(N, P)], gOut.dtype, backend);
+  backend.fill(ones.storage, 0, ones.size, 1);
+  const perPosition = Tensor.empty([outC * P], gOut.dtype, backend);
+  // perPosition [1, outC·P] = ones [1, N] · gradOut [N, outC·P]
+  backend.gemm({
+    transA: false, transB: false, m: 1, n: outC * P, k: N, alpha: 1, a: ones.storage, aOffset: 0, lda: N,
+    b: gOut.storage, bOffset: gOut.offset, ldb: outC * P, beta: 0, c: perPosition.storage, cOffset: 0, ldc: outC * P,
+  });
+  // gradBias [1, outC] = ones [1, P] · perPosition [outC, P]ᵀ
+  backend.gemm({
+    transA: false, transB: true, m: 1, n: outC, k: P, alpha: 1, a: ones.storage, aOffset: 0, lda: P,
+    b: perPosition.storage, bOffset: 0, ldb: P, beta: 0, c: gradBias.storage, cOffset: 0, ldc: outC,
+  });
+  for (const t of [ones, perPosition]) release(t, 'conv2d bias-gradient scratch was consumed');
+  return gradBias;
+}
+
+/** Column matrices up to this many elements (16 MiB of float32) are kept from forward for the weight gradient instead of rebuilt. */
+const SAVED_COLUMNS_LIMIT = 1 << 22;
+
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) of [N, C, H, W] with a weight
  * [outC, C / groups, kH, kW]: out[n, o] = bias[o] + Σ_c Σ_ij weight[o, c, i, j] · x[n, c, s·h + d·i − p, s·w + d·j − p].
@@ -158,44 +188,47 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const out = Tensor.empty([N, outC, win.outH, win.outW], input.dtype, backend);
   // With a bias, out starts as the bias broadcast over [N, outC, H, W] and the GEMMs add into it (beta = 1).
   if (bias) backend.copy({ storage: bias.storage, offset: bias.offset, strides: [0, bias.strides[0], 0, 0] }, out.storage, 0, out.shape);
-  // One image's columns at a time: [K, P] of scratch instead of N times that.
-  const cols = direct ? null : Tensor.empty([K, P], input.dtype, backend);
+  // The weight gradient needs every image's columns again: keeping them [N·groups, K, P] saves
+  // rebuilding them in backward. Otherwise one image's columns at a time, [K, P] of scratch.
+  const keepCols = !direct && weight.requiresGrad && isGradEnabled() && N * groups * K * P <= SAVED_COLUMNS_LIMIT;
+  const cols = direct ? null : Tensor.empty(keepCols ? [N * groups, K, P] : [K, P], input.dtype, backend);
+  const colsOffset = (n: number, g: number): number => (keepCols ? (n * groups + g) * K * P : 0);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < groups; g++) {
       const xOff = x.offset + (n * C + g * Cg) * plane;
-      if (cols) backend.im2col(x.storage, xOff, cols.storage, Cg, win);
+      if (cols) backend.im2col(x.storage, xOff, cols.storage, Cg, win, colsOffset(n, g));
       // out[n, group g] [outCg, P] = weight_g [outCg, K] · cols [K, P]
       backend.gemm({
         transA: false, transB: false, m: outCg, n: P, k: K, alpha: 1,
         a: w.storage, aOffset: w.offset + g * outCg * K, lda: K,
-        b: cols ? cols.storage : x.storage, bOffset: cols ? 0 : xOff, ldb: P,
+        b: cols ? cols.storage : x.storage, bOffset: cols ? colsOffset(n, g) : xOff, ldb: P,
         beta: bias ? 1 : 0, c: out.storage, cOffset: (n * outC + g * outCg) * P, ldc: P,
       });
     }
   }
-  if (cols) release(cols, 'conv2d scratch columns were consumed');
+  if (cols && !keepCols) release(cols, 'conv2d scratch columns were consumed');
 
   const inputs = bias ? [input, weight, bias] : [input, weight];
   finish(out, 'conv2d', inputs, (gradOut) => withContiguous(gradOut, (gOut) => {
     const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
     const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
-    // gradBias [outC] = Σ over N, H, W of gradOut
-    const gradBias = bias?.requiresGrad ? sum(gOut, [0, 2, 3]) : null;
+    const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
     if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.size, 0);
-    // The forward's columns are recomputed rather than saved, for the same memory reason.
-    const cols = gradWeight && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
+    // Columns the forward did not keep are rebuilt one image at a time.
+    const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
+    const saved = keepCols ? cols : rebuilt;
     const gradCols = gradInput && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
     for (let n = 0; n < N; n++) {
       for (let g = 0; g < groups; g++) {
         const xOff = (n * C + g * Cg) * plane;
         const gOff = gOut.offset + (n * outC + g * outCg) * P;
         if (gradWeight) {
-          if (cols) backend.im2col(x.storage, x.offset + xOff, cols.storage, Cg, win);
+          if (rebuilt) backend.im2col(x.storage, x.offset + xOff, rebuilt.storage, Cg, win);
           // gradWeight_g [outCg, K] += gradOut[n, g] [outCg, P] · colsᵀ [P, K]
           backend.gemm({
             transA: false, transB: true, m: outCg, n: K, k: P, alpha: 1,
             a: gOut.storage, aOffset: gOff, lda: P,
-            b: cols ? cols.storage : x.storage, bOffset: cols ? 0 : x.offset + xOff, ldb: P,
+            b: saved ? saved.storage : x.storage, bOffset: saved ? colsOffset(n, g) : x.offset + xOff, ldb: P,
             beta: n === 0 ? 0 : 1, c: gradWeight.storage, cOffset: g * outCg * K, ldc: K,
           });
         }
@@ -211,11 +244,12 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
         }
       }
     }
-    for (const t of [cols, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
+    for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
     return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
   }));
   dropScratch(x, input, out);
   dropScratch(w, weight, out);
+  if (cols && keepCols) dropScratch(cols, null, out);
   return out;
 }
 
