@@ -125,13 +125,56 @@ function avgWindow(w: AvgWindow2d, oh: number, ow: number): [number, number, num
   return [Math.max(h0, 0), h1, Math.max(w0, 0), w1, divisor];
 }
 
-/** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis. */
-function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number] {
-  return [
-    Math.floor((oh * w.inH) / w.outH), Math.ceil(((oh + 1) * w.inH) / w.outH),
-    Math.floor((ow * w.inW) / w.outW), Math.ceil(((ow + 1) * w.inW) / w.outW),
-  ];
+/** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis, divided by its area. */
+function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number, number] {
+  const h0 = Math.floor((oh * w.inH) / w.outH), h1 = Math.ceil(((oh + 1) * w.inH) / w.outH);
+  const w0 = Math.floor((ow * w.inW) / w.outW), w1 = Math.ceil(((ow + 1) * w.inW) / w.outW);
+  return [h0, h1, w0, w1, (h1 - h0) * (w1 - w0)];
 }
+
+/** A pooling geometry and the window [h0, h1, w0, w1, divisor] each output cell averages. */
+interface MeanWindows {
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  window(oh: number, ow: number): [number, number, number, number, number];
+}
+
+/** Average of each output cell's window, plane by plane: avg pooling and adaptive avg pooling. */
+function windowMean(x: TypedArray, xOffset: number, out: TypedArray, planes: number, g: MeanWindows): void {
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = xOffset + p * g.inH * g.inW;
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, o++) {
+        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
+        let acc = 0;
+        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * g.inW + col];
+        out[o] = acc / divisor;
+      }
+    }
+  }
+}
+
+/** The adjoint of windowMean: each cell's gradient, divided by its divisor, spread over its window. */
+function windowMeanBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, g: MeanWindows): void {
+  gradIn.fill(0, 0, planes * g.inH * g.inW);
+  let o = gradOutOffset;
+  for (let p = 0; p < planes; p++) {
+    const base = p * g.inH * g.inW;
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, o++) {
+        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
+        const share = gradOut[o] / divisor;
+        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * g.inW + col] += share;
+      }
+    }
+  }
+}
+
+const avgWindows = (w: AvgWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => avgWindow(w, oh, ow) });
+const adaptiveWindows = (w: AdaptiveWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => adaptiveWindow(w, oh, ow) });
 
 /** The loops, over any typed arrays; shared by both backends. */
 export const loops = {
@@ -353,59 +396,16 @@ export const loops = {
     }
   },
   avgPool2d(x: TypedArray, xOffset: number, out: TypedArray, planes: number, w: AvgWindow2d): void {
-    let o = 0;
-    for (let p = 0; p < planes; p++) {
-      const base = xOffset + p * w.inH * w.inW;
-      for (let oh = 0; oh < w.outH; oh++) {
-        for (let ow = 0; ow < w.outW; ow++, o++) {
-          const [h0, h1, w0, w1, divisor] = avgWindow(w, oh, ow);
-          let acc = 0;
-          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * w.inW + col];
-          out[o] = acc / divisor;
-        }
-      }
-    }
+    windowMean(x, xOffset, out, planes, avgWindows(w));
   },
   avgPool2dBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, w: AvgWindow2d): void {
-    gradIn.fill(0, 0, planes * w.inH * w.inW);
-    let o = gradOutOffset;
-    for (let p = 0; p < planes; p++) {
-      const base = p * w.inH * w.inW;
-      for (let oh = 0; oh < w.outH; oh++) {
-        for (let ow = 0; ow < w.outW; ow++, o++) {
-          const [h0, h1, w0, w1, divisor] = avgWindow(w, oh, ow);
-          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * w.inW + col] += gradOut[o] / divisor;
-        }
-      }
-    }
+    windowMeanBackward(gradOut, gradOutOffset, gradIn, planes, avgWindows(w));
   },
   adaptiveAvgPool2d(x: TypedArray, xOffset: number, out: TypedArray, planes: number, w: AdaptiveWindow2d): void {
-    let o = 0;
-    for (let p = 0; p < planes; p++) {
-      const base = xOffset + p * w.inH * w.inW;
-      for (let oh = 0; oh < w.outH; oh++) {
-        for (let ow = 0; ow < w.outW; ow++, o++) {
-          const [h0, h1, w0, w1] = adaptiveWindow(w, oh, ow);
-          let acc = 0;
-          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * w.inW + col];
-          out[o] = acc / ((h1 - h0) * (w1 - w0));
-        }
-      }
-    }
+    windowMean(x, xOffset, out, planes, adaptiveWindows(w));
   },
   adaptiveAvgPool2dBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, w: AdaptiveWindow2d): void {
-    gradIn.fill(0, 0, planes * w.inH * w.inW);
-    let o = gradOutOffset;
-    for (let p = 0; p < planes; p++) {
-      const base = p * w.inH * w.inW;
-      for (let oh = 0; oh < w.outH; oh++) {
-        for (let ow = 0; ow < w.outW; ow++, o++) {
-          const [h0, h1, w0, w1] = adaptiveWindow(w, oh, ow);
-          const g = gradOut[o] / ((h1 - h0) * (w1 - w0));
-          for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * w.inW + col] += g;
-        }
-      }
-    }
+    windowMeanBackward(gradOut, gradOutOffset, gradIn, planes, adaptiveWindows(w));
   },
 };
 
