@@ -2,11 +2,7 @@
 // shared inputs, and detection of in-place writes to tensors a backward still needs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enableGrad, isGradEnabled, noGrad, ones, setDefaultDevice, tensor, type Device, type NestedArray, type Tensor } from '../src/index.js';
-
-function approx(expected: NestedArray, digits = 5): unknown {
-  if (Array.isArray(expected)) return expected.map((e) => approx(e, digits));
-  return typeof expected === 'number' ? expect.closeTo(expected, digits) : expected;
-}
+import { approx } from './helpers.js';
 
 function expectGrad(t: Tensor, expected: NestedArray): void {
   expect(t.grad).not.toBeNull();

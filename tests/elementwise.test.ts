@@ -5,16 +5,7 @@ import {
   relu, rsqrt, setDefaultDevice, sigmoid, sign, sin, sqrt, square, sub, tanh, tensor, where, zeros, type NestedArray,
   type Device, type Tensor,
 } from '../src/index.js';
-
-/** Nested expected values as matchers that allow float32 rounding. */
-function approx(expected: NestedArray, digits = 5): unknown {
-  if (Array.isArray(expected)) return expected.map((e) => approx(e, digits));
-  return typeof expected === 'number' && Number.isFinite(expected) ? expect.closeTo(expected, digits) : expected;
-}
-
-function expectValues(t: Tensor, expected: NestedArray, digits = 5): void {
-  expect(t.tolist()).toEqual(approx(expected, digits));
-}
+import { approx, expectValues } from './helpers.js';
 
 describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
   beforeAll(() => setDefaultDevice(device));

@@ -2,15 +2,10 @@
 // place, and gradients, all checked against a plain JS triple loop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Generator, bmm, matmul, randn, setDefaultDevice, tensor, type Device, type NestedArray, type Tensor } from '../src/index.js';
+import { expectValues as expectValuesTo } from './helpers.js';
 
-function approx(expected: NestedArray, digits = 4): unknown {
-  if (Array.isArray(expected)) return expected.map((e) => approx(e, digits));
-  return typeof expected === 'number' ? expect.closeTo(expected, digits) : expected;
-}
-
-function expectValues(t: Tensor, expected: NestedArray, digits = 4): void {
-  expect(t.tolist()).toEqual(approx(expected, digits));
-}
+/** matmul sums in float32: four decimal places by default. */
+const expectValues = (t: Tensor, expected: NestedArray, digits = 4) => expectValuesTo(t, expected, digits);
 
 /** C = A·B for plain nested arrays. */
 function mm(a: number[][], b: number[][]): number[][] {

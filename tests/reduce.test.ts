@@ -5,15 +5,7 @@ import {
   argmax, argmin, logSoftmax, logsumexp, max, maxDim, mean, min, minDim, norm, setDefaultDevice, softmax, std, sum,
   tensor, var as variance, zeros, type Device, type NestedArray, type Tensor,
 } from '../src/index.js';
-
-function approx(expected: NestedArray, digits = 5): unknown {
-  if (Array.isArray(expected)) return expected.map((e) => approx(e, digits));
-  return typeof expected === 'number' && Number.isFinite(expected) ? expect.closeTo(expected, digits) : expected;
-}
-
-function expectValues(t: Tensor, expected: NestedArray, digits = 5): void {
-  expect(t.tolist()).toEqual(approx(expected, digits));
-}
+import { approx, expectValues } from './helpers.js';
 
 /** softmax of a JS row, in float64. */
 function softmaxRow(row: number[]): number[] {
