@@ -362,18 +362,22 @@ export function argminAxisF32(x: usize, outI32: usize, outer: i32, len: i32, inn
   const m = extremeRow(R_MAX, px, cols);
   const s = expSumRow(px, po, cols, m, true);
   // One division per row, then multiplies (a division per element costs several times more).
-  const inv: f32 = 1 / s;
-  const sv = f32x4.splat(inv);
-  let i = 0;
-  for (; i + 4 <= cols; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(po + o, f32x4.mul(v128.load(po + o), sv));
-  }
-  for (; i < cols; i++) {
-    const o = <usize>i << 2;
-    store<f32>(po + o, load<f32>(po + o) * inv);
-  }
+  scaleRow(po, po, cols, 1 / s);
   return f32x4.replace_lane(f32x4.splat(m), 1, s);
+}
+
+// dst[i] = src[i] · k for i < n; dst may equal src.
+@inline function scaleRow(src: usize, dst: usize, n: i32, k: f32): void {
+  const kv = f32x4.splat(k);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.mul(v128.load(src + o), kv));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(src + o) * k);
+  }
 }
 
 export function softmaxF32(x: usize, out: usize, rows: i32, cols: i32): void {
@@ -540,16 +544,7 @@ export function crossEntropyBackwardF32(probs: usize, target: usize, scale: usiz
     const sc = load<f32>(scale + (<usize>r << 2));
     const ot = <usize>load<i32>(target + (<usize>r << 2)) << 2;
     const pt = load<f32>(pp + ot);
-    const sv = f32x4.splat(sc);
-    let i = 0;
-    for (; i + 4 <= cols; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(pg + o, f32x4.mul(v128.load(pp + o), sv));
-    }
-    for (; i < cols; i++) {
-      const o = <usize>i << 2;
-      store<f32>(pg + o, load<f32>(pp + o) * sc);
-    }
+    scaleRow(pp, pg, cols, sc);
     // p·s − s rather than (p − 1)·s: an ignored row (s = 0) gets +0, not −0.
     store<f32>(pg + ot, pt * sc - sc);
   }
