@@ -11,7 +11,7 @@ import { release, tidy } from '../memory.js';
 import { broadcastShapes, fmtShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
-import { assignInto, copyRaw, dropScalar, operand, stridedAs, unbroadcast, withContiguous } from './util.js';
+import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
@@ -34,9 +34,8 @@ function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: 
     const [ga, gb] = grad(g, a, b, out);
     return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
   }));
-  dropScalar(a, x, result);
-  dropScalar(b, y, result);
-  return result;
+  // Scalars made from numbers live as long as the result's graph needs them.
+  return settle(result, [a !== x ? a : null, b !== y ? b : null]);
 }
 
 /** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
@@ -178,9 +177,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
     y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,
   ]);
-  dropScalar(x, a, result);
-  dropScalar(y, b, result);
-  return result;
+  return settle(result, [x !== a ? x : null, y !== b ? y : null]);
 }
 
 /** x with `value` wherever mask is true. */
@@ -188,9 +185,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`maskedFill: value must be a number (got ${value})`);
   const fill = Tensor.empty([], x.dtype, x.backend);
   x.backend.fill(fill.storage, 0, 1, value);
-  const out = where(mask, fill, x);
-  dropScalar(fill, value, out);
-  return out;
+  return settle(where(mask, fill, x), [fill]);
 }
 
 /** x converted to dtype (x itself when it already has it); differentiable between float dtypes. */

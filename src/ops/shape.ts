@@ -9,7 +9,7 @@ import { checkShape, contiguousStrides, fmtShape, normDim, numel } from '../shap
 import { Tensor } from '../tensor.js';
 import { zeros } from '../creation.js';
 import { promoteTypes } from '../dtype.js';
-import { assignInto, copyRaw, unbroadcast } from './util.js';
+import { assignInto, copyRaw, settle, unbroadcast } from './util.js';
 
 /** Accepts both `reshape(2, 3)` and `reshape([2, 3])`. */
 export function sizes(args: (number | number[])[]): number[] {
@@ -294,7 +294,5 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
   });
   const d = normDim('stack', dim, tensors[0].ndim + 1);
   const parts = tensors.map((t) => unsqueeze(t, d));
-  const out = cat(parts, d);
-  for (const p of parts) out.gradFn ? out.dependents.push(p) : release(p, 'an internal view was consumed');
-  return out;
+  return settle(cat(parts, d), parts);
 }

@@ -24,13 +24,6 @@ export function operand(op: string, x: TensorLike, like: Tensor, arg: string): T
   return t;
 }
 
-/** Frees an operand() scalar with `out`: now if out has no graph, else when out's graph is released. */
-export function dropScalar(t: Tensor, original: TensorLike, out: Tensor): void {
-  if (t === original) return;
-  if (out.gradFn) out.dependents.push(t);
-  else release(t, 'an internal scalar was consumed');
-}
-
 /** Calls fn with a contiguous tensor holding x's values: x itself, or a scratch copy freed after. */
 export function withContiguous<T>(x: Tensor, fn: (c: Tensor) => T): T {
   if (x.isContiguous()) return fn(x);
@@ -93,7 +86,7 @@ export function settle(out: Tensor, temps: readonly (Tensor | null | undefined)[
   for (const t of new Set(temps)) {
     if (!t || t === out || t.gradFn || t.kept || t.releasedBecause !== null) continue;
     if (out.gradFn) out.dependents.push(t);
-    else release(t, 'an nn temporary was consumed');
+    else release(t, 'an internal temporary was consumed');
   }
   return out;
 }
