@@ -415,13 +415,12 @@ export function logSoftmaxF32(x: usize, out: usize, rows: i32, cols: i32): void 
 // case of gemmF32 (same argument meanings). GEMM would pack all of B for a
 // single row, which costs more than the product; here B is streamed once.
 // transB: B stored n×k, so each output is a dot of two contiguous rows, four
-// rows at a time for ILP. Otherwise B is k×n and 16 output columns
-// accumulate in registers while p walks down B.
-// Aliasing: c must not overlap a or B. beta == 0 never reads c.
+// rows at a time for ILP. Otherwise B is k×n and is streamed row by row.
+// Aliasing: c must not overlap a or B. beta == 0 never reads c's old values.
 export function gemvF32(transB: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, ldb: i32, beta: f32, c: usize): void {
   const ldbB = <usize>ldb << 2;
-  let j = 0;
   if (transB) {
+    let j = 0;
     for (; j + 4 <= n; j += 4) {
       const b0 = b + <usize>j * ldbB;
       const b1 = b0 + ldbB;
@@ -466,41 +465,64 @@ export function gemvF32(transB: i32, n: i32, k: i32, alpha: f32, a: usize, b: us
     }
     return;
   }
-  for (; j + 16 <= n; j += 16) {
-    const bj = b + (<usize>j << 2);
-    let s0 = f32x4.splat(0);
-    let s1 = f32x4.splat(0);
-    let s2 = f32x4.splat(0);
-    let s3 = f32x4.splat(0);
-    for (let p = 0; p < k; p++) {
-      const va = f32x4.splat(load<f32>(a + (<usize>p << 2)));
-      const row = bj + <usize>p * ldbB;
-      s0 = f32x4.add(s0, f32x4.mul(va, v128.load(row)));
-      s1 = f32x4.add(s1, f32x4.mul(va, v128.load(row, 16)));
-      s2 = f32x4.add(s2, f32x4.mul(va, v128.load(row, 32)));
-      s3 = f32x4.add(s3, f32x4.mul(va, v128.load(row, 48)));
+  // B is k×n: stream it row by row (contiguous, what the prefetcher likes) and
+  // update c in column blocks that stay in L1, four rows of B per pass so c is
+  // read and written once per four rows. alpha is folded into a's entries.
+  for (let j0 = 0; j0 < n; j0 += GEMV_COLS) {
+    const nb = min(GEMV_COLS, n - j0);
+    const pc = c + (<usize>j0 << 2);
+    const pb = b + (<usize>j0 << 2);
+    for (let jj = 0; jj < nb; jj++) {
+      const o = <usize>jj << 2;
+      store<f32>(pc + o, beta != 0 ? beta * load<f32>(pc + o) : 0);
     }
-    const pc = c + (<usize>j << 2);
-    storeScaled4(pc, s0, alpha, beta);
-    storeScaled4(pc + 16, s1, alpha, beta);
-    storeScaled4(pc + 32, s2, alpha, beta);
-    storeScaled4(pc + 48, s3, alpha, beta);
-  }
-  for (; j + 4 <= n; j += 4) {
-    const bj = b + (<usize>j << 2);
-    let s = f32x4.splat(0);
-    for (let p = 0; p < k; p++) {
-      s = f32x4.add(s, f32x4.mul(f32x4.splat(load<f32>(a + (<usize>p << 2))), v128.load(bj + <usize>p * ldbB)));
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const pa = a + (<usize>p << 2);
+      const a0 = alpha * load<f32>(pa);
+      const a1 = alpha * load<f32>(pa, 4);
+      const a2 = alpha * load<f32>(pa, 8);
+      const a3 = alpha * load<f32>(pa, 12);
+      const v0 = f32x4.splat(a0);
+      const v1 = f32x4.splat(a1);
+      const v2 = f32x4.splat(a2);
+      const v3 = f32x4.splat(a3);
+      const r0 = pb + <usize>p * ldbB;
+      const r1 = r0 + ldbB;
+      const r2 = r1 + ldbB;
+      const r3 = r2 + ldbB;
+      let jj = 0;
+      for (; jj + 4 <= nb; jj += 4) {
+        const o = <usize>jj << 2;
+        const s01 = f32x4.add(f32x4.mul(v0, v128.load(r0 + o)), f32x4.mul(v1, v128.load(r1 + o)));
+        const s23 = f32x4.add(f32x4.mul(v2, v128.load(r2 + o)), f32x4.mul(v3, v128.load(r3 + o)));
+        v128.store(pc + o, f32x4.add(v128.load(pc + o), f32x4.add(s01, s23)));
+      }
+      for (; jj < nb; jj++) {
+        const o = <usize>jj << 2;
+        const s = a0 * load<f32>(r0 + o) + a1 * load<f32>(r1 + o) + a2 * load<f32>(r2 + o) + a3 * load<f32>(r3 + o);
+        store<f32>(pc + o, load<f32>(pc + o) + s);
+      }
     }
-    storeScaled4(c + (<usize>j << 2), s, alpha, beta);
-  }
-  for (; j < n; j++) {
-    const bj = b + (<usize>j << 2);
-    let r: f32 = 0;
-    for (let p = 0; p < k; p++) r += load<f32>(a + (<usize>p << 2)) * load<f32>(bj + <usize>p * ldbB);
-    storeScaled1(c + (<usize>j << 2), r, alpha, beta);
+    for (; p < k; p++) {
+      const ap = alpha * load<f32>(a + (<usize>p << 2));
+      const vp = f32x4.splat(ap);
+      const row = pb + <usize>p * ldbB;
+      let jj = 0;
+      for (; jj + 4 <= nb; jj += 4) {
+        const o = <usize>jj << 2;
+        v128.store(pc + o, f32x4.add(v128.load(pc + o), f32x4.mul(vp, v128.load(row + o))));
+      }
+      for (; jj < nb; jj++) {
+        const o = <usize>jj << 2;
+        store<f32>(pc + o, load<f32>(pc + o) + ap * load<f32>(row + o));
+      }
+    }
   }
 }
+
+// Columns of c updated per pass of the non-transposed gemv: 8 KB of c stays in L1.
+const GEMV_COLS = 2048;
 
 @inline function storeScaled4(pc: usize, r: v128, alpha: f32, beta: f32): void {
   let v = f32x4.mul(r, f32x4.splat(alpha));

@@ -26,12 +26,23 @@ function dropStorageRef(storage: Storage): void {
   }
 }
 
-/** Called once for every Tensor constructed: counts it, ties it to its storage and to the open scope. */
+/**
+ * Called once for every Tensor constructed: counts it, ties it to its storage and to the open
+ * scope. A scope holds its tensors strongly, so the FinalizationRegistry could not fire for them
+ * anyway; they are registered only if they outlive the outermost scope (registering costs more
+ * than a small op).
+ */
 export function track(t: Tensor): void {
   liveTensors++;
   t.storage.refs++;
+  const scope = scopes[scopes.length - 1];
+  if (scope) scope.add(t);
+  else finalizable(t);
+}
+
+function finalizable(t: Tensor): void {
+  t.finalizable = true;
   registry.register(t, t.storage, t);
-  scopes[scopes.length - 1]?.add(t);
 }
 
 /**
@@ -42,7 +53,7 @@ export function release(t: Tensor, why: string, withDependents = false): void {
   if (t.releasedBecause !== null) return;
   t.releasedBecause = why;
   liveTensors--;
-  registry.unregister(t);
+  if (t.finalizable) registry.unregister(t);
   dropStorageRef(t.storage);
   if (withDependents) for (const d of t.dependents) if (!d.kept) release(d, why, true);
 }
@@ -77,8 +88,11 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
   collectTensors(result, keepers, tensorClass);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (keepers.has(t) || t.kept) parent?.add(t);
-    else release(t, 'its tidy()/scope() block ended');
+    if (t.releasedBecause !== null) continue;
+    if (keepers.has(t) || t.kept) {
+      if (parent) parent.add(t);
+      else finalizable(t);
+    } else release(t, 'its tidy()/scope() block ended');
   }
 }
 

@@ -42,6 +42,8 @@ export class Tensor {
   gradFn: GradNode | null = null;
   /** Exempt from automatic release (set by keep()). */
   kept = false;
+  /** @internal Registered with the FinalizationRegistry (memory.ts). */
+  finalizable = false;
   /** Why this tensor was released, or null while it is alive. */
   releasedBecause: string | null = null;
   /** Tensors computed from this graph tensor without grad; released with it. */
@@ -56,8 +58,9 @@ export class Tensor {
   /** @internal Use `tensor()`, the factories or ops; this wraps an existing storage. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
-    this.strides = Object.freeze([...strides]);
+    // Own copies, read-only by type; not Object.freeze()d, which costs more than a small op's kernel.
+    this.shape = shape.slice();
+    this.strides = strides.slice();
     this.offset = offset;
     this.dtype = dtype;
     track(this);

@@ -679,3 +679,43 @@ describe("gemmF32", () => {
     expect(getF32(pc, 12).every(Number.isNaN)).toBe(true);
   });
 });
+
+describe("gemvF32 (one row of A)", () => {
+  function run(tb: number, n: number, k: number, alpha: number, beta: number, seed: number) {
+    const ldb = (tb ? k : n) + 3; // padded rows
+    const a = randF32(k, seed);
+    const B = randF32((tb ? n : k) * ldb, seed + 1);
+    const C = beta === 0 ? new Float32Array(n + 2).fill(NaN) : randF32(n + 2, seed + 2);
+    const pa = putF32(a, 4);
+    const pb = putF32(B, 8);
+    const pc = putF32(C, 4);
+    K.gemvF32(tb, n, k, alpha, pa, pb, ldb, beta, pc);
+    const got = getF32(pc, n + 2);
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let sa = 0;
+      for (let p = 0; p < k; p++) {
+        const t = a[p] * (tb ? B[j * ldb + p] : B[p * ldb + j]);
+        s += t;
+        sa += Math.abs(t);
+      }
+      const want = alpha * s + (beta === 0 ? 0 : beta * C[j]);
+      const tol = 2e-7 * (k + 4) * (Math.abs(alpha) * sa + (beta === 0 ? 0 : Math.abs(beta * C[j]))) + 1e-30;
+      if (!(Math.abs(got[j] - want) <= tol)) throw new Error(`c[${j}] = ${got[j]}, want ${want} (transB=${tb} n=${n} k=${k})`);
+    }
+    // The two entries past n are not written.
+    expect(Object.is(got[n], C[n]) && Object.is(got[n + 1], C[n + 1])).toBe(true);
+  }
+  // n past 2048 crosses a column block of the streaming (k×n) path; k % 4 ≠ 0 leaves row tails.
+  const shapes: [number, number][] = [[1, 1], [3, 5], [16, 16], [17, 7], [256, 784], [10, 257], [2051, 9]];
+  for (const tb of [0, 1]) {
+    it(`transB=${tb}: odd shapes, beta = 0 over a NaN-filled c`, () => {
+      let seed = 40;
+      for (const [n, k] of shapes) run(tb, n, k, 1, 0, seed++);
+    });
+    it(`transB=${tb}: alpha/beta ≠ 0/1`, () => {
+      run(tb, 37, 23, -0.5, 1.5, 9);
+      run(tb, 2100, 6, 2, -1, 10);
+    });
+  }
+});

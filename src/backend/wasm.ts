@@ -72,6 +72,7 @@ export class WasmBackend implements Backend {
   private readonly k: Kernels;
   private readonly allocator: CachingAllocator;
   private readonly meta: Ptr;
+  private metaView: Int32Array;
   private readonly work: Ptr;
   /** GEMM workers on the shared memory; null when this runtime has no shared memory (one thread). */
   private readonly threads: GemmThreads | null;
@@ -91,6 +92,7 @@ export class WasmBackend implements Backend {
     }
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
     this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
+    this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
     this.threads = shared.kernels
       ? new GemmThreads(
@@ -144,10 +146,20 @@ export class WasmBackend implements Backend {
   /** Writes a strided kernel's shape and strides (a 0-d shape as [1]); the kernel merges contiguous dims itself. */
   private writeMeta(op: string, shape: readonly number[], ...strides: (readonly number[])[]): void {
     if (shape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported (got ${shape.length})`);
-    const view = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
-    const rows = shape.length === 0 ? [[1], ...strides.map(() => [0])] : [shape, ...strides];
-    let i = 0;
-    for (const row of rows) for (const v of row) view[i++] = v;
+    // memory.grow detaches a view over non-shared memory (length 0); a shared memory's old views stay valid.
+    if (this.metaView.length === 0) this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    const view = this.metaView;
+    const nd = shape.length;
+    if (nd === 0) {
+      view[0] = 1;
+      for (let r = 0; r < strides.length; r++) view[r + 1] = 0;
+      return;
+    }
+    for (let i = 0; i < nd; i++) view[i] = shape[i];
+    for (let r = 0; r < strides.length; r++) {
+      const row = strides[r];
+      for (let i = 0; i < nd; i++) view[(r + 1) * nd + i] = row[i];
+    }
   }
 
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {

@@ -13,6 +13,8 @@ import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
 
+const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
+
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: BinaryGrad | null): Tensor {
@@ -25,8 +27,7 @@ function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: 
   if (op === 'div' || op === 'pow') dtype = isFloat(dtype) ? dtype : 'float32';
   const ac = a.dtype === dtype ? a : copyRaw(a, dtype);
   const bc = b.dtype === dtype ? b : copyRaw(b, dtype);
-  const compare = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'].includes(op);
-  const out = Tensor.empty(shape, compare ? 'bool' : dtype, a.backend);
+  const out = Tensor.empty(shape, COMPARISONS.has(op) ? 'bool' : dtype, a.backend);
   a.backend.binary(op, stridedAs(ac, shape), stridedAs(bc, shape), out.storage, shape);
   if (ac !== a) release(ac, 'an internal cast was consumed');
   if (bc !== b) release(bc, 'an internal cast was consumed');
