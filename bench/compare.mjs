@@ -12,6 +12,8 @@ import { smallCnnLossRef } from './conv.mjs';
 import { cnnSuite, gzipSize, importTime, sizeLines } from './run.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { browserThreads } from './threads.mjs';
+import { cnnProfile, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops } from './limits.mjs';
+import { mlpCase } from './workloads.mjs';
 import { probePython, pythonEnv, runPython, PYTHON } from './peers/python.mjs';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);
@@ -126,6 +128,11 @@ async function main() {
       `(Debian's build calls the system libblas.so.3, which resolves to the OpenBLAS above) and ${/CPU capability usage: \w+/.exec(torchCfg)?.[0] ?? ''}.`);
   } else notes.push(`PyTorch / numpy skipped: ${py.why}.`);
 
+  progress('what limits the targets: peak loop, weight streaming, CNN profile');
+  const peak = await peakLoops();
+  const floor = await inferenceFloor(tess, mlpCase(1));
+  const cnnProf = cnnRow.Tessera.figure ? cnnProfile(smallCnnGemmFlops()) : null;
+
   progress('import time, size');
   const imp = importTime();
   const size = await gzipSize();
@@ -174,7 +181,11 @@ async function main() {
 
   say('## Targets (issue 4)\n');
   say(mdTable(['target', 'measured', 'status'], targets(cases, results, cnnRow, imp, size, nThreads, web)));
-  say('\nA missed target is stated with its gap only; the reason needs a profile of the kernel, which this benchmark does not take.');
+  say('\n## What limits the missed targets (measured in this run)\n');
+  const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
+    ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median }] : []));
+  const b1 = results[cases.findIndex((c) => c.id === 'MLP inference b1')]?.['tfjs-wasm']?.figure;
+  for (const line of limitLines({ peak, gemm: gemmNN, floor, b1TfjsUs: b1 ? 1e6 / b1.median : null, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median })) say(line);
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);
