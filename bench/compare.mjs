@@ -183,7 +183,7 @@ async function main() {
   say(mdTable(['target', 'measured', 'status'], targets(cases, results, cnnRow, imp, size, nThreads, web)));
   say('\n## What limits the missed targets (measured in this run)\n');
   const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
-    ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median }] : []));
+    ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median, torch: results[i].torch?.figure?.median ?? null }] : []));
   const b1 = results[cases.findIndex((c) => c.id === 'MLP inference b1')]?.['tfjs-wasm']?.figure;
   for (const line of limitLines({ peak, gemm: gemmNN, floor, b1TfjsUs: b1 ? 1e6 / b1.median : null, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median })) say(line);
   const text = `${lines.join('\n')}\n`;

@@ -220,7 +220,11 @@ export function limitLines({ peak, gemm, floor, b1TfjsUs, cnn, cnnTorch }) {
     );
   }
   if (cnn) {
-    const torch = cnnTorch ? ` PyTorch's whole step takes ${fmt(1000 / cnnTorch)} ms here; 0.5× of it allows ${fmt(2000 / cnnTorch)} ms.` : '';
+    const vsTorch = gemm.filter((g) => g.torch).map((g) => g.tessera / g.torch).sort((a, b) => a - b);
+    const torch = cnnTorch
+      ? ` PyTorch's whole step takes ${fmt(1000 / cnnTorch)} ms here; 0.5× of it allows ${fmt(2000 / cnnTorch)} ms.` +
+        (vsTorch.length ? ` On the GEMM rows of this run Tessera runs at ${fmt(vsTorch[0])}–${fmt(vsTorch[vsTorch.length - 1])}× torch's speed (its BLAS uses 256-bit FMA), and GEMM is most of both steps.` : '')
+      : '';
     lines.push(
       `- **Small CNN step** (CPU profile of ${fmt(cnn.msPerStep)} ms steps under --cpu-prof, one thread): GEMM ${fmt(cnn.gemmPct)}% (kernel and packing), conv/pool kernels ${fmt(cnn.convPct)}%, other kernels ${fmt(cnn.otherKernelsPct)}%, JavaScript incl. GC ${fmt(cnn.jsPct)}%; ` +
         `top functions: ${cnn.top.map((t) => `${t.name} ${fmt(t.pct)}%`).join(', ')}. ` +
