@@ -5,113 +5,16 @@
  * Every figure is the median [p10–p90] of tinybench samples taken after warm-up, and only after
  * the output matched a float64 reference.
  */
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import zlib from 'node:zlib';
 import { allCases, describe, runCase, UNITS } from './harness.mjs';
-import { compareArrays, fmtFigure, latencyStats, machine, mdTable, measure, progress, rate, sig, throughput } from './lib.mjs';
+import { compareArrays, fmtFigure, machine, mdTable, measure, progress, rate, throughput } from './lib.mjs';
 import { CONV_CASES, conv2dBackwardRef, convFlops, convSetup, smallCnn, smallCnnLossRef } from './conv.mjs';
-import { distEntry, loadTessera, tesseraAdapter } from './tessera.mjs';
+import { loadTessera, tesseraAdapter } from './tessera.mjs';
+import { gzipSize, importTime, loadLines } from './load.mjs';
 import { threadsSection } from './threads.mjs';
 import { mlpCase } from './workloads.mjs';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
-
-/** Median [min–max] of import + first op in fresh node processes. */
-export function importTime(runs = 7) {
-  const url = new URL(`file://${distEntry}`).href;
-  const code = `const t = performance.now(); const m = await import(${JSON.stringify(url)}); m.zeros([1]); console.log(performance.now() - t);`;
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`import failed: ${r.stderr.split('\n')[0]}`);
-    times.push(Number(r.stdout.trim()));
-  }
-  const s = latencyStats(times);
-  return { median: s.median, lo: Math.min(...times), hi: Math.max(...times), n: runs };
-}
-
-/**
- * gzip -9 sizes of what a user loads, each as one stream: the whole dist/**\/*.js (unminified, the
- * wasm inlined in dist/backend/kernels-wasm.js), the core without the optional bundled data sets
- * (dist/data/bundled, embedded by loadDigits/loadNames), the inlined wasm alone, and
- * a minified, tree-shaken bundle of a small training program (rolldown, when it can be imported).
- */
-export async function gzipSize() {
-  const root = path.dirname(distEntry);
-  const files = [];
-  const walk = (dir) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(js|wasm)$/.test(e.name)) files.push(p);
-    }
-  };
-  walk(root);
-  const measure = (list) => {
-    const raw = Buffer.concat(list.map((f) => fs.readFileSync(f)));
-    return { files: list.length, bytes: raw.length, gzip: gzip9(raw) };
-  };
-  const bundled = `${path.sep}data${path.sep}bundled${path.sep}`;
-  return {
-    all: measure(files),
-    core: measure(files.filter((f) => !f.includes(bundled))),
-    wasm: measure(files.filter((f) => /kernels-wasm\.js$|\.wasm$/.test(f))),
-    bundle: await userBundleSize(),
-  };
-}
-
-const gzip9 = (buffer) => zlib.gzipSync(buffer, { level: 9 }).length;
-
-/** The program bundled for the minified size: an MLP, its loss and optimizer, one training step. */
-const USER_PROGRAM = `
-import { nn, optim, randn, randint } from ${JSON.stringify(distEntry)};
-const model = new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
-const opt = new optim.SGD(model.parameters(), { lr: 0.1 });
-const loss = new nn.CrossEntropyLoss().forward(model.forward(randn([64, 784])), randint(0, 10, [64]));
-opt.zeroGrad();
-loss.backward();
-opt.step();
-console.log(loss.item());
-`;
-
-/** Minified, tree-shaken ESM bundle of USER_PROGRAM (bytes and gzip -9), or why it was not measured. */
-async function userBundleSize() {
-  let rolldown;
-  try {
-    ({ rolldown } = await import('rolldown'));
-  } catch {
-    return { skipped: 'rolldown (a dependency of vitest) could not be imported' };
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-size-'));
-  try {
-    const input = path.join(dir, 'program.mjs');
-    fs.writeFileSync(input, USER_PROGRAM);
-    const bundle = await rolldown({ input, platform: 'browser', logLevel: 'silent' });
-    const { output } = await bundle.generate({ format: 'esm', minify: true });
-    const code = Buffer.from(output.map((o) => o.code ?? '').join(''));
-    return { bytes: code.length, gzip: gzip9(code) };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** The size lines of the report, each saying what it counts. */
-export function sizeLines(size) {
-  const kb = (b) => `${sig(b / 1024)} KB`;
-  const line = (what, m) => `${what}: ${kb(m.bytes)} raw, **${kb(m.gzip)} gzip -9**`;
-  return [
-    `- ${line(`whole package: dist/**/*.js, ${size.all.files} files, unminified, wasm inlined`, size.all)}`,
-    `- ${line(`core without the optional bundled data sets (dist/data/bundled/*, ${size.all.files - size.core.files} files, which an unbundled import of dist/index.js still loads; a tree-shaking bundler drops them unless loadDigits/loadNames is used)`, size.core)}`,
-    `- ${line('of which the inlined wasm (dist/backend/kernels-wasm.js: the kernels, a worker GEMM and a relaxed-SIMD GEMM, a character per byte)', size.wasm)}`,
-    size.bundle.skipped
-      ? `- minified user bundle: not measured (${size.bundle.skipped})`
-      : `- ${line('a user\'s minified, tree-shaken bundle (rolldown, ESM) of an MLP + CrossEntropyLoss + SGD training step', size.bundle)}`,
-  ];
-}
 
 /** conv2d forward and backward GFLOP/s per case, or why they could not run. */
 async function convSuite(tess) {
@@ -212,8 +115,7 @@ async function main() {
   const imp = importTime();
   const size = await gzipSize();
   say(`## Load\n`);
-  say(`- import + wasm compile + first op (fresh node process, ${imp.n} runs): ${sig(imp.median)} ms median [${sig(imp.lo)}–${sig(imp.hi)}]`);
-  for (const line of sizeLines(size)) say(line);
+  for (const line of loadLines(imp, size)) say(line);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Generator, arange, data, manualSeed, memoryStats, randn, tensor, type Tensor } from '../src/index.js';
 
@@ -325,5 +326,30 @@ describe('bundled data sets', () => {
     expect([female.length, male.length]).toEqual([4951, 3898]);
     expect([female[0], female.at(-1), male[0], male.at(-1)]).toEqual(['Aaren', 'Zuzana', 'Aaron', 'Zolly']);
     expect([...female, ...male].every((name) => /^[A-Za-z][A-Za-z' .-]*$/.test(name))).toBe(true);
+  });
+
+  // The modules hold the data re-encoded (scripts/vendor-data.mjs); decoding must give back the vendored files exactly,
+  // and those must be the files whose sha256 the modules record.
+  const source = (file: string) => readFileSync(new URL(`../data/${file}`, import.meta.url));
+  const recordedSha = (module: string, file: string) =>
+    new RegExp(`sha256 of data/${file}: ([0-9a-f]{64})`).exec(readFileSync(new URL(`../src/data/bundled/${module}`, import.meta.url), 'utf8'))?.[1];
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('loadDigits decodes to exactly the rows of data/digits.csv.gz, the file digits.ts was generated from', () => {
+    const gz = source('digits.csv.gz');
+    expect(sha256(gz)).toBe(recordedSha('digits.ts', 'digits.csv.gz'));
+    const rows = gunzipSync(gz).toString('utf8').trim().split('\n').map((row) => row.split(',').map(Number));
+    const { pixels, targets } = data.loadDigits();
+    expect(Array.from(targets)).toEqual(rows.map((row) => row[64]));
+    expect(Array.from(pixels)).toEqual(rows.flatMap((row) => row.slice(0, 64)));
+  });
+
+  it('loadNames decodes to exactly the lists in data/names/, the files names.ts was generated from', () => {
+    const decoded = data.loadNames();
+    for (const kind of ['female', 'male'] as const) {
+      const bytes = source(`names/${kind}-first-names-en.txt`);
+      expect(sha256(bytes)).toBe(recordedSha('names.ts', `names/${kind}-first-names-en.txt`));
+      expect(decoded[kind]).toEqual(bytes.toString('utf8').split('\n').map((s) => s.trim()).filter((s) => s.length > 0));
+    }
   });
 });

@@ -23,15 +23,28 @@ export interface Digits {
 
 let digitsCache: { pixels: Uint8Array; targets: Uint8Array } | null = null;
 
+/** Decodes DIGITS: a line of letters (A = 0) per pixel position across all images, then the labels. */
 function decodeDigits(): { pixels: Uint8Array; targets: Uint8Array } {
-  const lines = DIGITS.split('\n').filter((line) => line.length > 0);
-  const pixels = new Uint8Array(lines.length * 64);
-  const targets = new Uint8Array(lines.length);
-  lines.forEach((line, i) => {
-    targets[i] = line.charCodeAt(0) - 48;
-    for (let p = 0; p < 64; p++) pixels[i * 64 + p] = line.charCodeAt(1 + p) - 65;
-  });
+  const lines = DIGITS.trim().split('\n');
+  const labels = lines[64];
+  const pixels = new Uint8Array(labels.length * 64);
+  const targets = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    targets[i] = labels.charCodeAt(i) - 48;
+    for (let p = 0; p < 64; p++) pixels[i * 64 + p] = lines[p].charCodeAt(i) - 65;
+  }
   return { pixels, targets };
+}
+
+/** Decodes a front-coded list: each line is k (one digit) and the rest of a name whose first k letters are the previous name's. */
+function decodeNames(text: string): string[] {
+  const names: string[] = [];
+  let previous = '';
+  for (const line of text.trim().split('\n')) {
+    previous = previous.slice(0, line.charCodeAt(0) - 48) + line.slice(1);
+    names.push(previous);
+  }
+  return names;
 }
 
 /**
@@ -59,6 +72,5 @@ export function loadDigits(options: { device?: Device } = {}): Digits {
  * @example const { female, male } = loadNames(); female[0] // 'Aaren'
  */
 export function loadNames(): { female: string[]; male: string[] } {
-  const split = (text: string) => text.split('\n').filter((name) => name.length > 0);
-  return { female: split(FEMALE_NAMES), male: split(MALE_NAMES) };
+  return { female: decodeNames(FEMALE_NAMES), male: decodeNames(MALE_NAMES) };
 }

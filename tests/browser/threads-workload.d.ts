@@ -1,5 +1,4 @@
 import type * as Tessera from '../../src/index.js';
-import type * as TesseraDevice from '../../src/device.js';
 
 /** What one run of the threaded workload produces, as plain values. */
 export interface ThreadsResult {
@@ -17,4 +16,4 @@ export interface ThreadsResult {
 }
 
 /** A 512×512 matmul on one thread and on two. */
-export function runThreadsWorkload(T: typeof Tessera, D: typeof TesseraDevice): Promise<ThreadsResult>;
+export function runThreadsWorkload(T: typeof Tessera): Promise<ThreadsResult>;

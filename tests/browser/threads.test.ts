@@ -73,8 +73,7 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 20_000 });
       [isolated, plain] = await Promise.all([visit(isolationHeaders), visit({})]);
       const T: typeof import('../../src/index.js') = await import(pathToFileURL(distEntry).href);
-      const D: typeof import('../../src/device.js') = await import(pathToFileURL(`${root}dist/device.js`).href);
-      inNode = await runThreadsWorkload(T, D);
+      inNode = await runThreadsWorkload(T);
     } catch (error) {
       setupError = error;
     }
