@@ -244,6 +244,24 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
       expect(m.tolist()).toEqual([[0, 0, 3], [0, 0, 3], [0, 0, 3]]);
     });
 
+    it('reads an argument that shares the tensor\'s memory before overwriting it', () => {
+      const x = tensor([1, 2, 3, 4], { dtype: 'float32' });
+      x.add_(x);
+      expect(x.tolist()).toEqual([2, 4, 6, 8]);
+      const m = tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+      m.add_(m.t());
+      expect(m.tolist()).toEqual([[2, 5], [5, 8]]);
+      const base = tensor([1, 2, 3, 4, 5], { dtype: 'float32' });
+      base.slice(0, 0, 4).sub_(base.slice(0, 1, 5), 2);
+      expect(base.tolist()).toEqual([-3, -4, -5, -6, 5]);
+    });
+
+    it('a float64 tensor on the js device updates in place like a float32 one', () => {
+      const x = tensor([1, 2, 3], { dtype: 'float64', device: 'js' });
+      x.sub_(tensor([0.5, 0.5, 0.5], { dtype: 'float64', device: 'js' }), 2).mul_(tensor([1, 2, 3], { dtype: 'float64', device: 'js' }));
+      expect(x.tolist()).toEqual([0, 2, 6]);
+    });
+
     it('truncates when a float value is written into an int32 tensor', () => {
       const i = tensor([1, 2, 3]);
       i.copy_(tensor([1.9, -2.9, 3.2]));

@@ -161,8 +161,8 @@ export interface Backend {
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void;
   /** out[i] = min(max(x[xOffset + i], lo), hi). */
   clamp(x: Storage, xOffset: number, out: Storage, n: number, lo: number, hi: number): void;
-  /** Elementwise a op b over `shape` with strided (possibly broadcast) operands into contiguous out. */
-  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void;
+  /** Elementwise a op b over `shape` with strided (possibly broadcast) operands into out, contiguous from `outOffset` (default 0); out may be a's or b's own elements when they are read at the same index. */
+  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[], outOffset?: number): void;
   /** Materialises a strided view into out, contiguous from `outOffset`. */
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void;
   /** Reduces the middle axis of a contiguous [outer, len, inner] block into [outer, inner]. */

@@ -188,10 +188,10 @@ export const loops = {
       out[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
     }
   },
-  binary(op: BinaryOp, a: TypedArray, aS: Strided, b: TypedArray, bS: Strided, out: TypedArray, shape: readonly number[]): void {
+  binary(op: BinaryOp, a: TypedArray, aS: Strided, b: TypedArray, bS: Strided, out: TypedArray, shape: readonly number[], outOffset = 0): void {
     const f = (out instanceof Int32Array && intFns[op]) || binaryFns[op];
     forEachStrided(shape, [aS.strides, bS.strides], [aS.offset, bS.offset], (i, [ia, ib]) => {
-      out[i] = f(a[ia], b[ib]);
+      out[outOffset + i] = f(a[ia], b[ib]);
     });
   },
   copy(x: TypedArray, xS: Strided, out: TypedArray, outOffset: number, shape: readonly number[]): void {
@@ -433,8 +433,8 @@ export class ReferenceBackend implements Backend {
   clamp(x: Storage, xOffset: number, out: Storage, n: number, lo: number, hi: number): void {
     loops.clamp(this.view(x), xOffset, this.view(out), n, lo, hi);
   }
-  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
-    loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[], outOffset = 0): void {
+    loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape, outOffset);
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     loops.copy(this.view(x.storage), x, this.view(out), outOffset, shape);

@@ -171,14 +171,14 @@ export class WasmBackend implements Backend {
     if (x.dtype === 'float32') this.k.clampF32(this.byteAddr(x, xOffset), out.ptr, n, lo, hi);
     else loops.clamp(this.view(x), xOffset, this.view(out), n, lo, hi);
   }
-  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
+  binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[], outOffset = 0): void {
     const simd = op in ARITH_CODES && a.storage.dtype === 'float32' && b.storage.dtype === 'float32' && out.dtype === 'float32';
     if (!simd) {
-      loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+      loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape, outOffset);
       return;
     }
     this.writeMeta(op, shape, a.strides, b.strides);
-    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), out.ptr, Math.max(shape.length, 1), this.meta);
+    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     if (x.storage.dtype === 'float64' || out.dtype !== x.storage.dtype) {

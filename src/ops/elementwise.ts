@@ -8,7 +8,7 @@ import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { release, tidy } from '../memory.js';
-import { broadcastShapes, fmtShape } from '../shape.js';
+import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
@@ -215,15 +215,32 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
   noGrad(() => {
     const o = operand(name, other, x, 'the argument');
     const scaled = alpha === 1 ? o : mul(o, alpha);
-    broadcastShapes(name, x.shape, scaled.shape);
-    const value = name === 'copy_' || name === 'clamp_' ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
-    if (value.ndim > x.ndim || value.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - value.ndim + i])) {
-      throw new RangeError(`${name}: a value of shape ${fmtShape(value.shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
+    const shape = broadcastShapes(name, x.shape, scaled.shape);
+    if (name !== 'copy_' && name !== 'clamp_' && writesInPlace(x, scaled, shape)) {
+      // The kernel writes x's own elements: no result tensor, no copy back.
+      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(scaled, shape), x.storage, shape, x.offset);
+      x.storage.version++;
+    } else {
+      const value = name === 'copy_' || name === 'clamp_' ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
+      if (value.ndim > x.ndim || value.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - value.ndim + i])) {
+        throw new RangeError(`${name}: a value of shape ${fmtShape(value.shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
+      }
+      assignInto(x, value);
+      if (value !== scaled) release(value, 'an in-place operand was consumed');
     }
-    assignInto(x, value);
-    for (const t of new Set([value, scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
+    for (const t of new Set([scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
   });
   return x;
+}
+
+/**
+ * Whether `x op= y` can run as one kernel writing into x: x contiguous and floating point, y of
+ * the same dtype, the broadcast shape x's own, and y not another view of x's memory (each element
+ * of x must be read only by the step that overwrites it).
+ */
+function writesInPlace(x: Tensor, y: Tensor, shape: readonly number[]): boolean {
+  return isFloat(x.dtype) && y.dtype === x.dtype && x.isContiguous() && sameShape(shape, x.shape) &&
+    (y.storage !== x.storage || (y.offset === x.offset && sameShape(y.strides, x.strides)));
 }
 
 function binaryRaw(op: ArithOp, x: Tensor, y: Tensor): Tensor {
