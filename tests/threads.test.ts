@@ -165,7 +165,7 @@ describe('runChunks', () => {
     ints.set([call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count], JOB.tA);
     scalars[JOB.alpha] = call.alpha;
     scalars[JOB.beta] = call.beta;
-    ints[JOB.claim] = gen << JOB.indexBits;
+    ints[JOB.claim] = ints[JOB.finished] = gen << JOB.indexBits;
     const calls: Args[] = [];
     const gemm = (...args: Args) => void calls.push(args);
     return { ints, scalars, calls, gemm };
@@ -176,7 +176,7 @@ describe('runChunks', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 7);
     runChunks(j.ints, j.scalars, JOB, 7, j.gemm, 99);
     expect(j.calls).toEqual([0, 4, 8].map((i) => [0, 0, Math.min(4, 10 - i), 6, 3, 0.5, 1000 + 4 * i * 3, 3, 2000, 6, 2, 3000 + 4 * i * 6, 6, 99]));
-    expect(j.ints[JOB.finished]).toBe(3);
+    expect(j.ints[JOB.finished]).toBe((7 << JOB.indexBits) | 3);
     const t = job({ ...call, tA: 1, lda: 10 }, { byRows: true, step: 8, count: 2 }, 7);
     runChunks(t.ints, t.scalars, JOB, 7, t.gemm, 99);
     expect(t.calls.map((c) => [c[2], c[6]])).toEqual([[8, 1000], [2, 1000 + 4 * 8]]);
@@ -207,13 +207,22 @@ describe('runChunks', () => {
     const high = job(call, { byRows: true, step: 4, count: 3 }, top);
     runChunks(high.ints, high.scalars, JOB, top, high.gemm, 0);
     expect(high.calls.length).toBe(3);
+    expect(high.ints[JOB.finished] & ((1 << JOB.indexBits) - 1)).toBe(3);
+  });
+
+  it('does not count a chunk towards a later call when its thread finishes after the call was given up', () => {
+    const j = job(call, { byRows: true, step: 4, count: 3 }, 4);
+    const next = 5 << JOB.indexBits;
+    // While the chunk runs, the caller gives up on generation 4 and publishes generation 5.
+    runChunks(j.ints, j.scalars, JOB, 4, () => { j.ints[JOB.finished] = j.ints[JOB.claim] = next; }, 0);
+    expect(j.ints[JOB.finished]).toBe(next);
   });
 
   it('counts a chunk that throws as finished, so a waiting thread is released, and rethrows', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 2);
     const failing = () => { throw new RangeError('out of bounds'); };
     expect(() => runChunks(j.ints, j.scalars, JOB, 2, failing, 0)).toThrow('out of bounds');
-    expect(j.ints[JOB.finished]).toBe(1);
+    expect(j.ints[JOB.finished]).toBe((2 << JOB.indexBits) | 1);
     expect(j.ints[JOB.claim] & ((1 << JOB.indexBits) - 1)).toBe(1);
   });
 });

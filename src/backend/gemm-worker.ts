@@ -17,7 +17,7 @@ export type GemmF32 = (
 /**
  * Int32 slots of the job block (`JOB_BYTES` of SharedArrayBuffer per pool). ALPHA and BETA index its
  * Float64Array. CLAIM (the call's generation above INDEX_BITS, the next chunk below) and FINISHED
- * (chunks done) are written by every thread, so each has a cache line of its own.
+ * (the generation, and the chunks done) are written by every thread, so each has a cache line of its own.
  */
 export const JOB = {
   tA: 0, tB: 1, m: 2, n: 3, k: 4, a: 5, lda: 6, b: 7, ldb: 8, c: 9, ldc: 10,
@@ -46,7 +46,8 @@ export interface GemmWorkerInit {
  * Claims and computes chunks of call `gen` until none is left. A thread that reads the job after the
  * call ended, or while the next one is being written, finds CLAIM closed or tagged with another
  * generation and touches nothing. Every claimed chunk is counted in FINISHED, even when it throws, so
- * the caller's wait always ends.
+ * the caller's wait always ends — but only while FINISHED carries the same generation, so a worker
+ * given up for lost that finishes late cannot count towards a later call.
  */
 export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, gen: number, gemm: GemmF32, work: number): void {
   const mask = (1 << J.indexBits) - 1;
@@ -67,7 +68,9 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
           job[J.b] + 4 * start * (tB ? ldb : 1), ldb, scalars[J.beta], job[J.c] + 4 * start, ldc, work);
       }
     } finally {
-      Atomics.add(job, J.finished, 1);
+      for (let done = Atomics.load(job, J.finished); done >>> J.indexBits === gen; done = Atomics.load(job, J.finished)) {
+        if (Atomics.compareExchange(job, J.finished, done, done + 1) === done) break;
+      }
       Atomics.notify(job, J.finished);
     }
   }

@@ -190,7 +190,7 @@ export class GemmThreads {
     job.set(args.map((v) => v | 0), JOB.tA);
     this.scalars[JOB.alpha] = call.alpha;
     this.scalars[JOB.beta] = call.beta;
-    Atomics.store(job, JOB.finished, 0);
+    Atomics.store(job, JOB.finished, gen << JOB.indexBits);
     Atomics.store(job, JOB.failed, 0);
     // Stored last: from here on the call's chunks can be claimed.
     Atomics.store(job, JOB.claim, gen << JOB.indexBits);
@@ -219,7 +219,7 @@ export class GemmThreads {
     const now = performance.now();
     const deadline = now + WORKER_TIMEOUT_MS;
     const spinUntil = now + SPIN_MS;
-    for (let done = Atomics.load(job, JOB.finished); done < taken; done = Atomics.load(job, JOB.finished)) {
+    for (let done = Atomics.load(job, JOB.finished); (done & mask) < taken; done = Atomics.load(job, JOB.finished)) {
       if (performance.now() > deadline) {
         // A worker that has not finished this call holds a chunk (or never woke): either way it is lost.
         for (const slot of workers) if (Atomics.load(slot.ctl, Control.Done) !== gen) this.lose(slot);
