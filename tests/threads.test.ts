@@ -1,5 +1,6 @@
-// GEMM across worker threads: the same bits as one thread for every transpose case and shape,
-// across memory growth, before the workers are up, and without keeping Node alive.
+// GEMM across worker threads: the same bits as one thread for every transpose case and shape, however
+// the call is cut into chunks, across memory growth, before the workers are up, and without keeping
+// Node alive; and the chunk loop's claiming, geometry and failure accounting on one thread.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,9 +8,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Generator, conv2d, getNumThreads, matmul, randn, setNumThreads, zeros, type Tensor } from '../src/index.js';
 import { backendFor } from '../src/device.js';
 import type { WasmBackend } from '../src/backend/wasm.js';
-import { split, type GemmCall } from '../src/backend/threads.js';
+import { planChunks, type GemmCall, type GemmThreads } from '../src/backend/threads.js';
+import { JOB, JOB_BYTES, runChunks } from '../src/backend/gemm-worker.js';
 
 const wasm = () => backendFor('wasm') as WasmBackend;
+const pool = () => (wasm() as unknown as { threads: GemmThreads }).threads;
 const rnd = (shape: number[], seed: number) => randn(shape, { generator: new Generator(seed) });
 
 /** Runs f on 1 thread and on 2, returning both outputs' float bits and how many calls were split. */
@@ -53,6 +56,41 @@ describe('GEMM on two threads', () => {
       });
     }
   }
+
+  it('equals one thread bit for bit when cut into many more chunks than threads, odd last chunks included', async () => {
+    const saved = pool().chunking;
+    pool().chunking = { perThread: 16, minExtent: 4 };
+    try {
+      // [m, k, n]: 257 rows in chunks of 12 (the last of 5), 1000 columns in chunks of 32 (the last of 8), k past KC = 256.
+      for (const [m, k, n] of [[257, 300, 131], [6, 301, 1000], [99, 517, 67]] as const) {
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+          const a = tA ? rnd([k, m], 13).t() : rnd([m, k], 13);
+          const b = tB ? rnd([n, k], 14).t() : rnd([k, n], 14);
+          const r = await oneAndTwo(() => matmul(a, b));
+          expect(r.split).toBe(1);
+          expect(bitDifferences(r.one, r.two)).toBe(0);
+        }
+      }
+      // alpha and beta reach every chunk: C = 0.75·A·B + 0.5·C straight through the backend.
+      const [a, b, c0] = [rnd([300, 200], 15), rnd([200, 120], 16), rnd([300, 120], 17)];
+      const r = await oneAndTwo(() => {
+        const c = c0.add(0);
+        wasm().gemm({
+          transA: false, transB: false, m: 300, n: 120, k: 200, alpha: 0.75, a: a.storage, aOffset: 0, lda: 200,
+          b: b.storage, bOffset: 0, ldb: 120, beta: 0.5, c: c.storage, cOffset: 0, ldc: 120,
+        });
+        return c;
+      });
+      expect(r.split).toBe(1);
+      expect(bitDifferences(r.one, r.two)).toBe(0);
+      const [av, bv, cv] = [a.toArray(), b.toArray(), c0.toArray()] as Float32Array[];
+      let dot = 0;
+      for (let p = 0; p < 200; p++) dot += av[299 * 200 + p] * bv[p * 120 + 119];
+      expect(r.two[299 * 120 + 119]).toBeCloseTo(0.75 * dot + 0.5 * cv[299 * 120 + 119], 3);
+    } finally {
+      pool().chunking = saved;
+    }
+  });
 
   it('splits each image of a batched matmul and each GEMM of conv2d, with the same bits', async () => {
     const a = rnd([3, 130, 70], 3);
@@ -99,20 +137,93 @@ describe('GEMM on two threads', () => {
   });
 });
 
-describe('split', () => {
-  const call: GemmCall = { tA: 0, tB: 0, m: 10, n: 6, k: 3, alpha: 1, a: 1000, lda: 3, b: 2000, ldb: 6, beta: 0, c: 3000, ldc: 6 };
+describe('planChunks', () => {
+  const call: GemmCall = { tA: 0, tB: 0, m: 256, n: 256, k: 256, alpha: 1, a: 0, lda: 256, b: 0, ldb: 256, beta: 0, c: 0, ldc: 256 };
+  const chunking = { perThread: 4, minExtent: 64 };
 
-  it('cuts rows at multiples of 4 and offsets A and C by whole rows', () => {
-    const blocks = split(call, 2);
-    expect(blocks.map((b) => [b.m, b.a, b.c])).toEqual([[8, 1000, 3000], [2, 1000 + 4 * 8 * 3, 3000 + 4 * 8 * 6]]);
-    // A stored transposed: row i of op(A) starts i floats in.
-    expect(split({ ...call, tA: 1, lda: 10 }, 2)[1].a).toBe(1000 + 4 * 8);
+  it('cuts rows into more chunks than threads, but none shorter than minExtent rows', () => {
+    expect(planChunks(call, 2, chunking)).toEqual({ byRows: true, step: 64, count: 4 });
+    expect(planChunks({ ...call, m: 1024 }, 2, chunking)).toEqual({ byRows: true, step: 128, count: 8 });
+    // Too short for two 64-row chunks per thread: one per thread, at multiples of MR = 4.
+    expect(planChunks({ ...call, m: 258 }, 4, chunking)).toEqual({ byRows: true, step: 68, count: 4 });
+    expect(planChunks({ ...call, m: 10, n: 6 }, 2, chunking)).toEqual({ byRows: true, step: 8, count: 2 });
   });
 
-  it('cuts columns at multiples of 16 when C is wider than tall, offsetting B and C by columns', () => {
+  it('cuts columns, at multiples of 16, when C is wider than tall', () => {
+    expect(planChunks({ ...call, m: 6, n: 1000 }, 2, chunking)).toEqual({ byRows: false, step: 128, count: 8 });
+    expect(planChunks({ ...call, m: 4, n: 40 }, 2, chunking)).toEqual({ byRows: false, step: 32, count: 2 });
+  });
+});
+
+describe('runChunks', () => {
+  type Args = number[];
+  /** A job block holding `call` cut by `plan`, claimable as generation `gen`, and a gemm that records its calls. */
+  function job(call: GemmCall, plan: { byRows: boolean; step: number; count: number }, gen: number) {
+    const buffer = new SharedArrayBuffer(JOB_BYTES);
+    const ints = new Int32Array(buffer);
+    const scalars = new Float64Array(buffer);
+    ints.set([call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count], JOB.tA);
+    scalars[JOB.alpha] = call.alpha;
+    scalars[JOB.beta] = call.beta;
+    ints[JOB.claim] = ints[JOB.finished] = gen << JOB.indexBits;
+    const calls: Args[] = [];
+    const gemm = (...args: Args) => void calls.push(args);
+    return { ints, scalars, calls, gemm };
+  }
+  const call: GemmCall = { tA: 0, tB: 0, m: 10, n: 6, k: 3, alpha: 0.5, a: 1000, lda: 3, b: 2000, ldb: 6, beta: 2, c: 3000, ldc: 6 };
+
+  it('computes every row chunk once, offsetting A and C by whole rows (A by single floats when stored transposed)', () => {
+    const j = job(call, { byRows: true, step: 4, count: 3 }, 7);
+    runChunks(j.ints, j.scalars, JOB, 7, j.gemm, 99);
+    expect(j.calls).toEqual([0, 4, 8].map((i) => [0, 0, Math.min(4, 10 - i), 6, 3, 0.5, 1000 + 4 * i * 3, 3, 2000, 6, 2, 3000 + 4 * i * 6, 6, 99]));
+    expect(j.ints[JOB.finished]).toBe((7 << JOB.indexBits) | 3);
+    const t = job({ ...call, tA: 1, lda: 10 }, { byRows: true, step: 8, count: 2 }, 7);
+    runChunks(t.ints, t.scalars, JOB, 7, t.gemm, 99);
+    expect(t.calls.map((c) => [c[2], c[6]])).toEqual([[8, 1000], [2, 1000 + 4 * 8]]);
+  });
+
+  it('computes column chunks, offsetting B and C by columns (B by whole rows when stored transposed)', () => {
     const wide = { ...call, m: 4, n: 40, ldb: 40, ldc: 40 };
-    expect(split(wide, 2).map((b) => [b.n, b.b, b.c])).toEqual([[32, 2000, 3000], [8, 2000 + 4 * 32, 3000 + 4 * 32]]);
-    expect(split({ ...wide, tB: 1, ldb: 3 }, 2)[1].b).toBe(2000 + 4 * 32 * 3);
+    const j = job(wide, { byRows: false, step: 32, count: 2 }, 1);
+    runChunks(j.ints, j.scalars, JOB, 1, j.gemm, 0);
+    expect(j.calls.map((c) => [c[2], c[3], c[8], c[11]])).toEqual([[4, 32, 2000, 3000], [4, 8, 2000 + 4 * 32, 3000 + 4 * 32]]);
+    const t = job({ ...wide, tB: 1, ldb: 3 }, { byRows: false, step: 32, count: 2 }, 1);
+    runChunks(t.ints, t.scalars, JOB, 1, t.gemm, 0);
+    expect(t.calls[1][8]).toBe(2000 + 4 * 32 * 3);
+  });
+
+  it('takes only the chunks left, and nothing from another generation or a closed call', () => {
+    const j = job(call, { byRows: true, step: 4, count: 3 }, 5);
+    j.ints[JOB.claim] = (5 << JOB.indexBits) | 2;
+    runChunks(j.ints, j.scalars, JOB, 5, j.gemm, 0);
+    expect(j.calls.map((c) => c[2])).toEqual([2]);
+    const late = job(call, { byRows: true, step: 4, count: 3 }, 6);
+    runChunks(late.ints, late.scalars, JOB, 5, late.gemm, 0);
+    late.ints[JOB.claim] = (6 << JOB.indexBits) | ((1 << JOB.indexBits) - 1);
+    runChunks(late.ints, late.scalars, JOB, 6, late.gemm, 0);
+    expect(late.calls).toEqual([]);
+    // The largest generation sets CLAIM's sign bit; it must still match.
+    const top = 2 ** (32 - JOB.indexBits) - 1;
+    const high = job(call, { byRows: true, step: 4, count: 3 }, top);
+    runChunks(high.ints, high.scalars, JOB, top, high.gemm, 0);
+    expect(high.calls.length).toBe(3);
+    expect(high.ints[JOB.finished] & ((1 << JOB.indexBits) - 1)).toBe(3);
+  });
+
+  it('does not count a chunk towards a later call when its thread finishes after the call was given up', () => {
+    const j = job(call, { byRows: true, step: 4, count: 3 }, 4);
+    const next = 5 << JOB.indexBits;
+    // While the chunk runs, the caller gives up on generation 4 and publishes generation 5.
+    runChunks(j.ints, j.scalars, JOB, 4, () => { j.ints[JOB.finished] = j.ints[JOB.claim] = next; }, 0);
+    expect(j.ints[JOB.finished]).toBe(next);
+  });
+
+  it('counts a chunk that throws as finished, so a waiting thread is released, and rethrows', () => {
+    const j = job(call, { byRows: true, step: 4, count: 3 }, 2);
+    const failing = () => { throw new RangeError('out of bounds'); };
+    expect(() => runChunks(j.ints, j.scalars, JOB, 2, failing, 0)).toThrow('out of bounds');
+    expect(j.ints[JOB.finished]).toBe((2 << JOB.indexBits) | 1);
+    expect(j.ints[JOB.claim] & ((1 << JOB.indexBits) - 1)).toBe(1);
   });
 });
 

@@ -1,56 +1,119 @@
 /**
- * The body of a GEMM worker thread, sent to the thread as source text (`gemmWorkerSource`), so it
- * must not reference anything outside itself. It instantiates the GEMM-only module on the shared
- * memory, flags itself ready in its control block and then serves one call at a time: it sleeps in
- * `Atomics.wait` until the main thread bumps SEQ, runs `gemmF32` with the arguments in the block,
- * and publishes DONE = SEQ. The control block layout is `Control` in threads.ts.
+ * What runs on a GEMM worker thread, and the chunk loop every thread of a call shares. Both are sent
+ * to the worker as source text (`gemmWorkerSource`), so neither may reference anything outside
+ * itself: the layout of the shared job block travels as data (`JOB`, in the worker's init).
+ *
+ * A call is published in the pool's job block (its arguments and how C is cut into chunks), and the
+ * threads claim chunks one at a time with a compare-and-swap on the block's CLAIM word until none is
+ * left (`runChunks`). A thread that is slow or not running just claims fewer chunks.
  */
 
-/** What the main thread hands a worker at start: Node's `workerData`, or a browser worker's first message. */
-export interface GemmWorkerInit {
-  memory: WebAssembly.Memory;
-  module: Uint8Array;
-  control: SharedArrayBuffer;
-}
-
-type GemmF32 = (
+/** One gemmF32 (assembly/gemm.ts) on a thread's own instance; pointers in bytes. */
+export type GemmF32 = (
   tA: number, tB: number, m: number, n: number, k: number, alpha: number,
   a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
 ) => void;
 
+/**
+ * Int32 slots of the job block (`JOB_BYTES` of SharedArrayBuffer per pool). ALPHA and BETA index its
+ * Float64Array. CLAIM (the call's generation above INDEX_BITS, the next chunk below) and FINISHED
+ * (the generation, and the chunks done) are written by every thread, so each has a cache line of its own.
+ */
+export const JOB = {
+  tA: 0, tB: 1, m: 2, n: 3, k: 4, a: 5, lda: 6, b: 7, ldb: 8, c: 9, ldc: 10,
+  byRows: 11, step: 12, count: 13, alpha: 8, beta: 9,
+  claim: 32, finished: 48, failed: 49, indexBits: 10,
+} as const;
+export type JobLayout = typeof JOB;
+export const JOB_BYTES = 256;
 
-function gemmWorkerMain(): void {
-  // Int32 slots of the control block; keep in step with Control in threads.ts.
-  const SEQ = 0, DONE = 1, STATUS = 2, READY = 3, ARGS = 4;
-  const serve = ({ memory, module, control }: GemmWorkerInit): void => {
-    const ctl = new Int32Array(control, 0, 16);
-    const scalars = new Float64Array(control, 64, 2);
+/** What the main thread hands a worker at start: Node's `workerData`, or a browser worker's first message. */
+export interface GemmWorkerInit {
+  memory: WebAssembly.Memory;
+  /**
+   * The GEMM-only module, compiled once by the calling thread: every worker instantiating the same
+   * module shares its machine code, so a worker started later runs the already optimised code
+   * instead of V8's baseline code (5–10× slower) for its first calls.
+   */
+  module: WebAssembly.Module;
+  /** The worker's own control block (Control in threads.ts). */
+  control: SharedArrayBuffer;
+  job: SharedArrayBuffer;
+  layout: JobLayout;
+}
+
+/**
+ * Claims and computes chunks of call `gen` until none is left. A thread that reads the job after the
+ * call ended, or while the next one is being written, finds CLAIM closed or tagged with another
+ * generation and touches nothing. Every claimed chunk is counted in FINISHED, even when it throws, so
+ * the caller's wait always ends — but only while FINISHED carries the same generation, so a worker
+ * given up for lost that finishes late cannot count towards a later call.
+ */
+export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, gen: number, gemm: GemmF32, work: number): void {
+  const mask = (1 << J.indexBits) - 1;
+  for (;;) {
+    const claim = Atomics.load(job, J.claim);
+    const index = claim & mask;
+    if (claim >>> J.indexBits !== gen || index >= job[J.count]) return;
+    if (Atomics.compareExchange(job, J.claim, claim, claim + 1) !== claim) continue;
+    try {
+      const m = job[J.m], n = job[J.n], step = job[J.step], start = index * step;
+      const lda = job[J.lda], ldb = job[J.ldb], ldc = job[J.ldc], tA = job[J.tA], tB = job[J.tB];
+      if (job[J.byRows]) {
+        // Row i of op(A) starts i·lda floats in, or i floats when A is stored transposed.
+        gemm(tA, tB, Math.min(step, m - start), n, job[J.k], scalars[J.alpha], job[J.a] + 4 * start * (tA ? 1 : lda), lda,
+          job[J.b], ldb, scalars[J.beta], job[J.c] + 4 * start * ldc, ldc, work);
+      } else {
+        gemm(tA, tB, m, Math.min(step, n - start), job[J.k], scalars[J.alpha], job[J.a], lda,
+          job[J.b] + 4 * start * (tB ? ldb : 1), ldb, scalars[J.beta], job[J.c] + 4 * start, ldc, work);
+      }
+    } finally {
+      for (let done = Atomics.load(job, J.finished); done >>> J.indexBits === gen; done = Atomics.load(job, J.finished)) {
+        if (Atomics.compareExchange(job, J.finished, done, done + 1) === done) break;
+      }
+      Atomics.notify(job, J.finished);
+    }
+  }
+}
+
+function gemmWorkerMain(run: typeof runChunks): void {
+  // Int32 slots of the worker's control block; keep in step with Control in threads.ts.
+  const SEQ = 0, DONE = 1, STATUS = 2, READY = 3, WORK = 4;
+  const serve = ({ memory, module, control, job: jobBuffer, layout }: GemmWorkerInit): void => {
+    const ctl = new Int32Array(control);
+    const job = new Int32Array(jobBuffer);
+    const scalars = new Float64Array(jobBuffer);
     let gemm: GemmF32;
     try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(module as BufferSource), { env: { memory } });
+      const instance = new WebAssembly.Instance(module, { env: { memory } });
       gemm = instance.exports.gemmF32 as GemmF32;
     } catch {
       Atomics.store(ctl, READY, -1);
       return;
     }
     Atomics.store(ctl, READY, 1);
-    let seq = 0;
+    const mask = (1 << layout.indexBits) - 1;
+    let seen = 0;
     for (;;) {
       // GEMMs come in bursts (a layer's forward, its backward): spin briefly for the next one, which
-      // answers faster than a futex wake-up, then sleep.
-      const spinUntil = performance.now() + 0.2;
-      while (Atomics.load(ctl, SEQ) === seq && performance.now() < spinUntil);
-      Atomics.wait(ctl, SEQ, seq);
-      seq = Atomics.load(ctl, SEQ);
-      if (seq < 0) return;
+      // answers faster than a futex wake-up, then sleep. But not while the calling thread still works
+      // on the call (CLAIM not yet closed): when both threads share a core, as when another process
+      // holds the other one, that spin would take the time the calling thread needs.
+      const claim = Atomics.load(job, layout.claim);
+      const callRunning = claim >>> layout.indexBits === seen && (claim & mask) !== mask;
+      const spinUntil = callRunning ? 0 : performance.now() + 0.2;
+      while (Atomics.load(ctl, SEQ) === seen && performance.now() < spinUntil);
+      Atomics.wait(ctl, SEQ, seen);
+      const gen = Atomics.load(ctl, SEQ);
+      if (gen < 0) return;
+      seen = gen;
       try {
-        const [tA, tB, m, n, k, a, lda, b, ldb, c, ldc, work] = ctl.subarray(ARGS, ARGS + 12);
-        gemm(tA, tB, m, n, k, scalars[0], a, lda, b, ldb, scalars[1], c, ldc, work);
+        run(job, scalars, layout, gen, gemm, ctl[WORK]);
       } catch {
         Atomics.store(ctl, STATUS, 1);
+        Atomics.store(job, layout.failed, 1);
       }
-      Atomics.store(ctl, DONE, seq);
-      Atomics.notify(ctl, DONE);
+      Atomics.store(ctl, DONE, gen);
     }
   };
   // Node has workerData (getBuiltinModule works whether the eval'd script runs as CommonJS or, under
@@ -60,5 +123,8 @@ function gemmWorkerMain(): void {
   else (globalThis as unknown as { onmessage: (e: MessageEvent<GemmWorkerInit>) => void }).onmessage = (e) => serve(e.data);
 }
 
-/** The worker's source text: one self-contained script, run by Node's `new Worker(src, { eval: true })` or a Blob URL. */
-export const gemmWorkerSource = `(${gemmWorkerMain.toString()})();\n`;
+/**
+ * The worker's source text: one self-contained script, run by Node's `new Worker(src, { eval: true })`
+ * or a Blob URL. The chunk loop goes in as an argument, so a minifier renaming it breaks nothing.
+ */
+export const gemmWorkerSource = `(${gemmWorkerMain.toString()})(${runChunks.toString()});\n`;

@@ -1,14 +1,16 @@
 /**
  * GEMM across threads that share one WebAssembly.Memory. Each worker runs the GEMM-only build on
- * that memory (`gemm-worker.ts`) with its own packing scratch; a call is split by rows of C (or by
- * columns when C is wide and short), the workers take a block each and the calling thread
- * computes the last one itself before waiting. Every element of C is computed by the same kernel
- * with the same k-blocking whatever the split, so results are bitwise those of one thread.
+ * that memory (`gemm-worker.ts`) with its own packing scratch. A call is cut into chunks of C — row
+ * blocks, or column blocks when C is wide and short; two per thread when C is large enough — and
+ * every thread, the calling one included, claims chunks from a shared counter until none is left
+ * (`runChunks`), so a thread that loses its core takes fewer chunks instead of holding up the call,
+ * and one that never wakes takes none. Every element of C is computed by the same kernel with the
+ * same k-blocking whatever the chunk, so results are bitwise those of one thread.
  *
  * Workers start asynchronously and GEMM runs on the threads that are ready, never waiting for
  * one to start. They do not keep a Node process alive (`unref`).
  */
-import { gemmWorkerSource, type GemmWorkerInit } from './gemm-worker.js';
+import { gemmWorkerSource, JOB, JOB_BYTES, runChunks, type GemmF32, type GemmWorkerInit } from './gemm-worker.js';
 
 type Ptr = number;
 
@@ -18,8 +20,11 @@ export interface GemmCall {
   a: Ptr; lda: number; b: Ptr; ldb: number; beta: number; c: Ptr; ldc: number;
 }
 
-/** Runs one call (or block of one) on the calling thread, with that thread's scratch. */
-export type LocalGemm = (call: GemmCall) => void;
+/** The calling thread's GEMM: its instance's gemmF32 and its packing scratch. */
+export interface LocalGemm {
+  gemm: GemmF32;
+  work: Ptr;
+}
 
 /** Allocation of packing scratch in the shared memory, by the backend's allocator. */
 export interface ScratchAllocator {
@@ -27,22 +32,45 @@ export interface ScratchAllocator {
   free(ptr: Ptr, bytes: number): void;
 }
 
-// Int32 slots of a worker's control block (a 128-byte SharedArrayBuffer of its own, so two workers'
-// flags never share a cache line); alpha and beta are float64s at byte 64. Mirrored in gemm-worker.ts.
-const Control = { Seq: 0, Done: 1, Status: 2, Ready: 3, Args: 4 } as const;
-const CONTROL_BYTES = 128;
+/** How a call is cut: `count` chunks of `step` rows (or columns) of C, the last one possibly shorter. */
+export interface ChunkPlan {
+  byRows: boolean;
+  step: number;
+  count: number;
+}
+
+/** Chunks per thread, at most, and the fewest rows (or columns) a chunk may have unless that leaves fewer chunks than threads. */
+export interface Chunking {
+  perThread: number;
+  minExtent: number;
+}
+
+// Int32 slots of a worker's control block (a 64-byte SharedArrayBuffer of its own, so two workers'
+// flags never share a cache line). Mirrored in gemm-worker.ts.
+const Control = { Seq: 0, Done: 1, Status: 2, Ready: 3, Work: 4 } as const;
+const CONTROL_BYTES = 64;
 
 /** Below this many multiply-adds per thread a split costs more in wake-up and packing than it saves. */
 const MIN_MACS_PER_THREAD = 1 << 19;
-/** Row blocks start at multiples of the micro-kernel's MR, column blocks at multiples of every NR it may use. */
+/**
+ * Two chunks per thread, so that a thread that loses its core for a while leaves part of its share to
+ * the others. But every chunk re-packs the whole operand the chunks share (≈ 3–6 multiply-adds' time
+ * per element), so each chunk beyond one per thread costs ≈ (3–6)/rows of the call's work: chunks
+ * keep at least 128 rows (the kernel's MC) unless that leaves a thread without one. Measured on 2
+ * threads: 256³ in 4 chunks instead of 2 ran 4% slower, 512³ and 1024³ 1%.
+ */
+const CHUNKING: Chunking = { perThread: 2, minExtent: 128 };
+/** Row chunks start at multiples of the micro-kernel's MR, column chunks at multiples of every NR it may use. */
 const ROW_ALIGN = 4;
 const COL_ALIGN = 16;
 /** A worker that has not answered after this long is taken to be lost; GEMM then fails loudly instead of hanging. */
 const WORKER_TIMEOUT_MS = 60_000;
-/** How long the calling thread spins on a worker's DONE before sleeping on it (Node; browsers always spin). */
+/** How long the calling thread spins on the last chunks before sleeping on them (Node; browsers always spin). */
 const SPIN_MS = 0.2;
 /** setNumThreads resolves by then even if a worker never reports (it is then not counted). */
 const STARTUP_TIMEOUT_MS = 10_000;
+/** The largest generation CLAIM can carry above its chunk index. */
+const MAX_GEN = 2 ** (32 - JOB.indexBits) - 1;
 
 interface NodeHost {
   os: { availableParallelism(): number };
@@ -92,28 +120,35 @@ export function threadsUnavailableReason(): string | null {
 }
 
 interface Slot {
-  control: SharedArrayBuffer;
   ctl: Int32Array;
-  scalars: Float64Array;
   stop: () => void;
   /** Packing scratch, allocated at the slot's first call (0 until then), so unthreaded programs pay nothing. */
   work: Ptr;
-  seq: number;
   failed: boolean;
 }
 
 /** A pool of GEMM workers over one shared memory; `threads` counts the calling thread. */
 export class GemmThreads {
   private readonly slots: Slot[] = [];
+  /** The GEMM-only module, compiled at the first spawn. */
+  private workerModule: WebAssembly.Module | null = null;
   private wanted: number;
+  private readonly jobBuffer = new SharedArrayBuffer(JOB_BYTES);
+  private readonly job = new Int32Array(this.jobBuffer);
+  private readonly scalars = new Float64Array(this.jobBuffer);
+  /** The current call's generation, 1…MAX_GEN: it tags CLAIM, so a late worker cannot take a chunk of a later call. */
+  private gen = 0;
   /** Calls that ran split across more than one thread (for tests and benchmarks). */
   parallelCalls = 0;
+  /** How calls are cut (tests change it to exercise many chunks). */
+  chunking: Chunking = { ...CHUNKING };
 
   constructor(
     private readonly memory: WebAssembly.Memory,
-    private readonly workerModule: Uint8Array,
+    private readonly workerBytes: Uint8Array,
     private readonly workBytes: number,
     private readonly scratch: ScratchAllocator,
+    private readonly local: LocalGemm,
     threads: number,
   ) {
     this.wanted = threads;
@@ -133,23 +168,70 @@ export class GemmThreads {
   }
 
   /** C = alpha·op(A)·op(B) + beta·C, split across the ready workers when it is big enough to pay off. */
-  gemm(call: GemmCall, local: LocalGemm): void {
-    const macs = call.m * call.n * call.k;
-    const cap = Math.min(this.wanted, Math.floor(macs / MIN_MACS_PER_THREAD));
-    if (cap < 2) return local(call);
-    // Worth threads: make sure they are coming, and use the ones already running.
-    if (this.slots.length < this.wanted - 1) this.spawn();
-    const ready = this.slots.filter((s) => !s.failed && Atomics.load(s.ctl, Control.Ready) === 1).slice(0, cap - 1);
-    const blocks = split(call, ready.length + 1);
-    if (blocks.length < 2) return local(call);
+  gemm(call: GemmCall): void {
+    const cap = Math.min(this.wanted, Math.floor((call.m * call.n * call.k) / MIN_MACS_PER_THREAD));
+    if (cap >= 2) {
+      // Worth threads: make sure they are coming, and use the ones already running.
+      if (this.slots.length < this.wanted - 1) this.spawn();
+      const ready = this.slots.filter((s) => !s.failed && Atomics.load(s.ctl, Control.Ready) === 1).slice(0, cap - 1);
+      const plan = planChunks(call, ready.length + 1, this.chunking);
+      if (ready.length > 0 && plan.count >= 2) return this.run(call, plan, ready.slice(0, plan.count - 1));
+    }
+    const { gemm, work } = this.local;
+    gemm(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, work);
+  }
+
+  /** Publishes the call, wakes the workers, takes chunks alongside them, and waits for the chunks they took. */
+  private run(call: GemmCall, plan: ChunkPlan, workers: Slot[]): void {
     this.parallelCalls++;
-    const busy = ready.slice(0, blocks.length - 1);
-    busy.forEach((slot, i) => this.post(slot, blocks[i]));
+    const { job } = this;
+    const gen = (this.gen = (this.gen % MAX_GEN) + 1);
+    const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
+    job.set(args.map((v) => v | 0), JOB.tA);
+    this.scalars[JOB.alpha] = call.alpha;
+    this.scalars[JOB.beta] = call.beta;
+    Atomics.store(job, JOB.finished, gen << JOB.indexBits);
+    Atomics.store(job, JOB.failed, 0);
+    // Stored last: from here on the call's chunks can be claimed.
+    Atomics.store(job, JOB.claim, gen << JOB.indexBits);
+    for (const slot of workers) {
+      if (slot.work === 0) slot.ctl[Control.Work] = slot.work = this.scratch.alloc(this.workBytes);
+      Atomics.store(slot.ctl, Control.Seq, gen);
+      Atomics.notify(slot.ctl, Control.Seq);
+    }
     try {
-      local(blocks[blocks.length - 1]);
+      runChunks(job, this.scalars, JOB, gen, this.local.gemm, this.local.work);
     } finally {
-      // Even when this thread's block throws, the workers' blocks must end before C is touched again.
-      this.join(busy);
+      // Even when a chunk on this thread throws, the chunks the workers took must end before C is touched again.
+      this.join(gen, workers);
+    }
+  }
+
+  /**
+   * Closes CLAIM, so no chunk is taken from here on, and waits until every chunk taken has finished:
+   * by Atomics.wait in Node, by spinning on the browser's main thread (where waiting is not allowed).
+   */
+  private join(gen: number, workers: Slot[]): void {
+    const { job } = this;
+    const mask = (1 << JOB.indexBits) - 1;
+    const taken = Atomics.exchange(job, JOB.claim, (gen << JOB.indexBits) | mask) & mask;
+    const canWait = nodeHost() !== null;
+    const now = performance.now();
+    const deadline = now + WORKER_TIMEOUT_MS;
+    const spinUntil = now + SPIN_MS;
+    for (let done = Atomics.load(job, JOB.finished); (done & mask) < taken; done = Atomics.load(job, JOB.finished)) {
+      if (performance.now() > deadline) {
+        // A worker that has not finished this call holds a chunk (or never woke): either way it is lost.
+        for (const slot of workers) if (Atomics.load(slot.ctl, Control.Done) !== gen) this.lose(slot);
+        throw new Error(`matmul: a GEMM worker thread did not finish within ${WORKER_TIMEOUT_MS / 1000} s; it is no longer used`);
+      }
+      // Spin first: the last chunks usually end within microseconds of each other, sooner than a
+      // futex sleep and wake-up would return.
+      if (canWait && performance.now() > spinUntil) Atomics.wait(job, JOB.finished, done, 100);
+    }
+    if (Atomics.load(job, JOB.failed) !== 0) {
+      for (const slot of workers) if (Atomics.exchange(slot.ctl, Control.Status, 0) !== 0) this.lose(slot);
+      throw new Error('matmul: a GEMM worker thread failed (out-of-bounds operands?); it is no longer used');
     }
   }
 
@@ -157,12 +239,10 @@ export class GemmThreads {
     const node = nodeHost();
     while (this.slots.length < this.wanted - 1) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
-      const init: GemmWorkerInit = { memory: this.memory, module: this.workerModule, control };
-      const slot: Slot = {
-        control, ctl: new Int32Array(control, 0, 16), scalars: new Float64Array(control, 64, 2),
-        stop: () => undefined, work: 0, seq: 0, failed: false,
-      };
+      const slot: Slot = { ctl: new Int32Array(control), stop: () => undefined, work: 0, failed: false };
       try {
+        this.workerModule ??= new WebAssembly.Module(this.workerBytes as BufferSource);
+        const init: GemmWorkerInit = { memory: this.memory, module: this.workerModule, control, job: this.jobBuffer, layout: JOB };
         if (node) {
           const worker = new node.Worker(gemmWorkerSource, { eval: true, workerData: init });
           worker.on('error', () => { slot.failed = true; });
@@ -195,68 +275,27 @@ export class GemmThreads {
     });
   }
 
-  private post(slot: Slot, block: GemmCall): void {
-    if (slot.work === 0) slot.work = this.scratch.alloc(this.workBytes);
-    const { ctl } = slot;
-    const args = [block.tA, block.tB, block.m, block.n, block.k, block.a, block.lda, block.b, block.ldb, block.c, block.ldc, slot.work];
-    ctl.set(args.map((v) => v | 0), Control.Args);
-    slot.scalars[0] = block.alpha;
-    slot.scalars[1] = block.beta;
-    slot.seq++;
-    Atomics.store(ctl, Control.Seq, slot.seq);
-    Atomics.notify(ctl, Control.Seq);
-  }
-
-  /** Waits for the workers' blocks: Atomics.wait in Node, a spin on the browser's main thread (where waiting is not allowed). */
-  private join(busy: Slot[]): void {
-    const canWait = nodeHost() !== null;
-    const now = performance.now();
-    const deadline = now + WORKER_TIMEOUT_MS;
-    const spinUntil = now + SPIN_MS;
-    for (const slot of busy) {
-      for (let done = Atomics.load(slot.ctl, Control.Done); done !== slot.seq; done = Atomics.load(slot.ctl, Control.Done)) {
-        if (performance.now() > deadline) {
-          slot.failed = true;
-          throw new Error(`matmul: a GEMM worker thread did not finish within ${WORKER_TIMEOUT_MS / 1000} s; it is no longer used`);
-        }
-        // Spin first: the blocks are equal, so a worker usually finishes within microseconds of this
-        // thread, sooner than a futex sleep and wake-up would return.
-        if (canWait && performance.now() > spinUntil) Atomics.wait(slot.ctl, Control.Done, done, 100);
-      }
-    }
-    for (const slot of busy) {
-      if (Atomics.exchange(slot.ctl, Control.Status, 0) !== 0) {
-        slot.failed = true;
-        throw new Error('matmul: a GEMM worker thread failed (out-of-bounds operands?); it is no longer used');
-      }
-    }
+  /** Stops using a worker that failed or stopped answering. Its scratch stays allocated: it may still be writing there. */
+  private lose(slot: Slot): void {
+    slot.failed = true;
+    slot.stop();
   }
 
   private retire(slot: Slot): void {
     Atomics.store(slot.ctl, Control.Seq, -1);
     Atomics.notify(slot.ctl, Control.Seq);
     slot.stop();
-    if (slot.work !== 0) this.scratch.free(slot.work, this.workBytes);
+    if (slot.work !== 0 && !slot.failed) this.scratch.free(slot.work, this.workBytes);
   }
 }
 
-/** Splits a call into up to `parts` blocks of C: by rows (multiples of MR) unless C is wider than tall. */
-export function split(call: GemmCall, parts: number): GemmCall[] {
+/** Cuts a call for `threads` threads: by rows (multiples of MR) unless C is wider than tall, then by columns (multiples of 16). */
+export function planChunks(call: GemmCall, threads: number, chunking: Chunking): ChunkPlan {
   const byRows = call.m >= call.n;
   const extent = byRows ? call.m : call.n;
   const align = byRows ? ROW_ALIGN : COL_ALIGN;
-  const step = Math.ceil(extent / parts / align) * align;
-  const blocks: GemmCall[] = [];
-  for (let start = 0; start < extent; start += step) {
-    const size = Math.min(step, extent - start);
-    if (byRows) {
-      // Row i of op(A) starts at a + i·lda floats, or a + i floats when A is stored transposed.
-      const a = call.a + 4 * start * (call.tA ? 1 : call.lda);
-      blocks.push({ ...call, m: size, a, c: call.c + 4 * start * call.ldc });
-    } else {
-      const b = call.b + 4 * start * (call.tB ? call.ldb : 1);
-      blocks.push({ ...call, n: size, b, c: call.c + 4 * start });
-    }
-  }
-  return blocks;
+  const maxChunks = (1 << JOB.indexBits) - 1;
+  const wanted = Math.min(threads * chunking.perThread, maxChunks, Math.max(threads, Math.floor(extent / chunking.minExtent)));
+  const step = Math.ceil(extent / wanted / align) * align;
+  return { byRows, step, count: Math.ceil(extent / step) };
 }

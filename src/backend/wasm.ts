@@ -97,7 +97,7 @@ export class WasmBackend implements Backend {
     this.threads = shared.kernels
       ? new GemmThreads(
         this.k.memory, workerGemmBytes(this.relaxedSimd),
-        this.k.gemmWorkBytes(), this.allocator, availableCores(),
+        this.k.gemmWorkBytes(), this.allocator, { gemm: this.k.gemmF32, work: this.work }, availableCores(),
       )
       : null;
   }
@@ -215,11 +215,9 @@ export class WasmBackend implements Backend {
       a: this.byteAddr(g.a, g.aOffset), lda: g.lda, b: this.byteAddr(g.b, g.bOffset), ldb: g.ldb,
       beta: g.beta, c: this.byteAddr(g.c, g.cOffset), ldc: g.ldc,
     };
-    if (this.threads) this.threads.gemm(call, this.localGemm);
-    else this.localGemm(call);
+    if (this.threads) this.threads.gemm(call);
+    else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
   }
-  private readonly localGemm = (c: GemmCall): void =>
-    this.k.gemmF32(c.tA, c.tB, c.m, c.n, c.k, c.alpha, c.a, c.lda, c.b, c.ldb, c.beta, c.c, c.ldc, this.work);
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     this.k.sgdF32(
