@@ -231,7 +231,9 @@ function targets(cases, results, cnnRow, imp, size, n, node, web) {
   judge('GEMM ≥ 1.0× jax-js Wasm matmul', minRatio((c) => c.kind === 'gemm', 'jax-js-wasm'), 1);
   const g512 = byId('gemm 512×512×512')?.Tessera?.figure?.median ?? null;
   judge(`GEMM 512³ ≥ 50% of the ${SINGLE_CORE_PEAK} GFLOP/s single-core 128-bit peak (no relaxed SIMD)`, g512 === null ? null : (100 * g512) / SINGLE_CORE_PEAK, 50, '%');
-  judge(`GEMM 512³ ≥ 65% of peak (with relaxed-SIMD FMA)`, g512 === null ? null : (100 * g512) / SINGLE_CORE_PEAK, 65, '%');
+  // Node 20 runs the baseline build; the relaxed-SIMD (FMA) build is measured where it runs, in Chromium.
+  const g512fma = web.relaxedSimd ? web.oneThread?.[Object.keys(web.oneThread).find((id) => /512.512.512/.test(id))] ?? null : null;
+  judge(`GEMM 512³ ≥ 65% of peak (relaxed-SIMD FMA build, Chromium, 1 thread)`, g512fma === null ? null : (100 * g512fma) / SINGLE_CORE_PEAK, 65, '%');
   // The GEMM with the lowest median per-round speed-up (see the 1 vs N threads section), with its range.
   const worstSpeedup = (s) => (s?.length ? s.reduce((a, b) => (b.r < a.r ? b : a)) : null);
   judge(`${n} threads ≥ 1.7× one thread on GEMM ≥ 256³ (Node)`, worstSpeedup(node.speedups), 1.7);

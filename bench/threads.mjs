@@ -17,6 +17,7 @@ import { describe, runCase, UNITS } from './harness.mjs';
 import { machine, mdTable, progress, sig } from './lib.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { gemmCase, mlpCase } from './workloads.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 
 const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 const ROUNDS = Number(process.env.BENCH_THREAD_ROUNDS ?? 3);
@@ -123,11 +124,11 @@ async function isolatedServer() {
 
 /** Headless Chromium (Debian's /usr/bin/chromium): GEMM 256³…1024³ at 1 vs n threads in a page. */
 export async function browserThreads(n = machine().cores, rounds = ROUNDS) {
-  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  const executablePath = CHROMIUM_PATH;
   if (!existsSync(executablePath)) return { skipped: `skipped: ${executablePath} not found` };
   const { chromium } = await import('playwright-core');
   const server = await isolatedServer();
-  const browser = await chromium.launch({ executablePath, args: ['--headless', '--no-sandbox', '--disable-gpu'], timeout: 20_000 });
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, timeout: 20_000 });
   try {
     const page = await browser.newPage();
     const warnings = [];
@@ -137,7 +138,9 @@ export async function browserThreads(n = machine().cores, rounds = ROUNDS) {
     if (result.error) return { skipped: `failed: ${result.error.split('\n')[0]}` };
     const rows = result.cases.map((c) => (c.wrong ? [c.id, 'GFLOP/s', c.wrong, '', ''] : row(c.id, 'GFLOP/s', c[1], c[n])));
     const speedups = result.cases.filter((c) => !c.wrong).map((c) => speedup(c.id, c[1], c[n]));
-    return { rows, speedups, n, browser: `Chromium ${browser.version()}`, relaxedSimd: result.relaxedSimd, running: result.running, warnings };
+    // One thread's GFLOP/s per GEMM (median over rounds): with relaxed SIMD, the FMA build's figure.
+    const oneThread = Object.fromEntries(result.cases.filter((c) => !c.wrong).map((c) => [c.id, median(c[1])]));
+    return { rows, speedups, oneThread, n, browser: `Chromium ${browser.version()}`, relaxedSimd: result.relaxedSimd, running: result.running, warnings };
   } finally {
     await browser.close();
     await server.close();

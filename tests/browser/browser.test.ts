@@ -4,15 +4,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { runWorkload, type WorkloadResult } from './workload.js';
 import { serveStatic } from './static-server.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const distEntry = `${root}dist/index.js`;
 const notBuilt = `${distEntry} not found: build the package first with \`npm run build\` (\`npm test\` does it)`;
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const chromiumPath = CHROMIUM_PATH;
+const chromiumArgs = CHROMIUM_ARGS;
 const noChromium = `${chromiumPath} not found (install it with \`apt-get install -y chromium\`)`;
 // Outside CI a machine without Chromium skips, loudly; in CI a missing browser is a failure.
 const skipReason = !existsSync(chromiumPath) && !process.env.CI ? noChromium : '';

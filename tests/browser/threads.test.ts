@@ -6,14 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { runThreadsWorkload, type ThreadsResult } from './threads-workload.js';
 import { serveStatic } from './static-server.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const distEntry = `${root}dist/index.js`;
-const chromiumPath = '/usr/bin/chromium';
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+const chromiumPath = CHROMIUM_PATH;
+const chromiumArgs = CHROMIUM_ARGS;
 const skipReason = !existsSync(distEntry) ? `${distEntry} not found (run \`npm run build\`)`
   : !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} not found` : '';
 if (skipReason) console.warn(`browser threads test skipped: ${skipReason}`);
