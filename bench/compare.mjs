@@ -22,7 +22,7 @@ const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);
 /** tfjs-cpu needs seconds per large GEMM; beyond this many FLOPs it is not timed. */
 const TFJS_CPU_MAX_FLOPS = 3e8;
 /** Alternating 1-thread / N-thread rounds per workload in the thread tables (Node and Chromium). */
-const THREAD_ROUNDS = Number(process.env.BENCH_THREAD_ROUNDS ?? 5);
+const THREAD_ROUNDS = Number(process.env.BENCH_THREAD_ROUNDS ?? 9);
 const SINGLE_CORE_PEAK = 40; // GFLOP/s: 16 FLOP/cycle of 128-bit SIMD mul+add at ≈ 2.5 GHz (issue 4).
 const versionOf = (pkg) => JSON.parse(fs.readFileSync(new URL(`../node_modules/${pkg}/package.json`, import.meta.url), 'utf8')).version;
 
@@ -131,7 +131,7 @@ async function main() {
 
   progress('what limits the targets: peak loop, weight streaming, CNN profile');
   const peak = await peakLoops();
-  const floor = await inferenceFloor(tess, mlpCase(1));
+  const floor = await inferenceFloor(tess, mlpCase(1), peers.find((p) => p.name === 'tfjs-wasm'));
   const cnnProf = cnnRow.Tessera.figure ? cnnProfile(smallCnnGemmFlops()) : null;
 
   progress('import time, size');
@@ -195,8 +195,7 @@ async function main() {
   say('\n## What limits the missed targets (measured in this run)\n');
   const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
     ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median, torch: results[i].torch?.figure?.median ?? null }] : []));
-  const b1 = results[cases.findIndex((c) => c.id === 'MLP inference b1')]?.['tfjs-wasm']?.figure;
-  for (const line of limitLines({ peak, gemm: gemmNN, floor, b1TfjsUs: b1 ? 1e6 / b1.median : null, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median })) say(line);
+  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median })) say(line);
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);
