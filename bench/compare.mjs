@@ -14,7 +14,7 @@ import { cnnSuite } from './run.mjs';
 import { gzipSize, importTime, loadLines } from './load.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { browserThreads, nodeThreads } from './threads.mjs';
-import { cnnProfile, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops } from './limits.mjs';
+import { cnnProfile, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops, stealSeconds } from './limits.mjs';
 import { mlpCase } from './workloads.mjs';
 import { probePython, pythonEnv, runPython, PYTHON } from './peers/python.mjs';
 
@@ -98,11 +98,14 @@ async function main() {
   progress('small CNN');
   const cnnRow = { Tessera: await cnnSuite(tess) };
   progress('threads in Node');
+  const stealBefore = stealSeconds();
   const node = await nodeThreads(tess, nThreads, THREAD_ROUNDS);
   progress('threads in headless Chromium');
   const web = tess.setNumThreads
     ? await browserThreads(nThreads, THREAD_ROUNDS).catch((e) => ({ skipped: `failed: ${e.message.split('\n')[0]}` }))
     : { skipped: 'threads: not implemented' };
+  const stealAfter = stealSeconds();
+  const steal = stealBefore === null || stealAfter === null ? null : stealAfter - stealBefore;
   if (!cnnRow.Tessera.figure) cnnRow.Tessera = { skipped: cnnRow.Tessera.skipped.replace(/^skipped: /, '') };
 
   const py = probePython();
@@ -195,7 +198,8 @@ async function main() {
   say('\n## What limits the missed targets (measured in this run)\n');
   const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
     ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median, torch: results[i].torch?.figure?.median ?? null }] : []));
-  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median })) say(line);
+  const threads = [{ where: 'Node', n: nThreads, speedups: node.speedups }, { where: 'Chromium', n: nThreads, speedups: web.speedups }];
+  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, threads, size, steal })) say(line);
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);
