@@ -14,7 +14,7 @@ import { cnnSuite } from './run.mjs';
 import { gzipSize, importTime, loadLines } from './load.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { browserThreads, nodeThreads } from './threads.mjs';
-import { cnnProfile, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops, stealSeconds } from './limits.mjs';
+import { cnnProfile, coreContention, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops, stealSeconds } from './limits.mjs';
 import { mlpCase } from './workloads.mjs';
 import { probePython, pythonEnv, runPython, PYTHON } from './peers/python.mjs';
 
@@ -136,6 +136,7 @@ async function main() {
   const peak = await peakLoops();
   const floor = await inferenceFloor(tess, mlpCase(1), peers.find((p) => p.name === 'tfjs-wasm'));
   const cnnProf = cnnRow.Tessera.figure ? cnnProfile(smallCnnGemmFlops()) : null;
+  const cores = nThreads >= 2 ? await coreContention() : null;
 
   progress('import time, size');
   const imp = importTime();
@@ -199,7 +200,7 @@ async function main() {
   const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
     ? [{ id: c.id, tessera: results[i].Tessera.figure.median, tfjs: results[i]['tfjs-wasm'].figure.median, torch: results[i].torch?.figure?.median ?? null }] : []));
   const threads = [{ where: 'Node', n: nThreads, speedups: node.speedups }, { where: 'Chromium', n: nThreads, speedups: web.speedups }];
-  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, threads, size, steal })) say(line);
+  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, threads, size, steal, cores })) say(line);
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);
