@@ -275,8 +275,8 @@ export function stealSeconds() {
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 /**
- * Markdown lines for RESULTS.md's "What limits the missed targets" section. `gemm` holds Tessera's,
- * tfjs-wasm's and (when measured) torch's GFLOP/s medians per NN shape from this run's tables,
+ * Markdown lines for RESULTS.md's "What limits the missed targets" section. `gemm` holds, per NN
+ * shape of this run's tables, Tessera ÷ tfjs-wasm and (when measured) Tessera ÷ torch,
  * `cnnTorch` PyTorch's small-CNN steps/s; `peak`, `floor` and `cnn` come from the functions above;
  * `threads` lists { where, speedups } of the 1 vs N thread tables, `steal` the seconds of steal time
  * /proc/stat reported while they ran, `cores` coreContention()'s rounds, `size` bench/load.mjs's sizes.
@@ -286,8 +286,8 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, threads = [], siz
   const range = (f) => `${fmt(f.best)} [${fmt(f.lo)}–${fmt(f.median)}]`;
   if (peak?.mulAdd && peak.gemm512 && gemm.length) {
     // The tables' ratio, applied to the same-time figures: what 1.5× tfjs would mean while the loops ran.
-    const worst = gemm.reduce((a, b) => (b.tessera / b.tfjs < a.tessera / a.tfjs ? b : a));
-    const need = (1.5 * worst.tfjs) / worst.tessera;
+    const worst = gemm.reduce((a, b) => (b.vsTfjs < a.vsTfjs ? b : a));
+    const need = 1.5 / worst.vsTfjs;
     const ceiling = peak.fma ?? peak.mulAdd;
     const share = peak.gemm512.best / ceiling.best;
     lines.push(
@@ -339,7 +339,7 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, threads = [], siz
     );
   }
   if (cnn) {
-    const vsTorch = gemm.filter((g) => g.torch).map((g) => g.tessera / g.torch).sort((a, b) => a - b);
+    const vsTorch = gemm.filter((g) => g.vsTorch).map((g) => g.vsTorch).sort((a, b) => a - b);
     const torch = cnnTorch
       ? ` PyTorch's whole step takes ${fmt(1000 / cnnTorch)} ms here.` +
         (vsTorch.length ? ` On the GEMM rows of this run Tessera runs at ${fmt(vsTorch[0])}–${fmt(vsTorch[vsTorch.length - 1])}× torch's speed (its BLAS uses 256-bit FMA), and GEMM is most of both steps.` : '')
