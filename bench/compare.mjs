@@ -14,7 +14,7 @@ import { cnnSuite } from './run.mjs';
 import { gzipSize, importTime, loadLines } from './load.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { browserThreads, nodeThreads } from './threads.mjs';
-import { cnnProfile, coreContention, inferenceFloor, limitLines, peakLoops, smallCnnGemmFlops, stealSeconds } from './limits.mjs';
+import { coreContention, inferenceFloor, limitLines, mlpGemmFlops, peakLoops, smallCnnGemmFlops, stepProfile, stealSeconds } from './limits.mjs';
 import { mlpCase } from './workloads.mjs';
 import { probePython, pythonEnv, runPython, PYTHON } from './peers/python.mjs';
 
@@ -163,7 +163,10 @@ async function main() {
   progress('what limits the targets: peak loop, weight streaming, CNN profile');
   const peak = await peakLoops();
   const floor = await inferenceFloor(tess, mlpCase(1), peers.find((p) => p.name === 'tfjs-wasm'));
-  const cnnProf = cnnRow.Tessera.figure ? cnnProfile(smallCnnGemmFlops()) : null;
+  const cnnProf = cnnRow.Tessera.figure ? stepProfile('cnn', smallCnnGemmFlops()) : null;
+  const mlpRow = results[cases.findIndex((c) => c.id === 'MLP train step b64')];
+  const mlpVsNumpy = ratio(mlpRow?.Tessera, mlpRow?.numpy);
+  const mlpProf = mlpVsNumpy !== null && mlpVsNumpy < 0.4 ? { profile: stepProfile('mlp', mlpGemmFlops()), vsNumpy: mlpVsNumpy } : null;
   const cores = nThreads >= 2 ? await coreContention() : null;
 
   progress('import time, size');
@@ -226,9 +229,9 @@ async function main() {
   say(mdTable(['target', 'measured', 'status'], targets(cases, results, cnnRow, imp, size, nThreads, node, web)));
   say('\n## What limits the missed targets (measured in this run)\n');
   const gemmNN = cases.flatMap((c, i) => (c.kind === 'gemm' && c.trans === 'NN' && results[i].Tessera?.figure && results[i]['tfjs-wasm']?.figure
-    ? [{ id: c.id, vsTfjs: ratio(results[i].Tessera, results[i]['tfjs-wasm']), vsTorch: ratio(results[i].Tessera, results[i].torch) }] : []));
+    ? [{ id: c.id, vsTfjs: ratio(results[i].Tessera, results[i]['tfjs-wasm']), vsTorch: ratio(results[i].Tessera, results[i].torch), vsNumpy: ratio(results[i].Tessera, results[i].numpy) }] : []));
   const threads = [{ where: 'Node', n: nThreads, speedups: node.speedups }, { where: 'Chromium', n: nThreads, speedups: web.speedups }];
-  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, threads, size, steal, cores })) say(line);
+  for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, mlp: mlpProf, threads, size, steal, cores })) say(line);
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);

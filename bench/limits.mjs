@@ -4,7 +4,7 @@
  *   so GEMM's GFLOP/s can be read as a share of what this runtime's code can reach on this core;
  * - `inferenceFloor`: the time to merely read the MLP's first weight matrix once (a sum over it) and
  *   its matrix-vector product alone, beside the whole batch-1 inference;
- * - `cnnProfile`: a CPU profile of the small-CNN training step in a child process, its time split
+ * - `stepProfile`: a CPU profile of a training step (small CNN, MLP) in a child process, its time split
  *   by kernel (wasm functions named from the .wat of the build) and the GEMM rate inside the step.
  */
 import asc from 'assemblyscript/asc';
@@ -172,17 +172,30 @@ export async function inferenceFloor(tess, c, tfjs = null) {
   return { weightBytes: 4 * c.inDim * c.hidden, ...Object.fromEntries(Object.entries(rounds).map(([k, v]) => [k, Math.min(...v)])) };
 }
 
+// The training step to profile: the small CNN of bench/conv.mjs, or bench:compare's raw MLP step.
+// The profiler runs only around the timed steps (node:inspector), so set-up is not in the profile.
 const CHILD = `
-import { loadTessera } from ${JSON.stringify(path.join(here, 'tessera.mjs'))};
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import { loadTessera, tesseraAdapter } from ${JSON.stringify(path.join(here, 'tessera.mjs'))};
 import { smallCnn } from ${JSON.stringify(path.join(here, 'conv.mjs'))};
+import { mlpCase } from ${JSON.stringify(path.join(here, 'workloads.mjs'))};
+const [steps, which, out] = [Number(process.argv[1]), process.argv[2], process.argv[3]];
 const tess = await loadTessera();
 if (tess.setNumThreads) await tess.setNumThreads(1);
-const cnn = smallCnn(tess);
-for (let i = 0; i < 30; i++) cnn.step();
-const steps = Number(process.argv[1]);
+const step = which === 'cnn' ? smallCnn(tess).step : tesseraAdapter(tess).mlpTrain(mlpCase(64)).run;
+for (let i = 0; i < 30; i++) step();
+const session = new inspector.Session();
+session.connect();
+const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+await post('Profiler.enable');
+await post('Profiler.start');
 const t0 = performance.now();
-for (let i = 0; i < steps; i++) cnn.step();
-console.log(JSON.stringify({ ms: (performance.now() - t0) / steps }));
+for (let i = 0; i < steps; i++) step();
+const ms = (performance.now() - t0) / steps;
+const { profile } = await post('Profiler.stop');
+fs.writeFileSync(out, JSON.stringify(profile));
+console.log(JSON.stringify({ ms }));
 `;
 
 /** Function names of a build, in function-index order, from the .wat the wasm build leaves in out/. */
@@ -194,18 +207,19 @@ function watNames(file) {
 const GEMM_FUNCTIONS = new Set(['gemm/gemmF32', 'gemm/packA', 'gemm/packB']);
 
 /**
- * The small-CNN step under `node --cpu-prof` (one thread): the share of its time in GEMM (kernel
- * + packing), in the conv/pool kernels, in other kernels and in JavaScript (incl. GC), plus the
- * GEMM rate inside the step from the step's GEMM FLOPs (`gemmFlops`) and GEMM's share of the time.
+ * A training step ('cnn': the small CNN, 'mlp': the raw MLP step) under V8's CPU profiler (one
+ * thread): the share of its time in GEMM (kernel + packing), in the conv/pool kernels, in other
+ * kernels and in JavaScript (incl. GC), plus the GEMM rate inside the step from the step's GEMM
+ * FLOPs (`gemmFlops`) and GEMM's share of the time.
  */
-export function cnnProfile(gemmFlops, steps = 300) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-cnn-prof-'));
+export function stepProfile(step, gemmFlops, steps = 300) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-step-prof-'));
   try {
-    const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--input-type=module', '-e', CHILD, String(steps)], { encoding: 'utf8' });
+    const file = path.join(dir, 'step.cpuprofile');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD, String(steps), step, file], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr.split('\n').find((l) => l.trim()) ?? `exit ${r.status}`);
     const { ms } = JSON.parse(r.stdout.trim().split('\n').pop());
-    const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-    const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const prof = JSON.parse(fs.readFileSync(file, 'utf8'));
     const kernels = watNames('kernels.wat');
     const gemmOnly = watNames('gemm-relaxed.wat');
     const byId = new Map(prof.nodes.map((n) => [n.id, n]));
@@ -262,6 +276,12 @@ export function smallCnnGemmFlops() {
   return 2 * conv(1, 16, 64) + 3 * conv(16, 32, 64) + 3 * linear;
 }
 
+/** Multiply-add FLOPs of the raw MLP step's GEMMs (784→256→10, batch 64; the input needs no gradient). */
+export function mlpGemmFlops() {
+  const [n, i, h, o] = [64, 784, 256, 10];
+  return 2 * (2 * n * i * h + 3 * n * h * o);
+}
+
 /** The host's steal time so far, in seconds summed over this VM's CPUs (/proc/stat), or null off Linux. */
 export function stealSeconds() {
   try {
@@ -278,10 +298,10 @@ const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed
  * Markdown lines for RESULTS.md's "What limits the missed targets" section. `gemm` holds, per NN
  * shape of this run's tables, Tessera ÷ tfjs-wasm and (when measured) Tessera ÷ torch,
  * `cnnTorch` PyTorch's small-CNN steps/s; `peak`, `floor` and `cnn` come from the functions above;
- * `threads` lists { where, speedups } of the 1 vs N thread tables, `steal` the seconds of steal time
+ * `mlp` is { profile, vsNumpy } when the MLP step missed 0.4× numpy, `threads` lists { where, speedups } of the 1 vs N thread tables, `steal` the seconds of steal time
  * /proc/stat reported while they ran, `cores` coreContention()'s rounds, `size` bench/load.mjs's sizes.
  */
-export function limitLines({ peak, gemm, floor, cnn, cnnTorch, threads = [], size = null, steal = null, cores = null }) {
+export function limitLines({ peak, gemm, floor, cnn, cnnTorch, mlp = null, threads = [], size = null, steal = null, cores = null }) {
   const lines = [];
   const range = (f) => `${fmt(f.best)} [${fmt(f.lo)}–${fmt(f.median)}]`;
   if (peak?.mulAdd && peak.gemm512 && gemm.length) {
@@ -332,6 +352,15 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, threads = [], siz
         'docs/performance.md (Threads) has the instrumented slow rounds: both threads busy and sharing the chunks, each chunk 1.5–1.8× its usual time.',
     );
   }
+  if (mlp) {
+    const vsNumpy = gemm.filter((g) => g.vsNumpy).map((g) => g.vsNumpy).sort((a, b) => a - b);
+    const p = mlp.profile;
+    lines.push(
+      `- **MLP step vs numpy** (${fmt(mlp.vsNumpy)}×): a CPU profile of ${fmt(p.msPerStep)} ms steps (one thread) puts ${fmt(p.gemmPct)}% of it in GEMM (kernel and packing), ${fmt(p.otherKernelsPct)}% in other kernels and ${fmt(p.jsPct)}% in JavaScript incl. GC; ` +
+        `its GEMMs (${fmt(mlpGemmFlops() / 1e6)} MFLOP) run at ≈ ${fmt(p.gemmGflops)} GFLOP/s inside it (profiler running). ` +
+        (vsNumpy.length ? `On the GEMM rows of this run Tessera runs at ${fmt(vsNumpy[0])}–${fmt(vsNumpy[vsNumpy.length - 1])}× numpy's speed (OpenBLAS, 256-bit FMA), so a step that is mostly GEMM lands near that ratio; the numpy step runs in its own process after the JS rounds, so host load that differs between the two moves this ratio too.` : ''),
+    );
+  }
   if (size && size.all.gzip >= 100 * 1024) {
     lines.push(
       `- **Package size:** of the ${fmt(size.all.gzip / 1024)} KB gzip, ${fmt((size.all.gzip - size.core.gzip) / 1024)} KB are the bundled data sets (the digits images and the names, already stored for gzip: scripts/vendor-data.mjs); ` +
@@ -345,7 +374,7 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, threads = [], siz
         (vsTorch.length ? ` On the GEMM rows of this run Tessera runs at ${fmt(vsTorch[0])}–${fmt(vsTorch[vsTorch.length - 1])}× torch's speed (its BLAS uses 256-bit FMA), and GEMM is most of both steps.` : '')
       : '';
     lines.push(
-      `- **Small CNN step** (CPU profile of ${fmt(cnn.msPerStep)} ms steps under --cpu-prof, one thread): GEMM ${fmt(cnn.gemmPct)}% (kernel and packing), conv/pool kernels ${fmt(cnn.convPct)}%, other kernels ${fmt(cnn.otherKernelsPct)}%, JavaScript incl. GC ${fmt(cnn.jsPct)}%; ` +
+      `- **Small CNN step** (CPU profile of ${fmt(cnn.msPerStep)} ms steps, one thread): GEMM ${fmt(cnn.gemmPct)}% (kernel and packing), conv/pool kernels ${fmt(cnn.convPct)}%, other kernels ${fmt(cnn.otherKernelsPct)}%, JavaScript incl. GC ${fmt(cnn.jsPct)}%; ` +
         `top functions: ${cnn.top.map((t) => `${t.name} ${fmt(t.pct)}%`).join(', ')}. ` +
         `The step's GEMMs (${fmt(smallCnnGemmFlops() / 1e6)} MFLOP: per image, k = 9…144 and n = 64) run at ≈ ${fmt(cnn.gemmGflops)} GFLOP/s inside it (profiler running).${torch}`,
     );
