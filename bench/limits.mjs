@@ -1,11 +1,13 @@
 /**
  * What limits the targets bench:compare can miss, measured in the same run as the ratios:
  * - `peakLoops`: the register-only f32x4 loop of bench/peak.ts, with mul + add and with relaxed FMA,
- *   so GEMM's GFLOP/s can be read as a share of what this runtime's code can reach on this core;
+ *   interleaved with the 512³ GEMM, so GEMM's GFLOP/s can be read as a share of the core's FP peak;
  * - `inferenceFloor`: the time to merely read the MLP's first weight matrix once (a sum over it) and
- *   its matrix-vector product alone, beside the whole batch-1 inference;
+ *   its matrix-vector product alone, beside the whole batch-1 inference and tfjs-wasm's;
+ * - `coreContention`: whether the two vCPUs deliver two cores' FP throughput at once;
  * - `stepProfile`: a CPU profile of a training step (small CNN, MLP) in a child process, its time split
- *   by kernel (wasm functions named from the .wat of the build) and the GEMM rate inside the step.
+ *   by kernel (wasm functions named from the .wat of the build) and the GEMM rate inside the step;
+ * - `limitLines`: the RESULTS.md lines that put these next to the missed targets.
  */
 import asc from 'assemblyscript/asc';
 import { spawn, spawnSync } from 'node:child_process';
