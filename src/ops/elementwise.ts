@@ -216,15 +216,16 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
     const o = operand(name, other, x, 'the argument');
     const scaled = alpha === 1 ? o : mul(o, alpha);
     const shape = broadcastShapes(name, x.shape, scaled.shape);
-    if (name !== 'copy_' && name !== 'clamp_' && writesInPlace(x, scaled, shape)) {
+    const assigns = name === 'copy_' || name === 'clamp_';
+    if (!sameShape(shape, x.shape)) {
+      throw new RangeError(`${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
+    }
+    if (!assigns && writesInPlace(x, scaled)) {
       // The kernel writes x's own elements: no result tensor, no copy back.
       x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(scaled, shape), x.storage, shape, x.offset);
       x.storage.version++;
     } else {
-      const value = name === 'copy_' || name === 'clamp_' ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
-      if (value.ndim > x.ndim || value.shape.some((s, i) => s !== 1 && s !== x.shape[x.ndim - value.ndim + i])) {
-        throw new RangeError(`${name}: a value of shape ${fmtShape(value.shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
-      }
+      const value = assigns ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
       assignInto(x, value);
       if (value !== scaled) release(value, 'an in-place operand was consumed');
     }
@@ -234,12 +235,12 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
 }
 
 /**
- * Whether `x op= y` can run as one kernel writing into x: x contiguous and floating point, y of
- * the same dtype, the broadcast shape x's own, and y not another view of x's memory (each element
- * of x must be read only by the step that overwrites it).
+ * Whether `x op= y` (y broadcasting to x's shape) can run as one kernel writing into x: x contiguous
+ * and floating point, y of the same dtype and not another view of x's memory (each element of x
+ * must be read only by the step that overwrites it).
  */
-function writesInPlace(x: Tensor, y: Tensor, shape: readonly number[]): boolean {
-  return isFloat(x.dtype) && y.dtype === x.dtype && x.isContiguous() && sameShape(shape, x.shape) &&
+function writesInPlace(x: Tensor, y: Tensor): boolean {
+  return isFloat(x.dtype) && y.dtype === x.dtype && x.isContiguous() &&
     (y.storage !== x.storage || (y.offset === x.offset && sameShape(y.strides, x.strides)));
 }
 
