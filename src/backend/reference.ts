@@ -177,6 +177,18 @@ const avgWindows = (w: AvgWindow2d): MeanWindows => ({ ...w, window: (oh, ow) =>
 const adaptiveWindows = (w: AdaptiveWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => adaptiveWindow(w, oh, ow) });
 
 /** The loops, over any typed arrays; shared by both backends. */
+/**
+ * A row's max and Σ exp(x − max), the two halves of its log-sum-exp. Subtracting the max keeps
+ * exp() from overflowing; an all −inf row gives NaN, as in PyTorch.
+ */
+function maxAndExpSum(x: TypedArray, base: number, cols: number): [number, number] {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
+  return [max, sum];
+}
+
 export const loops = {
   unary(op: UnaryOp, x: TypedArray, xOffset: number, out: TypedArray, n: number): void {
     const f = unaryFns[op];
@@ -225,10 +237,7 @@ export const loops = {
     loops.softmax(false, x, xOffset, probs, rows, cols);
     for (let r = 0; r < rows; r++) {
       const row = xOffset + r * cols;
-      let m = -Infinity;
-      for (let c = 0; c < cols; c++) m = Math.max(m, x[row + c]);
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += Math.exp(x[row + c] - m);
+      const [m, s] = maxAndExpSum(x, row, cols);
       loss[r] = m + Math.log(s) - x[row + target[r]];
     }
   },
@@ -240,11 +249,7 @@ export const loops = {
   softmax(log: boolean, x: TypedArray, xOffset: number, out: TypedArray, rows: number, cols: number): void {
     for (let r = 0; r < rows; r++) {
       const base = xOffset + r * cols;
-      let max = -Infinity;
-      for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
-      // NOTE: subtracting the max keeps exp() from overflowing; an all -inf row gives NaN, as in PyTorch.
-      let sum = 0;
-      for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
+      const [max, sum] = maxAndExpSum(x, base, cols);
       const logSum = Math.log(sum);
       for (let c = 0; c < cols; c++) {
         const shifted = x[base + c] - max;
