@@ -277,24 +277,23 @@ function affine(normed: Tensor, weight: Tensor | null, bias: Tensor | null, bsha
  * @example F.mseLoss(pred, target) // a 0-d tensor
  */
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  checkFloat('mseLoss', 'input', input);
-  checkTensor('mseLoss', 'target', target);
-  checkSameShape('mseLoss', input, target);
-  checkReduction('mseLoss', reduction);
-  const diff = input.sub(target);
-  const squared = diff.mul(diff);
-  return settle(reduce(squared, reduction), [diff, squared]);
+  return differenceLoss('mseLoss', input, target, reduction, (diff) => diff.mul(diff));
 }
 
 /** Mean absolute error: |input − target|, reduced. */
 export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  checkFloat('l1Loss', 'input', input);
-  checkTensor('l1Loss', 'target', target);
-  checkSameShape('l1Loss', input, target);
-  checkReduction('l1Loss', reduction);
+  return differenceLoss('l1Loss', input, target, reduction, (diff) => diff.abs());
+}
+
+/** A loss that is `perElement(input − target)`, reduced, after the checks every such loss makes. */
+function differenceLoss(op: string, input: Tensor, target: Tensor, reduction: Reduction, perElement: (diff: Tensor) => Tensor): Tensor {
+  checkFloat(op, 'input', input);
+  checkTensor(op, 'target', target);
+  checkSameShape(op, input, target);
+  checkReduction(op, reduction);
   const diff = input.sub(target);
-  const abs = diff.abs();
-  return settle(reduce(abs, reduction), [diff, abs]);
+  const value = perElement(diff);
+  return settle(reduce(value, reduction), [diff, value]);
 }
 
 /** Options of `nllLoss`. */
