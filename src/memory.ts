@@ -132,6 +132,27 @@ export function tidyCreated<T>(fn: () => T): { result: T; created: Set<Tensor> }
   return { result, created };
 }
 
+/**
+ * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive)
+ * and the tensors `fn` returned, then hands them all to the enclosing scope. `composite` decides
+ * what to free.
+ */
+export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; returned: Tensor[] } {
+  const made = new Set<Tensor>();
+  scopes.push(made);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.splice(scopes.lastIndexOf(made), 1);
+    const parent = scopes[scopes.length - 1];
+    for (const t of made) if (t.releasedBecause === null) (parent ? parent.add(t) : finalizable(t));
+  }
+  const returnedSet = new Set<Tensor>();
+  collectTensors(result, returnedSet, tensorClass);
+  return { result, created: [...made], returned: [...returnedSet] };
+}
+
 /** A disposable scope for `using`: tensors created until it is disposed are released then, unless kept. */
 export class Scope implements Disposable {
   private readonly tensors = new Set<Tensor>();
