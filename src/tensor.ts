@@ -235,8 +235,12 @@ export class Tensor {
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
   where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
   maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
-  /** Converts to another dtype (a copy, or this tensor when the dtype already matches). */
-  to(dtype: DType): Tensor { return E.cast(this, dtype); }
+  /** Converts to another dtype or device (a copy, or this tensor when it already matches). @example x.to('js'); x.to('float64') */
+  to(target: DType | Device): Tensor {
+    if (target === 'wasm' || target === 'js') return E.toDevice(this, target);
+    if (target === 'float32' || target === 'float64' || target === 'int32' || target === 'bool') return E.cast(this, target);
+    throw new TypeError(`to: expected a dtype ('float32', 'float64', 'int32', 'bool') or a device ('wasm', 'js'), got ${JSON.stringify(target)}`);
+  }
   float(): Tensor { return E.cast(this, 'float32'); }
   int(): Tensor { return E.cast(this, 'int32'); }
   // in place, for optimizers and init; they bump the storage version

@@ -46,7 +46,7 @@ export class Sequential extends Module {
   }
 
   /** The number of layers. */
-  get length(): number {
+  override get length(): number {
     return this.children().length;
   }
 
@@ -66,7 +66,7 @@ export class Sequential extends Module {
   forward(input: Tensor): Tensor {
     let x = input;
     for (const layer of this.children()) {
-      const next = layer.forward(x);
+      const next = layer(x);
       if (x !== input && x !== next) settle(next, [x]);
       x = next;
     }

@@ -7,6 +7,9 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { release, releasePendingGraphs } from '../memory.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import type { Device } from '../dtype.js';
+import type { ForwardHook, ForwardPreHook, FullBackwardHook, HookRegistries, RemovableHandle } from './hooks.js';
+import { addHook, callWithHooks } from './hooks.js';
 
 /**
  * A tensor that a Module trains: a leaf that requires grad by default, shares `data`'s storage and
@@ -39,21 +42,78 @@ export interface LoadStateDictResult {
 export type StateDict = Record<string, Tensor>;
 
 /**
+ * Makes every Module instance a function that runs its `call()`, so `model(x)` works as in
+ * PyTorch: the constructor returns that function with the subclass's prototype, and the fields
+ * subclasses declare land on it.
+ */
+abstract class CallableObject {
+  constructor() {
+    const self = Object.setPrototypeOf((...args: unknown[]) => (self as Module).call(...(args as never[])), new.target.prototype);
+    // A function's own `length` and `name` would shadow members such as Sequential's `length`.
+    delete self.length;
+    delete self.name;
+    return self;
+  }
+}
+
+/** Calling a module runs `call()`: forward pre-hooks, `forward`, forward hooks, backward-hook wiring. */
+export interface Module {
+  (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
+}
+
+/**
  * Base class of every layer: assign Parameters and Modules to fields and they are registered.
+ * Call a module as a function, `model(x)` (or `model.call(x)`), so its hooks run; `forward(x)`
+ * runs the bare computation.
  * @example
  * class Net extends Module {
  *   fc1 = new Linear(4, 8);
  *   fc2 = new Linear(8, 2);
- *   forward(x: Tensor) { return this.fc2.forward(this.fc1.forward(x).relu()); }
+ *   forward(x: Tensor) { return this.fc2(this.fc1(x).relu()); }
  * }
  */
-export abstract class Module {
+export abstract class Module extends CallableObject {
   /** Train mode (dropout active, batch norm uses batch statistics) or eval mode. */
   training = true;
   readonly #buffers = new Map<string, Tensor | null>();
+  readonly #hooks: HookRegistries = { forwardPre: new Map(), forward: new Map(), backward: new Map() };
 
-  /** The computation; subclasses narrow the signature. */
+  /** The computation; subclasses narrow the signature. Call the module itself to run its hooks too. */
   abstract forward(...args: Tensor[]): Tensor;
+
+  /** Runs forward with this module's hooks (what `model(x)` does; PyTorch's `__call__`). */
+  call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
+    const hooks = this.#hooks;
+    if (hooks.forwardPre.size === 0 && hooks.forward.size === 0 && hooks.backward.size === 0) {
+      return (this.forward as (...a: unknown[]) => ReturnType<this['forward']>)(...args);
+    }
+    return callWithHooks(this, this.forward as (...a: unknown[]) => unknown, args, hooks) as ReturnType<this['forward']>;
+  }
+
+  /**
+   * Runs `hook(module, args)` before every call; returning an array (or a single value) replaces the arguments.
+   * @example const h = conv.registerForwardPreHook((m, [x]) => [x.mul(2)]); … h.remove();
+   */
+  registerForwardPreHook(hook: ForwardPreHook<this, Parameters<this['forward']>>): RemovableHandle {
+    return addHook(this.#hooks.forwardPre, hook as never, 'registerForwardPreHook');
+  }
+
+  /**
+   * Runs `hook(module, args, output)` after every call; returning a value replaces the output.
+   * @example model.fc1.registerForwardHook((m, args, out) => { activations.push(out.detach()); });
+   */
+  registerForwardHook(hook: ForwardHook<this, Parameters<this['forward']>, ReturnType<this['forward']>>): RemovableHandle {
+    return addHook(this.#hooks.forward, hook as never, 'registerForwardHook');
+  }
+
+  /**
+   * Runs `hook(module, gradInput, gradOutput)` when backward has computed the gradients with
+   * respect to this module's input; returning an array replaces `gradInput`.
+   * @example layer.registerFullBackwardHook((m, gradIn, gradOut) => [gradIn[0]!.clamp(-1, 1)]);
+   */
+  registerFullBackwardHook(hook: FullBackwardHook<this>): RemovableHandle {
+    return addHook(this.#hooks.backward, hook as never, 'registerFullBackwardHook');
+  }
 
   /** Own parameters and children, in assignment order; arrays register as `name.0`, `name.1`, … */
   #ownMembers(): { params: [string, Parameter][]; children: [string, Module][] } {
@@ -167,6 +227,37 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /**
+   * Moves every parameter and buffer to `device` as new tensors (the old ones are disposed, so
+   * create optimizers after moving, as PyTorch advises); gradients are dropped. Returns this.
+   * @example const model = new Net().to('js');
+   */
+  to(device: Device): this {
+    if (device !== 'wasm' && device !== 'js') throw new TypeError(`Module.to: unknown device '${String(device)}' (expected 'wasm' or 'js')`);
+    const moved = new Map<Tensor, Tensor>();
+    const move = (t: Tensor, wrap: (data: Tensor) => Tensor) => {
+      if (!moved.has(t)) moved.set(t, noGrad(() => wrap(t.to(device))));
+      return moved.get(t)!;
+    };
+    for (const m of this.modules()) {
+      for (const [name, p] of m.#ownMembers().params) {
+        if (p.device === device) continue;
+        const next = move(p, (data) => {
+          const param = new Parameter(data, p.requiresGrad);
+          data.dispose();
+          return param;
+        });
+        const [field, index] = name.split('.');
+        const owner = m as unknown as Record<string, unknown>;
+        if (index === undefined) owner[field] = next;
+        else (owner[field] as unknown[])[Number(index)] = next;
+      }
+      for (const [name, t] of m.#buffers) if (t && t.device !== device) m.#buffers.set(name, move(t, (data) => data.keep()));
+    }
+    for (const old of moved.keys()) old.dispose();
+    return this;
+  }
+
   /** Calls fn on every descendant, children first, then on this module (PyTorch's apply); returns this. */
   apply(fn: (m: Module) => void): this {
     for (const child of this.children()) child.apply(fn);
@@ -252,8 +343,13 @@ export abstract class Module {
     return '';
   }
 
+  /** `console.log(model)` in Node prints the module tree. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** The module tree, printed like PyTorch's repr. */
-  toString(): string {
+  override toString(): string {
     const extra = this.extraRepr();
     const children = this.namedChildren().map(([name, m]) => `(${name}): ${m.toString()}`);
     if (children.length === 0) return `${this.constructor.name}(${extra})`;

@@ -5,7 +5,7 @@
 import type { ArithOp, BinaryOp, UnaryOp } from '../backend/backend.js';
 import { forEachStrided } from '../backend/reference.js';
 import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
-import type { DType } from '../dtype.js';
+import type { Device, DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
 import { release, tidy } from '../memory.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
@@ -197,6 +197,15 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   if (dtype === 'bool') return ne(x, 0);
   const out = copyRaw(x, dtype);
   return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null);
+}
+
+/** A copy of x on another device (x itself when it is already there); gradients flow back to x's device. */
+export function toDevice(x: Tensor, device: Device): Tensor {
+  x.check('to');
+  if (x.device === device) return x;
+  const out = Tensor.empty(x.shape, x.dtype, device);
+  out.backend.view(out.storage).set(x.toArray());
+  return finish(out, 'to', [x], isFloat(x.dtype) ? (g) => [toDevice(g, x.device)] : null);
 }
 
 type InplaceName = 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'clamp_';

@@ -85,6 +85,11 @@ function resolveMetrics(specs: MetricSpec[] = []): Metric[] {
   });
 }
 
+/** Calls an nn.Module as a function so its hooks run; a plain `{ forward }` object directly. */
+function callModel(model: Trainable, x: Tensor): Tensor {
+  return typeof model === 'function' ? (model as (input: Tensor) => Tensor)(x) : model.forward(x);
+}
+
 function callLoss(loss: LossFn, output: Tensor, target: Tensor): Tensor {
   return typeof loss === 'function' ? loss(output, target) : loss.forward(output, target);
 }
@@ -142,7 +147,7 @@ export function evaluate(model: Trainable, batches: Batches, options: EvaluateOp
     for (const batch of batches) {
       tidy(() => {
         const [x, y] = unpack('evaluate', batch);
-        const out = model.forward(x);
+        const out = callModel(model, x);
         const n = out.ndim > 0 ? out.shape[0] : 1;
         if (options.loss) lossSum += callLoss(options.loss, out, y).item() * n;
         count += n;
@@ -183,7 +188,7 @@ export function fit(model: Trainable, batches: Batches, options: FitOptions): Hi
     for (const batch of batches) {
       const value = tidy(() => {
         const [x, y] = unpack('fit', batch);
-        const out = model.forward(x);
+        const out = callModel(model, x);
         const l = callLoss(loss, out, y);
         const lossValue = l.item();
         // Stop before a non-finite loss reaches the weights: nothing the user had is lost.
