@@ -32,12 +32,12 @@ function run(c: OpCase, values: number[][], device: Device, strided: boolean, we
     const random = prng(weightSeed);
     let loss: Tensor | null = null;
     for (const o of outs) {
-      const w = tensor(Array.from({ length: o.size }, () => 2 * random() - 1), { shape: [...o.shape], dtype: 'float32', device });
+      const w = tensor(Array.from({ length: o.numel() }, () => 2 * random() - 1), { shape: [...o.shape], dtype: 'float32', device });
       const term = o.mul(w).sum();
       loss = loss ? loss.add(term) : term;
     }
     loss?.backward();
-    const grads = sources.map((x) => (x.grad ? ((strided ? logical(x.grad) : x.grad).toArray() as Float32Array) : new Float32Array(x.size)));
+    const grads = sources.map((x) => (x.grad ? ((strided ? logical(x.grad) : x.grad).toArray() as Float32Array) : new Float32Array(x.numel())));
     for (const x of sources) x.grad?.dispose();
     return { outputs: outs.map((o) => o.toArray() as Float32Array), grads };
   });

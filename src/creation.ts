@@ -84,7 +84,7 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
 export function full(shape: readonly number[], value: number, opts: TensorOptions = {}): Tensor {
   if (Number.isNaN(value) && opts.dtype !== undefined && opts.dtype !== 'float32' && opts.dtype !== 'float64') throw new TypeError(`full: cannot fill an ${opts.dtype} tensor with NaN`);
   const t = Tensor.empty(checkShape('full', shape), opts.dtype ?? 'float32', opts.device ?? getDefaultDevice());
-  t.backend.fill(t.storage, 0, t.size, value);
+  t.backend.fill(t.storage, 0, t.numel(), value);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }

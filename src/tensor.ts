@@ -11,7 +11,7 @@ import { backendFor } from './device.js';
 import type { Device, DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
 import { assertAlive, release, setTensorClass, track } from './memory.js';
-import { contiguousStrides, fmtShape, numel } from './shape.js';
+import { contiguousStrides, fmtShape, normDim, numel } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as L from './ops/linalg.js';
@@ -94,10 +94,15 @@ export class Tensor {
   get ndim(): number {
     return this.shape.length;
   }
-  /** Number of elements. */
-  get size(): number {
-    return numel(this.shape);
+  /** The shape as an array, or the length of dim `d` (negative counts from the end), as PyTorch's size(). @example randn(2, 3).size(-1) // 3 */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    if (this.shape.length === 0) throw new RangeError(`size: dim ${dim} given but the tensor is 0-d (it has no dimensions)`);
+    return this.shape[normDim('size', dim, this.shape.length)];
   }
+  /** The number of elements. */
   numel(): number {
     return numel(this.shape);
   }
@@ -150,8 +155,8 @@ export class Tensor {
   toArray(): TypedArray {
     this.check('toArray');
     const view = this.backend.view(this.storage);
-    const out = new (view.constructor as new (n: number) => TypedArray)(this.size);
-    if (this.isContiguous()) out.set(view.subarray(this.offset, this.offset + this.size));
+    const out = new (view.constructor as new (n: number) => TypedArray)(this.numel());
+    if (this.isContiguous()) out.set(view.subarray(this.offset, this.offset + this.numel()));
     else loops.copy(view, this, out, 0, this.shape);
     return out;
   }
@@ -159,7 +164,7 @@ export class Tensor {
   /** The value of a one-element tensor as a number (1 or 0 for bool tensors; tolist() gives booleans). */
   item(): number {
     this.check('item');
-    if (this.size !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.size})`);
+    if (this.numel() !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.numel()})`);
     return this.backend.view(this.storage)[this.offset];
   }
 
@@ -199,7 +204,7 @@ export class Tensor {
   /** A readable summary with the values of small tensors. */
   toString(): string {
     if (this.releasedBecause !== null) return `Tensor(released)`;
-    const body = this.size <= 100 ? JSON.stringify(this.tolist()) : `…${this.size} elements`;
+    const body = this.numel() <= 100 ? JSON.stringify(this.tolist()) : `…${this.numel()} elements`;
     const grad = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
     return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${grad})`;
   }

@@ -87,7 +87,7 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
       expect(f.dtype).toBe('int32');
       expect(f.tolist()).toEqual([7, 7]);
       expect(full([], -2.5).item()).toBe(-2.5);
-      expect(zeros([2, 0, 3]).size).toBe(0);
+      expect(zeros([2, 0, 3]).numel()).toBe(0);
     });
 
     it('rejects negative and fractional sizes', () => {

@@ -81,7 +81,7 @@ describe('memory', () => {
     second.backward();
     w.mul(3).sum().backward();
     expect(() => first.item()).toThrow(/was released \(its graph was backpropagated/);
-    expect(keptOutput.size).toBe(3);
+    expect(keptOutput.numel()).toBe(3);
     expect(keptOutput.sum().item()).toBeGreaterThan(0);
   });
 

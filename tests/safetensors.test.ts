@@ -282,7 +282,7 @@ describe('safetensors: generated corruptions', () => {
         expect([...t.shape]).toEqual(info.shape);
         const raw = bytes.subarray(8 + n + info.data_offsets[0], 8 + n + info.data_offsets[1]);
         const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-        const expected = Array.from({ length: t.size }, (_, i) =>
+        const expected = Array.from({ length: t.numel() }, (_, i) =>
           info.dtype === 'F32' ? view.getFloat32(4 * i, true) : info.dtype === 'I32' ? view.getInt32(4 * i, true) : raw[i]);
         expect(Array.from(t.toArray())).toEqual(expected);
       }

@@ -42,7 +42,7 @@ function accumulateIntoGrad(t: Tensor, g: Tensor): void {
     return;
   }
   // .grad must own contiguous memory: optimizers update it in place.
-  const own = g.isContiguous() && g.offset === 0 && g.storage.refs === 1 && g.storage.length === g.size ? g : clone(g);
+  const own = g.isContiguous() && g.offset === 0 && g.storage.refs === 1 && g.storage.length === g.numel() ? g : clone(g);
   if (own !== g) release(g, CONSUMED);
   own.kept = true;
   own.isGrad = true;
@@ -57,7 +57,7 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
   if (!root.requiresGrad) {
     throw new Error('backward: this tensor does not require grad and has no gradFn (did every input have requiresGrad false, or did the forward run inside noGrad?)');
   }
-  if (gradient === undefined && root.size !== 1) {
+  if (gradient === undefined && root.numel() !== 1) {
     throw new Error(`backward: a gradient can be created implicitly only for one-element outputs; pass a gradient of shape ${fmtShape(root.shape)}`);
   }
   if (gradient && !sameShape(gradient.shape, root.shape)) {

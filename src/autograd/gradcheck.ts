@@ -40,7 +40,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
         const analytic = analyticRow(fn, inputs, o, j);
         for (let i = 0; i < inputs.length; i++) {
           if (!inputs[i].requiresGrad) continue;
-          for (let e = 0; e < inputs[i].size; e++) {
+          for (let e = 0; e < inputs[i].numel(); e++) {
             const a = analytic[i]?.[e] ?? 0;
             const n = numeric[i][e][o][j];
             if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
@@ -63,7 +63,7 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
 function numericalJacobians(inputs: Tensor[], evaluate: () => number[][], eps: number): number[][][][] {
   return inputs.map((x) => {
     if (!x.requiresGrad) return [];
-    return Array.from({ length: x.size }, (_, e) => {
+    return Array.from({ length: x.numel() }, (_, e) => {
       const pos = flatOffset(x, e);
       const saved = x.backend.view(x.storage)[pos];
       const at = (v: number) => {
@@ -83,7 +83,7 @@ function analyticRow(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Ten
   return tidy(() => {
     for (const x of inputs) x.grad = null;
     const outs = outputs(fn(...inputs));
-    const seed = new Float64Array(outs[o].size);
+    const seed = new Float64Array(outs[o].numel());
     seed[j] = 1;
     outs[o].backward(tensor(seed, { shape: [...outs[o].shape], dtype: outs[o].dtype, device: outs[o].device }));
     return inputs.map((x) => (x.requiresGrad && x.grad ? Array.from(x.grad.toArray()) : null));

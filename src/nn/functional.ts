@@ -59,7 +59,7 @@ function reduce(loss: Tensor, reduction: Reduction, denominator?: number): Tenso
   if (reduction === 'none') return loss;
   if (reduction === 'sum') return loss.sum();
   const total = loss.sum();
-  return settle(total.div(denominator ?? loss.size), [total]);
+  return settle(total.div(denominator ?? loss.numel()), [total]);
 }
 
 function floatConst(values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor {
@@ -144,7 +144,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   if (typeof p !== 'number' || !(p >= 0 && p <= 1)) throw new RangeError(`dropout: probability p must be between 0 and 1 (got ${p})`);
   if (!training || p === 0) return input;
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const values = new Float32Array(input.size);
+  const values = new Float32Array(input.numel());
   for (let i = 0; i < values.length; i++) values[i] = defaultGenerator.random() < p ? 0 : scale;
   const mask = floatConst(values, input.shape, input);
   return settle(input.mul(mask), [mask]);
@@ -242,7 +242,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     const normed = k(k(input.sub(k(runningMean.reshape(bshape)))).mul(invStd));
     return affine(normed, weight, bias, bshape, temps);
   }
-  const count = input.size / c;
+  const count = input.numel() / c;
   if (count <= 1) throw new RangeError(`batchNorm: expected more than 1 value per channel when training (got input ${fmtShape(input.shape)})`);
   const mean = k(meanOver(input, dims));
   const centered = k(input.sub(mean));
@@ -439,7 +439,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const product = k(logp.mul(smoothed));
   const weighted = weight ? k(product.mul(k(classWeightView(input, weight)))) : product;
   const loss = k(k(weighted.sum(cd)).neg());
-  return settle(reduce(loss, reduction, input.size / classes), temps);
+  return settle(reduce(loss, reduction, input.numel() / classes), temps);
 }
 
 /**

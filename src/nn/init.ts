@@ -27,7 +27,7 @@ export interface KaimingOptions {
 /** Writes `sample()` into every element of t, under noGrad; returns t. */
 function fill<T extends Tensor>(t: T, sample: () => number): T {
   t.check('init');
-  const values = new Float64Array(t.size);
+  const values = new Float64Array(t.numel());
   for (let i = 0; i < values.length; i++) values[i] = sample();
   const src = tensor(values, { shape: t.shape, dtype: t.dtype, device: t.device });
   noGrad(() => t.copy_(src));

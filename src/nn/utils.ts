@@ -71,18 +71,18 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
 /** Copies consecutive slices of a 1-D vector into the parameters, in place (inverse of parametersToVector). */
 export function vectorToParameters(vector: Tensor, parameters: Iterable<Tensor>): void {
   const params = [...parameters];
-  const total = params.reduce((n, p) => n + p.size, 0);
-  if (vector.ndim !== 1 || vector.size !== total) {
+  const total = params.reduce((n, p) => n + p.numel(), 0);
+  if (vector.ndim !== 1 || vector.numel() !== total) {
     throw new RangeError(`vectorToParameters: expected a 1-D vector of ${total} elements for these parameters (got ${fmtShape(vector.shape)})`);
   }
   noGrad(() => {
     let offset = 0;
     for (const p of params) {
-      const piece = vector.slice(0, offset, offset + p.size);
+      const piece = vector.slice(0, offset, offset + p.numel());
       const shaped = piece.reshape([...p.shape]);
       p.copy_(shaped);
       for (const t of new Set([piece, shaped])) release(t, 'an internal view was consumed');
-      offset += p.size;
+      offset += p.numel();
     }
   });
 }

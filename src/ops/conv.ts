@@ -99,7 +99,7 @@ function biasGrad(gOut: Tensor): Tensor {
     return gradBias;
   }
   const ones = Tensor.empty([Math.max(N, P)], gOut.dtype, backend);
-  backend.fill(ones.storage, 0, ones.size, 1);
+  backend.fill(ones.storage, 0, ones.numel(), 1);
   const perPosition = Tensor.empty([outC * P], gOut.dtype, backend);
   // perPosition [1, outC·P] = ones [1, N] · gradOut [N, outC·P]
   backend.gemm({
@@ -213,7 +213,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
     const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
     const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
-    if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.size, 0);
+    if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.numel(), 0);
     // Columns the forward did not keep are rebuilt one image at a time.
     const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
     const saved = keepCols ? cols : rebuilt;

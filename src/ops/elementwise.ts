@@ -99,7 +99,7 @@ function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tens
   x.check(name);
   const src = isFloat(x.dtype) || keepInts ? x : copyRaw(x, 'float32');
   const out = Tensor.empty(src.shape, src.dtype === 'bool' ? 'int32' : src.dtype, src.backend);
-  withContiguous(src, (c) => src.backend.unary(name, c.storage, c.offset, out.storage, out.size));
+  withContiguous(src, (c) => src.backend.unary(name, c.storage, c.offset, out.storage, out.numel()));
   if (src !== x) release(src, 'an internal cast was consumed');
   return finish(out, name, [x], grad && ((g) => [grad(g, x, out)]));
 }
@@ -129,7 +129,7 @@ export function relu(x: Tensor): Tensor { return unary('relu', x, isFloat(x.dtyp
 /** g where x > 0, else 0, in one kernel (mul by a cast mask costs a compare, a cast and a product). */
 function reluBackward(g: Tensor, x: Tensor): Tensor {
   const out = Tensor.empty(x.shape, g.dtype, x.backend);
-  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.size)));
+  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
   return out;
 }
 /** x·Φ(x), the exact (erf) GELU that PyTorch uses by default. */
@@ -149,7 +149,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
-  withContiguous(x, (c) => x.backend.clamp(c.storage, c.offset, out.storage, out.size, lo, hi));
+  withContiguous(x, (c) => x.backend.clamp(c.storage, c.offset, out.storage, out.numel(), lo, hi));
   return finish(out, 'clamp', [x], (g) => {
     if (lo === -Infinity && hi === Infinity) return [g];
     const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
@@ -267,7 +267,7 @@ export function clamp_<T extends Tensor>(x: T, min?: number | null, max?: number
 export function fill_<T extends Tensor>(x: T, value: number): T {
   checkInplace(x, 'fill_');
   if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number (got ${typeof value})`);
-  if (x.isContiguous()) x.backend.fill(x.storage, x.offset, x.size, value);
+  if (x.isContiguous()) x.backend.fill(x.storage, x.offset, x.numel(), value);
   else {
     const scalar = Tensor.empty([], x.dtype, x.backend);
     x.backend.fill(scalar.storage, 0, 1, value);

@@ -43,7 +43,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const outStrides = shape.map((_, i) => (i === d ? 1 : 0));
   if (d === 0 && x.ndim > 0 && x.isContiguous()) {
     // NOTE: rows of a contiguous tensor are contiguous: one set() per row (DataLoader batches, embeddings).
-    const row = x.size / x.shape[0];
+    const row = x.numel() / x.shape[0];
     for (let k = 0; k < idx.length; k++) ov.set(xv.subarray(x.offset + idx[k] * row, x.offset + (idx[k] + 1) * row), k * row);
   } else {
     forEachStrided(shape, [strides, outStrides], [x.offset, 0], (i, [ix, k]) => {

@@ -119,7 +119,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
   x.check(op);
-  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+  if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const out = viewAs(reduceRaw(op, x, reduceDims(op, x, undefined), x.dtype), []);
   // As PyTorch does, ties share the gradient evenly.
   return finish(out, op, [x], (g) => {
@@ -147,9 +147,9 @@ export function minAll(x: Tensor): Tensor {
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   x.check(op);
-  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
+  if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   if (dim === undefined) {
-    const flat = reshape(x, [x.size]);
+    const flat = reshape(x, [x.numel()]);
     const out = viewAs(reduceOne(op, flat, 0, 'int32'), keepdim ? x.shape.map(() => 1) : []);
     release(flat, 'an internal reshape was consumed');
     return finish(out, op, [x], null);
@@ -194,7 +194,7 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
   const moved = d === last ? src : transposeView(src, d, last);
   const cols = src.ndim === 0 ? 1 : moved.shape[last];
   const base = Tensor.empty(moved.shape, src.dtype, src.backend);
-  withContiguous(moved, (c) => src.backend.softmax(name === 'logSoftmax', c.storage, c.offset, base.storage, cols === 0 ? 0 : base.size / cols, cols));
+  withContiguous(moved, (c) => src.backend.softmax(name === 'logSoftmax', c.storage, c.offset, base.storage, cols === 0 ? 0 : base.numel() / cols, cols));
   if (moved !== src) release(moved, 'an internal view was consumed');
   if (src !== x) release(src, 'an internal cast was consumed');
   let out = base;
@@ -228,7 +228,7 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   const m = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
   // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
   const mv = m.backend.view(m.storage);
-  for (let i = 0; i < m.size; i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
+  for (let i = 0; i < m.numel(); i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
   const centered = sub(x, m);
   const exps = exp(centered);
   const total = sum(exps, dims, true);

@@ -30,11 +30,11 @@ function resolveShape(op: string, x: Tensor, shape: number[]): number[] {
   if (inferred !== shape.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be -1 (got ${fmtShape(shape)})`);
   if (inferred >= 0) {
     const rest = numel(shape.filter((_, i) => i !== inferred));
-    if (rest === 0 || x.size % rest !== 0) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.size} (shape ${fmtShape(x.shape)})`);
-    shape = shape.map((s, i) => (i === inferred ? x.size / rest : s));
+    if (rest === 0 || x.numel() % rest !== 0) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
+    shape = shape.map((s, i) => (i === inferred ? x.numel() / rest : s));
   }
   checkShape(op, shape);
-  if (numel(shape) !== x.size) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.size} (shape ${fmtShape(x.shape)})`);
+  if (numel(shape) !== x.numel()) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
   return shape;
 }
 

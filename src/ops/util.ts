@@ -40,7 +40,7 @@ export function copyRaw(x: Tensor, dtype: DType = x.dtype): Tensor {
   const out = Tensor.empty(x.shape, dtype, x.backend);
   const storageType = (d: DType) => (d === 'bool' ? 'int32' : d);
   if (storageType(dtype) === storageType(x.dtype)) x.backend.copy(x, out.storage, 0, x.shape);
-  else withContiguous(x, (c) => x.backend.cast(c.storage, c.offset, out.storage, out.size));
+  else withContiguous(x, (c) => x.backend.cast(c.storage, c.offset, out.storage, out.numel()));
   return out;
 }
 

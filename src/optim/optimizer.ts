@@ -139,7 +139,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     p.check(this.name);
     if (!isFloat(p.dtype)) throw new TypeError(`${this.name}: ${where} is ${p.dtype}; only floating point tensors can be optimized`);
     if (!p.isLeaf) throw new Error(`${this.name}: ${where} is not a leaf tensor (it was computed by ${p.gradFn?.name}); optimize the leaves`);
-    if (!p.isContiguous() || p.offset !== 0 || p.storage.length !== p.size) {
+    if (!p.isContiguous() || p.offset !== 0 || p.storage.length !== p.numel()) {
       throw new Error(
         `${this.name}: ${where} (shape ${fmtShape(p.shape)}) does not own its storage (it is a view of a larger or non-contiguous tensor); ` +
           'optimizers update parameters in place with fused kernels, so each must be a contiguous tensor with its own storage (use clone())',
@@ -163,7 +163,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
         let state = this.state.get(p);
         if (!state) this.state.set(p, (state = this.initState(p, group)));
         const g = contiguous(grad);
-        this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.size }, p, state, group);
+        this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.numel() }, p, state, group);
         if (g !== grad) release(g, 'a contiguous copy of a gradient was consumed');
         p.storage.version++;
         for (const v of Object.values(state)) if (v instanceof Tensor) v.storage.version++;
