@@ -12,6 +12,7 @@ import {
   maximum, minimum, where, matmul, bmm, sum, mean, var as variance, std, maxDim, minDim, max, min,
   softmax, logSoftmax, logsumexp, reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand,
   contiguous, slice, select, cat, stack, split, chunk, indexSelect, gather, tensor, type Tensor,
+  floor, ceil, round, log1p, expm1, erf, remainder, prod, tril, triu, flip, roll, repeat, tile, nn,
 } from '../src/index.js';
 import type { Tolerance } from './compare.js';
 import { DISTINCT, NONZERO, POSITIVE, REAL, WIDE, broadcastArb, dimArb, dimsArb, numel, shapeArb, valuesFor, type Domain, type Sizes } from './arbitraries.js';
@@ -22,6 +23,8 @@ export const DIFFERENTIABLE_OPS = [
   'var', 'std', 'maxDim', 'minDim', 'max', 'min', 'softmax', 'logSoftmax', 'logsumexp', 'reshape', 'view',
   'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'expand', 'contiguous', 'slice', 'select', 'cat',
   'stack', 'split', 'chunk', 'indexSelect', 'gather',
+  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
+  'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -140,6 +143,27 @@ function matmulShapes(sizes: Sizes): fc.Arbitrary<number[][]> {
  * the result, which cancellation can make small.
  */
 const DOT_PRODUCT: Tolerance = { rtol: 1e-5, atol: 2e-5 };
+
+const F = nn.functional;
+/** Away from the integers, where floor and ceil jump. */
+const OFF_INTEGERS: Domain = { lo: -2.5, hi: 2.5, avoid: [-2, -1, 0, 1, 2], gap: 0.1 };
+/** Away from the half-integers, where round jumps. */
+const OFF_HALVES: Domain = { lo: -2.5, hi: 2.5, avoid: [-1.5, -0.5, 0.5, 1.5], gap: 0.1 };
+/** Shapes of rank ≥ 2 for ops on the last two dims, with a diagonal offset. */
+const diagonalArb = (): fc.Arbitrary<number> => fc.integer({ min: -3, max: 3 });
+/** (before, after) pairs for the last dims, each in −1..2 for 'constant' and within the dim for the others. */
+const padArb = (s: number[]) =>
+  fc.constantFrom('constant', 'reflect', 'replicate', 'circular').chain((mode) => {
+    const dims = Math.min(s.length, 3);
+    return fc.integer({ min: 1, max: Math.max(dims, 1) }).chain((count) => {
+      const sides = Array.from({ length: count * 2 }, (_, k) => {
+        const n = s[s.length - 1 - Math.floor(k / 2)];
+        const max = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : 2;
+        return fc.integer({ min: mode === 'constant' && n > 1 ? -1 : 0, max: Math.max(0, Math.min(max, 2)) });
+      });
+      return fc.tuple(...sides).map((pad) => ({ mode, pad, value: 0.5 }));
+    });
+  });
 
 export const OPS = {
   add: binary(REAL, (a, b) => add(a, b)),
@@ -333,6 +357,41 @@ export const OPS = {
       }),
     (x, { dim, shape, index }) => gather(x, dim, int32(index, shape, x)),
   ),
+  floor: unary(OFF_INTEGERS, floor),
+  ceil: unary(OFF_INTEGERS, ceil),
+  round: alongDim(0, () => fc.constantFrom(0, 1), (x, decimals) => round(x, { decimals }), OFF_HALVES),
+  log1p: unary(POSITIVE, log1p),
+  expm1: unary(WIDE, expm1),
+  erf: unary(REAL, erf),
+  geluTanh: unary(WIDE, (x) => gelu(x, { approximate: 'tanh' })),
+  remainder: binary([REAL, { lo: 0.5, hi: 2 }], (a, b) => remainder(a, b)),
+  prod: alongDim(0, (s) => fc.tuple(fc.option(dimArb(s.length), { nil: undefined }), fc.boolean()), (x, [dim, keepdim]) => prod(x, dim, keepdim)),
+  leakyRelu: alongDim(0, () => fc.constantFrom(0.01, 0.2, -0.5), (x, slope) => F.leakyRelu(x, slope), NONZERO),
+  silu: unary(WIDE, F.silu),
+  elu: alongDim(0, () => fc.constantFrom(1, 0.5), (x, alpha) => F.elu(x, alpha), NONZERO),
+  softplus: alongDim(0, () => fc.constantFrom(0.5, 1, 2), (x, beta) => F.softplus(x, { beta }), WIDE),
+  mish: unary(WIDE, F.mish),
+  hardswish: unary({ lo: -4, hi: 4, avoid: [-3, 3], gap: 0.1 }, F.hardswish),
+  tril: alongDim(2, diagonalArb, (x, diagonal) => tril(x, diagonal)),
+  triu: alongDim(2, diagonalArb, (x, diagonal) => triu(x, diagonal)),
+  flip: alongDim(1, (s) => fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }), (x, dims) => flip(x, dims)),
+  roll: op({
+    arity: 1,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.oneof(
+          fc.integer({ min: -5, max: 5 }).map((shift) => ({ shapes: [s], args: { shifts: [shift], dims: undefined as number[] | undefined } })),
+          fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }).chain((dims) =>
+            fc.array(fc.integer({ min: -5, max: 5 }), { minLength: dims.length, maxLength: dims.length }).map((shifts) => ({ shapes: [s], args: { shifts, dims } })),
+          ),
+        ),
+      ),
+    fn: ([x], { shifts, dims }) => roll(x, dims ? shifts : shifts[0], dims),
+  }),
+  repeat: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length + 1 }), (x, sizes) => repeat(x, sizes)),
+  tile: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: s.length + 1 }), (x, dims) => tile(x, dims)),
+  pad: alongDim(1, padArb, (x, { mode, pad, value }) => F.pad(x, pad, { mode: mode as 'constant', value })),
 } satisfies Record<DifferentiableOp, OpInfo>;
 
 /** Input values for one call: drawn per input when the row has a domain per input, else jointly (so `distinct` holds across inputs). */

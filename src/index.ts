@@ -16,10 +16,14 @@ export { setDefaultDevice, getDefaultDevice, wasmFeatures, setNumThreads, getNum
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, sign, square, clamp, where, maskedFill,
+  floor, ceil, round, log1p, expm1, erf, isnan, logicalNot, logicalAnd, logicalOr, remainder,
 } from './ops/elementwise.js';
+export type { GeluOptions } from './ops/elementwise.js';
+export { tril, triu, flip, roll, repeat, tile, pad } from './ops/rearrange.js';
+export type { PadOptions } from './ops/rearrange.js';
 export {
   sum, mean, variance as var, std, max, min, maxDim, minDim, argmax, argmin,
-  softmax, logSoftmax, logsumexp, norm,
+  softmax, logSoftmax, logsumexp, norm, prod, any, all,
 } from './ops/reduce.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { matmul, bmm } from './ops/linalg.js';

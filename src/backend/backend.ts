@@ -31,8 +31,11 @@ export interface Strided {
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'sign'
-  /** d gelu(x) / dx, used by gelu's backward. */
-  | 'geluGrad';
+  | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1' | 'erf'
+  /** The tanh approximation of GELU: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+  | 'geluTanh'
+  /** d gelu(x) / dx and d geluTanh(x) / dx, used by the backwards. */
+  | 'geluGrad' | 'geluTanhGrad';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';

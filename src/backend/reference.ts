@@ -14,6 +14,8 @@ import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } fro
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_C = 0.044715;
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
 export function erf(x: number): number {
@@ -53,8 +55,25 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
   gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  erf,
+  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x))),
   geluGrad: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+  geluTanhGrad: (x) => {
+    const t = Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x));
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_TANH_C * x * x);
+  },
 };
+
+/** Rounds to the nearest integer, ties to even, as torch.round (Math.round sends ties up). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) =>
   Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b);

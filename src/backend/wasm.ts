@@ -61,7 +61,10 @@ const windowArgs = (w: Window2d): WindowArgs =>
 const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs =>
   [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, +w.countIncludePad, w.divisor];
 
-const SIMD_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu']);
+const SIMD_UNARY = new Set<UnaryOp>([
+  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu',
+  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'geluGrad', 'geluTanhGrad',
+]);
 const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
 const MAX_NDIM = 64;
 

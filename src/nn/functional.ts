@@ -14,7 +14,11 @@ import { Tensor } from '../tensor.js';
 import { matmul } from '../ops/linalg.js';
 import { indexSelect } from '../ops/indexing.js';
 import { transpose, transposeView } from '../ops/shape.js';
+import { gelu as geluOp, type GeluOptions } from '../ops/elementwise.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
+export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
+export { pad, type PadOptions } from '../ops/rearrange.js';
+export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -109,9 +113,14 @@ export function relu(input: Tensor): Tensor {
   return input.relu();
 }
 
-/** x·Φ(x), the exact (erf) form, as PyTorch's default. */
-export function gelu(input: Tensor): Tensor {
-  return input.gelu();
+/**
+ * x·Φ(x), the exact (erf) form by default as in PyTorch, or with `approximate: 'tanh'`
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ * @example F.gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
+  checkTensor('gelu', 'input', input);
+  return geluOp(input, options);
 }
 
 /** 1 / (1 + e^−x). */

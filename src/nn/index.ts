@@ -6,7 +6,7 @@ export { Module, Parameter } from './module.js';
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module.js';
 export {
   Sequential, Identity, Linear, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d, BatchNorm2d,
-  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax,
+  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, SiLU, ELU, Softplus, Mish, Hardswish,
 } from './layers.js';
 export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions } from './layers.js';
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';

@@ -10,6 +10,7 @@ import { release } from '../memory.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
+import { checkNumber } from './activation.js';
 import * as init from './init.js';
 import { Module, Parameter } from './module.js';
 import { settle } from '../ops/util.js';
@@ -379,10 +380,87 @@ export class ReLU extends Module {
   }
 }
 
-/** x·Φ(x) elementwise (the exact erf form). */
+/** x·Φ(x) elementwise: the exact erf form, or the tanh approximation with `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor({ approximate = 'none' }: F.GeluOptions = {}) {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`GELU: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+    this.approximate = approximate;
+  }
   forward(input: Tensor): Tensor {
-    return F.gelu(input);
+    return F.gelu(input, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** x where x > 0, else negativeSlope·x (default 0.01). @example new nn.LeakyReLU(0.2) */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
+  }
+  forward(input: Tensor): Tensor {
+    return F.leakyRelu(input, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${this.negativeSlope}`;
+  }
+}
+
+/** x·σ(x) elementwise. */
+export class SiLU extends Module {
+  forward(input: Tensor): Tensor {
+    return F.silu(input);
+  }
+}
+
+/** x where x > 0, else alpha·(eˣ − 1) (default alpha 1). */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    checkNumber('ELU', 'alpha', alpha);
+  }
+  forward(input: Tensor): Tensor {
+    return F.elu(input, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** log(1 + e^(βx))/β, linear above βx > threshold. @example new nn.Softplus({ beta: 2, threshold: 10 }) */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor({ beta = 1, threshold = 20 }: F.SoftplusOptions = {}) {
+    super();
+    checkNumber('Softplus', 'beta', beta);
+    checkNumber('Softplus', 'threshold', threshold);
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+  forward(input: Tensor): Tensor {
+    return F.softplus(input, { beta: this.beta, threshold: this.threshold });
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** x·tanh(softplus(x)) elementwise. */
+export class Mish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.mish(input);
+  }
+}
+
+/** x·relu6(x + 3)/6 elementwise. */
+export class Hardswish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardswish(input);
   }
 }
 

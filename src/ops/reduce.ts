@@ -10,7 +10,8 @@ import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
 import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, div, eq, exp, log, mul, pow, sqrt, sub, abs } from './elementwise.js';
+import { add, div, eq, exp, log, mul, ne, pow, sqrt, sub, abs } from './elementwise.js';
+import { composite } from '../autograd/composite.js';
 import { gather } from './indexing.js';
 import { copyRaw, settle, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
@@ -246,4 +247,73 @@ export function norm(x: Tensor, p = 2): Tensor {
   const total = sum(magnitude);
   const out = p === 2 ? sqrt(total) : p === 1 ? total : pow(total, 1 / p);
   return settle(out, [absolute, magnitude, total]);
+}
+
+/**
+ * Product over one dim (of all elements when dim is omitted). Its gradient is the product of the
+ * other elements, computed from prefix and suffix products, so it is exact where x has zeros.
+ * @example prod(tensor([[1, 2], [3, 4]]), 1) // [2, 12]
+ */
+export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  x.check('prod');
+  const flat = dim === undefined;
+  const source = flat || x.ndim === 0 ? reshape(x, [x.numel()]) : x;
+  const d = flat || x.ndim === 0 ? 0 : normDim('prod', dim, x.ndim);
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
+  const len = source.shape[d];
+  const outer = numel(source.shape.slice(0, d));
+  const inner = numel(source.shape.slice(d + 1));
+  const values = source.toArray();
+  const products = new Float64Array(outer * inner).fill(1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < len; i++) for (let j = 0; j < inner; j++) products[o * inner + j] *= values[(o * len + i) * inner + j];
+  }
+  const shape = flat ? (keepdim ? x.shape.map(() => 1) : []) : finalShape(x.shape, x.ndim === 0 ? [] : [d], keepdim);
+  const out = Tensor.empty(shape, dtype, x.backend);
+  out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => (v | 0)) : products);
+  if (source !== x) release(source, 'an internal reshape was consumed');
+  return finish(out, 'prod', [x], (g) => {
+    // others[i] = Π_{k<i} x_k · Π_{k>i} x_k along the reduced dim.
+    const others = new Float64Array(values.length);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        let prefix = 1;
+        for (let i = 0; i < len; i++) {
+          others[(o * len + i) * inner + j] = prefix;
+          prefix *= values[(o * len + i) * inner + j];
+        }
+        let suffix = 1;
+        for (let i = len - 1; i >= 0; i--) {
+          others[(o * len + i) * inner + j] *= suffix;
+          suffix *= values[(o * len + i) * inner + j];
+        }
+      }
+    }
+    const factor = Tensor.empty(x.shape, g.dtype, g.backend);
+    factor.backend.view(factor.storage).set(others);
+    const keptG = reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d]));
+    return [settle(mul(keptG, factor), [factor, keptG])];
+  });
+}
+
+/** True where any element along dim (of all elements when omitted) is non-zero, as bool. */
+export function any(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truthReduce('any', x, dim, keepdim);
+}
+
+/** True where every element along dim (of all elements when omitted) is non-zero, as bool. */
+export function all(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truthReduce('all', x, dim, keepdim);
+}
+
+function truthReduce(op: 'any' | 'all', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor (got ${typeof x})`);
+  x.check(op);
+  if (dim !== undefined && (typeof dim !== 'number' || !Number.isInteger(dim))) throw new TypeError(`${op}: dim must be an integer (got ${String(dim)})`);
+  return composite(op, () => {
+    // any: some element is non-zero; all: no element is zero.
+    const hits = op === 'any' ? ne(x, 0) : eq(x, 0);
+    const count = sum(hits, dim, keepdim);
+    return op === 'any' ? ne(count, 0) : eq(count, 0);
+  });
 }
