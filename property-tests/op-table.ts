@@ -13,6 +13,7 @@ import {
   softmax, logSoftmax, logsumexp, reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand,
   contiguous, slice, select, cat, stack, split, chunk, indexSelect, gather, tensor, type Tensor,
   floor, ceil, round, log1p, expm1, erf, remainder, prod, tril, triu, flip, roll, repeat, tile, nn,
+  cumsum, cumprod, sort, topk, scatter, scatterAdd, indexAdd, einsum,
 } from '../src/index.js';
 import type { Tolerance } from './compare.js';
 import { DISTINCT, NONZERO, POSITIVE, REAL, WIDE, broadcastArb, dimArb, dimsArb, numel, shapeArb, valuesFor, type Domain, type Sizes } from './arbitraries.js';
@@ -25,6 +26,7 @@ export const DIFFERENTIABLE_OPS = [
   'stack', 'split', 'chunk', 'indexSelect', 'gather',
   'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
   'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
+  'cumsum', 'cumprod', 'sort', 'topk', 'scatter', 'scatterAdd', 'indexAdd', 'einsum',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -392,7 +394,84 @@ export const OPS = {
   repeat: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length + 1 }), (x, sizes) => repeat(x, sizes)),
   tile: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: s.length + 1 }), (x, dims) => tile(x, dims)),
   pad: alongDim(1, padArb, (x, { mode, pad, value }) => F.pad(x, pad, { mode: mode as 'constant', value })),
+  cumsum: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumsum(x, dim)),
+  cumprod: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumprod(x, dim)),
+  sort: alongDim(0, (s) => fc.tuple(dimArb(s.length), fc.boolean()), (x, [dim, descending]) => sort(x, { dim, descending }).values, DISTINCT),
+  topk: alongDim(
+    0,
+    (s) => dimArb(s.length).chain((dim) => fc.tuple(fc.constant(dim), fc.integer({ min: s.length === 0 ? 1 : 0, max: s.length === 0 ? 1 : s[(dim + s.length) % s.length] }), fc.boolean())),
+    (x, [dim, k, largest]) => topk(x, k, { dim, largest }).values,
+    DISTINCT,
+  ),
+  // Distinct positions per line along dim: where two writes hit one element, which one wins is unspecified (as in PyTorch).
+  scatter: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) => scatterCaseArb(sizes, true),
+    fn: ([x, src], { dim, shape, index }) => scatter(x, dim, int32(index, shape, x), src),
+  }),
+  scatterAdd: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) => scatterCaseArb(sizes, false),
+    fn: ([x, src], { dim, shape, index }) => scatterAdd(x, dim, int32(index, shape, x), src),
+  }),
+  indexAdd: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
+          fc.tuple(fc.array(fc.nat({ max: s[dim] - 1 }), { maxLength: 4 }), fc.constantFrom(1, -0.5)).map(([index, alpha]) => ({
+            shapes: [s, s.map((d, i) => (i === dim ? index.length : d))],
+            args: { dim, index, alpha },
+          })),
+        ),
+      ),
+    fn: ([x, source], { dim, index, alpha }) => indexAdd(x, dim, int32(index, [index.length], x), source, { alpha }),
+  }),
+  einsum: op({
+    arity: 'variadic',
+    domain: REAL,
+    sample: (sizes) => {
+      const n = fc.integer({ min: 1, max: sizes.maxMatrix });
+      return fc.tuple(n, n, n, n, fc.constantFrom('ij,jk->ik', 'bij,bjk->bik', 'ii->i', 'ij->', 'i,j->ij', 'ij,ij->i', 'bhqd,bhkd->bhqk', '...ij->...ji', 'ijk,jl,kl->i'))
+        .map(([a, b, c, d, equation]) => {
+          const shapes: Record<string, number[][]> = {
+            'ij,jk->ik': [[a, b], [b, c]], 'bij,bjk->bik': [[2, a, b], [1, b, c]], 'ii->i': [[a, a]], 'ij->': [[a, b]], 'i,j->ij': [[a], [b]],
+            'ij,ij->i': [[a, b], [a, b]], 'bhqd,bhkd->bhqk': [[1, 2, a, b], [1, 2, c, b]], '...ij->...ji': [[2, a, b]], 'ijk,jl,kl->i': [[a, b, c], [b, d], [c, d]],
+          };
+          return { shapes: shapes[equation], args: equation };
+        });
+    },
+    fn: (inputs, equation) => einsum(equation, ...inputs),
+    float32: DOT_PRODUCT,
+  }),
 } satisfies Record<DifferentiableOp, OpInfo>;
+
+/** x, src and an index into x whose positions along dim are distinct within each line (when `distinct`). */
+function scatterCaseArb(sizes: Sizes, distinct: boolean) {
+  return shapeArb(perInput(sizes, 2), 1).chain((s) =>
+    fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
+      fc.tuple(...s.map((d, i) => fc.integer({ min: 1, max: i === dim && distinct ? d : d + (i === dim ? 2 : 0) }))).chain((shape) => {
+        const lines = numel(shape) / shape[dim];
+        const line = distinct
+          ? fc.uniqueArray(fc.nat({ max: s[dim] - 1 }), { minLength: shape[dim], maxLength: shape[dim] })
+          : fc.array(fc.nat({ max: s[dim] - 1 }), { minLength: shape[dim], maxLength: shape[dim] });
+        return fc.array(line, { minLength: lines, maxLength: lines }).map((perLine) => {
+          // perLine[l][k] is the k-th index of line l; lay them out in index's row-major order.
+          const index = new Array<number>(numel(shape));
+          const inner = numel(shape.slice(dim + 1));
+          for (let l = 0; l < lines; l++) {
+            const o = Math.floor(l / inner), j = l % inner;
+            for (let k = 0; k < shape[dim]; k++) index[(o * shape[dim] + k) * inner + j] = perLine[l][k];
+          }
+          return { shapes: [s, shape], args: { dim, shape, index } };
+        });
+      }),
+    ),
+  );
+}
 
 /** Input values for one call: drawn per input when the row has a domain per input, else jointly (so `distinct` holds across inputs). */
 export function inputValues(info: OpInfo, shapes: readonly number[][], seed: number): number[][] {

@@ -18,6 +18,7 @@ import * as L from './ops/linalg.js';
 import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
 import * as A from './ops/rearrange.js';
+import * as O from './ops/sort.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -289,6 +290,13 @@ export class Tensor {
   prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
   any(dim?: number, keepdim = false): Tensor { return R.any(this, dim, keepdim); }
   all(dim?: number, keepdim = false): Tensor { return R.all(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return R.cumprod(this, dim); }
+  // ---- ordering and sampling (ops/sort.ts)
+  sort(options?: O.SortOptions): R.ValuesIndices { return O.sort(this, options); }
+  argsort(options?: O.SortOptions): Tensor { return O.argsort(this, options); }
+  topk(k: number, options?: O.TopkOptions): R.ValuesIndices { return O.topk(this, k, options); }
+  multinomial(numSamples: number, options?: O.MultinomialOptions): Tensor { return O.multinomial(this, numSamples, options); }
   // ---- linear algebra (ops/linalg.ts)
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
@@ -323,6 +331,9 @@ export class Tensor {
   // ---- indexing (ops/indexing.ts)
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return I.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor { return I.indexAdd(this, dim, index, source, options); }
 }
 
 setTensorClass(Tensor);

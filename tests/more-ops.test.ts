@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  argsort, cumprod, cumsum, einsum, Generator, indexAdd, matmul, max, multinomial, scatter, scatterAdd, sort, topk, zeros,
   all, any, ceil, erf, expm1, flip, floor, isnan, log1p, logicalAnd, logicalNot, logicalOr, memoryStats, nn, noGrad,
   ones, pad, prod, randn, remainder, repeat, roll, round, tensor, tidy, tile, tril, triu, type Device,
 } from '../src/index.js';
@@ -156,6 +157,64 @@ describe.each(DEVICES)('rearranging ops on %s', (device) => {
   });
 });
 
+describe.each(DEVICES)('ordering, scans, scatters and einsum on %s', (device) => {
+  it('sort and topk return a pair that destructures as [values, indices] and has .values/.indices', () => {
+    const x = tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float32', device });
+    const [values, indices] = sort(x, { dim: 1, descending: true });
+    expect([values.tolist(), indices.tolist(), indices.dtype]).toEqual([[[3, 2, 1], [5, 4, 0]], [[0, 2, 1], [1, 2, 0]], 'int32']);
+    const top = topk(x, 2);
+    expect([top.values.tolist(), top.indices.tolist()]).toEqual([[[3, 2], [5, 4]], [[0, 2], [1, 2]]]);
+    expect(topk(x, 1, { dim: 0, largest: false }).values.tolist()).toEqual([[0, 1, 2]]);
+    const [m, at] = max(x, 1);
+    expect([m.tolist(), at.tolist()]).toEqual([[3, 5], [0, 1]]);
+    expect(argsort(tensor([2, 1, 2, 0], { device })).tolist()).toEqual([3, 1, 0, 2]);
+    const [s] = sort(tensor([1, Number.NaN, -1], { device }));
+    expect(s.tolist()).toEqual([-1, 1, Number.NaN]);
+  });
+  it('cumsum and cumprod scan along a dim; cumprod\'s gradient is exact at zeros', () => {
+    expect(cumsum(tensor([[1, 2], [3, 4]], { device }), 0).tolist()).toEqual([[1, 2], [4, 6]]);
+    expect(cumsum(tensor([[1, 2], [3, 4]], { device }), -1).tolist()).toEqual([[1, 3], [3, 7]]);
+    const w = tensor([2, 0, 3], { requiresGrad: true, device });
+    cumprod(w, 0).sum().backward();
+    // d/dw0 (w0 + w0w1 + w0w1w2) = 1 + w1 + w1w2 = 1; d/dw1 = w0 + w0w2 = 8; d/dw2 = w0w1 = 0.
+    expect(w.grad!.tolist()).toEqual([1, 8, 0]);
+  });
+  it('multinomial draws in proportion to the weights, reproducibly with a generator', () => {
+    const probs = tensor([0.1, 0, 0.6, 0.3], { device });
+    const draws = multinomial(probs, 4000, { replacement: true, generator: new Generator(1) }).toArray();
+    const freq = [0, 1, 2, 3].map((c) => draws.filter((v) => v === c).length / draws.length);
+    close(freq, [0.1, 0, 0.6, 0.3], 0.1);
+    expect(freq[1]).toBe(0);
+    const rows = multinomial(tensor([[1, 1, 1], [0, 5, 1]], { dtype: 'float32', device }), 2, { generator: new Generator(2) });
+    expect(rows.shape).toEqual([2, 2]);
+    for (const row of rows.tolist() as number[][]) expect(new Set(row).size).toBe(2);
+    expect(multinomial(probs, 3, { generator: new Generator(5) }).tolist()).toEqual(multinomial(probs, 3, { generator: new Generator(5) }).tolist());
+  });
+  it('scatter writes, scatterAdd and indexAdd accumulate, F.oneHot encodes', () => {
+    const idx = tensor([[2], [0]], { dtype: 'int32', device });
+    expect(scatter(zeros([2, 3], { device }), 1, idx, 1).tolist()).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(scatterAdd(zeros([3], { device }), 0, tensor([0, 0, 2], { dtype: 'int32', device }), ones([3], { device })).tolist()).toEqual([2, 0, 1]);
+    expect(indexAdd(zeros([3, 2], { device }), 0, tensor([0, 2, 0], { dtype: 'int32', device }), ones([3, 2], { device }), { alpha: 2 }).tolist()).toEqual([[4, 4], [0, 0], [2, 2]]);
+    expect(F.oneHot(tensor([0, 2], { dtype: 'int32', device }), 3).tolist()).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(F.oneHot(tensor([[1], [3]], { dtype: 'int32', device })).shape).toEqual([2, 1, 4]);
+    const src = tensor([[5, 6]], { requiresGrad: true, device });
+    const x = tensor([[1, 2, 3]], { requiresGrad: true, device });
+    scatter(x, 1, tensor([[2, 0]], { dtype: 'int32', device }), src).mul(tensor([[1, 2, 3]], { device })).sum().backward();
+    expect([x.grad!.tolist(), src.grad!.tolist()]).toEqual([[[0, 2, 0]], [[3, 1]]]);
+  });
+  it('einsum contracts like matmul, takes diagonals, sums, broadcasts and infers the output', () => {
+    const a = randn([2, 3], { device }), b = randn([3, 4], { device });
+    close(einsum('ij,jk->ik', a, b).toArray(), Array.from(matmul(a, b).toArray()));
+    expect(einsum('ii->i', tensor([[1, 2], [3, 4]], { device })).tolist()).toEqual([1, 4]);
+    expect(einsum('ij->', tensor([[1, 2], [3, 4]], { device })).tolist()).toBe(10);
+    expect(einsum('i,j', tensor([1, 2], { device }), tensor([3, 4], { device })).tolist()).toEqual([[3, 4], [6, 8]]);
+    expect(einsum('ba', tensor([[1, 2]], { device })).tolist()).toEqual([[1], [2]]);
+    expect(einsum('...ij->...ji', ones([2, 1, 3], { device })).shape).toEqual([2, 3, 1]);
+    expect(einsum('bij,bjk->bik', ones([1, 2, 3], { device }), ones([5, 3, 2], { device })).shape).toEqual([5, 2, 2]);
+    expect(einsum('ij,jk,kl->il', [a, b, ones([4, 2], { device })]).shape).toEqual([2, 2]);
+  });
+});
+
 describe('bad arguments get errors that name the op and the argument', () => {
   it.each([
     [() => tril(tensor([1, 2])), /tril: input must have at least 2 dims \(got shape \[2\]\)/],
@@ -175,6 +234,20 @@ describe('bad arguments get errors that name the op and the argument', () => {
     [() => F.silu(tensor([1, 2])), /silu: input must be a floating point tensor \(got int32\)/],
     [() => new nn.ELU(Number.NaN), /ELU: alpha must be a finite number/],
     [() => round(ones([2]), { decimals: 1.5 }), /round: decimals must be an integer/],
+    [() => topk(ones([2, 3]), 4), /topk: k must be an integer from 0 to 3, the size of dim 1 \(got 4; input shape \[2, 3\]\)/],
+    [() => sort(ones([2]), { dim: 1 }), /sort/],
+    [() => multinomial(tensor([0.5, 0.5]), 3), /multinomial: cannot draw 3 samples without replacement from 2 categories/],
+    [() => multinomial(tensor([0.5, -0.5]), 1), /multinomial: probs must be finite and non-negative \(row 0 has -0.5 at 1\)/],
+    [() => multinomial(tensor([0, 0], { dtype: 'float32' }), 1), /multinomial: row 0 of probs sums to 0/],
+    [() => scatter(zeros([2, 2]), 1, tensor([[0, 1, 0]], { dtype: 'int32' }), ones([1, 2])), /scatter: index \[1, 3\] is larger than src \[1, 2\] in dim 1/],
+    [() => scatterAdd(zeros([2, 2]), 0, tensor([[3, 0]], { dtype: 'int32' }), ones([1, 2])), /scatterAdd: index 3 \(element 0 of the index\) is out of range for dim 0 of size 2/],
+    [() => indexAdd(zeros([3, 2]), 0, tensor([0], { dtype: 'int32' }), ones([2, 2])), /indexAdd: source must have shape \[1, 2\]/],
+    [() => F.oneHot(tensor([0, 3], { dtype: 'int32' }), 3), /oneHot: class index 3 \(element 1\) is out of range for 3 classes/],
+    [() => einsum('ij,jk->ik', ones([2, 3])), /einsum: equation 'ij,jk->ik' has 2 operands but 1 tensor was given/],
+    [() => einsum('ij,jk->ik', ones([2, 3]), ones([4, 5])), /einsum: subscript 'j' has size 4 in operand 1 \(shape \[4, 5\]\) but 3 elsewhere/],
+    [() => einsum('ijk->i', ones([2, 3])), /einsum: operand 0 'ijk' names 3 dims but the operand has 2/],
+    [() => einsum('ij->iz', ones([2, 3])), /einsum: output subscript 'z' appears in no operand/],
+    [() => einsum('i1->i', ones([2, 3])), /einsum: operand 0 has the character '1'/],
   ])('%#', (fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -18,6 +18,7 @@ import { gelu as geluOp, type GeluOptions } from '../ops/elementwise.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
 export { pad, type PadOptions } from '../ops/rearrange.js';
+export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
