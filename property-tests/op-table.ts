@@ -13,7 +13,7 @@ import {
   softmax, logSoftmax, logsumexp, reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand,
   contiguous, slice, select, cat, stack, split, chunk, indexSelect, gather, tensor, type Tensor,
   floor, ceil, round, log1p, expm1, erf, remainder, prod, tril, triu, flip, roll, repeat, tile, nn,
-  cumsum, cumprod, sort, topk, scatter, scatterAdd, indexAdd, einsum,
+  cumsum, cumprod, sort, topk, scatter, scatterAdd, indexAdd, einsum, zerosLike,
 } from '../src/index.js';
 import type { Tolerance } from './compare.js';
 import { DISTINCT, NONZERO, POSITIVE, REAL, WIDE, broadcastArb, dimArb, dimsArb, numel, shapeArb, valuesFor, type Domain, type Sizes } from './arbitraries.js';
@@ -27,6 +27,7 @@ export const DIFFERENTIABLE_OPS = [
   'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
   'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
   'cumsum', 'cumprod', 'sort', 'topk', 'scatter', 'scatterAdd', 'indexAdd', 'einsum',
+  'groupNorm', 'rmsNorm', 'huberLoss', 'smoothL1Loss', 'klDiv',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -147,6 +148,7 @@ function matmulShapes(sizes: Sizes): fc.Arbitrary<number[][]> {
 const DOT_PRODUCT: Tolerance = { rtol: 1e-5, atol: 2e-5 };
 
 const F = nn.functional;
+type Reduction = 'mean' | 'sum' | 'none';
 /** Away from the integers, where floor and ceil jump. */
 const OFF_INTEGERS: Domain = { lo: -2.5, hi: 2.5, avoid: [-2, -1, 0, 1, 2], gap: 0.1 };
 /** Away from the half-integers, where round jumps. */
@@ -446,6 +448,38 @@ export const OPS = {
     },
     fn: (inputs, equation) => einsum(equation, ...inputs),
     float32: DOT_PRODUCT,
+  }),
+  groupNorm: op({
+    arity: 3,
+    domain: REAL,
+    sample: () =>
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })).map(([n, groups, perGroup, rest]) => {
+        const c = groups * perGroup;
+        // Each group normalises ≥ 2 values, so its variance is not 0 (where 1/√(var + eps) is steep).
+        return { shapes: [[n, c, Math.max(rest, perGroup === 1 ? 2 : 1)], [c], [c]], args: groups };
+      }),
+    fn: ([x, w, b], groups) => F.groupNorm(x, groups, w, b, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-4 },
+  }),
+  rmsNorm: op({
+    arity: 2,
+    domain: NONZERO,
+    sample: (sizes) => shapeArb(sizes, 1).map((s) => ({ shapes: [s, [s[s.length - 1]]], args: undefined })),
+    fn: ([x, w]) => F.rmsNorm(x, [w.shape[0]], w, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-5 },
+  }),
+  // Against a zero target, so input − target stays away from the kinks at ±delta / ±beta (the
+  // target's gradient is the input's negated, by the same expression).
+  huberLoss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.huberLoss(x, zerosLike(x), { reduction, delta: 0.75 }), { lo: -2, hi: 2, avoid: [-0.75, 0.75], gap: 0.05 }),
+  smoothL1Loss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.smoothL1Loss(x, zerosLike(x), { reduction, beta: 0.6 }), { lo: -2, hi: 2, avoid: [-0.6, 0.6], gap: 0.05 }),
+  klDiv: op({
+    arity: 2,
+    domain: [REAL, POSITIVE],
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.tuple(fc.constantFrom<Reduction | 'batchmean'>('mean', 'batchmean', 'sum', 'none'), fc.boolean()).map(([reduction, logTarget]) => ({ shapes: [s, s], args: { reduction, logTarget } })),
+      ),
+    fn: ([x, t], options) => F.klDiv(x, t, options),
   }),
 } satisfies Record<DifferentiableOp, OpInfo>;
 

@@ -215,6 +215,35 @@ describe.each(DEVICES)('ordering, scans, scatters and einsum on %s', (device) =>
   });
 });
 
+describe('norm and loss modules', () => {
+  it('GroupNorm and RMSNorm have PyTorch\'s state-dict keys and match their functionals', () => {
+    const g = new nn.GroupNorm(2, 4);
+    expect(Object.keys(g.stateDict())).toEqual(['weight', 'bias']);
+    const x = randn([3, 4, 5]);
+    close(g(x).toArray(), Array.from(F.groupNorm(x, 2, null, null).toArray()));
+    expect(Object.keys(new nn.GroupNorm(1, 3, { affine: false }).stateDict())).toEqual([]);
+    const r = new nn.RMSNorm(5, { eps: 1e-6 });
+    expect(Object.keys(r.stateDict())).toEqual(['weight']);
+    const y = r(x).toArray();
+    const row = Array.from(x.toArray()).slice(0, 5);
+    const rms = Math.sqrt(row.reduce((a, v) => a + v * v, 0) / 5 + 1e-6);
+    close(Array.from(y).slice(0, 5), row.map((v) => v / rms));
+    expect(() => g(randn([2, 3, 5]))).toThrow(/GroupNorm: expected 4 channels in dim 1 of the input \(got shape \[2, 3, 5\]\)/);
+    expect(() => new nn.GroupNorm(3, 4)).toThrow(/GroupNorm: numChannels 4 must be divisible by numGroups 3/);
+  });
+  it('HuberLoss, SmoothL1Loss and KLDivLoss carry their options', () => {
+    const input = tensor([0, 0, 0], { dtype: 'float32' }), target = tensor([0.5, 2, -3], { dtype: 'float32' });
+    close([new nn.HuberLoss({ delta: 1, reduction: 'sum' })(input, target).item()], [0.125 + 1.5 + 2.5]);
+    close([new nn.SmoothL1Loss({ beta: 1 })(input, target).item()], [(0.125 + 1.5 + 2.5) / 3]);
+    const logp = tensor([[Math.log(0.5), Math.log(0.5)]]), p = tensor([[0.25, 0.75]]);
+    const kl = 0.25 * Math.log(0.25 / 0.5) + 0.75 * Math.log(0.75 / 0.5);
+    close([new nn.KLDivLoss({ reduction: 'batchmean' })(logp, p).item()], [kl]);
+    close([new nn.KLDivLoss({ reduction: 'sum', logTarget: true })(logp, p.log()).item()], [kl]);
+    expect(() => F.klDiv(logp, p, { reduction: 'avg' as 'mean' })).toThrow(/klDiv: reduction must be 'mean', 'batchmean', 'sum' or 'none' \(got "avg"\)/);
+    expect(() => F.huberLoss(input, target, { delta: 0 })).toThrow(/huberLoss: delta must be a positive number \(got 0\)/);
+  });
+});
+
 describe('bad arguments get errors that name the op and the argument', () => {
   it.each([
     [() => tril(tensor([1, 2])), /tril: input must have at least 2 dims \(got shape \[2\]\)/],

@@ -263,6 +263,86 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Options of `GroupNorm`. */
+export interface GroupNormOptions extends FactoryOptions {
+  eps?: number;
+  /** Learn a per-channel scale (ones) and shift (zeros). Default true. */
+  affine?: boolean;
+}
+
+/**
+ * Group normalisation of [N, C, ...]: the C channels split into numGroups groups, each normalised
+ * by its own mean and biased variance, then a per-channel weight and bias (keys `weight`, `bias`).
+ * @example new nn.GroupNorm(4, 32).forward(randn([8, 32, 5, 5]))
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+
+  constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
+    super();
+    checkSize('GroupNorm', 'numGroups', numGroups);
+    checkSize('GroupNorm', 'numChannels', numChannels);
+    if (numGroups === 0 || numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = options.eps ?? 1e-5;
+    if (options.affine !== false) {
+      this.weight = init.ones_(emptyParameter([numChannels], options));
+      this.bias = init.zeros_(emptyParameter([numChannels], options));
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input instanceof Tensor && input.ndim >= 2 && input.shape[1] !== this.numChannels) {
+      throw new RangeError(`GroupNorm: expected ${this.numChannels} channels in dim 1 of the input (got shape ${fmtShape(input.shape)})`);
+    }
+    return F.groupNorm(input, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
+  }
+}
+
+/** Options of `RMSNorm`. */
+export interface RMSNormOptions extends FactoryOptions {
+  /** Added to the mean square; null (default) uses the dtype's machine epsilon, as PyTorch. */
+  eps?: number | null;
+  /** Learn a per-element scale (ones). Default true. */
+  elementwiseAffine?: boolean;
+}
+
+/**
+ * Root-mean-square normalisation over the trailing normalizedShape dims: x / √(mean(x²) + eps) ·
+ * weight (key `weight`), as torch.nn.RMSNorm.
+ * @example new nn.RMSNorm(64).forward(randn([8, 10, 64]))
+ */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | null;
+  weight: Parameter | null = null;
+
+  constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape.forEach((s) => checkSize('RMSNorm', 'normalizedShape', s));
+    this.eps = options.eps ?? null;
+    if (options.elementwiseAffine !== false) this.weight = init.ones_(emptyParameter(this.normalizedShape, options));
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.rmsNorm(input, this.normalizedShape, this.weight, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${fmtShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
 /** Options of `BatchNorm1d` / `BatchNorm2d`. */
 export interface BatchNormOptions extends FactoryOptions {
   eps?: number;
