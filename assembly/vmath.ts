@@ -121,8 +121,8 @@
   return f32x4.mul(a, p);
 }
 
-// erfc(a) = exp(-a²)·T(1/(1+0.4a)) for a ≥ 1 (s = a²), fitted like erfSmall4.
-@inline function erfcBig4(a: v128, s: v128): v128 {
+// erfc(a) = exp(-a²)·T(1/(1+0.4a)) for a ≥ 1 (s = a², e = exp(-a²)), fitted like erfSmall4.
+@inline function erfcBig4(a: v128, e: v128): v128 {
   const t = f32x4.div(
     f32x4.splat(1.0),
     f32x4.add(f32x4.splat(1.0), f32x4.mul(a, f32x4.splat(0.4))),
@@ -135,7 +135,7 @@
   q = mad(q, t, 0.227645143866539);
   q = mad(q, t, 0.22551029920578003);
   q = mad(q, t, 5.9229987527942285e-6);
-  return f32x4.mul(exp4(f32x4.neg(s)), q);
+  return f32x4.mul(e, q);
 }
 
 // erf(x): odd, so computed on |x| and given x's sign back.
@@ -143,17 +143,17 @@
   const a = f32x4.abs(x);
   const s = f32x4.mul(a, a);
   const isSmall = f32x4.lt(a, f32x4.splat(1.0));
-  const mag = v128.bitselect(erfSmall4(a, s), f32x4.sub(f32x4.splat(1.0), erfcBig4(a, s)), isSmall);
+  const mag = v128.bitselect(erfSmall4(a, s), f32x4.sub(f32x4.splat(1.0), erfcBig4(a, exp4(f32x4.neg(s)))), isSmall);
   return v128.bitselect(x, mag, i32x4.splat(0x80000000));
 }
 
-// Φ(x) = ½·erfc(-x/√2), the standard normal CDF. For x < 0 it comes straight from erfc so the
-// negative tail keeps relative accuracy.
-@inline function phi4(x: v128): v128 {
+// Φ(x) = ½·erfc(-x/√2), the standard normal CDF, given e = exp(-x²/2) (which GELU's derivative
+// needs too). For x < 0 it comes straight from erfc so the negative tail keeps relative accuracy.
+@inline function phi4(x: v128, e: v128): v128 {
   const a = f32x4.abs(f32x4.mul(x, f32x4.splat(0.707106781186547524)));
   const s = f32x4.mul(a, a);
   const erfSmall = erfSmall4(a, s);
-  const erfcBig = erfcBig4(a, s);
+  const erfcBig = erfcBig4(a, e);
   const isSmall = f32x4.lt(a, f32x4.splat(1.0));
   const one = f32x4.splat(1.0);
   const erfA = v128.bitselect(erfSmall, f32x4.sub(one, erfcBig), isSmall);
@@ -167,8 +167,12 @@
 }
 
 // Exact GELU x·Φ(x).
+@inline function halfSquareExp4(x: v128): v128 {
+  return exp4(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5)));
+}
+
 @inline export function gelu4(x: v128): v128 {
-  const phi = phi4(x);
+  const phi = phi4(x, halfSquareExp4(x));
   // Φ underflowing to 0 at x = -inf would give -inf·0 = NaN; the limit is 0.
   const g = f32x4.mul(x, phi);
   return v128.andnot(g, f32x4.eq(phi, f32x4.splat(0.0)));
@@ -176,8 +180,8 @@
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π).
 @inline export function geluGrad4(x: v128): v128 {
-  const density = f32x4.mul(exp4(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))), f32x4.splat(0.3989422804014327));
-  return f32x4.add(phi4(x), f32x4.mul(x, density));
+  const e = halfSquareExp4(x);
+  return f32x4.add(phi4(x, e), f32x4.mul(x, f32x4.mul(e, f32x4.splat(0.3989422804014327))));
 }
 
 // tanh(√(2/π)·(x + 0.044715·x³)), shared by the tanh GELU and its derivative.

@@ -27,7 +27,7 @@ export const DIFFERENTIABLE_OPS = [
   'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
   'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
   'cumsum', 'cumprod', 'sort', 'topk', 'scatter', 'scatterAdd', 'indexAdd', 'einsum',
-  'groupNorm', 'rmsNorm', 'huberLoss', 'smoothL1Loss', 'klDiv',
+  'groupNorm', 'rmsNorm', 'huberLoss', 'smoothL1Loss', 'klDiv', 'layerNorm',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -448,6 +448,19 @@ export const OPS = {
     },
     fn: (inputs, equation) => einsum(equation, ...inputs),
     float32: DOT_PRODUCT,
+  }),
+  layerNorm: op({
+    arity: 3,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1, 2).chain((s) =>
+        fc.integer({ min: 1, max: Math.min(2, s.length) }).map((k) => {
+          const normalized = s.slice(s.length - k);
+          return { shapes: [s, normalized, normalized], args: normalized };
+        }),
+      ),
+    fn: ([x, w, b], normalized) => F.layerNorm(x, normalized, w, b, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-4 },
   }),
   groupNorm: op({
     arity: 3,

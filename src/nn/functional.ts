@@ -7,7 +7,7 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
-import { settle } from '../ops/util.js';
+import { copyRaw, settle } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -193,7 +193,8 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
 
 /**
  * (x − E[x]) / √(Var[x] + eps) · weight + bias over the trailing `normalizedShape` dims (biased
- * variance).
+ * variance), as one fused kernel each way (assembly/fused.ts): the forward saves each row's mean
+ * and 1/√(var + eps), the backward recomputes x̂ from them.
  * @example F.layerNorm(x, [x.shape.at(-1)!])
  */
 export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
@@ -205,17 +206,28 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
     if (t && !sameShape(t.shape, normalizedShape)) throw new RangeError(`layerNorm: ${arg} must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(t.shape)})`);
   }
-  const dims = normalizedShape.map((_, i) => input.ndim - k + i);
-  const mean = meanOver(input, dims);
-  const centered = input.sub(mean);
-  const squared = centered.mul(centered);
-  const variance = meanOver(squared, dims);
-  const shifted = variance.add(eps);
-  const invStd = shifted.rsqrt();
-  const normed = centered.mul(invStd);
-  const scaled = weight ? normed.mul(weight) : normed;
-  const out = bias ? scaled.add(bias) : scaled;
-  return settle(out, [mean, centered, squared, variance, shifted, invStd, normed, scaled]);
+  const cols = normalizedShape.reduce((n, v) => n * v, 1);
+  const rows = cols === 0 ? 0 : input.numel() / cols;
+  const { backend } = input;
+  // The kernels read x, weight and bias as contiguous blocks from offset 0.
+  const own = (t: Tensor | null) => (t && (!t.isContiguous() || t.offset !== 0 || t.dtype !== input.dtype) ? copyRaw(t, input.dtype) : t);
+  const x = own(input)!, w = own(weight), b = own(bias);
+  const out = Tensor.empty(input.shape, input.dtype, backend);
+  const mean = Tensor.empty([rows], input.dtype, backend);
+  const rstd = Tensor.empty([rows], input.dtype, backend);
+  backend.layerNorm(x.storage, 0, w?.storage ?? null, b?.storage ?? null, out.storage, mean.storage, rstd.storage, rows, cols, eps);
+  const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
+  finish(out, 'layerNorm', inputs, (g) => {
+    const gc = own(g)!;
+    const gradIn = Tensor.empty(input.shape, input.dtype, backend);
+    const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
+    const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
+    backend.layerNormBackward(x.storage, gc.storage, w?.storage ?? null, mean.storage, rstd.storage, gradIn.storage, gradW?.storage ?? null, gradB?.storage ?? null, rows, cols);
+    if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
+    if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
+    return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
+  });
+  return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 
 /** Options of `batchNorm`. */

@@ -127,11 +127,16 @@ export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) =>
 /** σ(x) = 1 / (1 + e^−x). */
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
 /** max(x, 0). */
-export function relu(x: Tensor): Tensor { return unary('relu', x, isFloat(x.dtype) ? reluBackward : (g, x) => mul(g, gt(x, 0)), true); }
-/** g where x > 0, else 0, in one kernel (mul by a cast mask costs a compare, a cast and a product). */
-function reluBackward(g: Tensor, x: Tensor): Tensor {
+export function relu(x: Tensor): Tensor {
+  return unary('relu', x, isFloat(x.dtype) ? (g, x) => fusedBackward(g, x, (xc, gc, out) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())) : (g, x) => mul(g, gt(x, 0)), true);
+}
+/**
+ * An elementwise backward as one kernel over contiguous x and gradOut (relu's mask, gelu's slope):
+ * the unfused form writes a temporary (mask or slope) and multiplies it in a second pass.
+ */
+function fusedBackward(g: Tensor, x: Tensor, kernel: (xc: Tensor, gc: Tensor, out: Tensor) => void): Tensor {
   const out = Tensor.empty(x.shape, g.dtype, x.backend);
-  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+  withContiguous(x, (xc) => withContiguous(g, (gc) => kernel(xc, gc, out)));
   return out;
 }
 /** Options of `gelu`. */
@@ -147,11 +152,9 @@ export interface GeluOptions {
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   const { approximate = 'none' } = options;
   if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
-  const [op, grad]: [UnaryOp, UnaryOp] = approximate === 'none' ? ['gelu', 'geluGrad'] : ['geluTanh', 'geluTanhGrad'];
-  return unary(op, x, (g, x) => {
-    const slope = unary(grad, x, null);
-    return settle(mul(g, slope), [slope]);
-  });
+  const tanhForm = approximate === 'tanh';
+  return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
+    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
 }
 /** The largest integer ≤ x (integer tensors unchanged); its gradient is 0, as in PyTorch. */
 export function floor(x: Tensor): Tensor { return unary('floor', x, zeroGrad, true); }

@@ -208,11 +208,22 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     out = transposeView(base, d, last);
     release(base, 'an internal view was consumed');
   }
-  return finish(out, name, [x], (g) =>
-    name === 'softmax'
+  return finish(out, name, [x], (g) => {
+    // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
+    if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
+    return name === 'softmax'
       ? [mul(out, sub(g, sum(mul(g, out), d, true)))]
-      : [sub(g, mul(exp(out), sum(g, d, true)))],
-  );
+      : [sub(g, mul(exp(out), sum(g, d, true)))];
+  });
+}
+
+/** softmax's (or log-softmax's) backward from its contiguous output y, over rows of `cols`. */
+function softmaxBackwardRows(log: boolean, y: Tensor, g: Tensor, cols: number): Tensor {
+  const gc = g.isContiguous() && g.offset === 0 && g.dtype === y.dtype ? g : copyRaw(g, y.dtype);
+  const gradIn = Tensor.empty(y.shape, y.dtype, y.backend);
+  y.backend.softmaxBackward(log, y.storage, gc.storage, gradIn.storage, cols === 0 ? 0 : y.numel() / cols, cols);
+  if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
+  return gradIn;
 }
 
 /**
