@@ -327,8 +327,8 @@ export class Tensor {
   triu(diagonal = 0): Tensor { return A.triu(this, diagonal); }
   flip(dims: number | number[]): Tensor { return A.flip(this, dims); }
   roll(shifts: number | number[], dims?: number | number[]): Tensor { return A.roll(this, shifts, dims); }
-  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes(sizes)); }
-  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes(dims)); }
+  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes('repeat', sizes)); }
+  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes('tile', dims)); }
   // ---- indexing (ops/indexing.ts)
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
