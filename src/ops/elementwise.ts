@@ -12,6 +12,8 @@ import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
+import { composite } from '../autograd/composite.js';
+import { full } from '../creation.js';
 
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
@@ -125,15 +127,104 @@ export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) =>
 /** σ(x) = 1 / (1 + e^−x). */
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
 /** max(x, 0). */
-export function relu(x: Tensor): Tensor { return unary('relu', x, isFloat(x.dtype) ? reluBackward : (g, x) => mul(g, gt(x, 0)), true); }
-/** g where x > 0, else 0, in one kernel (mul by a cast mask costs a compare, a cast and a product). */
-function reluBackward(g: Tensor, x: Tensor): Tensor {
+export function relu(x: Tensor): Tensor {
+  return unary('relu', x, isFloat(x.dtype) ? (g, x) => fusedBackward(g, x, (xc, gc, out) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())) : (g, x) => mul(g, gt(x, 0)), true);
+}
+/**
+ * An elementwise backward as one kernel over contiguous x and gradOut (relu's mask, gelu's slope):
+ * the unfused form writes a temporary (mask or slope) and multiplies it in a second pass.
+ */
+function fusedBackward(g: Tensor, x: Tensor, kernel: (xc: Tensor, gc: Tensor, out: Tensor) => void): Tensor {
   const out = Tensor.empty(x.shape, g.dtype, x.backend);
-  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+  withContiguous(x, (xc) => withContiguous(g, (gc) => kernel(xc, gc, out)));
   return out;
 }
-/** x·Φ(x), the exact (erf) GELU that PyTorch uses by default. */
-export function gelu(x: Tensor): Tensor { return unary('gelu', x, (g, x) => mul(g, unary('geluGrad', x, null))); }
+/** Options of `gelu`. */
+export interface GeluOptions {
+  /** 'none' (default) for x·Φ(x) with the exact erf, 'tanh' for ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * x·Φ(x), the exact (erf) GELU that PyTorch uses by default, or its tanh approximation.
+ * @example gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  const { approximate = 'none' } = options;
+  if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+  const tanhForm = approximate === 'tanh';
+  return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
+    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+}
+/** The largest integer ≤ x (integer tensors unchanged); its gradient is 0, as in PyTorch. */
+export function floor(x: Tensor): Tensor { return unary('floor', x, zeroGrad, true); }
+/** The smallest integer ≥ x (integer tensors unchanged); its gradient is 0. */
+export function ceil(x: Tensor): Tensor { return unary('ceil', x, zeroGrad, true); }
+/**
+ * x rounded to the nearest integer, ties to even (torch.round), or to `decimals` decimal places
+ * as round(x·10^d)/10^d; its gradient is 0.
+ * @example round(tensor([0.5, 1.5, 2.345]), { decimals: 0 }) // [0, 2, 2]
+ */
+export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
+  const { decimals = 0 } = options;
+  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer (got ${decimals})`);
+  if (decimals === 0 || !isFloat(x.dtype)) return unary('round', x, zeroGrad, true);
+  const scale = 10 ** decimals;
+  return composite('round', () => div(unary('round', mul(x, scale), zeroGrad), scale));
+}
+/** log(1 + x), accurate for small x. */
+export function log1p(x: Tensor): Tensor { return unary('log1p', x, (g, x) => div(g, add(x, 1))); }
+/** eˣ − 1, accurate for small x. */
+export function expm1(x: Tensor): Tensor { return unary('expm1', x, (g, _, out) => mul(g, add(out, 1))); }
+/** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt. */
+export function erf(x: Tensor): Tensor {
+  return unary('erf', x, (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+}
+
+function zeroGrad(g: Tensor): Tensor {
+  return mul(g, 0);
+}
+
+/** True where x is NaN (always false for integer and bool tensors). */
+export function isnan(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`isnan: expected a Tensor (got ${typeof x})`);
+  return ne(x, x);
+}
+/** True where x is zero (false), as bool. */
+export function logicalNot(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`logicalNot: expected a Tensor (got ${typeof x})`);
+  return eq(x, 0);
+}
+/** True where both a and b are non-zero, broadcasting, as bool. */
+export function logicalAnd(a: Tensor, b: TensorLike | boolean): Tensor {
+  return composite('logicalAnd', () => ne(mul(truthOf('logicalAnd', a, a), truthOf('logicalAnd', b, a)), 0));
+}
+/** True where a or b (or both) is non-zero, broadcasting, as bool. */
+export function logicalOr(a: Tensor, b: TensorLike | boolean): Tensor {
+  return composite('logicalOr', () => ne(add(truthOf('logicalOr', a, a), truthOf('logicalOr', b, a)), 0));
+}
+
+/** 1 where x is non-zero, as an int32-compatible bool tensor on like's device. */
+function truthOf(op: string, x: TensorLike | boolean, like: unknown): Tensor {
+  if (!(like instanceof Tensor)) throw new TypeError(`${op}: the first operand must be a Tensor (got ${typeof like})`);
+  if (x instanceof Tensor) return ne(operand(op, x, like, 'the second operand'), 0);
+  if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeError(`${op}: the second operand must be a Tensor, a number or a boolean (got ${typeof x})`);
+  return full([], +(x !== 0 && x !== false), { dtype: 'bool', device: like.device });
+}
+
+/**
+ * The remainder of a / b with the sign of b (Python's %, torch.remainder): a − floor(a/b)·b.
+ * @example remainder(tensor([-3, 3]), 2) // [1, 1]
+ */
+export function remainder(a: TensorLike, b: TensorLike): Tensor {
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
+  if (!like) throw new TypeError('remainder: at least one operand must be a Tensor');
+  const bothInt = [a, b].every((v) => (v instanceof Tensor ? !isFloat(v.dtype) : Number.isInteger(v)));
+  return composite('remainder', () => {
+    const r = sub(a, mul(floor(div(a, b)), b));
+    return bothInt ? cast(r, 'int32') : r;
+  });
+}
 /** −1, 0 or 1 by the sign of x (not differentiable). */
 export function sign(x: Tensor): Tensor { return unary('sign', x, null, true); }
 /** x². */
