@@ -145,11 +145,14 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   return fromFlat(values, [steps], opts, opts.dtype ?? 'float32');
 }
 
+/** Allocates first (so a tensor too big for memory fails before any sampling), then writes each sample in place. */
 function randomTensor(op: string, shape: readonly number[], opts: RandomOptions, sample: (g: Generator) => number, dtype: DType): Tensor {
-  const values = new Float64Array(numel(checkShape(op, shape)));
+  const t = Tensor.empty(checkShape(op, shape), dtype, opts.device ?? getDefaultDevice());
   const g = opts.generator ?? defaultGenerator;
-  for (let i = 0; i < values.length; i++) values[i] = sample(g);
-  return fromFlat(values, shape, opts, dtype);
+  const view = t.backend.view(t.storage);
+  for (let i = 0, n = t.numel(); i < n; i++) view[i] = sample(g);
+  if (opts.requiresGrad) t.requiresGrad_(true);
+  return t;
 }
 
 /** Uniform samples in [0, 1). @example rand([2, 2]) */
