@@ -53,7 +53,7 @@ describe('memory', () => {
       return { y, nested: [y.sum()] };
     });
     expect(memoryStats().liveTensors).toBe(before + 3);
-    expect(kept.nested[0].item()).toBeCloseTo(x.toArray().reduce((s, v) => s + 2 * v + 1, 0), 3);
+    expect(kept.nested[0].item()).toBeCloseTo(Array.from(x.toArray()).reduce((s, v) => s + 2 * v + 1, 0), 3);
     for (const t of [x, kept.y, kept.nested[0]]) t.dispose();
     expect(memoryStats().liveTensors).toBe(before);
   });
@@ -105,7 +105,7 @@ describe('memory', () => {
 
   it('a tensor larger than the 4 GiB WASM memory fails at once, naming its shape, before any sampling', () => {
     const t0 = performance.now();
-    expect(() => randn([1.2e9])).toThrow(/a float32 tensor of shape \[1200000000\]: out of memory: a 4\.80 GB tensor does not fit in WASM memory \(4 GiB at most/);
+    expect(() => randn([1.2e9])).toThrow(/a float32 tensor of shape \[1200000000\]: out of memory: a 4\.80 GB tensor does not fit in WASM.s 4 GiB address space/);
     expect(() => zeros([2e9])).toThrow(/shape \[2000000000\].*8\.00 GB/);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(randn([3]).numel()).toBe(3);

@@ -35,6 +35,9 @@ export class CachingAllocator {
 
   /** Returns a 16-byte aligned block of at least `bytes` bytes (its class size is `sizeClass(bytes)`). */
   alloc(bytes: number): number {
+    // A NaN, fractional or negative size would set `top` to a bad address and every later tensor
+    // would alias another's memory: refuse it here, whatever the caller checked.
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`alloc: invalid block size ${bytes} bytes (a tensor size must be a non-negative integer)`);
     const size = sizeClass(bytes);
     const list = this.freeLists.get(size);
     let ptr: number;
@@ -47,7 +50,7 @@ export class CachingAllocator {
       const have = this.memory.buffer.byteLength;
       if (end > have) {
         if (end > MAX_WASM_BYTES) {
-          throw new RangeError(`out of memory: a ${fmtBytes(bytes)} tensor does not fit in WASM memory (4 GiB at most; ${fmtBytes(this.liveBytes)} live, ${fmtBytes(this.cachedBytes)} cached for reuse)`);
+          throw new RangeError(`out of memory: a ${fmtBytes(bytes)} tensor does not fit in WASM's 4 GiB address space (${fmtBytes(this.liveBytes)} live, ${fmtBytes(this.cachedBytes)} cached for reuse)`);
         }
         // Grow geometrically so a growing model does not pay one grow (and one detach) per tensor.
         const want = Math.min(Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024)), MAX_WASM_BYTES);

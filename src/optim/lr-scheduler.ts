@@ -4,6 +4,7 @@
  * that; call it after `optimizer.step()`, once per epoch (OneCycleLR: once per batch).
  * The recursive ("chainable") forms PyTorch uses are kept, so the sequences match it to the ulp.
  */
+import { snakeKey } from '../names.js';
 import type { BaseOptions, Optimizer, ParamGroup } from './optimizer.js';
 
 /** A group as a scheduler sees it; momentum or betas when the optimizer has them. */
@@ -15,12 +16,25 @@ export interface SchedulerOptions {
   lastEpoch?: number;
 }
 
-/** The state of a scheduler, for `loadStateDict`. */
+/**
+ * The state of a scheduler in PyTorch's layout and names (its `__dict__` without the optimizer):
+ * `last_epoch`, `base_lrs`, `_last_lr`, `_step_count`, `verbose` and the scheduler's own settings
+ * (`step_size`, `gamma`, `T_max`, `eta_min`, …), so it crosses to `torch.optim.lr_scheduler` as is.
+ */
 export interface SchedulerStateDict {
-  lastEpoch: number;
-  baseLrs: number[];
-  lastLr: number[];
-  stepCount: number;
+  last_epoch: number;
+  base_lrs: number[];
+  _last_lr: number[];
+  _step_count: number;
+  [setting: string]: unknown;
+}
+
+/** The fields the base class saves under PyTorch's private names. */
+const BASE_KEYS: Readonly<Record<string, string>> = { lastEpoch: 'last_epoch', baseLrs: 'base_lrs', lastLr: '_last_lr', stepCount: '_step_count' };
+
+/** PyTorch's name of a scheduler setting: snake_case, with its capital T (`tMax` → `T_max`, `t0` → `T_0`). */
+function settingKey(field: string): string {
+  return /^t[A-Z0-9]/.test(field) ? `T_${snakeKey(field.slice(1)).replace(/^[A-Z]/, (c) => c.toLowerCase())}` : snakeKey(field);
 }
 
 /** Base class of the schedulers: tracks the epoch and writes each group's lr. */
@@ -64,16 +78,33 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
-  /** The scheduler's position, to resume it with `loadStateDict` (the lrs themselves live in the optimizer's groups). */
+  /**
+   * The scheduler's position and settings in PyTorch's layout (see `SchedulerStateDict`), to
+   * resume it with `loadStateDict` here or `load_state_dict` in PyTorch; the lrs themselves live in
+   * the optimizer's groups.
+   */
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], stepCount: this.stepCount };
+    const out: Record<string, unknown> = { verbose: false, _get_lr_called_within_step: false };
+    for (const [field, value] of Object.entries(this)) {
+      if (field === 'optimizer' || typeof value === 'function') continue;
+      out[BASE_KEYS[field] ?? settingKey(field)] = structuredClone(value);
+    }
+    return out as SchedulerStateDict;
   }
 
+  /** Restores a `stateDict()` (this library's or PyTorch's); keys this scheduler does not have are ignored, as PyTorch's own bookkeeping (`verbose`). */
   loadStateDict(dict: SchedulerStateDict): void {
-    this.lastEpoch = dict.lastEpoch;
-    this.baseLrs = [...dict.baseLrs];
-    this.lastLr = [...dict.lastLr];
-    this.stepCount = dict.stepCount;
+    const name = this.constructor.name;
+    if (dict === null || typeof dict !== 'object' || typeof dict.last_epoch !== 'number' || !Array.isArray(dict.base_lrs)) {
+      throw new TypeError(`${name}.loadStateDict: expected a state dict with last_epoch and base_lrs, as stateDict() returns${dict && typeof dict === 'object' && 'lastEpoch' in dict ? ' (this one has lastEpoch: it was saved by an older version, whose keys were camelCase)' : ''}`);
+    }
+    const fields = new Map(Object.keys(this).map((field) => [BASE_KEYS[field] ?? settingKey(field), field]));
+    const self = this as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(dict)) {
+      const field = fields.get(key);
+      if (field === undefined || field === 'optimizer' || typeof self[field] === 'function') continue;
+      self[field] = structuredClone(value);
+    }
   }
 }
 
@@ -270,6 +301,13 @@ export class OneCycleLR extends LRScheduler {
     this.step();
   }
 
+  /** PyTorch's layout: the phases as its `_schedule_phases` (snake_case keys and group field names). */
+  override stateDict(): SchedulerStateDict {
+    const { phases: _, ...dict } = super.stateDict();
+    const phases = this.phases.map((phase) => Object.fromEntries(Object.entries(phase).map(([k, v]) => [snakeKey(k), typeof v === 'string' ? snakeKey(v) : v])));
+    return { ...dict, _schedule_phases: phases };
+  }
+
   protected computeLr(): number[] {
     const stepNum = this.lastEpoch;
     if (stepNum > this.totalSteps) {
@@ -297,4 +335,133 @@ function annealCos(start: number, end: number, pct: number): number {
 
 function annealLinear(start: number, end: number, pct: number): number {
   return (end - start) * pct + start;
+}
+
+/** Options of ReduceLROnPlateau (PyTorch's defaults). */
+export interface ReduceLROnPlateauOptions {
+  /** 'min' (default): lower is better, as a loss; 'max': higher is better, as an accuracy. */
+  mode?: 'min' | 'max';
+  /** lr ← lr·factor on a plateau (default 0.1; must be < 1). */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** The least change that counts as an improvement (default 1e-4), relative or absolute per `thresholdMode`. */
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting bad epochs again (default 0). */
+  cooldown?: number;
+  /** A floor on each group's lr, one for all or one per group (default 0). */
+  minLr?: number | number[];
+  /** Reductions smaller than this are skipped (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Reduces each group's lr by `factor` when a monitored value (a validation loss, say) has not
+ * improved for `patience` epochs, as torch.optim.lr_scheduler.ReduceLROnPlateau. Call
+ * `step(value)` once per epoch; fit does so with its `schedulerMonitor` log.
+ * @example const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 0.5, patience: 2 }); sched.step(valLoss);
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer<BaseOptions>;
+  factor: number;
+  minLrs: number[];
+  patience: number;
+  cooldown: number;
+  cooldownCounter = 0;
+  mode: 'min' | 'max';
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  best: number;
+  numBadEpochs = 0;
+  modeWorse: number;
+  eps: number;
+  lastEpoch = 0;
+  private lastLr: number[];
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: ReduceLROnPlateauOptions = {}) {
+    const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    if (typeof factor !== 'number' || !(factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be < 1 (got ${JSON.stringify(factor)})`);
+    if (mode !== 'min' && mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max' (got ${JSON.stringify(mode)})`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs' (got ${JSON.stringify(thresholdMode)})`);
+    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`ReduceLROnPlateau: patience must be an integer ≥ 0 (got ${JSON.stringify(patience)})`);
+    if (!Number.isInteger(cooldown) || cooldown < 0) throw new RangeError(`ReduceLROnPlateau: cooldown must be an integer ≥ 0 (got ${JSON.stringify(cooldown)})`);
+    const groups = optimizer.paramGroups;
+    if (Array.isArray(minLr) && minLr.length !== groups.length) throw new RangeError(`ReduceLROnPlateau: expected ${groups.length} values for minLr (one per param group), got ${minLr.length}`);
+    this.optimizer = optimizer;
+    this.factor = factor;
+    this.minLrs = Array.isArray(minLr) ? [...minLr] : groups.map(() => minLr);
+    this.patience = patience;
+    this.cooldown = cooldown;
+    this.mode = mode;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+    this.modeWorse = mode === 'min' ? Infinity : -Infinity;
+    this.best = this.modeWorse;
+    this.eps = eps;
+    this.lastLr = groups.map((g) => g.lr);
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+
+  /** Records this epoch's value of the monitored quantity and reduces the lrs on a plateau. */
+  step(metric: number): void {
+    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step: expected the monitored value as a number (got ${JSON.stringify(metric)})`);
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const newLr = Math.max(g.lr * this.factor, this.minLrs[i]);
+        if (g.lr - newLr > this.eps) g.lr = newLr;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The groups' lrs after the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Its state in PyTorch's layout and names (`num_bad_epochs`, `min_lrs`, `best`, …), to resume here or in PyTorch. */
+  stateDict(): Record<string, unknown> {
+    return {
+      factor: this.factor, min_lrs: [...this.minLrs], patience: this.patience, verbose: false, cooldown: this.cooldown,
+      cooldown_counter: this.cooldownCounter, mode: this.mode, threshold: this.threshold, threshold_mode: this.thresholdMode,
+      best: this.best, num_bad_epochs: this.numBadEpochs, mode_worse: this.modeWorse, eps: this.eps, last_epoch: this.lastEpoch, _last_lr: [...this.lastLr],
+    };
+  }
+
+  /** Restores a `stateDict()` (this library's or PyTorch's). */
+  loadStateDict(dict: Record<string, unknown>): void {
+    if (dict === null || typeof dict !== 'object' || typeof dict.num_bad_epochs !== 'number') throw new TypeError('ReduceLROnPlateau.loadStateDict: expected a state dict with num_bad_epochs, best, … as stateDict() returns');
+    const num = (k: string) => dict[k] as number;
+    this.factor = num('factor');
+    this.minLrs = [...(dict.min_lrs as number[])];
+    this.patience = num('patience');
+    this.cooldown = num('cooldown');
+    this.cooldownCounter = num('cooldown_counter');
+    this.mode = dict.mode as 'min' | 'max';
+    this.threshold = num('threshold');
+    this.thresholdMode = dict.threshold_mode as 'rel' | 'abs';
+    this.best = num('best');
+    this.numBadEpochs = num('num_bad_epochs');
+    this.modeWorse = num('mode_worse');
+    this.eps = num('eps');
+    this.lastEpoch = num('last_epoch');
+    if (Array.isArray(dict._last_lr)) this.lastLr = [...(dict._last_lr as number[])];
+  }
 }
