@@ -52,5 +52,8 @@ export function loadStateOfTheUnion() {
 
 /** The addresses from `from` to `to` (years, inclusive) as one text, separated by blank lines. */
 export function stateOfTheUnionText({ from = 0, to = Infinity } = {}) {
-  return loadStateOfTheUnion().filter((s) => s.year >= from && s.year <= to).map((s) => s.text).join('\n\n');
+  return loadStateOfTheUnion()
+    .filter((s) => s.year >= from && s.year <= to)
+    .map((s) => s.text)
+    .join('\n\n');
 }

@@ -31,7 +31,9 @@ describe('CharTokenizer', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'tessera-tok-')), 'chars.json');
     await tok.save(file);
     expect((await CharTokenizer.load(file)).chars).toEqual(tok.chars);
-    expect(() => CharTokenizer.fromJSON('{"type": "tessera.CharTokenizer", "version": 1, "chars": ["a", "bc"]}')).toThrow(/chars\[1\] must be a single character \(got "bc"\)/);
+    expect(() => CharTokenizer.fromJSON('{"type": "tessera.CharTokenizer", "version": 1, "chars": ["a", "bc"]}')).toThrow(
+      /chars\[1\] must be a single character \(got "bc"\)/,
+    );
     expect(() => CharTokenizer.fromJSON('{"type": "tessera.CharTokenizer", "version": 1, "chars": ["a", "a"]}')).toThrow(/chars\[1\] "a" repeats chars\[0\]/);
     expect(() => CharTokenizer.fromJSON('{"type": "tessera.BPETokenizer", "version": 1}')).toThrow(/field "type" must be "tessera.CharTokenizer"/);
     expect(() => CharTokenizer.fromJSON('{"chars": ')).toThrow(/CharTokenizer.fromJSON: not valid JSON/);
@@ -49,8 +51,15 @@ describe('BPETokenizer', () => {
     expect(new TextDecoder().decode(bpe.tokenBytes(256))).toMatch(/^ [a-z]$/);
   });
   it('round-trips any string, including ones never seen in training', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => bpe.decode(bpe.encode(s)) === s), { seed: 1, numRuns: 300 });
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => bpe.decode(bpe.encode(s)) === s.toWellFormed()), { seed: 2, numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), (s) => bpe.decode(bpe.encode(s)) === s),
+      { seed: 1, numRuns: 300 },
+    );
+    // Lone surrogates cannot be UTF-8 encoded: they come back as U+FFFD, as TextEncoder writes them.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => bpe.decode(bpe.encode(s)) === new TextDecoder().decode(new TextEncoder().encode(s))),
+      { seed: 2, numRuns: 300 },
+    );
     const s = 'Ünïcödé ✓ 🎉🎉 <|endoftext|>\ttabs\n\nand  spaces';
     expect(bpe.decode(bpe.encode(s))).toBe(s);
   });
@@ -83,7 +92,14 @@ describe('BPETokenizer', () => {
     expect(() => BPETokenizer.train(corpus, undefined as unknown as { vocabSize: number })).toThrow(/options must be an object/);
     expect(() => BPETokenizer.train(corpus, { vocabSize: 300, specialTokens: ['x', 'x'] })).toThrow(/specialTokens\[1\] "x" repeats specialTokens\[0\]/);
     const json = (merges: unknown) => JSON.stringify({ type: 'tessera.BPETokenizer', version: 1, merges, specialTokens: [] });
-    expect(() => BPETokenizer.fromJSON(json([[97, 98], [256, 300]]))).toThrow(/merges\[1\] must be a pair of ids below 257 \(the tokens defined before it\), got \[256,300\]/);
+    expect(() =>
+      BPETokenizer.fromJSON(
+        json([
+          [97, 98],
+          [256, 300],
+        ]),
+      ),
+    ).toThrow(/merges\[1\] must be a pair of ids below 257 \(the tokens defined before it\), got \[256,300\]/);
     expect(() => BPETokenizer.fromJSON(json('nope'))).toThrow(/field "merges" must be an array/);
     expect(() => BPETokenizer.fromJSON({ type: 'tessera.BPETokenizer', version: 2, merges: [] })).toThrow(/field "version" must be 1 \(got 2\)/);
     expect(() => BPETokenizer.fromJSON('[1, 2]')).toThrow(/expected a JSON object \(got an array\)/);

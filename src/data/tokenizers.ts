@@ -14,10 +14,12 @@ function checkText(op: string, text: unknown): string {
 }
 
 function checkIds(op: string, ids: unknown, vocabSize: number): TokenIds {
-  if (!Array.isArray(ids) && !(ids instanceof Int32Array)) throw new TypeError(`${op}: ids must be an array of integers (got ${ids === null ? 'null' : typeof ids})`);
+  if (!Array.isArray(ids) && !(ids instanceof Int32Array))
+    throw new TypeError(`${op}: ids must be an array of integers (got ${ids === null ? 'null' : typeof ids})`);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
-    if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`${op}: id ${String(id)} at position ${i} is not a token id (the vocabulary has ids 0 to ${vocabSize - 1})`);
+    if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+      throw new RangeError(`${op}: id ${String(id)} at position ${i} is not a token id (the vocabulary has ids 0 to ${vocabSize - 1})`);
   }
   return ids as TokenIds;
 }
@@ -31,7 +33,8 @@ function parseJson(op: string, json: unknown): Record<string, unknown> {
       throw new SyntaxError(`${op}: not valid JSON (${(error as Error).message})`);
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`${op}: expected a JSON object (got ${Array.isArray(value) ? 'an array' : typeof value})`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new TypeError(`${op}: expected a JSON object (got ${Array.isArray(value) ? 'an array' : typeof value})`);
   return value as Record<string, unknown>;
 }
 
@@ -79,7 +82,10 @@ export class CharTokenizer {
     let position = 0;
     for (const c of text) {
       const id = this.ids.get(c);
-      if (id === undefined) throw new RangeError(`CharTokenizer.encode: character ${JSON.stringify(c)} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${position} is not in the vocabulary`);
+      if (id === undefined)
+        throw new RangeError(
+          `CharTokenizer.encode: character ${JSON.stringify(c)} (U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at position ${position} is not in the vocabulary`,
+        );
       out.push(id);
       position++;
     }
@@ -198,7 +204,9 @@ export class BPETokenizer {
     const { vocabSize, specialTokens = [], minFrequency = 2 } = options;
     checkSpecialTokens(op, specialTokens);
     if (!Number.isInteger(vocabSize) || vocabSize < BYTE_TOKENS + specialTokens.length || vocabSize > 2 ** 20) {
-      throw new RangeError(`${op}: vocabSize must be an integer from ${BYTE_TOKENS + specialTokens.length} (the 256 bytes and the special tokens) to ${2 ** 20} (got ${vocabSize})`);
+      throw new RangeError(
+        `${op}: vocabSize must be an integer from ${BYTE_TOKENS + specialTokens.length} (the 256 bytes and the special tokens) to ${2 ** 20} (got ${vocabSize})`,
+      );
     }
     if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new RangeError(`${op}: minFrequency must be a positive integer (got ${minFrequency})`);
     // Distinct pieces with their counts: the pair statistics of a piece count once per occurrence.
@@ -233,7 +241,8 @@ export class BPETokenizer {
         }
       }
       if (best < 0 || bestCount < minFrequency) break;
-      const a = Math.floor(best / 2 ** 21), b = best % 2 ** 21;
+      const a = Math.floor(best / 2 ** 21),
+        b = best % 2 ** 21;
       const id = BYTE_TOKENS + merges.length;
       merges.push([a, b]);
       for (const w of pairWords.get(best) ?? []) {
@@ -340,7 +349,10 @@ export class BPETokenizer {
       }
     });
     checkSpecialTokens(op, specialTokens);
-    return new BPETokenizer(merges.map(([a, b]) => [a, b]), [...(specialTokens as string[])]);
+    return new BPETokenizer(
+      merges.map(([a, b]) => [a, b]),
+      [...(specialTokens as string[])],
+    );
   }
 
   /** Writes the JSON form to a file (Node). */
