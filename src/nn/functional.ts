@@ -165,7 +165,6 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const flat = input.reshape(-1);
   const picked = noGrad(() => indexSelect(weight, 0, flat));
   const idx = flat.toArray();
-  if (flat !== input) release(flat, 'an internal view was consumed');
   finish(picked, 'embedding', [weight], (g) => {
     const gw = zeros(weight.shape, { dtype: g.dtype, device: g.device });
     const gv = gw.backend.view(gw.storage);
@@ -176,7 +175,8 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       for (let j = 0; j < dim; j++) gv[row * dim + j] += src[k * dim + j];
     }
     return [gw];
-  });
+  }, { indices: flat });
+  if (flat !== input) release(flat, 'an internal view was consumed');
   return settle(picked.reshape([...input.shape, dim]), [picked]);
 }
 

@@ -59,7 +59,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       gv[ig + (x.ndim === 0 ? 0 : idx[k] * gx.strides[d])] += src[jg];
     });
     return [gx];
-  });
+  }, { dim: d, index });
 }
 
 /**
@@ -93,5 +93,5 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       gv[ig + idx[i] * gStep] += src[jg];
     });
     return [gx];
-  });
+  }, { dim: d, index });
 }

@@ -4,7 +4,7 @@
  * reduced one after another.
  */
 import type { ReduceOp } from '../backend/backend.js';
-import { finish } from '../autograd/grad-mode.js';
+import { finish, reportOp } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
@@ -68,7 +68,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   const dims = reduceDims('sum', x, dim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
   const out = viewAs(reduceRaw('sum', x, dims, dtype), finalShape(x.shape, dims, keepdim));
-  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])]);
+  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])], { dims, keepdim });
 }
 
 /** Mean over dims (all when omitted). */
@@ -77,7 +77,7 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   const dims = reduceDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const total = sum(x, dim, keepdim);
-  return settle(div(total, count), [total]);
+  return reportOp(settle(div(total, count), [total]), 'mean', [x], { dims, keepdim });
 }
 
 /** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
@@ -109,7 +109,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
   const source = x.ndim === 0 ? reshape(x, [1]) : x;
-  const idx = reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32');
+  const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, { dim: d, keepdim: true });
   const picked = gather(source, d, idx);
   if (keepdim && x.ndim > 0) return { values: picked, indices: idx };
   const shape = finalShape(source.shape, [d], false);
@@ -125,7 +125,7 @@ function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
   return finish(out, op, [x], (g) => {
     const hit = eq(x, out);
     return [div(mul(g, hit), sum(hit))];
-  });
+  }, { dims: reduceDims(op, x, undefined), keepdim: false });
 }
 
 /** Maximum over dim: `{ values, indices }` (PyTorch's max(dim)). */
@@ -152,11 +152,11 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
     const flat = reshape(x, [x.numel()]);
     const out = viewAs(reduceOne(op, flat, 0, 'int32'), keepdim ? x.shape.map(() => 1) : []);
     release(flat, 'an internal reshape was consumed');
-    return finish(out, op, [x], null);
+    return finish(out, op, [x], null, { dim: null, keepdim });
   }
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return finish(viewAs(copyRaw(x, 'int32').fill_(0), []), op, [x], null);
-  return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null);
+  return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null, { dim: d, keepdim });
 }
 
 /**
@@ -206,6 +206,7 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     name === 'softmax'
       ? [mul(out, sub(g, sum(mul(g, out), d, true)))]
       : [sub(g, mul(exp(out), sum(g, d, true)))],
+    { dim: d },
   );
 }
 
