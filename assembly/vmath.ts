@@ -108,13 +108,9 @@
   return v128.bitselect(f32x4.mul(e, s), s, f32x4.lt(x, f32x4.splat(0.0)));
 }
 
-// Exact GELU x·Φ(x), Φ(x) = ½·erfc(-x/√2). erf(a) = a·P(a²) for a < 1 and
-// erfc(a) = exp(-a²)·T(1/(1+0.4a)) for a ≥ 1 (both fitted least-squares in
-// relative error, < 5e-8 in exact arithmetic). For x < 0 Φ comes straight
-// from erfc so the negative tail keeps relative accuracy.
-@inline export function gelu4(x: v128): v128 {
-  const a = f32x4.abs(f32x4.mul(x, f32x4.splat(0.707106781186547524)));
-  const s = f32x4.mul(a, a);
+// erf(a) = a·P(a²) for 0 ≤ a < 1 (s = a²): fitted least-squares in relative error, < 5e-8 in
+// exact arithmetic.
+@inline function erfSmall4(a: v128, s: v128): v128 {
   let p = f32x4.splat(7.898139301687479e-5);
   p = mad(p, s, -0.0008024335256777704);
   p = mad(p, s, 0.005190051626414061);
@@ -122,7 +118,11 @@
   p = mad(p, s, 0.11283612251281738);
   p = mad(p, s, -0.3761262893676758);
   p = mad(p, s, 1.128379225730896);
-  const erfSmall = f32x4.mul(a, p);
+  return f32x4.mul(a, p);
+}
+
+// erfc(a) = exp(-a²)·T(1/(1+0.4a)) for a ≥ 1 (s = a², e = exp(-a²)), fitted like erfSmall4.
+@inline function erfcBig4(a: v128, e: v128): v128 {
   const t = f32x4.div(
     f32x4.splat(1.0),
     f32x4.add(f32x4.splat(1.0), f32x4.mul(a, f32x4.splat(0.4))),
@@ -135,23 +135,78 @@
   q = mad(q, t, 0.227645143866539);
   q = mad(q, t, 0.22551029920578003);
   q = mad(q, t, 5.9229987527942285e-6);
-  const erfcBig = f32x4.mul(exp4(f32x4.neg(s)), q);
+  return f32x4.mul(e, q);
+}
+
+// erf(x): odd, so computed on |x| and given x's sign back.
+@inline export function erf4(x: v128): v128 {
+  const a = f32x4.abs(x);
+  const s = f32x4.mul(a, a);
+  const isSmall = f32x4.lt(a, f32x4.splat(1.0));
+  const mag = v128.bitselect(erfSmall4(a, s), f32x4.sub(f32x4.splat(1.0), erfcBig4(a, exp4(f32x4.neg(s)))), isSmall);
+  return v128.bitselect(x, mag, i32x4.splat(0x80000000));
+}
+
+// Φ(x) = ½·erfc(-x/√2), the standard normal CDF, given e = exp(-x²/2) (which GELU's derivative
+// needs too). For x < 0 it comes straight from erfc so the negative tail keeps relative accuracy.
+@inline function phi4(x: v128, e: v128): v128 {
+  const a = f32x4.abs(f32x4.mul(x, f32x4.splat(0.707106781186547524)));
+  const s = f32x4.mul(a, a);
+  const erfSmall = erfSmall4(a, s);
+  const erfcBig = erfcBig4(a, e);
   const isSmall = f32x4.lt(a, f32x4.splat(1.0));
   const one = f32x4.splat(1.0);
   const erfA = v128.bitselect(erfSmall, f32x4.sub(one, erfcBig), isSmall);
   const erfcA = v128.bitselect(f32x4.sub(one, erfSmall), erfcBig, isSmall);
   const half = f32x4.splat(0.5);
-  const phi = v128.bitselect(
+  return v128.bitselect(
     f32x4.mul(half, f32x4.add(one, erfA)),
     f32x4.mul(half, erfcA),
     f32x4.ge(x, f32x4.splat(0.0)),
   );
+}
+
+// Exact GELU x·Φ(x).
+@inline function halfSquareExp4(x: v128): v128 {
+  return exp4(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5)));
+}
+
+@inline export function gelu4(x: v128): v128 {
+  const phi = phi4(x, halfSquareExp4(x));
   // Φ underflowing to 0 at x = -inf would give -inf·0 = NaN; the limit is 0.
   const g = f32x4.mul(x, phi);
   return v128.andnot(g, f32x4.eq(phi, f32x4.splat(0.0)));
 }
 
-// Per-lane scalar fallback (used for sin/cos and pow): Mathf is accurate and
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π).
+@inline export function geluGrad4(x: v128): v128 {
+  const e = halfSquareExp4(x);
+  return f32x4.add(phi4(x, e), f32x4.mul(x, f32x4.mul(e, f32x4.splat(0.3989422804014327))));
+}
+
+// tanh(√(2/π)·(x + 0.044715·x³)), shared by the tanh GELU and its derivative.
+@inline function geluTanhInner4(x: v128): v128 {
+  const x3 = f32x4.mul(f32x4.mul(x, x), x);
+  return tanh4(f32x4.mul(f32x4.add(x, f32x4.mul(x3, f32x4.splat(0.044715))), f32x4.splat(0.7978845608028654)));
+}
+
+// The tanh approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))), as PyTorch's approximate='tanh'.
+@inline export function geluTanh4(x: v128): v128 {
+  const t = geluTanhInner4(x);
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), x), f32x4.add(f32x4.splat(1.0), t));
+}
+
+// Its derivative: ½(1 + t) + ½x(1 − t²)·√(2/π)(1 + 3·0.044715x²).
+@inline export function geluTanhGrad4(x: v128): v128 {
+  const t = geluTanhInner4(x);
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1.0);
+  const inner = f32x4.mul(f32x4.add(one, f32x4.mul(f32x4.mul(x, x), f32x4.splat(0.134145))), f32x4.splat(0.7978845608028654));
+  const slope = f32x4.mul(f32x4.mul(f32x4.mul(half, x), f32x4.sub(one, f32x4.mul(t, t))), inner);
+  return f32x4.add(f32x4.mul(half, f32x4.add(one, t)), slope);
+}
+
+// Per-lane scalar fallback (used for sin/cos, log1p/expm1 and pow): Mathf is accurate and
 // these ops are rarely hot enough to justify a SIMD polynomial.
 @inline export function sin4(x: v128): v128 {
   let r = f32x4.splat(Mathf.sin(f32x4.extract_lane(x, 0)));
@@ -166,6 +221,22 @@
   r = f32x4.replace_lane(r, 1, Mathf.cos(f32x4.extract_lane(x, 1)));
   r = f32x4.replace_lane(r, 2, Mathf.cos(f32x4.extract_lane(x, 2)));
   r = f32x4.replace_lane(r, 3, Mathf.cos(f32x4.extract_lane(x, 3)));
+  return r;
+}
+
+@inline export function log1p4(x: v128): v128 {
+  let r = f32x4.splat(Mathf.log1p(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.log1p(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.log1p(f32x4.extract_lane(x, 2)));
+  r = f32x4.replace_lane(r, 3, Mathf.log1p(f32x4.extract_lane(x, 3)));
+  return r;
+}
+
+@inline export function expm14(x: v128): v128 {
+  let r = f32x4.splat(Mathf.expm1(f32x4.extract_lane(x, 0)));
+  r = f32x4.replace_lane(r, 1, Mathf.expm1(f32x4.extract_lane(x, 1)));
+  r = f32x4.replace_lane(r, 2, Mathf.expm1(f32x4.extract_lane(x, 2)));
+  r = f32x4.replace_lane(r, 3, Mathf.expm1(f32x4.extract_lane(x, 3)));
   return r;
 }
 

@@ -12,6 +12,8 @@ import {
   maximum, minimum, where, matmul, bmm, sum, mean, var as variance, std, maxDim, minDim, max, min,
   softmax, logSoftmax, logsumexp, reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand,
   contiguous, slice, select, cat, stack, split, chunk, indexSelect, gather, tensor, type Tensor,
+  floor, ceil, round, log1p, expm1, erf, remainder, prod, tril, triu, flip, roll, repeat, tile, nn,
+  cumsum, cumprod, sort, topk, scatter, scatterAdd, indexAdd, einsum, zerosLike,
 } from '../src/index.js';
 import type { Tolerance } from './compare.js';
 import { DISTINCT, NONZERO, POSITIVE, REAL, WIDE, broadcastArb, dimArb, dimsArb, numel, shapeArb, valuesFor, type Domain, type Sizes } from './arbitraries.js';
@@ -22,6 +24,10 @@ export const DIFFERENTIABLE_OPS = [
   'var', 'std', 'maxDim', 'minDim', 'max', 'min', 'softmax', 'logSoftmax', 'logsumexp', 'reshape', 'view',
   'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'expand', 'contiguous', 'slice', 'select', 'cat',
   'stack', 'split', 'chunk', 'indexSelect', 'gather',
+  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
+  'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
+  'cumsum', 'cumprod', 'sort', 'topk', 'scatter', 'scatterAdd', 'indexAdd', 'einsum',
+  'groupNorm', 'rmsNorm', 'huberLoss', 'smoothL1Loss', 'klDiv', 'layerNorm',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -140,6 +146,28 @@ function matmulShapes(sizes: Sizes): fc.Arbitrary<number[][]> {
  * the result, which cancellation can make small.
  */
 const DOT_PRODUCT: Tolerance = { rtol: 1e-5, atol: 2e-5 };
+
+const F = nn.functional;
+type Reduction = 'mean' | 'sum' | 'none';
+/** Away from the integers, where floor and ceil jump. */
+const OFF_INTEGERS: Domain = { lo: -2.5, hi: 2.5, avoid: [-2, -1, 0, 1, 2], gap: 0.1 };
+/** Away from the half-integers, where round jumps. */
+const OFF_HALVES: Domain = { lo: -2.5, hi: 2.5, avoid: [-1.5, -0.5, 0.5, 1.5], gap: 0.1 };
+/** Shapes of rank ≥ 2 for ops on the last two dims, with a diagonal offset. */
+const diagonalArb = (): fc.Arbitrary<number> => fc.integer({ min: -3, max: 3 });
+/** (before, after) pairs for the last dims, each in −1..2 for 'constant' and within the dim for the others. */
+const padArb = (s: number[]) =>
+  fc.constantFrom('constant', 'reflect', 'replicate', 'circular').chain((mode) => {
+    const dims = Math.min(s.length, 3);
+    return fc.integer({ min: 1, max: Math.max(dims, 1) }).chain((count) => {
+      const sides = Array.from({ length: count * 2 }, (_, k) => {
+        const n = s[s.length - 1 - Math.floor(k / 2)];
+        const max = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : 2;
+        return fc.integer({ min: mode === 'constant' && n > 1 ? -1 : 0, max: Math.max(0, Math.min(max, 2)) });
+      });
+      return fc.tuple(...sides).map((pad) => ({ mode, pad, value: 0.5 }));
+    });
+  });
 
 export const OPS = {
   add: binary(REAL, (a, b) => add(a, b)),
@@ -333,7 +361,164 @@ export const OPS = {
       }),
     (x, { dim, shape, index }) => gather(x, dim, int32(index, shape, x)),
   ),
+  floor: unary(OFF_INTEGERS, floor),
+  ceil: unary(OFF_INTEGERS, ceil),
+  round: alongDim(0, () => fc.constantFrom(0, 1), (x, decimals) => round(x, { decimals }), OFF_HALVES),
+  log1p: unary(POSITIVE, log1p),
+  expm1: unary(WIDE, expm1),
+  erf: unary(REAL, erf),
+  geluTanh: unary(WIDE, (x) => gelu(x, { approximate: 'tanh' })),
+  remainder: binary([REAL, { lo: 0.5, hi: 2 }], (a, b) => remainder(a, b)),
+  prod: alongDim(0, (s) => fc.tuple(fc.option(dimArb(s.length), { nil: undefined }), fc.boolean()), (x, [dim, keepdim]) => prod(x, dim, keepdim)),
+  leakyRelu: alongDim(0, () => fc.constantFrom(0.01, 0.2, -0.5), (x, slope) => F.leakyRelu(x, slope), NONZERO),
+  silu: unary(WIDE, F.silu),
+  elu: alongDim(0, () => fc.constantFrom(1, 0.5), (x, alpha) => F.elu(x, alpha), NONZERO),
+  softplus: alongDim(0, () => fc.constantFrom(0.5, 1, 2), (x, beta) => F.softplus(x, { beta }), WIDE),
+  mish: unary(WIDE, F.mish),
+  hardswish: unary({ lo: -4, hi: 4, avoid: [-3, 3], gap: 0.1 }, F.hardswish),
+  tril: alongDim(2, diagonalArb, (x, diagonal) => tril(x, diagonal)),
+  triu: alongDim(2, diagonalArb, (x, diagonal) => triu(x, diagonal)),
+  flip: alongDim(1, (s) => fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }), (x, dims) => flip(x, dims)),
+  roll: op({
+    arity: 1,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.oneof(
+          fc.integer({ min: -5, max: 5 }).map((shift) => ({ shapes: [s], args: { shifts: [shift], dims: undefined as number[] | undefined } })),
+          fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }).chain((dims) =>
+            fc.array(fc.integer({ min: -5, max: 5 }), { minLength: dims.length, maxLength: dims.length }).map((shifts) => ({ shapes: [s], args: { shifts, dims } })),
+          ),
+        ),
+      ),
+    fn: ([x], { shifts, dims }) => roll(x, dims ? shifts : shifts[0], dims),
+  }),
+  repeat: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length + 1 }), (x, sizes) => repeat(x, sizes)),
+  tile: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: s.length + 1 }), (x, dims) => tile(x, dims)),
+  pad: alongDim(1, padArb, (x, { mode, pad, value }) => F.pad(x, pad, { mode: mode as 'constant', value })),
+  cumsum: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumsum(x, dim)),
+  cumprod: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumprod(x, dim)),
+  sort: alongDim(0, (s) => fc.tuple(dimArb(s.length), fc.boolean()), (x, [dim, descending]) => sort(x, { dim, descending }).values, DISTINCT),
+  topk: alongDim(
+    0,
+    (s) => dimArb(s.length).chain((dim) => fc.tuple(fc.constant(dim), fc.integer({ min: s.length === 0 ? 1 : 0, max: s.length === 0 ? 1 : s[(dim + s.length) % s.length] }), fc.boolean())),
+    (x, [dim, k, largest]) => topk(x, k, { dim, largest }).values,
+    DISTINCT,
+  ),
+  // Distinct positions per line along dim: where two writes hit one element, which one wins is unspecified (as in PyTorch).
+  scatter: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) => scatterCaseArb(sizes, true),
+    fn: ([x, src], { dim, shape, index }) => scatter(x, dim, int32(index, shape, x), src),
+  }),
+  scatterAdd: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) => scatterCaseArb(sizes, false),
+    fn: ([x, src], { dim, shape, index }) => scatterAdd(x, dim, int32(index, shape, x), src),
+  }),
+  indexAdd: op({
+    arity: 2,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
+          fc.tuple(fc.array(fc.nat({ max: s[dim] - 1 }), { maxLength: 4 }), fc.constantFrom(1, -0.5)).map(([index, alpha]) => ({
+            shapes: [s, s.map((d, i) => (i === dim ? index.length : d))],
+            args: { dim, index, alpha },
+          })),
+        ),
+      ),
+    fn: ([x, source], { dim, index, alpha }) => indexAdd(x, dim, int32(index, [index.length], x), source, { alpha }),
+  }),
+  einsum: op({
+    arity: 'variadic',
+    domain: REAL,
+    sample: (sizes) => {
+      const n = fc.integer({ min: 1, max: sizes.maxMatrix });
+      return fc.tuple(n, n, n, n, fc.constantFrom('ij,jk->ik', 'bij,bjk->bik', 'ii->i', 'ij->', 'i,j->ij', 'ij,ij->i', 'bhqd,bhkd->bhqk', '...ij->...ji', 'ijk,jl,kl->i'))
+        .map(([a, b, c, d, equation]) => {
+          const shapes: Record<string, number[][]> = {
+            'ij,jk->ik': [[a, b], [b, c]], 'bij,bjk->bik': [[2, a, b], [1, b, c]], 'ii->i': [[a, a]], 'ij->': [[a, b]], 'i,j->ij': [[a], [b]],
+            'ij,ij->i': [[a, b], [a, b]], 'bhqd,bhkd->bhqk': [[1, 2, a, b], [1, 2, c, b]], '...ij->...ji': [[2, a, b]], 'ijk,jl,kl->i': [[a, b, c], [b, d], [c, d]],
+          };
+          return { shapes: shapes[equation], args: equation };
+        });
+    },
+    fn: (inputs, equation) => einsum(equation, ...inputs),
+    float32: DOT_PRODUCT,
+  }),
+  layerNorm: op({
+    arity: 3,
+    domain: REAL,
+    sample: (sizes) =>
+      shapeArb(sizes, 1, 2).chain((s) =>
+        fc.integer({ min: 1, max: Math.min(2, s.length) }).map((k) => {
+          const normalized = s.slice(s.length - k);
+          return { shapes: [s, normalized, normalized], args: normalized };
+        }),
+      ),
+    fn: ([x, w, b], normalized) => F.layerNorm(x, normalized, w, b, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-4 },
+  }),
+  groupNorm: op({
+    arity: 3,
+    domain: REAL,
+    sample: () =>
+      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })).map(([n, groups, perGroup, rest]) => {
+        const c = groups * perGroup;
+        // Each group normalises ≥ 2 values, so its variance is not 0 (where 1/√(var + eps) is steep).
+        return { shapes: [[n, c, Math.max(rest, perGroup === 1 ? 2 : 1)], [c], [c]], args: groups };
+      }),
+    fn: ([x, w, b], groups) => F.groupNorm(x, groups, w, b, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-4 },
+  }),
+  rmsNorm: op({
+    arity: 2,
+    domain: NONZERO,
+    sample: (sizes) => shapeArb(sizes, 1).map((s) => ({ shapes: [s, [s[s.length - 1]]], args: undefined })),
+    fn: ([x, w]) => F.rmsNorm(x, [w.shape[0]], w, 1e-5),
+    float32: { rtol: 1e-4, atol: 1e-5 },
+  }),
+  // Against a zero target, so input − target stays away from the kinks at ±delta / ±beta (the
+  // target's gradient is the input's negated, by the same expression).
+  huberLoss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.huberLoss(x, zerosLike(x), { reduction, delta: 0.75 }), { lo: -2, hi: 2, avoid: [-0.75, 0.75], gap: 0.05 }),
+  smoothL1Loss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.smoothL1Loss(x, zerosLike(x), { reduction, beta: 0.6 }), { lo: -2, hi: 2, avoid: [-0.6, 0.6], gap: 0.05 }),
+  klDiv: op({
+    arity: 2,
+    domain: [REAL, POSITIVE],
+    sample: (sizes) =>
+      shapeArb(sizes, 1).chain((s) =>
+        fc.tuple(fc.constantFrom<Reduction | 'batchmean'>('mean', 'batchmean', 'sum', 'none'), fc.boolean()).map(([reduction, logTarget]) => ({ shapes: [s, s], args: { reduction, logTarget } })),
+      ),
+    fn: ([x, t], options) => F.klDiv(x, t, options),
+  }),
 } satisfies Record<DifferentiableOp, OpInfo>;
+
+/** x, src and an index into x whose positions along dim are distinct within each line (when `distinct`). */
+function scatterCaseArb(sizes: Sizes, distinct: boolean) {
+  return shapeArb(perInput(sizes, 2), 1).chain((s) =>
+    fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
+      fc.tuple(...s.map((d, i) => fc.integer({ min: 1, max: i === dim && distinct ? d : d + (i === dim ? 2 : 0) }))).chain((shape) => {
+        const lines = numel(shape) / shape[dim];
+        const line = distinct
+          ? fc.uniqueArray(fc.nat({ max: s[dim] - 1 }), { minLength: shape[dim], maxLength: shape[dim] })
+          : fc.array(fc.nat({ max: s[dim] - 1 }), { minLength: shape[dim], maxLength: shape[dim] });
+        return fc.array(line, { minLength: lines, maxLength: lines }).map((perLine) => {
+          // perLine[l][k] is the k-th index of line l; lay them out in index's row-major order.
+          const index = new Array<number>(numel(shape));
+          const inner = numel(shape.slice(dim + 1));
+          for (let l = 0; l < lines; l++) {
+            const o = Math.floor(l / inner), j = l % inner;
+            for (let k = 0; k < shape[dim]; k++) index[(o * shape[dim] + k) * inner + j] = perLine[l][k];
+          }
+          return { shapes: [s, shape], args: { dim, shape, index } };
+        });
+      }),
+    ),
+  );
+}
 
 /** Input values for one call: drawn per input when the row has a domain per input, else jointly (so `distinct` holds across inputs). */
 export function inputValues(info: OpInfo, shapes: readonly number[][], seed: number): number[][] {

@@ -10,8 +10,8 @@ Writes tests/fixtures/torch-nn.json with three lists:
   "modules": { "name", "state": {tessera key: tensor}, "inputs": [tensor + requiresGrad],
                "gradOut": tensor | null, "out": tensor,
                "grads": {"input0": tensor, ..., "<param name>": tensor} }
-      The module's weights are exported under Tessera's names (snake_case segments become
-      camelCase: running_mean -> runningMean), so the test loads them with loadStateDict.
+      The module's weights are exported under PyTorch's own state_dict keys (Tessera uses the
+      same keys: running_mean, num_batches_tracked), so the test loads them with loadStateDict.
       A scalar output calls out.backward(); any other calls out.backward(gradOut).
   "losses":  { "name", "loss", "options", "inputs": [input, target], "out", "gradInput" }
       options use Tessera's names (ignoreIndex, labelSmoothing, posWeight, weight as a tensor);
@@ -24,7 +24,6 @@ Tensors are {shape, data, dtype?}: float32 unless dtype is "int32".
 """
 import json
 import os
-import re
 
 import torch
 import torch.nn as nn
@@ -45,12 +44,8 @@ def enc(t):
     return {"shape": list(t.shape), "data": [f32(v) for v in t.reshape(-1).tolist()]}
 
 
-def camel(name):
-    return ".".join(re.sub(r"_([a-z])", lambda m: m.group(1).upper(), part) for part in name.split("."))
-
-
 def state_of(module):
-    return {camel(k): enc(v) for k, v in module.state_dict().items()}
+    return {k: enc(v) for k, v in module.state_dict().items()}
 
 
 # ---------------------------------------------------------------- modules
@@ -76,7 +71,7 @@ def module_case(name, module, inputs, scalar=False):
             grads["input%d" % i] = enc(x.grad)
     for pname, p in module.named_parameters():
         if p.grad is not None:
-            grads[camel(pname)] = enc(p.grad)
+            grads[pname] = enc(p.grad)
     MODULES.append({
         "name": name,
         "state": state,

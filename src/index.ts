@@ -16,18 +16,25 @@ export { setDefaultDevice, getDefaultDevice, wasmFeatures, setNumThreads, getNum
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge,
   neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, sign, square, clamp, where, maskedFill,
+  floor, ceil, round, log1p, expm1, erf, isnan, logicalNot, logicalAnd, logicalOr, remainder,
 } from './ops/elementwise.js';
+export type { GeluOptions } from './ops/elementwise.js';
+export { tril, triu, flip, roll, repeat, tile, pad } from './ops/rearrange.js';
+export type { PadOptions } from './ops/rearrange.js';
 export {
   sum, mean, variance as var, std, max, min, maxDim, minDim, argmax, argmin,
-  softmax, logSoftmax, logsumexp, norm,
+  softmax, logSoftmax, logsumexp, norm, prod, any, all, cumsum, cumprod,
 } from './ops/reduce.js';
+export { sort, argsort, topk, multinomial } from './ops/sort.js';
+export type { SortOptions, TopkOptions, MultinomialOptions } from './ops/sort.js';
+export { einsum } from './ops/einsum.js';
 export type { ValuesIndices } from './ops/reduce.js';
 export { matmul, bmm } from './ops/linalg.js';
 export {
   reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute, expand, contiguous, clone, detach,
   slice, select, split, chunk, cat, stack,
 } from './ops/shape.js';
-export { indexSelect, gather } from './ops/indexing.js';
+export { indexSelect, gather, scatter, scatterAdd, indexAdd } from './ops/indexing.js';
 export * as nn from './nn/index.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/conv.js';
 export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2d } from './ops/conv.js';

@@ -17,6 +17,8 @@ import * as R from './ops/reduce.js';
 import * as L from './ops/linalg.js';
 import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
+import * as A from './ops/rearrange.js';
+import * as O from './ops/sort.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -70,6 +72,7 @@ export class Tensor {
   static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
+    for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     const storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
     return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   }
@@ -234,7 +237,18 @@ export class Tensor {
   tanh(): Tensor { return E.tanh(this); }
   sigmoid(): Tensor { return E.sigmoid(this); }
   relu(): Tensor { return E.relu(this); }
-  gelu(): Tensor { return E.gelu(this); }
+  gelu(options?: E.GeluOptions): Tensor { return E.gelu(this, options); }
+  floor(): Tensor { return E.floor(this); }
+  ceil(): Tensor { return E.ceil(this); }
+  round(options?: { decimals?: number }): Tensor { return E.round(this, options); }
+  log1p(): Tensor { return E.log1p(this); }
+  expm1(): Tensor { return E.expm1(this); }
+  erf(): Tensor { return E.erf(this); }
+  isnan(): Tensor { return E.isnan(this); }
+  logicalNot(): Tensor { return E.logicalNot(this); }
+  logicalAnd(other: TensorLike | boolean): Tensor { return E.logicalAnd(this, other); }
+  logicalOr(other: TensorLike | boolean): Tensor { return E.logicalOr(this, other); }
+  remainder(other: TensorLike): Tensor { return E.remainder(this, other); }
   sign(): Tensor { return E.sign(this); }
   square(): Tensor { return E.square(this); }
   clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
@@ -274,33 +288,53 @@ export class Tensor {
   logSoftmax(dim: number): Tensor { return R.logSoftmax(this, dim); }
   logsumexp(dim: number | number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
   norm(p = 2): Tensor { return R.norm(this, p); }
+  prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
+  any(dim?: number, keepdim = false): Tensor { return R.any(this, dim, keepdim); }
+  all(dim?: number, keepdim = false): Tensor { return R.all(this, dim, keepdim); }
+  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
+  cumprod(dim: number): Tensor { return R.cumprod(this, dim); }
+  // ---- ordering and sampling (ops/sort.ts)
+  sort(options?: O.SortOptions): R.ValuesIndices { return O.sort(this, options); }
+  argsort(options?: O.SortOptions): Tensor { return O.argsort(this, options); }
+  topk(k: number, options?: O.TopkOptions): R.ValuesIndices { return O.topk(this, k, options); }
+  multinomial(numSamples: number, options?: O.MultinomialOptions): Tensor { return O.multinomial(this, numSamples, options); }
   // ---- linear algebra (ops/linalg.ts)
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
   // ---- shape and views (ops/shape.ts)
-  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes(shape)); }
-  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes(shape)); }
+  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes('reshape', shape)); }
+  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes('view', shape)); }
   flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
   squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
   transpose(dim0: number, dim1: number): Tensor { return S.transpose(this, dim0, dim1); }
   /** Transpose of a ≤2-D tensor. */
   t(): Tensor { return S.t(this); }
-  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes(dims)); }
-  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes(sizes)); }
+  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes('permute', dims)); }
+  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes('expand', sizes)); }
   expandAs(other: Tensor): Tensor { return S.expand(this, [...other.shape]); }
   contiguous(): Tensor { return S.contiguous(this); }
   clone(): Tensor { return S.clone(this); }
   /** A tensor sharing this one's storage, cut from the graph. */
   detach(): Tensor { return S.detach(this); }
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
-  narrow(dim: number, start: number, length: number): Tensor { return S.slice(this, dim, start, start + length); }
+  narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return S.select(this, dim, index); }
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return S.split(this, sizeOrSections, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
+  // ---- rearranging (ops/rearrange.ts)
+  tril(diagonal = 0): Tensor { return A.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor { return A.triu(this, diagonal); }
+  flip(dims: number | number[]): Tensor { return A.flip(this, dims); }
+  roll(shifts: number | number[], dims?: number | number[]): Tensor { return A.roll(this, shifts, dims); }
+  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes('repeat', sizes)); }
+  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes('tile', dims)); }
   // ---- indexing (ops/indexing.ts)
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return I.scatter(this, dim, index, src); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor { return I.indexAdd(this, dim, index, source, options); }
 }
 
 setTensorClass(Tensor);

@@ -213,13 +213,14 @@ describe('stateDict / loadStateDict', () => {
     const p = problem('float32', 'wasm');
     const opt = optimizerFor(c, p);
     stepWith(opt, p, c.float32, 0);
-    const sd = opt.stateDict() as optim.OptimizerStateDict<optim.AdamOptions, optim.AdamState>;
-    expect(sd.paramGroups.map((g) => g.params)).toEqual([[0, 1], [2]]);
-    expect(sd.paramGroups[1]).toMatchObject({ lr: 0.02, betas: [0.8, 0.9], amsgrad: true });
+    const sd = opt.stateDict();
+    expect(sd.param_groups.map((g) => g.params)).toEqual([[0, 1], [2]]);
+    expect(sd.param_groups[1]).toMatchObject({ lr: 0.02, betas: [0.8, 0.9], amsgrad: true });
     expect(Object.keys(sd.state)).toEqual(['0', '2']);
     expect(sd.state[0].step).toBe(1);
-    expect(sd.state[0].expAvg.shape).toEqual([3, 3]);
-    expect(sd.state[0].expAvg).not.toBe((opt.state.get(p.A) as optim.AdamState).expAvg);
+    const expAvg = sd.state[0].exp_avg as Tensor;
+    expect(expAvg.shape).toEqual([3, 3]);
+    expect(expAvg).not.toBe((opt.state.get(p.A) as optim.AdamState).expAvg);
   });
 
   it('loads state into another dtype and device', () => {

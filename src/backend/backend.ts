@@ -31,8 +31,11 @@ export interface Strided {
 
 export type UnaryOp =
   | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'sign'
-  /** d gelu(x) / dx, used by gelu's backward. */
-  | 'geluGrad';
+  | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1' | 'erf'
+  /** The tanh approximation of GELU: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+  | 'geluTanh'
+  /** d gelu(x) / dx and d geluTanh(x) / dx, used by the backwards. */
+  | 'geluGrad' | 'geluTanhGrad';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -169,6 +172,20 @@ export interface Backend {
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void;
+  /** gradIn[i] = gradOut[i]·gelu'(x[i]) for n contiguous elements (the exact form, or the tanh one). */
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
+  /**
+   * Softmax's backward over contiguous [rows, cols] rows from its output y: y·(g − Σ g·y), or
+   * log-softmax's from its output: g − e^y·Σ g. y, gradOut and gradIn all start at offset 0.
+   */
+  softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void;
+  /**
+   * LayerNorm of contiguous [rows, cols] x over each row, with optional [cols] weight and bias
+   * (contiguous from 0): writes out, and each row's mean and 1/√(var + eps) for the backward.
+   */
+  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
+  /** Its backward: overwrites gradIn, and adds into gradWeight / gradBias (each may be null) over all rows. */
+  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void;
   /** gradIn[i] = gradOut[i] where x[i] > 0, else 0, for n contiguous elements (relu's backward). */
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
   /**

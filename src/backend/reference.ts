@@ -14,6 +14,8 @@ import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } fro
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_C = 0.044715;
 
 /** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
 export function erf(x: number): number {
@@ -53,8 +55,25 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
   gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  erf,
+  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x))),
   geluGrad: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+  geluTanhGrad: (x) => {
+    const t = Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x));
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_TANH_C * x * x);
+  },
 };
+
+/** Rounds to the nearest integer, ties to even, as torch.round (Math.round sends ties up). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
 
 const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) =>
   Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b);
@@ -257,6 +276,51 @@ export const loops = {
       }
     }
   },
+  geluBackward(tanhForm: boolean, x: TypedArray, xOffset: number, g: TypedArray, gOffset: number, out: TypedArray, n: number): void {
+    const slope = unaryFns[tanhForm ? 'geluTanhGrad' : 'geluGrad'];
+    for (let i = 0; i < n; i++) out[i] = g[gOffset + i] * slope(x[xOffset + i]);
+  },
+  softmaxBackward(log: boolean, y: TypedArray, g: TypedArray, out: TypedArray, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += log ? g[base + c] : g[base + c] * y[base + c];
+      for (let c = 0; c < cols; c++) out[base + c] = log ? g[base + c] - Math.exp(y[base + c]) * s : y[base + c] * (g[base + c] - s);
+    }
+  },
+  layerNorm(x: TypedArray, xOffset: number, w: TypedArray | null, b: TypedArray | null, out: TypedArray, mean: TypedArray, rstd: TypedArray, rows: number, cols: number, eps: number): void {
+    for (let r = 0; r < rows; r++) {
+      const base = xOffset + r * cols;
+      let m = 0;
+      for (let c = 0; c < cols; c++) m += x[base + c];
+      m /= cols;
+      let v = 0;
+      for (let c = 0; c < cols; c++) v += (x[base + c] - m) ** 2;
+      const s = 1 / Math.sqrt(v / cols + eps);
+      mean[r] = m;
+      rstd[r] = s;
+      for (let c = 0; c < cols; c++) out[r * cols + c] = (x[base + c] - m) * s * (w ? w[c] : 1) + (b ? b[c] : 0);
+    }
+  },
+  layerNormBackward(x: TypedArray, g: TypedArray, w: TypedArray | null, mean: TypedArray, rstd: TypedArray, gradIn: TypedArray, gradW: TypedArray | null, gradB: TypedArray | null, rows: number, cols: number): void {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let sumDy = 0, sumDyXh = 0;
+      for (let c = 0; c < cols; c++) {
+        const xh = (x[base + c] - mean[r]) * rstd[r];
+        const dy = g[base + c] * (w ? w[c] : 1);
+        sumDy += dy;
+        sumDyXh += dy * xh;
+        if (gradW) gradW[c] += g[base + c] * xh;
+        if (gradB) gradB[c] += g[base + c];
+      }
+      for (let c = 0; c < cols; c++) {
+        const xh = (x[base + c] - mean[r]) * rstd[r];
+        const dy = g[base + c] * (w ? w[c] : 1);
+        gradIn[base + c] = rstd[r] * (dy - sumDy / cols - (xh * sumDyXh) / cols);
+      }
+    }
+  },
   gemm(g: GemmArgs, a: TypedArray, b: TypedArray, c: TypedArray): void {
     for (let i = 0; i < g.m; i++) {
       for (let j = 0; j < g.n; j++) {
@@ -421,6 +485,8 @@ export class ReferenceBackend implements Backend {
   private peak = 0;
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+    // Typed arrays would silently truncate 2.5 to 2 and NaN to 0.
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
     const array = new (arrayTypeOf(dtype))(length);
     this.live += array.byteLength;
     this.peak = Math.max(this.peak, this.live);
@@ -449,6 +515,20 @@ export class ReferenceBackend implements Backend {
   }
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
     loops.softmax(log, this.view(x), xOffset, this.view(out), rows, cols);
+  }
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+    loops.geluBackward(tanhForm, this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), n);
+  }
+  softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
+    loops.softmaxBackward(log, this.view(y), this.view(gradOut), this.view(gradIn), rows, cols);
+  }
+  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+    const opt = (s: Storage | null) => (s ? this.view(s) : null);
+    loops.layerNorm(this.view(x), xOffset, opt(weight), opt(bias), this.view(out), this.view(mean), this.view(rstd), rows, cols, eps);
+  }
+  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void {
+    const opt = (s: Storage | null) => (s ? this.view(s) : null);
+    loops.layerNormBackward(this.view(x), this.view(gradOut), opt(weight), this.view(mean), this.view(rstd), this.view(gradIn), opt(gradWeight), opt(gradBias), rows, cols);
   }
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
     loops.reluBackward(this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), n);

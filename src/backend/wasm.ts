@@ -33,6 +33,10 @@ interface Kernels {
   gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
   gemmWorkBytes(): number;
   reluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number): void;
+  geluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number, tanhForm: number): void;
+  softmaxBackwardF32(y: Ptr, gradOut: Ptr, gradIn: Ptr, rows: number, cols: number, log: number): void;
+  layerNormF32(x: Ptr, w: Ptr, b: Ptr, out: Ptr, mean: Ptr, rstd: Ptr, rows: number, cols: number, eps: number): void;
+  layerNormBackwardF32(x: Ptr, g: Ptr, w: Ptr, mean: Ptr, rstd: Ptr, gradIn: Ptr, gradW: Ptr, gradB: Ptr, rows: number, cols: number): void;
   crossEntropyF32(x: Ptr, target: Ptr, probs: Ptr, loss: Ptr, rows: number, cols: number): void;
   crossEntropyBackwardF32(probs: Ptr, target: Ptr, scale: Ptr, gradIn: Ptr, rows: number, cols: number): void;
   gemvF32(transB: number, n: number, k: number, alpha: number, a: Ptr, b: Ptr, ldb: number, beta: number, c: Ptr): void;
@@ -61,7 +65,10 @@ const windowArgs = (w: Window2d): WindowArgs =>
 const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs =>
   [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, +w.countIncludePad, w.divisor];
 
-const SIMD_UNARY = new Set<UnaryOp>(['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu']);
+const SIMD_UNARY = new Set<UnaryOp>([
+  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu',
+  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'geluGrad', 'geluTanhGrad',
+]);
 const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
 const MAX_NDIM = 64;
 
@@ -130,6 +137,7 @@ export class WasmBackend implements Backend {
   }
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
     const ptr = this.allocator.alloc(Math.max(length, 1) * bytesPerElement(dtype));
     return { backend: this, dtype, length, ptr, array: null, refs: 0, version: 0, released: false };
   }
@@ -197,6 +205,19 @@ export class WasmBackend implements Backend {
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
     const kernel = log ? this.k.logSoftmaxF32 : this.k.softmaxF32;
     kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
+  }
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+    this.k.geluBackwardF32(this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, n, +tanhForm);
+  }
+  softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
+    this.k.softmaxBackwardF32(y.ptr, gradOut.ptr, gradIn.ptr, rows, cols, +log);
+  }
+  // Absent weight, bias or gradient buffers are passed as address 0 (see assembly/fused.ts).
+  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+    this.k.layerNormF32(this.byteAddr(x, xOffset), weight?.ptr ?? 0, bias?.ptr ?? 0, out.ptr, mean.ptr, rstd.ptr, rows, cols, eps);
+  }
+  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void {
+    this.k.layerNormBackwardF32(x.ptr, gradOut.ptr, weight?.ptr ?? 0, mean.ptr, rstd.ptr, gradIn.ptr, gradWeight?.ptr ?? 0, gradBias?.ptr ?? 0, rows, cols);
   }
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
     this.k.reluBackwardF32(this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, n);

@@ -7,14 +7,20 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
-import { settle } from '../ops/util.js';
+import { copyRaw, settle } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { matmul } from '../ops/linalg.js';
 import { indexSelect } from '../ops/indexing.js';
 import { transpose, transposeView } from '../ops/shape.js';
+import { gelu as geluOp, where, type GeluOptions } from '../ops/elementwise.js';
+import { composite } from '../autograd/composite.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
+export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
+export { pad, type PadOptions } from '../ops/rearrange.js';
+export { oneHot } from '../ops/indexing.js';
+export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -109,9 +115,14 @@ export function relu(input: Tensor): Tensor {
   return input.relu();
 }
 
-/** x·Φ(x), the exact (erf) form, as PyTorch's default. */
-export function gelu(input: Tensor): Tensor {
-  return input.gelu();
+/**
+ * x·Φ(x), the exact (erf) form by default as in PyTorch, or with `approximate: 'tanh'`
+ * ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+ * @example F.gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
+  checkTensor('gelu', 'input', input);
+  return geluOp(input, options);
 }
 
 /** 1 / (1 + e^−x). */
@@ -182,7 +193,8 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
 
 /**
  * (x − E[x]) / √(Var[x] + eps) · weight + bias over the trailing `normalizedShape` dims (biased
- * variance).
+ * variance), as one fused kernel each way (assembly/fused.ts): the forward saves each row's mean
+ * and 1/√(var + eps), the backward recomputes x̂ from them.
  * @example F.layerNorm(x, [x.shape.at(-1)!])
  */
 export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
@@ -194,17 +206,28 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
     if (t && !sameShape(t.shape, normalizedShape)) throw new RangeError(`layerNorm: ${arg} must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(t.shape)})`);
   }
-  const dims = normalizedShape.map((_, i) => input.ndim - k + i);
-  const mean = meanOver(input, dims);
-  const centered = input.sub(mean);
-  const squared = centered.mul(centered);
-  const variance = meanOver(squared, dims);
-  const shifted = variance.add(eps);
-  const invStd = shifted.rsqrt();
-  const normed = centered.mul(invStd);
-  const scaled = weight ? normed.mul(weight) : normed;
-  const out = bias ? scaled.add(bias) : scaled;
-  return settle(out, [mean, centered, squared, variance, shifted, invStd, normed, scaled]);
+  const cols = normalizedShape.reduce((n, v) => n * v, 1);
+  const rows = cols === 0 ? 0 : input.numel() / cols;
+  const { backend } = input;
+  // The kernels read x, weight and bias as contiguous blocks from offset 0.
+  const own = (t: Tensor | null) => (t && (!t.isContiguous() || t.offset !== 0 || t.dtype !== input.dtype) ? copyRaw(t, input.dtype) : t);
+  const x = own(input)!, w = own(weight), b = own(bias);
+  const out = Tensor.empty(input.shape, input.dtype, backend);
+  const mean = Tensor.empty([rows], input.dtype, backend);
+  const rstd = Tensor.empty([rows], input.dtype, backend);
+  backend.layerNorm(x.storage, 0, w?.storage ?? null, b?.storage ?? null, out.storage, mean.storage, rstd.storage, rows, cols, eps);
+  const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
+  finish(out, 'layerNorm', inputs, (g) => {
+    const gc = own(g)!;
+    const gradIn = Tensor.empty(input.shape, input.dtype, backend);
+    const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
+    const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
+    backend.layerNormBackward(x.storage, gc.storage, w?.storage ?? null, mean.storage, rstd.storage, gradIn.storage, gradW?.storage ?? null, gradB?.storage ?? null, rows, cols);
+    if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
+    if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
+    return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
+  });
+  return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 
 /** Options of `batchNorm`. */
@@ -270,6 +293,55 @@ function affine(normed: Tensor, weight: Tensor | null, bias: Tensor | null, bsha
   return settle(out, [...temps, w, b, scaled]);
 }
 
+/**
+ * Normalises each of numGroups groups of channels of [N, C, ...] by its own mean and biased
+ * variance, then scales and shifts per channel (weight, bias [C]), as torch's group_norm.
+ * @example F.groupNorm(x, 4, weight, bias)
+ */
+export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
+  checkFloat('groupNorm', 'input', input);
+  if (input.ndim < 2) throw new RangeError(`groupNorm: input must be [N, C, ...] (got ${fmtShape(input.shape)})`);
+  const c = input.shape[1];
+  if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0) {
+    throw new RangeError(`groupNorm: numGroups must be a positive integer dividing the ${c} channels of input ${fmtShape(input.shape)} (got ${numGroups})`);
+  }
+  for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
+    if (t && !sameShape(t.shape, [c])) throw new RangeError(`groupNorm: ${arg} must have shape [${c}] (got ${fmtShape(t.shape)})`);
+  }
+  const n = input.shape[0];
+  const bshape = input.shape.map((s, i) => (i === 1 ? s : 1));
+  return composite('groupNorm', () => {
+    const grouped = input.reshape(n, numGroups, -1);
+    const mean = meanOver(grouped, [2]);
+    const centered = grouped.sub(mean);
+    const variance = meanOver(centered.mul(centered), [2]);
+    const normed = centered.mul(variance.add(eps).rsqrt()).reshape([...input.shape]);
+    const scaled = weight ? normed.mul(weight.reshape(bshape)) : normed;
+    return bias ? scaled.add(bias.reshape(bshape)) : scaled;
+  });
+}
+
+/**
+ * x / √(mean(x²) + eps) · weight over the trailing normalizedShape dims (root-mean-square layer
+ * norm); eps defaults to the dtype's machine epsilon, as torch.nn.RMSNorm's None.
+ * @example F.rmsNorm(x, [x.size(-1)], weight)
+ */
+export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, eps: number | null = null): Tensor {
+  checkFloat('rmsNorm', 'input', input);
+  const k = normalizedShape.length;
+  if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
+    throw new RangeError(`rmsNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);
+  }
+  if (weight && !sameShape(weight.shape, normalizedShape)) throw new RangeError(`rmsNorm: weight must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(weight.shape)})`);
+  if (eps !== null && (typeof eps !== 'number' || !(eps >= 0))) throw new RangeError(`rmsNorm: eps must be a non-negative number or null (got ${String(eps)})`);
+  const epsilon = eps ?? (input.dtype === 'float64' ? 2 ** -52 : 2 ** -23);
+  const dims = normalizedShape.map((_, i) => input.ndim - k + i);
+  return composite('rmsNorm', () => {
+    const normed = input.mul(meanOver(input.mul(input), dims).add(epsilon).rsqrt());
+    return weight ? normed.mul(weight) : normed;
+  });
+}
+
 // ---------------------------------------------------------------- losses
 
 /**
@@ -291,9 +363,85 @@ function differenceLoss(op: string, input: Tensor, target: Tensor, reduction: Re
   checkTensor(op, 'target', target);
   checkSameShape(op, input, target);
   checkReduction(op, reduction);
-  const diff = input.sub(target);
-  const value = perElement(diff);
-  return settle(reduce(value, reduction), [diff, value]);
+  return composite(op, () => reduce(perElement(input.sub(target)), reduction));
+}
+
+/** Options of `huberLoss`. */
+export interface HuberLossOptions {
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic to linear (default 1). */
+  delta?: number;
+}
+
+/**
+ * Huber loss of d = input − target: ½d² where |d| < delta, else delta·(|d| − ½delta); reduced.
+ * @example F.huberLoss(pred, target, { delta: 0.5 })
+ */
+export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  const { reduction = 'mean', delta = 1 } = options;
+  if (typeof delta !== 'number' || !(delta > 0)) throw new RangeError(`huberLoss: delta must be a positive number (got ${String(delta)})`);
+  return differenceLoss('huberLoss', input, target, reduction, (d) => {
+    const size = d.abs();
+    return where(size.lt(delta), d.mul(d).mul(0.5), size.sub(0.5 * delta).mul(delta));
+  });
+}
+
+/** Options of `smoothL1Loss`. */
+export interface SmoothL1LossOptions {
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic to linear (default 1; 0 gives the L1 loss). */
+  beta?: number;
+}
+
+/**
+ * Smooth L1 loss of d = input − target: ½d²/beta where |d| < beta, else |d| − ½beta; reduced.
+ * @example F.smoothL1Loss(pred, target, { beta: 0.1 })
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  const { reduction = 'mean', beta = 1 } = options;
+  if (typeof beta !== 'number' || !(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be a non-negative number (got ${String(beta)})`);
+  return differenceLoss('smoothL1Loss', input, target, reduction, (d) => {
+    const size = d.abs();
+    return beta === 0 ? size : where(size.lt(beta), d.mul(d).mul(0.5 / beta), size.sub(0.5 * beta));
+  });
+}
+
+/** Options of `klDiv`. */
+export interface KLDivOptions {
+  /** 'batchmean' divides the sum by the batch size (input.size(0)), the true KL divergence; 'mean' (default, as PyTorch) by the element count. */
+  reduction?: Reduction | 'batchmean';
+  /** The target holds log-probabilities rather than probabilities (default false). */
+  logTarget?: boolean;
+}
+
+/**
+ * Kullback–Leibler divergence of `target` from the distribution whose log-probabilities are
+ * `input`: target·(log target − input) per element (0 where target = 0), or
+ * e^target·(target − input) with logTarget; reduced.
+ * @example F.klDiv(logits.logSoftmax(-1), targetProbs, { reduction: 'batchmean' })
+ */
+export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  const op = 'klDiv';
+  const { reduction = 'mean', logTarget = false } = options;
+  checkFloat(op, 'input', input);
+  checkFloat(op, 'target', target);
+  checkSameShape(op, input, target);
+  if (!['mean', 'batchmean', 'sum', 'none'].includes(reduction)) {
+    throw new TypeError(`${op}: reduction must be 'mean', 'batchmean', 'sum' or 'none' (got ${JSON.stringify(reduction)})`);
+  }
+  if (typeof logTarget !== 'boolean') throw new TypeError(`${op}: logTarget must be a boolean (got ${String(logTarget)})`);
+  return composite(op, () => {
+    let pointwise: Tensor;
+    if (logTarget) pointwise = target.exp().mul(target.sub(input));
+    else {
+      // xlogy: 0·log 0 is 0; the log reads 1 where target ≤ 0 so its branch stays finite.
+      const positive = target.gt(0);
+      const logTargetValue = where(positive, target, 1).log();
+      pointwise = where(positive, target.mul(logTargetValue), 0).sub(target.mul(input));
+    }
+    if (reduction !== 'batchmean') return reduce(pointwise, reduction as Reduction);
+    return pointwise.sum().div(input.ndim === 0 ? 1 : input.shape[0]);
+  });
 }
 
 /** Options of `nllLoss`. */

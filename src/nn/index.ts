@@ -6,12 +6,14 @@ export { Module, Parameter } from './module.js';
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module.js';
 export {
   Sequential, Identity, Linear, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d, BatchNorm2d,
-  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax,
+  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, SiLU, ELU, Softplus, Mish, Hardswish, GroupNorm, RMSNorm,
 } from './layers.js';
-export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions } from './layers.js';
+export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions, GroupNormOptions, RMSNormOptions } from './layers.js';
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
-export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss } from './loss.js';
-export type { Reduction, CrossEntropyOptions, NLLLossOptions, BCEOptions, BCEWithLogitsOptions } from './functional.js';
+export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
+export type {
+  Reduction, CrossEntropyOptions, NLLLossOptions, BCEOptions, BCEWithLogitsOptions, HuberLossOptions, SmoothL1LossOptions, KLDivOptions,
+} from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as utils from './utils.js';

@@ -9,11 +9,11 @@ import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
-/** Nonlinearities `calculateGain` knows. */
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'selu';
+/** Nonlinearities `calculateGain` knows, spelled as in PyTorch (`'leakyRelu'` is accepted too). */
+export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'leakyRelu' | 'selu';
 
-/** Which fan the Kaiming initialisers preserve the variance of. */
-export type FanMode = 'fanIn' | 'fanOut';
+/** Which fan the Kaiming initialisers preserve the variance of: PyTorch's `'fan_in'`/`'fan_out'` (camelCase accepted too). */
+export type FanMode = 'fan_in' | 'fan_out' | 'fanIn' | 'fanOut';
 
 /** Options of the Kaiming initialisers. */
 export interface KaimingOptions {
@@ -48,7 +48,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return 5 / 3;
     case 'relu':
       return Math.SQRT2;
-    case 'leakyRelu': {
+    case 'leaky_relu': case 'leakyRelu': {
       const slope = param ?? 0.01;
       if (typeof slope !== 'number' || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative slope ${slope} is not a valid number`);
       return Math.sqrt(2 / (1 + slope * slope));
@@ -138,10 +138,11 @@ export function xavierNormal_<T extends Tensor>(t: T, gain = 1, generator: Gener
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
 }
 
-function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fanIn', nonlinearity = 'leakyRelu' }: KaimingOptions): number {
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new TypeError(`${op}: mode must be 'fanIn' or 'fanOut' (got ${JSON.stringify(mode)})`);
+function kaimingStd(op: string, t: Tensor, { a = 0, mode = 'fan_in', nonlinearity = 'leaky_relu' }: KaimingOptions): number {
+  const fanIn = mode === 'fan_in' || mode === 'fanIn';
+  if (!fanIn && mode !== 'fan_out' && mode !== 'fanOut') throw new TypeError(`${op}: mode must be 'fan_in' or 'fan_out' (got ${JSON.stringify(mode)})`);
   const fans = calculateFanInAndFanOut(t);
-  const fan = mode === 'fanIn' ? fans.fanIn : fans.fanOut;
+  const fan = fanIn ? fans.fanIn : fans.fanOut;
   if (fan === 0) throw new RangeError(`${op}: cannot initialise a tensor with zero elements in its fan (shape ${fmtShape(t.shape)})`);
   return calculateGain(nonlinearity, a) / Math.sqrt(fan);
 }

@@ -10,6 +10,7 @@ import { release } from '../memory.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
+import { checkNumber } from './activation.js';
 import * as init from './init.js';
 import { Module, Parameter } from './module.js';
 import { settle } from '../ops/util.js';
@@ -262,6 +263,86 @@ export class LayerNorm extends Module {
   }
 }
 
+/** Options of `GroupNorm`. */
+export interface GroupNormOptions extends FactoryOptions {
+  eps?: number;
+  /** Learn a per-channel scale (ones) and shift (zeros). Default true. */
+  affine?: boolean;
+}
+
+/**
+ * Group normalisation of [N, C, ...]: the C channels split into numGroups groups, each normalised
+ * by its own mean and biased variance, then a per-channel weight and bias (keys `weight`, `bias`).
+ * @example new nn.GroupNorm(4, 32).forward(randn([8, 32, 5, 5]))
+ */
+export class GroupNorm extends Module {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  weight: Parameter | null = null;
+  bias: Parameter | null = null;
+
+  constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
+    super();
+    checkSize('GroupNorm', 'numGroups', numGroups);
+    checkSize('GroupNorm', 'numChannels', numChannels);
+    if (numGroups === 0 || numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = options.eps ?? 1e-5;
+    if (options.affine !== false) {
+      this.weight = init.ones_(emptyParameter([numChannels], options));
+      this.bias = init.zeros_(emptyParameter([numChannels], options));
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    if (input instanceof Tensor && input.ndim >= 2 && input.shape[1] !== this.numChannels) {
+      throw new RangeError(`GroupNorm: expected ${this.numChannels} channels in dim 1 of the input (got shape ${fmtShape(input.shape)})`);
+    }
+    return F.groupNorm(input, this.numGroups, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${this.eps}, affine=${this.weight !== null}`;
+  }
+}
+
+/** Options of `RMSNorm`. */
+export interface RMSNormOptions extends FactoryOptions {
+  /** Added to the mean square; null (default) uses the dtype's machine epsilon, as PyTorch. */
+  eps?: number | null;
+  /** Learn a per-element scale (ones). Default true. */
+  elementwiseAffine?: boolean;
+}
+
+/**
+ * Root-mean-square normalisation over the trailing normalizedShape dims: x / √(mean(x²) + eps) ·
+ * weight (key `weight`), as torch.nn.RMSNorm.
+ * @example new nn.RMSNorm(64).forward(randn([8, 10, 64]))
+ */
+export class RMSNorm extends Module {
+  readonly normalizedShape: number[];
+  readonly eps: number | null;
+  weight: Parameter | null = null;
+
+  constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    this.normalizedShape.forEach((s) => checkSize('RMSNorm', 'normalizedShape', s));
+    this.eps = options.eps ?? null;
+    if (options.elementwiseAffine !== false) this.weight = init.ones_(emptyParameter(this.normalizedShape, options));
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.rmsNorm(input, this.normalizedShape, this.weight, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${fmtShape(this.normalizedShape)}, eps=${this.eps}, elementwiseAffine=${this.weight !== null}`;
+  }
+}
+
 /** Options of `BatchNorm1d` / `BatchNorm2d`. */
 export interface BatchNormOptions extends FactoryOptions {
   eps?: number;
@@ -379,10 +460,87 @@ export class ReLU extends Module {
   }
 }
 
-/** x·Φ(x) elementwise (the exact erf form). */
+/** x·Φ(x) elementwise: the exact erf form, or the tanh approximation with `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
+  readonly approximate: 'none' | 'tanh';
+  constructor({ approximate = 'none' }: F.GeluOptions = {}) {
+    super();
+    if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`GELU: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+    this.approximate = approximate;
+  }
   forward(input: Tensor): Tensor {
-    return F.gelu(input);
+    return F.gelu(input, { approximate: this.approximate });
+  }
+  override extraRepr(): string {
+    return `approximate='${this.approximate}'`;
+  }
+}
+
+/** x where x > 0, else negativeSlope·x (default 0.01). @example new nn.LeakyReLU(0.2) */
+export class LeakyReLU extends Module {
+  constructor(readonly negativeSlope = 0.01) {
+    super();
+    checkNumber('LeakyReLU', 'negativeSlope', negativeSlope);
+  }
+  forward(input: Tensor): Tensor {
+    return F.leakyRelu(input, this.negativeSlope);
+  }
+  override extraRepr(): string {
+    return `negative_slope=${this.negativeSlope}`;
+  }
+}
+
+/** x·σ(x) elementwise. */
+export class SiLU extends Module {
+  forward(input: Tensor): Tensor {
+    return F.silu(input);
+  }
+}
+
+/** x where x > 0, else alpha·(eˣ − 1) (default alpha 1). */
+export class ELU extends Module {
+  constructor(readonly alpha = 1) {
+    super();
+    checkNumber('ELU', 'alpha', alpha);
+  }
+  forward(input: Tensor): Tensor {
+    return F.elu(input, this.alpha);
+  }
+  override extraRepr(): string {
+    return `alpha=${this.alpha}`;
+  }
+}
+
+/** log(1 + e^(βx))/β, linear above βx > threshold. @example new nn.Softplus({ beta: 2, threshold: 10 }) */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+  constructor({ beta = 1, threshold = 20 }: F.SoftplusOptions = {}) {
+    super();
+    checkNumber('Softplus', 'beta', beta);
+    checkNumber('Softplus', 'threshold', threshold);
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+  forward(input: Tensor): Tensor {
+    return F.softplus(input, { beta: this.beta, threshold: this.threshold });
+  }
+  override extraRepr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** x·tanh(softplus(x)) elementwise. */
+export class Mish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.mish(input);
+  }
+}
+
+/** x·relu6(x + 3)/6 elementwise. */
+export class Hardswish extends Module {
+  forward(input: Tensor): Tensor {
+    return F.hardswish(input);
   }
 }
 

@@ -109,6 +109,51 @@ export class BCEWithLogitsLoss extends Module {
   }
 }
 
+/** Huber loss: ½d² where |d| < delta, else delta·(|d| − ½delta), reduced. @example new HuberLoss({ delta: 0.5 }) */
+export class HuberLoss extends Module {
+  readonly options: F.HuberLossOptions;
+  constructor(options: F.HuberLossOptions = {}) {
+    super();
+    this.options = { ...options };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.huberLoss(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** Smooth L1 loss: ½d²/beta where |d| < beta, else |d| − ½beta, reduced. */
+export class SmoothL1Loss extends Module {
+  readonly options: F.SmoothL1LossOptions;
+  constructor(options: F.SmoothL1LossOptions = {}) {
+    super();
+    this.options = { ...options };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.smoothL1Loss(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
+/** KL divergence of the target from input's log-probabilities, with `reduction` ('batchmean' for the true KL) and `logTarget`. */
+export class KLDivLoss extends Module {
+  readonly options: F.KLDivOptions;
+  constructor(options: F.KLDivOptions = {}) {
+    super();
+    this.options = { ...options };
+  }
+  forward(input: Tensor, target: Tensor): Tensor {
+    return F.klDiv(input, target, this.options);
+  }
+  override extraRepr(): string {
+    return reprOptions(this.options);
+  }
+}
+
 /** A loss's weight tensors are its state: kept, so no tidy() or step boundary frees them. */
 function keep(t: Tensor | null | undefined): Tensor | null {
   return t ? t.keep() : null;

@@ -5,6 +5,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { release, releasePendingGraphs } from '../memory.js';
+import { snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Device } from '../dtype.js';
@@ -30,6 +31,15 @@ export class Parameter extends Tensor {
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (shapes must always match). Default true. */
   strict?: boolean;
+  /**
+   * Make the module's parameters and buffers the given tensors (PyTorch's `assign=True`) instead of
+   * copying into the existing ones; a parameter keeps its requiresGrad. Default false.
+   */
+  assign?: boolean;
+  /** Strip this prefix (or the first matching of several) from every key, e.g. DataParallel's `'module.'`. */
+  stripPrefix?: string | readonly string[];
+  /** Renames each key (after stripPrefix); returning null or undefined drops the entry. */
+  mapKeys?: (key: string) => string | null | undefined;
 }
 
 /** What `loadStateDict` could not match (only reported when strict is false). */
@@ -40,6 +50,14 @@ export interface LoadStateDictResult {
 
 /** A name → tensor record in insertion order, as `stateDict()` returns and `loadStateDict()` takes. */
 export type StateDict = Record<string, Tensor>;
+
+/** A registered member: its state-dict name, the field holding it and the index in an array field. */
+interface Member<T> {
+  key: string;
+  value: T;
+  field: string;
+  index?: number;
+}
 
 /**
  * Makes every Module instance a function that runs its `call()`, so `model(x)` works as in
@@ -115,21 +133,51 @@ export abstract class Module extends CallableObject {
     return addHook(this.#hooks.backward, hook as never, 'registerFullBackwardHook');
   }
 
-  /** Own parameters and children, in assignment order; arrays register as `name.0`, `name.1`, … */
-  #ownMembers(): { params: [string, Parameter][]; children: [string, Module][] } {
-    const params: [string, Parameter][] = [];
-    const children: [string, Module][] = [];
-    for (const [key, value] of Object.entries(this)) {
-      if (value instanceof Parameter) params.push([key, value]);
-      else if (value instanceof Module) children.push([key, value]);
+  /**
+   * Own parameters and children, in assignment order, under their state-dict names (`snakeKey`);
+   * arrays register as `name.0`, `name.1`, …
+   */
+  #ownMembers(): { params: Member<Parameter>[]; children: Member<Module>[] } {
+    const params: Member<Parameter>[] = [];
+    const children: Member<Module>[] = [];
+    for (const [field, value] of Object.entries(this)) {
+      const key = snakeKey(field);
+      if (value instanceof Parameter) params.push({ key, value, field });
+      else if (value instanceof Module) children.push({ key, value, field });
       else if (Array.isArray(value)) {
-        value.forEach((v: unknown, i) => {
-          if (v instanceof Parameter) params.push([`${key}.${i}`, v]);
-          else if (v instanceof Module) children.push([`${key}.${i}`, v]);
+        value.forEach((v: unknown, index) => {
+          if (v instanceof Parameter) params.push({ key: `${key}.${index}`, value: v, field, index });
+          else if (v instanceof Module) children.push({ key: `${key}.${index}`, value: v, field, index });
         });
       }
     }
     return { params, children };
+  }
+
+  /** Own buffers (null ones included) under their state-dict names. */
+  #ownBuffers(): Member<Tensor | null>[] {
+    return [...this.#buffers].map(([field, value]) => ({ key: snakeKey(field), value, field }));
+  }
+
+  /** Every parameter and (non-null) buffer under its full state-dict name, with the setter that replaces it. */
+  #stateEntries(): { key: string; value: Tensor; isParam: boolean; replace: (t: Tensor) => void }[] {
+    const out: { key: string; value: Tensor; isParam: boolean; replace: (t: Tensor) => void }[] = [];
+    for (const [path, m] of this.namedModules()) {
+      const full = (name: string) => (path ? `${path}.${name}` : name);
+      for (const member of m.#ownMembers().params) {
+        out.push({ key: full(member.key), value: member.value, isParam: true, replace: (t) => m.#replaceMember(member, t) });
+      }
+      for (const { key, value, field } of m.#ownBuffers()) {
+        if (value) out.push({ key: full(key), value, isParam: false, replace: (t) => m.#buffers.set(field, t.keep()) });
+      }
+    }
+    return out;
+  }
+
+  #replaceMember(member: Member<unknown>, value: unknown): void {
+    const owner = this as unknown as Record<string, unknown>;
+    if (member.index === undefined) owner[member.field] = value;
+    else (owner[member.field] as unknown[])[member.index] = value;
   }
 
   /**
@@ -150,11 +198,11 @@ export abstract class Module extends CallableObject {
     });
   }
 
-  /** Own buffers (null ones skipped), in registration order. */
+  /** Buffers of this module and its descendants (null ones skipped) under their state-dict names. */
   namedBuffers(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [path, m] of this.namedModules(prefix)) {
-      for (const [name, t] of m.#buffers) if (t) out.push([path ? `${path}.${name}` : name, t]);
+      for (const { key, value } of m.#ownBuffers()) if (value) out.push([path ? `${path}.${key}` : key, value]);
     }
     return out;
   }
@@ -164,9 +212,9 @@ export abstract class Module extends CallableObject {
     return this.namedBuffers().map(([, t]) => t);
   }
 
-  /** Direct sub-modules with their attribute names. */
+  /** Direct sub-modules with their state-dict names (the field name, snake_cased). */
   namedChildren(): [string, Module][] {
-    return this.#ownMembers().children;
+    return this.#ownMembers().children.map(({ key, value }) => [key, value]);
   }
 
   /** Direct sub-modules. */
@@ -202,10 +250,10 @@ export abstract class Module extends CallableObject {
     const out: [string, Parameter][] = [];
     const seen = new Set<Parameter>();
     for (const [path, m] of this.namedModules(prefix)) {
-      for (const [name, p] of m.#ownMembers().params) {
+      for (const { key, value: p } of m.#ownMembers().params) {
         if (seen.has(p)) continue;
         seen.add(p);
-        out.push([path ? `${path}.${name}` : name, p]);
+        out.push([path ? `${path}.${key}` : key, p]);
       }
     }
     return out;
@@ -240,17 +288,15 @@ export abstract class Module extends CallableObject {
       return moved.get(t)!;
     };
     for (const m of this.modules()) {
-      for (const [name, p] of m.#ownMembers().params) {
+      for (const member of m.#ownMembers().params) {
+        const p = member.value;
         if (p.device === device) continue;
         const next = move(p, (data) => {
           const param = new Parameter(data, p.requiresGrad);
           data.dispose();
           return param;
         });
-        const [field, index] = name.split('.');
-        const owner = m as unknown as Record<string, unknown>;
-        if (index === undefined) owner[field] = next;
-        else (owner[field] as unknown[])[Number(index)] = next;
+        m.#replaceMember(member, next);
       }
       for (const [name, t] of m.#buffers) if (t && t.device !== device) m.#buffers.set(name, move(t, (data) => data.keep()));
     }
@@ -287,32 +333,40 @@ export abstract class Module extends CallableObject {
   }
 
   /**
-   * Parameters then buffers of each module, pre-order, under dotted names. The values are detached
+   * Parameters then buffers of each module, pre-order, under PyTorch's dotted snake_case names
+   * (`features.0.running_mean`), so files load in PyTorch with no key map. The values are detached
    * views sharing the live storage (as in PyTorch): clone them to snapshot a model that keeps training.
    * @example save(model.stateDict(), 'model.safetensors');
    */
   stateDict(): StateDict {
     const out: StateDict = {};
-    for (const [path, m] of this.namedModules()) {
-      const key = (name: string) => (path ? `${path}.${name}` : name);
-      for (const [name, p] of m.#ownMembers().params) out[key(name)] = p.detach();
-      for (const [name, t] of m.#buffers) if (t) out[key(name)] = t.detach();
-    }
+    for (const { key, value } of this.#stateEntries()) out[key] = value.detach();
     return out;
   }
 
   /**
-   * Copies a state dict's tensors into this module's parameters and buffers, in place. Shapes must
-   * match; with `strict` (default) the keys must match too. Returns the keys that did not match.
+   * Copies a state dict's tensors into this module's parameters and buffers, in place (or makes
+   * them the module's with `assign`). Shapes must match; with `strict` (default) the keys must
+   * match too. `stripPrefix` and `mapKeys` rename the dict's keys first. Returns the keys that did
+   * not match.
+   * @example model.loadStateDict(await load('resnet.safetensors'), { stripPrefix: 'module.' });
    */
-  loadStateDict(state: StateDict | Map<string, Tensor>, { strict = true }: LoadStateDictOptions = {}): LoadStateDictResult {
-    const entries = state instanceof Map ? new Map(state) : new Map(Object.entries(state));
-    const targets = new Map<string, Tensor>();
-    for (const [path, m] of this.namedModules()) {
-      const key = (name: string) => (path ? `${path}.${name}` : name);
-      for (const [name, p] of m.#ownMembers().params) targets.set(key(name), p);
-      for (const [name, t] of m.#buffers) if (t) targets.set(key(name), t);
+  loadStateDict(state: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+    const { strict = true, assign = false, stripPrefix, mapKeys } = options;
+    const where = `(loading into ${this.constructor.name})`;
+    if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected a state dict (an object or Map of tensors), got ${state === null ? 'null' : typeof state}`);
+    if (mapKeys !== undefined && typeof mapKeys !== 'function') throw new TypeError(`loadStateDict: mapKeys must be a function (key) => newKey, got ${typeof mapKeys}`);
+    const prefixes = stripPrefix === undefined ? [] : typeof stripPrefix === 'string' ? [stripPrefix] : [...stripPrefix];
+    const entries = new Map<string, unknown>();
+    for (const [original, value] of state instanceof Map ? state : Object.entries(state)) {
+      const prefix = prefixes.find((p) => original.startsWith(p));
+      const stripped = prefix === undefined ? original : original.slice(prefix.length);
+      const key = mapKeys ? mapKeys(stripped) : stripped;
+      if (key === null || key === undefined) continue;
+      if (entries.has(key)) throw new Error(`loadStateDict: two entries map to the key "${key}" (the second is "${original}") ${where}`);
+      entries.set(key, value);
     }
+    const targets = new Map(this.#stateEntries().map((e) => [e.key, e]));
     const missingKeys = [...targets.keys()].filter((k) => !entries.has(k));
     const unexpectedKeys = [...entries.keys()].filter((k) => !targets.has(k));
     const problems: string[] = [];
@@ -324,15 +378,22 @@ export abstract class Module extends CallableObject {
         if (src !== undefined) problems.push(`${key} is not a Tensor`);
         continue;
       }
-      if (!sameShape(src.shape, target.shape)) {
-        problems.push(`size mismatch for ${key}: copying a param with shape ${fmtShape(src.shape)} into ${fmtShape(target.shape)}`);
+      if (!sameShape(src.shape, target.value.shape)) {
+        problems.push(`size mismatch for ${key}: copying a param with shape ${fmtShape(src.shape)} into ${fmtShape(target.value.shape)}`);
       }
     }
-    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join('; ')} (loading into ${this.constructor.name})`);
+    if (problems.length > 0) {
+      const hint = strict && missingKeys.length > 0 && unexpectedKeys.length > 0 ? renameHint(missingKeys, unexpectedKeys) : '';
+      throw new Error(`loadStateDict: ${problems.join('; ')} ${where}${hint}`);
+    }
     noGrad(() => {
       for (const [key, target] of targets) {
-        const src = entries.get(key);
-        if (src) target.copy_(src.check(`loadStateDict (${key})`));
+        const src = entries.get(key) as Tensor | undefined;
+        if (!src) continue;
+        src.check(`loadStateDict (${key})`);
+        if (!assign) target.value.copy_(src);
+        else if (target.isParam) target.replace(new Parameter(src, target.value.requiresGrad));
+        else target.replace(src);
       }
     });
     return { missingKeys, unexpectedKeys };
@@ -356,4 +417,13 @@ export abstract class Module extends CallableObject {
     const lines = [...(extra ? extra.split('\n') : []), ...children].join('\n').split('\n');
     return `${this.constructor.name}(\n${lines.map((l) => `  ${l}`).join('\n')}\n)`;
   }
+}
+
+/** When the unexpected keys are the missing ones under a common prefix, says which option fixes it. */
+function renameHint(missing: string[], unexpected: string[]): string {
+  const prefix = unexpected[0].endsWith(missing[0]) ? unexpected[0].slice(0, unexpected[0].length - missing[0].length) : '';
+  if (prefix && unexpected.every((k) => k.startsWith(prefix))) return `; the file's keys have the prefix '${prefix}': pass { stripPrefix: '${prefix}' }`;
+  const shorter = missing[0].endsWith(unexpected[0]) ? missing[0].slice(0, missing[0].length - unexpected[0].length) : '';
+  if (shorter) return `; the module's keys have the prefix '${shorter}' the file's lack: pass { mapKeys: (k) => '${shorter}' + k }`;
+  return '';
 }

@@ -12,6 +12,8 @@ import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
+import { composite } from '../autograd/composite.js';
+import { full } from '../creation.js';
 
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
@@ -125,15 +127,104 @@ export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) =>
 /** σ(x) = 1 / (1 + e^−x). */
 export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
 /** max(x, 0). */
-export function relu(x: Tensor): Tensor { return unary('relu', x, isFloat(x.dtype) ? reluBackward : (g, x) => mul(g, gt(x, 0)), true); }
-/** g where x > 0, else 0, in one kernel (mul by a cast mask costs a compare, a cast and a product). */
-function reluBackward(g: Tensor, x: Tensor): Tensor {
+export function relu(x: Tensor): Tensor {
+  return unary('relu', x, isFloat(x.dtype) ? (g, x) => fusedBackward(g, x, (xc, gc, out) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())) : (g, x) => mul(g, gt(x, 0)), true);
+}
+/**
+ * An elementwise backward as one kernel over contiguous x and gradOut (relu's mask, gelu's slope):
+ * the unfused form writes a temporary (mask or slope) and multiplies it in a second pass.
+ */
+function fusedBackward(g: Tensor, x: Tensor, kernel: (xc: Tensor, gc: Tensor, out: Tensor) => void): Tensor {
   const out = Tensor.empty(x.shape, g.dtype, x.backend);
-  withContiguous(x, (xc) => withContiguous(g, (gc) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+  withContiguous(x, (xc) => withContiguous(g, (gc) => kernel(xc, gc, out)));
   return out;
 }
-/** x·Φ(x), the exact (erf) GELU that PyTorch uses by default. */
-export function gelu(x: Tensor): Tensor { return unary('gelu', x, (g, x) => mul(g, unary('geluGrad', x, null))); }
+/** Options of `gelu`. */
+export interface GeluOptions {
+  /** 'none' (default) for x·Φ(x) with the exact erf, 'tanh' for ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+  approximate?: 'none' | 'tanh';
+}
+
+/**
+ * x·Φ(x), the exact (erf) GELU that PyTorch uses by default, or its tanh approximation.
+ * @example gelu(x, { approximate: 'tanh' })
+ */
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  const { approximate = 'none' } = options;
+  if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+  const tanhForm = approximate === 'tanh';
+  return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
+    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+}
+/** The largest integer ≤ x (integer tensors unchanged); its gradient is 0, as in PyTorch. */
+export function floor(x: Tensor): Tensor { return unary('floor', x, zeroGrad, true); }
+/** The smallest integer ≥ x (integer tensors unchanged); its gradient is 0. */
+export function ceil(x: Tensor): Tensor { return unary('ceil', x, zeroGrad, true); }
+/**
+ * x rounded to the nearest integer, ties to even (torch.round), or to `decimals` decimal places
+ * as round(x·10^d)/10^d; its gradient is 0.
+ * @example round(tensor([0.5, 1.5, 2.345]), { decimals: 0 }) // [0, 2, 2]
+ */
+export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
+  const { decimals = 0 } = options;
+  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer (got ${decimals})`);
+  if (decimals === 0 || !isFloat(x.dtype)) return unary('round', x, zeroGrad, true);
+  const scale = 10 ** decimals;
+  return composite('round', () => div(unary('round', mul(x, scale), zeroGrad), scale));
+}
+/** log(1 + x), accurate for small x. */
+export function log1p(x: Tensor): Tensor { return unary('log1p', x, (g, x) => div(g, add(x, 1))); }
+/** eˣ − 1, accurate for small x. */
+export function expm1(x: Tensor): Tensor { return unary('expm1', x, (g, _, out) => mul(g, add(out, 1))); }
+/** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt. */
+export function erf(x: Tensor): Tensor {
+  return unary('erf', x, (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+}
+
+function zeroGrad(g: Tensor): Tensor {
+  return mul(g, 0);
+}
+
+/** True where x is NaN (always false for integer and bool tensors). */
+export function isnan(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`isnan: expected a Tensor (got ${typeof x})`);
+  return ne(x, x);
+}
+/** True where x is zero (false), as bool. */
+export function logicalNot(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`logicalNot: expected a Tensor (got ${typeof x})`);
+  return eq(x, 0);
+}
+/** True where both a and b are non-zero, broadcasting, as bool. */
+export function logicalAnd(a: Tensor, b: TensorLike | boolean): Tensor {
+  return composite('logicalAnd', () => ne(mul(truthOf('logicalAnd', a, a), truthOf('logicalAnd', b, a)), 0));
+}
+/** True where a or b (or both) is non-zero, broadcasting, as bool. */
+export function logicalOr(a: Tensor, b: TensorLike | boolean): Tensor {
+  return composite('logicalOr', () => ne(add(truthOf('logicalOr', a, a), truthOf('logicalOr', b, a)), 0));
+}
+
+/** 1 where x is non-zero, as an int32-compatible bool tensor on like's device. */
+function truthOf(op: string, x: TensorLike | boolean, like: unknown): Tensor {
+  if (!(like instanceof Tensor)) throw new TypeError(`${op}: the first operand must be a Tensor (got ${typeof like})`);
+  if (x instanceof Tensor) return ne(operand(op, x, like, 'the second operand'), 0);
+  if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeError(`${op}: the second operand must be a Tensor, a number or a boolean (got ${typeof x})`);
+  return full([], +(x !== 0 && x !== false), { dtype: 'bool', device: like.device });
+}
+
+/**
+ * The remainder of a / b with the sign of b (Python's %, torch.remainder): a − floor(a/b)·b.
+ * @example remainder(tensor([-3, 3]), 2) // [1, 1]
+ */
+export function remainder(a: TensorLike, b: TensorLike): Tensor {
+  const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
+  if (!like) throw new TypeError('remainder: at least one operand must be a Tensor');
+  const bothInt = [a, b].every((v) => (v instanceof Tensor ? !isFloat(v.dtype) : Number.isInteger(v)));
+  return composite('remainder', () => {
+    const r = sub(a, mul(floor(div(a, b)), b));
+    return bothInt ? cast(r, 'int32') : r;
+  });
+}
 /** −1, 0 or 1 by the sign of x (not differentiable). */
 export function sign(x: Tensor): Tensor { return unary('sign', x, null, true); }
 /** x². */
@@ -229,18 +320,70 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
     if (!sameShape(shape, x.shape)) {
       throw new RangeError(`${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
     }
-    if (!assigns && writesInPlace(x, scaled)) {
+    if (!assigns) {
+      const result = name === 'div_' && !isFloat(promoteTypes(x.dtype, scaled.dtype)) ? 'float32' : promoteTypes(x.dtype, scaled.dtype);
+      if (!canCast(result, x.dtype)) throw new TypeError(`${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`);
+    }
+    const src = checkOverlap(name, x, scaled);
+    if (!assigns && writesInPlace(x, src)) {
       // The kernel writes x's own elements: no result tensor, no copy back.
-      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(scaled, shape), x.storage, shape, x.offset);
+      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(src, shape), x.storage, shape, x.offset);
       x.storage.version++;
     } else {
-      const value = assigns ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
+      const value = assigns ? src : binaryRaw(INPLACE_OPS[name], x, src);
       assignInto(x, value);
-      if (value !== scaled) release(value, 'an in-place operand was consumed');
+      if (value !== src) release(value, 'an in-place operand was consumed');
     }
+    if (src !== scaled) release(src, 'an in-place operand was consumed');
     for (const t of new Set([scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
   });
   return x;
+}
+
+/** Whether a value of dtype `from` may be stored in a `to` tensor in place: no float → integer, no number → bool. */
+function canCast(from: DType, to: DType): boolean {
+  if (isFloat(from)) return isFloat(to);
+  return from === 'bool' || to !== 'bool';
+}
+
+/** Whether t's elements occupy exactly numel distinct, gap-free positions in some order (PyTorch's non-overlapping-and-dense). */
+function isDense(t: Tensor): boolean {
+  const dims = t.shape.map((s, i) => [s, t.strides[i]]).filter(([s]) => s !== 1).sort((a, b) => a[1] - b[1]);
+  let expected = 1;
+  for (const [s, stride] of dims) {
+    if (stride !== expected) return false;
+    expected *= s;
+  }
+  return true;
+}
+
+/** The lowest and highest storage element t reads. */
+function extent(t: Tensor): [number, number] {
+  let lo = t.offset, hi = t.offset;
+  t.shape.forEach((s, i) => (t.strides[i] < 0 ? (lo += (s - 1) * t.strides[i]) : (hi += (s - 1) * t.strides[i])));
+  return [lo, hi];
+}
+
+/**
+ * PyTorch's memory-overlap rules for `x op= src`: x may not write one element twice (an expanded
+ * view), and copy_'s src may not partly overlap x (a shifted or transposed view of the same
+ * memory), as PyTorch refuses. src being x itself is fine. Arithmetic in place computes its result
+ * before writing, so overlap is harmless there; where PyTorch cannot tell (views with gaps) a copy
+ * of src is written instead. Returns what to write (src or a copy).
+ */
+function checkOverlap(name: string, x: Tensor, src: Tensor): Tensor {
+  if (x.shape.some((s, i) => s > 1 && x.strides[i] === 0)) {
+    throw new Error(`${name}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(x.shape)}, an expanded view) refers to a single memory location; clone() it first`);
+  }
+  if (src.storage !== x.storage || x.numel() === 0 || src.numel() === 0) return src;
+  if (src.offset === x.offset && sameShape(src.shape, x.shape) && sameShape(src.strides, x.strides)) return src;
+  const [xLo, xHi] = extent(x);
+  const [sLo, sHi] = extent(src);
+  if (xHi < sLo || sHi < xLo) return src;
+  if (name === 'copy_' && isDense(x) && isDense(src)) {
+    throw new Error(`${name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location (they are overlapping views of one storage); clone() the input first`);
+  }
+  return copyRaw(src);
 }
 
 /**

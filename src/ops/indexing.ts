@@ -8,6 +8,8 @@ import { finish } from '../autograd/grad-mode.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { zeros } from '../creation.js';
+import { mul } from './elementwise.js';
+import { settle } from './util.js';
 
 function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array | Float32Array | Float64Array {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
@@ -94,4 +96,156 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     });
     return [gx];
   }, { dim: d, index });
+}
+
+/** Checks scatter's index against x and src: same rank, index no larger than src anywhere nor x off dim. */
+function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): Int32Array | Float32Array | Float64Array {
+  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
+  if (index.ndim !== x.ndim) throw new RangeError(`${op}: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
+  if (src) {
+    src.check(op);
+    if (src.ndim !== x.ndim) throw new RangeError(`${op}: src must have as many dims as the input (src ${fmtShape(src.shape)}, input ${fmtShape(x.shape)})`);
+    if (src.device !== x.device) throw new TypeError(`${op}: src is on device '${src.device}' but the input is on '${x.device}'`);
+  }
+  index.shape.forEach((s, i) => {
+    if (src && s > src.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dim ${i}`);
+    if (i !== d && s > x.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
+  });
+  return checkIndex(op, index, x, d);
+}
+
+/**
+ * Writes (or adds) src's elements into a copy of x at the positions index names along dim; for
+ * each position p of index, out[p with dim replaced by index[p]] = src[p].
+ */
+function scatterInto(x: Tensor, d: number, idx: ArrayLike<number>, indexShape: readonly number[], src: Tensor | number, add: boolean): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  x.backend.copy(x, out.storage, 0, x.shape);
+  const ov = out.backend.view(out.storage);
+  const outStrides = out.strides.map((s, i) => (i === d ? 0 : s));
+  const step = out.ndim === 0 ? 0 : out.strides[d];
+  const sv = src instanceof Tensor ? src.backend.view(src.storage) : null;
+  const srcStrides = src instanceof Tensor ? src.strides : indexShape.map(() => 0);
+  const srcOffset = src instanceof Tensor ? src.offset : 0;
+  const toInt = x.dtype === 'int32' || x.dtype === 'bool';
+  forEachStrided(indexShape, [outStrides, srcStrides], [0, srcOffset], (i, [io, is]) => {
+    const v = sv ? sv[is] : (src as number);
+    const at = io + idx[i] * step;
+    const next = add ? ov[at] + v : v;
+    ov[at] = toInt ? Math.trunc(next) : next;
+  });
+  return out;
+}
+
+/**
+ * A copy of x with src written at the positions index names along dim (torch.scatter): for dim 1,
+ * out[i][index[i][j]] = src[i][j]. src may be a number. Where several positions name the same
+ * element, one write wins.
+ * @example zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: 'int32' }), 1) // one-hot rows
+ */
+export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+  x.check('scatter');
+  const d = normDim('scatter', dim, x.ndim);
+  if (typeof src !== 'number' && !(src instanceof Tensor)) throw new TypeError('scatter: src must be a Tensor or a number');
+  const idx = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
+  const indexShape = [...index.shape];
+  const out = scatterInto(x, d, idx, indexShape, src, false);
+  const inputs = src instanceof Tensor ? [x, src] : [x];
+  return finish(out, 'scatter', inputs, (g) => {
+    // Overwritten positions pass no gradient to x; src gets the gradient at the positions it wrote.
+    const gx = x.requiresGrad ? scatterInto(g, d, idx, indexShape, 0, false) : null;
+    const gsrc = src instanceof Tensor && src.requiresGrad ? gatherInto(g, d, idx, indexShape, src.shape) : null;
+    return [gx, gsrc];
+  });
+}
+
+/**
+ * A copy of x with src added at the positions index names along dim (torch.scatter_add); repeated
+ * positions accumulate.
+ * @example zeros([3]).scatterAdd(0, tensor([0, 0, 2], { dtype: 'int32' }), ones([3])) // [2, 0, 1]
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  x.check('scatterAdd');
+  const d = normDim('scatterAdd', dim, x.ndim);
+  if (!(src instanceof Tensor)) throw new TypeError('scatterAdd: src must be a Tensor');
+  const idx = checkScatter('scatterAdd', x, d, index, src);
+  const indexShape = [...index.shape];
+  const out = scatterInto(x, d, idx, indexShape, src, true);
+  return finish(out, 'scatterAdd', [x, src], (g) => [g, src.requiresGrad ? gatherInto(g, d, idx, indexShape, src.shape) : null]);
+}
+
+/** g gathered at index positions, placed into a zero tensor of src's shape (index may be smaller than src). */
+function gatherInto(g: Tensor, d: number, idx: ArrayLike<number>, indexShape: readonly number[], srcShape: readonly number[]): Tensor {
+  const out = zeros(srcShape, { dtype: g.dtype, device: g.device });
+  const ov = out.backend.view(out.storage);
+  const gv = g.backend.view(g.storage);
+  const gStrides = g.strides.map((s, i) => (i === d ? 0 : s));
+  const step = g.ndim === 0 ? 0 : g.strides[d];
+  forEachStrided(indexShape, [gStrides, out.strides], [g.offset, 0], (i, [ig, io]) => {
+    ov[io] = gv[ig + idx[i] * step];
+  });
+  return out;
+}
+
+/**
+ * x with alpha·source's slices added at the positions index (1-D int32) names along dim
+ * (torch.index_add): out.select(dim, index[i]) += alpha·source.select(dim, i).
+ * @example zeros([3, 2]).indexAdd(0, tensor([0, 2], { dtype: 'int32' }), ones([2, 2]))
+ */
+export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
+  x.check('indexAdd');
+  const { alpha = 1 } = options;
+  if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`indexAdd: alpha must be a finite number (got ${String(alpha)})`);
+  const d = normDim('indexAdd', dim, x.ndim);
+  if (!(source instanceof Tensor)) throw new TypeError('indexAdd: source must be a Tensor');
+  source.check('indexAdd');
+  if (!(index instanceof Tensor) || index.ndim > 1) throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
+  const idx = checkIndex('indexAdd', index, x, d);
+  const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
+  if (source.ndim !== expected.length || source.shape.some((s, i) => s !== expected[i])) {
+    throw new RangeError(`indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`);
+  }
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  x.backend.copy(x, out.storage, 0, x.shape);
+  const ov = out.backend.view(out.storage);
+  const sv = source.backend.view(source.storage);
+  const outStrides = out.strides.map((s, i) => (i === d ? 0 : s));
+  const step = out.ndim === 0 ? 0 : out.strides[d];
+  const position = source.shape.map((_, i) => (i === d ? 1 : 0));
+  const toInt = x.dtype === 'int32';
+  forEachStrided(source.shape, [outStrides, source.strides, position], [0, source.offset, 0], (_, [io, is, k]) => {
+    const at = io + (out.ndim === 0 ? 0 : idx[k] * step);
+    ov[at] = toInt ? Math.trunc(ov[at] + alpha * sv[is]) : ov[at] + alpha * sv[is];
+  });
+  return finish(out, 'indexAdd', [x, source], (g) => {
+    if (!source.requiresGrad) return [g, null];
+    const picked = indexSelect(g, d, index);
+    return [g, alpha === 1 ? picked : settle(mul(picked, alpha), [picked])];
+  });
+}
+
+/**
+ * One-hot encoding of int32 class indices: [...] → [..., numClasses] of 0/1 int32 (numClasses −1
+ * means max(index) + 1), as F.one_hot.
+ * @example F.oneHot(tensor([0, 2], { dtype: 'int32' }), 3) // [[1, 0, 0], [0, 0, 1]]
+ */
+export function oneHot(index: Tensor, numClasses = -1): Tensor {
+  if (!(index instanceof Tensor)) throw new TypeError('oneHot: input must be an int32 Tensor');
+  index.check('oneHot');
+  if (index.dtype !== 'int32') throw new TypeError(`oneHot: input must hold int32 class indices (got ${index.dtype})`);
+  if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`oneHot: numClasses must be a non-negative integer or -1 (got ${numClasses})`);
+  const values = index.toArray();
+  let classes = numClasses;
+  if (classes === -1) {
+    if (values.length === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass it');
+    classes = 0;
+    for (const v of values) classes = Math.max(classes, v + 1);
+  }
+  const out = zeros([...index.shape, classes], { dtype: 'int32', device: index.device });
+  const ov = out.backend.view(out.storage);
+  values.forEach((v, i) => {
+    if (v < 0 || v >= classes) throw new RangeError(`oneHot: class index ${v} (element ${i}) is out of range for ${classes} classes`);
+    ov[i * classes + v] = 1;
+  });
+  return out;
 }

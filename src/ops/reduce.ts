@@ -10,8 +10,9 @@ import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
 import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, div, eq, exp, log, mul, pow, sqrt, sub, abs } from './elementwise.js';
-import { gather } from './indexing.js';
+import { add, div, eq, exp, log, mul, ne, pow, sqrt, sub, abs } from './elementwise.js';
+import { composite } from '../autograd/composite.js';
+import { gather, indexSelect } from './indexing.js';
 import { copyRaw, settle, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
 
@@ -98,10 +99,15 @@ export function std(x: Tensor, dim?: number | number[], keepdim = false, correct
   return settle(sqrt(v), [v]);
 }
 
-/** `max(dim)` / `min(dim)` results: the values and the (first) index of each. */
-export interface ValuesIndices {
-  values: Tensor;
-  indices: Tensor;
+/**
+ * What `max(dim)`, `min(dim)`, `sort` and `topk` return: the values and their int32 indices, as a
+ * pair that destructures either way, `const [values, indices] = …` or `const { values, indices } = …`.
+ */
+export type ValuesIndices = readonly [values: Tensor, indices: Tensor] & { readonly values: Tensor; readonly indices: Tensor };
+
+/** @internal Builds a ValuesIndices pair. */
+export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as const, { values, indices });
 }
 
 function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
@@ -111,10 +117,10 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   const source = x.ndim === 0 ? reshape(x, [1]) : x;
   const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, { dim: d, keepdim: true });
   const picked = gather(source, d, idx);
-  if (keepdim && x.ndim > 0) return { values: picked, indices: idx };
+  if (keepdim && x.ndim > 0) return valuesIndices(picked, idx);
   const shape = finalShape(source.shape, [d], false);
   const values = x.ndim === 0 ? reshape(picked, []) : squeeze(picked, d);
-  return { values: settle(values, [picked, source === x ? null : source]), indices: viewAs(idx, x.ndim === 0 ? [] : shape) };
+  return valuesIndices(settle(values, [picked, source === x ? null : source]), viewAs(idx, x.ndim === 0 ? [] : shape));
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
@@ -202,12 +208,22 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     out = transposeView(base, d, last);
     release(base, 'an internal view was consumed');
   }
-  return finish(out, name, [x], (g) =>
-    name === 'softmax'
+  return finish(out, name, [x], (g) => {
+    // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
+    if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
+    return name === 'softmax'
       ? [mul(out, sub(g, sum(mul(g, out), d, true)))]
-      : [sub(g, mul(exp(out), sum(g, d, true)))],
-    { dim: d },
-  );
+      : [sub(g, mul(exp(out), sum(g, d, true)))];
+  }, { dim: d });
+}
+
+/** softmax's (or log-softmax's) backward from its contiguous output y, over rows of `cols`. */
+function softmaxBackwardRows(log: boolean, y: Tensor, g: Tensor, cols: number): Tensor {
+  const gc = g.isContiguous() && g.offset === 0 && g.dtype === y.dtype ? g : copyRaw(g, y.dtype);
+  const gradIn = Tensor.empty(y.shape, y.dtype, y.backend);
+  y.backend.softmaxBackward(log, y.storage, gc.storage, gradIn.storage, cols === 0 ? 0 : y.numel() / cols, cols);
+  if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
+  return gradIn;
 }
 
 /**
@@ -247,4 +263,165 @@ export function norm(x: Tensor, p = 2): Tensor {
   const total = sum(magnitude);
   const out = p === 2 ? sqrt(total) : p === 1 ? total : pow(total, 1 / p);
   return settle(out, [absolute, magnitude, total]);
+}
+
+/**
+ * Product over one dim (of all elements when dim is omitted). Its gradient is the product of the
+ * other elements, computed from prefix and suffix products, so it is exact where x has zeros.
+ * @example prod(tensor([[1, 2], [3, 4]]), 1) // [2, 12]
+ */
+export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
+  x.check('prod');
+  const flat = dim === undefined;
+  const source = flat || x.ndim === 0 ? reshape(x, [x.numel()]) : x;
+  const d = flat || x.ndim === 0 ? 0 : normDim('prod', dim, x.ndim);
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
+  const len = source.shape[d];
+  const outer = numel(source.shape.slice(0, d));
+  const inner = numel(source.shape.slice(d + 1));
+  const values = source.toArray();
+  const products = new Float64Array(outer * inner).fill(1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < len; i++) for (let j = 0; j < inner; j++) products[o * inner + j] *= values[(o * len + i) * inner + j];
+  }
+  const shape = flat ? (keepdim ? x.shape.map(() => 1) : []) : finalShape(x.shape, x.ndim === 0 ? [] : [d], keepdim);
+  const out = Tensor.empty(shape, dtype, x.backend);
+  out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => (v | 0)) : products);
+  if (source !== x) release(source, 'an internal reshape was consumed');
+  return finish(out, 'prod', [x], (g) => {
+    // others[i] = Π_{k<i} x_k · Π_{k>i} x_k along the reduced dim.
+    const others = new Float64Array(values.length);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        let prefix = 1;
+        for (let i = 0; i < len; i++) {
+          others[(o * len + i) * inner + j] = prefix;
+          prefix *= values[(o * len + i) * inner + j];
+        }
+        let suffix = 1;
+        for (let i = len - 1; i >= 0; i--) {
+          others[(o * len + i) * inner + j] *= suffix;
+          suffix *= values[(o * len + i) * inner + j];
+        }
+      }
+    }
+    const factor = Tensor.empty(x.shape, g.dtype, g.backend);
+    factor.backend.view(factor.storage).set(others);
+    const keptG = reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d]));
+    return [settle(mul(keptG, factor), [factor, keptG])];
+  });
+}
+
+/** True where any element along dim (of all elements when omitted) is non-zero, as bool. */
+export function any(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truthReduce('any', x, dim, keepdim);
+}
+
+/** True where every element along dim (of all elements when omitted) is non-zero, as bool. */
+export function all(x: Tensor, dim?: number, keepdim = false): Tensor {
+  return truthReduce('all', x, dim, keepdim);
+}
+
+function truthReduce(op: 'any' | 'all', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor (got ${typeof x})`);
+  x.check(op);
+  if (dim !== undefined && (typeof dim !== 'number' || !Number.isInteger(dim))) throw new TypeError(`${op}: dim must be an integer (got ${String(dim)})`);
+  return composite(op, () => {
+    // any: some element is non-zero; all: no element is zero.
+    const hits = op === 'any' ? ne(x, 0) : eq(x, 0);
+    const count = sum(hits, dim, keepdim);
+    return op === 'any' ? ne(count, 0) : eq(count, 0);
+  });
+}
+
+/** [outer, len, inner] around dim d of shape: the layout the scans and sorts loop over. */
+export function aroundDim(shape: readonly number[], d: number): [number, number, number] {
+  if (shape.length === 0) return [1, 1, 1];
+  return [numel(shape.slice(0, d)), shape[d], numel(shape.slice(d + 1))];
+}
+
+/**
+ * Running sum along dim: out[i] = Σ_{k ≤ i} x[k]. Integer and bool tensors sum to int32.
+ * @example cumsum(tensor([1, 2, 3]), 0) // [1, 3, 6]
+ */
+export function cumsum(x: Tensor, dim: number): Tensor {
+  x.check('cumsum');
+  const d = normDim('cumsum', dim, x.ndim);
+  const [outer, len, inner] = aroundDim(x.shape, d);
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
+  const out = copyRaw(x, dtype);
+  const v = out.backend.view(out.storage);
+  const wrap = dtype === 'int32';
+  for (let o = 0; o < outer; o++) {
+    for (let i = 1; i < len; i++) {
+      const row = (o * len + i) * inner, prev = row - inner;
+      for (let j = 0; j < inner; j++) v[row + j] = wrap ? (v[row + j] + v[prev + j]) | 0 : v[row + j] + v[prev + j];
+    }
+  }
+  // d out[i] / d x[k] = 1 for i ≥ k: the gradient is the running sum of g from the end.
+  return finish(out, 'cumsum', [x], (g) => [reverseCumsum(g, d)]);
+}
+
+function reverseCumsum(g: Tensor, d: number): Tensor {
+  const flipped = flipDim(g, d);
+  const summed = cumsum(flipped, d);
+  return settle(flipDim(summed, d), [flipped, summed]);
+}
+
+/** x reversed along one dim (flip() of ops/rearrange.ts, kept here so the scans do not import it). */
+function flipDim(x: Tensor, d: number): Tensor {
+  if (x.ndim === 0) return x;
+  const index = Int32Array.from({ length: x.shape[d] }, (_, i) => x.shape[d] - 1 - i);
+  const idx = Tensor.empty([index.length], 'int32', x.backend);
+  idx.backend.view(idx.storage).set(index);
+  return settle(indexSelect(x, d, idx), [idx]);
+}
+
+/**
+ * Running product along dim: out[i] = Π_{k ≤ i} x[k]. Its gradient is computed from the inputs
+ * directly (not by dividing the output), so it is exact where x has zeros.
+ * @example cumprod(tensor([1, 2, 3]), 0) // [1, 2, 6]
+ */
+export function cumprod(x: Tensor, dim: number): Tensor {
+  x.check('cumprod');
+  const d = normDim('cumprod', dim, x.ndim);
+  const [outer, len, inner] = aroundDim(x.shape, d);
+  const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
+  const values = x.toArray();
+  const out = Tensor.empty(x.shape, dtype, x.backend);
+  const v = out.backend.view(out.storage);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      let p = 1;
+      for (let i = 0; i < len; i++) {
+        const at = (o * len + i) * inner + j;
+        p *= values[at];
+        v[at] = dtype === 'int32' ? p | 0 : p;
+      }
+    }
+  }
+  return finish(out, 'cumprod', [x], (g) => {
+    // grad x[k] = Σ_{i ≥ k} g[i] · Π_{m ≤ i, m ≠ k} x[m]: O(len²) per line, no division.
+    const gv = g.toArray();
+    const grad = new Float64Array(values.length);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (i: number) => (o * len + i) * inner + j;
+        let prefix = 1;
+        for (let k = 0; k < len; k++) {
+          let p = prefix;
+          let acc = gv[at(k)] * p;
+          for (let i = k + 1; i < len; i++) {
+            p *= values[at(i)];
+            acc += gv[at(i)] * p;
+          }
+          grad[at(k)] = acc;
+          prefix *= values[at(k)];
+        }
+      }
+    }
+    const gx = Tensor.empty(x.shape, g.dtype, g.backend);
+    gx.backend.view(gx.storage).set(grad);
+    return [gx];
+  });
 }

@@ -4,6 +4,7 @@
  * that; call it after `optimizer.step()`, once per epoch (OneCycleLR: once per batch).
  * The recursive ("chainable") forms PyTorch uses are kept, so the sequences match it to the ulp.
  */
+import { snakeKey } from '../names.js';
 import type { BaseOptions, Optimizer, ParamGroup } from './optimizer.js';
 
 /** A group as a scheduler sees it; momentum or betas when the optimizer has them. */
@@ -15,12 +16,25 @@ export interface SchedulerOptions {
   lastEpoch?: number;
 }
 
-/** The state of a scheduler, for `loadStateDict`. */
+/**
+ * The state of a scheduler in PyTorch's layout and names (its `__dict__` without the optimizer):
+ * `last_epoch`, `base_lrs`, `_last_lr`, `_step_count`, `verbose` and the scheduler's own settings
+ * (`step_size`, `gamma`, `T_max`, `eta_min`, …), so it crosses to `torch.optim.lr_scheduler` as is.
+ */
 export interface SchedulerStateDict {
-  lastEpoch: number;
-  baseLrs: number[];
-  lastLr: number[];
-  stepCount: number;
+  last_epoch: number;
+  base_lrs: number[];
+  _last_lr: number[];
+  _step_count: number;
+  [setting: string]: unknown;
+}
+
+/** The fields the base class saves under PyTorch's private names. */
+const BASE_KEYS: Readonly<Record<string, string>> = { lastEpoch: 'last_epoch', baseLrs: 'base_lrs', lastLr: '_last_lr', stepCount: '_step_count' };
+
+/** PyTorch's name of a scheduler setting: snake_case, with its capital T (`tMax` → `T_max`, `t0` → `T_0`). */
+function settingKey(field: string): string {
+  return /^t[A-Z0-9]/.test(field) ? `T_${snakeKey(field.slice(1)).replace(/^[A-Z]/, (c) => c.toLowerCase())}` : snakeKey(field);
 }
 
 /** Base class of the schedulers: tracks the epoch and writes each group's lr. */
@@ -64,16 +78,33 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
-  /** The scheduler's position, to resume it with `loadStateDict` (the lrs themselves live in the optimizer's groups). */
+  /**
+   * The scheduler's position and settings in PyTorch's layout (see `SchedulerStateDict`), to
+   * resume it with `loadStateDict` here or `load_state_dict` in PyTorch; the lrs themselves live in
+   * the optimizer's groups.
+   */
   stateDict(): SchedulerStateDict {
-    return { lastEpoch: this.lastEpoch, baseLrs: [...this.baseLrs], lastLr: [...this.lastLr], stepCount: this.stepCount };
+    const out: Record<string, unknown> = { verbose: false, _get_lr_called_within_step: false };
+    for (const [field, value] of Object.entries(this)) {
+      if (field === 'optimizer' || typeof value === 'function') continue;
+      out[BASE_KEYS[field] ?? settingKey(field)] = structuredClone(value);
+    }
+    return out as SchedulerStateDict;
   }
 
+  /** Restores a `stateDict()` (this library's or PyTorch's); keys this scheduler does not have are ignored, as PyTorch's own bookkeeping (`verbose`). */
   loadStateDict(dict: SchedulerStateDict): void {
-    this.lastEpoch = dict.lastEpoch;
-    this.baseLrs = [...dict.baseLrs];
-    this.lastLr = [...dict.lastLr];
-    this.stepCount = dict.stepCount;
+    const name = this.constructor.name;
+    if (dict === null || typeof dict !== 'object' || typeof dict.last_epoch !== 'number' || !Array.isArray(dict.base_lrs)) {
+      throw new TypeError(`${name}.loadStateDict: expected a state dict with last_epoch and base_lrs, as stateDict() returns${dict && typeof dict === 'object' && 'lastEpoch' in dict ? ' (this one has lastEpoch: it was saved by an older version, whose keys were camelCase)' : ''}`);
+    }
+    const fields = new Map(Object.keys(this).map((field) => [BASE_KEYS[field] ?? settingKey(field), field]));
+    const self = this as unknown as Record<string, unknown>;
+    for (const [key, value] of Object.entries(dict)) {
+      const field = fields.get(key);
+      if (field === undefined || field === 'optimizer' || typeof self[field] === 'function') continue;
+      self[field] = structuredClone(value);
+    }
   }
 }
 
@@ -268,6 +299,13 @@ export class OneCycleLR extends LRScheduler {
           { endStep: totalSteps - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
         ];
     this.step();
+  }
+
+  /** PyTorch's layout: the phases as its `_schedule_phases` (snake_case keys and group field names). */
+  override stateDict(): SchedulerStateDict {
+    const { phases: _, ...dict } = super.stateDict();
+    const phases = this.phases.map((phase) => Object.fromEntries(Object.entries(phase).map(([k, v]) => [snakeKey(k), typeof v === 'string' ? snakeKey(v) : v])));
+    return { ...dict, _schedule_phases: phases };
   }
 
   protected computeLr(): number[] {

@@ -9,6 +9,7 @@ import { tensor, full } from '../creation.js';
 import { isFloat } from '../dtype.js';
 import { release, releasePendingGraphs } from '../memory.js';
 import { clone, contiguous } from '../ops/shape.js';
+import { camelKey, snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -39,13 +40,14 @@ export type ParamsInput<O extends BaseOptions> = Iterable<Tensor> | Iterable<Par
 export type ParamState = Record<string, Tensor | number | null | undefined>;
 
 /**
- * The optimizer's state, as PyTorch's state_dict: `state` maps a parameter's index (counting
- * through the groups in order) to copies of its state; `paramGroups` holds each group's
- * hyperparameters and the indices of its parameters.
+ * The optimizer's state in PyTorch's layout and names, so it crosses to `torch.optim` as is:
+ * `state` maps a parameter's index (counting through the groups in order) to copies of its state
+ * (`step`, `exp_avg`, `exp_avg_sq`, `momentum_buffer`, `square_avg`, …); `param_groups` holds each
+ * group's hyperparameters (`lr`, `betas`, `weight_decay`, `initial_lr`, …) and its parameters' indices.
  */
-export interface OptimizerStateDict<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
-  state: Record<number, S>;
-  paramGroups: (O & ScheduleFields & { params: number[] })[];
+export interface OptimizerStateDict {
+  state: Record<number, Record<string, Tensor | number | null>>;
+  param_groups: (Record<string, unknown> & { params: number[] })[];
 }
 
 /** Throws `name: invalid <what> <value> (<rule>)` unless ok. */
@@ -57,17 +59,26 @@ function definedEntries<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function copyState<S extends ParamState>(s: S, like: Tensor | null): S {
+/** A parameter's state for `stateDict()`: PyTorch's keys, tensors cloned and kept. */
+function savedState(s: ParamState): Record<string, Tensor | number | null> {
+  const out: Record<string, Tensor | number | null> = {};
+  for (const [key, v] of Object.entries(s)) if (v !== undefined) out[snakeKey(key)] = v instanceof Tensor ? clone(v).keep() : v;
+  return out;
+}
+
+/** A saved state restored for parameter `like`: camelCase fields, tensors copied to its dtype and device (PyTorch's 0-d `step` tensor becomes a number). */
+function restoredState<S extends ParamState>(saved: Record<string, unknown>, like: Tensor, where: string): S {
   const out: ParamState = {};
-  for (const [key, v] of Object.entries(s)) {
-    if (!(v instanceof Tensor)) out[key] = v;
-    else if (like === null) out[key] = clone(v).keep();
-    else {
+  for (const [key, v] of Object.entries(saved)) {
+    const field = camelKey(key);
+    if (v instanceof Tensor && field === 'step') out[field] = v.item();
+    else if (v instanceof Tensor) {
       if (!sameShape(v.shape, like.shape)) {
-        throw new RangeError(`loadStateDict: state '${key}' has shape ${fmtShape(v.shape)} but its parameter has shape ${fmtShape(like.shape)}`);
+        throw new RangeError(`loadStateDict: state '${key}' of ${where} has shape ${fmtShape(v.shape)} but its parameter has shape ${fmtShape(like.shape)}`);
       }
-      out[key] = tensor(v.toArray(), { shape: [...like.shape], dtype: like.dtype, device: like.device }).keep();
-    }
+      out[field] = tensor(v.toArray(), { shape: [...like.shape], dtype: like.dtype, device: like.device }).keep();
+    } else if (v === null || typeof v === 'number') out[field] = v;
+    else throw new TypeError(`loadStateDict: state '${key}' of ${where} is ${typeof v}; expected a tensor, a number or null`);
   }
   return out as S;
 }
@@ -186,47 +197,64 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     }
   }
 
-  /** A copy of the state (tensors cloned and kept) and the groups' hyperparameters, for `loadStateDict`. */
-  stateDict(): OptimizerStateDict<O, S> {
+  /**
+   * A copy of the state (tensors cloned and kept) and the groups' hyperparameters, in PyTorch's
+   * layout and names (`state`, `param_groups`, `exp_avg`, `weight_decay`, …), for `loadStateDict`
+   * here or `load_state_dict` in PyTorch.
+   */
+  stateDict(): OptimizerStateDict {
     const index = new Map<Tensor, number>();
-    const paramGroups = this.paramGroups.map(({ params, ...hyper }) => {
+    const param_groups = this.paramGroups.map(({ params, ...hyper }) => {
       for (const p of params) if (!index.has(p)) index.set(p, index.size);
-      return { ...structuredClone(hyper), params: params.map((p) => index.get(p)!) } as OptimizerStateDict<O, S>['paramGroups'][number];
+      const saved: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(hyper)) if (v !== undefined) saved[snakeKey(key)] = structuredClone(v);
+      return { ...saved, params: params.map((p) => index.get(p)!) };
     });
-    const state: Record<number, S> = {};
+    const state: OptimizerStateDict['state'] = {};
     for (const [p, s] of this.state) {
       const i = index.get(p);
-      if (i !== undefined) state[i] = copyState(s, null);
+      if (i !== undefined) state[i] = savedState(s);
     }
-    return { state, paramGroups };
+    return { state, param_groups };
   }
 
   /**
-   * Restores a `stateDict()`: group hyperparameters and per-parameter state (copied, cast to each
-   * parameter's dtype and device). Parameters are matched by position, as in PyTorch.
+   * Restores a `stateDict()` (this library's or PyTorch's): group hyperparameters and per-parameter
+   * state (copied, cast to each parameter's dtype and device). Parameters are matched by position,
+   * as in PyTorch.
    */
-  loadStateDict(dict: OptimizerStateDict<O, S>): void {
-    const saved = dict.paramGroups;
+  loadStateDict(dict: OptimizerStateDict): void {
+    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.param_groups) || typeof dict.state !== 'object' || dict.state === null) {
+      throw new TypeError(`${this.name}.loadStateDict: expected { state, param_groups } as stateDict() returns${dict && typeof dict === 'object' && 'paramGroups' in dict ? ' (this dict has paramGroups: it was saved by an older version, whose keys were camelCase)' : ''}`);
+    }
+    const saved = dict.param_groups;
     if (saved.length !== this.paramGroups.length) {
       throw new RangeError(`loadStateDict: the state dict has ${saved.length} parameter groups but this ${this.name} has ${this.paramGroups.length}`);
     }
     const byIndex = new Map<number, Tensor>();
     saved.forEach((g, i) => {
       const params = this.paramGroups[i].params;
-      if (g.params.length !== params.length) {
-        throw new RangeError(`loadStateDict: parameter group ${i} has ${g.params.length} parameters in the state dict but ${params.length} in this ${this.name}`);
+      if (!Array.isArray(g.params) || g.params.length !== params.length) {
+        throw new RangeError(`loadStateDict: parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${params.length} in this ${this.name}`);
       }
       g.params.forEach((id, j) => byIndex.set(id, params[j]));
+    });
+    const groups = saved.map(({ params: _, ...hyper }, i) => {
+      const group: Record<string, unknown> = { params: this.paramGroups[i].params };
+      for (const [key, v] of Object.entries(hyper)) group[camelKey(key)] = structuredClone(v);
+      const typed = group as unknown as ParamGroup<O>;
+      this.validate(typed);
+      return typed;
     });
     const state = new Map<Tensor, S>();
     for (const [key, s] of Object.entries(dict.state)) {
       const p = byIndex.get(Number(key));
       if (!p) throw new RangeError(`loadStateDict: the state dict has state for parameter ${key}, which no parameter group lists`);
-      state.set(p, copyState(s, p));
+      state.set(p, restoredState<S>(s, p, `parameter ${key}`));
     }
     for (const s of this.state.values()) releaseState(s);
     this.state = state;
-    this.paramGroups = saved.map(({ params: _, ...hyper }, i) => ({ ...structuredClone(hyper), params: this.paramGroups[i].params }) as ParamGroup<O>);
+    this.paramGroups = groups;
   }
 }
 
