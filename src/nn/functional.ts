@@ -226,7 +226,7 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
     if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
     if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
     return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
-  });
+  }, { axis: input.ndim - k, epsilon: eps, weight, bias });
   return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 

@@ -115,6 +115,9 @@ interface EmitContext {
   final(op: string, inputs: string[], attrs?: NodeSpec['attrs']): void;
   int64(values: readonly number[]): string;
   int64Scalar(value: number): string;
+  /** A constant of `shape` filled with `fill`. */
+  constant(shape: readonly number[], dtype: DType, fill: number): string;
+  opset: number;
   scalar(value: number, dtype: DType): string;
   /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
   dimOf(a: number, b: number): string;
@@ -242,6 +245,13 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
   },
   gather: (c) => c.final('GatherElements', [c.x[0].name, c.attrValue('index').name], { axis: same(c, 'dim') as number }),
   embedding: (c) => c.final('Gather', [c.x[0].name, c.attrValue('indices').name], { axis: 0 }),
+  layerNorm: (c) => {
+    if (c.opset < 17) c.fail('LayerNormalization needs opsetVersion 17');
+    const [x] = c.x;
+    const normalized = x.shape.slice(c.attrs.axis as number);
+    const param = (key: string, fill: number) => (c.attrs[key] ? c.attrValue(key).name : c.constant(normalized, x.dtype, fill));
+    c.final('LayerNormalization', [x.name, param('weight', 1), param('bias', 0)], { axis: c.attrs.axis as number, epsilon: c.attrs.epsilon as number });
+  },
   conv2d: (c) =>
     c.final('Conv', c.x.map((v) => v.name), {
       kernel_shape: c.attrs.kernelShape as number[], strides: c.attrs.strides as number[], pads: c.attrs.pads as number[],
@@ -349,15 +359,13 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     return name;
   };
   inputs.forEach((t, i) => values.set(t, { name: fresh(inputNames[i]), dtype: t.dtype, shape: t.shape, shapeB: argsB[i].shape }));
-  const usedParams = new Set<Tensor>();
-  const valueOf = (t: Tensor, tB: Tensor | undefined, where: () => string): Value => {
+  const graphValue = (t: Tensor, tB: Tensor | undefined, where: () => string): Value => {
     const v = values.get(t);
     if (v) return v;
     const param = paramNames.get(t);
     if (param !== undefined) {
       const value = { name: fresh(param), dtype: t.dtype, shape: t.shape, shapeB: t.shape };
       values.set(t, value);
-      usedParams.add(t);
       initializers.push({ name: value.name, dtype: onnxType(t.dtype), shape: t.shape, values: noGrad(() => t.toArray()) });
       return value;
     }
@@ -388,10 +396,10 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
       throw new Error(`onnx.export: ${where()} cannot be exported: ${why}`);
     };
     const emitter = RESHAPES.has(event.name) ? null : IDENTITY.has(event.name) ? null : EMITTERS[event.name];
-    const x = event.inputs.map((t, k) => valueOf(t, eB?.inputs[k], where));
+    const x = event.inputs.map((t, k) => graphValue(t, eB?.inputs[k], where));
     const attrValues = new Map<string, Value>();
     for (const [key, v] of Object.entries(event.attrs)) {
-      if (v instanceof Tensor) attrValues.set(key, valueOf(v, eB?.attrs[key] as Tensor | undefined, where));
+      if (v instanceof Tensor) attrValues.set(key, graphValue(v, eB?.attrs[key] as Tensor | undefined, where));
     }
     const oi = outputIndex.get(event.output);
     const out: Value = {
@@ -418,6 +426,12 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
         initializers.push({ name, dtype: 'int64', shape: [], values: BigInt64Array.of(BigInt(value)) });
         return name;
       },
+      constant: (shape, dtype, fill) => {
+        const name = fresh('onnx::Constant');
+        initializers.push({ name, dtype: onnxType(dtype), shape, values: new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
+        return name;
+      },
+      opset,
       scalar: (value, dtype) => {
         const name = fresh('onnx::Constant');
         initializers.push({ name, dtype: onnxType(dtype), shape: [], values: [value] });
@@ -448,7 +462,7 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
 
   // Outputs that no op of the trace produced (an input or parameter returned as is) go through Identity.
   const graphOutputs: Value[] = A.outputs.map((t, i) => {
-    const v = values.get(t) ?? valueOf(t, B?.outputs[i], () => `output ${i}`);
+    const v = values.get(t) ?? graphValue(t, B?.outputs[i], () => `output ${i}`);
     if (v.name === outputNames[i]) return v;
     const alias = { ...v, name: fresh(outputNames[i]) };
     nodes.push({ op: 'Identity', inputs: [v.name], outputs: [alias.name], name: `/Identity_${nodes.length}`, attrs: {} });
