@@ -13,6 +13,9 @@ export interface GradNode {
   readonly versions: readonly number[];
   /** Storage version of the output when the op ran: backwards such as exp's and softmax's reuse the output. */
   readonly outputVersion: number;
+  /** Tensors the backward reads that are not differentiable inputs (a where mask, class targets), and their versions then. */
+  readonly saved: readonly Tensor[];
+  readonly savedVersions: readonly number[];
   /** Null once a backward without retainGraph has consumed the node. */
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null;
 }
@@ -100,18 +103,24 @@ export function reportOp(out: Tensor, name: string, inputs: readonly Tensor[], a
 /**
  * Completes an op: reports it to any op observers, records its backward when grad flows, and ties
  * outputs computed without grad from this step's graph or gradients to that step's lifetime (see
- * memory.ts). `attrs` are the op's settings, for observers.
+ * memory.ts). `saved` lists the other tensors the backward closure reads (as PyTorch's
+ * save_for_backward), so an in-place change to one between forward and backward raises instead of
+ * giving a wrong gradient. `attrs` are the op's settings, for observers.
  */
 export function finish(
   out: Tensor,
   name: string,
   inputs: readonly Tensor[],
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null,
+  saved: readonly Tensor[] = [],
   attrs: Readonly<Record<string, unknown>> = NO_ATTRS,
 ): Tensor {
   for (const observe of observers) observe({ name, inputs, output: out, attrs });
   if (backward && gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    out.gradFn = { name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward };
+    out.gradFn = {
+      name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward,
+      saved, savedVersions: saved.map((t) => t.storage.version),
+    };
     out.setRequiresGrad(true);
     return out;
   }

@@ -14,6 +14,7 @@ import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
+import { tensorArg } from '../validate.js';
 
 /** A size for both spatial dims, or [height, width]. */
 export type Size2d = number | [number, number];
@@ -71,7 +72,7 @@ export function pair(op: string, name: string, value: Size2d, min: number): [num
 
 function checkImage(op: string, x: Tensor): void {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  x.check(op);
+  tensorArg(op, 'input', x);
   if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input (got shape ${fmtShape(x.shape)})`);
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a floating point input (got ${x.dtype})`);
 }
@@ -246,7 +247,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     }
     for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
     return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
-  }), { kernelShape: [kH, kW], strides: [strideH, strideW], dilations: [dilationH, dilationW], groups, pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW] });
+  }), [], { kernelShape: [kH, kW], strides: [strideH, strideW], dilations: [dilationH, dilationW], groups, pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW] });
   dropScratch(x, input, out);
   dropScratch(w, weight, out);
   if (cols && keepCols) dropScratch(cols, null, out);
@@ -321,7 +322,7 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
     return [gradInput];
-  }, poolAttrs(win, o.ceilMode ?? false));
+  }, [], poolAttrs(win, o.ceilMode ?? false));
   dropScratch(indices, null, out);
   return out;
 }
@@ -347,7 +348,7 @@ export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Te
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.avgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, avgWin));
     return [gradInput];
-  }, { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null });
+  }, [], { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null });
 }
 
 /**
@@ -374,5 +375,5 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.adaptiveAvgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, win));
     return [gradInput];
-  }, { outputSize: [outH, outW] });
+  }, [], { outputSize: [outH, outW] });
 }
