@@ -66,7 +66,7 @@ const KNOWN = new Set([
   'nn.LayerNorm', 'nn.Parameter', 'nn.RMSNorm', 'optim.Adagrad', 'optim.Adam', 'optim.AdamW', 'optim.Optimizer', 'optim.RMSprop', 'optim.SGD',
   'logSoftmax', 'relu', 'sigmoid', 'softmax', 'tanh', 'calculateFanInAndFanOut', 'constant_', 'eye_', 'kaimingNormal_', 'kaimingUniform_',
   'normal_', 'ones_', 'truncNormal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_', 'deserialize', 'enableGrad', 'fullLike',
-  'gelu', 'gradcheck', 'noGrad', 'onesLike', 'round', 'scope', 'serialize', 't', 'tidy', 'zerosLike',
+  'gelu', 'gradcheck', 'noGrad', 'onesLike', 'round', 'scope', 'serialize', 't', 'tidy', 'zerosLike', 'data.BPETokenizer',
 ]);
 const open = <E extends [string, ...unknown[]]>(entries: E[], prefix = ''): E[] => entries.filter(([n]) => !KNOWN.has(n.slice(prefix.length)));
 
