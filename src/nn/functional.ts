@@ -23,6 +23,8 @@ export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
+export { scaledDotProductAttention } from './attention.js';
+
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkTensor(op: string, arg: string, x: unknown): Tensor {
