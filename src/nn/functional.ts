@@ -23,6 +23,8 @@ export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
+export { scaledDotProductAttention } from './attention.js';
+
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkTensor(op: string, arg: string, x: unknown): Tensor {
@@ -174,16 +176,19 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const [rows, dim] = weight.shape;
   const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
   const flat = input.reshape(-1);
-  const picked = noGrad(() => indexSelect(weight, 0, flat));
   const idx = flat.toArray();
-  if (flat !== input) release(flat, 'an internal view was consumed');
+  // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
+  const bad = idx.findIndex((v) => v < 0 || v >= rows);
+  if (bad >= 0) throw new RangeError(`embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`);
+  const picked = noGrad(() => indexSelect(weight, 0, flat));
   finish(picked, 'embedding', [weight], (g) => {
     // indexSelect's scatter-add, then the padding row's gradient dropped.
-    const pos = tensor(Int32Array.from(idx, (i) => (i < 0 ? i + rows : i)), { dtype: 'int32', device: g.device });
+    const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
     const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
     if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
     return [gw];
-  });
+  }, [], { indices: flat });
+  if (flat !== input) release(flat, 'an internal view was consumed');
   return settle(picked.reshape([...input.shape, dim]), [picked]);
 }
 
@@ -222,7 +227,7 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
     if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
     if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
     return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
-  });
+  }, [], { axis: input.ndim - k, epsilon: eps, weight, bias });
   return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 
@@ -617,7 +622,7 @@ function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, red
     backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
     release(scale, 'an internal gradient scale was consumed');
     return [grad];
-  });
+  }, [target]);
   return settle(out, [probs, t.index]);
 }
 

@@ -8,23 +8,28 @@ import type { Strided } from '../backend/backend.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor, zeros } from '../creation.js';
+import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
 import { settle } from './util.js';
 
 function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array | Float32Array | Float64Array {
-  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
-  index.check(op);
+  indexTensor(op, index);
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must have dtype int32 (got ${index.dtype})`);
   if (index.device !== x.device) throw new TypeError(`${op}: index is on device '${index.device}' but the input is on '${x.device}'`);
   const values = index.toArray();
   const n = x.ndim === 0 ? 1 : x.shape[d];
+  // NOTE: negative indices raise, as in PyTorch: a -1 padding id must not silently read the last row.
   for (let i = 0; i < values.length; i++) {
-    if (values[i] < -n || values[i] >= n) {
+    if (values[i] < 0 || values[i] >= n) {
       throw new RangeError(`${op}: index ${values[i]} (element ${i} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`);
     }
-    if (values[i] < 0) values[i] += n;
   }
   return values;
+}
+
+function indexTensor(op: string, index: unknown): Tensor {
+  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor (got ${show(index)})`);
+  return index.check(op);
 }
 
 /**
@@ -58,8 +63,9 @@ export function scatterAddGrad(g: Tensor, shape: readonly number[], d: number, p
  * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int32' }))
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  x.check('indexSelect');
+  tensorArg('indexSelect', 'input', x);
   const d = normDim('indexSelect', dim, x.ndim);
+  indexTensor('indexSelect', index);
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D (got shape ${fmtShape(index.shape)})`);
   const { pos, idx } = positions('indexSelect', index, x, d);
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
@@ -68,7 +74,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
   const step = x.ndim === 0 ? 0 : x.strides[d];
   x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
-  const result = finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)]);
+  const result = finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [], { dim: d, index });
   return settle(result, [pos]);
 }
 
@@ -77,8 +83,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
  * @example x.gather(1, labels.unsqueeze(1))
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  x.check('gather');
+  tensorArg('gather', 'input', x);
   const d = normDim('gather', dim, x.ndim);
+  indexTensor('gather', index);
   if (index.ndim !== x.ndim) throw new RangeError(`gather: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
@@ -88,7 +95,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const out = Tensor.empty(shape, x.dtype, x.backend);
   const step = x.ndim === 0 ? 0 : x.strides[d];
   x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
-  const result = finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)]);
+  const result = finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [], { dim: d, index });
   return settle(result, [pos]);
 }
 
@@ -130,7 +137,7 @@ function scatterInto(x: Tensor, d: number, pos: Tensor, src: Tensor | number, ad
  * @example zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: 'int32' }), 1) // one-hot rows
  */
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  x.check('scatter');
+  tensorArg('scatter', 'input', x);
   const d = normDim('scatter', dim, x.ndim);
   if (typeof src !== 'number' && !(src instanceof Tensor)) throw new TypeError('scatter: src must be a Tensor or a number');
   const pos = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
@@ -151,7 +158,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
  * @example zeros([3]).scatterAdd(0, tensor([0, 0, 2], { dtype: 'int32' }), ones([3])) // [2, 0, 1]
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  x.check('scatterAdd');
+  tensorArg('scatterAdd', 'input', x);
   const d = normDim('scatterAdd', dim, x.ndim);
   if (!(src instanceof Tensor)) throw new TypeError('scatterAdd: src must be a Tensor');
   const pos = checkScatter('scatterAdd', x, d, index, src);
@@ -176,7 +183,7 @@ function gatherInto(g: Tensor, d: number, pos: Tensor, srcShape: readonly number
  * @example zeros([3, 2]).indexAdd(0, tensor([0, 2], { dtype: 'int32' }), ones([2, 2]))
  */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  x.check('indexAdd');
+  tensorArg('indexAdd', 'input', x);
   const { alpha = 1 } = options;
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`indexAdd: alpha must be a finite number (got ${String(alpha)})`);
   const d = normDim('indexAdd', dim, x.ndim);
