@@ -226,8 +226,8 @@ describe('recurrent layers', () => {
     manualSeed(3);
     const lstm = new nn.LSTM(3, 4);
     const cell = new nn.LSTMCell(3, 4);
-    const sd = lstm.stateDict();
-    cell.loadStateDict({ weight_ih: sd.weight_ih_l0, weight_hh: sd.weight_hh_l0, bias_ih: sd.bias_ih_l0, bias_hh: sd.bias_hh_l0 });
+    const l0 = lstm.stateDict();
+    cell.loadStateDict({ weight_ih: l0.weight_ih_l0, weight_hh: l0.weight_hh_l0, bias_ih: l0.bias_ih_l0, bias_hh: l0.bias_hh_l0 });
     const x = randn([4, 2, 3]);
     const [y] = lstm(x);
     let state: [Tensor, Tensor] | undefined;
