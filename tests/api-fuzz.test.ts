@@ -10,15 +10,60 @@ import * as T from '../src/index.js';
 const { tensor, Tensor } = T;
 
 /** Messages that mean a check was missing and the engine tripped over the value. */
-const ENGINE_CRASH = /is not a function|Cannot read propert|is not iterable|Invalid typed array length|Maximum call stack|Cannot convert|Array buffer allocation|is not a constructor|Cannot destructure|object null is not|undefined is not/;
+const ENGINE_CRASH =
+  /is not a function|Cannot read propert|is not iterable|Invalid typed array length|Maximum call stack|Cannot convert|Array buffer allocation|is not a constructor|Cannot destructure|object null is not|undefined is not/;
 
 /** Functions whose point is a side effect on the process (threads, files, the default device, output). */
-const SKIP = new Set(['setNumThreads', 'setDefaultDevice', 'save', 'load', 'fitAsync', 'fit', 'evaluate', 'evaluateAsync', 'plotHistory', 'releasePendingGraphs']);
+const SKIP = new Set([
+  'setNumThreads',
+  'setDefaultDevice',
+  'save',
+  'load',
+  'fitAsync',
+  'fit',
+  'evaluate',
+  'evaluateAsync',
+  'plotHistory',
+  'releasePendingGraphs',
+]);
 
 const bad = (): unknown[] => [
-  NaN, Infinity, -Infinity, -1, 2.5, 1e12, 2 ** 31, -(2 ** 31) - 1, 0, 3, '3', 'float16', 'int64', 'js', null, undefined, true,
-  {}, { bogus: 1 }, { dtype: 'float16' }, { dtype: 'int32' }, [], [2.5], [NaN], [-1], [2, 3], [1e9, 1e9], () => 1,
-  tensor([1, 2, 3], { dtype: 'int32' }), tensor([[1.5, -2], [3, 4]]), tensor([true, false]), tensor([]).float(), tensor(2.5),
+  NaN,
+  Infinity,
+  -Infinity,
+  -1,
+  2.5,
+  1e12,
+  2 ** 31,
+  -(2 ** 31) - 1,
+  0,
+  3,
+  '3',
+  'float16',
+  'int64',
+  'js',
+  null,
+  undefined,
+  true,
+  {},
+  { bogus: 1 },
+  { dtype: 'float16' },
+  { dtype: 'int32' },
+  [],
+  [2.5],
+  [NaN],
+  [-1],
+  [2, 3],
+  [1e9, 1e9],
+  () => 1,
+  tensor([1, 2, 3], { dtype: 'int32' }),
+  tensor([
+    [1.5, -2],
+    [3, 4],
+  ]),
+  tensor([true, false]),
+  tensor([]).float(),
+  tensor(2.5),
   tensor([-1, 0], { dtype: 'int32' }),
 ];
 const arg = fc.oneof(fc.constantFrom(...bad()), fc.double(), fc.integer({ min: -5, max: 5 }));
@@ -36,7 +81,7 @@ function judge(name: string, call: () => unknown): string | null {
     result = call();
   } catch (e) {
     if (!(e instanceof Error)) return `${name} threw a non-Error ${String(e)}`;
-    if (ENGINE_CRASH.test(e.message) || e instanceof RangeError && /call stack/.test(e.message)) return `${name} crashed: ${e.message}`;
+    if (ENGINE_CRASH.test(e.message) || (e instanceof RangeError && /call stack/.test(e.message))) return `${name} crashed: ${e.message}`;
     return null;
   }
   if (result instanceof Promise) result.catch(() => undefined);
@@ -62,11 +107,54 @@ function check(name: string, make: (args: unknown[]) => () => unknown, maxArgs =
  * listed so the fuzz guards everything else. Remove a name once its entry point validates.
  */
 const KNOWN = new Set([
-  'expandAs', 'multinomial', 'topk', 'data.Compose', 'data.DataLoader', 'data.Normalize', 'data.RandomCrop', 'data.Subset',
-  'nn.LayerNorm', 'nn.Parameter', 'nn.RMSNorm', 'optim.Adagrad', 'optim.Adam', 'optim.AdamW', 'optim.Optimizer', 'optim.RMSprop', 'optim.SGD',
-  'logSoftmax', 'relu', 'sigmoid', 'softmax', 'tanh', 'calculateFanInAndFanOut', 'constant_', 'eye_', 'kaimingNormal_', 'kaimingUniform_',
-  'normal_', 'ones_', 'truncNormal_', 'uniform_', 'xavierNormal_', 'xavierUniform_', 'zeros_', 'deserialize', 'enableGrad', 'fullLike',
-  'gelu', 'gradcheck', 'noGrad', 'onesLike', 'round', 'scope', 'serialize', 't', 'tidy', 'zerosLike', 'data.BPETokenizer',
+  'expandAs',
+  'multinomial',
+  'topk',
+  'data.Compose',
+  'data.DataLoader',
+  'data.Normalize',
+  'data.RandomCrop',
+  'data.Subset',
+  'nn.LayerNorm',
+  'nn.Parameter',
+  'nn.RMSNorm',
+  'optim.Adagrad',
+  'optim.Adam',
+  'optim.AdamW',
+  'optim.Optimizer',
+  'optim.RMSprop',
+  'optim.SGD',
+  'logSoftmax',
+  'relu',
+  'sigmoid',
+  'softmax',
+  'tanh',
+  'calculateFanInAndFanOut',
+  'constant_',
+  'eye_',
+  'kaimingNormal_',
+  'kaimingUniform_',
+  'normal_',
+  'ones_',
+  'truncNormal_',
+  'uniform_',
+  'xavierNormal_',
+  'xavierUniform_',
+  'zeros_',
+  'deserialize',
+  'enableGrad',
+  'fullLike',
+  'gelu',
+  'gradcheck',
+  'noGrad',
+  'onesLike',
+  'round',
+  'scope',
+  'serialize',
+  't',
+  'tidy',
+  'zerosLike',
+  'data.BPETokenizer',
 ]);
 const open = <E extends [string, ...unknown[]]>(entries: E[], prefix = ''): E[] => entries.filter(([n]) => !KNOWN.has(n.slice(prefix.length)));
 
@@ -76,16 +164,24 @@ describe('API fuzz: wrong arguments give a result or a clear Error, and the allo
   const top = Object.entries(T).filter(([n, v]) => typeof v === 'function' && !isClass(v) && !SKIP.has(n)) as [string, (...a: unknown[]) => unknown][];
   it.each(open(top))('top-level function %s', (name, fn) => check(name, (args) => () => fn(...args)));
 
-  const methods = Object.getOwnPropertyNames(Tensor.prototype).filter((n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(Tensor.prototype, n)?.value === 'function' && !['dispose', 'keep', 'backward'].includes(n));
+  const methods = Object.getOwnPropertyNames(Tensor.prototype).filter(
+    (n) =>
+      n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(Tensor.prototype, n)?.value === 'function' && !['dispose', 'keep', 'backward'].includes(n),
+  );
   it.each(methods.filter((n) => !KNOWN.has(n)))('Tensor method %s', (name) => {
     check(name, (args) => () => {
-      const x = tensor([[1.5, -2, 3], [0.5, 4, -1]]);
+      const x = tensor([
+        [1.5, -2, 3],
+        [0.5, 4, -1],
+      ]);
       return (x as unknown as Record<string, (...a: unknown[]) => unknown>)[name](...args);
     });
   });
 
   const classes = (ns: Record<string, unknown>, prefix: string) =>
-    Object.entries(ns).filter(([, v]) => typeof v === 'function' && isClass(v as Function)).map(([n, v]) => [`${prefix}${n}`, v] as [string, new (...a: unknown[]) => unknown]);
+    Object.entries(ns)
+      .filter(([, v]) => typeof v === 'function' && isClass(v as Function))
+      .map(([n, v]) => [`${prefix}${n}`, v] as [string, new (...a: unknown[]) => unknown]);
   const ctors = [...classes(T.nn as never, 'nn.'), ...classes(T.optim as never, 'optim.'), ...classes(T.data as never, 'data.')];
   it.each(ctors.filter(([n]) => !KNOWN.has(n)))('constructor %s', (name, C) => check(name, (args) => () => new C(...args)));
 

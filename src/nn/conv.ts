@@ -39,7 +39,11 @@ export class Conv2d extends Module {
     super();
     V.options('Conv2d', options, ['device', 'dtype', 'bias', 'stride', 'padding', 'dilation', 'groups']);
     const { groups = 1 } = options;
-    for (const [arg, n] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
+    for (const [arg, n] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+      ['groups', groups],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`Conv2d: ${arg} must be a positive integer (got ${n})`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
