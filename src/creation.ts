@@ -89,13 +89,33 @@ export function full(shape: readonly number[], value: number, opts: TensorOption
   return t;
 }
 
-/** A tensor of zeros. @example zeros([2, 3]) */
-export function zeros(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/** A factory's arguments: a shape array, or sizes as varargs (PyTorch's `zeros(2, 3)`), then options. */
+export type SizeArgs<O> = [shape: readonly number[], opts?: O] | [...sizes: number[]] | [...sizes: number[], opts: O];
+
+/** Splits `zeros([2, 3], opts)` / `zeros(2, 3, opts)` into the shape and the options. */
+function sizeArgs<O extends object>(op: string, args: readonly unknown[]): [number[], O] {
+  if (Array.isArray(args[0])) {
+    if (args.length > 2) throw new TypeError(`${op}: after a shape array only an options object may follow (got ${args.length} arguments); pass sizes either as an array or as numbers`);
+    return [args[0] as number[], (args[1] ?? {}) as O];
+  }
+  const last = args[args.length - 1];
+  const hasOpts = last !== null && typeof last === 'object';
+  const sizes = hasOpts ? args.slice(0, -1) : args;
+  sizes.forEach((v, i) => {
+    if (typeof v !== 'number') throw new TypeError(`${op}: size ${i} is ${v === null ? 'null' : typeof v}; pass sizes as numbers (${op}(2, 3)) or one array (${op}([2, 3])), then options`);
+  });
+  return [sizes as number[], (hasOpts ? last : {}) as O];
+}
+
+/** A tensor of zeros. @example zeros(2, 3); zeros([2, 3], { dtype: 'int32' }) */
+export function zeros(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, opts] = sizeArgs<TensorOptions>('zeros', args);
   return full(shape, 0, opts);
 }
 
-/** A tensor of ones. @example ones([2, 3]) */
-export function ones(shape: readonly number[], opts: TensorOptions = {}): Tensor {
+/** A tensor of ones. @example ones(2, 3); ones([2, 3]) */
+export function ones(...args: SizeArgs<TensorOptions>): Tensor {
+  const [shape, opts] = sizeArgs<TensorOptions>('ones', args);
   return full(shape, 1, opts);
 }
 
@@ -152,13 +172,15 @@ function randomTensor(op: string, shape: readonly number[], opts: RandomOptions,
   return fromFlat(values, shape, opts, dtype);
 }
 
-/** Uniform samples in [0, 1). @example rand([2, 2]) */
-export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/** Uniform samples in [0, 1). @example rand(2, 2); rand([2, 2], { generator }) */
+export function rand(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, opts] = sizeArgs<RandomOptions>('rand', args);
   return randomTensor('rand', shape, opts, (g) => g.random(), opts.dtype ?? 'float32');
 }
 
-/** Standard normal samples. @example randn([2, 2]) */
-export function randn(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+/** Standard normal samples. @example randn(2, 3); randn([2, 3], { requiresGrad: true }) */
+export function randn(...args: SizeArgs<RandomOptions>): Tensor {
+  const [shape, opts] = sizeArgs<RandomOptions>('randn', args);
   return randomTensor('randn', shape, opts, (g) => g.normal(), opts.dtype ?? 'float32');
 }
 
