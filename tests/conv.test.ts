@@ -173,8 +173,8 @@ describe('the SIMD kernels agree with the reference backend', () => {
     { name: '2×2 at dilation 2', opts: { kernelSize: 2, stride: 1, dilation: 2 } },
   ])('maxPool2d $name picks the same values and argmax as the reference, with ties, NaN and -inf', ({ opts }) => {
     // Small integers make ties common; NaN must win its window and -inf must never beat a real value.
-    const data = randn([2, 3, 11, 17], { generator: seeded(9), dtype: 'float64', device: 'js' }).toArray() as number[];
-    const values = data.map((v, i) => (i % 29 === 0 ? NaN : i % 13 === 0 ? -Infinity : Math.round(v * 1.5)));
+    const data = randn([2, 3, 11, 17], { generator: seeded(9), dtype: 'float64', device: 'js' }).toArray();
+    const values = Array.from(data, (v, i) => (i % 29 === 0 ? NaN : i % 13 === 0 ? -Infinity : Math.round(v * 1.5)));
     const xw = tensor(values, { shape: [2, 3, 11, 17], requiresGrad: true });
     const xj = tensor(values, { shape: [2, 3, 11, 17], device: 'js', requiresGrad: true });
     const ow = maxPool2d(xw, opts);

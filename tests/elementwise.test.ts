@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   abs, add, clamp, cos, div, eq, exp, ge, gelu, gt, le, log, lt, maskedFill, maximum, minimum, mul, ne, neg, noGrad, pow,
-  relu, rsqrt, setDefaultDevice, sigmoid, sign, sin, sqrt, square, sub, tanh, tensor, where, zeros, type NestedArray,
-  type Device, type Tensor,
+  relu, rsqrt, setDefaultDevice, sigmoid, sign, sin, sqrt, square, sub, tanh, tensor, where, zeros,
+  type Device,
 } from '../src/index.js';
 import { approx, expectValues } from './helpers.js';
 

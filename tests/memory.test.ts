@@ -52,7 +52,7 @@ describe('memory', () => {
       return { y, nested: [y.sum()] };
     });
     expect(memoryStats().liveTensors).toBe(before + 3);
-    expect(kept.nested[0].item()).toBeCloseTo(x.toArray().reduce((s, v) => s + 2 * v + 1, 0), 3);
+    expect(kept.nested[0].item()).toBeCloseTo(Array.from(x.toArray()).reduce((s, v) => s + 2 * v + 1, 0), 3);
     for (const t of [x, kept.y, kept.nested[0]]) t.dispose();
     expect(memoryStats().liveTensors).toBe(before);
   });

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   argmax, argmin, logSoftmax, logsumexp, max, maxDim, mean, min, minDim, norm, setDefaultDevice, softmax, std, sum,
-  tensor, var as variance, zeros, type Device, type NestedArray, type Tensor,
+  tensor, var as variance, zeros, type Device,
 } from '../src/index.js';
-import { approx, expectValues } from './helpers.js';
+import { expectValues } from './helpers.js';
 
 /** softmax of a JS row, in float64. */
 function softmaxRow(row: number[]): number[] {
