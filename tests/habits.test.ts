@@ -39,6 +39,6 @@ describe('factories take sizes as varargs too', () => {
 
   it('a size that is not a number is a clear error', () => {
     expect(() => zeros(2, '3' as never)).toThrow("zeros: size 1 is string; pass sizes as numbers (zeros(2, 3)) or one array (zeros([2, 3])), then options");
-    expect(() => randn([2], 3 as never, {} as never)).toThrow(/randn: after a shape array only an options object may follow/);
+    expect(() => (randn as (...a: unknown[]) => unknown)([2], 3, {})).toThrow(/randn: after a shape array only an options object may follow/);
   });
 });
