@@ -72,6 +72,7 @@ export class Tensor {
   static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
+    for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     const storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
     return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   }
@@ -301,23 +302,23 @@ export class Tensor {
   matmul(other: Tensor): Tensor { return L.matmul(this, other); }
   bmm(other: Tensor): Tensor { return L.bmm(this, other); }
   // ---- shape and views (ops/shape.ts)
-  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes(shape)); }
-  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes(shape)); }
+  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes('reshape', shape)); }
+  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes('view', shape)); }
   flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
   squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
   unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
   transpose(dim0: number, dim1: number): Tensor { return S.transpose(this, dim0, dim1); }
   /** Transpose of a ≤2-D tensor. */
   t(): Tensor { return S.t(this); }
-  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes(dims)); }
-  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes(sizes)); }
+  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes('permute', dims)); }
+  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes('expand', sizes)); }
   expandAs(other: Tensor): Tensor { return S.expand(this, [...other.shape]); }
   contiguous(): Tensor { return S.contiguous(this); }
   clone(): Tensor { return S.clone(this); }
   /** A tensor sharing this one's storage, cut from the graph. */
   detach(): Tensor { return S.detach(this); }
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
-  narrow(dim: number, start: number, length: number): Tensor { return S.slice(this, dim, start, start + length); }
+  narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
   select(dim: number, index: number): Tensor { return S.select(this, dim, index); }
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return S.split(this, sizeOrSections, dim); }
   chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
@@ -326,8 +327,8 @@ export class Tensor {
   triu(diagonal = 0): Tensor { return A.triu(this, diagonal); }
   flip(dims: number | number[]): Tensor { return A.flip(this, dims); }
   roll(shifts: number | number[], dims?: number | number[]): Tensor { return A.roll(this, shifts, dims); }
-  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes(sizes)); }
-  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes(dims)); }
+  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes('repeat', sizes)); }
+  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes('tile', dims)); }
   // ---- indexing (ops/indexing.ts)
   indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
   gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }

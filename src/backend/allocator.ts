@@ -7,6 +7,8 @@
 const ALIGN = 16;
 const PAGE = 65536;
 const MIN_BLOCK = 64;
+/** wasm32 addresses 4 GiB; no block can end past it. */
+const ADDRESS_SPACE = 2 ** 32;
 
 export function sizeClass(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
@@ -29,6 +31,9 @@ export class CachingAllocator {
 
   /** Returns a 16-byte aligned block of at least `bytes` bytes (its class size is `sizeClass(bytes)`). */
   alloc(bytes: number): number {
+    // A NaN, fractional or negative size would set `top` to a bad address and every later tensor
+    // would alias another's memory: refuse it here, whatever the caller checked.
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`alloc: invalid block size ${bytes} bytes (a tensor size must be a non-negative integer)`);
     const size = sizeClass(bytes);
     const list = this.freeLists.get(size);
     let ptr: number;
@@ -38,6 +43,7 @@ export class CachingAllocator {
     } else {
       ptr = this.top;
       const end = ptr + size;
+      if (end > ADDRESS_SPACE) throw new RangeError(`out of memory: a ${bytes}-byte tensor does not fit in WASM's 4 GiB address space (${ptr} bytes in use)`);
       const have = this.memory.buffer.byteLength;
       if (end > have) {
         // Grow geometrically so a growing model does not pay one grow (and one detach) per tensor.

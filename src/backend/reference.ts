@@ -485,6 +485,8 @@ export class ReferenceBackend implements Backend {
   private peak = 0;
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+    // Typed arrays would silently truncate 2.5 to 2 and NaN to 0.
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
     const array = new (arrayTypeOf(dtype))(length);
     this.live += array.byteLength;
     this.peak = Math.max(this.peak, this.live);

@@ -137,6 +137,7 @@ export class WasmBackend implements Backend {
   }
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
     const ptr = this.allocator.alloc(Math.max(length, 1) * bytesPerElement(dtype));
     return { backend: this, dtype, length, ptr, array: null, refs: 0, version: 0, released: false };
   }

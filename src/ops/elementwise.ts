@@ -320,18 +320,70 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
     if (!sameShape(shape, x.shape)) {
       throw new RangeError(`${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
     }
-    if (!assigns && writesInPlace(x, scaled)) {
+    if (!assigns) {
+      const result = name === 'div_' && !isFloat(promoteTypes(x.dtype, scaled.dtype)) ? 'float32' : promoteTypes(x.dtype, scaled.dtype);
+      if (!canCast(result, x.dtype)) throw new TypeError(`${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`);
+    }
+    const src = checkOverlap(name, x, scaled);
+    if (!assigns && writesInPlace(x, src)) {
       // The kernel writes x's own elements: no result tensor, no copy back.
-      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(scaled, shape), x.storage, shape, x.offset);
+      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(src, shape), x.storage, shape, x.offset);
       x.storage.version++;
     } else {
-      const value = assigns ? scaled : binaryRaw(INPLACE_OPS[name], x, scaled);
+      const value = assigns ? src : binaryRaw(INPLACE_OPS[name], x, src);
       assignInto(x, value);
-      if (value !== scaled) release(value, 'an in-place operand was consumed');
+      if (value !== src) release(value, 'an in-place operand was consumed');
     }
+    if (src !== scaled) release(src, 'an in-place operand was consumed');
     for (const t of new Set([scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
   });
   return x;
+}
+
+/** Whether a value of dtype `from` may be stored in a `to` tensor in place: no float → integer, no number → bool. */
+function canCast(from: DType, to: DType): boolean {
+  if (isFloat(from)) return isFloat(to);
+  return from === 'bool' || to !== 'bool';
+}
+
+/** Whether t's elements occupy exactly numel distinct, gap-free positions in some order (PyTorch's non-overlapping-and-dense). */
+function isDense(t: Tensor): boolean {
+  const dims = t.shape.map((s, i) => [s, t.strides[i]]).filter(([s]) => s !== 1).sort((a, b) => a[1] - b[1]);
+  let expected = 1;
+  for (const [s, stride] of dims) {
+    if (stride !== expected) return false;
+    expected *= s;
+  }
+  return true;
+}
+
+/** The lowest and highest storage element t reads. */
+function extent(t: Tensor): [number, number] {
+  let lo = t.offset, hi = t.offset;
+  t.shape.forEach((s, i) => (t.strides[i] < 0 ? (lo += (s - 1) * t.strides[i]) : (hi += (s - 1) * t.strides[i])));
+  return [lo, hi];
+}
+
+/**
+ * PyTorch's memory-overlap rules for `x op= src`: x may not write one element twice (an expanded
+ * view), and copy_'s src may not partly overlap x (a shifted or transposed view of the same
+ * memory), as PyTorch refuses. src being x itself is fine. Arithmetic in place computes its result
+ * before writing, so overlap is harmless there; where PyTorch cannot tell (views with gaps) a copy
+ * of src is written instead. Returns what to write (src or a copy).
+ */
+function checkOverlap(name: string, x: Tensor, src: Tensor): Tensor {
+  if (x.shape.some((s, i) => s > 1 && x.strides[i] === 0)) {
+    throw new Error(`${name}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(x.shape)}, an expanded view) refers to a single memory location; clone() it first`);
+  }
+  if (src.storage !== x.storage || x.numel() === 0 || src.numel() === 0) return src;
+  if (src.offset === x.offset && sameShape(src.shape, x.shape) && sameShape(src.strides, x.strides)) return src;
+  const [xLo, xHi] = extent(x);
+  const [sLo, sHi] = extent(src);
+  if (xHi < sLo || sHi < xLo) return src;
+  if (name === 'copy_' && isDense(x) && isDense(src)) {
+    throw new Error(`${name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location (they are overlapping views of one storage); clone() the input first`);
+  }
+  return copyRaw(src);
 }
 
 /**

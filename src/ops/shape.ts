@@ -10,10 +10,13 @@ import { Tensor } from '../tensor.js';
 import { zeros } from '../creation.js';
 import { promoteTypes } from '../dtype.js';
 import { assignInto, copyRaw, settle, unbroadcast } from './util.js';
+import * as V from '../validate.js';
 
-/** Accepts both `reshape(2, 3)` and `reshape([2, 3])`. */
-export function sizes(args: (number | number[])[]): number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? [...args[0]] : (args as number[]);
+/** Accepts both `reshape(2, 3)` and `reshape([2, 3])`; every entry must be an integer (-1 and other negatives are the op's to judge). */
+export function sizes(op: string, args: readonly unknown[]): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+  list.forEach((s, i) => V.int(op, `size ${fmtShape(list as number[])} element ${i}`, s));
+  return [...list] as number[];
 }
 
 function makeView(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
@@ -41,6 +44,7 @@ function resolveShape(op: string, x: Tensor, shape: number[]): number[] {
 /** The same elements in a new shape (one dim may be -1): a view when x is contiguous, else a copy. */
 export function reshape(x: Tensor, shape: number[]): Tensor {
   x.check('reshape');
+  shape = sizes('reshape', [shape]);
   const target = resolveShape('reshape', x, shape);
   if (x.isContiguous()) return viewUnchecked('reshape', x, target);
   return viewUnchecked('reshape', contiguous(x), target);
@@ -49,6 +53,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 /** Like reshape, but always a view: x must be contiguous. */
 export function view(x: Tensor, shape: number[]): Tensor {
   x.check('view');
+  shape = sizes('view', [shape]);
   const target = resolveShape('view', x, shape);
   if (!x.isContiguous()) throw new Error(`view: the tensor of shape ${fmtShape(x.shape)} is not contiguous; use reshape() or call contiguous() first`);
   return viewUnchecked('view', x, target);
@@ -116,6 +121,7 @@ export function t(x: Tensor): Tensor {
 /** Reorders dims (a view): output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: number[]): Tensor {
   x.check('permute');
+  dims = sizes('permute', [dims]);
   const norm = dims.map((d) => normDim('permute', d, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== x.ndim) {
     throw new RangeError(`permute: dims ${fmtShape(dims)} are not a permutation of the ${x.ndim} dims of shape ${fmtShape(x.shape)}`);
@@ -129,6 +135,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). */
 export function expand(x: Tensor, target: number[]): Tensor {
   x.check('expand');
+  target = sizes('expand', [target]);
   const lead = target.length - x.ndim;
   const bad = () => new RangeError(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(target)}`);
   if (lead < 0) throw bad();
@@ -195,12 +202,30 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   if (x.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer (got ${step})`);
   const n = x.shape[d];
+  if (start != null) V.int('slice', 'start', start);
+  if (end != null) V.int('slice', 'end', end);
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + n : i, 0), n);
   const s = clampIndex(start ?? 0);
   const e = clampIndex(end ?? n);
   const length = e > s ? Math.ceil((e - s) / step) : 0;
   const out = sliceView(x, d, s, length, step);
   return finish(out, 'slice', [x], (g) => [scatterIntoZeros(x, g, (z) => sliceView(z, d, s, length, step))]);
+}
+
+/**
+ * `length` elements from `start` along dim (a view); unlike slice, a range past the end raises, as in PyTorch.
+ * @example x.narrow(0, 1, 2)
+ */
+export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  x.check('narrow');
+  if (x.ndim === 0) throw new RangeError('narrow: cannot narrow a 0-d tensor');
+  const d = normDim('narrow', dim, x.ndim);
+  const n = x.shape[d];
+  V.int('narrow', 'start', start, { min: -n, max: n });
+  V.size('narrow', 'length', length);
+  const s = start < 0 ? start + n : start;
+  if (s + length > n) throw new RangeError(`narrow: start (${start}) + length (${length}) exceeds dimension ${d} of size ${n} (shape ${fmtShape(x.shape)})`);
+  return slice(x, d, s, s + length);
 }
 
 function selectView(x: Tensor, d: number, i: number): Tensor {

@@ -1,0 +1,126 @@
+// Issue 8: every argument a plain-JavaScript caller can pass gets a right answer or a clear error.
+// Each reproduction from the issue is a test here; it failed (silently wrong) before the fix.
+import { describe, expect, it } from 'vitest';
+import { arange, eye, full, memoryStats, ones, rand, randint, randn, tensor, zeros, type Tensor } from '../src/index.js';
+
+/** The allocator is sound: a fresh tensor holds its own values. */
+function expectAllocatorSound(): void {
+  expect(tensor([1, 2, 3]).add(tensor([100, 200, 300])).tolist()).toEqual([101, 202, 303]);
+  expect(Number.isFinite(memoryStats().liveBytes)).toBe(true);
+}
+
+/** Calls a plain-JS call with arguments TypeScript would refuse. */
+const js = (f: (...a: any[]) => unknown, ...args: unknown[]): unknown => f(...args);
+
+describe('corruption: bad sizes never reach the allocator', () => {
+  it('arange with NaN, Infinity or an options object where end goes', () => {
+    expect(() => arange(0, NaN)).toThrow(/^arange: end must be a finite number \(got NaN\)$/);
+    expect(() => arange(NaN)).toThrow(/^arange: end must be a finite number \(got NaN\)$/);
+    expect(() => arange(0, Infinity)).toThrow(/^arange: end must be a finite number \(got Infinity\)$/);
+    expectAllocatorSound();
+    const a = arange(16, { dtype: 'float32' });
+    expect(a.dtype).toBe('float32');
+    expect(a.tolist()).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(arange(2, 8, 3, { dtype: 'int32' }).tolist()).toEqual([2, 5]);
+    expect(arange(1, 4, { dtype: 'float32' }).tolist()).toEqual([1, 2, 3]);
+    expect(() => arange(5, 0)).toThrow(/^arange: end 0 cannot be reached from start 5 with step 1/);
+    expectAllocatorSound();
+  });
+
+  it('expand, reshape and view refuse non-integer sizes', () => {
+    expect(() => ones([1]).expand(Number('12px'), 1)).toThrow(/^expand: size \[NaN, 1\] element 0 must be an integer \(got NaN\)$/);
+    expect(() => ones([1]).expand(2.5)).toThrow(/^expand: .* must be an integer \(got 2.5\)$/);
+    expect(() => ones([6]).reshape(2.5, -1)).toThrow(/^reshape: .* must be an integer \(got 2.5\)$/);
+    expect(() => ones([6]).view([NaN])).toThrow(/^view: .* must be an integer \(got NaN\)$/);
+    expect(() => js(ones([6]).reshape.bind(ones([6])), '6')).toThrow(/^reshape: .* must be an integer \(got "6"\)$/);
+    expectAllocatorSound();
+  });
+
+  it('the allocator itself refuses NaN, fractional and negative sizes', () => {
+    const b = ones([1]).backend;
+    for (const n of [NaN, 2.5, -4, Infinity]) expect(() => b.alloc('float32', n)).toThrow(/^alloc: invalid/);
+    const j = ones([1], { device: 'js' }).backend;
+    for (const n of [NaN, 2.5, -4]) expect(() => j.alloc('float32', n)).toThrow(/^alloc: invalid/);
+    expectAllocatorSound();
+  });
+
+  it('slice positions must be integers; narrow past the end or with a negative length raises', () => {
+    const x = tensor([1, 2, 3, 4]);
+    expect(() => x.slice(0, 0.5, 3)).toThrow(/^slice: start must be an integer \(got 0.5\)$/);
+    expect(() => x.slice(0, 0, 2.5)).toThrow(/^slice: end must be an integer \(got 2.5\)$/);
+    expect(() => x.narrow(0, 2, 3)).toThrow(/^narrow: start \(2\) \+ length \(3\) exceeds dimension 0 of size 4/);
+    expect(() => x.narrow(0, 1, -1)).toThrow(/^narrow: length must be an integer ≥ 0 \(got -1\)$/);
+    expect(() => x.narrow(0, 0.5, 1)).toThrow(/^narrow: start must be an integer in -4\.\.4 \(got 0.5\)$/);
+    expect(x.narrow(0, -2, 2).tolist()).toEqual([3, 4]);
+    expect(x.narrow(0, 4, 0).tolist()).toEqual([]);
+    expectAllocatorSound();
+  });
+
+  it('copy_ refuses partly overlapping views as PyTorch does, and copies a tensor onto itself', () => {
+    const x = tensor([1, 2, 3, 4]);
+    expect(() => x.slice(0, 1).copy_(x.slice(0, 0, 3))).toThrow(/^copy_: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location/);
+    expect(x.tolist()).toEqual([1, 2, 3, 4]);
+    const m = tensor([[1, 2], [3, 4]]);
+    expect(() => m.copy_(m.t())).toThrow(/^copy_: unsupported operation: some elements/);
+    // Arithmetic in place reads its overlapping argument before writing (tests/elementwise.test.ts): right, so allowed.
+    x.slice(0, 1).add_(x.slice(0, 0, 3));
+    expect(x.tolist()).toEqual([1, 3, 5, 7]);
+    expect(m.copy_(m).tolist()).toEqual([[1, 2], [3, 4]]);
+    // Interleaved views with gaps share memory but no element: PyTorch allows it, and so do we.
+    const y = arange(6, { dtype: 'float32' });
+    y.slice(0, 0, null, 2).copy_(y.slice(0, 1, null, 2));
+    expect(y.tolist()).toEqual([1, 1, 3, 3, 5, 5]);
+    expect(() => zeros([1]).expand(3).add_(1)).toThrow(/^add_: unsupported operation: more than one element of the written-to tensor/);
+    expectAllocatorSound();
+  });
+
+  it('fractional, negative and non-numeric sizes in factories raise naming the factory', () => {
+    expect(() => zeros([2.5])).toThrow(/^zeros: size \[2.5\] is invalid: element 0 is 2.5/);
+    expect(zeros(3).shape).toEqual([3]);
+    expect(zeros(2, 3).shape).toEqual([2, 3]);
+    expect(randn(2, 3, { dtype: 'float32' }).shape).toEqual([2, 3]);
+    expect(() => js(zeros, '3')).toThrow(/^zeros: size \["3"\] is invalid: element 0 is "3"/);
+    expect(() => eye(-2, 2)).toThrow(/^eye: n must be an integer ≥ 0 \(got -2\)$/);
+    expect(eye(2, { dtype: 'int32' }).tolist()).toEqual([[1, 0], [0, 1]]);
+    expect(() => full([2], NaN, { dtype: 'int32' })).toThrow(/^full: cannot fill an int32 tensor with NaN/);
+    expectAllocatorSound();
+  });
+
+  it('a size too large for memory fails before sampling', () => {
+    const start = Date.now();
+    expect(() => randn([1e9])).toThrow(/out of memory/);
+    expect(() => rand([2 ** 40])).toThrow(/out of memory|more than any tensor/);
+    expect(Date.now() - start).toBeLessThan(5000);
+    expectAllocatorSound();
+  });
+});
+
+describe('dtypes and options are checked', () => {
+  it('unknown dtype and device strings list the valid ones', () => {
+    expect(() => js(tensor, [0.5, 1.5], { dtype: 'float16' })).toThrow(/^tensor: dtype must be one of "float32", "float64", "int32", "bool" \(got "float16"\)$/);
+    expect(() => js(zeros, [2], { dtype: 'int64' })).toThrow(/^zeros: dtype must be one of/);
+    expect(() => js(ones, [2], { device: 'gpu' })).toThrow(/^ones: device must be one of "wasm", "js" \(got "gpu"\)$/);
+    expect(() => js(zeros, [2], { dtyp: 'int32' })).toThrow(/^zeros: unknown option "dtyp" in options; valid options are 'dtype', 'device', 'requiresGrad'$/);
+    expect(() => js(tensor([1]).to.bind(tensor([1])), 'float16')).toThrow(/^to: expected a dtype/);
+  });
+
+  it('int32 values that do not fit raise instead of wrapping', () => {
+    expect(() => tensor([3e9], { dtype: 'int32' })).toThrow(/^tensor: int32 data must lie in -2147483648\.\.2147483647 \(element 0 is 3000000000\)/);
+    expect(() => arange(2 ** 31 - 1, 2 ** 31 + 2)).toThrow(/^arange: values 2147483647\.\.2147483649 do not fit in int32/);
+    expect(arange(2 ** 31 - 1, 2 ** 31 + 2, { dtype: 'float64', device: 'js' }).tolist()).toEqual([2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1]);
+    expect(() => randint(0, 2 ** 32, [3])).toThrow(/^randint: high must be an integer in -2147483648\.\.2147483648 \(got 4294967296\)$/);
+    const r = randint(-(2 ** 31), 2 ** 31, [100]).toArray();
+    expect(r.every((v) => Number.isInteger(v))).toBe(true);
+  });
+
+  it('in-place ops refuse results their dtype cannot hold, as PyTorch does', () => {
+    const i = tensor([1, 2], { dtype: 'int32' });
+    expect(() => i.mul_(1.5)).toThrow(/^mul_: the result type float32 cannot be stored in this int32 tensor in place/);
+    expect(() => i.div_(2)).toThrow(/^div_: the result type float32 cannot be stored/);
+    expect(() => tensor([true, false]).add_(1)).toThrow(/^add_: the result type int32 cannot be stored in this bool tensor/);
+    expect(i.mul_(3).tolist()).toEqual([3, 6]);
+    expect(i.copy_(tensor([1.7, -2.7])).tolist()).toEqual([1, -2]);
+  });
+});
+
+export type { Tensor };
