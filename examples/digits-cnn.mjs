@@ -3,7 +3,7 @@
 // .safetensors and the training history as an SVG, then reloads the file and checks that the
 // reloaded model predicts exactly the same.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { data, evaluate, fit, load, manualSeed, metrics, nn, optim, plotHistory, save } from '../dist/index.js';
+import { EarlyStopping, data, evaluate, fit, load, manualSeed, metrics, nn, optim, plotHistory, save } from '../dist/index.js';
 
 const outDir = new URL('../out/', import.meta.url);
 const started = performance.now();
@@ -29,9 +29,16 @@ console.log(String(model));
 const epochs = 12;
 const optimizer = new optim.Adam(model.parameters(), { lr: 3e-3 });
 const scheduler = new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: epochs });
+// Early stopping watches the validation loss and, when training ends, puts back the weights of the best epoch.
+const earlyStopping = new EarlyStopping({ monitor: 'valLoss', patience: 3, restoreBestWeights: true });
 const history = fit(model, trainLoader, {
-  epochs, optimizer, scheduler, loss: new nn.CrossEntropyLoss(), metrics: ['accuracy'], validation: valLoader,
+  epochs, optimizer, scheduler, loss: new nn.CrossEntropyLoss(), metrics: ['accuracy'], validation: valLoader, callbacks: [earlyStopping],
 });
+const ran = history.loss.length;
+console.log(`early stopping: best validation loss ${earlyStopping.best.toFixed(4)} at epoch ${earlyStopping.bestEpoch} of ${ran}${earlyStopping.stoppedEpoch ? ` (stopped at epoch ${earlyStopping.stoppedEpoch})` : ''}; ${earlyStopping.bestEpoch === ran ? 'the last epoch was the best' : `restored epoch ${earlyStopping.bestEpoch}'s weights`}`);
+const restoredVal = evaluate(model, valLoader, { loss: new nn.CrossEntropyLoss() }).logs.loss;
+console.log(`validation loss of the restored model: ${restoredVal.toFixed(4)}`);
+if (Math.abs(restoredVal - earlyStopping.best) > 1e-4) process.exitCode = 1;
 
 const test = evaluate(model, testLoader, { loss: new nn.CrossEntropyLoss(), metrics: ['accuracy'] });
 console.log(`\ntest loss ${test.logs.loss.toFixed(4)}, test accuracy ${(100 * test.logs.accuracy).toFixed(2)}%\n`);

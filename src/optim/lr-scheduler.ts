@@ -336,3 +336,132 @@ function annealCos(start: number, end: number, pct: number): number {
 function annealLinear(start: number, end: number, pct: number): number {
   return (end - start) * pct + start;
 }
+
+/** Options of ReduceLROnPlateau (PyTorch's defaults). */
+export interface ReduceLROnPlateauOptions {
+  /** 'min' (default): lower is better, as a loss; 'max': higher is better, as an accuracy. */
+  mode?: 'min' | 'max';
+  /** lr ← lr·factor on a plateau (default 0.1; must be < 1). */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing (default 10). */
+  patience?: number;
+  /** The least change that counts as an improvement (default 1e-4), relative or absolute per `thresholdMode`. */
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting bad epochs again (default 0). */
+  cooldown?: number;
+  /** A floor on each group's lr, one for all or one per group (default 0). */
+  minLr?: number | number[];
+  /** Reductions smaller than this are skipped (default 1e-8). */
+  eps?: number;
+}
+
+/**
+ * Reduces each group's lr by `factor` when a monitored value (a validation loss, say) has not
+ * improved for `patience` epochs, as torch.optim.lr_scheduler.ReduceLROnPlateau. Call
+ * `step(value)` once per epoch; fit does so with its `schedulerMonitor` log.
+ * @example const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 0.5, patience: 2 }); sched.step(valLoss);
+ */
+export class ReduceLROnPlateau {
+  readonly optimizer: Optimizer<BaseOptions>;
+  factor: number;
+  minLrs: number[];
+  patience: number;
+  cooldown: number;
+  cooldownCounter = 0;
+  mode: 'min' | 'max';
+  threshold: number;
+  thresholdMode: 'rel' | 'abs';
+  best: number;
+  numBadEpochs = 0;
+  modeWorse: number;
+  eps: number;
+  lastEpoch = 0;
+  private lastLr: number[];
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: ReduceLROnPlateauOptions = {}) {
+    const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
+    if (typeof factor !== 'number' || !(factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be < 1 (got ${JSON.stringify(factor)})`);
+    if (mode !== 'min' && mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max' (got ${JSON.stringify(mode)})`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs' (got ${JSON.stringify(thresholdMode)})`);
+    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`ReduceLROnPlateau: patience must be an integer ≥ 0 (got ${JSON.stringify(patience)})`);
+    if (!Number.isInteger(cooldown) || cooldown < 0) throw new RangeError(`ReduceLROnPlateau: cooldown must be an integer ≥ 0 (got ${JSON.stringify(cooldown)})`);
+    const groups = optimizer.paramGroups;
+    if (Array.isArray(minLr) && minLr.length !== groups.length) throw new RangeError(`ReduceLROnPlateau: expected ${groups.length} values for minLr (one per param group), got ${minLr.length}`);
+    this.optimizer = optimizer;
+    this.factor = factor;
+    this.minLrs = Array.isArray(minLr) ? [...minLr] : groups.map(() => minLr);
+    this.patience = patience;
+    this.cooldown = cooldown;
+    this.mode = mode;
+    this.threshold = threshold;
+    this.thresholdMode = thresholdMode;
+    this.modeWorse = mode === 'min' ? Infinity : -Infinity;
+    this.best = this.modeWorse;
+    this.eps = eps;
+    this.lastLr = groups.map((g) => g.lr);
+  }
+
+  private isBetter(a: number): boolean {
+    const { best, threshold } = this;
+    if (this.mode === 'min') return this.thresholdMode === 'rel' ? a < best * (1 - threshold) : a < best - threshold;
+    return this.thresholdMode === 'rel' ? a > best * (threshold + 1) : a > best + threshold;
+  }
+
+  /** Records this epoch's value of the monitored quantity and reduces the lrs on a plateau. */
+  step(metric: number): void {
+    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step: expected the monitored value as a number (got ${JSON.stringify(metric)})`);
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const newLr = Math.max(g.lr * this.factor, this.minLrs[i]);
+        if (g.lr - newLr > this.eps) g.lr = newLr;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The groups' lrs after the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Its state in PyTorch's layout and names (`num_bad_epochs`, `min_lrs`, `best`, …), to resume here or in PyTorch. */
+  stateDict(): Record<string, unknown> {
+    return {
+      factor: this.factor, min_lrs: [...this.minLrs], patience: this.patience, verbose: false, cooldown: this.cooldown,
+      cooldown_counter: this.cooldownCounter, mode: this.mode, threshold: this.threshold, threshold_mode: this.thresholdMode,
+      best: this.best, num_bad_epochs: this.numBadEpochs, mode_worse: this.modeWorse, eps: this.eps, last_epoch: this.lastEpoch, _last_lr: [...this.lastLr],
+    };
+  }
+
+  /** Restores a `stateDict()` (this library's or PyTorch's). */
+  loadStateDict(dict: Record<string, unknown>): void {
+    if (dict === null || typeof dict !== 'object' || typeof dict.num_bad_epochs !== 'number') throw new TypeError('ReduceLROnPlateau.loadStateDict: expected a state dict with num_bad_epochs, best, … as stateDict() returns');
+    const num = (k: string) => dict[k] as number;
+    this.factor = num('factor');
+    this.minLrs = [...(dict.min_lrs as number[])];
+    this.patience = num('patience');
+    this.cooldown = num('cooldown');
+    this.cooldownCounter = num('cooldown_counter');
+    this.mode = dict.mode as 'min' | 'max';
+    this.threshold = num('threshold');
+    this.thresholdMode = dict.threshold_mode as 'rel' | 'abs';
+    this.best = num('best');
+    this.numBadEpochs = num('num_bad_epochs');
+    this.modeWorse = num('mode_worse');
+    this.eps = num('eps');
+    this.lastEpoch = num('last_epoch');
+    if (Array.isArray(dict._last_lr)) this.lastLr = [...(dict._last_lr as number[])];
+  }
+}

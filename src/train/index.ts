@@ -1,6 +1,8 @@
 /** Training utilities beyond PyTorch's core: fit/evaluate, metrics, history plots. */
-export { fit, evaluate } from './fit.js';
-export type { FitOptions, EvaluateOptions, Evaluation, History, Callbacks, Metric, MetricSpec, LossFn, Trainable, StepOptimizer, Batches } from './fit.js';
+export { fit, fitAsync, evaluate, evaluateAsync } from './fit.js';
+export type { FitOptions, FitAsyncOptions, EvaluateOptions, Evaluation, History, Metric, MetricSpec, LossFn, Trainable, StepOptimizer, Batch, Batches, AsyncBatches, StepResult } from './fit.js';
+export { EarlyStopping, ModelCheckpoint, HistoryLogger } from './callbacks.js';
+export type { Callback, TrainContext, EarlyStoppingOptions, ModelCheckpointOptions, HistoryLoggerOptions } from './callbacks.js';
 export * as metrics from './metrics.js';
 export { plotHistory } from './plot.js';
 export type { PlotOptions } from './plot.js';

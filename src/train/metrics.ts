@@ -9,10 +9,11 @@ import { fmtShape } from '../shape.js';
 /** How per-class scores are combined: unweighted mean, global counts, or mean weighted by support. */
 export type Average = 'macro' | 'micro' | 'weighted';
 
-/** Labels as a plain Int32Array: scores [N, C] become their argmax, labels [N] are copied. */
+/** Labels as a plain Int32Array: scores [N, C] become their argmax, probabilities [N, 1] are thresholded at 0.5, labels [N] are copied. */
 export function toLabels(op: string, x: Tensor | ArrayLike<number>): Int32Array {
   if (!(x instanceof Tensor)) return Int32Array.from(x);
   x.check(op);
+  if (x.ndim === 2 && x.shape[1] === 1) return Int32Array.from(x.toArray() as ArrayLike<number>, (v) => +(v >= 0.5));
   if (x.ndim === 2) return x.argmax(1).toArray() as Int32Array;
   if (x.ndim !== 1) throw new RangeError(`${op}: expected labels [N] or scores [N, C] (got shape ${fmtShape(x.shape)})`);
   return Int32Array.from(x.toArray(), (v) => Math.trunc(v));
@@ -139,3 +140,76 @@ export function classificationReport(pred: Tensor | ArrayLike<number>, target: T
   out += row('weighted avg', [mean(s.precision, s.support), mean(s.recall, s.support), mean(s.f1, s.support)], total);
   return out;
 }
+
+/** Values of a regression output and target as float arrays of the same length. */
+function values(op: string, pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): [Float64Array, Float64Array] {
+  const flat = (x: Tensor | ArrayLike<number>) => Float64Array.from(x instanceof Tensor ? (x.check(op).toArray() as ArrayLike<number>) : x);
+  const p = flat(pred);
+  const t = flat(target);
+  if (p.length !== t.length) throw new RangeError(`${op}: ${p.length} predicted values but ${t.length} targets`);
+  if (p.length === 0) throw new RangeError(`${op}: no values`);
+  return [p, t];
+}
+
+/** Mean absolute error (scikit-learn's mean_absolute_error over all elements). @example mae([1, 2], [1, 4]) // 1 */
+export function mae(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): number {
+  const [p, t] = values('mae', pred, target);
+  return p.reduce((a, v, i) => a + Math.abs(v - t[i]), 0) / p.length;
+}
+
+/** Mean squared error. @example mse([1, 2], [1, 4]) // 2 */
+export function mse(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): number {
+  const [p, t] = values('mse', pred, target);
+  return p.reduce((a, v, i) => a + (v - t[i]) ** 2, 0) / p.length;
+}
+
+/** Root mean squared error. @example rmse([1, 2], [1, 4]) // 1.414… */
+export function rmse(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): number {
+  return Math.sqrt(mse(pred, target));
+}
+
+/** Coefficient of determination R² = 1 − SS_res / SS_tot (scikit-learn's r2_score: 1 for a perfect fit of a constant target, 0 otherwise). */
+export function r2(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): number {
+  const [p, t] = values('r2', pred, target);
+  const mean = t.reduce((a, v) => a + v, 0) / t.length;
+  const ssRes = p.reduce((a, v, i) => a + (t[i] - v) ** 2, 0);
+  const ssTot = t.reduce((a, v) => a + (v - mean) ** 2, 0);
+  if (ssTot === 0) return ssRes === 0 ? 1 : 0;
+  return 1 - ssRes / ssTot;
+}
+
+/** Fraction of samples whose true class is among the k highest scores [N, C] (ties broken by lower index). @example topKAccuracy(logits, labels, 5) */
+export function topKAccuracy(scores: Tensor, target: Tensor | ArrayLike<number>, k = 5): number {
+  if (!(scores instanceof Tensor) || scores.ndim !== 2) throw new RangeError(`topKAccuracy: scores must be a Tensor [N, C]${scores instanceof Tensor ? ` (got shape ${fmtShape(scores.shape)})` : ''}`);
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`topKAccuracy: k must be a positive integer (got ${k})`);
+  const [n, c] = scores.shape;
+  const t = toLabels('topKAccuracy', target);
+  if (t.length !== n) throw new RangeError(`topKAccuracy: ${n} score rows but ${t.length} targets`);
+  const s = scores.toArray() as ArrayLike<number>;
+  let hit = 0;
+  for (let i = 0; i < n; i++) {
+    const label = t[i];
+    if (label < 0 || label >= c) throw new RangeError(`topKAccuracy: target ${label} at position ${i} is outside 0..${c - 1}`);
+    const mine = s[i * c + label];
+    let above = 0;
+    for (let j = 0; j < c; j++) {
+      const v = s[i * c + j];
+      if (v > mine || (v === mine && j < label)) above++;
+    }
+    hit += +(above < k);
+  }
+  return n === 0 ? 0 : hit / n;
+}
+
+/** The metrics fit and evaluate know by name, as functions of (output, target); precision, recall and F1 are macro averages there. */
+export const BUILTIN_METRICS: Readonly<Record<string, (output: Tensor, target: Tensor) => number>> = {
+  accuracy,
+  precision: (o, t) => precision(o, t, 'macro'),
+  recall: (o, t) => recall(o, t, 'macro'),
+  f1: (o, t) => f1(o, t, 'macro'),
+  topKAccuracy: (o, t) => topKAccuracy(o, t),
+  mae,
+  mse,
+  rmse,
+  r2,
+};
