@@ -130,14 +130,10 @@ export function reluBackwardF32(x: usize, gradOut: usize, gradIn: usize, n: i32)
 
 // --------------------------------------------------------------- binary ---
 
-// Op codes are part of the ABI (binaryF32's `op`).
-const B_ADD = 0;
-const B_SUB = 1;
-const B_MUL = 2;
-const B_DIV = 3;
-const B_POW = 4;
-const B_MAX = 5;
-const B_MIN = 6;
+// Op codes are part of the ABI (binaryF32's `op`); their one source is shared with the TS backend.
+import {
+  ADD as B_ADD, SUB as B_SUB, MUL as B_MUL, DIV as B_DIV, POW as B_POW, MAXIMUM as B_MAX, MINIMUM as B_MIN,
+} from "../src/backend/op-codes";
 
 @inline function binaryVec(op: i32, a: v128, b: v128): v128 {
   if (op == B_ADD) return f32x4.add(a, b);

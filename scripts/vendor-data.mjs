@@ -2,6 +2,10 @@
 //
 //   node scripts/vendor-data.mjs            # fetch the sources (below), copy them into data/, generate
 //   node scripts/vendor-data.mjs --offline  # regenerate src/data/bundled/*.ts from data/ only
+//                                           # (`npm run build:data`, run by every `npm run build`)
+//
+// The data is stored once, as data in data/; the generated modules are build output (gitignored),
+// like the inlined kernels, so the source tree holds no generated lines.
 //
 // Sources:
 // - digits: /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz from Debian's
@@ -109,4 +113,4 @@ if (!process.argv.includes('--offline')) fetchSources();
 mkdirSync(outDir, { recursive: true });
 generateDigits();
 generateNames();
-console.log('wrote data/ and src/data/bundled/{digits,names}.ts');
+console.log(`build-data: ${process.argv.includes('--offline') ? '' : 'vendored data/ and '}wrote src/data/bundled/{digits,names}.ts`);

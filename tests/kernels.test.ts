@@ -2,17 +2,19 @@
 // reference loops. Instantiates the inlined module itself so these run
 // independently of the TS backend. Run `npm run build:wasm` first.
 import { describe, it, expect, beforeEach } from "vitest";
+import type { KernelExports } from "../src/backend/kernel-exports.js";
+import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from "../src/backend/op-codes.js";
 import { instantiateKernels, kernelsMemory, wasmBuilds } from "../src/backend/wasm-builds.js";
 
 type Ptr = number;
-interface Kernels {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  gemmWorkBytes(): number;
-  [name: string]: any;
-}
+/** The kernels whose parameters are exactly P (so a misspelt name in a case table is a type error). */
+type KernelName<P extends unknown[]> = {
+  [N in keyof KernelExports]: KernelExports[N] extends (...args: infer A) => void ? (A extends P ? (P extends A ? N : never) : never) : never;
+}[keyof KernelExports];
+type UnaryKernel = KernelName<[x: number, out: number, n: number]>;
+type BinaryKernel = KernelName<[a: number, b: number, out: number, n: number]>;
 
-const K = instantiateKernels(kernelsMemory(false), false, false) as unknown as Kernels;
+const K = instantiateKernels(kernelsMemory(false), false, false);
 
 // --- tiny bump allocator over the module memory -------------------------
 
@@ -110,7 +112,7 @@ const erfc = (x: number) => (x < 2.5 ? 1 - erf(x) : erfcLarge(x));
 const geluRef = (x: number) => 0.5 * x * erfc(-x / Math.SQRT2);
 const sigmoidRef = (x: number) => 1 / (1 + Math.exp(-x));
 
-function runUnary(name: string, x: ArrayLike<number>, misalign = 0): number[] {
+function runUnary(name: UnaryKernel, x: ArrayLike<number>, misalign = 0): number[] {
   const px = putF32(x, misalign);
   const po = alloc(x.length, misalign);
   K[name](px, po, x.length);
@@ -133,7 +135,7 @@ describe("module", () => {
 // --- unary ----------------------------------------------------------------
 
 describe("unary exact ops", () => {
-  const cases: [string, (x: number) => number][] = [
+  const cases: [UnaryKernel, (x: number) => number][] = [
     ["negF32", (x) => -x],
     ["absF32", (x) => Math.abs(x)],
     ["sqrtF32", (x) => Math.sqrt(x)],
@@ -240,7 +242,7 @@ describe("transcendental accuracy", () => {
   });
   it("transcendentals agree between SIMD bulk and scalar tail", () => {
     const x = randF32(7, 5, -3, 3);
-    for (const name of ["expF32", "logF32", "tanhF32", "sigmoidF32", "geluF32"]) {
+    for (const name of ["expF32", "logF32", "tanhF32", "sigmoidF32", "geluF32"] as const) {
       const xx = name === "logF32" ? x.map(Math.abs) : x;
       const viaTail = runUnary(name, xx); // n = 7: lanes 4..6 take the scalar tail
       const viaBulk = runUnary(name, Float32Array.from([...xx, 1])); // n = 8: all SIMD
@@ -280,14 +282,14 @@ describe("clamp and reluBackward", () => {
 
 // --- binary ---------------------------------------------------------------
 
-const BIN_OPS: [string, number, (a: number, b: number) => number][] = [
-  ["addF32", 0, (a, b) => a + b],
-  ["subF32", 1, (a, b) => a - b],
-  ["mulF32", 2, (a, b) => a * b],
-  ["divF32", 3, (a, b) => a / b],
-  ["powF32", 4, (a, b) => Math.pow(a, b)],
-  ["maximumF32", 5, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
-  ["minimumF32", 6, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))],
+const BIN_OPS: [BinaryKernel, number, (a: number, b: number) => number][] = [
+  ["addF32", ADD, (a, b) => a + b],
+  ["subF32", SUB, (a, b) => a - b],
+  ["mulF32", MUL, (a, b) => a * b],
+  ["divF32", DIV, (a, b) => a / b],
+  ["powF32", POW, (a, b) => Math.pow(a, b)],
+  ["maximumF32", MAXIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
+  ["minimumF32", MINIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))],
 ];
 
 function expectBinary(name: string, got: number[], want: number[]) {

@@ -66,7 +66,7 @@ describe("shipped wasm builds", () => {
 
   for (const v of variants) {
     it.skipIf(v.relaxed && !relaxed)(`${v.name}: instantiates and agrees with the baseline`, () => {
-      const k = instantiateKernels(kernelsMemory(v.shared), v.shared, v.relaxed) as unknown as Kernels;
+      const k = instantiateKernels(kernelsMemory(v.shared), v.shared, v.relaxed);
       expect(k.memory.buffer instanceof SharedArrayBuffer).toBe(v.shared);
       const got = run(k);
       // FMA rounds once where mul+add rounds twice: equal to a few ulps, not bitwise.
@@ -78,7 +78,7 @@ describe("shipped wasm builds", () => {
   for (const r of [false, true]) {
     it.skipIf(r && !relaxed)(`the worker GEMM module (${r ? "relaxed" : "baseline"}) runs beside the kernels on one shared memory`, () => {
       const memory = kernelsMemory(true);
-      const k = instantiateKernels(memory, true, r) as unknown as Kernels;
+      const k = instantiateKernels(memory, true, r);
       const staticData = new Uint8Array(memory.buffer, 0, k.heapBase()).slice();
       const worker = new WebAssembly.Instance(new WebAssembly.Module(workerGemmBytes(r) as BufferSource), { env: { memory } });
       // It has no data segments, so instantiating it left the kernels' static data alone.

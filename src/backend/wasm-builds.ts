@@ -7,6 +7,7 @@
  * validates relaxed SIMD, `gemmRelaxed` is instantiated on the kernels' memory and its gemmF32
  * replaces theirs.
  */
+import type { KernelExports } from './kernel-exports.js';
 import { gemmRelaxedWasm, gemmWasm, kernelsWasm } from './kernels-wasm.js';
 
 /** The memory every build imports may grow to 65536 pages (4 GiB, wasm32's limit). */
@@ -99,9 +100,10 @@ export function workerGemmBytes(relaxed: boolean): Uint8Array {
  * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, gemmF32 and gemmWorkBytes come from the
  * relaxed-SIMD GEMM module, instantiated on the same memory.
  */
-export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): Record<string, unknown> {
-  const load = (bytes: Uint8Array): WebAssembly.Exports =>
-    new WebAssembly.Instance(new WebAssembly.Module((shared ? withSharedMemory(bytes) : bytes) as BufferSource), { env: { memory } }).exports;
+export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): KernelExports {
+  // The one cast from WebAssembly.Exports: the interface is generated from these very exports.
+  const load = (bytes: Uint8Array): KernelExports =>
+    new WebAssembly.Instance(new WebAssembly.Module((shared ? withSharedMemory(bytes) : bytes) as BufferSource), { env: { memory } }).exports as unknown as KernelExports;
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());

@@ -11,49 +11,15 @@ import type {
   AdaptiveWindow2d, ArithOp, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import type { KernelExports } from './kernel-exports.js';
+import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
 
 type Ptr = number;
-type Kernel3 = (x: Ptr, out: Ptr, n: number) => void;
-
-interface Kernels {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  clampF32(x: Ptr, out: Ptr, n: number, lo: number, hi: number): void;
-  binaryF32(op: number, a: Ptr, b: Ptr, out: Ptr, ndim: number, meta: Ptr): void;
-  copy32(x: Ptr, out: Ptr, ndim: number, meta: Ptr): void;
-  fillF32(out: Ptr, n: number, v: number): void;
-  fillI32(out: Ptr, n: number, v: number): void;
-  castI32F32(x: Ptr, out: Ptr, n: number): void;
-  castF32I32(x: Ptr, out: Ptr, n: number): void;
-  softmaxF32(x: Ptr, out: Ptr, rows: number, cols: number): void;
-  logSoftmaxF32(x: Ptr, out: Ptr, rows: number, cols: number): void;
-  gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: Ptr, lda: number, b: Ptr, ldb: number, beta: number, c: Ptr, ldc: number, work: Ptr): void;
-  gemmWorkBytes(): number;
-  reluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number): void;
-  geluBackwardF32(x: Ptr, gradOut: Ptr, gradIn: Ptr, n: number, tanhForm: number): void;
-  softmaxBackwardF32(y: Ptr, gradOut: Ptr, gradIn: Ptr, rows: number, cols: number, log: number): void;
-  layerNormF32(x: Ptr, w: Ptr, b: Ptr, out: Ptr, mean: Ptr, rstd: Ptr, rows: number, cols: number, eps: number): void;
-  layerNormBackwardF32(x: Ptr, g: Ptr, w: Ptr, mean: Ptr, rstd: Ptr, gradIn: Ptr, gradW: Ptr, gradB: Ptr, rows: number, cols: number): void;
-  crossEntropyF32(x: Ptr, target: Ptr, probs: Ptr, loss: Ptr, rows: number, cols: number): void;
-  crossEntropyBackwardF32(probs: Ptr, target: Ptr, scale: Ptr, gradIn: Ptr, rows: number, cols: number): void;
-  gemvF32(transB: number, n: number, k: number, alpha: number, a: Ptr, b: Ptr, ldb: number, beta: number, c: Ptr): void;
-  im2colF32(x: Ptr, cols: Ptr, channels: number, ...window: WindowArgs): void;
-  col2imF32(cols: Ptr, x: Ptr, channels: number, ...window: WindowArgs): void;
-  maxPool2dF32(x: Ptr, out: Ptr, indices: Ptr, planes: number, ...window: WindowArgs): void;
-  maxPool2dBackwardF32(gradOut: Ptr, indices: Ptr, gradIn: Ptr, planes: number, inPlane: number, outPlane: number): void;
-  avgPool2dF32(x: Ptr, out: Ptr, planes: number, ...window: AvgWindowArgs): void;
-  avgPool2dBackwardF32(gradOut: Ptr, gradIn: Ptr, planes: number, ...window: AvgWindowArgs): void;
-  adaptiveAvgPool2dF32(x: Ptr, out: Ptr, planes: number, inH: number, inW: number, outH: number, outW: number): void;
-  adaptiveAvgPool2dBackwardF32(gradOut: Ptr, gradIn: Ptr, planes: number, inH: number, inW: number, outH: number, outW: number): void;
-  sgdF32(param: Ptr, grad: Ptr, buf: Ptr, n: number, lr: number, momentum: number, oneMinusDampening: number, weightDecay: number, nesterov: number, maximize: number, initBuffer: number): void;
-  adamF32(param: Ptr, grad: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, eps: number, weightDecay: number, paramScale: number, stepSize: number, bias2Sqrt: number, maximize: number): void;
-  rmspropF32(param: Ptr, grad: Ptr, squareAvg: Ptr, gradAvg: Ptr, buf: Ptr, n: number, lr: number, alpha: number, oneMinusAlpha: number, eps: number, weightDecay: number, momentum: number, maximize: number): void;
-  adagradF32(param: Ptr, grad: Ptr, sum: Ptr, n: number, clr: number, eps: number, weightDecay: number, maximize: number): void;
-  [name: string]: unknown;
-}
+/** The kernels' exports, typed from the build (scripts/build-wasm.mjs): a misspelt kernel is a type error. */
+type Kernels = KernelExports;
 
 /** A Window2d as the conv kernels take it: inH, inW, outH, outW, kH, kW, stride, padding, dilation (H then W). */
 type WindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
@@ -65,11 +31,13 @@ const windowArgs = (w: Window2d): WindowArgs =>
 const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs =>
   [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, +w.countIncludePad, w.divisor];
 
-const SIMD_UNARY = new Set<UnaryOp>([
+const SIMD_UNARY_OPS = [
   'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu',
   'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'geluGrad', 'geluTanhGrad',
-]);
-const ARITH_CODES: Record<ArithOp, number> = { add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6 };
+] as const satisfies readonly UnaryOp[];
+type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
+const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
+const ARITH_CODES: Record<ArithOp, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM };
 const MAX_NDIM = 64;
 
 export class WasmBackend implements Backend {
@@ -93,7 +61,7 @@ export class WasmBackend implements Backend {
     if (shared.kernels) {
       this.k = shared.kernels;
     } else {
-      this.k = instantiateKernels(kernelsMemory(false), false, this.relaxedSimd) as unknown as Kernels;
+      this.k = instantiateKernels(kernelsMemory(false), false, this.relaxedSimd);
       // Said once, and only where a second core would have been used.
       if (availableCores() > 1) console.warn(`tessera: GEMM runs on one thread: ${shared.reason}`);
     }
@@ -117,7 +85,7 @@ export class WasmBackend implements Backend {
     const reason = threadsUnavailableReason();
     if (reason) return { kernels: null, reason };
     try {
-      return { kernels: instantiateKernels(kernelsMemory(true), true, this.relaxedSimd) as unknown as Kernels, reason: null };
+      return { kernels: instantiateKernels(kernelsMemory(true), true, this.relaxedSimd), reason: null };
     } catch (error) {
       return { kernels: null, reason: `a shared WebAssembly.Memory could not be created (${String(error)})` };
     }
@@ -172,7 +140,7 @@ export class WasmBackend implements Backend {
 
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
     if (x.dtype === 'float32' && out.dtype === 'float32' && SIMD_UNARY.has(op)) {
-      (this.k[`${op}F32`] as Kernel3)(this.byteAddr(x, xOffset), out.ptr, n);
+      this.k[`${op as SimdUnaryOp}F32`](this.byteAddr(x, xOffset), out.ptr, n);
     } else loops.unary(op, this.view(x), xOffset, this.view(out), n);
   }
   clamp(x: Storage, xOffset: number, out: Storage, n: number, lo: number, hi: number): void {
@@ -198,8 +166,7 @@ export class WasmBackend implements Backend {
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
-      const kernel = this.k[`${op}AxisF32`] as (x: Ptr, out: Ptr, outer: number, len: number, inner: number) => void;
-      kernel(this.byteAddr(x, xOffset), out.ptr, outer, len, inner);
+      this.k[`${op}AxisF32`](this.byteAddr(x, xOffset), out.ptr, outer, len, inner);
     } else loops.reduce(op, this.view(x), xOffset, this.view(out), outer, len, inner);
   }
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
@@ -243,23 +210,23 @@ export class WasmBackend implements Backend {
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     this.k.sgdF32(
       t.param.ptr, this.byteAddr(t.grad, t.gradOffset), momentumBuffer?.ptr ?? 0, t.n,
-      h.lr, h.momentum, 1 - h.dampening, h.weightDecay, +h.nesterov, +h.maximize, +h.initBuffer,
+      h.lr, h.momentum, 1 - h.dampening, h.weightDecay, h.nesterov, h.maximize, h.initBuffer,
     );
   }
   adamStep(t: OptimTarget, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
     this.k.adamF32(
       t.param.ptr, this.byteAddr(t.grad, t.gradOffset), expAvg.ptr, expAvgSq.ptr, maxExpAvgSq?.ptr ?? 0, t.n,
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.weightDecay, h.paramScale, h.stepSize, h.bias2Sqrt, +h.maximize,
+      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.weightDecay, h.paramScale, h.stepSize, h.bias2Sqrt, h.maximize,
     );
   }
   rmspropStep(t: OptimTarget, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, h: RmspropHyper): void {
     this.k.rmspropF32(
       t.param.ptr, this.byteAddr(t.grad, t.gradOffset), squareAvg.ptr, gradAvg?.ptr ?? 0, momentumBuffer?.ptr ?? 0, t.n,
-      h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, +h.maximize,
+      h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, h.maximize,
     );
   }
   adagradStep(t: OptimTarget, sum: Storage, h: AdagradHyper): void {
-    this.k.adagradF32(t.param.ptr, this.byteAddr(t.grad, t.gradOffset), sum.ptr, t.n, h.clr, h.eps, h.weightDecay, +h.maximize);
+    this.k.adagradF32(t.param.ptr, this.byteAddr(t.grad, t.gradOffset), sum.ptr, t.n, h.clr, h.eps, h.weightDecay, h.maximize);
   }
   fill(out: Storage, offset: number, n: number, value: number): void {
     if (out.dtype === 'float32') this.k.fillF32(this.byteAddr(out, offset), n, value);
