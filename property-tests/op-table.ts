@@ -346,7 +346,7 @@ export const OPS = {
     1,
     (s) =>
       fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
-        fc.tuple(fc.constant(dim), fc.array(fc.integer({ min: -s[dim], max: s[dim] - 1 }), { maxLength: 5 })),
+        fc.tuple(fc.constant(dim), fc.array(fc.nat({ max: s[dim] - 1 }), { maxLength: 5 })),
       ),
     (x, [dim, index]) => indexSelect(x, dim, int32(index, [index.length], x)),
   ),

@@ -4,6 +4,7 @@
  * so a call site reads `const n = int('eye', 'n', n, { min: 0 })`.
  */
 import type { Device, DType } from './dtype.js';
+import { Tensor } from './tensor.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 export const DEVICES: readonly Device[] = ['wasm', 'js'];
@@ -122,4 +123,10 @@ export function options<T extends object>(fn: string, v: T | undefined, allowed:
 /** True for a plain options object (not an array, not a tensor or other class instance). */
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A live Tensor argument (a released one raises its own clear error). */
+export function tensorArg(fn: string, arg: string, v: unknown): Tensor {
+  if (!(v instanceof Tensor)) throw new TypeError(`${fn}: ${arg} must be a Tensor (got ${show(v)})`);
+  return v.check(fn);
 }

@@ -1,7 +1,9 @@
 // Issue 8: every argument a plain-JavaScript caller can pass gets a right answer or a clear error.
 // Each reproduction from the issue is a test here; it failed (silently wrong) before the fix.
 import { describe, expect, it } from 'vitest';
-import { arange, eye, full, memoryStats, ones, rand, randint, randn, tensor, zeros, type Tensor } from '../src/index.js';
+import { arange, cat, eye, full, memoryStats, nn, ones, rand, randint, randn, sum, tensor, where, zeros, type Tensor } from '../src/index.js';
+
+const F = nn.functional;
 
 /** The allocator is sound: a fresh tensor holds its own values. */
 function expectAllocatorSound(): void {
@@ -124,3 +126,58 @@ describe('dtypes and options are checked', () => {
 });
 
 export type { Tensor };
+
+describe('wrong gradients: tensors a backward reads are version-checked', () => {
+  it('where and maskedFill raise when the mask changes between forward and backward', () => {
+    const x = ones([4], { requiresGrad: true });
+    const mask = tensor([true, false, true, false]);
+    const y = where(mask, x, 0).sum();
+    mask.fill_(1);
+    expect(() => y.backward()).toThrow(/^backward: a tensor where saved for its backward \(a bool tensor of shape \[4\], e\.g\. its mask or target\) was modified by an in-place operation/);
+    const x2 = ones([4], { requiresGrad: true });
+    const m2 = tensor([false, true, false, true]);
+    const z = x2.maskedFill(m2, 0).sum();
+    m2.zero_();
+    expect(() => z.backward()).toThrow(/was modified by an in-place operation/);
+    // Unchanged, the gradient is the mask's complement.
+    const x3 = ones([4], { requiresGrad: true });
+    x3.maskedFill(tensor([false, true, false, true]), 0).sum().backward();
+    expect(x3.grad!.tolist()).toEqual([1, 0, 1, 0]);
+  });
+
+  it('crossEntropy raises when its class targets change before backward', () => {
+    const logits = randn([3, 4], { requiresGrad: true });
+    const target = tensor([0, 1, 2]);
+    const loss = F.crossEntropy(logits, target);
+    target.fill_(3);
+    expect(() => loss.backward()).toThrow(/a tensor crossEntropy saved for its backward/);
+  });
+});
+
+describe('wrong values: indices and int32 sums', () => {
+  it('negative indices raise in embedding, gather and indexSelect, as in PyTorch', () => {
+    const w = tensor([[1, 1], [2, 2], [3, 3]]).float();
+    expect(() => F.embedding(tensor([0, -1]), w)).toThrow(/^embedding: index -1 \(element 1 of the input\) is out of range for 3 embeddings \(indices must lie in 0\.\.2\)$/);
+    expect(() => w.gather(0, tensor([[-1, 0]]))).toThrow(/^gather: index -1 \(element 0 of the index\) is out of range for dim 0 of size 3/);
+    expect(() => w.indexSelect(0, tensor([-1]))).toThrow(/^indexSelect: index -1 \(element 0 of the index\) is out of range for dim 0 of size 3 \(input shape \[3, 2\]\)$/);
+    expect(() => js(w.gather.bind(w), 0, [[0]])).toThrow(/^gather: index must be an int32 Tensor \(got \[\[0\]\]\)$/);
+    // padding_idx -1 still means the last row, as in PyTorch.
+    expect(F.embedding(tensor([2]), w, -1).tolist()).toEqual([[3, 3]]);
+  });
+
+  it('an int32 sum that leaves int32 raises; mean of ints is a float32 mean that cannot wrap', () => {
+    const big = tensor([2e9, 2e9], { dtype: 'int32' });
+    expect(() => big.sum()).toThrow(/^sum: the int32 sum 4000000000 overflows int32/);
+    expect(() => big.to('js').sum()).toThrow(/^sum: the int32 sum 4000000000 overflows int32/);
+    expect(big.mean().item()).toBe(2e9);
+    expect(big.to('float32').sum().item()).toBe(4e9);
+    expect(tensor([2e9, -2e9, 5], { dtype: 'int32' }).sum().item()).toBe(5);
+  });
+
+  it('errors name the op the caller called', () => {
+    expect(() => js(cat, [1, 2])).toThrow(/^cat: tensors\[0\] must be a Tensor \(got 1\)$/);
+    expect(() => js(tensor([1.5]).maskedFill.bind(tensor([1.5])), tensor([1]), 0)).toThrow(/^maskedFill: mask must have dtype bool \(got int32\)/);
+    expect(() => tensor([1.5]).maskedFill(tensor([true, false]), 0)).toThrow(/^maskedFill: /);
+    expect(() => js(sum, [1, 2])).toThrow(/^sum: input must be a Tensor \(got \[1, 2\]\)$/);
+  });
+});

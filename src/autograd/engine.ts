@@ -85,6 +85,11 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
           throw new Error(`backward: an input of ${node.name} (shape ${fmtShape(input.shape)}) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
         }
       });
+      node.saved.forEach((s, i) => {
+        if (s.storage.version !== node.savedVersions[i]) {
+          throw new Error(`backward: a tensor ${node.name} saved for its backward (a ${s.dtype} tensor of shape ${fmtShape(s.shape)}, e.g. its mask or target) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
+        }
+      });
       if (t.storage.version !== node.outputVersion) {
         throw new Error(`backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`);
       }

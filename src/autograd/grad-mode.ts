@@ -13,6 +13,9 @@ export interface GradNode {
   readonly versions: readonly number[];
   /** Storage version of the output when the op ran: backwards such as exp's and softmax's reuse the output. */
   readonly outputVersion: number;
+  /** Tensors the backward reads that are not differentiable inputs (a where mask, class targets), and their versions then. */
+  readonly saved: readonly Tensor[];
+  readonly savedVersions: readonly number[];
   /** Null once a backward without retainGraph has consumed the node. */
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null;
 }
@@ -62,16 +65,22 @@ export function enableGrad<T>(fn: () => T): T {
 
 /**
  * Completes an op: records its backward when grad flows, and ties outputs computed without grad
- * from this step's graph or gradients to that step's lifetime (see memory.ts).
+ * from this step's graph or gradients to that step's lifetime (see memory.ts). `saved` lists the
+ * other tensors the backward closure reads (as PyTorch's save_for_backward), so an in-place change
+ * to one between forward and backward raises instead of giving a wrong gradient.
  */
 export function finish(
   out: Tensor,
   name: string,
   inputs: readonly Tensor[],
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null,
+  saved: readonly Tensor[] = [],
 ): Tensor {
   if (backward && gradEnabled && inputs.some((t) => t.requiresGrad)) {
-    out.gradFn = { name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward };
+    out.gradFn = {
+      name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward,
+      saved, savedVersions: saved.map((t) => t.storage.version),
+    };
     out.setRequiresGrad(true);
     return out;
   }

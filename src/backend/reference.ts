@@ -245,6 +245,10 @@ export const loops = {
             arg = r;
           }
         }
+        // JS sums int32 exactly (to 2^53), so an int32 sum that leaves int32 is caught here, not wrapped.
+        if (op === 'sum' && out instanceof Int32Array && (acc > 2147483647 || acc < -2147483648)) {
+          throw new RangeError(`sum: the int32 sum ${acc} overflows int32 (PyTorch would widen to int64, which Tessera lacks); convert first, e.g. x.to('float32') or, on the 'js' device, x.to('float64')`);
+        }
         out[o * inner + j] = op === 'argmax' || op === 'argmin' ? arg : len === 0 && op !== 'sum' ? NaN : acc;
       }
     }

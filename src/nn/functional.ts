@@ -174,15 +174,18 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const [rows, dim] = weight.shape;
   const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
   const flat = input.reshape(-1);
-  const picked = noGrad(() => indexSelect(weight, 0, flat));
   const idx = flat.toArray();
+  // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
+  const bad = idx.findIndex((v) => v < 0 || v >= rows);
+  if (bad >= 0) throw new RangeError(`embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`);
+  const picked = noGrad(() => indexSelect(weight, 0, flat));
   if (flat !== input) release(flat, 'an internal view was consumed');
   finish(picked, 'embedding', [weight], (g) => {
     const gw = zeros(weight.shape, { dtype: g.dtype, device: g.device });
     const gv = gw.backend.view(gw.storage);
     const src = g.toArray();
     for (let k = 0; k < idx.length; k++) {
-      const row = idx[k] < 0 ? idx[k] + rows : idx[k];
+      const row = idx[k];
       if (row === pad) continue;
       for (let j = 0; j < dim; j++) gv[row * dim + j] += src[k * dim + j];
     }
@@ -621,7 +624,7 @@ function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, red
     backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
     release(scale, 'an internal gradient scale was consumed');
     return [grad];
-  });
+  }, [target]);
   return settle(out, [probs, t.index]);
 }
 

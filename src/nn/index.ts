@@ -3,12 +3,15 @@
  * @example import { nn } from 'tessera'; const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
  */
 export { Module, Parameter } from './module.js';
-export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module.js';
+export type { StateDict, LoadStateDictOptions, LoadStateDictResult, AnyModule } from './module.js';
 export {
   Sequential, Identity, Linear, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d, BatchNorm2d,
   ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, SiLU, ELU, Softplus, Mish, Hardswish, GroupNorm, RMSNorm,
 } from './layers.js';
 export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions, GroupNormOptions, RMSNormOptions } from './layers.js';
+export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './rnn.js';
+export type { RNNBaseOptions, RNNOptions, RNNCellOptions, RNNCellLayerOptions, LSTMState } from './rnn.js';
+export type { PadSequenceOptions } from './rnn-utils.js';
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
 export type {

@@ -48,6 +48,10 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
+/** Any module, whatever its forward's arguments and result (what `children()` and `modules()` list). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = Module<any[], any>;
+
 /** A name → tensor record in insertion order, as `stateDict()` returns and `loadStateDict()` takes. */
 export type StateDict = Record<string, Tensor>;
 
@@ -75,7 +79,7 @@ abstract class CallableObject {
 }
 
 /** Calling a module runs `call()`: forward pre-hooks, `forward`, forward hooks, backward-hook wiring. */
-export interface Module {
+export interface Module<Args extends unknown[] = Tensor[], Out = Tensor> {
   (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
 }
 
@@ -90,14 +94,18 @@ export interface Module {
  *   forward(x: Tensor) { return this.fc2(this.fc1(x).relu()); }
  * }
  */
-export abstract class Module extends CallableObject {
+export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> extends CallableObject {
   /** Train mode (dropout active, batch norm uses batch statistics) or eval mode. */
   training = true;
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #hooks: HookRegistries = { forwardPre: new Map(), forward: new Map(), backward: new Map() };
 
-  /** The computation; subclasses narrow the signature. Call the module itself to run its hooks too. */
-  abstract forward(...args: Tensor[]): Tensor;
+  /**
+   * The computation. `Args` and `Out` type it (a layer taking several inputs and options, or
+   * returning a tuple, declares them: `extends Module<[Tensor, Tensor?], [Tensor, Tensor]>`).
+   * Call the module itself to run its hooks too.
+   */
+  abstract forward(...args: Args): Out;
 
   /** Runs forward with this module's hooks (what `model(x)` does; PyTorch's `__call__`). */
   call(...args: Parameters<this['forward']>): ReturnType<this['forward']> {
@@ -137,9 +145,9 @@ export abstract class Module extends CallableObject {
    * Own parameters and children, in assignment order, under their state-dict names (`snakeKey`);
    * arrays register as `name.0`, `name.1`, …
    */
-  #ownMembers(): { params: Member<Parameter>[]; children: Member<Module>[] } {
+  #ownMembers(): { params: Member<Parameter>[]; children: Member<AnyModule>[] } {
     const params: Member<Parameter>[] = [];
-    const children: Member<Module>[] = [];
+    const children: Member<AnyModule>[] = [];
     for (const [field, value] of Object.entries(this)) {
       const key = snakeKey(field);
       if (value instanceof Parameter) params.push({ key, value, field });
@@ -213,20 +221,20 @@ export abstract class Module extends CallableObject {
   }
 
   /** Direct sub-modules with their state-dict names (the field name, snake_cased). */
-  namedChildren(): [string, Module][] {
+  namedChildren(): [string, AnyModule][] {
     return this.#ownMembers().children.map(({ key, value }) => [key, value]);
   }
 
   /** Direct sub-modules. */
-  children(): Module[] {
+  children(): AnyModule[] {
     return this.namedChildren().map(([, m]) => m);
   }
 
   /** This module and all descendants, pre-order, each once, with dotted names ('' for this one). */
-  namedModules(prefix = ''): [string, Module][] {
-    const out: [string, Module][] = [];
+  namedModules(prefix = ''): [string, AnyModule][] {
+    const out: [string, AnyModule][] = [];
     const seen = new Set<Module>();
-    const visit = (m: Module, path: string) => {
+    const visit = (m: AnyModule, path: string) => {
       if (seen.has(m)) return;
       seen.add(m);
       out.push([path, m]);
@@ -237,7 +245,7 @@ export abstract class Module extends CallableObject {
   }
 
   /** This module and all descendants, pre-order. */
-  modules(): Module[] {
+  modules(): AnyModule[] {
     return this.namedModules().map(([, m]) => m);
   }
 
@@ -305,7 +313,7 @@ export abstract class Module extends CallableObject {
   }
 
   /** Calls fn on every descendant, children first, then on this module (PyTorch's apply); returns this. */
-  apply(fn: (m: Module) => void): this {
+  apply(fn: (m: AnyModule) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;

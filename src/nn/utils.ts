@@ -1,10 +1,12 @@
-/** nn.utils: gradient clipping and flattening parameters into one vector. */
+/** nn.utils: gradient clipping, flattening parameters into one vector, and `rnn.padSequence`. */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { release } from '../memory.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cat } from '../ops/shape.js';
+
+export * as rnn from './rnn-utils.js';
 
 /** Options of `clipGradNorm_`. */
 export interface ClipGradNormOptions {

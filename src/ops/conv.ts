@@ -14,6 +14,7 @@ import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
+import { tensorArg } from '../validate.js';
 
 /** A size for both spatial dims, or [height, width]. */
 export type Size2d = number | [number, number];
@@ -71,7 +72,7 @@ export function pair(op: string, name: string, value: Size2d, min: number): [num
 
 function checkImage(op: string, x: Tensor): void {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
-  x.check(op);
+  tensorArg(op, 'input', x);
   if (x.ndim !== 3 && x.ndim !== 4) throw new RangeError(`${op}: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input (got shape ${fmtShape(x.shape)})`);
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a floating point input (got ${x.dtype})`);
 }

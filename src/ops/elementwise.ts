@@ -11,6 +11,7 @@ import { release, tidy } from '../memory.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
+import { show, tensorArg } from '../validate.js';
 import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
 import { composite } from '../autograd/composite.js';
 import { full } from '../creation.js';
@@ -98,7 +99,7 @@ export function ge(a: TensorLike, b: TensorLike): Tensor { return binary('ge', '
 
 function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, keepInts = false): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor (got ${typeof x})`);
-  x.check(name);
+  tensorArg(name, 'input', x);
   const src = isFloat(x.dtype) || keepInts ? x : copyRaw(x, 'float32');
   const out = Tensor.empty(src.shape, src.dtype === 'bool' ? 'int32' : src.dtype, src.backend);
   withContiguous(src, (c) => src.backend.unary(name, c.storage, c.offset, out.storage, out.numel()));
@@ -232,7 +233,7 @@ export function square(x: Tensor): Tensor { return mul(x, x); }
 
 /** Limits x to [min, max]; either bound may be omitted. The gradient passes where min ≤ x ≤ max. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  x.check('clamp');
+  tensorArg('clamp', 'input', x);
   if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
   for (const [arg, v] of [['min', min], ['max', max]] as const) {
     if (v != null && (typeof v !== 'number' || Number.isNaN(v))) throw new TypeError(`clamp: ${arg} must be a number (got ${v})`);
@@ -268,12 +269,20 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const result = finish(out, 'where', [x, y], (g) => [
     x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
     y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,
-  ]);
+  ], [condition]);
   return settle(result, [x !== a ? x : null, y !== b ? y : null]);
 }
 
 /** x with `value` wherever mask is true. */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`maskedFill: input must be a Tensor (got ${show(x)})`);
+  if (!(mask instanceof Tensor)) throw new TypeError(`maskedFill: mask must be a bool Tensor (got ${show(mask)})`);
+  tensorArg('maskedFill', 'input', x);
+  mask.check('maskedFill');
+  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill: mask must have dtype bool (got ${mask.dtype}), as in PyTorch; compare first, e.g. x.gt(0)`);
+  if (!sameShape(broadcastShapes('maskedFill', x.shape, mask.shape), x.shape)) {
+    throw new RangeError(`maskedFill: mask of shape ${fmtShape(mask.shape)} does not broadcast to the input's shape ${fmtShape(x.shape)}`);
+  }
   if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`maskedFill: value must be a number (got ${value})`);
   const fill = Tensor.empty([], x.dtype, x.backend);
   x.backend.fill(fill.storage, 0, 1, value);
@@ -282,7 +291,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 
 /** x converted to dtype (x itself when it already has it); differentiable between float dtypes. */
 export function cast(x: Tensor, dtype: DType): Tensor {
-  x.check('to');
+  tensorArg('to', 'input', x);
   if (x.dtype === dtype) return x;
   // NOTE: a raw copy would keep 2 or 0.5 as a bool's stored word; bool must hold exactly 0 or 1.
   if (dtype === 'bool') return ne(x, 0);
@@ -292,7 +301,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 
 /** A copy of x on another device (x itself when it is already there); gradients flow back to x's device. */
 export function toDevice(x: Tensor, device: Device): Tensor {
-  x.check('to');
+  tensorArg('to', 'input', x);
   if (x.device === device) return x;
   const out = Tensor.empty(x.shape, x.dtype, device);
   out.backend.view(out.storage).set(x.toArray());
@@ -303,7 +312,7 @@ type InplaceName = 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'clamp_';
 const INPLACE_OPS: Record<Exclude<InplaceName, 'copy_' | 'clamp_'>, ArithOp> = { add_: 'add', sub_: 'sub', mul_: 'mul', div_: 'div' };
 
 function checkInplace(x: Tensor, name: string): void {
-  x.check(name);
+  tensorArg(name, 'input', x);
   if (isGradEnabled() && x.requiresGrad) {
     throw new Error(`${name}: in-place ops on a tensor that requires grad would corrupt its gradient; run the update inside noGrad(), or use the out-of-place op`);
   }

@@ -8,23 +8,28 @@ import { finish } from '../autograd/grad-mode.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { zeros } from '../creation.js';
+import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
 import { settle } from './util.js';
 
 function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array | Float32Array | Float64Array {
-  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
-  index.check(op);
+  indexTensor(op, index);
   if (index.dtype !== 'int32') throw new TypeError(`${op}: index must have dtype int32 (got ${index.dtype})`);
   if (index.device !== x.device) throw new TypeError(`${op}: index is on device '${index.device}' but the input is on '${x.device}'`);
   const values = index.toArray();
   const n = x.ndim === 0 ? 1 : x.shape[d];
+  // NOTE: negative indices raise, as in PyTorch: a -1 padding id must not silently read the last row.
   for (let i = 0; i < values.length; i++) {
-    if (values[i] < -n || values[i] >= n) {
+    if (values[i] < 0 || values[i] >= n) {
       throw new RangeError(`${op}: index ${values[i]} (element ${i} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`);
     }
-    if (values[i] < 0) values[i] += n;
   }
   return values;
+}
+
+function indexTensor(op: string, index: unknown): Tensor {
+  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor (got ${show(index)})`);
+  return index.check(op);
 }
 
 /**
@@ -32,8 +37,9 @@ function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array
  * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int32' }))
  */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  x.check('indexSelect');
+  tensorArg('indexSelect', 'input', x);
   const d = normDim('indexSelect', dim, x.ndim);
+  indexTensor('indexSelect', index);
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D (got shape ${fmtShape(index.shape)})`);
   const idx = checkIndex('indexSelect', index, x, d);
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
@@ -69,8 +75,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
  * @example x.gather(1, labels.unsqueeze(1))
  */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  x.check('gather');
+  tensorArg('gather', 'input', x);
   const d = normDim('gather', dim, x.ndim);
+  indexTensor('gather', index);
   if (index.ndim !== x.ndim) throw new RangeError(`gather: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
@@ -144,7 +151,7 @@ function scatterInto(x: Tensor, d: number, idx: ArrayLike<number>, indexShape: r
  * @example zeros([2, 3]).scatter(1, tensor([[2], [0]], { dtype: 'int32' }), 1) // one-hot rows
  */
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  x.check('scatter');
+  tensorArg('scatter', 'input', x);
   const d = normDim('scatter', dim, x.ndim);
   if (typeof src !== 'number' && !(src instanceof Tensor)) throw new TypeError('scatter: src must be a Tensor or a number');
   const idx = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
@@ -165,7 +172,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
  * @example zeros([3]).scatterAdd(0, tensor([0, 0, 2], { dtype: 'int32' }), ones([3])) // [2, 0, 1]
  */
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  x.check('scatterAdd');
+  tensorArg('scatterAdd', 'input', x);
   const d = normDim('scatterAdd', dim, x.ndim);
   if (!(src instanceof Tensor)) throw new TypeError('scatterAdd: src must be a Tensor');
   const idx = checkScatter('scatterAdd', x, d, index, src);
@@ -193,7 +200,7 @@ function gatherInto(g: Tensor, d: number, idx: ArrayLike<number>, indexShape: re
  * @example zeros([3, 2]).indexAdd(0, tensor([0, 2], { dtype: 'int32' }), ones([2, 2]))
  */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
-  x.check('indexAdd');
+  tensorArg('indexAdd', 'input', x);
   const { alpha = 1 } = options;
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`indexAdd: alpha must be a finite number (got ${String(alpha)})`);
   const d = normDim('indexAdd', dim, x.ndim);

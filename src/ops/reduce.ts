@@ -15,6 +15,7 @@ import { composite } from '../autograd/composite.js';
 import { gather, indexSelect } from './indexing.js';
 import { copyRaw, settle, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
+import { tensorArg } from '../validate.js';
 
 /** Normalised, sorted, de-duplicated dims; undefined means every dim. */
 function reduceDims(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
@@ -65,7 +66,7 @@ function viewAs(t: Tensor, shape: number[]): Tensor {
  * @example tensor([[1, 2], [3, 4]]).sum(0) // [4, 6]
  */
 export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  x.check('sum');
+  tensorArg('sum', 'input', x);
   const dims = reduceDims('sum', x, dim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
   const out = viewAs(reduceRaw('sum', x, dims, dtype), finalShape(x.shape, dims, keepdim));
@@ -74,16 +75,18 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
 
 /** Mean over dims (all when omitted). */
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
-  x.check('mean');
+  tensorArg('mean', 'input', x);
   const dims = reduceDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  const total = sum(x, dim, keepdim);
-  return settle(div(total, count), [total]);
+  // NOTE: PyTorch refuses integer means; Tessera gives the float32 mean, summed in float32 so it cannot overflow int32.
+  const xf = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
+  const total = sum(xf, dim, keepdim);
+  return settle(div(total, count), [total, xf === x ? null : xf]);
 }
 
 /** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
 export function variance(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  x.check('var');
+  tensorArg('var', 'input', x);
   const dims = reduceDims('var', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const mu = mean(x, dim, true);
@@ -111,7 +114,7 @@ export function valuesIndices(values: Tensor, indices: Tensor): ValuesIndices {
 }
 
 function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
-  x.check(op);
+  tensorArg(op, 'input', x);
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
   const source = x.ndim === 0 ? reshape(x, [1]) : x;
@@ -124,7 +127,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
-  x.check(op);
+  tensorArg(op, 'input', x);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const out = viewAs(reduceRaw(op, x, reduceDims(op, x, undefined), x.dtype), []);
   // As PyTorch does, ties share the gradient evenly.
@@ -152,7 +155,7 @@ export function minAll(x: Tensor): Tensor {
 }
 
 function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
-  x.check(op);
+  tensorArg(op, 'input', x);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   if (dim === undefined) {
     const flat = reshape(x, [x.numel()]);
@@ -192,7 +195,7 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
 }
 
 function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
-  x.check(name);
+  tensorArg(name, 'input', x);
   if (dim === undefined) throw new TypeError(`${name}: dim is required`);
   const src = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
   const d = normDim(name, dim, src.ndim);
@@ -240,7 +243,7 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /** log Σ exp(x) over dims, computed stably (the max is subtracted first). */
 export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
-  x.check('logsumexp');
+  tensorArg('logsumexp', 'input', x);
   const dims = reduceDims('logsumexp', x, dim);
   const m = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
   // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
@@ -271,7 +274,7 @@ export function norm(x: Tensor, p = 2): Tensor {
  * @example prod(tensor([[1, 2], [3, 4]]), 1) // [2, 12]
  */
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
-  x.check('prod');
+  tensorArg('prod', 'input', x);
   const flat = dim === undefined;
   const source = flat || x.ndim === 0 ? reshape(x, [x.numel()]) : x;
   const d = flat || x.ndim === 0 ? 0 : normDim('prod', dim, x.ndim);
@@ -324,7 +327,7 @@ export function all(x: Tensor, dim?: number, keepdim = false): Tensor {
 
 function truthReduce(op: 'any' | 'all', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor (got ${typeof x})`);
-  x.check(op);
+  tensorArg(op, 'input', x);
   if (dim !== undefined && (typeof dim !== 'number' || !Number.isInteger(dim))) throw new TypeError(`${op}: dim must be an integer (got ${String(dim)})`);
   return composite(op, () => {
     // any: some element is non-zero; all: no element is zero.
@@ -345,7 +348,7 @@ export function aroundDim(shape: readonly number[], d: number): [number, number,
  * @example cumsum(tensor([1, 2, 3]), 0) // [1, 3, 6]
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
-  x.check('cumsum');
+  tensorArg('cumsum', 'input', x);
   const d = normDim('cumsum', dim, x.ndim);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
@@ -383,7 +386,7 @@ function flipDim(x: Tensor, d: number): Tensor {
  * @example cumprod(tensor([1, 2, 3]), 0) // [1, 2, 6]
  */
 export function cumprod(x: Tensor, dim: number): Tensor {
-  x.check('cumprod');
+  tensorArg('cumprod', 'input', x);
   const d = normDim('cumprod', dim, x.ndim);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';

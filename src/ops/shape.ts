@@ -43,7 +43,7 @@ function resolveShape(op: string, x: Tensor, shape: number[]): number[] {
 
 /** The same elements in a new shape (one dim may be -1): a view when x is contiguous, else a copy. */
 export function reshape(x: Tensor, shape: number[]): Tensor {
-  x.check('reshape');
+  V.tensorArg('reshape', 'input', x);
   shape = sizes('reshape', [shape]);
   const target = resolveShape('reshape', x, shape);
   if (x.isContiguous()) return viewUnchecked('reshape', x, target);
@@ -52,7 +52,7 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
 
 /** Like reshape, but always a view: x must be contiguous. */
 export function view(x: Tensor, shape: number[]): Tensor {
-  x.check('view');
+  V.tensorArg('view', 'input', x);
   shape = sizes('view', [shape]);
   const target = resolveShape('view', x, shape);
   if (!x.isContiguous()) throw new Error(`view: the tensor of shape ${fmtShape(x.shape)} is not contiguous; use reshape() or call contiguous() first`);
@@ -66,7 +66,7 @@ function viewUnchecked(name: string, x: Tensor, shape: number[]): Tensor {
 
 /** Merges dims startDim..endDim into one. */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  x.check('flatten');
+  V.tensorArg('flatten', 'input', x);
   if (x.ndim === 0) return reshape(x, [1]);
   const s = normDim('flatten', startDim, x.ndim);
   const e = normDim('flatten', endDim, x.ndim);
@@ -76,7 +76,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 
 /** Removes size-1 dims (all of them, or just `dim` if it has size 1). */
 export function squeeze(x: Tensor, dim?: number): Tensor {
-  x.check('squeeze');
+  V.tensorArg('squeeze', 'input', x);
   const d = dim === undefined ? -1 : normDim('squeeze', dim, x.ndim);
   const keep = x.shape.map((s, i) => !(s === 1 && (d === -1 || d === i)));
   const out = makeView(x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset);
@@ -85,7 +85,7 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
 
 /** Inserts a size-1 dim at `dim`. */
 export function unsqueeze(x: Tensor, dim: number): Tensor {
-  x.check('unsqueeze');
+  V.tensorArg('unsqueeze', 'input', x);
   const d = normDim('unsqueeze', dim, x.ndim + 1);
   const shape = [...x.shape];
   const strides = [...x.strides];
@@ -105,7 +105,7 @@ export function transposeView(x: Tensor, d0: number, d1: number): Tensor {
 
 /** Swaps two dims (a view). */
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  x.check('transpose');
+  V.tensorArg('transpose', 'input', x);
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
   if (x.ndim === 0) return finish(alias(x), 'transpose', [x], (g) => [g]);
@@ -120,7 +120,7 @@ export function t(x: Tensor): Tensor {
 
 /** Reorders dims (a view): output dim i is input dim dims[i]. */
 export function permute(x: Tensor, dims: number[]): Tensor {
-  x.check('permute');
+  V.tensorArg('permute', 'input', x);
   dims = sizes('permute', [dims]);
   const norm = dims.map((d) => normDim('permute', d, x.ndim));
   if (norm.length !== x.ndim || new Set(norm).size !== x.ndim) {
@@ -134,7 +134,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
 
 /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). */
 export function expand(x: Tensor, target: number[]): Tensor {
-  x.check('expand');
+  V.tensorArg('expand', 'input', x);
   target = sizes('expand', [target]);
   const lead = target.length - x.ndim;
   const bad = () => new RangeError(`expand: cannot expand shape ${fmtShape(x.shape)} to ${fmtShape(target)}`);
@@ -162,19 +162,19 @@ export function expand(x: Tensor, target: number[]): Tensor {
 
 /** x itself when contiguous, else a contiguous copy. */
 export function contiguous(x: Tensor): Tensor {
-  x.check('contiguous');
+  V.tensorArg('contiguous', 'input', x);
   return x.isContiguous() ? x : clone(x);
 }
 
 /** A copy with its own storage; gradients flow through it. */
 export function clone(x: Tensor): Tensor {
-  x.check('clone');
+  V.tensorArg('clone', 'input', x);
   return finish(copyRaw(x), 'clone', [x], (g) => [g]);
 }
 
 /** A view of x's storage with no graph: gradients stop here. */
 export function detach(x: Tensor): Tensor {
-  x.check('detach');
+  V.tensorArg('detach', 'input', x);
   return finish(alias(x), 'detach', [x], null);
 }
 
@@ -197,7 +197,7 @@ function sliceView(x: Tensor, d: number, start: number, length: number, step: nu
 
 /** Elements start, start+step, … below end along dim (Python slice semantics), as a view. */
 export function slice(x: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
-  x.check('slice');
+  V.tensorArg('slice', 'input', x);
   const d = normDim('slice', dim, x.ndim);
   if (x.ndim === 0) throw new RangeError('slice: cannot slice a 0-d tensor');
   if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer (got ${step})`);
@@ -217,7 +217,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
  * @example x.narrow(0, 1, 2)
  */
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
-  x.check('narrow');
+  V.tensorArg('narrow', 'input', x);
   if (x.ndim === 0) throw new RangeError('narrow: cannot narrow a 0-d tensor');
   const d = normDim('narrow', dim, x.ndim);
   const n = x.shape[d];
@@ -236,7 +236,7 @@ function selectView(x: Tensor, d: number, i: number): Tensor {
 
 /** The slice at `index` along dim, with that dim removed (a view). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
-  x.check('select');
+  V.tensorArg('select', 'input', x);
   const d = normDim('select', dim, x.ndim);
   const n = x.shape[d];
   if (!Number.isInteger(index) || index < -n || index >= n) throw new RangeError(`select: index ${index} is out of range for dim ${d} of size ${n} (shape ${fmtShape(x.shape)})`);
@@ -246,7 +246,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
 
 /** Splits into pieces of `size` along dim (the last may be smaller), or into the given section sizes. */
 export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Tensor[] {
-  x.check('split');
+  V.tensorArg('split', 'input', x);
   const d = normDim('split', dim, x.ndim);
   const n = x.shape[d];
   let sections: number[];
@@ -271,7 +271,7 @@ export function split(x: Tensor, sizeOrSections: number | number[], dim = 0): Te
 
 /** Splits into `chunks` nearly equal pieces along dim (PyTorch's chunk). */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  x.check('chunk');
+  V.tensorArg('chunk', 'input', x);
   if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk: chunks must be a positive integer (got ${chunks})`);
   const d = normDim('chunk', dim, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
@@ -280,7 +280,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 /** Joins tensors along an existing dim. @example cat([a, b], 0) */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('cat: expects a non-empty array of tensors');
-  tensors.forEach((t) => t.check('cat'));
+  tensors.forEach((t, i) => V.tensorArg('cat', `tensors[${i}]`, t));
   const first = tensors[0];
   if (first.ndim === 0) throw new RangeError('cat: zero-dimensional tensors cannot be concatenated; use stack()');
   const d = normDim('cat', dim, first.ndim);
@@ -312,7 +312,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) throw new TypeError('stack: expects a non-empty array of tensors');
   tensors.forEach((t, i) => {
-    t.check('stack');
+    V.tensorArg('stack', `tensors[${i}]`, t);
     if (t.ndim !== tensors[0].ndim || t.shape.some((s, k) => s !== tensors[0].shape[k])) {
       throw new RangeError(`stack: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(tensors[0].shape)}; all must be equal`);
     }

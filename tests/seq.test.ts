@@ -1,0 +1,193 @@
+// Sequence models (recurrent layers, attention, Transformers) against PyTorch 1.13.
+// Regenerate the fixtures with: /usr/bin/python3 scripts/torch_seq_fixtures.py
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { gradcheck, manualSeed, memoryStats, nn, optim, randn, tensor, zeros, type Tensor } from '../src/index.js';
+
+interface TensorRecord {
+  shape: number[];
+  data: (number | string)[];
+  dtype?: 'int32' | 'bool';
+}
+interface SeqCase {
+  name: string;
+  kind: 'rnn' | 'padSequence' | 'sdpa' | 'mha' | 'encoder' | 'decoder';
+  args: Record<string, unknown>;
+  state: Record<string, TensorRecord>;
+  inputs: (TensorRecord | null)[];
+  outs: TensorRecord[];
+  gradOuts: TensorRecord[];
+  grads: Record<string, TensorRecord>;
+}
+const fixtures: { cases: SeqCase[]; model: { input: TensorRecord; out: TensorRecord; keys: string[] } } = JSON.parse(
+  readFileSync(new URL('./fixtures/torch-seq.json', import.meta.url), 'utf8'),
+);
+
+const load = (r: TensorRecord, requiresGrad = false): Tensor =>
+  tensor(r.dtype ? Int32Array.from(r.data) : Float32Array.from(r.data, Number), { shape: r.shape, dtype: r.dtype ?? 'float32', requiresGrad });
+
+const stateOf = (records: Record<string, TensorRecord>): Record<string, Tensor> =>
+  Object.fromEntries(Object.entries(records).map(([k, r]) => [k, load(r)]));
+
+function expectClose(actual: Tensor, expected: TensorRecord, what: string, tol = 2e-5): void {
+  expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
+  const got = actual.toArray();
+  expected.data.forEach((e, i) => {
+    const err = Math.abs(got[i] - Number(e));
+    if (!(err <= tol + tol * 10 * Math.abs(Number(e)))) expect.fail(`${what}: element ${i} is ${got[i]}, PyTorch gives ${e}`);
+  });
+}
+
+/** The outputs of a case as a flat list, the way the fixture script flattens PyTorch's. */
+function flat(out: unknown): Tensor[] {
+  if (out === null || out === undefined) return [];
+  if (Array.isArray(out)) return out.flatMap(flat);
+  return [out as Tensor];
+}
+
+type Runner = (c: SeqCase, x: (Tensor | null)[]) => { module: nn.AnyModule | null; out: unknown };
+
+const RNN_CLASSES = { RNN: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU, RNNCell: nn.RNNCell, LSTMCell: nn.LSTMCell, GRUCell: nn.GRUCell } as const;
+
+const RUNNERS: Partial<Record<SeqCase['kind'], Runner>> = {
+  rnn: (c, x) => {
+    const { cls, ctor } = c.args as { cls: keyof typeof RNN_CLASSES; ctor: Record<string, unknown> };
+    const { inputSize, hiddenSize, ...options } = ctor as { inputSize: number; hiddenSize: number };
+    const module = new RNN_CLASSES[cls](inputSize, hiddenSize, options as never);
+    module.loadStateDict(stateOf(c.state));
+    const state = cls.startsWith('LSTM') ? (x.length > 1 ? [x[1], x[2]] : undefined) : x[1];
+    return { module, out: (module as nn.AnyModule)(x[0], state) };
+  },
+  padSequence: (c, x) => ({ module: null, out: nn.utils.rnn.padSequence(x as Tensor[], c.args) }),
+};
+
+describe('sequence layers match PyTorch (weights loaded from its state_dict, keys verbatim)', () => {
+  for (const c of fixtures.cases.filter((k) => RUNNERS[k.kind])) {
+    it(`${c.name}: outputs, input gradients and every parameter's gradient`, () => {
+      const inputs = c.inputs.map((r) => (r === null ? null : load(r, !r.dtype)));
+      const { module, out } = RUNNERS[c.kind]!(c, inputs);
+      if (module) expect(Object.keys(module.stateDict())).toEqual(Object.keys(c.state));
+      const outs = flat(out);
+      expect(outs.length, 'number of outputs').toBe(c.outs.length);
+      outs.forEach((o, i) => expectClose(o, c.outs[i], `${c.name} output ${i}`));
+      let loss: Tensor | null = null;
+      outs.forEach((o, i) => {
+        const term = o.mul(load(c.gradOuts[i])).sum();
+        loss = loss ? loss.add(term) : term;
+      });
+      loss!.backward();
+      const named = new Map<string, Tensor>(module ? module.namedParameters() : []);
+      for (const [key, expected] of Object.entries(c.grads)) {
+        const t = key.startsWith('input') ? inputs[Number(key.slice(5))] : named.get(key);
+        expect(t?.grad, `${c.name}: grad of ${key}`).toBeTruthy();
+        expectClose(t!.grad!, expected, `${c.name} grad of ${key}`, 5e-5);
+      }
+    });
+  }
+});
+
+describe('recurrent layers', () => {
+  it('register PyTorch keys in PyTorch order, with PyTorch shapes', () => {
+    const lstm = new nn.LSTM(3, 5, { numLayers: 2, bidirectional: true });
+    const shapes = Object.entries(lstm.stateDict()).map(([k, t]) => `${k}:${t.shape.join('x')}`);
+    expect(shapes.slice(0, 8)).toEqual([
+      'weight_ih_l0:20x3', 'weight_hh_l0:20x5', 'bias_ih_l0:20', 'bias_hh_l0:20',
+      'weight_ih_l0_reverse:20x3', 'weight_hh_l0_reverse:20x5', 'bias_ih_l0_reverse:20', 'bias_hh_l0_reverse:20',
+    ]);
+    expect(shapes[8]).toBe('weight_ih_l1:20x10');
+    expect(Object.keys(new nn.GRUCell(2, 3, { bias: false }).stateDict())).toEqual(['weight_ih', 'weight_hh']);
+  });
+
+  it('initialise every weight and bias within ±1/√hiddenSize', () => {
+    manualSeed(1);
+    const gru = new nn.GRU(4, 16);
+    for (const p of gru.parameters()) {
+      const v = p.toArray();
+      expect(Math.max(...v.map(Math.abs))).toBeLessThanOrEqual(0.25);
+      expect(Math.max(...v.map(Math.abs))).toBeGreaterThan(0.2);
+    }
+  });
+
+  it('batchFirst gives the transposed result of the same weights', () => {
+    manualSeed(2);
+    const a = new nn.LSTM(3, 4, { numLayers: 2 });
+    const b = new nn.LSTM(3, 4, { numLayers: 2, batchFirst: true });
+    b.loadStateDict(a.stateDict());
+    const x = randn([5, 2, 3]);
+    const [ya, [ha]] = a(x);
+    const [yb, [hb]] = b(x.transpose(0, 1));
+    expect(yb.transpose(0, 1).toArray()).toEqual(ya.toArray());
+    expect(hb.toArray()).toEqual(ha.toArray());
+  });
+
+  it('an LSTM layer is its LSTMCell run step by step', () => {
+    manualSeed(3);
+    const lstm = new nn.LSTM(3, 4);
+    const cell = new nn.LSTMCell(3, 4);
+    cell.loadStateDict({ weight_ih: lstm.weight_ih_l0, weight_hh: lstm.weight_hh_l0, bias_ih: lstm.bias_ih_l0, bias_hh: lstm.bias_hh_l0 } as never);
+    const x = randn([4, 2, 3]);
+    const [y] = lstm(x);
+    let state: [Tensor, Tensor] | undefined;
+    for (let t = 0; t < 4; t++) {
+      state = cell(x.select(0, t), state);
+      expect(state[0].toArray()).toEqual(y.select(0, t).toArray());
+    }
+  });
+
+  it('gradients pass finite differences (GRU, 2 layers, bidirectional)', () => {
+    manualSeed(4);
+    const gru = new nn.GRU(2, 3, { numLayers: 2, bidirectional: true }).to('js');
+    const x = randn([3, 2, 2], { device: 'js', dtype: 'float64', requiresGrad: true });
+    const params = gru.parameters().map((p) => p.detach().to('float64').requiresGrad_());
+    const keys = gru.namedParameters().map(([k]) => k);
+    const fn = (...args: Tensor[]) => {
+      const m = new nn.GRU(2, 3, { numLayers: 2, bidirectional: true, device: 'js', dtype: 'float64' });
+      const [xi, ...ps] = args;
+      const self = m as unknown as Record<string, Tensor>;
+      keys.forEach((k, i) => { self[k] = ps[i]; });
+      const [y, h] = m(xi);
+      return y.sum().add(h.mul(h).sum());
+    };
+    expect(gradcheck(fn, [x, ...params])).toBe(true);
+  });
+
+  it('reject wrong input sizes, state shapes and options with the argument named', () => {
+    const lstm = new nn.LSTM(3, 4);
+    expect(() => lstm(randn([5, 2, 2]))).toThrow(/LSTM: input \[5, 2, 2\] must end in inputSize 3/);
+    expect(() => lstm(randn([2, 5, 2, 3]))).toThrow(/3-D \(batched\) or 2-D/);
+    expect(() => lstm(randn([5, 2, 3]), [zeros([1, 3, 4]), zeros([1, 2, 4])])).toThrow(/h0 must have shape \[1, 2, 4\]/);
+    expect(() => lstm(randn([5, 2, 3]), zeros([1, 2, 4]) as never)).toThrow(/pair \[h0, c0\]/);
+    expect(() => lstm(tensor([[1, 2, 3]], { dtype: 'int32' }))).toThrow(/float tensor \(got int32\)/);
+    expect(() => new nn.GRU(3, 0)).toThrow(/hiddenSize must be an integer ≥ 1/);
+    expect(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as never })).toThrow(/unknown nonlinearity 'sigmoid'/);
+    expect(() => new nn.RNN(3, 4, { dropout: 2 })).toThrow(/dropout must be a probability/);
+    expect(() => new nn.GRUCell(3, 4)(randn([2, 3]), randn([3, 4]))).toThrow(/GRUCell: the state must have shape \[2, 4\]/);
+  });
+
+  it('a training loop releases every step: outputs, unused hN/cN and temporaries', () => {
+    manualSeed(5);
+    const lstm = new nn.LSTM(4, 8, { batchFirst: true });
+    const head = new nn.Linear(8, 2);
+    const opt = new optim.Adam([...lstm.parameters(), ...head.parameters()], { lr: 0.01 });
+    const x = randn([3, 6, 4]);
+    const y = randn([3, 2]);
+    const live: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      opt.zeroGrad();
+      const [out] = lstm(x);
+      const loss = head(out.select(1, 5)).sub(y).square().mean();
+      loss.backward();
+      opt.step();
+      live.push(memoryStats().liveTensors);
+    }
+    expect(live[5]).toBe(live[2]);
+  });
+
+  it('padSequence pads right or left and checks its inputs', () => {
+    const a = tensor([1, 2, 3]), b = tensor([4]);
+    expect(nn.utils.rnn.padSequence([a, b], { batchFirst: true }).tolist()).toEqual([[1, 2, 3], [4, 0, 0]]);
+    expect(nn.utils.rnn.padSequence([a, b], { paddingSide: 'left', paddingValue: 9 }).tolist()).toEqual([[1, 9], [2, 9], [3, 4]]);
+    expect(() => nn.utils.rnn.padSequence([a, randn([2, 2])])).toThrow(/sequences\[1\] \[2, 2\] \(float32\) does not match/);
+    expect(() => nn.utils.rnn.padSequence([])).toThrow(/non-empty array/);
+  });
+});
