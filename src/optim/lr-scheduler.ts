@@ -64,13 +64,38 @@ export abstract class LRScheduler {
   /** The learning rates for `this.lastEpoch`, given the groups' current ones. */
   protected abstract computeLr(): number[];
 
-  /** Advances one epoch (or one batch for OneCycleLR) and writes the new lr into every group. */
-  step(): void {
+  /** The learning rates at `this.lastEpoch` from the base lrs alone, for schedulers with a closed form. */
+  protected closedFormLr?(): number[];
+
+  /**
+   * Advances one epoch (or one batch for OneCycleLR) and writes the new lr into every group.
+   * An explicit `epoch` jumps there (PyTorch's deprecated form, which SequentialLR uses), by the
+   * closed form when the scheduler has one.
+   */
+  step(epoch?: number): void {
     this.stepCount++;
-    this.lastEpoch++;
-    const lrs = this.computeLr();
+    let lrs: number[];
+    if (epoch === undefined) {
+      this.lastEpoch++;
+      lrs = this.computeLr();
+    } else {
+      if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw new TypeError(`${this.constructor.name}.step: epoch must be a number (got ${JSON.stringify(epoch)})`);
+      this.lastEpoch = epoch;
+      lrs = this.closedFormLr ? this.closedFormLr() : this.computeLr();
+    }
     this.groups().forEach((g, i) => (g.lr = lrs[i]));
     this.lastLr = this.groups().map((g) => g.lr);
+  }
+
+  /** @internal PyTorch's `_initial_step`: the step count back to 0, then one step (SequentialLR starts its first scheduler so). */
+  restart(): void {
+    this.stepCount = 0;
+    this.step();
+  }
+
+  /** @internal Takes another scheduler's last lrs as this one's (SequentialLR reports its current scheduler's). */
+  protected syncLastLr(from: LRScheduler): void {
+    this.lastLr = from.getLastLr();
   }
 
   /** The learning rates the last `step()` (or the constructor) set, one per group. */
@@ -129,6 +154,10 @@ export class StepLR extends LRScheduler {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return groups.map((g) => g.lr);
     return groups.map((g) => g.lr * this.gamma);
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** Math.floor(this.lastEpoch / this.stepSize));
+  }
 }
 
 /**
@@ -162,6 +191,10 @@ export class CosineAnnealingLR extends LRScheduler {
       (g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
     );
   }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2);
+  }
 }
 
 /**
@@ -190,6 +223,11 @@ export class LinearLR extends LRScheduler {
     if (e === 0) return groups.map((g) => g.lr * s);
     if (e > t) return groups.map((g) => g.lr);
     return groups.map((g) => g.lr * (1 + (f - s) / (t * s + (e - 1) * (f - s))));
+  }
+
+  protected override closedFormLr(): number[] {
+    const { startFactor: s, endFactor: f, totalIters: t } = this;
+    return this.baseLrs.map((base) => base * (s + ((f - s) * Math.min(t, this.lastEpoch)) / t));
   }
 }
 
@@ -463,5 +501,275 @@ export class ReduceLROnPlateau {
     this.eps = num('eps');
     this.lastEpoch = num('last_epoch');
     if (Array.isArray(dict._last_lr)) this.lastLr = [...(dict._last_lr as number[])];
+  }
+}
+
+function positiveInt(op: string, what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new RangeError(`${op}: ${what} must be a positive integer (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+/**
+ * Multiplies each group's lr by `gamma` every epoch: lr = lr₀·γ^epoch.
+ * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
+ */
+export class ExponentialLR extends LRScheduler {
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { gamma: number } & SchedulerOptions) {
+    super(optimizer, options);
+    if (typeof options.gamma !== 'number' || !(options.gamma > 0)) throw new RangeError(`ExponentialLR: gamma must be a number > 0 (got ${JSON.stringify(options.gamma)})`);
+    this.gamma = options.gamma;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    return this.groups().map((g) => (this.lastEpoch === 0 ? g.lr : g.lr * this.gamma));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * this.gamma ** this.lastEpoch);
+  }
+}
+
+/**
+ * Multiplies each group's lr by `gamma` at each milestone epoch (a milestone listed twice applies twice).
+ * @example const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
+ */
+export class MultiStepLR extends LRScheduler {
+  /** The milestones, sorted, repeats kept. */
+  readonly milestones: readonly number[];
+  readonly gamma: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { milestones: readonly number[]; gamma?: number } & SchedulerOptions) {
+    super(optimizer, options);
+    if (!Array.isArray(options.milestones) || options.milestones.some((m) => !Number.isInteger(m) || m < 0)) {
+      throw new TypeError(`MultiStepLR: milestones must be an array of epoch numbers (integers ≥ 0) (got ${JSON.stringify(options.milestones)})`);
+    }
+    this.milestones = [...options.milestones].sort((a, b) => a - b);
+    this.gamma = options.gamma ?? 0.1;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    return this.groups().map((g) => (hits === 0 ? g.lr : g.lr * this.gamma ** hits));
+  }
+
+  protected override closedFormLr(): number[] {
+    const passed = this.milestones.filter((m) => m <= this.lastEpoch).length;
+    return this.baseLrs.map((base) => base * this.gamma ** passed);
+  }
+
+  /** PyTorch keeps the milestones as a Counter (milestone → how often it is listed); so does this. */
+  override stateDict(): SchedulerStateDict {
+    const counts: Record<string, number> = {};
+    for (const m of this.milestones) counts[m] = (counts[m] ?? 0) + 1;
+    return { ...super.stateDict(), milestones: counts };
+  }
+
+  override loadStateDict(dict: SchedulerStateDict): void {
+    const { milestones, ...rest } = dict;
+    super.loadStateDict(rest as SchedulerStateDict);
+    if (milestones !== undefined) {
+      const list = Array.isArray(milestones) ? milestones.map(Number) : Object.entries(milestones as Record<string, number>).flatMap(([m, n]) => Array.from({ length: n }, () => Number(m)));
+      (this as { milestones: readonly number[] }).milestones = list.sort((a, b) => a - b);
+    }
+  }
+}
+
+/**
+ * Multiplies each group's lr by `factor` until epoch `totalIters`, then restores it.
+ * @example const warm = new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
+ */
+export class ConstantLR extends LRScheduler {
+  readonly factor: number;
+  readonly totalIters: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { factor?: number; totalIters?: number } & SchedulerOptions = {}) {
+    super(optimizer, options);
+    this.factor = options.factor ?? 1 / 3;
+    this.totalIters = options.totalIters ?? 5;
+    if (typeof this.factor !== 'number' || !(this.factor >= 0 && this.factor <= 1)) throw new RangeError(`ConstantLR: factor must be in [0, 1] (got ${JSON.stringify(this.factor)})`);
+    if (!Number.isInteger(this.totalIters) || this.totalIters < 0) throw new RangeError(`ConstantLR: totalIters must be an integer ≥ 0 (got ${JSON.stringify(this.totalIters)})`);
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    return this.groups().map((g) => (e === 0 ? g.lr * this.factor : e === this.totalIters ? g.lr * (1 / this.factor) : g.lr));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * (this.factor + +(this.lastEpoch >= this.totalIters) * (1 - this.factor)));
+  }
+}
+
+/**
+ * Decays each group's lr polynomially to 0 over `totalIters` epochs: lr = lr₀·(1 − min(epoch, T)/T)^power.
+ * @example const sched = new optim.lrScheduler.PolynomialLR(opt, { totalIters: 10, power: 2 });
+ */
+export class PolynomialLR extends LRScheduler {
+  readonly totalIters: number;
+  readonly power: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { totalIters?: number; power?: number } & SchedulerOptions = {}) {
+    super(optimizer, options);
+    this.totalIters = positiveInt('PolynomialLR', 'totalIters', options.totalIters ?? 5);
+    this.power = options.power ?? 1;
+    if (typeof this.power !== 'number' || !Number.isFinite(this.power)) throw new TypeError(`PolynomialLR: power must be a number (got ${JSON.stringify(this.power)})`);
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    const { lastEpoch: e, totalIters: t } = this;
+    if (e === 0 || e > t) return this.groups().map((g) => g.lr);
+    const decay = ((1 - e / t) / (1 - (e - 1) / t)) ** this.power;
+    return this.groups().map((g) => g.lr * decay);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((base) => base * (1 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power);
+  }
+}
+
+/**
+ * Sets each group's lr to lr₀ times a function of the epoch (one function for all groups, or one per group).
+ * Its stateDict stores the functions as null, as PyTorch's does for lambdas.
+ * @example const sched = new optim.lrScheduler.LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch });
+ */
+export class LambdaLR extends LRScheduler {
+  readonly #lambdas: ((epoch: number) => number)[];
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[] } & SchedulerOptions) {
+    super(optimizer, options);
+    const n = optimizer.paramGroups.length;
+    const fns = Array.isArray(options.lrLambda) ? options.lrLambda : Array.from({ length: n }, () => options.lrLambda as (epoch: number) => number);
+    if (fns.length !== n) throw new RangeError(`LambdaLR: expected ${n} lrLambda functions (one per param group), got ${fns.length}`);
+    if (fns.some((f) => typeof f !== 'function')) throw new TypeError('LambdaLR: lrLambda must be a function of the epoch (or one per param group)');
+    this.#lambdas = fns;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    return this.baseLrs.map((base, i) => base * this.#lambdas[i](this.lastEpoch));
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), lr_lambdas: this.#lambdas.map(() => null) };
+  }
+}
+
+/**
+ * Cosine annealing with warm restarts (SGDR): the lr falls from lr₀ to `etaMin` over `t0`
+ * epochs, restarts, and each next period is `tMult` times longer. `step(epoch)` takes a
+ * fractional epoch to anneal within an epoch, as PyTorch's.
+ * @example const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 });
+ */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  readonly t0: number;
+  tI: number;
+  readonly tMult: number;
+  readonly etaMin: number;
+  tCur: number;
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { t0: number; tMult?: number; etaMin?: number } & SchedulerOptions) {
+    super(optimizer, options);
+    this.t0 = positiveInt('CosineAnnealingWarmRestarts', 't0', options.t0);
+    this.tMult = positiveInt('CosineAnnealingWarmRestarts', 'tMult', options.tMult ?? 1);
+    this.etaMin = options.etaMin ?? 0;
+    this.tI = this.t0;
+    this.tCur = this.lastEpoch;
+    this.step();
+  }
+
+  protected computeLr(): number[] {
+    return this.baseLrs.map((base) => this.etaMin + ((base - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);
+  }
+
+  override step(epoch?: number): void {
+    if (epoch === undefined && this.lastEpoch < 0) epoch = 0;
+    if (epoch === undefined) {
+      epoch = this.lastEpoch + 1;
+      this.tCur += 1;
+      if (this.tCur >= this.tI) {
+        this.tCur -= this.tI;
+        this.tI *= this.tMult;
+      }
+    } else {
+      if (typeof epoch !== 'number' || !(epoch >= 0)) throw new RangeError(`CosineAnnealingWarmRestarts.step: epoch must be a number ≥ 0 (got ${JSON.stringify(epoch)})`);
+      if (epoch >= this.t0) {
+        if (this.tMult === 1) this.tCur = epoch % this.t0;
+        else {
+          const n = Math.floor(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
+          this.tCur = epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1);
+          this.tI = this.t0 * this.tMult ** n;
+        }
+      } else {
+        this.tI = this.t0;
+        this.tCur = epoch;
+      }
+    }
+    // The base class sets lastEpoch to floor(epoch) through its explicit-epoch path. PyTorch's
+    // own step here leaves _step_count alone, so the saved state matches only if this does too.
+    super.step(Math.floor(epoch));
+    this.stepCount--;
+  }
+}
+
+/**
+ * Runs schedulers one after another: `schedulers[i]` from `milestones[i - 1]` on, each
+ * (re)starting at its epoch 0 (PyTorch's SequentialLR; e.g. a warm-up then a decay). Give it the
+ * schedulers already constructed on the same optimizer.
+ * @example const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warmup, cosine], milestones: [5] });
+ */
+export class SequentialLR extends LRScheduler {
+  readonly #schedulers: LRScheduler[];
+  readonly #milestones: number[];
+
+  constructor(optimizer: Optimizer<BaseOptions>, options: { schedulers: LRScheduler[]; milestones: number[] } & SchedulerOptions) {
+    const { schedulers, milestones } = options;
+    if (!Array.isArray(schedulers) || schedulers.length === 0 || schedulers.some((s) => !(s instanceof LRScheduler))) {
+      throw new TypeError('SequentialLR: schedulers must be a non-empty array of lr schedulers');
+    }
+    schedulers.forEach((s, i) => {
+      if (s.optimizer !== optimizer) throw new RangeError(`SequentialLR: schedulers[${i}] belongs to a different optimizer than the one passed in`);
+    });
+    if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
+      throw new RangeError(`SequentialLR: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${Array.isArray(milestones) ? milestones.length : JSON.stringify(milestones)}`);
+    }
+    super(optimizer, { lastEpoch: -1 });
+    this.#schedulers = [...schedulers];
+    this.#milestones = [...milestones];
+    this.lastEpoch = (options.lastEpoch ?? -1) + 1;
+    // As PyTorch: reset to the initial lrs, undo each scheduler's construction step, and start the first one.
+    for (const g of this.groups()) g.lr = g.initialLr!;
+    for (const s of schedulers) s.lastEpoch -= 1;
+    schedulers[0].restart();
+    this.syncLastLr(schedulers[0]);
+  }
+
+  protected computeLr(): number[] {
+    return this.groups().map((g) => g.lr);
+  }
+
+  override step(): void {
+    this.lastEpoch++;
+    this.stepCount++;
+    const idx = this.#milestones.filter((m) => m <= this.lastEpoch).length;
+    const s = this.#schedulers[idx];
+    if (idx > 0 && this.#milestones[idx - 1] === this.lastEpoch) s.step(0);
+    else s.step();
+    this.syncLastLr(s);
+  }
+
+  override stateDict(): SchedulerStateDict {
+    return { ...super.stateDict(), _milestones: [...this.#milestones], _schedulers: this.#schedulers.map((s) => s.stateDict()) };
+  }
+
+  override loadStateDict(dict: SchedulerStateDict): void {
+    const { _schedulers, ...rest } = dict as SchedulerStateDict & { _schedulers?: SchedulerStateDict[] };
+    super.loadStateDict(rest as SchedulerStateDict);
+    if (Array.isArray(_schedulers)) _schedulers.forEach((d, i) => this.#schedulers[i]?.loadStateDict(d));
   }
 }
