@@ -73,7 +73,13 @@ export class Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
     for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
-    const storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
+    let storage: Storage;
+    try {
+      storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
+    } catch (error) {
+      if (error instanceof RangeError) throw new RangeError(`a ${dtype} tensor of shape ${fmtShape(shape)}: ${error.message}`);
+      throw error;
+    }
     return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
   }
 

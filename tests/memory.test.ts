@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CachingAllocator, MAX_WASM_BYTES, sizeClass } from '../src/backend/allocator.js';
 import {
   Scope, manualSeed, memoryStats, noGrad, randn, scope, tensor, tidy, zeros, type Tensor,
 } from '../src/index.js';
@@ -100,5 +101,28 @@ describe('memory', () => {
     const after = memoryStats();
     expect(after.wasmBytes).toBe(before.wasmBytes);
     expect(after.liveBytes).toBe(before.liveBytes);
+  });
+
+  it('a tensor larger than the 4 GiB WASM memory fails at once, naming its shape, before any sampling', () => {
+    const t0 = performance.now();
+    expect(() => randn([1.2e9])).toThrow(/a float32 tensor of shape \[1200000000\]: out of memory: a 4\.80 GB tensor does not fit in WASM.s 4 GiB address space/);
+    expect(() => zeros([2e9])).toThrow(/shape \[2000000000\].*8\.00 GB/);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(randn([3]).numel()).toBe(3);
+  });
+
+  it('a 3.6 GB block is rounded to whole pages, not to a 4 GiB size class, and fits under the limit', () => {
+    const bytes = 9e8 * 4;
+    expect(sizeClass(bytes)).toBeGreaterThanOrEqual(bytes);
+    expect(sizeClass(bytes)).toBeLessThan(bytes + 65536);
+    expect(sizeClass(1000)).toBe(1024);
+    expect(sizeClass(700)).toBe(768);
+    // A stand-in for WebAssembly.Memory: allocating 3.6 GB touches no real memory.
+    let byteLength = 1 << 20;
+    const memory = { get buffer() { return { byteLength }; }, grow(pages: number) { if (byteLength + pages * 65536 > MAX_WASM_BYTES) throw new RangeError('grow'); byteLength += pages * 65536; return 0; } };
+    const allocator = new CachingAllocator(memory as unknown as WebAssembly.Memory, 1024);
+    const ptr = allocator.alloc(bytes);
+    expect(ptr + bytes).toBeLessThanOrEqual(byteLength);
+    expect(byteLength).toBeLessThanOrEqual(MAX_WASM_BYTES);
   });
 });

@@ -1,19 +1,23 @@
 /**
  * A size-class caching allocator over WASM linear memory. Freed blocks go to a free list per
  * class and are handed out again, so a training loop that allocates the same shapes every step
- * stops growing memory after its first step. Classes are 2^k and 1.5·2^k bytes (≤ 33% waste).
+ * stops growing memory after its first step. Classes are 2^k and 1.5·2^k bytes (≤ 33% waste);
+ * blocks above 256 MiB are rounded to whole pages only, so a 3.6 GB tensor fits under the 4 GiB
+ * limit instead of asking for a 4 GiB class.
  */
 
 const ALIGN = 16;
 const PAGE = 65536;
 const MIN_BLOCK = 64;
-/** wasm32 addresses 4 GiB; no block can end past it. */
-const ADDRESS_SPACE = 2 ** 32;
+const PAGE_ROUNDED = 1 << 28;
+/** The wasm32 address space: 65,536 pages of 64 KiB. */
+export const MAX_WASM_BYTES = 65536 * PAGE;
 
 export function sizeClass(bytes: number): number {
   if (bytes <= MIN_BLOCK) return MIN_BLOCK;
+  if (bytes > PAGE_ROUNDED) return Math.ceil(bytes / PAGE) * PAGE;
   // Integer bit tricks (this runs on every allocation); 2 ** and Math.log2 cost more than the rest.
-  const pow = bytes <= 1 << 30 ? 1 << (32 - Math.clz32(bytes - 1)) : 2 ** Math.ceil(Math.log2(bytes));
+  const pow = 1 << (32 - Math.clz32(bytes - 1));
   const threeQuarters = (pow / 4) * 3;
   return threeQuarters >= bytes && threeQuarters % ALIGN === 0 ? threeQuarters : pow;
 }
@@ -43,16 +47,15 @@ export class CachingAllocator {
     } else {
       ptr = this.top;
       const end = ptr + size;
-      if (end > ADDRESS_SPACE) throw new RangeError(`out of memory: a ${bytes}-byte tensor does not fit in WASM's 4 GiB address space (${ptr} bytes in use)`);
       const have = this.memory.buffer.byteLength;
       if (end > have) {
+        if (end > MAX_WASM_BYTES) {
+          throw new RangeError(`out of memory: a ${fmtBytes(bytes)} tensor does not fit in WASM's 4 GiB address space (${fmtBytes(this.liveBytes)} live, ${fmtBytes(this.cachedBytes)} cached for reuse)`);
+        }
         // Grow geometrically so a growing model does not pay one grow (and one detach) per tensor.
-        const want = Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024));
-        const pages = Math.ceil((want - have) / PAGE);
-        try {
-          this.memory.grow(pages);
-        } catch {
-          throw new RangeError(`out of memory: cannot grow WASM memory from ${have} to ${have + pages * PAGE} bytes for a ${bytes}-byte tensor`);
+        const want = Math.min(Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024)), MAX_WASM_BYTES);
+        if (!this.grow(Math.ceil((want - have) / PAGE)) && !this.grow(Math.ceil((end - have) / PAGE))) {
+          throw new RangeError(`out of memory: the runtime refused to grow WASM memory from ${fmtBytes(have)} to ${fmtBytes(end)} for a ${fmtBytes(bytes)} tensor`);
         }
       }
       this.top = end;
@@ -60,6 +63,15 @@ export class CachingAllocator {
     this.liveBytes += size;
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return ptr;
+  }
+
+  private grow(pages: number): boolean {
+    try {
+      this.memory.grow(pages);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   free(ptr: number, bytes: number): void {
@@ -70,4 +82,12 @@ export class CachingAllocator {
     this.liveBytes -= size;
     this.cachedBytes += size;
   }
+}
+
+/** Bytes for an error message: 3.60 GB, 12.0 MB, 512 B. */
+export function fmtBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} kB`;
+  return `${n} B`;
 }
