@@ -232,6 +232,10 @@ async function main() {
     ? [{ id: c.id, vsTfjs: ratio(results[i].Tessera, results[i]['tfjs-wasm']), vsTorch: ratio(results[i].Tessera, results[i].torch), vsNumpy: ratio(results[i].Tessera, results[i].numpy) }] : []));
   const threads = [{ where: 'Node', n: nThreads, speedups: node.speedups }, { where: 'Chromium', n: nThreads, speedups: web.speedups }];
   for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, mlp: mlpProf, threads, size, steal, cores })) say(line);
+  progress('sequence models');
+  const { tesseraSeq, torchSeq, seqSection } = await import('./seq.mjs');
+  say();
+  say(seqSection(tesseraSeq(), torchSeq()));
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);

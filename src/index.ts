@@ -38,7 +38,8 @@ export { indexSelect, gather, scatter, scatterAdd, indexAdd } from './ops/indexi
 export * as nn from './nn/index.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/conv.js';
 export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2d } from './ops/conv.js';
-export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { noGrad, enableGrad, isGradEnabled, observeOps } from './autograd/grad-mode.js';
+export type { OpEvent } from './autograd/grad-mode.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
 export { tidy, scope, Scope, releasePendingGraphs } from './memory.js';
@@ -56,3 +57,4 @@ export function memoryStats(): MemoryStats {
   return statsOf(activeBackends());
 }
 export * from './train/index.js';
+export * as onnx from './onnx/index.js';

@@ -19,4 +19,15 @@ describe('examples run against the built package', () => {
     const { stdout } = await run('node', ['examples/manual-loop.mjs'], { cwd: root });
     expect(Number(/test accuracy (\d+\.\d+)%/.exec(stdout)?.[1])).toBeGreaterThan(90);
   }, 120_000);
+
+  it('the names Transformer trains (short setting) and samples names with temperature, top-k and top-p through its key/value cache', async () => {
+    const { stdout } = await run('node', ['examples/names-transformer.mjs', '--steps', '30'], { cwd: root });
+    const [, first, last] = /loss (\d+\.\d+) → (\d+\.\d+)/.exec(stdout) ?? [];
+    expect(Number(last)).toBeLessThan(Number(first) - 0.5);
+    for (const setting of ['{"temperature":1}', '{"temperature":0.8,"topK":5}', '{"temperature":1,"topP":0.9}']) {
+      const line = stdout.split('\n').find((l) => l.startsWith(`${setting}: `));
+      expect(line?.slice(setting.length + 2).split(', ')).toHaveLength(8);
+    }
+    expect(stdout).toMatch(/sampling: \d+ tokens\/s \(batch 1, key\/value cache\)/);
+  }, 120_000);
 });

@@ -1,8 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import {
-  argsort, cumprod, cumsum, einsum, Generator, indexAdd, matmul, max, multinomial, scatter, scatterAdd, sort, topk, zeros,
-  all, any, ceil, erf, expm1, flip, floor, isnan, log1p, logicalAnd, logicalNot, logicalOr, memoryStats, nn, noGrad,
-  ones, pad, prod, randn, remainder, repeat, roll, round, tensor, tidy, tile, tril, triu, type Device,
+  argsort,
+  cumprod,
+  cumsum,
+  einsum,
+  Generator,
+  indexAdd,
+  matmul,
+  max,
+  multinomial,
+  scatter,
+  scatterAdd,
+  sort,
+  topk,
+  zeros,
+  all,
+  any,
+  ceil,
+  erf,
+  expm1,
+  flip,
+  floor,
+  isnan,
+  log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  memoryStats,
+  nn,
+  noGrad,
+  ones,
+  pad,
+  prod,
+  randn,
+  remainder,
+  repeat,
+  roll,
+  round,
+  tensor,
+  tidy,
+  tile,
+  tril,
+  triu,
+  type Device,
 } from '../src/index.js';
 
 const F = nn.functional;
@@ -19,7 +59,8 @@ function close(actual: ArrayLike<number>, expected: number[], tol = 1e-5): void 
 const xs = [-30, -3.5, -2.5, -1.5, -0.7, -0.5, -1e-4, 0, 1e-4, 0.5, 0.7, 1.5, 2.5, 3.5, 30];
 const erfRef = (x: number) => {
   // An independent reference: Simpson's rule on 2/√π ∫₀ˣ e^(−t²) dt.
-  const n = 2000, h = x / n;
+  const n = 2000,
+    h = x / n;
   let s = 1 + Math.exp(-x * x);
   for (let i = 1; i < n; i++) s += (i % 2 ? 4 : 2) * Math.exp(-((i * h) ** 2));
   return (2 / Math.sqrt(Math.PI)) * (h / 3) * s;
@@ -37,14 +78,26 @@ describe.each(DEVICES)('elementwise math on %s', (device) => {
   it('log1p and expm1 keep their accuracy near 0, erf matches a numerical integral', () => {
     const pos = xs.filter((v) => v > -1);
     close(log1p(tensor(pos, { device })).toArray(), pos.map(Math.log1p), 2e-6);
-    close(expm1(tensor(xs.filter((v) => v < 20), { device })).toArray(), xs.filter((v) => v < 20).map(Math.expm1), 2e-6);
+    close(
+      expm1(
+        tensor(
+          xs.filter((v) => v < 20),
+          { device },
+        ),
+      ).toArray(),
+      xs.filter((v) => v < 20).map(Math.expm1),
+      2e-6,
+    );
     close(erf(x()).toArray(), xs.map(erfRef), 2e-6);
   });
   it('isnan, logicalNot/And/Or give bools, remainder takes the sign of the divisor', () => {
     expect(isnan(tensor([NaN, 1, Infinity], { device })).tolist()).toEqual([true, false, false]);
     expect(logicalNot(tensor([0, 2, -1], { device })).tolist()).toEqual([true, false, false]);
     expect(logicalAnd(tensor([0, 2, -1], { device }), tensor([1, 0, 3], { device })).tolist()).toEqual([false, false, true]);
-    expect(logicalOr(tensor([[0], [1]], { device }), tensor([0, 5], { device })).tolist()).toEqual([[false, true], [true, true]]);
+    expect(logicalOr(tensor([[0], [1]], { device }), tensor([0, 5], { device })).tolist()).toEqual([
+      [false, true],
+      [true, true],
+    ]);
     expect(logicalAnd(tensor([0, 2], { device }), true).tolist()).toEqual([false, true]);
     close(remainder(tensor([-3, 3, 5.5, -5.5], { device }), 2).toArray(), [1, 1, 1.5, 0.5]);
     close(remainder(tensor([7, -7], { device }), tensor([-3, -3], { device })).toArray(), [-2, -1]);
@@ -52,17 +105,73 @@ describe.each(DEVICES)('elementwise math on %s', (device) => {
     expect([r.dtype, r.tolist()]).toEqual(['int32', [2, 1]]);
   });
   it('prod reduces one dim or all, and its gradient is exact where an input is zero', () => {
-    expect(prod(tensor([[1, 2], [3, 4]], { device }), 1).tolist()).toEqual([2, 12]);
-    expect(prod(tensor([[1, 2], [3, 4]], { device }), 0, true).tolist()).toEqual([[3, 8]]);
-    expect(prod(tensor([[1, 2], [3, 4]], { device })).item()).toBe(24);
+    expect(
+      prod(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+        1,
+      ).tolist(),
+    ).toEqual([2, 12]);
+    expect(
+      prod(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+        0,
+        true,
+      ).tolist(),
+    ).toEqual([[3, 8]]);
+    expect(
+      prod(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+      ).item(),
+    ).toBe(24);
     const w = tensor([0, 2, 3], { requiresGrad: true, device });
     prod(w).backward();
     expect(w.grad!.tolist()).toEqual([6, 0, 0]);
   });
   it('any and all reduce to bool', () => {
     expect(any(tensor([0, 0, 1], { device })).tolist()).toBe(true);
-    expect(all(tensor([[1, 0], [1, 1]], { device }), 1).tolist()).toEqual([false, true]);
-    expect(any(tensor([[0, 0], [0, 2]], { device }), 0, true).tolist()).toEqual([[false, true]]);
+    expect(
+      all(
+        tensor(
+          [
+            [1, 0],
+            [1, 1],
+          ],
+          { device },
+        ),
+        1,
+      ).tolist(),
+    ).toEqual([false, true]);
+    expect(
+      any(
+        tensor(
+          [
+            [0, 0],
+            [0, 2],
+          ],
+          { device },
+        ),
+        0,
+        true,
+      ).tolist(),
+    ).toEqual([[false, true]]);
   });
 });
 
@@ -110,30 +219,112 @@ describe.each(DEVICES)('activations on %s', (device) => {
 
 describe.each(DEVICES)('rearranging ops on %s', (device) => {
   it('tril and triu keep a triangle of the last two dims, with a diagonal offset', () => {
-    expect(tril(ones([2, 3, 3], { device }))
-      .select(0, 1).tolist()).toEqual([[1, 0, 0], [1, 1, 0], [1, 1, 1]]);
-    expect(triu(ones([3, 4], { device }), 1).tolist()).toEqual([[0, 1, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1]]);
-    expect(tril(ones([3, 2], { device }), -1).tolist()).toEqual([[0, 0], [1, 0], [1, 1]]);
-    expect(tril(tensor([[true, true], [true, true]], { device })).tolist()).toEqual([[true, false], [true, true]]);
+    expect(
+      tril(ones([2, 3, 3], { device }))
+        .select(0, 1)
+        .tolist(),
+    ).toEqual([
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, 1, 1],
+    ]);
+    expect(triu(ones([3, 4], { device }), 1).tolist()).toEqual([
+      [0, 1, 1, 1],
+      [0, 0, 1, 1],
+      [0, 0, 0, 1],
+    ]);
+    expect(tril(ones([3, 2], { device }), -1).tolist()).toEqual([
+      [0, 0],
+      [1, 0],
+      [1, 1],
+    ]);
+    expect(
+      tril(
+        tensor(
+          [
+            [true, true],
+            [true, true],
+          ],
+          { device },
+        ),
+      ).tolist(),
+    ).toEqual([
+      [true, false],
+      [true, true],
+    ]);
   });
   it('flip, roll, repeat and tile move elements as torch does', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]], { device });
-    expect(flip(x, [0, 1]).tolist()).toEqual([[6, 5, 4], [3, 2, 1]]);
-    expect(flip(x.t(), -1).tolist()).toEqual([[4, 1], [5, 2], [6, 3]]);
-    expect(roll(x, 1).tolist()).toEqual([[6, 1, 2], [3, 4, 5]]);
-    expect(roll(x, [1, -1], [0, 1]).tolist()).toEqual([[5, 6, 4], [2, 3, 1]]);
-    expect(repeat(tensor([1, 2], { device }), [2, 2]).tolist()).toEqual([[1, 2, 1, 2], [1, 2, 1, 2]]);
-    expect(x.repeat(1, 2).tolist()).toEqual([[1, 2, 3, 1, 2, 3], [4, 5, 6, 4, 5, 6]]);
-    expect(tile(x, [2]).tolist()).toEqual([[1, 2, 3, 1, 2, 3], [4, 5, 6, 4, 5, 6]]);
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { device },
+    );
+    expect(flip(x, [0, 1]).tolist()).toEqual([
+      [6, 5, 4],
+      [3, 2, 1],
+    ]);
+    expect(flip(x.t(), -1).tolist()).toEqual([
+      [4, 1],
+      [5, 2],
+      [6, 3],
+    ]);
+    expect(roll(x, 1).tolist()).toEqual([
+      [6, 1, 2],
+      [3, 4, 5],
+    ]);
+    expect(roll(x, [1, -1], [0, 1]).tolist()).toEqual([
+      [5, 6, 4],
+      [2, 3, 1],
+    ]);
+    expect(repeat(tensor([1, 2], { device }), [2, 2]).tolist()).toEqual([
+      [1, 2, 1, 2],
+      [1, 2, 1, 2],
+    ]);
+    expect(x.repeat(1, 2).tolist()).toEqual([
+      [1, 2, 3, 1, 2, 3],
+      [4, 5, 6, 4, 5, 6],
+    ]);
+    expect(tile(x, [2]).tolist()).toEqual([
+      [1, 2, 3, 1, 2, 3],
+      [4, 5, 6, 4, 5, 6],
+    ]);
   });
   it('pad fills the border in each mode, from the last dim backwards', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]], { device });
-    expect(pad(x, [1, 2], { value: -1 }).tolist()).toEqual([[-1, 1, 2, 3, -1, -1], [-1, 4, 5, 6, -1, -1]]);
-    expect(pad(x, [0, 0, 1, 0]).tolist()).toEqual([[0, 0, 0], [1, 2, 3], [4, 5, 6]]);
-    expect(pad(x, [-1, 1]).tolist()).toEqual([[2, 3, 0], [5, 6, 0]]);
-    expect(pad(x, [2, 2], { mode: 'reflect' }).tolist()).toEqual([[3, 2, 1, 2, 3, 2, 1], [6, 5, 4, 5, 6, 5, 4]]);
-    expect(pad(x, [1, 1, 1, 0], { mode: 'replicate' }).tolist()).toEqual([[1, 1, 2, 3, 3], [1, 1, 2, 3, 3], [4, 4, 5, 6, 6]]);
-    expect(pad(x, [1, 2], { mode: 'circular' }).tolist()).toEqual([[3, 1, 2, 3, 1, 2], [6, 4, 5, 6, 4, 5]]);
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { device },
+    );
+    expect(pad(x, [1, 2], { value: -1 }).tolist()).toEqual([
+      [-1, 1, 2, 3, -1, -1],
+      [-1, 4, 5, 6, -1, -1],
+    ]);
+    expect(pad(x, [0, 0, 1, 0]).tolist()).toEqual([
+      [0, 0, 0],
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(pad(x, [-1, 1]).tolist()).toEqual([
+      [2, 3, 0],
+      [5, 6, 0],
+    ]);
+    expect(pad(x, [2, 2], { mode: 'reflect' }).tolist()).toEqual([
+      [3, 2, 1, 2, 3, 2, 1],
+      [6, 5, 4, 5, 6, 5, 4],
+    ]);
+    expect(pad(x, [1, 1, 1, 0], { mode: 'replicate' }).tolist()).toEqual([
+      [1, 1, 2, 3, 3],
+      [1, 1, 2, 3, 3],
+      [4, 4, 5, 6, 6],
+    ]);
+    expect(pad(x, [1, 2], { mode: 'circular' }).tolist()).toEqual([
+      [3, 1, 2, 3, 1, 2],
+      [6, 4, 5, 6, 4, 5],
+    ]);
   });
   it('gradients of repeated reads add up (replicate pad, repeat)', () => {
     const w = tensor([1, 2, 3], { requiresGrad: true, device });
@@ -159,21 +350,77 @@ describe.each(DEVICES)('rearranging ops on %s', (device) => {
 
 describe.each(DEVICES)('ordering, scans, scatters and einsum on %s', (device) => {
   it('sort and topk return a pair that destructures as [values, indices] and has .values/.indices', () => {
-    const x = tensor([[3, 1, 2], [0, 5, 4]], { dtype: 'float32', device });
+    const x = tensor(
+      [
+        [3, 1, 2],
+        [0, 5, 4],
+      ],
+      { dtype: 'float32', device },
+    );
     const [values, indices] = sort(x, { dim: 1, descending: true });
-    expect([values.tolist(), indices.tolist(), indices.dtype]).toEqual([[[3, 2, 1], [5, 4, 0]], [[0, 2, 1], [1, 2, 0]], 'int32']);
+    expect([values.tolist(), indices.tolist(), indices.dtype]).toEqual([
+      [
+        [3, 2, 1],
+        [5, 4, 0],
+      ],
+      [
+        [0, 2, 1],
+        [1, 2, 0],
+      ],
+      'int32',
+    ]);
     const top = topk(x, 2);
-    expect([top.values.tolist(), top.indices.tolist()]).toEqual([[[3, 2], [5, 4]], [[0, 2], [1, 2]]]);
+    expect([top.values.tolist(), top.indices.tolist()]).toEqual([
+      [
+        [3, 2],
+        [5, 4],
+      ],
+      [
+        [0, 2],
+        [1, 2],
+      ],
+    ]);
     expect(topk(x, 1, { dim: 0, largest: false }).values.tolist()).toEqual([[0, 1, 2]]);
     const [m, at] = max(x, 1);
-    expect([m.tolist(), at.tolist()]).toEqual([[3, 5], [0, 1]]);
+    expect([m.tolist(), at.tolist()]).toEqual([
+      [3, 5],
+      [0, 1],
+    ]);
     expect(argsort(tensor([2, 1, 2, 0], { device })).tolist()).toEqual([3, 1, 0, 2]);
     const [s] = sort(tensor([1, Number.NaN, -1], { device }));
     expect(s.tolist()).toEqual([-1, 1, Number.NaN]);
   });
-  it('cumsum and cumprod scan along a dim; cumprod\'s gradient is exact at zeros', () => {
-    expect(cumsum(tensor([[1, 2], [3, 4]], { device }), 0).tolist()).toEqual([[1, 2], [4, 6]]);
-    expect(cumsum(tensor([[1, 2], [3, 4]], { device }), -1).tolist()).toEqual([[1, 3], [3, 7]]);
+  it("cumsum and cumprod scan along a dim; cumprod's gradient is exact at zeros", () => {
+    expect(
+      cumsum(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+        0,
+      ).tolist(),
+    ).toEqual([
+      [1, 2],
+      [4, 6],
+    ]);
+    expect(
+      cumsum(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+        -1,
+      ).tolist(),
+    ).toEqual([
+      [1, 3],
+      [3, 7],
+    ]);
     const w = tensor([2, 0, 3], { requiresGrad: true, device });
     cumprod(w, 0).sum().backward();
     // d/dw0 (w0 + w0w1 + w0w1w2) = 1 + w1 + w1w2 = 1; d/dw1 = w0 + w0w2 = 8; d/dw2 = w0w1 = 0.
@@ -185,29 +432,78 @@ describe.each(DEVICES)('ordering, scans, scatters and einsum on %s', (device) =>
     const freq = [0, 1, 2, 3].map((c) => draws.filter((v) => v === c).length / draws.length);
     close(freq, [0.1, 0, 0.6, 0.3], 0.1);
     expect(freq[1]).toBe(0);
-    const rows = multinomial(tensor([[1, 1, 1], [0, 5, 1]], { dtype: 'float32', device }), 2, { generator: new Generator(2) });
+    const rows = multinomial(
+      tensor(
+        [
+          [1, 1, 1],
+          [0, 5, 1],
+        ],
+        { dtype: 'float32', device },
+      ),
+      2,
+      { generator: new Generator(2) },
+    );
     expect(rows.shape).toEqual([2, 2]);
     for (const row of rows.tolist() as number[][]) expect(new Set(row).size).toBe(2);
     expect(multinomial(probs, 3, { generator: new Generator(5) }).tolist()).toEqual(multinomial(probs, 3, { generator: new Generator(5) }).tolist());
   });
   it('scatter writes, scatterAdd and indexAdd accumulate, F.oneHot encodes', () => {
     const idx = tensor([[2], [0]], { dtype: 'int32', device });
-    expect(scatter(zeros([2, 3], { device }), 1, idx, 1).tolist()).toEqual([[0, 0, 1], [1, 0, 0]]);
+    expect(scatter(zeros([2, 3], { device }), 1, idx, 1).tolist()).toEqual([
+      [0, 0, 1],
+      [1, 0, 0],
+    ]);
     expect(scatterAdd(zeros([3], { device }), 0, tensor([0, 0, 2], { dtype: 'int32', device }), ones([3], { device })).tolist()).toEqual([2, 0, 1]);
-    expect(indexAdd(zeros([3, 2], { device }), 0, tensor([0, 2, 0], { dtype: 'int32', device }), ones([3, 2], { device }), { alpha: 2 }).tolist()).toEqual([[4, 4], [0, 0], [2, 2]]);
-    expect(F.oneHot(tensor([0, 2], { dtype: 'int32', device }), 3).tolist()).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(indexAdd(zeros([3, 2], { device }), 0, tensor([0, 2, 0], { dtype: 'int32', device }), ones([3, 2], { device }), { alpha: 2 }).tolist()).toEqual([
+      [4, 4],
+      [0, 0],
+      [2, 2],
+    ]);
+    expect(F.oneHot(tensor([0, 2], { dtype: 'int32', device }), 3).tolist()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     expect(F.oneHot(tensor([[1], [3]], { dtype: 'int32', device })).shape).toEqual([2, 1, 4]);
     const src = tensor([[5, 6]], { requiresGrad: true, device });
     const x = tensor([[1, 2, 3]], { requiresGrad: true, device });
-    scatter(x, 1, tensor([[2, 0]], { dtype: 'int32', device }), src).mul(tensor([[1, 2, 3]], { device })).sum().backward();
+    scatter(x, 1, tensor([[2, 0]], { dtype: 'int32', device }), src)
+      .mul(tensor([[1, 2, 3]], { device }))
+      .sum()
+      .backward();
     expect([x.grad!.tolist(), src.grad!.tolist()]).toEqual([[[0, 2, 0]], [[3, 1]]]);
   });
   it('einsum contracts like matmul, takes diagonals, sums, broadcasts and infers the output', () => {
-    const a = randn([2, 3], { device }), b = randn([3, 4], { device });
+    const a = randn([2, 3], { device }),
+      b = randn([3, 4], { device });
     close(einsum('ij,jk->ik', a, b).toArray(), Array.from(matmul(a, b).toArray()));
-    expect(einsum('ii->i', tensor([[1, 2], [3, 4]], { device })).tolist()).toEqual([1, 4]);
-    expect(einsum('ij->', tensor([[1, 2], [3, 4]], { device })).tolist()).toBe(10);
-    expect(einsum('i,j', tensor([1, 2], { device }), tensor([3, 4], { device })).tolist()).toEqual([[3, 4], [6, 8]]);
+    expect(
+      einsum(
+        'ii->i',
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+      ).tolist(),
+    ).toEqual([1, 4]);
+    expect(
+      einsum(
+        'ij->',
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { device },
+        ),
+      ).tolist(),
+    ).toBe(10);
+    expect(einsum('i,j', tensor([1, 2], { device }), tensor([3, 4], { device })).tolist()).toEqual([
+      [3, 4],
+      [6, 8],
+    ]);
     expect(einsum('ba', tensor([[1, 2]], { device })).tolist()).toEqual([[1], [2]]);
     expect(einsum('...ij->...ji', ones([2, 1, 3], { device })).shape).toEqual([2, 3, 1]);
     expect(einsum('bij,bjk->bik', ones([1, 2, 3], { device }), ones([5, 3, 2], { device })).shape).toEqual([5, 2, 2]);
@@ -216,7 +512,7 @@ describe.each(DEVICES)('ordering, scans, scatters and einsum on %s', (device) =>
 });
 
 describe('norm and loss modules', () => {
-  it('GroupNorm and RMSNorm have PyTorch\'s state-dict keys and match their functionals', () => {
+  it("GroupNorm and RMSNorm have PyTorch's state-dict keys and match their functionals", () => {
     const g = new nn.GroupNorm(2, 4);
     expect(Object.keys(g.stateDict())).toEqual(['weight', 'bias']);
     const x = randn([3, 4, 5]);
@@ -227,15 +523,20 @@ describe('norm and loss modules', () => {
     const y = r(x).toArray();
     const row = Array.from(x.toArray()).slice(0, 5);
     const rms = Math.sqrt(row.reduce((a, v) => a + v * v, 0) / 5 + 1e-6);
-    close(Array.from(y).slice(0, 5), row.map((v) => v / rms));
+    close(
+      Array.from(y).slice(0, 5),
+      row.map((v) => v / rms),
+    );
     expect(() => g(randn([2, 3, 5]))).toThrow(/GroupNorm: expected 4 channels in dim 1 of the input \(got shape \[2, 3, 5\]\)/);
     expect(() => new nn.GroupNorm(3, 4)).toThrow(/GroupNorm: numChannels 4 must be divisible by numGroups 3/);
   });
   it('HuberLoss, SmoothL1Loss and KLDivLoss carry their options', () => {
-    const input = tensor([0, 0, 0], { dtype: 'float32' }), target = tensor([0.5, 2, -3], { dtype: 'float32' });
+    const input = tensor([0, 0, 0], { dtype: 'float32' }),
+      target = tensor([0.5, 2, -3], { dtype: 'float32' });
     close([new nn.HuberLoss({ delta: 1, reduction: 'sum' })(input, target).item()], [0.125 + 1.5 + 2.5]);
     close([new nn.SmoothL1Loss({ beta: 1 })(input, target).item()], [(0.125 + 1.5 + 2.5) / 3]);
-    const logp = tensor([[Math.log(0.5), Math.log(0.5)]]), p = tensor([[0.25, 0.75]]);
+    const logp = tensor([[Math.log(0.5), Math.log(0.5)]]),
+      p = tensor([[0.25, 0.75]]);
     const kl = 0.25 * Math.log(0.25 / 0.5) + 0.75 * Math.log(0.75 / 0.5);
     close([new nn.KLDivLoss({ reduction: 'batchmean' })(logp, p).item()], [kl]);
     close([new nn.KLDivLoss({ reduction: 'sum', logTarget: true })(logp, p.log()).item()], [kl]);
@@ -269,7 +570,10 @@ describe('bad arguments get errors that name the op and the argument', () => {
     [() => multinomial(tensor([0.5, -0.5]), 1), /multinomial: probs must be finite and non-negative \(row 0 has -0.5 at 1\)/],
     [() => multinomial(tensor([0, 0], { dtype: 'float32' }), 1), /multinomial: row 0 of probs sums to 0/],
     [() => scatter(zeros([2, 2]), 1, tensor([[0, 1, 0]], { dtype: 'int32' }), ones([1, 2])), /scatter: index \[1, 3\] is larger than src \[1, 2\] in dim 1/],
-    [() => scatterAdd(zeros([2, 2]), 0, tensor([[3, 0]], { dtype: 'int32' }), ones([1, 2])), /scatterAdd: index 3 \(element 0 of the index\) is out of range for dim 0 of size 2/],
+    [
+      () => scatterAdd(zeros([2, 2]), 0, tensor([[3, 0]], { dtype: 'int32' }), ones([1, 2])),
+      /scatterAdd: index 3 \(element 0 of the index\) is out of range for dim 0 of size 2/,
+    ],
     [() => indexAdd(zeros([3, 2]), 0, tensor([0], { dtype: 'int32' }), ones([2, 2])), /indexAdd: source must have shape \[1, 2\]/],
     [() => F.oneHot(tensor([0, 3], { dtype: 'int32' }), 3), /oneHot: class index 3 \(element 1\) is out of range for 3 classes/],
     [() => einsum('ij,jk->ik', ones([2, 3])), /einsum: equation 'ij,jk->ik' has 2 operands but 1 tensor was given/],

@@ -2,7 +2,7 @@
 // Regenerate the fixtures with: /usr/bin/python3 scripts/torch_seq_fixtures.py
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, manualSeed, memoryStats, nn, optim, randn, tensor, zeros, type Tensor } from '../src/index.js';
+import { gradcheck, load as loadFile, manualSeed, noGrad, serialize, memoryStats, nn, optim, randn, tensor, zeros, type Tensor } from '../src/index.js';
 
 interface TensorRecord {
   shape: number[];
@@ -59,10 +59,43 @@ const RUNNERS: Partial<Record<SeqCase['kind'], Runner>> = {
     return { module, out: (module as nn.AnyModule)(x[0], state) };
   },
   padSequence: (c, x) => ({ module: null, out: nn.utils.rnn.padSequence(x as Tensor[], c.args) }),
+  sdpa: (c, [q, k, v, mask]) => ({ module: null, out: nn.functional.scaledDotProductAttention(q!, k!, v!, { attnMask: mask, ...c.args }) }),
+  mha: (c, [q, k, v, keyPaddingMask, attnMask]) => {
+    const { ctor, call, selfAttention } = c.args as { ctor: { embedDim: number; numHeads: number }; call: Record<string, unknown>; selfAttention: boolean };
+    const { embedDim, numHeads, ...options } = ctor;
+    const module = new nn.MultiheadAttention(embedDim, numHeads, options);
+    module.loadStateDict(stateOf(c.state));
+    const [kk, vv] = selfAttention ? [q!, q!] : [k!, v!];
+    return { module, out: module(q!, kk, vv, { keyPaddingMask, attnMask, ...call }) };
+  },
+  encoder: (c, [src, srcMask, srcKeyPaddingMask]) => {
+    const module = transformer(c);
+    module.loadStateDict(stateOf(c.state));
+    return { module, out: (module as nn.TransformerEncoder)(src!, { srcMask, srcKeyPaddingMask }) };
+  },
+  decoder: (c, [tgt, memory, tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask]) => {
+    const module = transformer(c);
+    module.loadStateDict(stateOf(c.state));
+    return { module, out: (module as nn.TransformerDecoder)(tgt!, memory!, { tgtMask, memoryMask, tgtKeyPaddingMask, memoryKeyPaddingMask }) };
+  },
 };
 
+/** The Transformer module a case describes. */
+function transformer(c: SeqCase): nn.AnyModule {
+  const { cls, dModel, nhead, ctor, numLayers, norm } = c.args as { cls: string; dModel: number; nhead: number; ctor: nn.TransformerLayerOptions; numLayers?: number; norm?: boolean };
+  const finalNorm = norm ? new nn.LayerNorm(dModel) : null;
+  if (cls === 'TransformerEncoderLayer') return new nn.TransformerEncoderLayer(dModel, nhead, ctor);
+  if (cls === 'TransformerDecoderLayer') return new nn.TransformerDecoderLayer(dModel, nhead, ctor);
+  if (cls === 'TransformerEncoder') return new nn.TransformerEncoder(new nn.TransformerEncoderLayer(dModel, nhead, ctor), numLayers!, { norm: finalNorm });
+  return new nn.TransformerDecoder(new nn.TransformerDecoderLayer(dModel, nhead, ctor), numLayers!, { norm: finalNorm });
+}
+
 describe('sequence layers match PyTorch (weights loaded from its state_dict, keys verbatim)', () => {
-  for (const c of fixtures.cases.filter((k) => RUNNERS[k.kind])) {
+  it('has a runner for every fixture kind', () => {
+    expect(fixtures.cases.filter((c) => !RUNNERS[c.kind]).map((c) => c.name)).toEqual([]);
+  });
+
+  for (const c of fixtures.cases) {
     it(`${c.name}: outputs, input gradients and every parameter's gradient`, () => {
       const inputs = c.inputs.map((r) => (r === null ? null : load(r, !r.dtype)));
       const { module, out } = RUNNERS[c.kind]!(c, inputs);
@@ -84,6 +117,75 @@ describe('sequence layers match PyTorch (weights loaded from its state_dict, key
       }
     });
   }
+});
+
+/** The fixture script's SeqModel: an LSTM, a GRU, attention and a Transformer encoder and decoder. */
+class SeqModel extends nn.Module {
+  lstm = new nn.LSTM(4, 6, { numLayers: 2, bidirectional: true, batchFirst: true });
+  gru = new nn.GRU(12, 4);
+  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+  encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true }), 2);
+  decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true }), 1, { norm: new nn.LayerNorm(4) });
+  forward(x: Tensor): Tensor {
+    const [h] = this.lstm(x);
+    const [g] = this.gru(h.transpose(0, 1));
+    const gb = g.transpose(0, 1);
+    const [a] = this.attn(gb, gb, gb);
+    return this.decoder(gb, this.encoder(a));
+  }
+}
+
+describe('a safetensors file written from a PyTorch state_dict', () => {
+  it('loads strictly into the same Tessera model and gives PyTorch outputs; saving round-trips the keys', async () => {
+    const state = await loadFile(new URL('./fixtures/torch-seq.safetensors', import.meta.url).pathname);
+    const model = new SeqModel();
+    expect(Object.keys(model.stateDict())).toEqual(fixtures.model.keys);
+    model.loadStateDict(state, { strict: true });
+    const y = noGrad(() => model(load(fixtures.model.input)));
+    expectClose(y, fixtures.model.out, 'SeqModel output', 1e-4);
+    const bytes = serialize(model.stateDict());
+    expect(Object.keys(await loadFile(bytes)).sort()).toEqual([...fixtures.model.keys].sort());
+  });
+});
+
+describe('attention', () => {
+  it('isCausal equals the explicit causal mask (SDPA, MHA and the encoder layer)', () => {
+    manualSeed(6);
+    const q = randn([2, 5, 4]), k = randn([2, 5, 4]), v = randn([2, 5, 4]);
+    const allowed = tensor(Int32Array.from({ length: 25 }, (_, i) => (i % 5 <= Math.floor(i / 5) ? 1 : 0)), { shape: [5, 5], dtype: 'bool' });
+    const F = nn.functional;
+    expect(F.scaledDotProductAttention(q, k, v, { isCausal: true }).toArray()).toEqual(F.scaledDotProductAttention(q, k, v, { attnMask: allowed }).toArray());
+    const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true });
+    const hidden = tensor(Int32Array.from({ length: 25 }, (_, i) => (i % 5 > Math.floor(i / 5) ? 1 : 0)), { shape: [5, 5], dtype: 'bool' });
+    expect(layer(q, { isCausal: true }).toArray()).toEqual(layer(q, { srcMask: hidden }).toArray());
+  });
+
+  it('reject mismatched shapes and masks with the argument named', () => {
+    const F = nn.functional;
+    expect(() => F.scaledDotProductAttention(randn([2, 3, 4]), randn([2, 5, 3]), randn([2, 5, 4]))).toThrow(/key \[2, 5, 3\] must end in query's embedding size 4/);
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 4]), { attnMask: zeros([3, 4]) })).toThrow(/attnMask \[3, 4\] does not broadcast to the scores \[\.\.\., 3, 5\]/);
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([3, 4]), randn([3, 4]), { attnMask: zeros([3, 3]), isCausal: true })).toThrow(/either attnMask or isCausal/);
+    expect(() => new nn.MultiheadAttention(10, 3)).toThrow(/embedDim 10 must be divisible by numHeads 3/);
+    const mha = new nn.MultiheadAttention(4, 2);
+    expect(() => mha(randn([3, 2, 4]), randn([5, 2, 4]), randn([5, 2, 4]), { keyPaddingMask: zeros([2, 3], { dtype: 'bool' }) })).toThrow(/keyPaddingMask must have shape \[2, 5\]/);
+    expect(() => mha(randn([3, 2, 4]), randn([5, 2, 6]), randn([5, 2, 4]))).toThrow(/key \[5, 2, 6\] must end in kdim 4/);
+    expect(() => new nn.TransformerEncoderLayer(4, 2, { activation: 'tanh' as never })).toThrow(/activation must be 'relu', 'gelu' or a function/);
+  });
+
+  it('a Transformer training loop releases every step', () => {
+    manualSeed(7);
+    const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2);
+    const opt = new optim.AdamW(enc.parameters(), { lr: 1e-3 });
+    const x = randn([2, 6, 8]);
+    const live: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      opt.zeroGrad();
+      enc(x, { isCausal: true }).square().mean().backward();
+      opt.step();
+      live.push(memoryStats().liveTensors);
+    }
+    expect(live[5]).toBe(live[2]);
+  });
 });
 
 describe('recurrent layers', () => {

@@ -26,7 +26,8 @@ interface Case {
 
 const cases: Case[] = JSON.parse(readFileSync(new URL('./fixtures/torch-more-ops.json', import.meta.url), 'utf8'));
 
-type Args = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: fixture arguments are JSON objects of many shapes, one per op
+type Args = Record<string, any>;
 /** How each fixture op is called in Tessera, with the fixture's (Tessera-named) arguments. */
 const OPS: Record<string, (x: Tensor[], a: Args) => Tensor | T.ValuesIndices> = {
   floor: ([x]) => T.floor(x),
@@ -87,8 +88,7 @@ function expectClose(what: string, actual: Tensor, expected: TensorRecord, skipN
     const want = Number(e);
     if (Number.isNaN(want)) {
       if (!skipNaN) expect(got[i], `${what}[${i}]`).toBeNaN();
-    }
-    else expect(Math.abs(got[i] - want), `${what}[${i}]: ${got[i]} vs ${want}`).toBeLessThanOrEqual(2e-5 + 2e-5 * Math.abs(want));
+    } else expect(Math.abs(got[i] - want), `${what}[${i}]: ${got[i]} vs ${want}`).toBeLessThanOrEqual(2e-5 + 2e-5 * Math.abs(want));
   });
 }
 

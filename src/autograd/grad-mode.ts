@@ -21,6 +21,7 @@ export interface GradNode {
 }
 
 let gradEnabled = true;
+const NO_ATTRS: Readonly<Record<string, unknown>> = Object.freeze({});
 let trackLifetimes = true;
 
 /** @internal The engine turns lifetime tracking off while it runs: its temporaries are its own. */
@@ -63,11 +64,48 @@ export function enableGrad<T>(fn: () => T): T {
   return setGradEnabled(true, fn);
 }
 
+/** What an op observer sees of each op as it completes: its name, tensor inputs, output and settings. */
+export interface OpEvent {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  /** The op's settings (dims, shapes, strides…) and any index or mask tensors it read besides its inputs. */
+  readonly attrs: Readonly<Record<string, unknown>>;
+}
+
+const observers: ((event: OpEvent) => void)[] = [];
+
 /**
- * Completes an op: records its backward when grad flows, and ties outputs computed without grad
- * from this step's graph or gradients to that step's lifetime (see memory.ts). `saved` lists the
- * other tensors the backward closure reads (as PyTorch's save_for_backward), so an in-place change
- * to one between forward and backward raises instead of giving a wrong gradient.
+ * Runs fn and calls `observer` for every op that completes inside it, nested ops (an op built from
+ * other ops) before the op that contains them; the ONNX exporter traces a forward with it, and a
+ * course can print or draw the ops a model runs.
+ * @example observeOps((e) => console.log(e.name, e.output.shape), () => model(x));
+ */
+export function observeOps<T>(observer: (event: OpEvent) => void, fn: () => T): T {
+  if (typeof observer !== 'function') throw new TypeError('observeOps: observer must be a function (event) => void');
+  observers.push(observer);
+  try {
+    return fn();
+  } finally {
+    observers.splice(observers.lastIndexOf(observer), 1);
+  }
+}
+
+/**
+ * Reports a composite op (one built from other ops, which report themselves first) to the op
+ * observers as one op, so a tracer can write it as one node; returns out.
+ */
+export function reportOp(out: Tensor, name: string, inputs: readonly Tensor[], attrs: Readonly<Record<string, unknown>>): Tensor {
+  for (const observe of observers) observe({ name, inputs, output: out, attrs });
+  return out;
+}
+
+/**
+ * Completes an op: reports it to any op observers, records its backward when grad flows, and ties
+ * outputs computed without grad from this step's graph or gradients to that step's lifetime (see
+ * memory.ts). `saved` lists the other tensors the backward closure reads (as PyTorch's
+ * save_for_backward), so an in-place change to one between forward and backward raises instead of
+ * giving a wrong gradient. `attrs` are the op's settings, for observers.
  */
 export function finish(
   out: Tensor,
@@ -75,7 +113,9 @@ export function finish(
   inputs: readonly Tensor[],
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null,
   saved: readonly Tensor[] = [],
+  attrs: Readonly<Record<string, unknown>> = NO_ATTRS,
 ): Tensor {
+  for (const observe of observers) observe({ name, inputs, output: out, attrs });
   if (backward && gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.gradFn = {
       name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward,

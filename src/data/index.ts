@@ -9,3 +9,5 @@ export { parseIdx, readIdx, readIdxDataset } from './idx.js';
 export type { IdxArray, IdxType, IdxSource, IdxDatasetOptions } from './idx.js';
 export { loadDigits, loadNames } from './datasets.js';
 export type { Digits } from './datasets.js';
+export { CharTokenizer, BPETokenizer } from './tokenizers.js';
+export type { BPETrainOptions, TokenIds } from './tokenizers.js';

@@ -23,6 +23,8 @@ export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
+export { scaledDotProductAttention } from './attention.js';
+
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkTensor(op: string, arg: string, x: unknown): Tensor {
@@ -179,7 +181,6 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const bad = idx.findIndex((v) => v < 0 || v >= rows);
   if (bad >= 0) throw new RangeError(`embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`);
   const picked = noGrad(() => indexSelect(weight, 0, flat));
-  if (flat !== input) release(flat, 'an internal view was consumed');
   finish(picked, 'embedding', [weight], (g) => {
     const gw = zeros(weight.shape, { dtype: g.dtype, device: g.device });
     const gv = gw.backend.view(gw.storage);
@@ -190,7 +191,8 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       for (let j = 0; j < dim; j++) gv[row * dim + j] += src[k * dim + j];
     }
     return [gw];
-  });
+  }, [], { indices: flat });
+  if (flat !== input) release(flat, 'an internal view was consumed');
   return settle(picked.reshape([...input.shape, dim]), [picked]);
 }
 
@@ -229,7 +231,7 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
     if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
     if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
     return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
-  });
+  }, [], { axis: input.ndim - k, epsilon: eps, weight, bias });
   return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 

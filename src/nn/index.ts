@@ -12,6 +12,10 @@ export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOption
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './rnn.js';
 export type { RNNBaseOptions, RNNOptions, RNNCellOptions, RNNCellLayerOptions, LSTMState } from './rnn.js';
 export type { PadSequenceOptions } from './rnn-utils.js';
+export { MultiheadAttention } from './attention.js';
+export type { SDPAOptions, MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention.js';
+export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder } from './transformer.js';
+export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerStackOptions } from './transformer.js';
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
 export type {

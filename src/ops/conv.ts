@@ -247,7 +247,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
     }
     for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
     return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
-  }));
+  }), [], { kernelShape: [kH, kW], strides: [strideH, strideW], dilations: [dilationH, dilationW], groups, pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW] });
   dropScratch(x, input, out);
   dropScratch(w, weight, out);
   if (cols && keepCols) dropScratch(cols, null, out);
@@ -260,6 +260,14 @@ function poolOutSize(size: number, k: number, stride: number, pad: number, dilat
   let out = Math.floor((size + 2 * pad - span + (ceilMode ? stride - 1 : 0)) / stride) + 1;
   if (ceilMode && (out - 1) * stride >= size + pad) out--;
   return out;
+}
+
+/** A pooling window's settings as op-observer attributes (ONNX's names). */
+function poolAttrs(win: Window2d, ceilMode: boolean): Record<string, unknown> {
+  return {
+    kernelShape: [win.kH, win.kW], strides: [win.strideH, win.strideW], pads: [win.padH, win.padW, win.padH, win.padW],
+    dilations: [win.dilationH, win.dilationW], ceilMode,
+  };
 }
 
 interface PoolGeometry {
@@ -314,7 +322,7 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
     return [gradInput];
-  });
+  }, [], poolAttrs(win, o.ceilMode ?? false));
   dropScratch(indices, null, out);
   return out;
 }
@@ -340,7 +348,7 @@ export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Te
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.avgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, avgWin));
     return [gradInput];
-  });
+  }, [], { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null });
 }
 
 /**
@@ -367,5 +375,5 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
     const gradInput = Tensor.empty(input.shape, input.dtype, backend);
     withContiguous(gradOut, (g) => backend.adaptiveAvgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, win));
     return [gradInput];
-  });
+  }, [], { outputSize: [outH, outW] });
 }

@@ -56,24 +56,32 @@ export function einsum(equation: string, ...operands: (Tensor | Tensor[])[]): Te
   const [lhs, rhs, extra] = eq.split('->');
   if (extra !== undefined) throw new SyntaxError(`einsum: equation '${equation}' has more than one '->'`);
   const terms = lhs.split(',');
-  if (terms.length !== tensors.length) throw new RangeError(`einsum: equation '${equation}' has ${terms.length} operand${terms.length === 1 ? '' : 's'} but ${tensors.length} tensor${tensors.length === 1 ? ' was' : 's were'} given`);
+  if (terms.length !== tensors.length)
+    throw new RangeError(
+      `einsum: equation '${equation}' has ${terms.length} operand${terms.length === 1 ? '' : 's'} but ${tensors.length} tensor${tensors.length === 1 ? ' was' : 's were'} given`,
+    );
   const ellipsisDims = Math.max(0, ...terms.map((term, i) => (term.includes('...') ? tensors[i].ndim - (term.length - 3) : 0)));
   if (ellipsisDims > ELLIPSIS_LABELS.length) throw new RangeError(`einsum: '...' covers ${ellipsisDims} dims, at most ${ELLIPSIS_LABELS.length} are supported`);
   const inputs: Labelled[] = terms.map((term, i) => ({ t: tensors[i], labels: parseTerm(term, tensors[i].ndim, ellipsisDims, `operand ${i}`) }));
   const sizes = new Map<string, number>();
-  inputs.forEach(({ t, labels }, i) => labels.forEach((l, k) => {
-    const s = t.shape[k];
-    const seen = sizes.get(l);
-    if (seen === undefined || seen === 1) sizes.set(l, s);
-    else if (s !== seen && s !== 1) {
-      throw new RangeError(`einsum: subscript '${ELLIPSIS_LABELS.includes(l) ? '...' : l}' has size ${s} in operand ${i} (shape ${fmtShape(t.shape)}) but ${seen} elsewhere`);
-    }
-  }));
+  inputs.forEach(({ t, labels }, i) =>
+    labels.forEach((l, k) => {
+      const s = t.shape[k];
+      const seen = sizes.get(l);
+      if (seen === undefined || seen === 1) sizes.set(l, s);
+      else if (s !== seen && s !== 1) {
+        throw new RangeError(
+          `einsum: subscript '${ELLIPSIS_LABELS.includes(l) ? '...' : l}' has size ${s} in operand ${i} (shape ${fmtShape(t.shape)}) but ${seen} elsewhere`,
+        );
+      }
+    }),
+  );
   const counts = new Map<string, number>();
   for (const { labels } of inputs) for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  const output = rhs === undefined
-    ? [...ELLIPSIS_LABELS.slice(0, ellipsisDims), ...[...counts.keys()].filter((l) => !ELLIPSIS_LABELS.includes(l) && counts.get(l) === 1).sort()]
-    : parseTerm(rhs, null, ellipsisDims, 'the output');
+  const output =
+    rhs === undefined
+      ? [...ELLIPSIS_LABELS.slice(0, ellipsisDims), ...[...counts.keys()].filter((l) => !ELLIPSIS_LABELS.includes(l) && counts.get(l) === 1).sort()]
+      : parseTerm(rhs, null, ellipsisDims, 'the output');
   output.forEach((l, i) => {
     if (!sizes.has(l)) throw new RangeError(`einsum: output subscript '${l}' appears in no operand`);
     if (output.indexOf(l) !== i) throw new RangeError(`einsum: output subscript '${l}' appears twice`);
@@ -135,5 +143,11 @@ function contract(a: Labelled, b: Labelled, later: Labelled[], output: string[],
   const left = arrange(a, [...batch, ...aOnly, ...shared], [size(batch), size(aOnly), size(shared)]);
   const right = arrange(b, [...batch, ...shared, ...bOnly], [size(batch), size(shared), size(bOnly)]);
   const labels = [...batch, ...aOnly, ...bOnly];
-  return { t: reshape(matmul(left, right), labels.map((l) => sizes.get(l)!)), labels };
+  return {
+    t: reshape(
+      matmul(left, right),
+      labels.map((l) => sizes.get(l)!),
+    ),
+    labels,
+  };
 }

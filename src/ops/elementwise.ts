@@ -246,7 +246,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     if (lo === -Infinity && hi === Infinity) return [g];
     const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
     return [where(inside, g, 0)];
-  });
+  }, [], { min: lo, max: hi });
 }
 
 /**
@@ -269,7 +269,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const result = finish(out, 'where', [x, y], (g) => [
     x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
     y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,
-  ], [condition]);
+  ], [condition], { condition });
   return settle(result, [x !== a ? x : null, y !== b ? y : null]);
 }
 
@@ -296,7 +296,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   // NOTE: a raw copy would keep 2 or 0.5 as a bool's stored word; bool must hold exactly 0 or 1.
   if (dtype === 'bool') return ne(x, 0);
   const out = copyRaw(x, dtype);
-  return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null);
+  return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null, [], { dtype });
 }
 
 /** A copy of x on another device (x itself when it is already there); gradients flow back to x's device. */

@@ -67,7 +67,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       gv[ig + (x.ndim === 0 ? 0 : idx[k] * gx.strides[d])] += src[jg];
     });
     return [gx];
-  });
+  }, [], { dim: d, index });
 }
 
 /**
@@ -102,7 +102,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       gv[ig + idx[i] * gStep] += src[jg];
     });
     return [gx];
-  });
+  }, [], { dim: d, index });
 }
 
 /** Checks scatter's index against x and src: same rank, index no larger than src anywhere nor x off dim. */

@@ -36,7 +36,8 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   checkTensor(op, x);
   checkInt(op, 'diagonal', diagonal);
   if (x.ndim < 2) throw new RangeError(`${op}: input must have at least 2 dims (got shape ${fmtShape(x.shape)})`);
-  const rows = x.shape[x.ndim - 2], cols = x.shape[x.ndim - 1];
+  const rows = x.shape[x.ndim - 2],
+    cols = x.shape[x.ndim - 1];
   const out = copyRaw(x);
   const v = out.backend.view(out.storage);
   const batches = rows * cols === 0 ? 0 : out.numel() / (rows * cols);
@@ -120,13 +121,19 @@ function rollDim(x: Tensor, shift: number, d: number): Tensor {
 export function repeat(x: Tensor, sizes: number[]): Tensor {
   checkTensor('repeat', x);
   const reps = intList('repeat', 'sizes', sizes);
-  if (reps.length < x.ndim) throw new RangeError(`repeat: sizes ${fmtShape(reps)} must have at least as many entries as the input has dims (${x.ndim}, shape ${fmtShape(x.shape)})`);
+  if (reps.length < x.ndim)
+    throw new RangeError(`repeat: sizes ${fmtShape(reps)} must have at least as many entries as the input has dims (${x.ndim}, shape ${fmtShape(x.shape)})`);
   if (reps.some((r) => r < 0)) throw new RangeError(`repeat: sizes must be non-negative (got ${fmtShape(reps)})`);
   const shape = [...new Array<number>(reps.length - x.ndim).fill(1), ...x.shape];
   // View x as [1, s0, 1, s1, …], broadcast to [r0, s0, r1, s1, …], then merge each pair.
   const interleaved = shape.flatMap((s) => [1, s]);
   const target = shape.flatMap((s, i) => [reps[i], s]);
-  return composite('repeat', () => reshape(expand(reshape(x, interleaved), target), shape.map((s, i) => s * reps[i])));
+  return composite('repeat', () =>
+    reshape(
+      expand(reshape(x, interleaved), target),
+      shape.map((s, i) => s * reps[i]),
+    ),
+  );
 }
 
 /** repeat() with `dims` padded with leading 1s when shorter than x.ndim, as torch.tile. */
@@ -158,20 +165,23 @@ export function pad(x: Tensor, padding: number[], options: PadOptions = {}): Ten
   if (!PAD_MODES.includes(mode)) throw new TypeError(`pad: mode must be one of ${PAD_MODES.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(mode)})`);
   const p = intList('pad', 'pad', padding);
   if (p.length % 2 !== 0) throw new RangeError(`pad: pad must have an even number of entries, (before, after) per dim (got ${p.length})`);
-  if (p.length / 2 > x.ndim) throw new RangeError(`pad: pad ${fmtShape(p)} pads ${p.length / 2} dims but the input has only ${x.ndim} (shape ${fmtShape(x.shape)})`);
+  if (p.length / 2 > x.ndim)
+    throw new RangeError(`pad: pad ${fmtShape(p)} pads ${p.length / 2} dims but the input has only ${x.ndim} (shape ${fmtShape(x.shape)})`);
   if (typeof value !== 'number') throw new TypeError(`pad: value must be a number (got ${String(value)})`);
   const pairs: [number, number, number][] = [];
   for (let k = 0; k < p.length / 2; k++) pairs.push([x.ndim - 1 - k, p[2 * k], p[2 * k + 1]]);
   for (const [d, before, after] of pairs) {
     const n = x.shape[d];
-    if (n + before + after < 0) throw new RangeError(`pad: padding (${before}, ${after}) of dim ${d} leaves a negative size (input shape ${fmtShape(x.shape)})`);
+    if (n + before + after < 0)
+      throw new RangeError(`pad: padding (${before}, ${after}) of dim ${d} leaves a negative size (input shape ${fmtShape(x.shape)})`);
     if (mode === 'reflect' && (before >= n || after >= n)) {
       throw new RangeError(`pad: reflect padding (${before}, ${after}) must be smaller than the size ${n} of dim ${d} (input shape ${fmtShape(x.shape)})`);
     }
     if (mode === 'circular' && (before > n || after > n)) {
       throw new RangeError(`pad: circular padding (${before}, ${after}) must be at most the size ${n} of dim ${d} (input shape ${fmtShape(x.shape)})`);
     }
-    if (mode === 'replicate' && n === 0 && before + after > 0) throw new RangeError(`pad: replicate cannot pad the empty dim ${d} (input shape ${fmtShape(x.shape)})`);
+    if (mode === 'replicate' && n === 0 && before + after > 0)
+      throw new RangeError(`pad: replicate cannot pad the empty dim ${d} (input shape ${fmtShape(x.shape)})`);
   }
   if (mode === 'constant') return composite('pad', () => constantPad(cropNegative(x, pairs), pairs, value));
   return composite('pad', () => pairs.reduce((t, [d, before, after]) => indexSelect(t, d, borderIndex(mode, t.shape[d], before, after, t)), x));
@@ -182,9 +192,7 @@ function borderIndex(mode: string, n: number, before: number, after: number, lik
   const index = new Int32Array(n + before + after);
   for (let i = 0; i < index.length; i++) {
     const j = i - before;
-    index[i] = mode === 'reflect' ? (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j)
-      : mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1)
-      : ((j % n) + n) % n;
+    index[i] = mode === 'reflect' ? (j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j) : mode === 'replicate' ? Math.min(Math.max(j, 0), n - 1) : ((j % n) + n) % n;
   }
   return tensor(index, { dtype: 'int32', device: like.device });
 }

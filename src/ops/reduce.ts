@@ -4,7 +4,7 @@
  * reduced one after another.
  */
 import type { ReduceOp } from '../backend/backend.js';
-import { finish } from '../autograd/grad-mode.js';
+import { finish, reportOp } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
@@ -70,7 +70,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   const dims = reduceDims('sum', x, dim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
   const out = viewAs(reduceRaw('sum', x, dims, dtype), finalShape(x.shape, dims, keepdim));
-  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])]);
+  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])], [], { dims, keepdim });
 }
 
 /** Mean over dims (all when omitted). */
@@ -81,7 +81,7 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   // NOTE: PyTorch refuses integer means; Tessera gives the float32 mean, summed in float32 so it cannot overflow int32.
   const xf = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
   const total = sum(xf, dim, keepdim);
-  return settle(div(total, count), [total, xf === x ? null : xf]);
+  return reportOp(settle(div(total, count), [total, xf === x ? null : xf]), 'mean', [x], { dims, keepdim });
 }
 
 /** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
@@ -118,7 +118,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
   const source = x.ndim === 0 ? reshape(x, [1]) : x;
-  const idx = reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32');
+  const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], { dim: d, keepdim: true });
   const picked = gather(source, d, idx);
   if (keepdim && x.ndim > 0) return valuesIndices(picked, idx);
   const shape = finalShape(source.shape, [d], false);
@@ -134,7 +134,7 @@ function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
   return finish(out, op, [x], (g) => {
     const hit = eq(x, out);
     return [div(mul(g, hit), sum(hit))];
-  });
+  }, [], { dims: reduceDims(op, x, undefined), keepdim: false });
 }
 
 /** Maximum over dim: `{ values, indices }` (PyTorch's max(dim)). */
@@ -161,11 +161,11 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
     const flat = reshape(x, [x.numel()]);
     const out = viewAs(reduceOne(op, flat, 0, 'int32'), keepdim ? x.shape.map(() => 1) : []);
     release(flat, 'an internal reshape was consumed');
-    return finish(out, op, [x], null);
+    return finish(out, op, [x], null, [], { dim: null, keepdim });
   }
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return finish(viewAs(copyRaw(x, 'int32').fill_(0), []), op, [x], null);
-  return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null);
+  return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null, [], { dim: d, keepdim });
 }
 
 /**
@@ -217,7 +217,7 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     return name === 'softmax'
       ? [mul(out, sub(g, sum(mul(g, out), d, true)))]
       : [sub(g, mul(exp(out), sum(g, d, true)))];
-  });
+  }, [], { dim: d });
 }
 
 /** softmax's (or log-softmax's) backward from its contiguous output y, over rows of `cols`. */

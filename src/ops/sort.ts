@@ -66,7 +66,8 @@ function orderAlong(x: Tensor, d: number, descending: boolean): Tensor {
 
 function sortArgs(op: string, x: Tensor, options: SortOptions): [number, boolean] {
   checkTensor(op, x);
-  if (typeof options !== 'object' || options === null) throw new TypeError(`${op}: options must be an object such as { dim: -1, descending: true } (got ${String(options)})`);
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError(`${op}: options must be an object such as { dim: -1, descending: true } (got ${String(options)})`);
   const { dim = -1, descending = false } = options;
   if (typeof descending !== 'boolean') throw new TypeError(`${op}: descending must be a boolean (got ${String(descending)})`);
   return [normDim(op, dim, x.ndim), descending];
@@ -100,7 +101,8 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): ValuesInd
   const d = normDim('topk', dim, x.ndim);
   const n = x.ndim === 0 ? 1 : x.shape[d];
   if (x.ndim === 0 && k !== 1) throw new RangeError(`topk: k must be 1 for a 0-d tensor (got ${k})`);
-  if (!Number.isInteger(k) || k < 0 || k > n) throw new RangeError(`topk: k must be an integer from 0 to ${n}, the size of dim ${d} (got ${k}; input shape ${fmtShape(x.shape)})`);
+  if (!Number.isInteger(k) || k < 0 || k > n)
+    throw new RangeError(`topk: k must be an integer from 0 to ${n}, the size of dim ${d} (got ${k}; input shape ${fmtShape(x.shape)})`);
   const order = orderAlong(x, d, largest);
   if (k === n) return valuesIndices(gather(x, d, order), order);
   // The first k of each line; a view of order's storage when that is contiguous, which outlives order.
@@ -130,7 +132,8 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
   if (!(generator instanceof Generator)) throw new TypeError('multinomial: generator must be a Generator');
   const classes = probs.shape[probs.ndim - 1];
   const rows = probs.ndim === 1 ? 1 : probs.shape[0];
-  if (!replacement && numSamples > classes) throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${classes} categories`);
+  if (!replacement && numSamples > classes)
+    throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${classes} categories`);
   const w = probs.toArray();
   const out = Tensor.empty(probs.ndim === 1 ? [numSamples] : [rows, numSamples], 'int32', probs.backend);
   const ov = out.backend.view(out.storage);
@@ -146,7 +149,8 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
       if (v > 0) positive++;
     }
     if (total === 0) throw new RangeError(`multinomial: row ${r} of probs sums to 0`);
-    if (!replacement && numSamples > positive) throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from row ${r}, which has ${positive} non-zero weights`);
+    if (!replacement && numSamples > positive)
+      throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from row ${r}, which has ${positive} non-zero weights`);
     for (let s = 0; s < numSamples; s++) {
       let u = generator.random() * total;
       let pick = -1;

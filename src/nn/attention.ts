@@ -1,0 +1,237 @@
+/**
+ * Attention: F.scaledDotProductAttention and nn.MultiheadAttention with PyTorch's parameters,
+ * keys, initialisation and mask conventions (SDPA's bool mask: true takes part; MHA's and the
+ * Transformer layers' bool masks: true is masked out).
+ */
+import { composite } from '../autograd/composite.js';
+import { tensor, zeros } from '../creation.js';
+import { logicalNot } from '../ops/elementwise.js';
+import { isFloat } from '../dtype.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import * as F from './functional.js';
+import * as init from './init.js';
+import { emptyParameter, Linear, type FactoryOptions } from './layers.js';
+import { Module, Parameter } from './module.js';
+
+function checkFloat(op: string, arg: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor (got ${x === null ? 'null' : typeof x})`);
+  x.check(op);
+  if (!isFloat(x.dtype)) throw new TypeError(`${op}: ${arg} must be a float tensor (got ${x.dtype})`);
+  return x;
+}
+
+/** A bool [L, S] tensor, true above the diagonal (the positions a causal mask hides). */
+function aboveDiagonal(L: number, S: number, like: Tensor): Tensor {
+  const data = new Int32Array(L * S);
+  for (let i = 0; i < L; i++) for (let j = i + 1; j < S; j++) data[i * S + j] = 1;
+  return tensor(data, { shape: [L, S], dtype: 'bool', device: like.device });
+}
+
+/** Options of `scaledDotProductAttention`. */
+export interface SDPAOptions {
+  /** Bool (true = takes part) or float (added to the scores), broadcast to [..., L, S]. */
+  attnMask?: Tensor | null;
+  /** Dropout on the attention weights (default 0; applied whenever > 0, as in PyTorch). */
+  dropoutP?: number;
+  /** Hide the positions above the diagonal (query i sees keys ≤ i); excludes attnMask. */
+  isCausal?: boolean;
+  /** Multiplies q·kᵀ (default 1/√E). */
+  scale?: number | null;
+}
+
+/**
+ * softmax(q·kᵀ·scale + mask)·v over the last two dims: query [..., L, E], key [..., S, E],
+ * value [..., S, Ev] → [..., L, Ev] (leading dims broadcast).
+ * @example F.scaledDotProductAttention(q, k, v, { isCausal: true })
+ */
+export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: SDPAOptions = {}): Tensor {
+  const op = 'scaledDotProductAttention';
+  const q = checkFloat(op, 'query', query), k = checkFloat(op, 'key', key), v = checkFloat(op, 'value', value);
+  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = options ?? {};
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new RangeError(`${op}: query, key and value need at least 2 dims (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+  const E = q.shape[q.ndim - 1], L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
+  if (k.shape[k.ndim - 1] !== E) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must end in query's embedding size ${E} (query ${fmtShape(q.shape)})`);
+  if (v.shape[v.ndim - 2] !== S) throw new RangeError(`${op}: value ${fmtShape(v.shape)} must have key's sequence length ${S} (key ${fmtShape(k.shape)})`);
+  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1)) throw new RangeError(`${op}: dropoutP must be a probability between 0 and 1 (got ${String(dropoutP)})`);
+  if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale))) throw new TypeError(`${op}: scale must be a finite number (got ${String(scale)})`);
+  if (isCausal && attnMask) throw new TypeError(`${op}: pass either attnMask or isCausal, not both`);
+  if (attnMask !== null) {
+    if (!(attnMask instanceof Tensor)) throw new TypeError(`${op}: attnMask must be a Tensor (got ${typeof attnMask})`);
+    attnMask.check(op);
+    if (attnMask.dtype !== 'bool' && !isFloat(attnMask.dtype)) throw new TypeError(`${op}: attnMask must be bool or float (got ${attnMask.dtype})`);
+    const m = attnMask.shape;
+    if (m.length < 2 || (m[m.length - 1] !== S && m[m.length - 1] !== 1) || (m[m.length - 2] !== L && m[m.length - 2] !== 1)) {
+      throw new RangeError(`${op}: attnMask ${fmtShape(m)} does not broadcast to the scores [..., ${L}, ${S}]`);
+    }
+  }
+  return composite(op, () => {
+    let scores = q.matmul(k.transpose(-2, -1)).mul(scale ?? 1 / Math.sqrt(E));
+    if (isCausal) scores = scores.maskedFill(aboveDiagonal(L, S, q), -Infinity);
+    else if (attnMask) scores = attnMask.dtype === 'bool' ? scores.maskedFill(logicalNot(attnMask), -Infinity) : scores.add(attnMask);
+    let weights = scores.softmax(-1);
+    if (dropoutP > 0) weights = F.dropout(weights, dropoutP, true);
+    return weights.matmul(v);
+  });
+}
+
+/** Options of `MultiheadAttention`. */
+export interface MultiheadAttentionOptions extends FactoryOptions {
+  /** Dropout on the attention weights in training (default 0). */
+  dropout?: number;
+  /** Learn in_proj_bias and out_proj.bias (default true). */
+  bias?: boolean;
+  /** Inputs and output are [batch, seq, embed] instead of [seq, batch, embed] (default false). */
+  batchFirst?: boolean;
+  /** Key features (default embedDim); different kdim/vdim use separate q/k/v_proj_weight. */
+  kdim?: number;
+  /** Value features (default embedDim). */
+  vdim?: number;
+}
+
+/** Options of `MultiheadAttention.forward`. */
+export interface MultiheadAttentionForwardOptions {
+  /** [batch, S] (or [S] unbatched): bool true = ignore that key; float is added. */
+  keyPaddingMask?: Tensor | null;
+  /** Return the attention weights (default true). */
+  needWeights?: boolean;
+  /** [L, S] or [batch·numHeads, L, S]: bool true = not allowed; float is added. */
+  attnMask?: Tensor | null;
+  /** Average the returned weights over heads (default true) or return them per head. */
+  averageAttnWeights?: boolean;
+  /** Causal attention; builds the causal mask when attnMask is not given (else attnMask is used). */
+  isCausal?: boolean;
+}
+
+/** A float mask to add to the scores: bool true → −∞, float as is. */
+function additiveMask(op: string, arg: string, m: Tensor): Tensor {
+  if (m.dtype === 'bool') return zeros(m.shape, { device: m.device }).maskedFill(m, -Infinity);
+  if (!isFloat(m.dtype)) throw new TypeError(`${op}: ${arg} must be bool or float (got ${m.dtype})`);
+  return m;
+}
+
+/**
+ * Multi-head attention, PyTorch's nn.MultiheadAttention: `mha(query, key, value, options?)` →
+ * `[output, weights | null]`. Keys in_proj_weight [3E, E], in_proj_bias, out_proj.weight,
+ * out_proj.bias (q/k/v_proj_weight when kdim or vdim differ from embedDim).
+ * @example const mha = new nn.MultiheadAttention(64, 4, { batchFirst: true }); const [y] = mha(x, x, x, { needWeights: false });
+ */
+export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+  in_proj_weight: Parameter | null = null;
+  q_proj_weight: Parameter | null = null;
+  k_proj_weight: Parameter | null = null;
+  v_proj_weight: Parameter | null = null;
+  in_proj_bias: Parameter | null = null;
+  out_proj: Linear;
+
+  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+    super();
+    const op = 'MultiheadAttention';
+    if (!Number.isInteger(embedDim) || embedDim < 1) throw new RangeError(`${op}: embedDim must be a positive integer (got ${embedDim})`);
+    if (!Number.isInteger(numHeads) || numHeads < 1) throw new RangeError(`${op}: numHeads must be a positive integer (got ${numHeads})`);
+    if (embedDim % numHeads !== 0) throw new RangeError(`${op}: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
+    const { dropout = 0, bias = true, batchFirst = false, kdim = embedDim, vdim = embedDim } = options ?? {};
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) throw new RangeError(`${op}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
+    for (const [arg, n] of [['kdim', kdim], ['vdim', vdim]] as const) {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`${op}: ${arg} must be a positive integer (got ${n})`);
+    }
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.headDim = embedDim / numHeads;
+    this.kdim = kdim;
+    this.vdim = vdim;
+    this.dropout = dropout;
+    this.batchFirst = batchFirst === true;
+    if (kdim === embedDim && vdim === embedDim) {
+      this.in_proj_weight = emptyParameter([3 * embedDim, embedDim], options);
+    } else {
+      this.q_proj_weight = emptyParameter([embedDim, embedDim], options);
+      this.k_proj_weight = emptyParameter([embedDim, kdim], options);
+      this.v_proj_weight = emptyParameter([embedDim, vdim], options);
+    }
+    if (bias !== false) this.in_proj_bias = emptyParameter([3 * embedDim], options);
+    this.out_proj = new Linear(embedDim, embedDim, { ...options, bias: bias !== false });
+    this.resetParameters();
+  }
+
+  /** Xavier-uniform projections, zero biases, as PyTorch's _reset_parameters. */
+  resetParameters(): void {
+    for (const w of [this.in_proj_weight, this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) if (w) init.xavierUniform_(w);
+    if (this.in_proj_bias) init.zeros_(this.in_proj_bias);
+    if (this.out_proj.bias) init.zeros_(this.out_proj.bias);
+  }
+
+  forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
+    const op = 'MultiheadAttention';
+    const q = checkFloat(op, 'query', query), k = checkFloat(op, 'key', key), v = checkFloat(op, 'value', value);
+    const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true, isCausal = false } = options ?? {};
+    const batched = q.ndim === 3;
+    if ((q.ndim !== 3 && q.ndim !== 2) || k.ndim !== q.ndim || v.ndim !== q.ndim) {
+      throw new RangeError(`${op}: query, key and value must all be 3-D (batched) or 2-D (unbatched) (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+    }
+    const E = this.embedDim, H = this.numHeads, hd = this.headDim;
+    const feat = (t: Tensor) => t.shape[t.ndim - 1];
+    if (feat(q) !== E) throw new RangeError(`${op}: query ${fmtShape(q.shape)} must end in embedDim ${E}`);
+    if (feat(k) !== this.kdim) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must end in kdim ${this.kdim}`);
+    if (feat(v) !== this.vdim) throw new RangeError(`${op}: value ${fmtShape(v.shape)} must end in vdim ${this.vdim}`);
+    const seqDim = batched && this.batchFirst ? 1 : 0;
+    const batchDim = this.batchFirst ? 0 : 1;
+    const L = q.shape[seqDim], S = k.shape[seqDim];
+    const N = batched ? q.shape[batchDim] : 1;
+    if (v.shape[seqDim] !== S) throw new RangeError(`${op}: key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same sequence length`);
+    if (batched && (k.shape[batchDim] !== N || v.shape[batchDim] !== N)) throw new RangeError(`${op}: query, key and value must have the same batch size (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+    if (keyPaddingMask !== null) {
+      if (!(keyPaddingMask instanceof Tensor)) throw new TypeError(`${op}: keyPaddingMask must be a Tensor`);
+      const want = batched ? [N, S] : [S];
+      if (keyPaddingMask.ndim !== want.length || keyPaddingMask.shape.some((n, i) => n !== want[i])) {
+        throw new RangeError(`${op}: keyPaddingMask must have shape ${fmtShape(want)} (got ${fmtShape(keyPaddingMask.shape)})`);
+      }
+    }
+    if (attnMask !== null) {
+      if (!(attnMask instanceof Tensor)) throw new TypeError(`${op}: attnMask must be a Tensor`);
+      const ok = (attnMask.ndim === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S) || (attnMask.ndim === 3 && attnMask.shape[0] === N * H && attnMask.shape[1] === L && attnMask.shape[2] === S);
+      if (!ok) throw new RangeError(`${op}: attnMask must have shape [${L}, ${S}] or [${N * H}, ${L}, ${S}] (got ${fmtShape(attnMask.shape)})`);
+    }
+    return composite(op, () => {
+      // Work in [seq, batch, feature].
+      const toSBE = (t: Tensor) => (!batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
+      const [qs, ks, vs] = [toSBE(q), toSBE(k), toSBE(v)];
+      const b = this.in_proj_bias;
+      const bias = (i: number) => (b ? b.narrow(0, i * E, E) : null);
+      const weight = (i: number) => this.in_proj_weight ? this.in_proj_weight.narrow(0, i * E, E) : [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight][i]!;
+      // [len, N, E] → [N·H, len, hd]
+      const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1);
+      const qh = heads(F.linear(qs, weight(0), bias(0)), L);
+      const kh = heads(F.linear(ks, weight(1), bias(1)), S);
+      const vh = heads(F.linear(vs, weight(2), bias(2)), S);
+      let mask: Tensor | null = attnMask ? additiveMask(op, 'attnMask', attnMask) : isCausal ? additiveMask(op, 'attnMask', aboveDiagonal(L, S, q)) : null;
+      if (keyPaddingMask) {
+        const pad = additiveMask(op, 'keyPaddingMask', keyPaddingMask).reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S);
+        mask = mask ? mask.add(pad) : pad;
+      }
+      let scores = qh.matmul(kh.transpose(1, 2)).mul(1 / Math.sqrt(hd));
+      if (mask) scores = scores.add(mask);
+      const attn = scores.softmax(-1);
+      const dropped = this.dropout > 0 && this.training ? F.dropout(attn, this.dropout, true) : attn;
+      const ctx = dropped.matmul(vh).transpose(0, 1).reshape(L * N, E);
+      const out = this.out_proj(ctx).reshape(L, N, E);
+      const output = !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
+      if (!needWeights) return [output, null] as [Tensor, Tensor | null];
+      let weights = attn.reshape(N, H, L, S);
+      if (averageAttnWeights) weights = weights.mean(1);
+      if (!batched) weights = weights.squeeze(0);
+      return [output, weights] as [Tensor, Tensor | null];
+    });
+  }
+
+  override extraRepr(): string {
+    return `embedDim=${this.embedDim}, numHeads=${this.numHeads}${this.batchFirst ? ', batchFirst=true' : ''}`;
+  }
+}

@@ -1,0 +1,586 @@
+/**
+ * ONNX export: trace a module's forward with the op observer (every op reports itself from
+ * `finish()`), keep the ops that lead to the outputs, and write each as the ONNX nodes PyTorch's
+ * exporter writes for it. Dynamic axes come from a second trace at other sizes: the dims that
+ * changed are the dynamic ones, and shape arguments are written so they follow them.
+ */
+import { noGrad, observeOps, type OpEvent } from '../autograd/grad-mode.js';
+import { promoteTypes, type DType } from '../dtype.js';
+import { Module } from '../nn/module.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { tensor } from '../creation.js';
+import { nodeFs } from '../io/node-fs.js';
+import { ProtoWriter } from './proto.js';
+
+/** Options of `onnx.export`, named as torch.onnx.export's. */
+export interface ExportOptions {
+  /** Names of the graph inputs, one per argument (default `input`, or `input_0`, `input_1`, …). */
+  inputNames?: string[];
+  /** Names of the graph outputs (default `output`, or `output_0`, …). */
+  outputNames?: string[];
+  /** Per input or output name, the dims whose size may change: `[0]` or `{ 0: 'batch' }`. */
+  dynamicAxes?: Record<string, number[] | Record<number, string>>;
+  /** The ONNX opset; 13 to 17 (default 17). */
+  opsetVersion?: number;
+}
+
+/** ONNX TensorProto.DataType codes. */
+export const ONNX_DTYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9, float64: 11 } as const;
+
+interface Traced {
+  event: OpEvent;
+  /** The module running when the op completed, as a state-dict prefix ('' for the root). */
+  path: string;
+  moduleType: string;
+}
+
+interface Trace {
+  events: Traced[];
+  outputs: Tensor[];
+  /** Values of tensors an op read that no traced op, argument or parameter produced. */
+  constants: Map<Tensor, { values: ArrayLike<number>; shape: number[]; dtype: DType }>;
+}
+
+function attrTensors(e: OpEvent): Tensor[] {
+  return Object.values(e.attrs).filter((v): v is Tensor => v instanceof Tensor);
+}
+
+function trace(model: Module, args: Tensor[], known: Set<Tensor>): Trace {
+  const events: Traced[] = [];
+  const constants: Trace['constants'] = new Map();
+  const seen = new Set(known);
+  const stack: [string, Module][] = [];
+  const handles = model.namedModules().flatMap(([path, m]) => [
+    m.registerForwardPreHook(() => void stack.push([path, m])),
+    m.registerForwardHook(() => void stack.pop()),
+  ]);
+  let result: unknown;
+  try {
+    result = noGrad(() => observeOps((event) => {
+      for (const t of [...event.inputs, ...attrTensors(event)]) {
+        if (seen.has(t) || constants.has(t)) continue;
+        constants.set(t, { values: t.toArray().slice(), shape: [...t.shape], dtype: t.dtype });
+      }
+      seen.add(event.output);
+      const [path, m] = stack[stack.length - 1] ?? ['', model];
+      events.push({ event, path, moduleType: m.constructor.name });
+    }, () => (model as unknown as (...a: Tensor[]) => unknown)(...args)));
+  } finally {
+    for (const h of handles) h.remove();
+  }
+  const outputs = result instanceof Tensor ? [result] : Array.isArray(result) && result.every((t) => t instanceof Tensor) ? (result as Tensor[]) : null;
+  if (!outputs) throw new TypeError('onnx.export: the model must return a Tensor or an array of Tensors');
+  return { events, outputs, constants };
+}
+
+/** A graph value: its ONNX name, dtype, shape at the export sizes, and which dims are dynamic. */
+interface Value {
+  name: string;
+  dtype: DType;
+  shape: readonly number[];
+  /** The same value's shape in the second trace (equal to shape without dynamic axes). */
+  shapeB: readonly number[];
+}
+
+const isDyn = (v: Value, d: number): boolean => v.shape[d] !== v.shapeB[d];
+
+interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  attrs: Record<string, number | number[] | string | { tensor: Initializer }>;
+}
+
+interface Initializer {
+  name: string;
+  dtype: keyof typeof ONNX_DTYPE;
+  shape: readonly number[];
+  values: ArrayLike<number> | BigInt64Array;
+}
+
+/** What an op's emitter sees: its inputs and output as graph values, its attrs in both traces, and node builders. */
+interface EmitContext {
+  op: string;
+  x: Value[];
+  out: Value;
+  attrs: Readonly<Record<string, unknown>>;
+  attrsB: Readonly<Record<string, unknown>>;
+  /** The graph value of a tensor the op read through its attrs (an index or condition). */
+  attrValue(key: string): Value;
+  /** Adds a node writing a fresh intermediate; returns its name. */
+  node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
+  /** Adds the node that writes the op's output. */
+  final(op: string, inputs: string[], attrs?: NodeSpec['attrs']): void;
+  int64(values: readonly number[]): string;
+  int64Scalar(value: number): string;
+  /** A constant of `shape` filled with `fill`. */
+  constant(shape: readonly number[], dtype: DType, fill: number): string;
+  opset: number;
+  scalar(value: number, dtype: DType): string;
+  /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
+  dimOf(a: number, b: number): string;
+  fail(why: string): never;
+}
+
+const INT64_MAX = 9223372036854775807n;
+
+const UNARY: Record<string, string> = {
+  neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', sin: 'Sin', cos: 'Cos', tanh: 'Tanh',
+  sigmoid: 'Sigmoid', relu: 'Relu', sign: 'Sign',
+};
+const ARITHMETIC: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
+const COMPARISON: Record<string, string> = { eq: 'Equal', lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', ne: 'Equal' };
+const IDENTITY = new Set(['clone', 'detach', 'contiguous', 'BackwardHookFunction']);
+const RESHAPES = new Set(['reshape', 'view', 'squeeze', 'unsqueeze', 'flatten']);
+
+function castTo(c: EmitContext, v: Value, dtype: DType): string {
+  return v.dtype === dtype ? v.name : c.node('Cast', [v.name], { to: ONNX_DTYPE[onnxType(dtype)] });
+}
+
+function onnxType(dtype: DType): keyof typeof ONNX_DTYPE {
+  return dtype;
+}
+
+/**
+ * The Reshape target: fixed dims as numbers, a dynamic dim kept in place as 0, at most one other as
+ * -1; with more, the target is assembled at run time from the sizes of values that have them.
+ */
+function reshapeTarget(c: EmitContext): string {
+  const [x] = c.x;
+  const target = [...c.out.shape];
+  const free: number[] = [];
+  c.out.shape.forEach((_, d) => {
+    if (!isDyn(c.out, d)) return;
+    if (d < x.shape.length && isDyn(x, d) && x.shape[d] === c.out.shape[d] && x.shapeB[d] === c.out.shapeB[d]) target[d] = 0;
+    else free.push(d);
+  });
+  if (free.length === 1) target[free[0]] = -1;
+  if (free.length <= 1) return c.int64(target);
+  const parts = c.out.shape.map((s, d) => (isDyn(c.out, d) ? c.dimOf(s, c.out.shapeB[d]) : c.int64([s])));
+  return c.node('Concat', parts, { axis: 0 });
+}
+
+function same(c: EmitContext, key: string): unknown {
+  const a = c.attrs[key];
+  if (JSON.stringify(a) !== JSON.stringify(c.attrsB[key])) c.fail(`its ${key} (${JSON.stringify(a)}) changes with the dynamic axes`);
+  return a;
+}
+
+const EMITTERS: Record<string, (c: EmitContext) => void> = {
+  linear: (c) => c.final('Gemm', c.x.map((v) => v.name), { transB: 1 }),
+  matmul: (c) => c.final('MatMul', [c.x[0].name, c.x[1].name]),
+  bmm: (c) => c.final('MatMul', [c.x[0].name, c.x[1].name]),
+  rsqrt: (c) => c.final('Reciprocal', [c.node('Sqrt', [c.x[0].name])]),
+  gelu: (c) => {
+    // PyTorch 1.13's form: x · 0.5 · (1 + erf(x / √2)).
+    const [x] = c.x;
+    const erf = c.node('Erf', [c.node('Div', [x.name, c.scalar(Math.SQRT2, x.dtype)])]);
+    const gate = c.node('Mul', [x.name, c.node('Add', [erf, c.scalar(1, x.dtype)])]);
+    c.final('Mul', [gate, c.scalar(0.5, x.dtype)]);
+  },
+  clamp: (c) => {
+    const [x] = c.x;
+    const bound = (v: unknown) => (Number.isFinite(v) ? c.scalar(v as number, x.dtype) : '');
+    const ins = [x.name, bound(c.attrs.min), bound(c.attrs.max)];
+    while (ins[ins.length - 1] === '') ins.pop();
+    c.final('Clip', ins);
+  },
+  where: (c) => c.final('Where', [castTo(c, c.attrValue('condition'), 'bool'), castTo(c, c.x[0], c.out.dtype), castTo(c, c.x[1], c.out.dtype)]),
+  to: (c) => (c.attrs.dtype ? c.final('Cast', [c.x[0].name], { to: ONNX_DTYPE[onnxType(c.attrs.dtype as DType)] }) : c.final('Identity', [c.x[0].name])),
+  sum: (c) => {
+    const dims = same(c, 'dims') as number[];
+    c.final('ReduceSum', [c.x[0].name, c.int64(dims)], { keepdims: c.attrs.keepdim ? 1 : 0 });
+  },
+  mean: (c) => c.final('ReduceMean', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
+  max: (c) => c.final('ReduceMax', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
+  min: (c) => c.final('ReduceMin', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
+  argmax: (c) => argExtreme(c, 'ArgMax'),
+  argmin: (c) => argExtreme(c, 'ArgMin'),
+  softmax: (c) => c.final('Softmax', [c.x[0].name], { axis: same(c, 'dim') as number }),
+  logSoftmax: (c) => c.final('LogSoftmax', [c.x[0].name], { axis: same(c, 'dim') as number }),
+  transpose: (c) => {
+    const perm = c.x[0].shape.map((_, i) => i);
+    const [a, b] = [c.attrs.dim0 as number, c.attrs.dim1 as number];
+    [perm[a], perm[b]] = [perm[b], perm[a]];
+    c.final('Transpose', [c.x[0].name], { perm });
+  },
+  permute: (c) => c.final('Transpose', [c.x[0].name], { perm: same(c, 'dims') as number[] }),
+  expand: (c) => {
+    const [x] = c.x;
+    const lead = c.out.shape.length - x.shape.length;
+    const target = c.out.shape.map((s, d) => {
+      if (!isDyn(c.out, d)) return s;
+      if (d >= lead && isDyn(x, d - lead)) return 1;
+      return c.fail(`it expands dim ${d} to a size that follows a dynamic axis`);
+    });
+    c.final('Expand', [x.name, c.int64(target)]);
+  },
+  slice: (c) => {
+    const [x] = c.x;
+    const dim = same(c, 'dim') as number;
+    const start = same(c, 'start') as number;
+    const step = same(c, 'step') as number;
+    const runsToEnd = c.attrs.end === x.shape[dim] && c.attrsB.end === x.shapeB[dim];
+    const end = runsToEnd && isDyn(x, dim) ? INT64_MAX : (same(c, 'end') as number);
+    c.final('Slice', [x.name, c.int64([start]), c.int64([end as number]), c.int64([dim]), c.int64([step])]);
+  },
+  select: (c) => {
+    const [x] = c.x;
+    const dim = c.attrs.dim as number;
+    let index = c.attrs.index as number;
+    if (index !== c.attrsB.index) {
+      // Counted from the end in both traces (x[:, -1] on a dynamic dim) it is a negative index.
+      if (index - x.shape[dim] !== (c.attrsB.index as number) - x.shapeB[dim]) c.fail('its index changes with the dynamic axes');
+      index -= x.shape[dim];
+    }
+    c.final('Gather', [x.name, c.int64Scalar(index)], { axis: dim });
+  },
+  cat: (c) => c.final('Concat', c.x.map((v) => v.name), { axis: same(c, 'dim') as number }),
+  indexSelect: (c) => {
+    const index = c.attrValue('index');
+    const idx = index.shape.length === 0 ? c.node('Reshape', [index.name, c.int64([1])]) : index.name;
+    c.final('Gather', [c.x[0].name, idx], { axis: same(c, 'dim') as number });
+  },
+  gather: (c) => c.final('GatherElements', [c.x[0].name, c.attrValue('index').name], { axis: same(c, 'dim') as number }),
+  embedding: (c) => c.final('Gather', [c.x[0].name, c.attrValue('indices').name], { axis: 0 }),
+  layerNorm: (c) => {
+    if (c.opset < 17) c.fail('LayerNormalization needs opsetVersion 17');
+    const [x] = c.x;
+    const normalized = x.shape.slice(c.attrs.axis as number);
+    const param = (key: string, fill: number) => (c.attrs[key] ? c.attrValue(key).name : c.constant(normalized, x.dtype, fill));
+    c.final('LayerNormalization', [x.name, param('weight', 1), param('bias', 0)], { axis: c.attrs.axis as number, epsilon: c.attrs.epsilon as number });
+  },
+  conv2d: (c) =>
+    c.final('Conv', c.x.map((v) => v.name), {
+      kernel_shape: c.attrs.kernelShape as number[], strides: c.attrs.strides as number[], pads: c.attrs.pads as number[],
+      dilations: c.attrs.dilations as number[], group: c.attrs.groups as number,
+    }),
+  maxPool2d: (c) => {
+    const a = c.attrs;
+    c.final('MaxPool', [c.x[0].name], {
+      kernel_shape: a.kernelShape as number[], strides: a.strides as number[], pads: a.pads as number[],
+      dilations: a.dilations as number[], ceil_mode: a.ceilMode ? 1 : 0,
+    });
+  },
+  avgPool2d: (c) => {
+    const a = c.attrs;
+    if (a.divisorOverride !== null) c.fail('divisorOverride has no ONNX AveragePool form');
+    c.final('AveragePool', [c.x[0].name], {
+      kernel_shape: a.kernelShape as number[], strides: a.strides as number[], pads: a.pads as number[],
+      ceil_mode: a.ceilMode ? 1 : 0, count_include_pad: a.countIncludePad ? 1 : 0,
+    });
+  },
+  adaptiveAvgPool2d: (c) => {
+    const [x] = c.x;
+    const [outH, outW] = c.attrs.outputSize as number[];
+    const [H, W] = x.shape.slice(-2);
+    if (outH === 1 && outW === 1) return c.final('GlobalAveragePool', [x.name]);
+    if (H % outH !== 0 || W % outW !== 0) c.fail(`an adaptive ${H}×${W} → ${outH}×${outW} pooling has uneven windows, which ONNX cannot express`);
+    const kernel = [H / outH, W / outW];
+    c.final('AveragePool', [x.name], { kernel_shape: kernel, strides: kernel });
+  },
+};
+
+function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {
+  const [x] = c.x;
+  const dim = c.attrs.dim as number | null;
+  const keepdim = c.attrs.keepdim ? 1 : 0;
+  const source = dim === null ? c.node('Reshape', [x.name, c.int64([-1])]) : x.name;
+  let index = c.node(op, [source], { axis: dim ?? 0, keepdims: dim === null ? 0 : keepdim });
+  if (dim === null && keepdim) index = c.node('Reshape', [index, c.int64(x.shape.map(() => 1))]);
+  c.final('Cast', [index], { to: ONNX_DTYPE.int32 });
+}
+
+/** Serializes a model as ONNX; `onnx.export`. */
+export function exportModel(model: Module, args: Tensor | Tensor[], options: ExportOptions = {}): Uint8Array {
+  if (!(model instanceof Module)) throw new TypeError('onnx.export: model must be an nn.Module');
+  const inputs = args instanceof Tensor ? [args] : args;
+  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
+    throw new TypeError('onnx.export: args must be a Tensor or a non-empty array of Tensors (the example inputs to trace with)');
+  }
+  for (const t of inputs) t.check('onnx.export');
+  const opset = options.opsetVersion ?? 17;
+  if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new RangeError(`onnx.export: opsetVersion must be 13 to 17 (got ${opset})`);
+  const inputNames = options.inputNames ?? (inputs.length === 1 ? ['input'] : inputs.map((_, i) => `input_${i}`));
+  if (inputNames.length !== inputs.length) throw new RangeError(`onnx.export: inputNames has ${inputNames.length} names for ${inputs.length} inputs`);
+  const dynamicAxes = options.dynamicAxes ?? {};
+
+  const paramNames = new Map<Tensor, string>();
+  for (const [name, p] of model.namedParameters()) paramNames.set(p, name);
+  for (const [name, b] of model.namedBuffers()) if (!paramNames.has(b)) paramNames.set(b, name);
+
+  const wasTraining = model.training;
+  model.eval();
+  let A: Trace;
+  let B: Trace | null = null;
+  let argsB: Tensor[] = inputs;
+  try {
+    A = trace(model, inputs, new Set([...inputs, ...paramNames.keys()]));
+    const dynInputs = inputNames.map((name, i) => dynamicDims('input', name, dynamicAxes[name], inputs[i].ndim));
+    if (dynInputs.some((d) => d.size > 0)) {
+      argsB = inputs.map((t, i) => resized(t, dynInputs[i]));
+      B = trace(model, argsB, new Set([...argsB, ...paramNames.keys()]));
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  const outputNames = options.outputNames ?? (A.outputs.length === 1 ? ['output'] : A.outputs.map((_, i) => `output_${i}`));
+  if (outputNames.length !== A.outputs.length) throw new RangeError(`onnx.export: outputNames has ${outputNames.length} names for the model's ${A.outputs.length} outputs`);
+  for (const name of Object.keys(dynamicAxes)) {
+    if (!inputNames.includes(name) && !outputNames.includes(name)) throw new RangeError(`onnx.export: dynamicAxes names '${name}', which is neither an input (${inputNames.join(', ')}) nor an output (${outputNames.join(', ')})`);
+  }
+  if (B && (B.events.length !== A.events.length || B.events.some((e, i) => e.event.name !== A.events[i].event.name))) {
+    throw new Error('onnx.export: the forward runs different ops at the other sizes of the dynamic axes, so one graph cannot represent it');
+  }
+
+  // The ops the outputs depend on, walking back from them (ops nested in another op are skipped).
+  const producer = new Map<Tensor, number>();
+  A.events.forEach((e, i) => producer.set(e.event.output, i));
+  const needed = new Set<number>();
+  const stack = [...A.outputs];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    const i = producer.get(t);
+    if (i === undefined || needed.has(i)) continue;
+    needed.add(i);
+    stack.push(...A.events[i].event.inputs, ...attrTensors(A.events[i].event));
+  }
+
+  const nodes: NodeSpec[] = [];
+  const initializers: Initializer[] = [];
+  const values = new Map<Tensor, Value>();
+  const usedNames = new Set<string>();
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let k = 1; usedNames.has(name); k++) name = `${base}_${k}`;
+    usedNames.add(name);
+    return name;
+  };
+  inputs.forEach((t, i) => values.set(t, { name: fresh(inputNames[i]), dtype: t.dtype, shape: t.shape, shapeB: argsB[i].shape }));
+  const graphValue = (t: Tensor, tB: Tensor | undefined, where: () => string): Value => {
+    const v = values.get(t);
+    if (v) return v;
+    const param = paramNames.get(t);
+    if (param !== undefined) {
+      const value = { name: fresh(param), dtype: t.dtype, shape: t.shape, shapeB: t.shape };
+      values.set(t, value);
+      initializers.push({ name: value.name, dtype: onnxType(t.dtype), shape: t.shape, values: noGrad(() => t.toArray()) });
+      return value;
+    }
+    const constant = A.constants.get(t);
+    if (!constant) throw new Error(`onnx.export: ${where()} reads a tensor that was released before export could read it`);
+    const cB = tB ? B?.constants.get(tB) : undefined;
+    if (cB && fmtShape(cB.shape) !== fmtShape(constant.shape)) {
+      throw new Error(`onnx.export: ${where()} reads a constant whose shape (${fmtShape(constant.shape)} vs ${fmtShape(cB.shape)}) follows the dynamic axes; build it from the input instead`);
+    }
+    if (cB && Array.from(cB.values).some((v, k) => v !== constant.values[k])) {
+      throw new Error(`onnx.export: ${where()} reads a constant whose value follows the dynamic axes (a count or size computed in JavaScript); compute it with tensor ops instead`);
+    }
+    const value = { name: fresh('onnx::Constant'), dtype: constant.dtype, shape: constant.shape, shapeB: constant.shape };
+    values.set(t, value);
+    initializers.push({ name: value.name, dtype: onnxType(constant.dtype), shape: constant.shape, values: constant.values });
+    return value;
+  };
+  const outputIndex = new Map<Tensor, number>();
+  A.outputs.forEach((t, i) => {
+    if (!outputIndex.has(t) && producer.has(t)) outputIndex.set(t, i);
+  });
+
+  for (const i of [...needed].sort((a, b) => a - b)) {
+    const { event, path, moduleType } = A.events[i];
+    const eB = B?.events[i].event;
+    const where = () => `op '${event.name}' in module ${path === '' ? '(root)' : `'${path}'`} (${moduleType})`;
+    const fail = (why: string): never => {
+      throw new Error(`onnx.export: ${where()} cannot be exported: ${why}`);
+    };
+    const emitter = RESHAPES.has(event.name) ? null : IDENTITY.has(event.name) ? null : EMITTERS[event.name];
+    const x = event.inputs.map((t, k) => graphValue(t, eB?.inputs[k], where));
+    const attrValues = new Map<string, Value>();
+    for (const [key, v] of Object.entries(event.attrs)) {
+      if (v instanceof Tensor) attrValues.set(key, graphValue(v, eB?.attrs[key] as Tensor | undefined, where));
+    }
+    const oi = outputIndex.get(event.output);
+    const out: Value = {
+      name: fresh(oi !== undefined ? outputNames[oi] : `/${path ? `${path.replaceAll('.', '/')}/` : ''}${event.name}_output_${i}`),
+      dtype: event.output.dtype, shape: event.output.shape, shapeB: eB ? eB.output.shape : event.output.shape,
+    };
+    const nodeName = (op: string) => `/${path ? `${path.replaceAll('.', '/')}/` : ''}${op}_${nodes.length}`;
+    const c: EmitContext = {
+      op: event.name, x, out, attrs: event.attrs, attrsB: eB?.attrs ?? event.attrs,
+      attrValue: (key) => attrValues.get(key) ?? fail(`its ${key} tensor is missing`),
+      node: (op, ins, attrs = {}) => {
+        const o = fresh(`${nodeName(op)}_output`);
+        nodes.push({ op, inputs: ins, outputs: [o], name: nodeName(op), attrs });
+        return o;
+      },
+      final: (op, ins, attrs = {}) => void nodes.push({ op, inputs: ins, outputs: [out.name], name: nodeName(op), attrs }),
+      int64: (vals) => {
+        const name = fresh('onnx::Constant');
+        initializers.push({ name, dtype: 'int64', shape: [vals.length], values: BigInt64Array.from(vals, (v) => BigInt(v)) });
+        return name;
+      },
+      int64Scalar: (value) => {
+        const name = fresh('onnx::Constant');
+        initializers.push({ name, dtype: 'int64', shape: [], values: BigInt64Array.of(BigInt(value)) });
+        return name;
+      },
+      constant: (shape, dtype, fill) => {
+        const name = fresh('onnx::Constant');
+        initializers.push({ name, dtype: onnxType(dtype), shape, values: new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
+        return name;
+      },
+      opset,
+      scalar: (value, dtype) => {
+        const name = fresh('onnx::Constant');
+        initializers.push({ name, dtype: onnxType(dtype), shape: [], values: [value] });
+        return name;
+      },
+      dimOf: (a, b) => {
+        for (const v of [...x, ...values.values()]) {
+          const k = v.shape.findIndex((s, d) => s === a && v.shapeB[d] === b && s !== b);
+          if (k >= 0) return c.node('Gather', [c.node('Shape', [v.name]), c.int64([k])], { axis: 0 });
+        }
+        return fail(`no value has a dim that is ${a} and ${b} at the two traced sizes`);
+      },
+      fail,
+    };
+    if (RESHAPES.has(event.name)) c.final('Reshape', [x[0].name, reshapeTarget(c)]);
+    else if (IDENTITY.has(event.name)) c.final('Identity', [x[0].name]);
+    else if (UNARY[event.name]) c.final(UNARY[event.name], [x[0].name]);
+    else if (ARITHMETIC[event.name]) c.final(ARITHMETIC[event.name], x.map((v) => castTo(c, v, out.dtype)));
+    else if (COMPARISON[event.name]) {
+      const common = promoteTypes(x[0].dtype, x[1].dtype);
+      const ins = x.map((v) => castTo(c, v, common));
+      if (event.name === 'ne') c.final('Not', [c.node('Equal', ins)]);
+      else c.final(COMPARISON[event.name], ins);
+    } else if (emitter) emitter(c);
+    else fail(`Tessera has no ONNX export for '${event.name}' (export supports ${[...RESHAPES, ...IDENTITY, ...Object.keys(UNARY), ...Object.keys(ARITHMETIC), ...Object.keys(COMPARISON), ...Object.keys(EMITTERS)].sort().join(', ')})`);
+    values.set(event.output, out);
+  }
+
+  // Outputs that no op of the trace produced (an input or parameter returned as is) go through Identity.
+  const graphOutputs: Value[] = A.outputs.map((t, i) => {
+    const v = values.get(t) ?? graphValue(t, B?.outputs[i], () => `output ${i}`);
+    if (v.name === outputNames[i]) return v;
+    const alias = { ...v, name: fresh(outputNames[i]) };
+    nodes.push({ op: 'Identity', inputs: [v.name], outputs: [alias.name], name: `/Identity_${nodes.length}`, attrs: {} });
+    return alias;
+  });
+  const graphInputs = inputs.map((t) => values.get(t)!);
+  return encodeModel({
+    opset,
+    nodes,
+    initializers,
+    inputs: graphInputs.map((v, i) => ({ ...v, params: dimParams(v, dynamicAxes[inputNames[i]], inputNames[i]) })),
+    outputs: graphOutputs.map((v, i) => ({ ...v, params: dimParams(v, dynamicAxes[outputNames[i]], outputNames[i]) })),
+  });
+}
+
+function dynamicDims(kind: string, name: string, spec: number[] | Record<number, string> | undefined, ndim: number): Set<number> {
+  if (spec === undefined) return new Set();
+  const dims = Array.isArray(spec) ? spec : Object.keys(spec).map(Number);
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0 || d >= ndim) throw new RangeError(`onnx.export: dynamicAxes['${name}'] names dim ${d}, but the ${kind} has ${ndim} dims`);
+  }
+  return new Set(dims);
+}
+
+/** The dim names of a graph input or output: the user's, else `<name>_dim<d>` for a dim that followed the dynamic axes. */
+function dimParams(v: Value, spec: unknown, name: string): (string | null)[] {
+  const given = spec && !Array.isArray(spec) ? (spec as Record<number, string>) : {};
+  return v.shape.map((_, d) => given[d] ?? (isDyn(v, d) || (Array.isArray(spec) && spec.includes(d)) ? `${name}_dim${d}` : null));
+}
+
+/** t with each dynamic dim grown by one (values repeated cyclically, so indices stay valid). */
+function resized(t: Tensor, dims: Set<number>): Tensor {
+  if (dims.size === 0) return t;
+  const shape = t.shape.map((s, d) => (dims.has(d) ? s + 1 : s));
+  const src = t.toArray();
+  const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const count = shape.reduce((a, b) => a * b, 1);
+  const out = new Float64Array(count);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < count; k++) {
+    let from = 0;
+    for (let d = 0; d < shape.length; d++) from += (idx[d] % t.shape[d]) * strides[d];
+    out[k] = src[from];
+    for (let d = shape.length - 1; d >= 0 && ++idx[d] === shape[d]; d--) idx[d] = 0;
+  }
+  return tensor(out, { shape, dtype: t.dtype, device: t.device });
+}
+
+interface GraphIO extends Value {
+  params: (string | null)[];
+}
+
+function encodeModel(g: { opset: number; nodes: NodeSpec[]; initializers: Initializer[]; inputs: GraphIO[]; outputs: GraphIO[] }): Uint8Array {
+  const w = new ProtoWriter();
+  w.int(1, 8); // ir_version 8 (ONNX 1.10+), what opset 17 runtimes read
+  w.string(2, 'tessera');
+  w.string(3, '0.1.0');
+  w.message(7, (gw) => {
+    for (const n of g.nodes) gw.message(1, (nw) => writeNode(nw, n));
+    gw.string(2, 'tessera');
+    for (const init of g.initializers) gw.message(5, (tw) => writeTensor(tw, init));
+    for (const v of g.inputs) gw.message(11, (vw) => writeValueInfo(vw, v));
+    for (const v of g.outputs) gw.message(12, (vw) => writeValueInfo(vw, v));
+  });
+  w.message(8, (ow) => ow.string(1, '').int(2, g.opset));
+  return w.finish();
+}
+
+function writeNode(w: ProtoWriter, n: NodeSpec): void {
+  for (const i of n.inputs) w.string(1, i);
+  for (const o of n.outputs) w.string(2, o);
+  w.string(3, n.name);
+  w.string(4, n.op);
+  for (const [name, value] of Object.entries(n.attrs)) {
+    w.message(5, (aw) => {
+      aw.string(1, name);
+      if (typeof value === 'number') {
+        if (Number.isInteger(value) && name !== 'alpha' && name !== 'beta' && name !== 'epsilon') aw.int(3, value).int(20, 2);
+        else aw.float(2, value).int(20, 1);
+      } else if (typeof value === 'string') aw.string(4, value).int(20, 3);
+      else if (Array.isArray(value)) aw.packedInts(8, value).int(20, 7);
+      else aw.message(5, (tw) => writeTensor(tw, value.tensor)).int(20, 4);
+    });
+  }
+}
+
+/** The little-endian bytes of a tensor's values in its ONNX dtype. */
+export function tensorBytes(dtype: keyof typeof ONNX_DTYPE, values: ArrayLike<number> | BigInt64Array): Uint8Array {
+  switch (dtype) {
+    case 'float32': return new Uint8Array(Float32Array.from(values as ArrayLike<number>).buffer);
+    case 'float64': return new Uint8Array(Float64Array.from(values as ArrayLike<number>).buffer);
+    case 'int32': return new Uint8Array(Int32Array.from(values as ArrayLike<number>).buffer);
+    case 'int64': return new Uint8Array((values instanceof BigInt64Array ? values : BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v))).buffer.slice(0));
+    case 'int8': return new Uint8Array(Int8Array.from(values as ArrayLike<number>).buffer);
+    case 'uint8': case 'bool': return Uint8Array.from(values as ArrayLike<number>, (v) => (dtype === 'bool' ? (v !== 0 ? 1 : 0) : v));
+  }
+}
+
+function writeTensor(w: ProtoWriter, t: Initializer): void {
+  if (t.shape.length > 0) w.packedInts(1, t.shape);
+  w.int(2, ONNX_DTYPE[t.dtype]);
+  w.string(8, t.name);
+  w.bytes(9, tensorBytes(t.dtype, t.values));
+}
+
+function writeValueInfo(w: ProtoWriter, v: GraphIO): void {
+  w.string(1, v.name);
+  w.message(2, (tw) => tw.message(1, (tt) => {
+    tt.int(1, ONNX_DTYPE[onnxType(v.dtype)]);
+    tt.message(2, (sw) => {
+      v.shape.forEach((s, d) => sw.message(1, (dw) => (v.params[d] !== null ? dw.string(2, v.params[d]!) : dw.int(1, s))));
+    });
+  }));
+}
+
+/** Writes `onnx.export`'s bytes to a file (Node only). */
+export async function exportToFile(model: Module, args: Tensor | Tensor[], path: string, options: ExportOptions = {}): Promise<void> {
+  const bytes = exportModel(model, args, options);
+  const { writeFile } = await nodeFs('onnx.exportToFile');
+  await writeFile(path, bytes);
+}

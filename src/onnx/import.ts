@@ -1,0 +1,423 @@
+/**
+ * ONNX import: `onnx.load(bytes)` parses a model and returns a Module that runs its graph with
+ * Tessera's ops, so it trains: float initializers become Parameters (nested by their dotted names,
+ * so state-dict keys are the file's initializer names), integer ones stay constants. int64 values
+ * (shapes, axes) are computed in JavaScript, as ONNX Runtime does on the host.
+ */
+import { tensor } from '../creation.js';
+import { Module, Parameter } from '../nn/module.js';
+import * as F from '../nn/functional.js';
+import { fmtShape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { cat } from '../ops/shape.js';
+import { erf, gelu, where } from '../ops/elementwise.js';
+import { gather, indexSelect } from '../ops/indexing.js';
+import { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
+import { nodeFs } from '../io/node-fs.js';
+import { fieldFloat, fieldInt, fieldString, ProtoError, type ProtoField, readFields, repeatedFloats, repeatedInts } from './proto.js';
+
+/** int64 values (shapes, axes, indices) kept on the host as numbers. */
+interface Host {
+  host: true;
+  shape: number[];
+  data: number[];
+}
+type Val = Tensor | Host;
+
+interface Attr {
+  i?: number;
+  f?: number;
+  s?: string;
+  ints?: number[];
+  floats?: number[];
+  t?: Val;
+}
+
+interface OnnxNode {
+  op: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Map<string, Attr>;
+}
+
+const DTYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
+
+function parseTensor(data: Uint8Array, base: number): { name: string; value: Val } {
+  const fields = readFields(data, base, 'TensorProto');
+  const dims = repeatedInts(fields, 1);
+  const typeCode = fieldInt(fields.find((f) => f.field === 2) ?? ({ value: 0n } as ProtoField));
+  const name = fields.find((f) => f.field === 8);
+  const tname = name ? fieldString(name) : '';
+  if (fields.some((f) => f.field === 14 && f.value === 1n)) throw new ProtoError(`onnx.load: tensor '${tname}' keeps its data in an external file, which load() cannot read; save the model with its data inside`);
+  const raw = fields.find((f) => f.field === 9)?.data;
+  const count = dims.reduce((a, b) => a * b, 1);
+  const dtype = DTYPES[typeCode];
+  if (!dtype) throw new ProtoError(`onnx.load: tensor '${tname}' (byte ${base}) has ONNX data type ${typeCode}, which Tessera cannot hold`);
+  let values: number[];
+  if (raw) {
+    const copy = raw.slice();
+    const view = new DataView(copy.buffer);
+    const size = { float32: 4, uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8, bool: 1, float64: 8 }[dtype]!;
+    if (copy.length !== count * size) throw new ProtoError(`onnx.load: tensor '${tname}' has ${copy.length} data bytes for shape ${fmtShape(dims)} of ${dtype} (expected ${count * size})`);
+    values = Array.from({ length: count }, (_, k) => {
+      switch (dtype) {
+        case 'float32': return view.getFloat32(k * 4, true);
+        case 'float64': return view.getFloat64(k * 8, true);
+        case 'int32': return view.getInt32(k * 4, true);
+        case 'int64': return Number(view.getBigInt64(k * 8, true));
+        case 'int16': return view.getInt16(k * 2, true);
+        case 'int8': return view.getInt8(k);
+        default: return view.getUint8(k);
+      }
+    });
+  } else if (dtype === 'float32') values = repeatedFloats(fields, 4);
+  else if (dtype === 'int64') values = repeatedInts(fields, 7);
+  else if (dtype === 'float64') values = fields.filter((f) => f.field === 10).flatMap((f) => Array.from(new Float64Array(f.data.slice().buffer)));
+  else values = repeatedInts(fields, 5);
+  if (values.length !== count) throw new ProtoError(`onnx.load: tensor '${tname}' has ${values.length} values for shape ${fmtShape(dims)}`);
+  if (dtype === 'int64') return { name: tname, value: { host: true, shape: dims, data: values } };
+  const tdtype = dtype === 'float32' || dtype === 'float64' ? 'float32' : dtype === 'bool' ? 'bool' : 'int32';
+  return { name: tname, value: tensor(tdtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values), { shape: dims, dtype: tdtype }) };
+}
+
+function parseNode(f: ProtoField): OnnxNode {
+  const fields = readFields(f.data, f.at, 'NodeProto');
+  const strings = (n: number) => fields.filter((g) => g.field === n).map(fieldString);
+  const attrs = new Map<string, Attr>();
+  for (const a of fields.filter((g) => g.field === 5)) {
+    const af = readFields(a.data, a.at, 'AttributeProto');
+    const get = (n: number) => af.find((g) => g.field === n);
+    const attr: Attr = {};
+    if (get(2)) attr.f = fieldFloat(get(2)!);
+    if (get(3)) attr.i = fieldInt(get(3)!);
+    if (get(4)) attr.s = fieldString(get(4)!);
+    if (get(5)) attr.t = parseTensor(get(5)!.data, get(5)!.at).value;
+    if (af.some((g) => g.field === 8)) attr.ints = repeatedInts(af, 8);
+    if (af.some((g) => g.field === 7)) attr.floats = repeatedFloats(af, 7);
+    attrs.set(fieldString(get(1)!), attr);
+  }
+  const domain = strings(7)[0] ?? '';
+  const op = strings(4)[0] ?? '';
+  return { op: domain && domain !== 'ai.onnx' ? `${domain}.${op}` : op, name: strings(3)[0] ?? '', inputs: strings(1), outputs: strings(2), attrs };
+}
+
+class OnnxContainer extends Module {
+  forward(): Tensor {
+    throw new Error('onnx.load: this container only groups imported parameters; call the imported model itself');
+  }
+}
+
+/** A Module running an imported ONNX graph; its float initializers are its parameters. */
+export class OnnxModule extends Module {
+  readonly inputNames: string[];
+  readonly outputNames: string[];
+  readonly #nodes: OnnxNode[];
+  readonly #constants = new Map<string, Val>();
+  readonly #params: [string, Record<string, unknown>, string][] = [];
+
+  /** @internal Use onnx.load. */
+  constructor(bytes: Uint8Array) {
+    super();
+    const model = readFields(bytes, 0, 'ModelProto');
+    const graphField = model.find((f) => f.field === 7);
+    if (!graphField) throw new ProtoError('onnx.load: the file has no graph (is it an ONNX model?)');
+    const graph = readFields(graphField.data, graphField.at, 'GraphProto');
+    const initNames = new Set<string>();
+    for (const f of graph.filter((g) => g.field === 5)) {
+      const { name, value } = parseTensor(f.data, f.at);
+      initNames.add(name);
+      // Scalars and the exporter's own constants are constants; other float initializers are weights.
+      if (value instanceof Tensor && value.dtype === 'float32' && value.ndim > 0 && !name.startsWith('onnx::Constant')) this.#addParameter(name, value);
+      else this.#constants.set(name, value);
+    }
+    const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
+    this.inputNames = graph.filter((g) => g.field === 11).map(ioName).filter((n) => !initNames.has(n));
+    this.outputNames = graph.filter((g) => g.field === 12).map(ioName);
+    this.#nodes = graph.filter((g) => g.field === 1).map(parseNode);
+    for (const node of this.#nodes) {
+      if (!(node.op in OPS)) throw new Error(`onnx.load: op '${node.op}' (node '${node.name}') is not supported by Tessera's ONNX import (supported: ${Object.keys(OPS).sort().join(', ')})`);
+    }
+  }
+
+  /** Running statistics become buffers (not trained), everything else a Parameter, under its dotted name. */
+  #addParameter(name: string, value: Tensor): void {
+    const parts = name.split('.');
+    let holder: Module = this;
+    for (const part of parts.slice(0, -1)) {
+      const h = holder as unknown as Record<string, unknown>;
+      if (!(h[part] instanceof Module)) h[part] = new OnnxContainer();
+      holder = h[part] as Module;
+    }
+    const leaf = parts[parts.length - 1];
+    if (leaf === 'running_mean' || leaf === 'running_var') {
+      holder.registerBuffer(leaf, value);
+      this.#params.push([name, holder as unknown as Record<string, unknown>, leaf]);
+      return;
+    }
+    (holder as unknown as Record<string, unknown>)[leaf] = new Parameter(value);
+    this.#params.push([name, holder as unknown as Record<string, unknown>, leaf]);
+  }
+
+  /** Runs the graph on the inputs (in the file's input order); one output is returned as a Tensor. */
+  forward(...inputs: Tensor[]): Tensor {
+    if (inputs.length !== this.inputNames.length) throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
+    const env = new Map<string, Val>(this.#constants);
+    for (const [name, holder, field] of this.#params) env.set(name, holder[field] as Tensor);
+    this.inputNames.forEach((n, i) => env.set(n, inputs[i]));
+    for (const node of this.#nodes) {
+      const args = node.inputs.map((n) => {
+        if (n === '') return undefined;
+        const v = env.get(n);
+        if (v === undefined) throw new Error(`onnx model: node '${node.name}' (${node.op}) reads '${n}', which no earlier node produced`);
+        return v;
+      });
+      const outs = OPS[node.op](args, node, this.training);
+      node.outputs.forEach((n, i) => {
+        if (n !== '' && outs[i] !== undefined) env.set(n, outs[i]);
+      });
+    }
+    const results = this.outputNames.map((n) => asTensor(env.get(n)!));
+    return results[0];
+  }
+}
+
+function asTensor(v: Val): Tensor {
+  return v instanceof Tensor ? v : tensor(Int32Array.from(v.data), { shape: v.shape, dtype: 'int32' });
+}
+
+function ints(v: Val | undefined, what: string): number[] {
+  if (v === undefined) throw new Error(`onnx model: ${what} is missing`);
+  return v instanceof Tensor ? Array.from(v.toArray()) : v.data;
+}
+
+const attrI = (n: OnnxNode, k: string, d: number) => n.attrs.get(k)?.i ?? d;
+const attrF = (n: OnnxNode, k: string, d: number) => n.attrs.get(k)?.f ?? d;
+const attrInts = (n: OnnxNode, k: string, d: number[]) => n.attrs.get(k)?.ints ?? d;
+const norm = (axis: number, ndim: number) => (axis < 0 ? axis + ndim : axis);
+
+type Op = (x: (Val | undefined)[], n: OnnxNode, training: boolean) => (Val | undefined)[];
+
+const t0 = (x: (Val | undefined)[]) => asTensor(x[0]!);
+const binary = (fn: (a: Tensor, b: Tensor) => Tensor): Op => (x) => [fn(asTensor(x[0]!), asTensor(x[1]!))];
+const unary = (fn: (a: Tensor) => Tensor): Op => (x) => [fn(t0(x))];
+
+function reduceAxes(x: (Val | undefined)[], n: OnnxNode, fromInput: boolean): number[] {
+  const t = t0(x);
+  const axes = fromInput ? (x[1] ? ints(x[1], 'axes') : []) : attrInts(n, 'axes', []);
+  return (axes.length === 0 ? t.shape.map((_, i) => i) : axes).map((a) => norm(a, t.ndim));
+}
+
+function poolPads(n: OnnxNode): [number, number] {
+  const pads = attrInts(n, 'pads', [0, 0, 0, 0]);
+  if (pads[0] !== pads[2] || pads[1] !== pads[3]) throw new Error(`onnx model: node '${n.name}' (${n.op}) pads its ends unevenly (${pads}), which Tessera's pooling does not do`);
+  return [pads[0], pads[1]];
+}
+
+const OPS: Record<string, Op> = {
+  Identity: (x) => [x[0]],
+  Dropout: (x) => [x[0]],
+  Constant: (_, n) => [n.attrs.get('value')?.t ?? tensor([n.attrs.get('value_float')?.f ?? 0])],
+  Add: binary((a, b) => a.add(b)),
+  Sub: binary((a, b) => a.sub(b)),
+  Mul: binary((a, b) => a.mul(b)),
+  Div: binary((a, b) => a.div(b)),
+  Pow: binary((a, b) => a.pow(b)),
+  Max: binary((a, b) => a.maximum(b)),
+  Min: binary((a, b) => a.minimum(b)),
+  Equal: binary((a, b) => a.eq(b)),
+  Less: binary((a, b) => a.lt(b)),
+  LessOrEqual: binary((a, b) => a.le(b)),
+  Greater: binary((a, b) => a.gt(b)),
+  GreaterOrEqual: binary((a, b) => a.ge(b)),
+  Not: unary((a) => a.eq(0)),
+  Neg: unary((a) => a.neg()),
+  Abs: unary((a) => a.abs()),
+  Exp: unary((a) => a.exp()),
+  Log: unary((a) => a.log()),
+  Sqrt: unary((a) => a.sqrt()),
+  Reciprocal: unary((a) => a.pow(-1)),
+  Sin: unary((a) => a.sin()),
+  Cos: unary((a) => a.cos()),
+  Tanh: unary((a) => a.tanh()),
+  Sigmoid: unary((a) => a.sigmoid()),
+  Relu: unary((a) => a.relu()),
+  Sign: unary((a) => a.sign()),
+  Erf: unary((a) => erf(a)),
+  Gelu: unary((a) => gelu(a)),
+  Cast: (x, n) => {
+    const to = DTYPES[attrI(n, 'to', 1)];
+    const v = x[0]!;
+    if (to === 'int64') return [v instanceof Tensor ? { host: true, shape: [...v.shape], data: Array.from(v.toArray()) } : v];
+    return [asTensor(v).to((to === 'float64' ? 'float32' : to === 'bool' ? 'bool' : to === 'float32' ? 'float32' : 'int32') as never)];
+  },
+  Where: (x) => [where(asTensor(x[0]!), asTensor(x[1]!), asTensor(x[2]!))],
+  Clip: (x) => {
+    const bound = (v: Val | undefined) => (v === undefined ? null : asTensor(v).item());
+    return [t0(x).clamp(bound(x[1]), bound(x[2]))];
+  },
+  ReduceSum: (x, n) => [t0(x).sum(reduceAxes(x, n, true), attrI(n, 'keepdims', 1) === 1)],
+  ReduceMean: (x, n) => [t0(x).mean(reduceAxes(x, n, false), attrI(n, 'keepdims', 1) === 1)],
+  ReduceMax: (x, n) => {
+    const t = t0(x);
+    const axes = reduceAxes(x, n, false);
+    if (axes.length === t.ndim && attrI(n, 'keepdims', 1) === 0) return [t.max()];
+    let out = t;
+    for (const a of [...axes].sort((p, q) => q - p)) out = out.max(a, attrI(n, 'keepdims', 1) === 1).values;
+    return [out];
+  },
+  ReduceMin: (x, n) => {
+    const t = t0(x);
+    const axes = reduceAxes(x, n, false);
+    if (axes.length === t.ndim && attrI(n, 'keepdims', 1) === 0) return [t.min()];
+    let out = t;
+    for (const a of [...axes].sort((p, q) => q - p)) out = out.min(a, attrI(n, 'keepdims', 1) === 1).values;
+    return [out];
+  },
+  ArgMax: (x, n) => [t0(x).argmax(attrI(n, 'axis', 0), attrI(n, 'keepdims', 1) === 1)],
+  ArgMin: (x, n) => [t0(x).argmin(attrI(n, 'axis', 0), attrI(n, 'keepdims', 1) === 1)],
+  Softmax: (x, n) => [t0(x).softmax(attrI(n, 'axis', -1))],
+  LogSoftmax: (x, n) => [t0(x).logSoftmax(attrI(n, 'axis', -1))],
+  Transpose: (x, n) => {
+    const t = t0(x);
+    return [t.permute(attrInts(n, 'perm', t.shape.map((_, i) => t.ndim - 1 - i)))];
+  },
+  Reshape: (x) => {
+    const v = x[0]!;
+    const inShape = v instanceof Tensor ? v.shape : v.shape;
+    const target = ints(x[1], 'Reshape shape').map((s, d) => (s === 0 ? inShape[d] : s));
+    if (!(v instanceof Tensor)) return [{ host: true, shape: target.includes(-1) ? [v.data.length] : target, data: v.data }];
+    return [v.reshape(target)];
+  },
+  Flatten: (x, n) => {
+    const t = t0(x);
+    const axis = norm(attrI(n, 'axis', 1), t.ndim);
+    return [t.reshape([t.shape.slice(0, axis).reduce((a, b) => a * b, 1), -1])];
+  },
+  Squeeze: (x, n) => {
+    const t = t0(x);
+    const axes = (x[1] ? ints(x[1], 'axes') : attrInts(n, 'axes', t.shape.flatMap((s, i) => (s === 1 ? [i] : [])))).map((a) => norm(a, t.ndim));
+    return [t.reshape(t.shape.filter((_, i) => !axes.includes(i)))];
+  },
+  Unsqueeze: (x, n) => {
+    const v = x[0]!;
+    const shape = [...(v instanceof Tensor ? v.shape : v.shape)];
+    const axes = (x[1] ? ints(x[1], 'axes') : attrInts(n, 'axes', [])).map((a) => norm(a, shape.length + (x[1] ? ints(x[1], 'axes').length : attrInts(n, 'axes', []).length)));
+    for (const a of [...axes].sort((p, q) => p - q)) shape.splice(a, 0, 1);
+    return [v instanceof Tensor ? v.reshape(shape) : { host: true, shape, data: v.data }];
+  },
+  Shape: (x, n) => {
+    const v = x[0]!;
+    const shape = v instanceof Tensor ? [...v.shape] : v.shape;
+    const start = norm(attrI(n, 'start', 0), shape.length);
+    const end = n.attrs.has('end') ? norm(attrI(n, 'end', 0), shape.length) : shape.length;
+    const data = shape.slice(start, end);
+    return [{ host: true, shape: [data.length], data }];
+  },
+  Expand: (x) => {
+    const t = t0(x);
+    const target = ints(x[1], 'Expand shape');
+    const rank = Math.max(t.ndim, target.length);
+    const full = Array.from({ length: rank }, (_, i) => {
+      const own = t.shape[i - (rank - t.ndim)] ?? 1;
+      const want = target[i - (rank - target.length)] ?? 1;
+      return want === 1 ? own : want;
+    });
+    return [t.expand(full)];
+  },
+  Slice: (x) => {
+    let t = t0(x);
+    const starts = ints(x[1], 'starts');
+    const ends = ints(x[2], 'ends');
+    const axes = x[3] ? ints(x[3], 'axes') : starts.map((_, i) => i);
+    const steps = x[4] ? ints(x[4], 'steps') : starts.map(() => 1);
+    axes.forEach((a, i) => {
+      if (steps[i] <= 0) throw new Error(`onnx model: Slice with step ${steps[i]} is not supported (Tessera slices forward only)`);
+      const d = norm(a, t.ndim);
+      t = t.slice(d, Math.max(starts[i], -t.shape[d] - 1), Math.min(ends[i], t.shape[d]), steps[i]);
+    });
+    return [t];
+  },
+  Gather: (x, n) => {
+    const v = x[0]!;
+    const idx = x[1]!;
+    const axis = attrI(n, 'axis', 0);
+    if (!(v instanceof Tensor)) {
+      const picks = ints(idx, 'Gather indices').map((i) => v.data[i < 0 ? i + v.data.length : i]);
+      return [{ host: true, shape: idx instanceof Tensor ? [...idx.shape] : idx.shape, data: picks }];
+    }
+    const d = norm(axis, v.ndim);
+    const flat = ints(idx, 'Gather indices').map((i) => (i < 0 ? i + v.shape[d] : i));
+    const idxShape = idx instanceof Tensor ? [...idx.shape] : idx.shape;
+    const picked = indexSelect(v, d, tensor(Int32Array.from(flat), { shape: [flat.length], dtype: 'int32' }));
+    return [picked.reshape([...v.shape.slice(0, d), ...idxShape, ...v.shape.slice(d + 1)])];
+  },
+  GatherElements: (x, n) => [gather(t0(x), attrI(n, 'axis', 0), asTensor(x[1]!))],
+  Concat: (x, n) => {
+    const axis = attrI(n, 'axis', 0);
+    if (x.every((v) => v !== undefined && !(v instanceof Tensor))) return [{ host: true, shape: [x.reduce((s, v) => s + (v as Host).data.length, 0)], data: x.flatMap((v) => (v as Host).data) }];
+    const ts = x.map((v) => asTensor(v!));
+    return [cat(ts, norm(axis, ts[0].ndim))];
+  },
+  Gemm: (x, n) => {
+    let a = t0(x);
+    let b = asTensor(x[1]!);
+    if (attrI(n, 'transA', 0)) a = a.transpose(0, 1);
+    const alpha = attrF(n, 'alpha', 1);
+    const beta = attrF(n, 'beta', 1);
+    let y = attrI(n, 'transB', 0) && alpha === 1 ? F.linear(a, b) : a.matmul(attrI(n, 'transB', 0) ? (b = b.transpose(0, 1)) : b);
+    if (alpha !== 1) y = y.mul(alpha);
+    if (x[2]) y = y.add(beta === 1 ? asTensor(x[2]) : asTensor(x[2]).mul(beta));
+    return [y];
+  },
+  MatMul: binary((a, b) => a.matmul(b)),
+  Conv: (x, n) => {
+    const w = asTensor(x[1]!);
+    const pads = attrInts(n, 'pads', [0, 0, 0, 0]);
+    const autoPad = n.attrs.get('auto_pad')?.s ?? 'NOTSET';
+    if (w.ndim !== 4) throw new Error(`onnx model: node '${n.name}' is a ${w.ndim - 2}-D Conv; Tessera has Conv2d only`);
+    let padding: [number, number] | 'same' | 'valid' = [pads[0], pads[1]];
+    if (autoPad === 'SAME_UPPER') padding = 'same';
+    else if (autoPad === 'VALID') padding = 'valid';
+    else if (pads[0] !== pads[2] || pads[1] !== pads[3]) {
+      // Tessera's 'same' pads the extra row and column at the end, as ONNX's asymmetric pads here do.
+      if (pads[2] - pads[0] === 1 || pads[3] - pads[1] === 1) padding = 'same';
+      else throw new Error(`onnx model: node '${n.name}' (Conv) pads ${pads}, which Tessera's conv2d cannot express`);
+    }
+    return [conv2d(t0(x), w, x[2] ? asTensor(x[2]) : null, {
+      stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding, dilation: attrInts(n, 'dilations', [1, 1]) as [number, number], groups: attrI(n, 'group', 1),
+    })];
+  },
+  MaxPool: (x, n) => [maxPool2d(t0(x), {
+    kernelSize: attrInts(n, 'kernel_shape', []) as [number, number], stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding: poolPads(n),
+    dilation: attrInts(n, 'dilations', [1, 1]) as [number, number], ceilMode: attrI(n, 'ceil_mode', 0) === 1,
+  })],
+  AveragePool: (x, n) => [avgPool2d(t0(x), {
+    kernelSize: attrInts(n, 'kernel_shape', []) as [number, number], stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding: poolPads(n),
+    ceilMode: attrI(n, 'ceil_mode', 0) === 1, countIncludePad: attrI(n, 'count_include_pad', 0) === 1,
+  })],
+  GlobalAveragePool: (x) => [adaptiveAvgPool2d(t0(x), 1)],
+  BatchNormalization: (x, n) => {
+    const t = t0(x);
+    const [scale, bias, mean, variance] = x.slice(1, 5).map((v) => asTensor(v!));
+    return [F.batchNorm(t, mean, variance, { weight: scale, bias, training: false, eps: attrF(n, 'epsilon', 1e-5) })];
+  },
+  LayerNormalization: (x, n) => {
+    const t = t0(x);
+    const axis = norm(attrI(n, 'axis', -1), t.ndim);
+    return [F.layerNorm(t, t.shape.slice(axis), x[1] ? asTensor(x[1]) : null, x[2] ? asTensor(x[2]) : null, attrF(n, 'epsilon', 1e-5))];
+  },
+};
+
+/** Reads an ONNX model (bytes, or a file path in Node) as a trainable Module; `onnx.load`. */
+export function loadModel(bytes: Uint8Array | ArrayBuffer): OnnxModule {
+  const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
+  if (!(data instanceof Uint8Array)) throw new TypeError('onnx.load: expected the model as a Uint8Array or ArrayBuffer (use loadFile for a path)');
+  return new OnnxModule(data);
+}
+
+/** Reads an ONNX file from a path (Node only). */
+export async function loadFile(path: string): Promise<OnnxModule> {
+  const { readFile } = await nodeFs('onnx.loadFile');
+  return loadModel(new Uint8Array(await readFile(path)));
+}

@@ -1,0 +1,173 @@
+// ONNX export, checked by running every exported model in ONNX Runtime (node's native build and
+// the web build's wasm backend) at the export batch size and another one (dynamic batch axis),
+// and, where Debian's python3-onnx is installed, by onnx.checker with full shape inference.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
+import { cat, manualSeed, nn, noGrad, observeOps, onnx, randint, randn, tensor, type Tensor } from '../src/index.js';
+
+ortWeb.env.wasm.numThreads = 1;
+const { Sequential, Linear, ReLU, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, BatchNorm1d, Flatten, Dropout,
+  GELU, Sigmoid, Tanh, LayerNorm, Embedding, Softmax, LogSoftmax, Module } = nn;
+
+const ORT_DTYPE = { float32: 'float32', int32: 'int32', bool: 'bool', float64: 'float64' } as const;
+
+function hasPythonOnnx(): boolean {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const pythonOnnx = hasPythonOnnx();
+
+function checkWithPython(bytes: Uint8Array): void {
+  if (!pythonOnnx) return;
+  const path = join(mkdtempSync(join(tmpdir(), 'tessera-onnx-')), 'model.onnx');
+  writeFileSync(path, bytes);
+  execFileSync('/usr/bin/python3', ['-c', 'import onnx,sys; m=onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)', path]);
+}
+
+async function runOrt(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, inputs: Record<string, Tensor>): Promise<Float32Array[]> {
+  const session = await ort.InferenceSession.create(bytes);
+  const feeds: Record<string, ortNode.Tensor> = {};
+  for (const [name, t] of Object.entries(inputs)) {
+    feeds[name] = new ort.Tensor(ORT_DTYPE[t.dtype as keyof typeof ORT_DTYPE], t.toArray() as Float32Array, [...t.shape]) as ortNode.Tensor;
+  }
+  const results = await session.run(feeds);
+  return session.outputNames.map((n) => Float32Array.from(results[n].data as Float32Array));
+}
+
+/** Exports `model` traced at `args`, then runs it in both runtimes at args and at argsOther, comparing with Tessera within 1e-4. */
+async function roundTrip(model: nn.Module, args: Tensor[], argsOther: Tensor[], options: onnx.ExportOptions = {}): Promise<Uint8Array> {
+  model.eval();
+  const names = options.inputNames ?? (args.length === 1 ? ['input'] : args.map((_, i) => `input_${i}`));
+  const dynamicAxes = options.dynamicAxes ?? Object.fromEntries([...names, 'output'].map((n) => [n, [0]]));
+  const bytes = onnx.export(model, args, { ...options, dynamicAxes });
+  checkWithPython(bytes);
+  for (const a of [args, argsOther]) {
+    const expected = noGrad(() => (model as unknown as (...x: Tensor[]) => Tensor)(...a).toArray());
+    const feeds = Object.fromEntries(names.map((n, i) => [n, a[i]]));
+    for (const ort of [ortNode, ortWeb]) {
+      const [got] = await runOrt(ort, bytes, feeds);
+      expect(got.length).toBe(expected.length);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  }
+  return bytes;
+}
+
+describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
+  it('an MLP with every activation, at batch 4 and 7', async () => {
+    manualSeed(1);
+    const model = new Sequential(new Linear(6, 16), new ReLU(), new Linear(16, 16), new GELU(), new Linear(16, 8), new Tanh(),
+      new Dropout(0.3), new Linear(8, 8), new Sigmoid(), new Linear(8, 5), new LogSoftmax(1));
+    await roundTrip(model, [randn([4, 6])], [randn([7, 6])]);
+  });
+
+  it('a CNN with batch norm, grouped and dilated convolutions, padding modes and every pool, at batch 2 and 5', async () => {
+    manualSeed(2);
+    const model = new Sequential(
+      new Conv2d(3, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(),
+      new Conv2d(8, 8, 3, { groups: 4, dilation: 2, padding: 'same' }), new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(8, 12, 3, { stride: 2, padding: 'valid', bias: false }),
+      new AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false }),
+      new AdaptiveAvgPool2d(1), new Flatten(), new BatchNorm1d(12), new Linear(12, 4), new Softmax(-1),
+    );
+    // Batch norm with non-trivial running statistics: a few training steps first.
+    noGrad(() => { for (let i = 0; i < 3; i++) model(randn([6, 3, 12, 12])); });
+    await roundTrip(model, [randn([2, 3, 12, 12])], [randn([5, 3, 12, 12])]);
+  });
+
+  it('an embedding + layer norm model over [batch, seq] int32 tokens with a dynamic batch and sequence', async () => {
+    manualSeed(3);
+    class Tokens extends Module {
+      emb = new Embedding(20, 8);
+      norm = new LayerNorm(8);
+      head = new Linear(8, 3);
+      forward(ids: Tensor): Tensor {
+        const h = this.norm(this.emb(ids));
+        const pooled = h.mean(1);
+        return this.head(pooled.add(h.select(1, -1))).relu();
+      }
+    }
+    const model = new Tokens();
+    await roundTrip(model, [randint(0, 20, [3, 5], { dtype: 'int32' })], [randint(0, 20, [6, 9], { dtype: 'int32' })], {
+      inputNames: ['ids'],
+      dynamicAxes: { ids: { 0: 'batch', 1: 'seq' }, output: { 0: 'batch' } },
+    });
+  });
+
+  it('shape ops, elementwise math and two inputs and outputs', async () => {
+    manualSeed(4);
+    class Mixer extends Module {
+      fc = new Linear(4, 4);
+      forward(a: Tensor, b: Tensor): Tensor {
+        const h = this.fc(a).mul(b.sigmoid()).add(1).div(2).sub(b.abs().sqrt());
+        const stacked = h.unsqueeze(1).expand(-1, 3, -1).permute(0, 2, 1).transpose(1, 2).reshape(-1, 12);
+        const cut = stacked.slice(1, 2, 12, 3).clamp(-1, 1).exp().log();
+        const both = cat([h, cut.neg()], 1);
+        return cat([both.softmax(1), both.max(1).values.maximum(b.sum(1)).unsqueeze(1)], 1);
+      }
+    }
+    const model = new Mixer();
+    const bytes = onnx.export(model, [randn([2, 4]), randn([2, 4])], { inputNames: ['a', 'b'], outputNames: ['scores'], dynamicAxes: { a: [0], b: [0] } });
+    checkWithPython(bytes);
+    const a = randn([5, 4]);
+    const b = randn([5, 4]);
+    const expected = noGrad(() => model(a, b)).toArray();
+    for (const ort of [ortNode, ortWeb]) {
+      const [got] = await runOrt(ort, bytes, { a, b });
+      expect(got.length).toBe(5 * 9);
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-4);
+    }
+  });
+});
+
+describe('onnx.export errors', () => {
+  it('an op with no ONNX form fails naming the op and the module path', () => {
+    class Lossy extends Module {
+      inner = new Sequential(new Linear(3, 3), new (class Scorer extends Module {
+        forward(x: Tensor): Tensor {
+          return nn.functional.crossEntropy(x, tensor([0, 1], { dtype: 'int32' }));
+        }
+      })());
+      forward(x: Tensor): Tensor {
+        return this.inner(x);
+      }
+    }
+    expect(() => onnx.export(new Lossy(), randn([2, 3]))).toThrow(/op 'crossEntropy' in module 'inner\.1' \(Scorer\)/);
+  });
+
+  it('bad arguments are named', () => {
+    const model = new Linear(3, 2);
+    expect(() => onnx.export(model, [] as Tensor[])).toThrow(/args must be a Tensor/);
+    expect(() => onnx.export(model, randn([2, 3]), { opsetVersion: 9 })).toThrow(/opsetVersion must be 13 to 17/);
+    expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: { x: [0] } })).toThrow(/dynamicAxes names 'x'/);
+    expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: { input: [2] } })).toThrow(/names dim 2, but the input has 2 dims/);
+    expect(() => onnx.export({} as nn.Module, randn([2, 3]))).toThrow(/model must be an nn.Module/);
+  });
+});
+
+describe('observeOps', () => {
+  it('reports each op with its inputs, output and settings, nested ops first', () => {
+    const fc = new Linear(3, 2);
+    const seen: string[] = [];
+    const x = randn([4, 3]);
+    const y = observeOps((e) => seen.push(`${e.name}:${e.inputs.length}:${e.output.shape.join('x')}`), () => fc(x).softmax(1));
+    expect(seen).toEqual(['matmul:2:4x2', 'linear:3:4x2', 'softmax:1:4x2']);
+    expect(y.shape).toEqual([4, 2]);
+    const attrs: unknown[] = [];
+    observeOps((e) => attrs.push(e.attrs), () => x.transpose(0, 1).sum([1], true));
+    expect(attrs).toEqual([{ dim0: 0, dim1: 1 }, { dims: [1], keepdim: true }]);
+    expect(() => observeOps(null as never, () => 1)).toThrow(/observer must be a function/);
+  });
+});
