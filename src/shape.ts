@@ -66,3 +66,31 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
 }
+
+/**
+ * Calls `body(i, offsets)` for every element of `shape` in row-major order, where offsets[j] is
+ * the element offset of operand j. Counter-based, so it allocates once per call, not per element.
+ */
+export function forEachStrided(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  starts: readonly number[],
+  body: (i: number, offsets: number[]) => void,
+): void {
+  const ndim = shape.length;
+  let total = 1;
+  for (const s of shape) total *= s;
+  if (total === 0) return;
+  const offsets = [...starts];
+  const index = new Array<number>(ndim).fill(0);
+  for (let i = 0; i < total; i++) {
+    body(i, offsets);
+    for (let d = ndim - 1; d >= 0; d--) {
+      index[d]++;
+      for (let j = 0; j < offsets.length; j++) offsets[j] += strides[j][d];
+      if (index[d] < shape[d]) break;
+      for (let j = 0; j < offsets.length; j++) offsets[j] -= strides[j][d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}

@@ -226,7 +226,8 @@ describe('recurrent layers', () => {
     manualSeed(3);
     const lstm = new nn.LSTM(3, 4);
     const cell = new nn.LSTMCell(3, 4);
-    cell.loadStateDict({ weight_ih: lstm.weight_ih_l0, weight_hh: lstm.weight_hh_l0, bias_ih: lstm.bias_ih_l0, bias_hh: lstm.bias_hh_l0 } as never);
+    const l0 = lstm.stateDict();
+    cell.loadStateDict({ weight_ih: l0.weight_ih_l0, weight_hh: l0.weight_hh_l0, bias_ih: l0.bias_ih_l0, bias_hh: l0.bias_hh_l0 });
     const x = randn([4, 2, 3]);
     const [y] = lstm(x);
     let state: [Tensor, Tensor] | undefined;

@@ -168,6 +168,20 @@ export interface Backend {
   binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[], outOffset?: number): void;
   /** Materialises a strided view into out, contiguous from `outOffset`. */
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void;
+  /** Writes x's elements over `shape` into out's (strided) positions, converting to out's dtype (float → int truncates). */
+  assign(x: Strided, out: Strided, shape: readonly number[]): void;
+  /** out[i] = cond[c(i)] !== 0 ? a[a(i)] : b[b(i)] over `shape` (broadcast operands), out contiguous. */
+  where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void;
+  /**
+   * out[i] = x[x(i) + index[ix(i)]·step] over `shape`, out contiguous: one element per index along a
+   * dim whose stride in x is `step` (x's own stride there is 0). Indices are non-negative and in range.
+   */
+  gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void;
+  /**
+   * out[o(i) + index[ix(i)]·step] += src[s(i)] over `shape` (gather's adjoint) when `accumulate`,
+   * else = (torch.scatter's write); float → int truncates.
+   */
+  scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void;
   /** Reduces the middle axis of a contiguous [outer, len, inner] block into [outer, inner]. */
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */

@@ -7,6 +7,7 @@
  */
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
+import { forEachStrided } from '../shape.js';
 import type {
   AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
 } from './backend.js';
@@ -100,34 +101,6 @@ const intFns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
   sub: (a, b) => (a - b) | 0,
   mul: Math.imul,
 };
-
-/**
- * Calls `body(i, offsets)` for every element of `shape` in row-major order, where offsets[j] is
- * the element offset of operand j. Counter-based, so it allocates once per call, not per element.
- */
-export function forEachStrided(
-  shape: readonly number[],
-  strides: readonly (readonly number[])[],
-  starts: readonly number[],
-  body: (i: number, offsets: number[]) => void,
-): void {
-  const ndim = shape.length;
-  let total = 1;
-  for (const s of shape) total *= s;
-  if (total === 0) return;
-  const offsets = [...starts];
-  const index = new Array<number>(ndim).fill(0);
-  for (let i = 0; i < total; i++) {
-    body(i, offsets);
-    for (let d = ndim - 1; d >= 0; d--) {
-      index[d]++;
-      for (let j = 0; j < offsets.length; j++) offsets[j] += strides[j][d];
-      if (index[d] < shape[d]) break;
-      for (let j = 0; j < offsets.length; j++) offsets[j] -= strides[j][d] * shape[d];
-      index[d] = 0;
-    }
-  }
-}
 
 /**
  * Average-pool window (oh, ow) clipped to the input, [h0, h1, w0, w1, divisor], as PyTorch defines
@@ -228,6 +201,30 @@ export const loops = {
   copy(x: TypedArray, xS: Strided, out: TypedArray, outOffset: number, shape: readonly number[]): void {
     forEachStrided(shape, [xS.strides], [xS.offset], (i, [ix]) => {
       out[outOffset + i] = x[ix];
+    });
+  },
+  assign(x: TypedArray, xS: Strided, out: TypedArray, outS: Strided, shape: readonly number[]): void {
+    const toInt = out instanceof Int32Array;
+    forEachStrided(shape, [outS.strides, xS.strides], [outS.offset, xS.offset], (_, [io, ix]) => {
+      out[io] = toInt ? Math.trunc(x[ix]) : x[ix];
+    });
+  },
+  where(cond: TypedArray, cS: Strided, a: TypedArray, aS: Strided, b: TypedArray, bS: Strided, out: TypedArray, shape: readonly number[]): void {
+    forEachStrided(shape, [cS.strides, aS.strides, bS.strides], [cS.offset, aS.offset, bS.offset], (i, [ic, ia, ib]) => {
+      out[i] = cond[ic] !== 0 ? a[ia] : b[ib];
+    });
+  },
+  gather(x: TypedArray, xS: Strided, index: TypedArray, iS: Strided, step: number, out: TypedArray, shape: readonly number[]): void {
+    forEachStrided(shape, [xS.strides, iS.strides], [xS.offset, iS.offset], (i, [ix, ii]) => {
+      out[i] = x[ix + index[ii] * step];
+    });
+  },
+  scatter(src: TypedArray, sS: Strided, index: TypedArray, iS: Strided, step: number, out: TypedArray, oS: Strided, shape: readonly number[], accumulate: boolean): void {
+    const toInt = out instanceof Int32Array;
+    forEachStrided(shape, [oS.strides, iS.strides, sS.strides], [oS.offset, iS.offset, sS.offset], (_, [io, ii, is]) => {
+      const at = io + index[ii] * step;
+      const v = accumulate ? out[at] + src[is] : src[is];
+      out[at] = toInt ? Math.trunc(v) : v;
     });
   },
   reduce(op: ReduceOp, x: TypedArray, xOffset: number, out: TypedArray, outer: number, len: number, inner: number): void {
@@ -513,6 +510,18 @@ export class ReferenceBackend implements Backend {
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     loops.copy(this.view(x.storage), x, this.view(out), outOffset, shape);
+  }
+  assign(x: Strided, out: Strided, shape: readonly number[]): void {
+    loops.assign(this.view(x.storage), x, this.view(out.storage), out, shape);
+  }
+  where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
+    loops.where(this.view(cond.storage), cond, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+  }
+  gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
+    loops.gather(this.view(x.storage), x, this.view(index.storage), index, step, this.view(out), shape);
+  }
+  scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
+    loops.scatter(this.view(src.storage), src, this.view(index.storage), index, step, this.view(out.storage), out, shape, accumulate);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     loops.reduce(op, this.view(x), xOffset, this.view(out), outer, len, inner);

@@ -164,6 +164,18 @@ export class WasmBackend implements Backend {
     this.writeMeta('copy', shape, x.strides);
     this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
+  assign(x: Strided, out: Strided, shape: readonly number[]): void {
+    loops.assign(this.view(x.storage), x, this.view(out.storage), out, shape);
+  }
+  where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
+    loops.where(this.view(cond.storage), cond, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+  }
+  gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
+    loops.gather(this.view(x.storage), x, this.view(index.storage), index, step, this.view(out), shape);
+  }
+  scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
+    loops.scatter(this.view(src.storage), src, this.view(index.storage), index, step, this.view(out.storage), out, shape, accumulate);
+  }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
       this.k[`${op}AxisF32`](this.byteAddr(x, xOffset), out.ptr, outer, len, inner);

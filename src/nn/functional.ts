@@ -12,7 +12,7 @@ import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { matmul } from '../ops/linalg.js';
-import { indexSelect } from '../ops/indexing.js';
+import { indexSelect, scatterAddGrad } from '../ops/indexing.js';
 import { transpose, transposeView } from '../ops/shape.js';
 import { gelu as geluOp, where, type GeluOptions } from '../ops/elementwise.js';
 import { composite } from '../autograd/composite.js';
@@ -182,14 +182,10 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   if (bad >= 0) throw new RangeError(`embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`);
   const picked = noGrad(() => indexSelect(weight, 0, flat));
   finish(picked, 'embedding', [weight], (g) => {
-    const gw = zeros(weight.shape, { dtype: g.dtype, device: g.device });
-    const gv = gw.backend.view(gw.storage);
-    const src = g.toArray();
-    for (let k = 0; k < idx.length; k++) {
-      const row = idx[k];
-      if (row === pad) continue;
-      for (let j = 0; j < dim; j++) gv[row * dim + j] += src[k * dim + j];
-    }
+    // indexSelect's scatter-add, then the padding row's gradient dropped.
+    const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
+    const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
+    if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
     return [gw];
   }, [], { indices: flat });
   if (flat !== input) release(flat, 'an internal view was consumed');

@@ -3,7 +3,6 @@
  * Binary ops broadcast like NumPy/PyTorch; plain numbers act as 0-d tensors.
  */
 import type { ArithOp, BinaryOp, UnaryOp } from '../backend/backend.js';
-import { forEachStrided } from '../backend/reference.js';
 import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { Device, DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
@@ -262,10 +261,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const dtype: DType = promoteTypes(x.dtype, y.dtype);
   const out = Tensor.empty(shape, x.dtype === 'bool' && y.dtype === 'bool' ? 'bool' : dtype, x.backend);
   const c = stridedAs(condition, shape), xs = stridedAs(x, shape), ys = stridedAs(y, shape);
-  const [cv, xv, yv, ov] = [condition, x, y, out].map((t) => t.backend.view(t.storage));
-  forEachStrided(shape, [c.strides, xs.strides, ys.strides], [c.offset, xs.offset, ys.offset], (i, [ic, ix, iy]) => {
-    ov[i] = cv[ic] !== 0 ? xv[ix] : yv[iy];
-  });
+  out.backend.where(c, xs, ys, out.storage, shape);
   const result = finish(out, 'where', [x, y], (g) => [
     x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
     y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,

@@ -3,11 +3,11 @@
  * Their backwards scatter-add gradOut back to the positions read. Index tensors are int32 and
  * are bounds-checked before anything is read.
  */
-import { forEachStrided } from '../backend/reference.js';
-import { finish } from '../autograd/grad-mode.js';
+import { finish, noGrad } from '../autograd/grad-mode.js';
+import type { Strided } from '../backend/backend.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { zeros } from '../creation.js';
+import { tensor, zeros } from '../creation.js';
 import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
 import { settle } from './util.js';
@@ -33,6 +33,32 @@ function indexTensor(op: string, index: unknown): Tensor {
 }
 
 /**
+ * The checked index as a contiguous int32 tensor of non-negative positions on x's device, what the
+ * Backend's gather and scatter read; with its values for the checks callers make on them.
+ */
+function positions(op: string, index: Tensor, x: Tensor, d: number): { pos: Tensor; idx: Int32Array } {
+  const idx = Int32Array.from(checkIndex(op, index, x, d));
+  return { pos: tensor(idx, { dtype: 'int32', device: x.device, shape: [...index.shape] }), idx };
+}
+
+/** A strided operand over `storage` (a tensor's, or a fresh contiguous one) with the given strides. */
+const strided = (t: Tensor, strides: readonly number[], offset = t.offset): Strided => ({ storage: t.storage, offset, strides });
+
+/** Strides that read the indexed dim d with stride 0 (the index supplies the position there). */
+const withoutDim = (strides: readonly number[], d: number): number[] => strides.map((s, i) => (i === d ? 0 : s));
+
+/**
+ * gx, zeros of x's shape with g scatter-added at the positions the forward read: the backward of
+ * indexSelect and gather (and the embedding's). `posStrides` walks the index over g's shape.
+ */
+export function scatterAddGrad(g: Tensor, shape: readonly number[], d: number, pos: Tensor, posStrides: readonly number[]): Tensor {
+  const gx = zeros(shape, { dtype: g.dtype, device: g.device });
+  const step = gx.ndim === 0 ? 0 : gx.strides[d];
+  gx.backend.scatter(g, strided(pos, posStrides), step, strided(gx, withoutDim(gx.strides, d)), g.shape, true);
+  return gx;
+}
+
+/**
  * Picks the slices at `index` (1-D int32) along dim.
  * @example x.indexSelect(0, tensor([2, 0], { dtype: 'int32' }))
  */
@@ -41,33 +67,15 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim('indexSelect', dim, x.ndim);
   indexTensor('indexSelect', index);
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D (got shape ${fmtShape(index.shape)})`);
-  const idx = checkIndex('indexSelect', index, x, d);
+  const { pos, idx } = positions('indexSelect', index, x, d);
   const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
   const out = Tensor.empty(shape, x.dtype, x.backend);
-  // Iterate the output with the selected dim's stride 0, adding index·stride per position.
-  const strides = x.ndim === 0 ? [] : x.strides.map((s, i) => (i === d ? 0 : s));
-  const xv = x.backend.view(x.storage);
-  const ov = out.backend.view(out.storage);
-  const outStrides = shape.map((_, i) => (i === d ? 1 : 0));
-  if (d === 0 && x.ndim > 0 && x.isContiguous()) {
-    // NOTE: rows of a contiguous tensor are contiguous: one set() per row (DataLoader batches, embeddings).
-    const row = x.numel() / x.shape[0];
-    for (let k = 0; k < idx.length; k++) ov.set(xv.subarray(x.offset + idx[k] * row, x.offset + (idx[k] + 1) * row), k * row);
-  } else {
-    forEachStrided(shape, [strides, outStrides], [x.offset, 0], (i, [ix, k]) => {
-      ov[i] = xv[ix + (x.ndim === 0 ? 0 : idx[k] * x.strides[d])];
-    });
-  }
-  return finish(out, 'indexSelect', [x], (g) => {
-    const gx = zeros(x.shape, { dtype: g.dtype, device: g.device });
-    const gv = gx.backend.view(gx.storage);
-    const gs = gx.strides.map((s, i) => (i === d ? 0 : s));
-    const src = g.backend.view(g.storage);
-    forEachStrided(shape, [gs, outStrides, g.strides], [0, 0, g.offset], (_, [ig, k, jg]) => {
-      gv[ig + (x.ndim === 0 ? 0 : idx[k] * gx.strides[d])] += src[jg];
-    });
-    return [gx];
-  }, [], { dim: d, index });
+  // The output walks the index along d (stride 1 there, 0 elsewhere) and x everywhere but d.
+  const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
+  const step = x.ndim === 0 ? 0 : x.strides[d];
+  x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
+  const result = finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [], { dim: d, index });
+  return settle(result, [pos]);
 }
 
 /**
@@ -82,31 +90,17 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
-  const idx = checkIndex('gather', index, x, d);
+  const { pos } = positions('gather', index, x, d);
   const shape = [...index.shape];
   const out = Tensor.empty(shape, x.dtype, x.backend);
-  const strides = x.strides.map((s, i) => (i === d ? 0 : s));
-  const xv = x.backend.view(x.storage);
-  const ov = out.backend.view(out.storage);
-  const stepD = x.ndim === 0 ? 0 : x.strides[d];
-  forEachStrided(shape, [strides], [x.offset], (i, [ix]) => {
-    ov[i] = xv[ix + idx[i] * stepD];
-  });
-  return finish(out, 'gather', [x], (g) => {
-    const gx = zeros(x.shape, { dtype: g.dtype, device: g.device });
-    const gv = gx.backend.view(gx.storage);
-    const gs = gx.strides.map((s, i) => (i === d ? 0 : s));
-    const src = g.backend.view(g.storage);
-    const gStep = gx.ndim === 0 ? 0 : gx.strides[d];
-    forEachStrided(shape, [gs, g.strides], [0, g.offset], (i, [ig, jg]) => {
-      gv[ig + idx[i] * gStep] += src[jg];
-    });
-    return [gx];
-  }, [], { dim: d, index });
+  const step = x.ndim === 0 ? 0 : x.strides[d];
+  x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
+  const result = finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [], { dim: d, index });
+  return settle(result, [pos]);
 }
 
 /** Checks scatter's index against x and src: same rank, index no larger than src anywhere nor x off dim. */
-function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): Int32Array | Float32Array | Float64Array {
+function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): Tensor {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
   if (index.ndim !== x.ndim) throw new RangeError(`${op}: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
   if (src) {
@@ -118,30 +112,22 @@ function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tens
     if (src && s > src.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dim ${i}`);
     if (i !== d && s > x.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
-  return checkIndex(op, index, x, d);
+  return positions(op, index, x, d).pos;
 }
 
 /**
  * Writes (or adds) src's elements into a copy of x at the positions index names along dim; for
  * each position p of index, out[p with dim replaced by index[p]] = src[p].
  */
-function scatterInto(x: Tensor, d: number, idx: ArrayLike<number>, indexShape: readonly number[], src: Tensor | number, add: boolean): Tensor {
+function scatterInto(x: Tensor, d: number, pos: Tensor, src: Tensor | number, add: boolean): Tensor {
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
   x.backend.copy(x, out.storage, 0, x.shape);
-  const ov = out.backend.view(out.storage);
-  const outStrides = out.strides.map((s, i) => (i === d ? 0 : s));
+  const value = src instanceof Tensor ? src : Tensor.empty([], x.dtype, x.backend);
+  if (!(src instanceof Tensor)) x.backend.fill(value.storage, 0, 1, src);
+  const srcStrides = src instanceof Tensor ? src.strides : pos.shape.map(() => 0);
   const step = out.ndim === 0 ? 0 : out.strides[d];
-  const sv = src instanceof Tensor ? src.backend.view(src.storage) : null;
-  const srcStrides = src instanceof Tensor ? src.strides : indexShape.map(() => 0);
-  const srcOffset = src instanceof Tensor ? src.offset : 0;
-  const toInt = x.dtype === 'int32' || x.dtype === 'bool';
-  forEachStrided(indexShape, [outStrides, srcStrides], [0, srcOffset], (i, [io, is]) => {
-    const v = sv ? sv[is] : (src as number);
-    const at = io + idx[i] * step;
-    const next = add ? ov[at] + v : v;
-    ov[at] = toInt ? Math.trunc(next) : next;
-  });
-  return out;
+  out.backend.scatter(strided(value, srcStrides), pos, step, strided(out, withoutDim(out.strides, d)), pos.shape, add);
+  return settle(out, [value === src ? null : value]);
 }
 
 /**
@@ -154,16 +140,16 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   tensorArg('scatter', 'input', x);
   const d = normDim('scatter', dim, x.ndim);
   if (typeof src !== 'number' && !(src instanceof Tensor)) throw new TypeError('scatter: src must be a Tensor or a number');
-  const idx = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
-  const indexShape = [...index.shape];
-  const out = scatterInto(x, d, idx, indexShape, src, false);
+  const pos = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
+  const out = scatterInto(x, d, pos, src, false);
   const inputs = src instanceof Tensor ? [x, src] : [x];
-  return finish(out, 'scatter', inputs, (g) => {
+  const result = finish(out, 'scatter', inputs, (g) => {
     // Overwritten positions pass no gradient to x; src gets the gradient at the positions it wrote.
-    const gx = x.requiresGrad ? scatterInto(g, d, idx, indexShape, 0, false) : null;
-    const gsrc = src instanceof Tensor && src.requiresGrad ? gatherInto(g, d, idx, indexShape, src.shape) : null;
+    const gx = x.requiresGrad ? scatterInto(g, d, pos, 0, false) : null;
+    const gsrc = src instanceof Tensor && src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null;
     return [gx, gsrc];
   });
+  return settle(result, [pos]);
 }
 
 /**
@@ -175,23 +161,20 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   tensorArg('scatterAdd', 'input', x);
   const d = normDim('scatterAdd', dim, x.ndim);
   if (!(src instanceof Tensor)) throw new TypeError('scatterAdd: src must be a Tensor');
-  const idx = checkScatter('scatterAdd', x, d, index, src);
-  const indexShape = [...index.shape];
-  const out = scatterInto(x, d, idx, indexShape, src, true);
-  return finish(out, 'scatterAdd', [x, src], (g) => [g, src.requiresGrad ? gatherInto(g, d, idx, indexShape, src.shape) : null]);
+  const pos = checkScatter('scatterAdd', x, d, index, src);
+  const out = scatterInto(x, d, pos, src, true);
+  const result = finish(out, 'scatterAdd', [x, src], (g) => [g, src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null]);
+  return settle(result, [pos]);
 }
 
 /** g gathered at index positions, placed into a zero tensor of src's shape (index may be smaller than src). */
-function gatherInto(g: Tensor, d: number, idx: ArrayLike<number>, indexShape: readonly number[], srcShape: readonly number[]): Tensor {
-  const out = zeros(srcShape, { dtype: g.dtype, device: g.device });
-  const ov = out.backend.view(out.storage);
-  const gv = g.backend.view(g.storage);
-  const gStrides = g.strides.map((s, i) => (i === d ? 0 : s));
+function gatherInto(g: Tensor, d: number, pos: Tensor, srcShape: readonly number[]): Tensor {
+  const picked = Tensor.empty(pos.shape, g.dtype, g.backend);
   const step = g.ndim === 0 ? 0 : g.strides[d];
-  forEachStrided(indexShape, [gStrides, out.strides], [g.offset, 0], (i, [ig, io]) => {
-    ov[io] = gv[ig + idx[i] * step];
-  });
-  return out;
+  g.backend.gather(strided(g, withoutDim(g.strides, d)), pos, step, picked.storage, pos.shape);
+  const out = zeros(srcShape, { dtype: g.dtype, device: g.device });
+  out.backend.assign(picked, strided(out, out.strides), pos.shape);
+  return settle(out, [picked]);
 }
 
 /**
@@ -207,23 +190,17 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   if (!(source instanceof Tensor)) throw new TypeError('indexAdd: source must be a Tensor');
   source.check('indexAdd');
   if (!(index instanceof Tensor) || index.ndim > 1) throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
-  const idx = checkIndex('indexAdd', index, x, d);
+  const { pos, idx } = positions('indexAdd', index, x, d);
   const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
   if (source.ndim !== expected.length || source.shape.some((s, i) => s !== expected[i])) {
     throw new RangeError(`indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`);
   }
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
   x.backend.copy(x, out.storage, 0, x.shape);
-  const ov = out.backend.view(out.storage);
-  const sv = source.backend.view(source.storage);
-  const outStrides = out.strides.map((s, i) => (i === d ? 0 : s));
+  const scaled = alpha === 1 ? source : noGrad(() => mul(source, alpha));
   const step = out.ndim === 0 ? 0 : out.strides[d];
-  const position = source.shape.map((_, i) => (i === d ? 1 : 0));
-  const toInt = x.dtype === 'int32';
-  forEachStrided(source.shape, [outStrides, source.strides, position], [0, source.offset, 0], (_, [io, is, k]) => {
-    const at = io + (out.ndim === 0 ? 0 : idx[k] * step);
-    ov[at] = toInt ? Math.trunc(ov[at] + alpha * sv[is]) : ov[at] + alpha * sv[is];
-  });
+  out.backend.scatter(scaled, strided(pos, source.shape.map((_, i) => (i === d ? 1 : 0))), step, strided(out, withoutDim(out.strides, d)), source.shape, true);
+  settle(out, [scaled === source ? null : scaled, pos]);
   return finish(out, 'indexAdd', [x, source], (g) => {
     if (!source.requiresGrad) return [g, null];
     const picked = indexSelect(g, d, index);

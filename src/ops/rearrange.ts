@@ -6,10 +6,9 @@
  */
 import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
-import { forEachStrided } from '../backend/reference.js';
 import { full, tensor } from '../creation.js';
 import { release } from '../memory.js';
-import { fmtShape, normDim, numel } from '../shape.js';
+import { fmtShape, forEachStrided, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { indexSelect } from './indexing.js';
 import { cat, expand, reshape, slice } from './shape.js';

@@ -10,12 +10,15 @@ import { isFloat } from '../dtype.js';
 import { release } from '../memory.js';
 import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add, div, eq, exp, log, mul, ne, pow, sqrt, sub, abs } from './elementwise.js';
+import { add, div, eq, exp, gt, log, mul, ne, pow, sqrt, sub, abs, where } from './elementwise.js';
 import { composite } from '../autograd/composite.js';
 import { gather, indexSelect } from './indexing.js';
 import { copyRaw, settle, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
 import { tensorArg } from '../validate.js';
+
+/** The largest finite float32. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 
 /** Normalised, sorted, de-duplicated dims; undefined means every dim. */
 function reduceDims(op: string, x: Tensor, dim: number | number[] | undefined): number[] {
@@ -245,17 +248,19 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
   tensorArg('logsumexp', 'input', x);
   const dims = reduceDims('logsumexp', x, dim);
-  const m = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
+  const max = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
   // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
-  const mv = m.backend.view(m.storage);
-  for (let i = 0; i < m.numel(); i++) if (!Number.isFinite(mv[i])) mv[i] = 0;
+  // (|max| beyond the dtype's largest finite value: a scalar operand cannot be Infinity.)
+  const magnitude = abs(max);
+  const infinite = gt(magnitude, max.dtype === 'float64' ? Number.MAX_VALUE : FLOAT32_MAX);
+  const m = where(infinite, 0, max);
   const centered = sub(x, m);
   const exps = exp(centered);
   const total = sum(exps, dims, true);
   const shifted = log(total);
   const kept = add(shifted, m);
   const out = keepdim ? kept : reshape(kept, finalShape(x.shape, dims, false));
-  return settle(out, [m, centered, exps, total, shifted, kept]);
+  return settle(out, [max, magnitude, infinite, m, centered, exps, total, shifted, kept]);
 }
 
 /** The p-norm of all elements: (Σ |x|^p)^(1/p). */

@@ -1,6 +1,5 @@
 /** Helpers every op file shares: operand coercion, contiguous scratch copies, unbroadcasting. */
 import type { Strided } from '../backend/backend.js';
-import { forEachStrided } from '../backend/reference.js';
 import type { DType } from '../dtype.js';
 import { release } from '../memory.js';
 import { broadcastStrides, fmtShape, sameShape } from '../shape.js';
@@ -55,12 +54,7 @@ export function assignInto(dst: Tensor, src: Tensor): void {
   if (dst.isContiguous() && dst.dtype === src.dtype) {
     dst.backend.copy(s, dst.storage, dst.offset, dst.shape);
   } else {
-    const to = dst.backend.view(dst.storage);
-    const from = src.backend.view(src.storage);
-    const toInt = to instanceof Int32Array;
-    forEachStrided(dst.shape, [dst.strides, s.strides], [dst.offset, s.offset], (_, [i, j]) => {
-      to[i] = toInt ? Math.trunc(from[j]) : from[j];
-    });
+    dst.backend.assign(s, dst, dst.shape);
   }
   dst.storage.version++;
 }
