@@ -1,4 +1,4 @@
-/** nn.utils: gradient clipping, flattening parameters into one vector, and `rnn.padSequence`. */
+/** nn.utils: gradient clipping, flattening parameters into one vector, `rnn.padSequence` and `prune`. */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { release } from '../memory.js';
@@ -88,3 +88,4 @@ export function vectorToParameters(vector: Tensor, parameters: Iterable<Tensor>)
     }
   });
 }
+export * as prune from './prune.js';
