@@ -14,16 +14,21 @@ export const CONV_CASES = [
 /** float64 conv2d (3×3, padding 1): out[n][o][y][x]. */
 export function conv2dRef(x, wt, b, { n, c, h, w, o }) {
   const out = new Float64Array(n * o * h * w);
-  for (let ni = 0; ni < n; ni++) for (let oi = 0; oi < o; oi++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
-    let acc = b ? b[oi] : 0;
-    for (let ci = 0; ci < c; ci++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
-      const iy = y + ky - 1;
-      const ix = xx + kx - 1;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      acc += x[((ni * c + ci) * h + iy) * w + ix] * wt[((oi * c + ci) * 3 + ky) * 3 + kx];
-    }
-    out[((ni * o + oi) * h + y) * w + xx] = acc;
-  }
+  for (let ni = 0; ni < n; ni++)
+    for (let oi = 0; oi < o; oi++)
+      for (let y = 0; y < h; y++)
+        for (let xx = 0; xx < w; xx++) {
+          let acc = b ? b[oi] : 0;
+          for (let ci = 0; ci < c; ci++)
+            for (let ky = 0; ky < 3; ky++)
+              for (let kx = 0; kx < 3; kx++) {
+                const iy = y + ky - 1;
+                const ix = xx + kx - 1;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                acc += x[((ni * c + ci) * h + iy) * w + ix] * wt[((oi * c + ci) * 3 + ky) * 3 + kx];
+              }
+          out[((ni * o + oi) * h + y) * w + xx] = acc;
+        }
   return out;
 }
 
@@ -31,27 +36,29 @@ export function conv2dRef(x, wt, b, { n, c, h, w, o }) {
 export function conv2dBackwardRef(x, wt, g, { n, c, h, w, o }) {
   const gx = new Float64Array(n * c * h * w);
   const gw = new Float64Array(o * c * 9);
-  for (let ni = 0; ni < n; ni++) for (let oi = 0; oi < o; oi++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
-    const gv = g[((ni * o + oi) * h + y) * w + xx];
-    for (let ci = 0; ci < c; ci++) for (let ky = 0; ky < 3; ky++) for (let kx = 0; kx < 3; kx++) {
-      const iy = y + ky - 1;
-      const ix = xx + kx - 1;
-      if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      const xi = ((ni * c + ci) * h + iy) * w + ix;
-      const wi = ((oi * c + ci) * 3 + ky) * 3 + kx;
-      gx[xi] += gv * wt[wi];
-      gw[wi] += gv * x[xi];
-    }
-  }
+  for (let ni = 0; ni < n; ni++)
+    for (let oi = 0; oi < o; oi++)
+      for (let y = 0; y < h; y++)
+        for (let xx = 0; xx < w; xx++) {
+          const gv = g[((ni * o + oi) * h + y) * w + xx];
+          for (let ci = 0; ci < c; ci++)
+            for (let ky = 0; ky < 3; ky++)
+              for (let kx = 0; kx < 3; kx++) {
+                const iy = y + ky - 1;
+                const ix = xx + kx - 1;
+                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                const xi = ((ni * c + ci) * h + iy) * w + ix;
+                const wi = ((oi * c + ci) * 3 + ky) * 3 + kx;
+                gx[xi] += gv * wt[wi];
+                gw[wi] += gv * x[xi];
+              }
+        }
   return { gx, gw };
 }
 
 /** Calls F.conv2d with padding 1, trying PyTorch's positional form and then an options object. */
 export function makeConvCall(tess) {
-  const forms = [
-    (x, w, b) => tess.conv2d(x, w, b, 1, 1),
-    (x, w, b) => tess.conv2d(x, w, b, { stride: 1, padding: 1 }),
-  ];
+  const forms = [(x, w, b) => tess.conv2d(x, w, b, 1, 1), (x, w, b) => tess.conv2d(x, w, b, { stride: 1, padding: 1 })];
   return (x, w, b, form) => forms[form](x, w, b);
 }
 
@@ -111,8 +118,21 @@ export function smallCnn(tess, lr = 0.05) {
     layers = { c1: [c1.weight, c1.bias], c2: [c2.weight, c2.bias], fc: [fc.weight, fc.bias] };
     params = [c1, c2, fc].flatMap((m) => [...m.parameters()]);
   } else {
-    const p = (shape, fanIn, seed) => T.tensor(uniform(shape.reduce((a, b) => a * b, 1), seed, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn)), { shape, requiresGrad: true }).keep();
-    layers = { c1: [p([16, 1, 3, 3], 9, 11), p([16], 9, 12)], c2: [p([32, 16, 3, 3], 144, 13), p([32], 144, 14)], fc: [p([10, 512], 512, 15), p([10], 512, 16)] };
+    const p = (shape, fanIn, seed) =>
+      T.tensor(
+        uniform(
+          shape.reduce((a, b) => a * b, 1),
+          seed,
+          -1 / Math.sqrt(fanIn),
+          1 / Math.sqrt(fanIn),
+        ),
+        { shape, requiresGrad: true },
+      ).keep();
+    layers = {
+      c1: [p([16, 1, 3, 3], 9, 11), p([16], 9, 12)],
+      c2: [p([32, 16, 3, 3], 144, 13), p([32], 144, 14)],
+      fc: [p([10, 512], 512, 15), p([10], 512, 16)],
+    };
     params = Object.values(layers).flat();
   }
   const conv = (v, [w, b]) => tess.conv2d(v, w, b, { stride: 1, padding: 1 });
@@ -124,7 +144,8 @@ export function smallCnn(tess, lr = 0.05) {
   const loss = (z) => (tess.crossEntropy ? tess.crossEntropy(z, y) : T.neg(T.mean(T.gather(T.logSoftmax(z, 1), 1, yCol))));
   return {
     label: T.nn?.Conv2d ? 'nn.Conv2d' : 'conv2d/maxPool2d ops, manual SGD',
-    forward, loss,
+    forward,
+    loss,
     step: () => {
       if (opt) opt.zeroGrad();
       else {
@@ -133,9 +154,18 @@ export function smallCnn(tess, lr = 0.05) {
       }
       loss(forward()).backward();
       if (opt) opt.step();
-      else T.noGrad(() => { for (const q of params) q.sub_(q.grad, lr); });
+      else
+        T.noGrad(() => {
+          for (const q of params) q.sub_(q.grad, lr);
+        });
     },
-    weights: () => ({ x: x.toArray(), y: yArr, c1: layers.c1.map((q) => q.toArray()), c2: layers.c2.map((q) => q.toArray()), fc: layers.fc.map((q) => q.toArray()) }),
+    weights: () => ({
+      x: x.toArray(),
+      y: yArr,
+      c1: layers.c1.map((q) => q.toArray()),
+      c2: layers.c2.map((q) => q.toArray()),
+      fc: layers.fc.map((q) => q.toArray()),
+    }),
   };
 }
 
@@ -146,11 +176,13 @@ export function smallCnnLossRef(wts) {
   let loss = 0;
   for (let n = 0; n < 64; n++) {
     const feat = new Float64Array(512);
-    for (let c = 0; c < 32; c++) for (let py = 0; py < 4; py++) for (let px = 0; px < 4; px++) {
-      let m = -Infinity;
-      for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, a2[((n * 32 + c) * 8 + 2 * py + dy) * 8 + 2 * px + dx]);
-      feat[(c * 4 + py) * 4 + px] = m;
-    }
+    for (let c = 0; c < 32; c++)
+      for (let py = 0; py < 4; py++)
+        for (let px = 0; px < 4; px++) {
+          let m = -Infinity;
+          for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, a2[((n * 32 + c) * 8 + 2 * py + dy) * 8 + 2 * px + dx]);
+          feat[(c * 4 + py) * 4 + px] = m;
+        }
     const z = new Float64Array(10);
     for (let o = 0; o < 10; o++) {
       z[o] = wts.fc[1][o];

@@ -3,9 +3,24 @@
  * reference, and only then time it. A wrong result is never timed or reported.
  */
 import {
-  checkGemm, checkMlpStep, elementwiseCase, elementwiseRef, gemmCase, mlpCase, mlpForwardRef, mlpGradRef,
-  reductionCase, reductionRef, softmaxCase, softmaxRef,
-  ELEMENTWISE, GEMM_SHAPES, REDUCTIONS, SIZES, TRANSPOSES, TRANSPOSE_SIZES,
+  checkGemm,
+  checkMlpStep,
+  elementwiseCase,
+  elementwiseRef,
+  gemmCase,
+  mlpCase,
+  mlpForwardRef,
+  mlpGradRef,
+  reductionCase,
+  reductionRef,
+  softmaxCase,
+  softmaxRef,
+  ELEMENTWISE,
+  GEMM_SHAPES,
+  REDUCTIONS,
+  SIZES,
+  TRANSPOSES,
+  TRANSPOSE_SIZES,
 } from './workloads.mjs';
 import { compareArrays, measure, rate, throughput } from './lib.mjs';
 
@@ -28,11 +43,18 @@ export function allCases() {
 /** The float64 reference of a case, computed once. */
 function reference(c) {
   if (!c.ref) {
-    c.ref = c.kind === 'elementwise' ? elementwiseRef(c)
-      : c.kind === 'reduction' ? reductionRef(c)
-        : c.kind === 'softmax' ? softmaxRef(c)
-          : c.kind === 'mlp' ? mlpGradRef(c)
-            : c.kind === 'infer' ? mlpForwardRef(c).z : null;
+    c.ref =
+      c.kind === 'elementwise'
+        ? elementwiseRef(c)
+        : c.kind === 'reduction'
+          ? reductionRef(c)
+          : c.kind === 'softmax'
+            ? softmaxRef(c)
+            : c.kind === 'mlp'
+              ? mlpGradRef(c)
+              : c.kind === 'infer'
+                ? mlpForwardRef(c).z
+                : null;
   }
   return c.ref;
 }
@@ -41,13 +63,20 @@ function reference(c) {
 export function checkOutput(c, got) {
   const ref = reference(c);
   switch (c.kind) {
-    case 'gemm': return checkGemm(c, got);
-    case 'elementwise': return compareArrays(got, ref, 1e-4);
-    case 'reduction': return compareArrays(got, ref.out, 1e-4, ref.scale);
-    case 'softmax': return compareArrays(got, ref, 1e-5, 1);
-    case 'infer': return compareArrays(got, ref, 1e-4);
-    case 'mlp': return checkMlpStep(c, got.before, got.after, ref);
-    default: throw new Error(`no check for ${c.kind}`);
+    case 'gemm':
+      return checkGemm(c, got);
+    case 'elementwise':
+      return compareArrays(got, ref, 1e-4);
+    case 'reduction':
+      return compareArrays(got, ref.out, 1e-4, ref.scale);
+    case 'softmax':
+      return compareArrays(got, ref, 1e-5, 1);
+    case 'infer':
+      return compareArrays(got, ref, 1e-4);
+    case 'mlp':
+      return checkMlpStep(c, got.before, got.after, ref);
+    default:
+      throw new Error(`no check for ${c.kind}`);
   }
 }
 
@@ -90,7 +119,10 @@ export async function runCase(adapter, c, { timeMs = 400 } = {}) {
   }
   const iters = Math.max(3, Math.min(5, Math.floor((timeMs * 1.5) / Math.max(oneCallMs, 1e-3))));
   const stats = await measure(`${adapter.name} ${c.id}`, runner.run, {
-    timeMs, warmupMs: Math.min(timeMs / 4, 150), minIterations: iters, warmupIterations: oneCallMs > 300 ? 1 : 3,
+    timeMs,
+    warmupMs: Math.min(timeMs / 4, 150),
+    minIterations: iters,
+    warmupIterations: oneCallMs > 300 ? 1 : 3,
   });
   await runner.dispose?.();
   return { figure: figureOf(c, stats), label: runner.label, maxErr: check.maxErr };

@@ -46,7 +46,12 @@ export function latencyStats(samplesMs) {
  */
 export async function measure(name, fn, { timeMs = 400, warmupMs = 100, minIterations = 5, warmupIterations = 2 } = {}) {
   const bench = new Bench({
-    time: timeMs, iterations: minIterations, warmupTime: warmupMs, warmupIterations, retainSamples: true, throws: true,
+    time: timeMs,
+    iterations: minIterations,
+    warmupTime: warmupMs,
+    warmupIterations,
+    retainSamples: true,
+    throws: true,
   });
   bench.add(name, fn);
   await bench.run();
@@ -103,7 +108,10 @@ export function machine() {
     v8: process.versions.v8,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    load: os.loadavg().map((v) => v.toFixed(1)).join(' '),
+    load: os
+      .loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' '),
   };
 }
 

@@ -34,7 +34,11 @@ async function compilePeakOnce(features) {
   let wasm = null;
   const { error, stderr } = await asc.main(
     [path.join(here, 'peak.ts'), '-O3', '--runtime', 'stub', '--noAssert', '--use', 'abort=', '--enable', features, '--outFile', 'peak.wasm'],
-    { writeFile: (name, contents) => { if (name.endsWith('.wasm')) wasm = contents; } },
+    {
+      writeFile: (name, contents) => {
+        if (name.endsWith('.wasm')) wasm = contents;
+      },
+    },
   );
   if (error) throw new Error(`bench/peak.ts (${features}): ${stderr.toString().split('\n')[0] || error.message}`);
   return wasm;
@@ -93,7 +97,10 @@ export async function peakLoops() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-peak-'));
   try {
     const files = {};
-    for (const [name, features] of [['mulAdd', 'simd'], ['fma', 'simd,relaxed-simd']]) {
+    for (const [name, features] of [
+      ['mulAdd', 'simd'],
+      ['fma', 'simd,relaxed-simd'],
+    ]) {
       files[name] = path.join(dir, `${name}.wasm`);
       fs.writeFileSync(files[name], await compilePeak(features));
     }
@@ -133,21 +140,32 @@ export async function coreContention(rounds = 10) {
   try {
     const file = path.join(dir, 'mulAdd.wasm');
     fs.writeFileSync(file, await compilePeak('simd'));
-    const slices = () => new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--no-liftoff', '--input-type=module', '-e', SLICES_CHILD, file]);
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`core contention probe: exit ${code}`))));
-    });
-    const mid = (v) => quantile([...v].sort((a, b) => a - b), 0.5);
+    const slices = () =>
+      new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--no-liftoff', '--input-type=module', '-e', SLICES_CHILD, file]);
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`core contention probe: exit ${code}`))));
+      });
+    const mid = (v) =>
+      quantile(
+        [...v].sort((a, b) => a - b),
+        0.5,
+      );
     const result = [];
     for (let r = 0; r < rounds; r++) {
       const alone = await slices();
       const both = await Promise.all([slices(), slices()]);
       const slower = both.reduce((a, b) => (mid(b) < mid(a) ? b : a));
       const ref = mid(alone);
-      result.push({ alone: ref, together: mid(slower), slowest: Math.min(...both.flat()), slices: both.flat().length, slow: both.flat().filter((v) => v < 0.8 * ref).length });
+      result.push({
+        alone: ref,
+        together: mid(slower),
+        slowest: Math.min(...both.flat()),
+        slices: both.flat().length,
+        slow: both.flat().filter((v) => v < 0.8 * ref).length,
+      });
     }
     return result;
   } finally {
@@ -261,10 +279,16 @@ export function stepProfile(step, gemmFlops, steps = 300) {
     }
     const busy = shares.gemm + shares.conv + shares.otherKernels + shares.js;
     const pct = (v) => (100 * v) / busy;
-    const top = [...perKernel].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([n, t]) => ({ name: n, pct: pct(t) }));
+    const top = [...perKernel]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([n, t]) => ({ name: n, pct: pct(t) }));
     return {
       msPerStep: ms,
-      gemmPct: pct(shares.gemm), convPct: pct(shares.conv), otherKernelsPct: pct(shares.otherKernels), jsPct: pct(shares.js),
+      gemmPct: pct(shares.gemm),
+      convPct: pct(shares.conv),
+      otherKernelsPct: pct(shares.otherKernels),
+      jsPct: pct(shares.js),
       gemmGflops: gemmFlops / ((ms * pct(shares.gemm)) / 100 / 1000) / 1e9,
       top,
     };
@@ -330,7 +354,7 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, mlp = null, threa
     lines.push(
       `- **Batch-1 inference** (best of ${ROUNDS} interleaved rounds each): tfjs-wasm ${fmt(floor.tfjs)} µs per inference, so 2× it allows ${fmt(floor.tfjs / 2)} µs. ` +
         `Tessera's whole inference ${fmt(floor.whole)} µs, of which x·W1 ${fmt(floor.gemv)} µs; merely reading W1 once — sum() over its 784×256 floats, ${Math.round(floor.weightBytes / 1024)} KiB, more than one core's L2 — takes ${fmt(floor.readW1)} µs. ` +
-        'The first layer is bound by streaming its weights from L3 on every call, as tfjs-wasm\'s is; 2× would need them read faster than a plain sum reads them.',
+        "The first layer is bound by streaming its weights from L3 on every call, as tfjs-wasm's is; 2× would need them read faster than a plain sum reads them.",
     );
   }
   const contention = cores?.length ? cores.map((c) => c.together / c.alone).sort((a, b) => a - b) : null;
@@ -338,36 +362,44 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, mlp = null, threa
   for (const { where, n, speedups } of threads) {
     if (!speedups?.length || speedups.every((t) => t.r >= 1.7)) continue;
     if (explained) {
-      lines.push(`- **${n} threads, ${where}:** median per-round speed-ups ${fmt(Math.min(...speedups.map((t) => t.r)))}–${fmt(Math.max(...speedups.map((t) => t.r)))}×, every GEMM at least ${fmt(Math.min(...speedups.map((t) => t.hi)))}× in its best round; the same machine, so the same limit as above.`);
+      lines.push(
+        `- **${n} threads, ${where}:** median per-round speed-ups ${fmt(Math.min(...speedups.map((t) => t.r)))}–${fmt(Math.max(...speedups.map((t) => t.r)))}×, every GEMM at least ${fmt(Math.min(...speedups.map((t) => t.hi)))}× in its best round; the same machine, so the same limit as above.`,
+      );
       continue;
     }
     explained = true;
     const best = Math.min(...speedups.map((t) => t.hi));
     lines.push(
       `- **${n} threads, ${where}:** the median per-round speed-ups are ${fmt(Math.min(...speedups.map((t) => t.r)))}–${fmt(Math.max(...speedups.map((t) => t.r)))}×, yet every GEMM reached at least ${fmt(best)}× in its best round, ` +
-        'with other processes in this VM using ≈ 0 cores (the Node table\'s last column). A 2-thread round needs both vCPUs at full speed at once. ' +
+        "with other processes in this VM using ≈ 0 cores (the Node table's last column). A 2-thread round needs both vCPUs at full speed at once. " +
         (contention
           ? (() => {
-            const slow = cores.reduce((a, c) => a + c.slow, 0);
-            const total = cores.reduce((a, c) => a + c.slices, 0);
-            const seen = `Two copies of the register-only mul+add loop, one process per vCPU, ran at ${fmt(100 * contention[0])}–${fmt(100 * contention[contention.length - 1])}% of one copy alone over ${contention.length} rounds ` +
-              `(the slower copy's median); ${slow} of their ${total} 50 ms slices ran below 80% of the alone speed, the slowest at ${fmt(Math.min(...cores.map((c) => c.slowest)))} GFLOP/s. `;
-            return slow > 0
-              ? `${seen}So at times the host does not give this VM two cores' worth of FP throughput, and no split of a GEMM can then reach 1.7×. `
-              : `${seen}While this probe ran the host gave both vCPUs full speed; the slow thread rounds came at other moments of the run. `;
-          })()
+              const slow = cores.reduce((a, c) => a + c.slow, 0);
+              const total = cores.reduce((a, c) => a + c.slices, 0);
+              const seen =
+                `Two copies of the register-only mul+add loop, one process per vCPU, ran at ${fmt(100 * contention[0])}–${fmt(100 * contention[contention.length - 1])}% of one copy alone over ${contention.length} rounds ` +
+                `(the slower copy's median); ${slow} of their ${total} 50 ms slices ran below 80% of the alone speed, the slowest at ${fmt(Math.min(...cores.map((c) => c.slowest)))} GFLOP/s. `;
+              return slow > 0
+                ? `${seen}So at times the host does not give this VM two cores' worth of FP throughput, and no split of a GEMM can then reach 1.7×. `
+                : `${seen}While this probe ran the host gave both vCPUs full speed; the slow thread rounds came at other moments of the run. `;
+            })()
           : '') +
         `${steal === null ? '' : `The VM's /proc/stat counted ${fmt(steal)} s of steal time over the thread runs: the host's share of a vCPU is not visible from inside. `}` +
         'docs/performance.md (Threads) has the instrumented slow rounds: both threads busy and sharing the chunks, each chunk 1.5–1.8× its usual time.',
     );
   }
   if (mlp) {
-    const vsNumpy = gemm.filter((g) => g.vsNumpy).map((g) => g.vsNumpy).sort((a, b) => a - b);
+    const vsNumpy = gemm
+      .filter((g) => g.vsNumpy)
+      .map((g) => g.vsNumpy)
+      .sort((a, b) => a - b);
     const p = mlp.profile;
     lines.push(
       `- **MLP step vs numpy** (${fmt(mlp.vsNumpy)}×): a CPU profile of ${fmt(p.msPerStep)} ms steps (one thread) puts ${fmt(p.gemmPct)}% of it in GEMM (kernel and packing), ${fmt(p.otherKernelsPct)}% in other kernels and ${fmt(p.jsPct)}% in JavaScript incl. GC; ` +
         `its GEMMs (${fmt(mlpGemmFlops() / 1e6)} MFLOP) run at ≈ ${fmt(p.gemmGflops)} GFLOP/s inside it (profiler running). ` +
-        (vsNumpy.length ? `On the GEMM rows of this run Tessera runs at ${fmt(vsNumpy[0])}–${fmt(vsNumpy[vsNumpy.length - 1])}× numpy's speed (OpenBLAS, 256-bit FMA), so a step that is mostly GEMM lands near that ratio; the numpy step runs in its own process after the JS rounds, so host load that differs between the two moves this ratio too.` : ''),
+        (vsNumpy.length
+          ? `On the GEMM rows of this run Tessera runs at ${fmt(vsNumpy[0])}–${fmt(vsNumpy[vsNumpy.length - 1])}× numpy's speed (OpenBLAS, 256-bit FMA), so a step that is mostly GEMM lands near that ratio; the numpy step runs in its own process after the JS rounds, so host load that differs between the two moves this ratio too.`
+          : ''),
     );
   }
   if (size && size.all.gzip >= 100 * 1024) {
@@ -377,10 +409,15 @@ export function limitLines({ peak, gemm, floor, cnn, cnnTorch, mlp = null, threa
     );
   }
   if (cnn) {
-    const vsTorch = gemm.filter((g) => g.vsTorch).map((g) => g.vsTorch).sort((a, b) => a - b);
+    const vsTorch = gemm
+      .filter((g) => g.vsTorch)
+      .map((g) => g.vsTorch)
+      .sort((a, b) => a - b);
     const torch = cnnTorch
       ? ` PyTorch's whole step takes ${fmt(1000 / cnnTorch)} ms here.` +
-        (vsTorch.length ? ` On the GEMM rows of this run Tessera runs at ${fmt(vsTorch[0])}–${fmt(vsTorch[vsTorch.length - 1])}× torch's speed (its BLAS uses 256-bit FMA), and GEMM is most of both steps.` : '')
+        (vsTorch.length
+          ? ` On the GEMM rows of this run Tessera runs at ${fmt(vsTorch[0])}–${fmt(vsTorch[vsTorch.length - 1])}× torch's speed (its BLAS uses 256-bit FMA), and GEMM is most of both steps.`
+          : '')
       : '';
     lines.push(
       `- **Small CNN step** (CPU profile of ${fmt(cnn.msPerStep)} ms steps, one thread): GEMM ${fmt(cnn.gemmPct)}% (kernel and packing), conv/pool kernels ${fmt(cnn.convPct)}%, other kernels ${fmt(cnn.otherKernelsPct)}%, JavaScript incl. GC ${fmt(cnn.jsPct)}%; ` +

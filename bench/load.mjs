@@ -48,7 +48,10 @@ export function importTime(runs = 7) {
   const samples = { dist: [], empty: [] };
   try {
     for (let i = 0; i < runs; i++) {
-      for (const [key, file] of [['dist', distEntry], ['empty', empty]]) {
+      for (const [key, file] of [
+        ['dist', distEntry],
+        ['empty', empty],
+      ]) {
         const r = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD(pathToFileURL(file).href)], { encoding: 'utf8' });
         if (r.status !== 0) throw new Error(`import of ${file} failed: ${r.stderr.split('\n')[0]}`);
         samples[key].push(JSON.parse(r.stdout));
@@ -60,7 +63,14 @@ export function importTime(runs = 7) {
   const median = (list, key) => latencyStats(list.map((s) => s[key])).median;
   const totals = samples.dist.map((s) => s.total);
   const phase = Object.fromEntries(['import', 'firstOp', 'compile', 'instantiate', 'validate'].map((k) => [k, median(samples.dist, k)]));
-  return { median: median(samples.dist, 'total'), lo: Math.min(...totals), hi: Math.max(...totals), n: runs, phase, emptyImport: median(samples.empty, 'import') };
+  return {
+    median: median(samples.dist, 'total'),
+    lo: Math.min(...totals),
+    hi: Math.max(...totals),
+    n: runs,
+    phase,
+    emptyImport: median(samples.empty, 'import'),
+  };
 }
 
 const gzip9 = (buffer) => zlib.gzipSync(buffer, { level: 9 }).length;
@@ -107,7 +117,10 @@ export async function gzipSize() {
     all: { files: files.map((f) => path.relative(root, f)), ...measure(Buffer.concat(files.map((f) => fs.readFileSync(f)))) },
     core: measure(await rebuild({ plugins: [withoutBundledData] })),
     wasm: measure(await rebuild({ input: path.join(root, '..', 'src/backend/kernels-wasm.ts') })),
-    sourceMap: fs.readdirSync(root).filter((f) => f.endsWith('.map')).reduce((n, f) => n + fs.statSync(path.join(root, f)).size, 0),
+    sourceMap: fs
+      .readdirSync(root)
+      .filter((f) => f.endsWith('.map'))
+      .reduce((n, f) => n + fs.statSync(path.join(root, f)).size, 0),
     bundle: await userBundleSize(),
   };
 }
@@ -149,9 +162,9 @@ export function loadLines(imp, size) {
     `  - of which (medians): import of the module ${ms(p.import)} (an empty module imports in ${ms(imp.emptyImport)}, Node's ESM loader starting on its first file); ` +
       `first op ${ms(p.firstOp)}, which creates the wasm backend: WebAssembly compile ${ms(p.compile)}, instantiate ${ms(p.instantiate)}, validate ${ms(p.validate)}, the rest JavaScript`,
     `- ${line(`whole package as shipped: ${size.all.files.join(', ')} (one minified ESM bundle, the wasm and the bundled data sets inlined)`, size.all)}`,
-    `- ${line('core: the same build without the bundled data sets (loadDigits/loadNames); a user\'s bundler drops them unless they are used', size.core)}`,
+    `- ${line("core: the same build without the bundled data sets (loadDigits/loadNames); a user's bundler drops them unless they are used", size.core)}`,
     `- ${line('of which the inlined wasm (the kernels, a worker GEMM and a relaxed-SIMD GEMM, a character per byte), as the build emits it alone', size.wasm)}`,
-    `- ${line('a user\'s minified, tree-shaken bundle (rolldown, ESM) of an MLP + CrossEntropyLoss + SGD training step', size.bundle)}`,
+    `- ${line("a user's minified, tree-shaken bundle (rolldown, ESM) of an MLP + CrossEntropyLoss + SGD training step", size.bundle)}`,
     `- not counted: the source map (dist/index.js.map, ${kb(size.sourceMap)}, read only by debuggers and \`node --enable-source-maps\`) and the type declarations (dist/**/*.d.ts)`,
   ];
 }

@@ -25,9 +25,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 const wasmFiles = (args.wasm ?? 'out/kernels.wasm,out/gemm-relaxed.wasm').split(',');
 const shapes = (args.shapes ?? '64,128,256,512,1024,64x784x256,256x1024x1024').split(',').map((s) => {
   const d = s.split('x').map(Number);
@@ -73,7 +71,12 @@ async function peers(rounds) {
   const cases = allCases().filter((c) => c.kind === 'gemm');
   const figures = cases.map(() => adapters.map(() => []));
   const timeMs = Number(process.env.BENCH_TIME_MS ?? 200);
-  console.log(`# node ${process.version}, ${os.cpus()[0].model}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${rounds} rounds, Tessera relaxed SIMD: ${relaxed}`);
+  console.log(
+    `# node ${process.version}, ${os.cpus()[0].model}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}, ${rounds} rounds, Tessera relaxed SIMD: ${relaxed}`,
+  );
   for (let r = 0; r < rounds; r++) {
     for (const [i, c] of cases.entries()) {
       for (const [j, ad] of adapters.entries()) {
@@ -83,7 +86,11 @@ async function peers(rounds) {
       }
     }
   }
-  const med = (xs) => quantile([...xs].sort((a, b) => a - b), 0.5);
+  const med = (xs) =>
+    quantile(
+      [...xs].sort((a, b) => a - b),
+      0.5,
+    );
   const cell = (xs) => (xs.length ? `${med(xs).toFixed(1)} [${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}]` : '—');
   console.log(`| workload (GFLOP/s) | ${adapters.map((a) => a.name).join(' | ')} | T÷${adapters[1].name} | T÷${adapters[2].name} |`);
   console.log(`| --- |${adapters.map(() => ' --- |').join('')} --- | --- |`);
@@ -91,7 +98,12 @@ async function peers(rounds) {
     const [t, w, x] = figures[i].map((xs) => (xs.length ? med(xs) : NaN));
     console.log(`| ${c.id} | ${figures[i].map(cell).join(' | ')} | ${(t / w).toFixed(2)}× | ${(t / x).toFixed(2)}× |`);
   }
-  console.log(`# load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `# load average at end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 const modules = [];
@@ -111,15 +123,20 @@ for (const file of wasmFiles) {
 function setup(k, m, kk, n, tA, tB) {
   const align = (x) => (x + 63) & ~63;
   let p = align(k.heapBase() >>> 0);
-  const work = p; p = align(p + k.gemmWorkBytes());
-  const a = p; p = align(p + m * kk * 4);
-  const b = p; p = align(p + kk * n * 4);
-  const c = p; p = align(p + m * n * 4);
+  const work = p;
+  p = align(p + k.gemmWorkBytes());
+  const a = p;
+  p = align(p + m * kk * 4);
+  const b = p;
+  p = align(p + kk * n * 4);
+  const c = p;
+  p = align(p + m * n * 4);
   const need = p - k.memory.buffer.byteLength;
   if (need > 0) k.memory.grow(Math.ceil(need / 65536));
   const A = new Float32Array(k.memory.buffer, a, m * kk);
   const B = new Float32Array(k.memory.buffer, b, kk * n);
-  fill(A, 1); fill(B, 2);
+  fill(A, 1);
+  fill(B, 2);
   const lda = tA ? m : kk;
   const ldb = tB ? kk : n;
   const call = () => k.gemmF32(tA, tB, m, n, kk, 1, a, lda, b, ldb, 0, c, n, work);
@@ -135,7 +152,8 @@ function setup(k, m, kk, n, tA, tB) {
       let mag = 0;
       for (let q = 0; q < kk; q++) {
         const x = Av[tA ? q * m + i : i * kk + q] * Bv[tB ? j * kk + q : q * n + j];
-        ref += x; mag += Math.abs(x);
+        ref += x;
+        mag += Math.abs(x);
       }
       worst = Math.max(worst, Math.abs(C[i * n + j] - ref) / Math.max(mag, 1e-30));
     }
@@ -144,7 +162,10 @@ function setup(k, m, kk, n, tA, tB) {
   return { call, check };
 }
 
-const load = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const load = os
+  .loadavg()
+  .map((x) => x.toFixed(2))
+  .join(' ');
 console.log(`# node ${process.version}, ${os.cpus()[0].model}, load average ${load}, ${reps} reps`);
 console.log('| shape | case | module | GFLOP/s median [p10–p90] | by CPU time |');
 console.log('| --- | --- | --- | --- | --- |');
@@ -181,4 +202,9 @@ for (const [m, kk, n] of shapes) {
     }
   }
 }
-console.log(`# load average at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(
+  `# load average at end ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);

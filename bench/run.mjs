@@ -71,7 +71,9 @@ async function main() {
   };
   say(`# Tessera benchmarks (npm run bench)\n`);
   say(`${m.cpu}, ${m.cores} cores, ${m.memory}; Node ${m.node} (V8 ${m.v8}); ${m.os}; ${m.date}; load average ${m.load}`);
-  say(`Threads: ${tess.getNumThreads ? tess.getNumThreads() : tess.setNumThreads ? 'configurable' : 'not implemented (1 thread)'}. Figures: median [p10–p90] after warm-up.\n`);
+  say(
+    `Threads: ${tess.getNumThreads ? tess.getNumThreads() : tess.setNumThreads ? 'configurable' : 'not implemented (1 thread)'}. Figures: median [p10–p90] after warm-up.\n`,
+  );
 
   const adapter = tesseraAdapter(tess);
   let group = null;

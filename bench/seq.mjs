@@ -42,10 +42,16 @@ export function tesseraSeq() {
   class GPT extends nn.Module {
     tok = new nn.Embedding(65, 128);
     pos = new nn.Embedding(64, 128);
-    blocks = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true }), 4);
+    blocks = new nn.TransformerEncoder(
+      new nn.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true }),
+      4,
+    );
     ln = new nn.LayerNorm(128);
     head = new nn.Linear(128, 65);
-    positions = tensor(Int32Array.from({ length: 64 }, (_, i) => i), { dtype: 'int32' }).keep();
+    positions = tensor(
+      Int32Array.from({ length: 64 }, (_, i) => i),
+      { dtype: 'int32' },
+    ).keep();
     forward(idx) {
       const x = this.tok(idx).add(this.pos(this.positions));
       return this.head(this.ln(this.blocks(x, { isCausal: true })));
@@ -79,18 +85,30 @@ export function seqSection(tess, torch) {
     ['causal attention fwd+bwd (B16 H4 L64 E32)', 'attention', 1.0],
     ['GPT step (vocab 65, d 128, 4 layers, 4 heads, ctx 64, batch 16, AdamW)', 'gpt', 0.6],
   ];
-  const lines = ['## Sequence models (issue 10; one thread, median ms per step)\n', '| workload | Tessera | torch | T÷torch (speed) | target |', '|---|---|---|---|---|'];
+  const lines = [
+    '## Sequence models (issue 10; one thread, median ms per step)\n',
+    '| workload | Tessera | torch | T÷torch (speed) | target |',
+    '|---|---|---|---|---|',
+  ];
   for (const [name, key, target] of rows) {
     const r = torch ? torch[key] / tess[key] : null;
-    lines.push(`| ${name} | ${ms(tess[key])} | ${ms(torch?.[key])} | ${r === null ? '—' : `${r.toFixed(2)}×`} | ≥ ${target}× ${r === null ? '' : r >= target ? 'met' : 'MISSED'} |`);
+    lines.push(
+      `| ${name} | ${ms(tess[key])} | ${ms(torch?.[key])} | ${r === null ? '—' : `${r.toFixed(2)}×`} | ≥ ${target}× ${r === null ? '' : r >= target ? 'met' : 'MISSED'} |`,
+    );
   }
   // GEMM work of the LSTM step: the input projection once, 32 recurrent GEMMs, each ×3 with backward.
   const lstmGflop = (3 * (2 * 1024 * 64 * 512 + 32 * 2 * 32 * 128 * 512)) / 1e9;
-  lines.push('', `What limits the LSTM step: its GEMM work is ${lstmGflop.toFixed(2)} GFLOP (${(lstmGflop / tess.lstm * 1000).toFixed(1)} GFLOP/s achieved over the whole step); ` +
-    `the forward alone (no graph) takes ${tess.lstmForward.toFixed(1)} ms of the ${tess.lstm.toFixed(1)} ms, and the rest is the backward of ~15 small graph nodes per time step ` +
-    '(add, chunk, 3 sigmoid, 2 tanh, 3 mul, …: ~480 nodes on [32, 128] tensors) plus Adam, because the fused LSTM gate kernel (forward and backward) is not written yet. ' +
-    `The GPT step's forward alone (no graph) takes ${tess.gptForward.toFixed(1)} ms of its ${tess.gpt.toFixed(1)} ms.`);
-  lines.push('', 'PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul), as is Tessera\'s (no fused kernel yet). tfjs is not compared: tf.layers.lstm needs @tensorflow/tfjs-layers, which is not a dev dependency.');
+  lines.push(
+    '',
+    `What limits the LSTM step: its GEMM work is ${lstmGflop.toFixed(2)} GFLOP (${((lstmGflop / tess.lstm) * 1000).toFixed(1)} GFLOP/s achieved over the whole step); ` +
+      `the forward alone (no graph) takes ${tess.lstmForward.toFixed(1)} ms of the ${tess.lstm.toFixed(1)} ms, and the rest is the backward of ~15 small graph nodes per time step ` +
+      '(add, chunk, 3 sigmoid, 2 tanh, 3 mul, …: ~480 nodes on [32, 128] tensors) plus Adam, because the fused LSTM gate kernel (forward and backward) is not written yet. ' +
+      `The GPT step's forward alone (no graph) takes ${tess.gptForward.toFixed(1)} ms of its ${tess.gpt.toFixed(1)} ms.`,
+  );
+  lines.push(
+    '',
+    "PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul), as is Tessera's (no fused kernel yet). tfjs is not compared: tf.layers.lstm needs @tensorflow/tfjs-layers, which is not a dev dependency.",
+  );
   return lines.join('\n');
 }
 

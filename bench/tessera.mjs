@@ -43,7 +43,11 @@ export function tesseraAdapter(tess, { variant = 'raw' } = {}) {
       const x = t32(c.x, c.shape);
       const y = c.y ? t32(c.y, c.op === 'broadcastAdd' ? [c.shape[1]] : c.shape) : null;
       const f = {
-        add: () => T.add(x, y), mul: () => T.mul(x, y), exp: () => T.exp(x), relu: () => T.relu(x), broadcastAdd: () => T.add(x, y),
+        add: () => T.add(x, y),
+        mul: () => T.mul(x, y),
+        exp: () => T.exp(x),
+        relu: () => T.relu(x),
+        broadcastAdd: () => T.add(x, y),
       }[c.op];
       return { run: () => f().dispose(), output: () => f().toArray() };
     },
@@ -84,7 +88,10 @@ function rawMlp(T, c) {
   const x = T.tensor(c.x, { shape: [c.batch, c.inDim] }).keep();
   const yCol = T.tensor(c.y, { shape: [c.batch, 1] }).keep();
   const params = [
-    [c.w1, [c.inDim, c.hidden]], [c.b1, [c.hidden]], [c.w2, [c.hidden, c.classes]], [c.b2, [c.classes]],
+    [c.w1, [c.inDim, c.hidden]],
+    [c.b1, [c.hidden]],
+    [c.w2, [c.hidden, c.classes]],
+    [c.b2, [c.classes]],
   ].map(([d, s]) => T.tensor(d, { shape: s, requiresGrad: true }).keep());
   const [w1, b1, w2, b2] = params;
   return {
@@ -108,7 +115,10 @@ function nnMlp(tess, c) {
   const { T } = tess;
   const l1 = new T.nn.Linear(c.inDim, c.hidden);
   const l2 = new T.nn.Linear(c.hidden, c.classes);
-  const transposed = (d, rows, cols) => T.tensor(d, { shape: [rows, cols] }).t().contiguous();
+  const transposed = (d, rows, cols) =>
+    T.tensor(d, { shape: [rows, cols] })
+      .t()
+      .contiguous();
   T.noGrad(() => {
     l1.weight.copy_(transposed(c.w1, c.inDim, c.hidden));
     l1.bias.copy_(T.tensor(c.b1));
@@ -120,7 +130,11 @@ function nnMlp(tess, c) {
   const yCol = T.tensor(c.y, { shape: [c.batch, 1] }).keep();
   const params = [l1.weight, l1.bias, l2.weight, l2.bias];
   const opt = tess.hasOptim ? new T.optim.SGD(params, { lr: c.lr }) : null;
-  const flatT = (p, rows, cols) => T.tensor(p.toArray(), { shape: [rows, cols] }).t().contiguous().toArray();
+  const flatT = (p, rows, cols) =>
+    T.tensor(p.toArray(), { shape: [rows, cols] })
+      .t()
+      .contiguous()
+      .toArray();
   return {
     label: `nn.Linear, ${tess.crossEntropy ? 'F.crossEntropy' : 'logSoftmax+gather'}, ${opt ? 'optim.SGD' : 'manual SGD'}`,
     run: () => {
@@ -132,7 +146,10 @@ function nnMlp(tess, c) {
       const z = l2.forward(T.relu(l1.forward(x)));
       lossOf(T, tess, z, y, yCol).backward();
       if (opt) opt.step();
-      else T.noGrad(() => { for (const p of params) p.sub_(p.grad, c.lr); });
+      else
+        T.noGrad(() => {
+          for (const p of params) p.sub_(p.grad, c.lr);
+        });
     },
     params: () => [flatT(l1.weight, c.hidden, c.inDim), l1.bias.toArray(), flatT(l2.weight, c.classes, c.hidden), l2.bias.toArray()],
   };

@@ -57,8 +57,14 @@ function machineBusyMs() {
 /** The Node workloads: GEMM 256³…1024³ (as in the browser), a wide one, the transposed cases, and the MLP step. */
 function nodeCases() {
   return [
-    gemmCase(256, 256, 256), gemmCase(512, 512, 512), gemmCase(1024, 1024, 1024), gemmCase(256, 1024, 1024),
-    gemmCase(256, 256, 256, 'TN'), gemmCase(256, 256, 256, 'NT'), gemmCase(256, 256, 256, 'TT'), gemmCase(512, 512, 512, 'TN'),
+    gemmCase(256, 256, 256),
+    gemmCase(512, 512, 512),
+    gemmCase(1024, 1024, 1024),
+    gemmCase(256, 1024, 1024),
+    gemmCase(256, 256, 256, 'TN'),
+    gemmCase(256, 256, 256, 'NT'),
+    gemmCase(256, 256, 256, 'TT'),
+    gemmCase(512, 512, 512, 'TN'),
     { ...mlpCase(64), kind: 'mlp', id: 'MLP train step b64' },
   ];
 }
@@ -109,11 +115,13 @@ async function isolatedServer() {
     if (!allowed.some((dir) => path.startsWith(dir))) return void res.writeHead(404).end();
     try {
       const body = await readFile(path);
-      res.writeHead(200, {
-        'content-type': extname(path) === '.html' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      }).end(body);
+      res
+        .writeHead(200, {
+          'content-type': extname(path) === '.html' ? 'text/html; charset=utf-8' : 'text/javascript; charset=utf-8',
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+        })
+        .end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -132,7 +140,9 @@ export async function browserThreads(n = machine().cores, rounds = ROUNDS) {
   try {
     const page = await browser.newPage();
     const warnings = [];
-    page.on('console', (m) => { if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'warning' || m.type() === 'error') warnings.push(m.text());
+    });
     await page.goto(`${server.origin}/bench/threads-page.html?threads=${n}&rounds=${rounds}&timeMs=${TIME_MS}`);
     const result = await page.evaluate('window.threadBench');
     if (result.error) return { skipped: `failed: ${result.error.split('\n')[0]}` };

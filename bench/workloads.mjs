@@ -6,8 +6,13 @@ import { rng, uniform } from './lib.mjs';
 
 /** [m, k, n] of C[m, n] = A[m, k] · B[k, n]. */
 export const GEMM_SHAPES = [
-  [64, 64, 64], [128, 128, 128], [256, 256, 256], [512, 512, 512], [1024, 1024, 1024],
-  [64, 784, 256], [256, 1024, 1024],
+  [64, 64, 64],
+  [128, 128, 128],
+  [256, 256, 256],
+  [512, 512, 512],
+  [1024, 1024, 1024],
+  [64, 784, 256],
+  [256, 1024, 1024],
 ];
 export const TRANSPOSE_SIZES = [256, 512];
 export const TRANSPOSES = ['NN', 'TN', 'NT', 'TT'];
@@ -31,7 +36,13 @@ export function gemmCase(m, k, n, trans = 'NN') {
   const tB = trans[1] === 'T';
   return {
     id: `gemm ${m}×${k}×${n}${trans === 'NN' ? '' : ' ' + trans}`,
-    kind: 'gemm', m, k, n, tA, tB, trans,
+    kind: 'gemm',
+    m,
+    k,
+    n,
+    tA,
+    tB,
+    trans,
     a: uniform(m * k, nextSeed()),
     b: uniform(k * n, nextSeed()),
     aShape: tA ? [k, m] : [m, k],
@@ -89,7 +100,11 @@ export function elementwiseRef(c) {
 export function reductionCase(op, n) {
   const shape = matShape(n);
   return {
-    id: `${op} ${fmtN(n)}`, kind: 'reduction', op, n, shape,
+    id: `${op} ${fmtN(n)}`,
+    kind: 'reduction',
+    op,
+    n,
+    shape,
     reducer: op.startsWith('sum') ? 'sum' : 'max',
     axis: op.endsWith('Last') ? 1 : 0,
     x: uniform(n, nextSeed()),
@@ -132,7 +147,7 @@ export function softmaxRef(c) {
     let mx = -Infinity;
     for (let j = 0; j < cols; j++) mx = Math.max(mx, c.x[i * cols + j]);
     let s = 0;
-    for (let j = 0; j < cols; j++) s += (out[i * cols + j] = Math.exp(c.x[i * cols + j] - mx));
+    for (let j = 0; j < cols; j++) s += out[i * cols + j] = Math.exp(c.x[i * cols + j] - mx);
     for (let j = 0; j < cols; j++) out[i * cols + j] /= s;
   }
   return out;
@@ -146,7 +161,10 @@ export function mlpCase(batch = MLP.batch) {
   const { inDim, hidden, classes } = MLP;
   const r = rng(nextSeed());
   return {
-    id: `mlp ${inDim}→${hidden}→${classes} b${batch}`, kind: 'mlp', ...MLP, batch,
+    id: `mlp ${inDim}→${hidden}→${classes} b${batch}`,
+    kind: 'mlp',
+    ...MLP,
+    batch,
     x: uniform(batch * inDim, nextSeed(), 0, 1),
     y: Int32Array.from({ length: batch }, () => Math.floor(r() * classes)),
     w1: uniform(inDim * hidden, nextSeed(), -1 / Math.sqrt(inDim), 1 / Math.sqrt(inDim)),

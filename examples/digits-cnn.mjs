@@ -18,9 +18,13 @@ const testLoader = new data.DataLoader(testSet, { batchSize: 256 });
 
 function makeModel() {
   return new nn.Sequential(
-    new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(),
-    new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(32 * 4 * 4, 10),
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 4 * 4, 10),
   );
 }
 const model = makeModel();
@@ -32,10 +36,18 @@ const scheduler = new optim.lrScheduler.CosineAnnealingLR(optimizer, { tMax: epo
 // Early stopping watches the validation loss and, when training ends, puts back the weights of the best epoch.
 const earlyStopping = new EarlyStopping({ monitor: 'valLoss', patience: 3, restoreBestWeights: true });
 const history = fit(model, trainLoader, {
-  epochs, optimizer, scheduler, loss: new nn.CrossEntropyLoss(), metrics: ['accuracy'], validation: valLoader, callbacks: [earlyStopping],
+  epochs,
+  optimizer,
+  scheduler,
+  loss: new nn.CrossEntropyLoss(),
+  metrics: ['accuracy'],
+  validation: valLoader,
+  callbacks: [earlyStopping],
 });
 const ran = history.loss.length;
-console.log(`early stopping: best validation loss ${earlyStopping.best.toFixed(4)} at epoch ${earlyStopping.bestEpoch} of ${ran}${earlyStopping.stoppedEpoch ? ` (stopped at epoch ${earlyStopping.stoppedEpoch})` : ''}; ${earlyStopping.bestEpoch === ran ? 'the last epoch was the best' : `restored epoch ${earlyStopping.bestEpoch}'s weights`}`);
+console.log(
+  `early stopping: best validation loss ${earlyStopping.best.toFixed(4)} at epoch ${earlyStopping.bestEpoch} of ${ran}${earlyStopping.stoppedEpoch ? ` (stopped at epoch ${earlyStopping.stoppedEpoch})` : ''}; ${earlyStopping.bestEpoch === ran ? 'the last epoch was the best' : `restored epoch ${earlyStopping.bestEpoch}'s weights`}`,
+);
 const restoredVal = evaluate(model, valLoader, { loss: new nn.CrossEntropyLoss() }).logs.loss;
 console.log(`validation loss of the restored model: ${restoredVal.toFixed(4)}`);
 if (Math.abs(restoredVal - earlyStopping.best) > 1e-4) process.exitCode = 1;

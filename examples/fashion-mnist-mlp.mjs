@@ -17,9 +17,7 @@ console.log(`Fashion-MNIST from ${dir}: ${train.images.shape[0]} train and ${tes
 const trainLoader = new data.DataLoader(new data.TensorDataset(train.images, train.labels), { batchSize: 128, shuffle: true });
 const testLoader = new data.DataLoader(new data.TensorDataset(test.images, test.labels), { batchSize: 1000 });
 
-const model = new nn.Sequential(
-  new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(256, 10),
-);
+const model = new nn.Sequential(new nn.Flatten(), new nn.Linear(784, 256), new nn.ReLU(), new nn.Dropout(0.1), new nn.Linear(256, 10));
 const optimizer = new optim.AdamW(model.parameters(), { lr: 2e-3, weightDecay: 1e-4 });
 fit(model, trainLoader, { epochs, optimizer, loss: new nn.CrossEntropyLoss(), metrics: ['accuracy'] });
 

@@ -3,9 +3,7 @@
 //
 //   node examples/names-transformer.mjs            # full run (a few minutes on two cores)
 //   node examples/names-transformer.mjs --steps 30 # the short setting the test suite runs
-import {
-  nn, optim, data, tensor, cat, topk, multinomial, noGrad, tidy, manualSeed, Generator,
-} from '../dist/index.js';
+import { nn, optim, data, tensor, cat, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
 
 const F = nn.functional;
 const arg = (name, fallback) => {
@@ -48,8 +46,11 @@ class CausalSelfAttention extends nn.Module {
 
   forward(x, cache = null) {
     const [B, T, C] = x.shape;
-    const [q, k, v] = this.qkv(x).split(C, 2).map((t) => t.reshape(B, T, this.nHead, C / this.nHead).transpose(1, 2));
-    let keys = k, values = v;
+    const [q, k, v] = this.qkv(x)
+      .split(C, 2)
+      .map((t) => t.reshape(B, T, this.nHead, C / this.nHead).transpose(1, 2));
+    let keys = k,
+      values = v;
     if (cache) {
       if (cache.k) {
         keys = cat([cache.k, k], 2);
@@ -93,9 +94,14 @@ class NamesGPT extends nn.Module {
   /** idx [B, T] → logits [B, T, vocab]; `caches` (one per block) and `start` for cached sampling. */
   forward(idx, caches = null, start = 0) {
     const T = idx.shape[1];
-    const pos = tensor(Int32Array.from({ length: T }, (_, i) => start + i), { dtype: 'int32' });
+    const pos = tensor(
+      Int32Array.from({ length: T }, (_, i) => start + i),
+      { dtype: 'int32' },
+    );
     let x = this.tokens(idx).add(this.positions(pos));
-    this.blocks.forEach((block, i) => { x = block(x, caches ? caches[i] : null); });
+    this.blocks.forEach((block, i) => {
+      x = block(x, caches ? caches[i] : null);
+    });
     return this.head(this.lnF(x));
   }
 }
@@ -108,7 +114,10 @@ console.log(`${names.length} names, vocabulary ${V}, ${model.parameters().reduce
 const curve = [];
 const t0 = performance.now();
 for (let step = 1; step <= STEPS; step++) {
-  const rows = tensor(Int32Array.from({ length: BATCH }, () => Math.floor(gen.random() * names.length)), { dtype: 'int32' });
+  const rows = tensor(
+    Int32Array.from({ length: BATCH }, () => Math.floor(gen.random() * names.length)),
+    { dtype: 'int32' },
+  );
   opt.zeroGrad();
   const logits = model(X.indexSelect(0, rows));
   const loss = F.crossEntropy(logits.reshape(-1, V), Y.indexSelect(0, rows).reshape(-1), { ignoreIndex: -1 });
@@ -126,8 +135,10 @@ console.log(`trained ${STEPS} steps in ${((performance.now() - t0) / 1000).toFix
 function pick(logits, { temperature = 1, topK = 0, topP = 1 }) {
   const probs = logits.div(temperature).softmax(-1);
   const [values, indices] = topk(probs, topK > 0 ? Math.min(topK, V) : V);
-  const p = values.toArray(), ids = indices.toArray();
-  let keep = 0, mass = 0;
+  const p = values.toArray(),
+    ids = indices.toArray();
+  let keep = 0,
+    mass = 0;
   while (keep < p.length && (keep === 0 || mass < topP)) mass += p[keep++];
   const kept = tensor(p.slice(0, keep));
   return ids[multinomial(kept, 1, { generator: gen }).item()];
@@ -135,17 +146,20 @@ function pick(logits, { temperature = 1, topK = 0, topP = 1 }) {
 
 /** One name, sampled token by token; each step feeds only the new token through the cached keys/values. */
 function sampleName(settings) {
-  return tidy(() => noGrad(() => {
-    const caches = model.blocks.map(() => ({ k: null, v: null }));
-    let token = DOT, out = '';
-    for (let t = 0; t < CONTEXT; t++) {
-      const logits = model(tensor([[token]], { dtype: 'int32' }), caches, t);
-      token = pick(logits.reshape(V), settings);
-      if (token === DOT) break;
-      out += tokenizer.decode([token]);
-    }
-    return out;
-  }));
+  return tidy(() =>
+    noGrad(() => {
+      const caches = model.blocks.map(() => ({ k: null, v: null }));
+      let token = DOT,
+        out = '';
+      for (let t = 0; t < CONTEXT; t++) {
+        const logits = model(tensor([[token]], { dtype: 'int32' }), caches, t);
+        token = pick(logits.reshape(V), settings);
+        if (token === DOT) break;
+        out += tokenizer.decode([token]);
+      }
+      return out;
+    }),
+  );
 }
 
 model.eval();

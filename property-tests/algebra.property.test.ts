@@ -27,7 +27,11 @@ const tensorArb = (sizes: Sizes = SIZES, minRank = 0) => fc.tuple(shapeArb(sizes
 
 describe.each(BACKENDS)('algebraic identities on $device ($dtype)', ({ device, dtype, tol }) => {
   const make = (shape: readonly number[], seed: number, values = valuesFor(REAL, [shape], seed)[0]): Tensor => tensor(values, { shape, dtype, device });
-  const property = <T>(arb: fc.Arbitrary<T>, check: (value: T) => void) => fc.assert(fc.property(arb, (v) => tidy(() => check(v))), RUNS);
+  const property = <T>(arb: fc.Arbitrary<T>, check: (value: T) => void) =>
+    fc.assert(
+      fc.property(arb, (v) => tidy(() => check(v))),
+      RUNS,
+    );
 
   it('(a·b)ᵀ equals bᵀ·aᵀ', () => {
     const dim = fc.integer({ min: 1, max: SIZES.maxMatrix });
@@ -60,10 +64,13 @@ describe.each(BACKENDS)('algebraic identities on $device ($dtype)', ({ device, d
 
   it('logSoftmax equals log(softmax)', () => {
     // Inputs within ±20 keep softmax above float32's smallest normal, so its log is finite.
-    property(tensorArb(SIZES, 1).chain(([s, seed]) => dimArb(s.length).map((dim) => [s, dim, seed] as const)), ([shape, dim, seed]) => {
-      const x = make(shape, seed, valuesFor({ lo: -20, hi: 20 }, [shape], seed)[0]);
-      assertClose('logSoftmax vs log(softmax)', x.logSoftmax(dim), x.softmax(dim).log(), { rtol: tol.rtol, atol: tol.atol * 10 });
-    });
+    property(
+      tensorArb(SIZES, 1).chain(([s, seed]) => dimArb(s.length).map((dim) => [s, dim, seed] as const)),
+      ([shape, dim, seed]) => {
+        const x = make(shape, seed, valuesFor({ lo: -20, hi: 20 }, [shape], seed)[0]);
+        assertClose('logSoftmax vs log(softmax)', x.logSoftmax(dim), x.softmax(dim).log(), { rtol: tol.rtol, atol: tol.atol * 10 });
+      },
+    );
   });
 
   it('x + y − y ≈ x', () => {
@@ -77,40 +84,60 @@ describe.each(BACKENDS)('algebraic identities on $device ($dtype)', ({ device, d
   });
 
   it('the sum over all dims equals the sums taken one dim at a time, in any order', () => {
-    property(tensorArb().chain(([s, seed]) => fc.tuple(fc.constant(s), fc.constant(seed), fc.shuffledSubarray(s.map((_, i) => i), { minLength: s.length, maxLength: s.length }))), ([shape, seed, order]) => {
-      const x = make(shape, seed);
-      let partial = x;
-      // Reducing the highest remaining dim first keeps the other dims' numbers valid.
-      for (const d of [...order].sort((a, b) => b - a)) partial = partial.sum(d);
-      const ordered = order.reduce((t, d, i) => t.sum(d - order.slice(0, i).filter((e) => e < d).length), x);
-      assertClose('sum() vs per-dim sums (descending)', partial, x.sum(), { rtol: tol.rtol, atol: tol.atol * 10 });
-      assertClose('sum() vs per-dim sums (shuffled)', ordered, x.sum(), { rtol: tol.rtol, atol: tol.atol * 10 });
-    });
+    property(
+      tensorArb().chain(([s, seed]) =>
+        fc.tuple(
+          fc.constant(s),
+          fc.constant(seed),
+          fc.shuffledSubarray(
+            s.map((_, i) => i),
+            { minLength: s.length, maxLength: s.length },
+          ),
+        ),
+      ),
+      ([shape, seed, order]) => {
+        const x = make(shape, seed);
+        let partial = x;
+        // Reducing the highest remaining dim first keeps the other dims' numbers valid.
+        for (const d of [...order].sort((a, b) => b - a)) partial = partial.sum(d);
+        const ordered = order.reduce((t, d, i) => t.sum(d - order.slice(0, i).filter((e) => e < d).length), x);
+        assertClose('sum() vs per-dim sums (descending)', partial, x.sum(), { rtol: tol.rtol, atol: tol.atol * 10 });
+        assertClose('sum() vs per-dim sums (shuffled)', ordered, x.sum(), { rtol: tol.rtol, atol: tol.atol * 10 });
+      },
+    );
   });
 
   it('transposing twice is the identity, bit for bit', () => {
-    property(tensorArb(SIZES, 1).chain(([s, seed]) => fc.tuple(fc.constant(s), fc.constant(seed), dimArb(s.length), dimArb(s.length))), ([shape, seed, a, b]) => {
-      const x = make(shape, seed);
-      const twice = x.transpose(a, b).transpose(a, b);
-      assertBitwise('x.transpose(a, b).transpose(a, b)', twice, x);
-      assertBitwise('its shape', twice.shape, x.shape);
-    });
+    property(
+      tensorArb(SIZES, 1).chain(([s, seed]) => fc.tuple(fc.constant(s), fc.constant(seed), dimArb(s.length), dimArb(s.length))),
+      ([shape, seed, a, b]) => {
+        const x = make(shape, seed);
+        const twice = x.transpose(a, b).transpose(a, b);
+        assertBitwise('x.transpose(a, b).transpose(a, b)', twice, x);
+        assertBitwise('its shape', twice.shape, x.shape);
+      },
+    );
   });
 
   it('reshape there and back is the identity, bit for bit', () => {
-    property(tensorArb().chain(([s, seed]) => fc.tuple(fc.constant(s), fc.constant(seed), fc.shuffledSubarray(s))), ([shape, seed, target]) => {
-      const x = make(shape, seed);
-      // target holds some of the dims; -1 absorbs the rest.
-      const y = x.reshape([...target, -1]).reshape(shape);
-      assertBitwise('x.reshape(t).reshape(x.shape)', y, x);
-      assertBitwise('its shape', y.shape, x.shape);
-    });
+    property(
+      tensorArb().chain(([s, seed]) => fc.tuple(fc.constant(s), fc.constant(seed), fc.shuffledSubarray(s))),
+      ([shape, seed, target]) => {
+        const x = make(shape, seed);
+        // target holds some of the dims; -1 absorbs the rest.
+        const y = x.reshape([...target, -1]).reshape(shape);
+        assertBitwise('x.reshape(t).reshape(x.shape)', y, x);
+        assertBitwise('its shape', y.shape, x.shape);
+      },
+    );
   });
 
   it('cat(split(x)) equals x, bit for bit', () => {
     property(
       tensorArb(SIZES, 1).chain(([s, seed]) =>
-        fc.integer({ min: 0, max: s.length - 1 }).chain((dim) => fc.tuple(fc.constant(s), fc.constant(seed), fc.constant(dim), fc.integer({ min: 1, max: s[dim] }))),
+        fc
+          .integer({ min: 0, max: s.length - 1 })
+          .chain((dim) => fc.tuple(fc.constant(s), fc.constant(seed), fc.constant(dim), fc.integer({ min: 1, max: s[dim] }))),
       ),
       ([shape, seed, dim, size]) => {
         const x = make(shape, seed);

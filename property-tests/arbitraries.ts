@@ -68,7 +68,10 @@ export function shapeArb(sizes: Sizes, minRank = 0, minSize = 1): fc.Arbitrary<n
 export function broadcastArb(sizes: Sizes, count: number): fc.Arbitrary<number[][]> {
   return shapeArb(sizes).chain((out) => {
     const one = fc
-      .tuple(fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, fc.noBias(fc.nat({ max: out.length }))), fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }))
+      .tuple(
+        fc.oneof({ arbitrary: fc.constant(0), weight: 2 }, fc.noBias(fc.nat({ max: out.length }))),
+        fc.array(fc.boolean(), { minLength: out.length, maxLength: out.length }),
+      )
       .map(([drop, ones]) => out.map((s, i) => (ones[i] ? 1 : s)).slice(drop));
     return fc.array(one, { minLength: count, maxLength: count });
   });

@@ -10,11 +10,23 @@ const RUNS = { seed: SEED, numRuns: 25 };
 
 /** x·x computed by the real mul, with a hand-written backward. */
 function square(backward: (g: Tensor, x: Tensor) => Tensor) {
-  return (x: Tensor): Tensor => finish(noGrad(() => x.mul(x)), 'square', [x], (g) => [backward(g, x)]);
+  return (x: Tensor): Tensor =>
+    finish(
+      noGrad(() => x.mul(x)),
+      'square',
+      [x],
+      (g) => [backward(g, x)],
+    );
 }
 /** x·y computed by the real mul, with a hand-written backward. */
 function product(backward: (g: Tensor, x: Tensor, y: Tensor) => [Tensor | null, Tensor | null]) {
-  return (x: Tensor, y: Tensor): Tensor => finish(noGrad(() => x.mul(y)), 'product', [x, y], (g) => backward(g, x, y));
+  return (x: Tensor, y: Tensor): Tensor =>
+    finish(
+      noGrad(() => x.mul(y)),
+      'product',
+      [x, y],
+      (g) => backward(g, x, y),
+    );
 }
 
 const correctSquare = square((g, x) => g.mul(x).mul(2));
@@ -28,8 +40,7 @@ const missingTerm = product((g, _, y) => [g.mul(y), null]);
 const swappedTerms = product((g, x, y) => [g.mul(x), g.mul(y)]);
 
 /** One input (or two of the same shape) with values away from 0, where every broken backward above differs from the true one. */
-const inputsArb = (count: number) =>
-  fc.tuple(shapeArb(SMALL), fc.nat()).map(([shape, seed]) => ({ shapes: Array.from({ length: count }, () => shape), seed }));
+const inputsArb = (count: number) => fc.tuple(shapeArb(SMALL), fc.nat()).map(([shape, seed]) => ({ shapes: Array.from({ length: count }, () => shape), seed }));
 
 function check(count: number, expectation: (inputs: Tensor[]) => void): void {
   fc.assert(
@@ -47,7 +58,12 @@ describe('gradcheck catches wrong gradients', () => {
   });
 
   it('returns false for a backward with the wrong sign, a forgotten product-rule term, swapped terms or a 1% error', () => {
-    const broken: [number, (...xs: Tensor[]) => Tensor][] = [[1, wrongSign], [1, onePercentOff], [2, missingTerm], [2, swappedTerms]];
+    const broken: [number, (...xs: Tensor[]) => Tensor][] = [
+      [1, wrongSign],
+      [1, onePercentOff],
+      [2, missingTerm],
+      [2, swappedTerms],
+    ];
     for (const [count, fn] of broken) {
       check(count, (xs) => expect(gradcheck(fn, xs, { raiseException: false })).toBe(false));
     }
@@ -56,7 +72,9 @@ describe('gradcheck catches wrong gradients', () => {
   it('by default throws an error that names the input and the element', () => {
     check(1, (xs) => expect(() => gradcheck(wrongSign, xs)).toThrow(/gradient mismatch for input 0 \(shape \[[\d, ]*\]\) element 0\b.*analytic .*numerical/));
     // x·y's d/dx is right and d/dy is missing, so the first mismatch is in input 1.
-    check(2, (xs) => expect(() => gradcheck(missingTerm, xs)).toThrow(/gradient mismatch for input 1 \(shape \[[\d, ]*\]\) element 0\b.*analytic 0, numerical/));
+    check(2, (xs) =>
+      expect(() => gradcheck(missingTerm, xs)).toThrow(/gradient mismatch for input 1 \(shape \[[\d, ]*\]\) element 0\b.*analytic 0, numerical/),
+    );
   });
 
   it('leaves the input values as they were, whether it passes or fails, and clears .grad after a pass', () => {

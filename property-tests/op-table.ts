@@ -8,26 +8,176 @@
  */
 import fc from 'fast-check';
 import {
-  add, sub, mul, div, pow, neg, abs, exp, log, sqrt, rsqrt, sin, cos, tanh, sigmoid, relu, gelu, clamp,
-  maximum, minimum, where, matmul, bmm, sum, mean, var as variance, std, maxDim, minDim, max, min,
-  softmax, logSoftmax, logsumexp, reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand,
-  contiguous, slice, select, cat, stack, split, chunk, indexSelect, gather, tensor, type Tensor,
-  floor, ceil, round, log1p, expm1, erf, remainder, prod, tril, triu, flip, roll, repeat, tile, nn,
-  cumsum, cumprod, sort, topk, scatter, scatterAdd, indexAdd, einsum, zerosLike,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  neg,
+  abs,
+  exp,
+  log,
+  sqrt,
+  rsqrt,
+  sin,
+  cos,
+  tanh,
+  sigmoid,
+  relu,
+  gelu,
+  clamp,
+  maximum,
+  minimum,
+  where,
+  matmul,
+  bmm,
+  sum,
+  mean,
+  var as variance,
+  std,
+  maxDim,
+  minDim,
+  max,
+  min,
+  softmax,
+  logSoftmax,
+  logsumexp,
+  reshape,
+  view,
+  flatten,
+  squeeze,
+  unsqueeze,
+  transpose,
+  permute,
+  expand,
+  contiguous,
+  slice,
+  select,
+  cat,
+  stack,
+  split,
+  chunk,
+  indexSelect,
+  gather,
+  tensor,
+  type Tensor,
+  floor,
+  ceil,
+  round,
+  log1p,
+  expm1,
+  erf,
+  remainder,
+  prod,
+  tril,
+  triu,
+  flip,
+  roll,
+  repeat,
+  tile,
+  nn,
+  cumsum,
+  cumprod,
+  sort,
+  topk,
+  scatter,
+  scatterAdd,
+  indexAdd,
+  einsum,
+  zerosLike,
 } from '../src/index.js';
 import type { Tolerance } from './compare.js';
 import { DISTINCT, NONZERO, POSITIVE, REAL, WIDE, broadcastArb, dimArb, dimsArb, numel, shapeArb, valuesFor, type Domain, type Sizes } from './arbitraries.js';
 
 export const DIFFERENTIABLE_OPS = [
-  'add', 'sub', 'mul', 'div', 'pow', 'powScalar', 'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos',
-  'tanh', 'sigmoid', 'relu', 'gelu', 'clamp', 'maximum', 'minimum', 'where', 'matmul', 'bmm', 'sum', 'mean',
-  'var', 'std', 'maxDim', 'minDim', 'max', 'min', 'softmax', 'logSoftmax', 'logsumexp', 'reshape', 'view',
-  'flatten', 'squeeze', 'unsqueeze', 'transpose', 'permute', 'expand', 'contiguous', 'slice', 'select', 'cat',
-  'stack', 'split', 'chunk', 'indexSelect', 'gather',
-  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'remainder', 'prod', 'leakyRelu', 'silu', 'elu',
-  'softplus', 'mish', 'hardswish', 'tril', 'triu', 'flip', 'roll', 'repeat', 'tile', 'pad',
-  'cumsum', 'cumprod', 'sort', 'topk', 'scatter', 'scatterAdd', 'indexAdd', 'einsum',
-  'groupNorm', 'rmsNorm', 'huberLoss', 'smoothL1Loss', 'klDiv', 'layerNorm',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'powScalar',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'gelu',
+  'clamp',
+  'maximum',
+  'minimum',
+  'where',
+  'matmul',
+  'bmm',
+  'sum',
+  'mean',
+  'var',
+  'std',
+  'maxDim',
+  'minDim',
+  'max',
+  'min',
+  'softmax',
+  'logSoftmax',
+  'logsumexp',
+  'reshape',
+  'view',
+  'flatten',
+  'squeeze',
+  'unsqueeze',
+  'transpose',
+  'permute',
+  'expand',
+  'contiguous',
+  'slice',
+  'select',
+  'cat',
+  'stack',
+  'split',
+  'chunk',
+  'indexSelect',
+  'gather',
+  'floor',
+  'ceil',
+  'round',
+  'log1p',
+  'expm1',
+  'erf',
+  'geluTanh',
+  'remainder',
+  'prod',
+  'leakyRelu',
+  'silu',
+  'elu',
+  'softplus',
+  'mish',
+  'hardswish',
+  'tril',
+  'triu',
+  'flip',
+  'roll',
+  'repeat',
+  'tile',
+  'pad',
+  'cumsum',
+  'cumprod',
+  'sort',
+  'topk',
+  'scatter',
+  'scatterAdd',
+  'indexAdd',
+  'einsum',
+  'groupNorm',
+  'rmsNorm',
+  'huberLoss',
+  'smoothL1Loss',
+  'klDiv',
+  'layerNorm',
 ] as const;
 
 /** Every op whose gradient Tessera computes (`powScalar` is pow with a number exponent, `maxDim` is max(dim)). */
@@ -99,7 +249,12 @@ function binary(domain: Domain | readonly Domain[], fn: (a: Tensor, b: Tensor) =
 }
 
 /** Op on one tensor of rank ≥ minRank and arguments drawn for its shape (dims, sizes, indices). */
-function alongDim<A>(minRank: number, extra: (shape: number[]) => fc.Arbitrary<A>, fn: (x: Tensor, args: A) => Tensor | Tensor[], domain: Domain = REAL): OpInfo {
+function alongDim<A>(
+  minRank: number,
+  extra: (shape: number[]) => fc.Arbitrary<A>,
+  fn: (x: Tensor, args: A) => Tensor | Tensor[],
+  domain: Domain = REAL,
+): OpInfo {
   return op({
     arity: 1,
     domain,
@@ -128,14 +283,33 @@ function matmulShapes(sizes: Sizes): fc.Arbitrary<number[][]> {
   const batch = fc.array(fc.integer({ min: 1, max: 3 }), { maxLength: 2 });
   return fc.tuple(dim, dim, dim, batch, fc.nat({ max: 6 }), fc.array(fc.boolean(), { minLength: 2, maxLength: 2 })).map(([m, k, n, b, kind, ones]) => {
     switch (kind) {
-      case 0: return [[k], [k]];
-      case 1: return [[k], [k, n]];
-      case 2: return [[m, k], [k]];
-      case 3: return [[m, k], [k, n]];
-      case 4: return [[...b, m, k], [k, n]];
-      case 5: return [[m, k], [...b, k, n]];
+      case 0:
+        return [[k], [k]];
+      case 1:
+        return [[k], [k, n]];
+      case 2:
+        return [[m, k], [k]];
+      case 3:
+        return [
+          [m, k],
+          [k, n],
+        ];
+      case 4:
+        return [
+          [...b, m, k],
+          [k, n],
+        ];
+      case 5:
+        return [
+          [m, k],
+          [...b, k, n],
+        ];
       // Batches that broadcast against each other: [2, 1, m, k] · [3, k, n] → [2, 3, m, n].
-      default: return [[...b.map((s, i) => (ones[i] ? 1 : s)), m, k], [...b.slice(1), k, n]];
+      default:
+        return [
+          [...b.map((s, i) => (ones[i] ? 1 : s)), m, k],
+          [...b.slice(1), k, n],
+        ];
     }
   });
 }
@@ -175,7 +349,12 @@ export const OPS = {
   mul: binary(REAL, (a, b) => mul(a, b)),
   div: binary([REAL, { lo: -2, hi: 2, avoid: [0], gap: 0.5 }], (a, b) => div(a, b)),
   pow: binary([POSITIVE, REAL], (a, b) => pow(a, b)),
-  powScalar: alongDim(0, () => fc.constantFrom(-1.5, -1, 0.5, 2, 3), (x, p) => pow(x, p), POSITIVE),
+  powScalar: alongDim(
+    0,
+    () => fc.constantFrom(-1.5, -1, 0.5, 2, 3),
+    (x, p) => pow(x, p),
+    POSITIVE,
+  ),
   neg: unary(REAL, neg),
   abs: unary(NONZERO, abs),
   exp: unary(WIDE, exp),
@@ -211,32 +390,67 @@ export const OPS = {
     domain: REAL,
     sample: (sizes) => {
       const dim = fc.noBias(fc.integer({ min: 1, max: sizes.maxMatrix }));
-      return noArgs(fc.tuple(fc.integer({ min: 1, max: 3 }), dim, dim, dim).map(([b, m, k, n]) => [[b, m, k], [b, k, n]]));
+      return noArgs(
+        fc.tuple(fc.integer({ min: 1, max: 3 }), dim, dim, dim).map(([b, m, k, n]) => [
+          [b, m, k],
+          [b, k, n],
+        ]),
+      );
     },
     fn: ([a, b]) => bmm(a, b),
     float32: DOT_PRODUCT,
   }),
-  sum: alongDim(0, (s) => fc.tuple(reduceDimArb(s), fc.boolean()), (x, [dim, keepdim]) => sum(x, dim, keepdim)),
-  mean: alongDim(0, (s) => fc.tuple(reduceDimArb(s), fc.boolean()), (x, [dim, keepdim]) => mean(x, dim, keepdim)),
+  sum: alongDim(
+    0,
+    (s) => fc.tuple(reduceDimArb(s), fc.boolean()),
+    (x, [dim, keepdim]) => sum(x, dim, keepdim),
+  ),
+  mean: alongDim(
+    0,
+    (s) => fc.tuple(reduceDimArb(s), fc.boolean()),
+    (x, [dim, keepdim]) => mean(x, dim, keepdim),
+  ),
   // Reduced dims have ≥ 2 elements: with correction 1 a single element has no variance (0/0).
   var: op({
     arity: 1,
     domain: REAL,
-    sample: (sizes) => shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
+    sample: (sizes) =>
+      shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
     fn: ([x], [dim, keepdim, correction]) => variance(x, dim, keepdim, correction),
   }),
   std: op({
     arity: 1,
     domain: REAL,
-    sample: (sizes) => shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
+    sample: (sizes) =>
+      shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
     fn: ([x], [dim, keepdim, correction]) => std(x, dim, keepdim, correction),
   }),
-  maxDim: alongDim(0, (s) => fc.tuple(dimArb(s.length), fc.boolean()), (x, [dim, keepdim]) => maxDim(x, dim, keepdim).values, DISTINCT),
-  minDim: alongDim(0, (s) => fc.tuple(dimArb(s.length), fc.boolean()), (x, [dim, keepdim]) => minDim(x, dim, keepdim).values, DISTINCT),
+  maxDim: alongDim(
+    0,
+    (s) => fc.tuple(dimArb(s.length), fc.boolean()),
+    (x, [dim, keepdim]) => maxDim(x, dim, keepdim).values,
+    DISTINCT,
+  ),
+  minDim: alongDim(
+    0,
+    (s) => fc.tuple(dimArb(s.length), fc.boolean()),
+    (x, [dim, keepdim]) => minDim(x, dim, keepdim).values,
+    DISTINCT,
+  ),
   max: unary(DISTINCT, max),
   min: unary(DISTINCT, min),
-  softmax: alongDim(0, (s) => dimArb(s.length), (x, dim) => softmax(x, dim), WIDE),
-  logSoftmax: alongDim(0, (s) => dimArb(s.length), (x, dim) => logSoftmax(x, dim), WIDE),
+  softmax: alongDim(
+    0,
+    (s) => dimArb(s.length),
+    (x, dim) => softmax(x, dim),
+    WIDE,
+  ),
+  logSoftmax: alongDim(
+    0,
+    (s) => dimArb(s.length),
+    (x, dim) => logSoftmax(x, dim),
+    WIDE,
+  ),
   logsumexp: alongDim(
     1,
     (s) => fc.tuple(fc.oneof(dimArb(s.length), dimsArb(s.length)), fc.boolean()),
@@ -253,10 +467,11 @@ export const OPS = {
   }),
   flatten: alongDim(
     0,
-    (s) => fc.tuple(dimArb(s.length), dimArb(s.length)).map(([a, b]) => {
-      const n = Math.max(s.length, 1);
-      return (a + n) % n <= (b + n) % n ? [a, b] : [b, a];
-    }),
+    (s) =>
+      fc.tuple(dimArb(s.length), dimArb(s.length)).map(([a, b]) => {
+        const n = Math.max(s.length, 1);
+        return (a + n) % n <= (b + n) % n ? [a, b] : [b, a];
+      }),
     (x, [start, end]) => flatten(x, start, end),
   ),
   // Dims of size 1 are what squeeze removes, so many are set to 1.
@@ -271,27 +486,41 @@ export const OPS = {
       ),
     fn: ([x], dim) => squeeze(x, dim),
   }),
-  unsqueeze: alongDim(0, (s) => dimArb(s.length + 1), (x, dim) => unsqueeze(x, dim)),
-  transpose: alongDim(0, (s) => fc.tuple(dimArb(s.length), dimArb(s.length)), (x, [a, b]) => transpose(x, a, b)),
-  permute: alongDim(0, (s) => permutationArb(s.length), (x, dims) => permute(x, dims)),
+  unsqueeze: alongDim(
+    0,
+    (s) => dimArb(s.length + 1),
+    (x, dim) => unsqueeze(x, dim),
+  ),
+  transpose: alongDim(
+    0,
+    (s) => fc.tuple(dimArb(s.length), dimArb(s.length)),
+    (x, [a, b]) => transpose(x, a, b),
+  ),
+  permute: alongDim(
+    0,
+    (s) => permutationArb(s.length),
+    (x, dims) => permute(x, dims),
+  ),
   expand: op({
     arity: 1,
     domain: REAL,
     sample: (sizes) =>
       shapeArb(sizes).chain((target) =>
-        fc
-          .tuple(fc.nat({ max: target.length }), fc.array(fc.boolean(), { minLength: target.length, maxLength: target.length }))
-          .map(([drop, ones]) => {
-            const input = target.map((s, i) => (ones[i] ? 1 : s)).slice(drop);
-            // -1 keeps an input dim's size, as in PyTorch.
-            const args = target.map((s, i) => (i >= drop && !ones[i] && s % 2 === 0 ? -1 : s));
-            return { shapes: [input], args };
-          }),
+        fc.tuple(fc.nat({ max: target.length }), fc.array(fc.boolean(), { minLength: target.length, maxLength: target.length })).map(([drop, ones]) => {
+          const input = target.map((s, i) => (ones[i] ? 1 : s)).slice(drop);
+          // -1 keeps an input dim's size, as in PyTorch.
+          const args = target.map((s, i) => (i >= drop && !ones[i] && s % 2 === 0 ? -1 : s));
+          return { shapes: [input], args };
+        }),
       ),
     fn: ([x], target) => expand(x, target),
   }),
   // contiguous copies only a non-contiguous input, so the row makes one with a permutation.
-  contiguous: alongDim(2, (s) => permutationArb(s.length), (x, dims) => contiguous(permute(x, dims))),
+  contiguous: alongDim(
+    2,
+    (s) => permutationArb(s.length),
+    (x, dims) => contiguous(permute(x, dims)),
+  ),
   slice: alongDim(
     1,
     (s) =>
@@ -340,14 +569,15 @@ export const OPS = {
       }),
     (x, [dim, sizeOrSections]) => split(x, sizeOrSections, dim),
   ),
-  chunk: alongDim(1, (s) => fc.tuple(fc.integer({ min: 1, max: 5 }), dimArb(s.length)), (x, [chunks, dim]) => chunk(x, chunks, dim)),
+  chunk: alongDim(
+    1,
+    (s) => fc.tuple(fc.integer({ min: 1, max: 5 }), dimArb(s.length)),
+    (x, [chunks, dim]) => chunk(x, chunks, dim),
+  ),
   // Repeated indices are drawn on purpose: their gradients must add up.
   indexSelect: alongDim(
     1,
-    (s) =>
-      fc.integer({ min: 0, max: s.length - 1 }).chain((dim) =>
-        fc.tuple(fc.constant(dim), fc.array(fc.nat({ max: s[dim] - 1 }), { maxLength: 5 })),
-      ),
+    (s) => fc.integer({ min: 0, max: s.length - 1 }).chain((dim) => fc.tuple(fc.constant(dim), fc.array(fc.nat({ max: s[dim] - 1 }), { maxLength: 5 }))),
     (x, [dim, index]) => indexSelect(x, dim, int32(index, [index.length], x)),
   ),
   gather: alongDim(
@@ -363,22 +593,50 @@ export const OPS = {
   ),
   floor: unary(OFF_INTEGERS, floor),
   ceil: unary(OFF_INTEGERS, ceil),
-  round: alongDim(0, () => fc.constantFrom(0, 1), (x, decimals) => round(x, { decimals }), OFF_HALVES),
+  round: alongDim(
+    0,
+    () => fc.constantFrom(0, 1),
+    (x, decimals) => round(x, { decimals }),
+    OFF_HALVES,
+  ),
   log1p: unary(POSITIVE, log1p),
   expm1: unary(WIDE, expm1),
   erf: unary(REAL, erf),
   geluTanh: unary(WIDE, (x) => gelu(x, { approximate: 'tanh' })),
   remainder: binary([REAL, { lo: 0.5, hi: 2 }], (a, b) => remainder(a, b)),
-  prod: alongDim(0, (s) => fc.tuple(fc.option(dimArb(s.length), { nil: undefined }), fc.boolean()), (x, [dim, keepdim]) => prod(x, dim, keepdim)),
-  leakyRelu: alongDim(0, () => fc.constantFrom(0.01, 0.2, -0.5), (x, slope) => F.leakyRelu(x, slope), NONZERO),
+  prod: alongDim(
+    0,
+    (s) => fc.tuple(fc.option(dimArb(s.length), { nil: undefined }), fc.boolean()),
+    (x, [dim, keepdim]) => prod(x, dim, keepdim),
+  ),
+  leakyRelu: alongDim(
+    0,
+    () => fc.constantFrom(0.01, 0.2, -0.5),
+    (x, slope) => F.leakyRelu(x, slope),
+    NONZERO,
+  ),
   silu: unary(WIDE, F.silu),
-  elu: alongDim(0, () => fc.constantFrom(1, 0.5), (x, alpha) => F.elu(x, alpha), NONZERO),
-  softplus: alongDim(0, () => fc.constantFrom(0.5, 1, 2), (x, beta) => F.softplus(x, { beta }), WIDE),
+  elu: alongDim(
+    0,
+    () => fc.constantFrom(1, 0.5),
+    (x, alpha) => F.elu(x, alpha),
+    NONZERO,
+  ),
+  softplus: alongDim(
+    0,
+    () => fc.constantFrom(0.5, 1, 2),
+    (x, beta) => F.softplus(x, { beta }),
+    WIDE,
+  ),
   mish: unary(WIDE, F.mish),
   hardswish: unary({ lo: -4, hi: 4, avoid: [-3, 3], gap: 0.1 }, F.hardswish),
   tril: alongDim(2, diagonalArb, (x, diagonal) => tril(x, diagonal)),
   triu: alongDim(2, diagonalArb, (x, diagonal) => triu(x, diagonal)),
-  flip: alongDim(1, (s) => fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }), (x, dims) => flip(x, dims)),
+  flip: alongDim(
+    1,
+    (s) => fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }),
+    (x, dims) => flip(x, dims),
+  ),
   roll: op({
     arity: 1,
     domain: REAL,
@@ -386,22 +644,50 @@ export const OPS = {
       shapeArb(sizes, 1).chain((s) =>
         fc.oneof(
           fc.integer({ min: -5, max: 5 }).map((shift) => ({ shapes: [s], args: { shifts: [shift], dims: undefined as number[] | undefined } })),
-          fc.uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length }).chain((dims) =>
-            fc.array(fc.integer({ min: -5, max: 5 }), { minLength: dims.length, maxLength: dims.length }).map((shifts) => ({ shapes: [s], args: { shifts, dims } })),
-          ),
+          fc
+            .uniqueArray(fc.integer({ min: 0, max: s.length - 1 }), { minLength: 1, maxLength: s.length })
+            .chain((dims) =>
+              fc
+                .array(fc.integer({ min: -5, max: 5 }), { minLength: dims.length, maxLength: dims.length })
+                .map((shifts) => ({ shapes: [s], args: { shifts, dims } })),
+            ),
         ),
       ),
     fn: ([x], { shifts, dims }) => roll(x, dims ? shifts : shifts[0], dims),
   }),
-  repeat: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length + 1 }), (x, sizes) => repeat(x, sizes)),
-  tile: alongDim(0, (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: s.length + 1 }), (x, dims) => tile(x, dims)),
+  repeat: alongDim(
+    0,
+    (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length + 1 }),
+    (x, sizes) => repeat(x, sizes),
+  ),
+  tile: alongDim(
+    0,
+    (s) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: s.length + 1 }),
+    (x, dims) => tile(x, dims),
+  ),
   pad: alongDim(1, padArb, (x, { mode, pad, value }) => F.pad(x, pad, { mode: mode as 'constant', value })),
-  cumsum: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumsum(x, dim)),
-  cumprod: alongDim(0, (s) => dimArb(s.length), (x, dim) => cumprod(x, dim)),
-  sort: alongDim(0, (s) => fc.tuple(dimArb(s.length), fc.boolean()), (x, [dim, descending]) => sort(x, { dim, descending }).values, DISTINCT),
+  cumsum: alongDim(
+    0,
+    (s) => dimArb(s.length),
+    (x, dim) => cumsum(x, dim),
+  ),
+  cumprod: alongDim(
+    0,
+    (s) => dimArb(s.length),
+    (x, dim) => cumprod(x, dim),
+  ),
+  sort: alongDim(
+    0,
+    (s) => fc.tuple(dimArb(s.length), fc.boolean()),
+    (x, [dim, descending]) => sort(x, { dim, descending }).values,
+    DISTINCT,
+  ),
   topk: alongDim(
     0,
-    (s) => dimArb(s.length).chain((dim) => fc.tuple(fc.constant(dim), fc.integer({ min: s.length === 0 ? 1 : 0, max: s.length === 0 ? 1 : s[(dim + s.length) % s.length] }), fc.boolean())),
+    (s) =>
+      dimArb(s.length).chain((dim) =>
+        fc.tuple(fc.constant(dim), fc.integer({ min: s.length === 0 ? 1 : 0, max: s.length === 0 ? 1 : s[(dim + s.length) % s.length] }), fc.boolean()),
+      ),
     (x, [dim, k, largest]) => topk(x, k, { dim, largest }).values,
     DISTINCT,
   ),
@@ -437,11 +723,41 @@ export const OPS = {
     domain: REAL,
     sample: (sizes) => {
       const n = fc.integer({ min: 1, max: sizes.maxMatrix });
-      return fc.tuple(n, n, n, n, fc.constantFrom('ij,jk->ik', 'bij,bjk->bik', 'ii->i', 'ij->', 'i,j->ij', 'ij,ij->i', 'bhqd,bhkd->bhqk', '...ij->...ji', 'ijk,jl,kl->i'))
+      return fc
+        .tuple(
+          n,
+          n,
+          n,
+          n,
+          fc.constantFrom('ij,jk->ik', 'bij,bjk->bik', 'ii->i', 'ij->', 'i,j->ij', 'ij,ij->i', 'bhqd,bhkd->bhqk', '...ij->...ji', 'ijk,jl,kl->i'),
+        )
         .map(([a, b, c, d, equation]) => {
           const shapes: Record<string, number[][]> = {
-            'ij,jk->ik': [[a, b], [b, c]], 'bij,bjk->bik': [[2, a, b], [1, b, c]], 'ii->i': [[a, a]], 'ij->': [[a, b]], 'i,j->ij': [[a], [b]],
-            'ij,ij->i': [[a, b], [a, b]], 'bhqd,bhkd->bhqk': [[1, 2, a, b], [1, 2, c, b]], '...ij->...ji': [[2, a, b]], 'ijk,jl,kl->i': [[a, b, c], [b, d], [c, d]],
+            'ij,jk->ik': [
+              [a, b],
+              [b, c],
+            ],
+            'bij,bjk->bik': [
+              [2, a, b],
+              [1, b, c],
+            ],
+            'ii->i': [[a, a]],
+            'ij->': [[a, b]],
+            'i,j->ij': [[a], [b]],
+            'ij,ij->i': [
+              [a, b],
+              [a, b],
+            ],
+            'bhqd,bhkd->bhqk': [
+              [1, 2, a, b],
+              [1, 2, c, b],
+            ],
+            '...ij->...ji': [[2, a, b]],
+            'ijk,jl,kl->i': [
+              [a, b, c],
+              [b, d],
+              [c, d],
+            ],
           };
           return { shapes: shapes[equation], args: equation };
         });
@@ -466,11 +782,13 @@ export const OPS = {
     arity: 3,
     domain: REAL,
     sample: () =>
-      fc.tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })).map(([n, groups, perGroup, rest]) => {
-        const c = groups * perGroup;
-        // Each group normalises ≥ 2 values, so its variance is not 0 (where 1/√(var + eps) is steep).
-        return { shapes: [[n, c, Math.max(rest, perGroup === 1 ? 2 : 1)], [c], [c]], args: groups };
-      }),
+      fc
+        .tuple(fc.integer({ min: 1, max: 3 }), fc.constantFrom(1, 2), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }))
+        .map(([n, groups, perGroup, rest]) => {
+          const c = groups * perGroup;
+          // Each group normalises ≥ 2 values, so its variance is not 0 (where 1/√(var + eps) is steep).
+          return { shapes: [[n, c, Math.max(rest, perGroup === 1 ? 2 : 1)], [c], [c]], args: groups };
+        }),
     fn: ([x, w, b], groups) => F.groupNorm(x, groups, w, b, 1e-5),
     float32: { rtol: 1e-4, atol: 1e-4 },
   }),
@@ -483,14 +801,26 @@ export const OPS = {
   }),
   // Against a zero target, so input − target stays away from the kinks at ±delta / ±beta (the
   // target's gradient is the input's negated, by the same expression).
-  huberLoss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.huberLoss(x, zerosLike(x), { reduction, delta: 0.75 }), { lo: -2, hi: 2, avoid: [-0.75, 0.75], gap: 0.05 }),
-  smoothL1Loss: alongDim(0, () => fc.constantFrom<Reduction>('mean', 'sum', 'none'), (x, reduction) => F.smoothL1Loss(x, zerosLike(x), { reduction, beta: 0.6 }), { lo: -2, hi: 2, avoid: [-0.6, 0.6], gap: 0.05 }),
+  huberLoss: alongDim(
+    0,
+    () => fc.constantFrom<Reduction>('mean', 'sum', 'none'),
+    (x, reduction) => F.huberLoss(x, zerosLike(x), { reduction, delta: 0.75 }),
+    { lo: -2, hi: 2, avoid: [-0.75, 0.75], gap: 0.05 },
+  ),
+  smoothL1Loss: alongDim(
+    0,
+    () => fc.constantFrom<Reduction>('mean', 'sum', 'none'),
+    (x, reduction) => F.smoothL1Loss(x, zerosLike(x), { reduction, beta: 0.6 }),
+    { lo: -2, hi: 2, avoid: [-0.6, 0.6], gap: 0.05 },
+  ),
   klDiv: op({
     arity: 2,
     domain: [REAL, POSITIVE],
     sample: (sizes) =>
       shapeArb(sizes, 1).chain((s) =>
-        fc.tuple(fc.constantFrom<Reduction | 'batchmean'>('mean', 'batchmean', 'sum', 'none'), fc.boolean()).map(([reduction, logTarget]) => ({ shapes: [s, s], args: { reduction, logTarget } })),
+        fc
+          .tuple(fc.constantFrom<Reduction | 'batchmean'>('mean', 'batchmean', 'sum', 'none'), fc.boolean())
+          .map(([reduction, logTarget]) => ({ shapes: [s, s], args: { reduction, logTarget } })),
       ),
     fn: ([x, t], options) => F.klDiv(x, t, options),
   }),
@@ -510,7 +840,8 @@ function scatterCaseArb(sizes: Sizes, distinct: boolean) {
           const index = new Array<number>(numel(shape));
           const inner = numel(shape.slice(dim + 1));
           for (let l = 0; l < lines; l++) {
-            const o = Math.floor(l / inner), j = l % inner;
+            const o = Math.floor(l / inner),
+              j = l % inner;
             for (let k = 0; k < shape[dim]; k++) index[(o * shape[dim] + k) * inner + j] = perLine[l][k];
           }
           return { shapes: [s, shape], args: { dim, shape, index } };

@@ -32,7 +32,10 @@ function run(c: OpCase, values: number[][], device: Device, strided: boolean, we
     const random = prng(weightSeed);
     let loss: Tensor | null = null;
     for (const o of outs) {
-      const w = tensor(Array.from({ length: o.numel() }, () => 2 * random() - 1), { shape: [...o.shape], dtype: 'float32', device });
+      const w = tensor(
+        Array.from({ length: o.numel() }, () => 2 * random() - 1),
+        { shape: [...o.shape], dtype: 'float32', device },
+      );
       const term = o.mul(w).sum();
       loss = loss ? loss.add(term) : term;
     }

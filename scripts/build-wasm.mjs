@@ -11,16 +11,16 @@
 // - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel, instantiated on the main
 //   thread's memory beside `kernels` (and in the workers) where the runtime validates it.
 // Relaxed SIMD changes only GEMM's micro-kernel, so the big module exists once.
-import asc from "assemblyscript/asc";
-import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import asc from 'assemblyscript/asc';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const outTs = join(root, "src/backend/kernels-wasm.ts");
-const outExports = join(root, "src/backend/kernel-exports.ts");
-const buildDir = join(root, "out"); // gitignored
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outTs = join(root, 'src/backend/kernels-wasm.ts');
+const outExports = join(root, 'src/backend/kernel-exports.ts');
+const buildDir = join(root, 'out'); // gitignored
 
 const t0 = performance.now();
 
@@ -32,25 +32,33 @@ async function compile(variant, features, entry) {
   const { error, stderr } = await asc.main(
     [
       entry,
-      "-O3",
-      "--runtime", "stub",
-      "--enable", ["simd", ...features].join(","),
-      "--noAssert",
+      '-O3',
+      '--runtime',
+      'stub',
+      '--enable',
+      ['simd', ...features].join(','),
+      '--noAssert',
       // Drop the env.abort import: env.memory must be the only import.
-      "--use", "abort=",
+      '--use',
+      'abort=',
       // Every thread sees one memory of at most 4 GiB (wasm32's limit), reserved as address space
       // when shared, committed only as the allocator grows it.
-      "--importMemory", "--maximumMemory", "65536",
-      "--outFile", `${variant}.wasm`,
-      "--textFile", `${variant}.wat`,
+      '--importMemory',
+      '--maximumMemory',
+      '65536',
+      '--outFile',
+      `${variant}.wasm`,
+      '--textFile',
+      `${variant}.wat`,
       // Typings of the exports (the bytes are the same with or without them): KernelExports below.
-      "--bindings", "raw",
+      '--bindings',
+      'raw',
     ],
     {
       writeFile(name, contents) {
-        if (name.endsWith(".wasm")) wasm = contents;
-        else if (name.endsWith(".wat")) wat = contents;
-        else if (name.endsWith(".d.ts")) dts = contents;
+        if (name.endsWith('.wasm')) wasm = contents;
+        else if (name.endsWith('.wat')) wat = contents;
+        else if (name.endsWith('.d.ts')) dts = contents;
       },
     },
   );
@@ -69,11 +77,11 @@ async function compile(variant, features, entry) {
   return { wasm, dts };
 }
 
-const { wasm: kernels, dts: kernelsDts } = await compile("kernels", [], "assembly/index.ts");
-const { wasm: gemm } = await compile("gemm", [], "assembly/gemm.ts");
+const { wasm: kernels, dts: kernelsDts } = await compile('kernels', [], 'assembly/index.ts');
+const { wasm: gemm } = await compile('gemm', [], 'assembly/gemm.ts');
 // Picked at load time where the runtime validates it (Chromium, Node 22; Node 20 only with
 // --experimental-wasm-relaxed-simd).
-const { wasm: gemmRelaxed } = await compile("gemm-relaxed", ["relaxed-simd"], "assembly/gemm.ts");
+const { wasm: gemmRelaxed } = await compile('gemm-relaxed', ['relaxed-simd'], 'assembly/gemm.ts');
 
 /** Fails the build unless `bytes` imports exactly env.memory and exports every name in `exports`. */
 function checkInterface(name, bytes, exports) {
@@ -81,20 +89,25 @@ function checkInterface(name, bytes, exports) {
   const imports = WebAssembly.Module.imports(mod).map((i) => `${i.module}.${i.name}:${i.kind}`);
   const have = new Set(WebAssembly.Module.exports(mod).map((e) => e.name));
   const missing = exports.filter((e) => !have.has(e));
-  if (imports.join() !== "env.memory:memory" || missing.length > 0) {
+  if (imports.join() !== 'env.memory:memory' || missing.length > 0) {
     console.error(`build-wasm: ${name} must import only env.memory (got ${imports}) and export ${exports} (missing ${missing})`);
     process.exit(1);
   }
 }
-checkInterface("kernels", kernels, ["memory", "heapBase", "gemmF32", "gemmWorkBytes"]);
+checkInterface('kernels', kernels, ['memory', 'heapBase', 'gemmF32', 'gemmWorkBytes']);
 // The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
-checkInterface("gemm", gemm, ["gemmF32", "gemmWorkBytes"]);
+checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes']);
 
 // A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
 // written again there (over live static data), so the GEMM builds must have none.
-for (const [name, bytes] of [["gemm", gemm], ["gemm-relaxed", gemmRelaxed]]) {
+for (const [name, bytes] of [
+  ['gemm', gemm],
+  ['gemm-relaxed', gemmRelaxed],
+]) {
   if (dataSegmentCount(bytes) > 0) {
-    console.error(`build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); instantiating it beside the kernels would overwrite their static data`);
+    console.error(
+      `build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); instantiating it beside the kernels would overwrite their static data`,
+    );
     process.exit(1);
   }
 }
@@ -129,18 +142,19 @@ function dataSegmentCount(bytes) {
  * Only ASCII is emitted, so no bundler or charset re-encodes it.
  */
 function byteString(bytes) {
-  let s = "";
+  let s = '';
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     const next = bytes[i + 1];
     if (b === 0x22) s += '\\"';
-    else if (b === 0x5c) s += "\\\\";
+    else if (b === 0x5c) s += '\\\\';
     else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
-    else if (b === 0 && !(next >= 0x30 && next <= 0x39)) s += "\\0"; // \0 followed by a digit would be an octal escape
-    else if (b === 0x0a) s += "\\n";
-    else if (b === 0x0d) s += "\\r";
-    else if (b === 0x09) s += "\\t";
-    else s += `\\x${b.toString(16).padStart(2, "0")}`;
+    else if (b === 0 && !(next >= 0x30 && next <= 0x39))
+      s += '\\0'; // \0 followed by a digit would be an octal escape
+    else if (b === 0x0a) s += '\\n';
+    else if (b === 0x0d) s += '\\r';
+    else if (b === 0x09) s += '\\t';
+    else s += `\\x${b.toString(16).padStart(2, '0')}`;
   }
   return s;
 }
@@ -148,8 +162,8 @@ function byteString(bytes) {
 await mkdir(dirname(outTs), { recursive: true });
 await writeFile(
   outTs,
-  "// Generated by scripts/build-wasm.mjs from assembly/*.ts; do not edit.\n" +
-    "// Each string holds one .wasm file, a character per byte (decode with charCodeAt).\n" +
+  '// Generated by scripts/build-wasm.mjs from assembly/*.ts; do not edit.\n' +
+    '// Each string holds one .wasm file, a character per byte (decode with charCodeAt).\n' +
     `export const kernelsWasm = "${byteString(kernels)}";\n` +
     `export const gemmWasm = "${byteString(gemm)}";\n` +
     `export const gemmRelaxedWasm = "${byteString(gemmRelaxed)}";\n`,
@@ -160,16 +174,16 @@ await writeFile(
  * type error, not a run-time `undefined is not a function`.
  */
 function kernelExportsInterface(dts) {
-  const body = /declare namespace __AdaptedExports \{([\s\S]*?)\n\}/.exec(dts ?? "")?.[1];
+  const body = /declare namespace __AdaptedExports \{([\s\S]*?)\n\}/.exec(dts ?? '')?.[1];
   if (!body) {
-    console.error("build-wasm: asc wrote no typings for the kernels (expected `declare namespace __AdaptedExports`)");
+    console.error('build-wasm: asc wrote no typings for the kernels (expected `declare namespace __AdaptedExports`)');
     process.exit(1);
   }
   const members = [...body.matchAll(/^\s*export (?:const|function) (\w+)(.*);$/gm)].map(([, name, rest]) => `  ${name}${rest};`);
   return (
     "// Generated by scripts/build-wasm.mjs from asc's typings of assembly/index.ts; do not edit.\n" +
-    "/** Every export of the kernels module; pointers and counts are numbers (usize, i32). */\n" +
-    `export interface KernelExports {\n${members.join("\n")}\n}\n`
+    '/** Every export of the kernels module; pointers and counts are numbers (usize, i32). */\n' +
+    `export interface KernelExports {\n${members.join('\n')}\n}\n`
   );
 }
 await writeFile(outExports, kernelExportsInterface(kernelsDts));

@@ -60,7 +60,9 @@ function fromFlat(fn: string, values: ArrayLike<number>, shape: readonly number[
       const v = values[i];
       if (dtype === 'int32' && !Number.isInteger(v)) throw new TypeError(`${fn}: int32 data must be integers (element ${i} is ${v})`);
       if (dtype === 'int32' && (v < V.INT32_MIN || v > V.INT32_MAX)) {
-        throw new RangeError(`${fn}: int32 data must lie in ${V.INT32_MIN}..${V.INT32_MAX} (element ${i} is ${v}); use dtype 'float32' or 'float64' for larger values`);
+        throw new RangeError(
+          `${fn}: int32 data must lie in ${V.INT32_MIN}..${V.INT32_MAX} (element ${i} is ${v}); use dtype 'float32' or 'float64' for larger values`,
+        );
       }
       view[i] = dtype === 'bool' ? +!!v : v;
     }
@@ -86,7 +88,9 @@ function flatten(data: NestedArray, shape: readonly number[], dim: number, path:
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new TypeError(`tensor: ragged nested array: ${path} has ${Array.isArray(data) ? `length ${data.length}` : 'no elements'} but length ${shape[dim]} was expected (shape ${fmtShape(shape)})`);
+    throw new TypeError(
+      `tensor: ragged nested array: ${path} has ${Array.isArray(data) ? `length ${data.length}` : 'no elements'} but length ${shape[dim]} was expected (shape ${fmtShape(shape)})`,
+    );
   }
   data.forEach((v, i) => flatten(v, shape, dim + 1, `${path}[${i}]`, out, kinds));
 }
@@ -112,7 +116,15 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], opts:
   const flat: number[] = [];
   const kinds = new Set<string>();
   flatten(data as NestedArray, shape, 0, 'data', flat, kinds);
-  const inferred: DType = kinds.has('float') ? 'float32' : kinds.has('int') ? (opts.requiresGrad ? 'float32' : 'int32') : kinds.has('bool') ? 'bool' : 'float32';
+  const inferred: DType = kinds.has('float')
+    ? 'float32'
+    : kinds.has('int')
+      ? opts.requiresGrad
+        ? 'float32'
+        : 'int32'
+      : kinds.has('bool')
+        ? 'bool'
+        : 'float32';
   return fromFlat('tensor', flat, shape, opts, opts.dtype ?? inferred);
 }
 

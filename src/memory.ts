@@ -146,7 +146,7 @@ export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; 
   } finally {
     scopes.splice(scopes.lastIndexOf(made), 1);
     const parent = scopes[scopes.length - 1];
-    for (const t of made) if (t.releasedBecause === null) (parent ? parent.add(t) : finalizable(t));
+    for (const t of made) if (t.releasedBecause === null) parent ? parent.add(t) : finalizable(t);
   }
   const returnedSet = new Set<Tensor>();
   collectTensors(result, returnedSet, tensorClass);

@@ -16,7 +16,7 @@ export class Generator {
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed)) throw new TypeError(`manualSeed: seed must be a finite number (got ${seed})`);
     // splitmix32 spreads any seed, 0 included, over the four state words.
-    let z = seed >>> 0 ^ Math.floor(seed / 2 ** 32);
+    let z = (seed >>> 0) ^ Math.floor(seed / 2 ** 32);
     for (let i = 0; i < 4; i++) {
       z = (z + 0x9e3779b9) | 0;
       let t = z ^ (z >>> 16);

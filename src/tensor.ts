@@ -72,7 +72,8 @@ export class Tensor {
   static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
-    for (const s of shape) if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
+    for (const s of shape)
+      if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     let storage: Storage;
     try {
       storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
@@ -173,7 +174,8 @@ export class Tensor {
   /** The value of a one-element tensor as a number (1 or 0 for bool tensors; tolist() gives booleans). */
   item(): number {
     this.check('item');
-    if (this.numel() !== 1) throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.numel()})`);
+    if (this.numel() !== 1)
+      throw new RangeError(`item: only one-element tensors can be converted to a number (shape ${fmtShape(this.shape)} has ${this.numel()})`);
     return this.backend.view(this.storage)[this.offset];
   }
 
@@ -219,128 +221,334 @@ export class Tensor {
   }
 
   // ---- elementwise (ops/elementwise.ts)
-  add(other: TensorLike): Tensor { return E.add(this, other); }
-  sub(other: TensorLike): Tensor { return E.sub(this, other); }
-  mul(other: TensorLike): Tensor { return E.mul(this, other); }
-  div(other: TensorLike): Tensor { return E.div(this, other); }
-  pow(exponent: TensorLike): Tensor { return E.pow(this, exponent); }
-  maximum(other: TensorLike): Tensor { return E.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return E.minimum(this, other); }
-  eq(other: TensorLike): Tensor { return E.eq(this, other); }
-  ne(other: TensorLike): Tensor { return E.ne(this, other); }
-  lt(other: TensorLike): Tensor { return E.lt(this, other); }
-  le(other: TensorLike): Tensor { return E.le(this, other); }
-  gt(other: TensorLike): Tensor { return E.gt(this, other); }
-  ge(other: TensorLike): Tensor { return E.ge(this, other); }
-  neg(): Tensor { return E.neg(this); }
-  abs(): Tensor { return E.abs(this); }
-  exp(): Tensor { return E.exp(this); }
-  log(): Tensor { return E.log(this); }
-  sqrt(): Tensor { return E.sqrt(this); }
-  rsqrt(): Tensor { return E.rsqrt(this); }
-  sin(): Tensor { return E.sin(this); }
-  cos(): Tensor { return E.cos(this); }
-  tanh(): Tensor { return E.tanh(this); }
-  sigmoid(): Tensor { return E.sigmoid(this); }
-  relu(): Tensor { return E.relu(this); }
-  gelu(options?: E.GeluOptions): Tensor { return E.gelu(this, options); }
-  floor(): Tensor { return E.floor(this); }
-  ceil(): Tensor { return E.ceil(this); }
-  round(options?: { decimals?: number }): Tensor { return E.round(this, options); }
-  log1p(): Tensor { return E.log1p(this); }
-  expm1(): Tensor { return E.expm1(this); }
-  erf(): Tensor { return E.erf(this); }
-  isnan(): Tensor { return E.isnan(this); }
-  logicalNot(): Tensor { return E.logicalNot(this); }
-  logicalAnd(other: TensorLike | boolean): Tensor { return E.logicalAnd(this, other); }
-  logicalOr(other: TensorLike | boolean): Tensor { return E.logicalOr(this, other); }
-  remainder(other: TensorLike): Tensor { return E.remainder(this, other); }
-  sign(): Tensor { return E.sign(this); }
-  square(): Tensor { return E.square(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return E.clamp(this, min, max); }
-  where(condition: Tensor, other: TensorLike): Tensor { return E.where(condition, this, other); }
-  maskedFill(mask: Tensor, value: number): Tensor { return E.maskedFill(this, mask, value); }
+  add(other: TensorLike): Tensor {
+    return E.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return E.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
+  eq(other: TensorLike): Tensor {
+    return E.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return E.ne(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return E.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return E.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return E.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return E.ge(this, other);
+  }
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  log(): Tensor {
+    return E.log(this);
+  }
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  gelu(options?: E.GeluOptions): Tensor {
+    return E.gelu(this, options);
+  }
+  floor(): Tensor {
+    return E.floor(this);
+  }
+  ceil(): Tensor {
+    return E.ceil(this);
+  }
+  round(options?: { decimals?: number }): Tensor {
+    return E.round(this, options);
+  }
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  isnan(): Tensor {
+    return E.isnan(this);
+  }
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  logicalAnd(other: TensorLike | boolean): Tensor {
+    return E.logicalAnd(this, other);
+  }
+  logicalOr(other: TensorLike | boolean): Tensor {
+    return E.logicalOr(this, other);
+  }
+  remainder(other: TensorLike): Tensor {
+    return E.remainder(this, other);
+  }
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  square(): Tensor {
+    return E.square(this);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return E.where(condition, this, other);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return E.maskedFill(this, mask, value);
+  }
   /** Converts to another dtype or device (a copy, or this tensor when it already matches). @example x.to('js'); x.to('float64') */
   to(target: DType | Device): Tensor {
     if (target === 'wasm' || target === 'js') return E.toDevice(this, target);
     if (target === 'float32' || target === 'float64' || target === 'int32' || target === 'bool') return E.cast(this, target);
     throw new TypeError(`to: expected a dtype ('float32', 'float64', 'int32', 'bool') or a device ('wasm', 'js'), got ${JSON.stringify(target)}`);
   }
-  float(): Tensor { return E.cast(this, 'float32'); }
-  int(): Tensor { return E.cast(this, 'int32'); }
+  float(): Tensor {
+    return E.cast(this, 'float32');
+  }
+  int(): Tensor {
+    return E.cast(this, 'int32');
+  }
   // in place, for optimizers and init; they bump the storage version
-  add_(other: TensorLike, alpha = 1): this { return E.inplace(this, 'add_', other, alpha); }
-  sub_(other: TensorLike, alpha = 1): this { return E.inplace(this, 'sub_', other, alpha); }
-  mul_(other: TensorLike): this { return E.inplace(this, 'mul_', other); }
-  div_(other: TensorLike): this { return E.inplace(this, 'div_', other); }
-  copy_(src: TensorLike): this { return E.inplace(this, 'copy_', src); }
-  fill_(value: number): this { return E.fill_(this, value); }
-  zero_(): this { return E.fill_(this, 0); }
-  clamp_(min?: number | null, max?: number | null): this { return E.clamp_(this, min, max); }
+  add_(other: TensorLike, alpha = 1): this {
+    return E.inplace(this, 'add_', other, alpha);
+  }
+  sub_(other: TensorLike, alpha = 1): this {
+    return E.inplace(this, 'sub_', other, alpha);
+  }
+  mul_(other: TensorLike): this {
+    return E.inplace(this, 'mul_', other);
+  }
+  div_(other: TensorLike): this {
+    return E.inplace(this, 'div_', other);
+  }
+  copy_(src: TensorLike): this {
+    return E.inplace(this, 'copy_', src);
+  }
+  fill_(value: number): this {
+    return E.fill_(this, value);
+  }
+  zero_(): this {
+    return E.fill_(this, 0);
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return E.clamp_(this, min, max);
+  }
   // ---- reductions (ops/reduce.ts)
-  sum(dim?: number | number[], keepdim = false): Tensor { return R.sum(this, dim, keepdim); }
-  mean(dim?: number | number[], keepdim = false): Tensor { return R.mean(this, dim, keepdim); }
-  var(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.variance(this, dim, keepdim, correction); }
-  std(dim?: number | number[], keepdim = false, correction = 1): Tensor { return R.std(this, dim, keepdim, correction); }
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    return R.variance(this, dim, keepdim, correction);
+  }
+  std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    return R.std(this, dim, keepdim, correction);
+  }
   max(): Tensor;
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.max(this) : R.max(this, dim, keepdim); }
+  max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
+  }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices { return dim === undefined ? R.min(this) : R.min(this, dim, keepdim); }
-  argmax(dim?: number, keepdim = false): Tensor { return R.argmax(this, dim, keepdim); }
-  argmin(dim?: number, keepdim = false): Tensor { return R.argmin(this, dim, keepdim); }
-  softmax(dim: number): Tensor { return R.softmax(this, dim); }
-  logSoftmax(dim: number): Tensor { return R.logSoftmax(this, dim); }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return R.logsumexp(this, dim, keepdim); }
-  norm(p = 2): Tensor { return R.norm(this, p); }
-  prod(dim?: number, keepdim = false): Tensor { return R.prod(this, dim, keepdim); }
-  any(dim?: number, keepdim = false): Tensor { return R.any(this, dim, keepdim); }
-  all(dim?: number, keepdim = false): Tensor { return R.all(this, dim, keepdim); }
-  cumsum(dim: number): Tensor { return R.cumsum(this, dim); }
-  cumprod(dim: number): Tensor { return R.cumprod(this, dim); }
+  min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
+    return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return R.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return R.argmin(this, dim, keepdim);
+  }
+  softmax(dim: number): Tensor {
+    return R.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return R.logSoftmax(this, dim);
+  }
+  logsumexp(dim: number | number[], keepdim = false): Tensor {
+    return R.logsumexp(this, dim, keepdim);
+  }
+  norm(p = 2): Tensor {
+    return R.norm(this, p);
+  }
+  prod(dim?: number, keepdim = false): Tensor {
+    return R.prod(this, dim, keepdim);
+  }
+  any(dim?: number, keepdim = false): Tensor {
+    return R.any(this, dim, keepdim);
+  }
+  all(dim?: number, keepdim = false): Tensor {
+    return R.all(this, dim, keepdim);
+  }
+  cumsum(dim: number): Tensor {
+    return R.cumsum(this, dim);
+  }
+  cumprod(dim: number): Tensor {
+    return R.cumprod(this, dim);
+  }
   // ---- ordering and sampling (ops/sort.ts)
-  sort(options?: O.SortOptions): R.ValuesIndices { return O.sort(this, options); }
-  argsort(options?: O.SortOptions): Tensor { return O.argsort(this, options); }
-  topk(k: number, options?: O.TopkOptions): R.ValuesIndices { return O.topk(this, k, options); }
-  multinomial(numSamples: number, options?: O.MultinomialOptions): Tensor { return O.multinomial(this, numSamples, options); }
+  sort(options?: O.SortOptions): R.ValuesIndices {
+    return O.sort(this, options);
+  }
+  argsort(options?: O.SortOptions): Tensor {
+    return O.argsort(this, options);
+  }
+  topk(k: number, options?: O.TopkOptions): R.ValuesIndices {
+    return O.topk(this, k, options);
+  }
+  multinomial(numSamples: number, options?: O.MultinomialOptions): Tensor {
+    return O.multinomial(this, numSamples, options);
+  }
   // ---- linear algebra (ops/linalg.ts)
-  matmul(other: Tensor): Tensor { return L.matmul(this, other); }
-  bmm(other: Tensor): Tensor { return L.bmm(this, other); }
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return L.bmm(this, other);
+  }
   // ---- shape and views (ops/shape.ts)
-  reshape(...shape: (number | number[])[]): Tensor { return S.reshape(this, S.sizes('reshape', shape)); }
-  view(...shape: (number | number[])[]): Tensor { return S.view(this, S.sizes('view', shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return S.flatten(this, startDim, endDim); }
-  squeeze(dim?: number): Tensor { return S.squeeze(this, dim); }
-  unsqueeze(dim: number): Tensor { return S.unsqueeze(this, dim); }
-  transpose(dim0: number, dim1: number): Tensor { return S.transpose(this, dim0, dim1); }
+  reshape(...shape: (number | number[])[]): Tensor {
+    return S.reshape(this, S.sizes('reshape', shape));
+  }
+  view(...shape: (number | number[])[]): Tensor {
+    return S.view(this, S.sizes('view', shape));
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return S.flatten(this, startDim, endDim);
+  }
+  squeeze(dim?: number): Tensor {
+    return S.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return S.unsqueeze(this, dim);
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return S.transpose(this, dim0, dim1);
+  }
   /** Transpose of a ≤2-D tensor. */
-  t(): Tensor { return S.t(this); }
-  permute(...dims: (number | number[])[]): Tensor { return S.permute(this, S.sizes('permute', dims)); }
-  expand(...sizes: (number | number[])[]): Tensor { return S.expand(this, S.sizes('expand', sizes)); }
-  expandAs(other: Tensor): Tensor { return S.expand(this, [...other.shape]); }
-  contiguous(): Tensor { return S.contiguous(this); }
-  clone(): Tensor { return S.clone(this); }
+  t(): Tensor {
+    return S.t(this);
+  }
+  permute(...dims: (number | number[])[]): Tensor {
+    return S.permute(this, S.sizes('permute', dims));
+  }
+  expand(...sizes: (number | number[])[]): Tensor {
+    return S.expand(this, S.sizes('expand', sizes));
+  }
+  expandAs(other: Tensor): Tensor {
+    return S.expand(this, [...other.shape]);
+  }
+  contiguous(): Tensor {
+    return S.contiguous(this);
+  }
+  clone(): Tensor {
+    return S.clone(this);
+  }
   /** A tensor sharing this one's storage, cut from the graph. */
-  detach(): Tensor { return S.detach(this); }
-  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor { return S.slice(this, dim, start, end, step); }
-  narrow(dim: number, start: number, length: number): Tensor { return S.narrow(this, dim, start, length); }
-  select(dim: number, index: number): Tensor { return S.select(this, dim, index); }
-  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return S.split(this, sizeOrSections, dim); }
-  chunk(chunks: number, dim = 0): Tensor[] { return S.chunk(this, chunks, dim); }
+  detach(): Tensor {
+    return S.detach(this);
+  }
+  slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
+    return S.slice(this, dim, start, end, step);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return S.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return S.select(this, dim, index);
+  }
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] {
+    return S.split(this, sizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return S.chunk(this, chunks, dim);
+  }
   // ---- rearranging (ops/rearrange.ts)
-  tril(diagonal = 0): Tensor { return A.tril(this, diagonal); }
-  triu(diagonal = 0): Tensor { return A.triu(this, diagonal); }
-  flip(dims: number | number[]): Tensor { return A.flip(this, dims); }
-  roll(shifts: number | number[], dims?: number | number[]): Tensor { return A.roll(this, shifts, dims); }
-  repeat(...sizes: (number | number[])[]): Tensor { return A.repeat(this, S.sizes('repeat', sizes)); }
-  tile(...dims: (number | number[])[]): Tensor { return A.tile(this, S.sizes('tile', dims)); }
+  tril(diagonal = 0): Tensor {
+    return A.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return A.triu(this, diagonal);
+  }
+  flip(dims: number | number[]): Tensor {
+    return A.flip(this, dims);
+  }
+  roll(shifts: number | number[], dims?: number | number[]): Tensor {
+    return A.roll(this, shifts, dims);
+  }
+  repeat(...sizes: (number | number[])[]): Tensor {
+    return A.repeat(this, S.sizes('repeat', sizes));
+  }
+  tile(...dims: (number | number[])[]): Tensor {
+    return A.tile(this, S.sizes('tile', dims));
+  }
   // ---- indexing (ops/indexing.ts)
-  indexSelect(dim: number, index: Tensor): Tensor { return I.indexSelect(this, dim, index); }
-  gather(dim: number, index: Tensor): Tensor { return I.gather(this, dim, index); }
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return I.scatter(this, dim, index, src); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return I.scatterAdd(this, dim, index, src); }
-  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor { return I.indexAdd(this, dim, index, source, options); }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return I.scatter(this, dim, index, src);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
+  indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
+    return I.indexAdd(this, dim, index, source, options);
+  }
 }
 
 setTensorClass(Tensor);

@@ -51,7 +51,7 @@ export function size(fn: string, arg: string, v: unknown): number {
 /** A finite number (or, with `finite: false`, any non-NaN number), optionally within [min, max]. */
 export function num(fn: string, arg: string, v: unknown, r: Range & { finite?: boolean; exclusiveMin?: boolean } = {}): number {
   const finite = r.finite ?? true;
-  const below = r.min !== undefined && (r.exclusiveMin ? !(v as number > r.min) : (v as number) < r.min);
+  const below = r.min !== undefined && (r.exclusiveMin ? !((v as number) > r.min) : (v as number) < r.min);
   if (typeof v !== 'number' || Number.isNaN(v) || (finite && !Number.isFinite(v)) || below || (r.max !== undefined && v > r.max)) {
     const what = r.exclusiveMin && r.min !== undefined ? ` > ${r.min}${r.max !== undefined ? ` and ≤ ${r.max}` : ''}` : rangeText(r);
     throw new (typeof v === 'number' ? RangeError : TypeError)(`${fn}: ${arg} must be a ${finite ? 'finite ' : ''}number${what} (got ${show(v)})`);
@@ -92,7 +92,9 @@ export function shape(fn: string, v: unknown, arg = 'size'): number[] {
   for (let i = 0; i < v.length; i++) {
     const s = v[i];
     if (typeof s !== 'number' || !Number.isInteger(s) || s < 0) {
-      throw new (typeof s === 'number' ? RangeError : TypeError)(`${fn}: ${arg} ${show(v)} is invalid: element ${i} is ${show(s)} (sizes must be non-negative integers)`);
+      throw new (typeof s === 'number' ? RangeError : TypeError)(
+        `${fn}: ${arg} ${show(v)} is invalid: element ${i} is ${show(s)} (sizes must be non-negative integers)`,
+      );
     }
     n *= s;
   }

@@ -14,14 +14,32 @@ describe.each<Device>(['wasm', 'js'])('autograd on %s', (device) => {
   afterAll(() => setDefaultDevice('wasm'));
 
   it('backpropagates through matmul, relu and sum', () => {
-    const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
-    const w = tensor([[0.5, -1], [2, 1]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const w = tensor(
+      [
+        [0.5, -1],
+        [2, 1],
+      ],
+      { requiresGrad: true },
+    );
     // x·w = [[4.5, 1], [9.5, 1]]: every entry positive, so relu passes all of it.
     const y = x.matmul(w).relu().sum();
     y.backward();
     expect(y.item()).toBeCloseTo(16, 5);
-    expectGrad(x, [[-0.5, 3], [-0.5, 3]]);
-    expectGrad(w, [[4, 4], [6, 6]]);
+    expectGrad(x, [
+      [-0.5, 3],
+      [-0.5, 3],
+    ]);
+    expectGrad(w, [
+      [4, 4],
+      [6, 6],
+    ]);
   });
 
   it('relu blocks the gradient where its input is negative', () => {
@@ -56,7 +74,10 @@ describe.each<Device>(['wasm', 'js'])('autograd on %s', (device) => {
       const x = tensor([1, 2], { requiresGrad: true });
       const h = x.mul(3);
       const r = x.mul(2).retainGrad();
-      h.add(r).mul(tensor([1, 10])).sum().backward();
+      h.add(r)
+        .mul(tensor([1, 10]))
+        .sum()
+        .backward();
       expect(h.grad).toBeNull();
       expectGrad(r, [1, 10]);
       expectGrad(x, [5, 50]);
@@ -111,7 +132,13 @@ describe.each<Device>(['wasm', 'js'])('autograd on %s', (device) => {
     });
 
     it('sums the gradient of a broadcast input back to its shape', () => {
-      const m = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+      const m = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { requiresGrad: true },
+      );
       const row = tensor([1, 1, 1], { requiresGrad: true });
       const col = tensor([[2], [3]], { requiresGrad: true });
       const s = tensor(0.5, { requiresGrad: true });
@@ -119,7 +146,10 @@ describe.each<Device>(['wasm', 'js'])('autograd on %s', (device) => {
       expectGrad(row, [2.5, 3.5, 4.5]);
       expectGrad(col, [[1.5], [1.5]]);
       expectGrad(s, 21 + 3 * 2 + 3 * 3);
-      expectGrad(m, [[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]]);
+      expectGrad(m, [
+        [0.5, 0.5, 0.5],
+        [0.5, 0.5, 0.5],
+      ]);
     });
 
     it('adds the contributions of a tensor used on several paths (diamond)', () => {
@@ -159,7 +189,11 @@ describe.each<Device>(['wasm', 'js'])('autograd on %s', (device) => {
       expect(inner.requiresGrad).toBe(false);
       expect(inner.gradFn).toBeNull();
       expect(reenabled.gradFn!.name).toBe('mul');
-      expect(() => noGrad(() => { throw new Error('boom'); })).toThrow('boom');
+      expect(() =>
+        noGrad(() => {
+          throw new Error('boom');
+        }),
+      ).toThrow('boom');
       expect(isGradEnabled()).toBe(true);
     });
 

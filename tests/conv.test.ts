@@ -4,8 +4,21 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  Generator, adaptiveAvgPool2d, avgPool2d, conv2d, gradcheck, manualSeed, maxPool2d, memoryStats, nn, noGrad, randn, tensor, zeros,
-  type Device, type Tensor,
+  Generator,
+  adaptiveAvgPool2d,
+  avgPool2d,
+  conv2d,
+  gradcheck,
+  manualSeed,
+  maxPool2d,
+  memoryStats,
+  nn,
+  noGrad,
+  randn,
+  tensor,
+  zeros,
+  type Device,
+  type Tensor,
 } from '../src/index.js';
 
 interface TensorRecord {
@@ -207,29 +220,85 @@ describe('semantics', () => {
     conv2d(x, w, null, { padding: 1 }).square().sum().backward();
     const whole = w.grad!.toArray();
     w.grad = null;
-    for (const n of [0, 1]) conv2d(x.narrow(0, n, 1), w, null, { padding: 1 }).square().sum().backward();
+    for (const n of [0, 1])
+      conv2d(x.narrow(0, n, 1), w, null, { padding: 1 })
+        .square()
+        .sum()
+        .backward();
     const halves = w.grad!.toArray();
     const scale = Math.max(...Array.from(whole, Math.abs));
     expect(Math.max(...Array.from(whole, (v, i) => Math.abs(v - halves[i])))).toBeLessThan(1e-5 * scale);
   });
 
   it('max pooling pads with -inf: an all-negative input never pools to a padding 0', () => {
-    const x = tensor([[[[-5, -4], [-3, -2]]]], { dtype: 'float32' });
-    expect(maxPool2d(x, { kernelSize: 2, stride: 1, padding: 1 }).tolist()).toEqual([[[[-5, -4, -4], [-3, -2, -2], [-3, -2, -2]]]]);
+    const x = tensor(
+      [
+        [
+          [
+            [-5, -4],
+            [-3, -2],
+          ],
+        ],
+      ],
+      { dtype: 'float32' },
+    );
+    expect(maxPool2d(x, { kernelSize: 2, stride: 1, padding: 1 }).tolist()).toEqual([
+      [
+        [
+          [-5, -4, -4],
+          [-3, -2, -2],
+          [-3, -2, -2],
+        ],
+      ],
+    ]);
   });
 
   it('max pooling propagates NaN and sends the gradient to it', () => {
-    const x = tensor([[[[1, NaN], [3, 2]]]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [
+          [
+            [1, NaN],
+            [3, 2],
+          ],
+        ],
+      ],
+      { requiresGrad: true },
+    );
     const out = maxPool2d(x, 2);
     expect(Number.isNaN(out.item())).toBe(true);
     out.sum().backward();
-    expect(x.grad!.tolist()).toEqual([[[[0, 1], [0, 0]]]]);
+    expect(x.grad!.tolist()).toEqual([
+      [
+        [
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('a tie sends the gradient to the first maximum only', () => {
-    const x = tensor([[[[7, 7], [7, 7]]]], { requiresGrad: true });
+    const x = tensor(
+      [
+        [
+          [
+            [7, 7],
+            [7, 7],
+          ],
+        ],
+      ],
+      { requiresGrad: true },
+    );
     maxPool2d(x, 2).sum().backward();
-    expect(x.grad!.tolist()).toEqual([[[[1, 0], [0, 0]]]]);
+    expect(x.grad!.tolist()).toEqual([
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
 
   it('zero-batch inputs give empty outputs and zero weight gradients', () => {
@@ -246,14 +315,23 @@ describe('errors name the op, the argument and the shapes', () => {
   const x = zeros([8, 4, 28, 28]);
   it.each<[string, () => unknown]>([
     ['conv2d: expected input with 3 channels (weight [16, 3, 3, 3]) but got [8, 4, 28, 28]', () => conv2d(x, zeros([16, 3, 3, 3]))],
-    ['conv2d: expected input with 2 channels (weight [6, 1, 3, 3], groups 2) but got [8, 4, 28, 28]', () => conv2d(x, zeros([6, 1, 3, 3]), null, { groups: 2 })],
+    [
+      'conv2d: expected input with 2 channels (weight [6, 1, 3, 3], groups 2) but got [8, 4, 28, 28]',
+      () => conv2d(x, zeros([6, 1, 3, 3]), null, { groups: 2 }),
+    ],
     ['conv2d: expected input with 3 channels (weight [16, 3, 3, 3]) but got [4, 28, 28]', () => conv2d(zeros([4, 28, 28]), zeros([16, 3, 3, 3]))],
-    ['conv2d: the kernel (3×3) is larger than the padded input (2×2; input [1, 2, 2], weight [1, 1, 3, 3])', () => conv2d(zeros([1, 2, 2]), zeros([1, 1, 3, 3]))],
+    [
+      'conv2d: the kernel (3×3) is larger than the padded input (2×2; input [1, 2, 2], weight [1, 1, 3, 3])',
+      () => conv2d(zeros([1, 2, 2]), zeros([1, 1, 3, 3])),
+    ],
     ["conv2d: groups (4) must divide the weight's 6 output channels (weight [6, 2, 3, 3])", () => conv2d(x, zeros([6, 2, 3, 3]), null, { groups: 4 })],
     ['conv2d: expected a 3-D [C, H, W] or 4-D [N, C, H, W] input (got shape [28, 28])', () => conv2d(zeros([28, 28]), zeros([1, 1, 3, 3]))],
     ['conv2d: expected a 4-D weight [outChannels, inChannels / groups, kH, kW] (got shape [16, 4, 3])', () => conv2d(x, zeros([16, 4, 3]))],
     ['conv2d: expected a bias of shape [16] for weight [16, 4, 3, 3] (got [8])', () => conv2d(x, zeros([16, 4, 3, 3]), zeros([8]))],
-    ['conv2d: the kernel (5×5 after dilation) is larger than the padded input (4×4; input [1, 1, 4, 4], weight [1, 1, 3, 3])', () => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 })],
+    [
+      'conv2d: the kernel (5×5 after dilation) is larger than the padded input (4×4; input [1, 1, 4, 4], weight [1, 1, 3, 3])',
+      () => conv2d(zeros([1, 1, 4, 4]), zeros([1, 1, 3, 3]), null, { dilation: 2 }),
+    ],
     ['conv2d: options must be an object { stride, padding, dilation, groups } (got 1)', () => conv2d(x, zeros([16, 4, 3, 3]), null, 1 as never)],
     ['conv2d: stride must be a positive integer or a pair of them (got 0)', () => conv2d(x, zeros([16, 4, 3, 3]), null, { stride: 0 })],
     ['conv2d: padding must be a non-negative integer or a pair of them (got -1)', () => conv2d(x, zeros([16, 4, 3, 3]), null, { padding: -1 })],
@@ -300,7 +378,10 @@ describe('layers', () => {
   it('Conv2d holds weight [out, in / groups, kH, kW] and bias [out], drawn from U(±1/√fanIn)', () => {
     manualSeed(0);
     const conv = new nn.Conv2d(6, 8, [3, 2], { groups: 2, padding: 1 });
-    expect(conv.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([['weight', [8, 3, 3, 2]], ['bias', [8]]]);
+    expect(conv.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([
+      ['weight', [8, 3, 3, 2]],
+      ['bias', [8]],
+    ]);
     const bound = 1 / Math.sqrt(3 * 3 * 2);
     for (const p of [conv.weight, conv.bias!]) {
       const v = Array.from(p.toArray());
@@ -344,9 +425,14 @@ describe('layers', () => {
   it('a small CNN learns a fixed batch with plain SGD and its memory stays flat', () => {
     manualSeed(1);
     const model = new nn.Sequential(
-      new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(4, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1),
-      new nn.Flatten(), new nn.Linear(4, 1),
+      new nn.Conv2d(1, 4, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(4, 4, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(1),
+      new nn.Flatten(),
+      new nn.Linear(4, 1),
     );
     const x = randn([8, 1, 8, 8], { generator: seeded(14) }).keep();
     const y = randn([8, 1], { generator: seeded(15) }).keep();

@@ -2,8 +2,25 @@
 // and reading values back out (item, tolist, toArray, toString).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  Generator, arange, eye, full, fullLike, linspace, manualSeed, ones, onesLike, rand, randLike, randint, randn, randnLike,
-  setDefaultDevice, tensor, zeros, zerosLike, type Device,
+  Generator,
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  manualSeed,
+  ones,
+  onesLike,
+  rand,
+  randLike,
+  randint,
+  randn,
+  randnLike,
+  setDefaultDevice,
+  tensor,
+  zeros,
+  zerosLike,
+  type Device,
 } from '../src/index.js';
 
 describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
@@ -12,11 +29,17 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
 
   describe('tensor()', () => {
     it('infers float32 from nested arrays holding any fraction', () => {
-      const x = tensor([[1, 2.5], [3, 4]]);
+      const x = tensor([
+        [1, 2.5],
+        [3, 4],
+      ]);
       expect(x.dtype).toBe('float32');
       expect(x.shape).toEqual([2, 2]);
       expect(x.device).toBe(device);
-      expect(x.tolist()).toEqual([[1, 2.5], [3, 4]]);
+      expect(x.tolist()).toEqual([
+        [1, 2.5],
+        [3, 4],
+      ]);
     });
 
     it('infers int32 from integers, bool from booleans and int32 from an Int32Array', () => {
@@ -47,7 +70,10 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
     it('reshapes flat data with the shape option', () => {
       const x = tensor([1, 2, 3, 4, 5, 6], { shape: [2, 3] });
       expect(x.shape).toEqual([2, 3]);
-      expect(x.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+      expect(x.tolist()).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       expect(tensor(new Float32Array([1, 2, 3, 4]), { shape: [2, 1, 2] }).tolist()).toEqual([[[1, 2]], [[3, 4]]]);
     });
 
@@ -57,7 +83,12 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
 
     it('rejects ragged arrays, naming the offending path', () => {
       expect(() => tensor([[1, 2], [3]])).toThrow(/ragged.*data\[1\] has length 1 but length 2 was expected/);
-      expect(() => tensor([[1, 2], [3, [4]]] as never)).toThrow(/ragged.*data\[1\]\[1\] is an array/);
+      expect(() =>
+        tensor([
+          [1, 2],
+          [3, [4]],
+        ] as never),
+      ).toThrow(/ragged.*data\[1\]\[1\] is an array/);
     });
 
     it('rejects fractional values for an int32 tensor', () => {
@@ -81,7 +112,10 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
 
   describe('filled factories', () => {
     it('zeros, ones and full fill every element', () => {
-      expect(zeros([2, 2]).tolist()).toEqual([[0, 0], [0, 0]]);
+      expect(zeros([2, 2]).tolist()).toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
       expect(ones([3]).tolist()).toEqual([1, 1, 1]);
       const f = full([2], 7, { dtype: 'int32' });
       expect(f.dtype).toBe('int32');
@@ -96,8 +130,15 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
     });
 
     it('eye is the identity, rectangular when m is given', () => {
-      expect(eye(3).tolist()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-      expect(eye(2, 3).tolist()).toEqual([[1, 0, 0], [0, 1, 0]]);
+      expect(eye(3).tolist()).toEqual([
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ]);
+      expect(eye(2, 3).tolist()).toEqual([
+        [1, 0, 0],
+        [0, 1, 0],
+      ]);
     });
 
     it('arange is int32 for integer arguments and float32 otherwise', () => {
@@ -205,18 +246,29 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
     });
 
     it('toArray() copies in row-major order, also from a non-contiguous view', () => {
-      const x = tensor([[1, 2, 3], [4, 5, 6]]);
+      const x = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       const arr = x.toArray();
       expect(arr).toBeInstanceOf(Int32Array);
       expect(Array.from(arr)).toEqual([1, 2, 3, 4, 5, 6]);
       arr[0] = 100;
-      expect(x.tolist()).toEqual([[1, 2, 3], [4, 5, 6]]);
+      expect(x.tolist()).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
       expect(Array.from(x.t().toArray())).toEqual([1, 4, 2, 5, 3, 6]);
       expect(tensor([0.5]).toArray()).toBeInstanceOf(Float32Array);
     });
 
     it('toString() shows values, shape, dtype and grad state', () => {
-      expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1,2],[3,4]], shape=[2, 2], dtype=int32)');
+      expect(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]).toString(),
+      ).toBe('tensor([[1,2],[3,4]], shape=[2, 2], dtype=int32)');
       const x = tensor([1.5], { requiresGrad: true });
       expect(x.toString()).toBe('tensor([1.5], shape=[1], dtype=float32, requiresGrad=true)');
       expect(x.mul(2).toString()).toBe('tensor([3], shape=[1], dtype=float32, gradFn=mul)');

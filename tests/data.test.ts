@@ -30,7 +30,11 @@ describe('DataLoader', () => {
     expect(firstColumn(loader)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
     const dropping = new DataLoader(ds, { batchSize: 3, dropLast: true });
     expect(dropping.length).toBe(3);
-    expect(firstColumn(dropping)).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8]]);
+    expect(firstColumn(dropping)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+      [6, 7, 8],
+    ]);
     expect(new DataLoader(ds).length).toBe(10);
   });
 
@@ -56,9 +60,15 @@ describe('DataLoader', () => {
   });
 
   it('collates tuples of tensors and numbers like default_collate (ints to int32, floats to float32)', () => {
-    const samples = [[tensor([1, 2]), 0, 0.5, 'a', true], [tensor([3, 4]), 1, 1.5, 'b', false]] as const;
+    const samples = [
+      [tensor([1, 2]), 0, 0.5, 'a', true],
+      [tensor([3, 4]), 1, 1.5, 'b', false],
+    ] as const;
     const [x, y, w, names, flags] = defaultCollate(samples.map((s) => [...s]) as [Tensor, number, number, string, boolean][]);
-    expect(x.tolist()).toEqual([[1, 2], [3, 4]]);
+    expect(x.tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect([y.dtype, y.tolist()]).toEqual(['int32', [0, 1]]);
     expect([w.dtype, w.tolist()]).toEqual(['float32', [0.5, 1.5]]);
     expect(names).toEqual(['a', 'b']);
@@ -66,8 +76,14 @@ describe('DataLoader', () => {
   });
 
   it('collates objects key by key and typed arrays into rows', () => {
-    const batch = defaultCollate([{ pixels: new Uint8Array([1, 2, 3]), label: 4 }, { pixels: new Uint8Array([5, 6, 7]), label: 8 }]);
-    expect(batch.pixels.tolist()).toEqual([[1, 2, 3], [5, 6, 7]]);
+    const batch = defaultCollate([
+      { pixels: new Uint8Array([1, 2, 3]), label: 4 },
+      { pixels: new Uint8Array([5, 6, 7]), label: 8 },
+    ]);
+    expect(batch.pixels.tolist()).toEqual([
+      [1, 2, 3],
+      [5, 6, 7],
+    ]);
     expect(batch.label.tolist()).toEqual([4, 8]);
   });
 
@@ -158,8 +174,14 @@ describe('TensorDataset, Subset and randomSplit', () => {
     const base = arange(0, 30).reshape(10, 3);
     const ds = new TensorDataset(base.slice(0, 2, 8), base.t().contiguous().t().slice(0, 4, 10));
     const [offsetRows, stridedRows] = ds.getBatch([3, 0]);
-    expect(offsetRows.tolist()).toEqual([[15, 16, 17], [6, 7, 8]]);
-    expect(stridedRows.tolist()).toEqual([[21, 22, 23], [12, 13, 14]]);
+    expect(offsetRows.tolist()).toEqual([
+      [15, 16, 17],
+      [6, 7, 8],
+    ]);
+    expect(stridedRows.tolist()).toEqual([
+      [21, 22, 23],
+      [12, 13, 14],
+    ]);
   });
 
   it('Subset picks samples by index and keeps the batched fast path', () => {
@@ -202,7 +224,13 @@ describe('transforms', () => {
   });
 
   it('RandomHorizontalFlip mirrors with probability p, independently per image of a batch', () => {
-    expect(new RandomHorizontalFlip(1).forward(image()).tolist()).toEqual([[[3, 2, 1, 0], [7, 6, 5, 4], [11, 10, 9, 8]]]);
+    expect(new RandomHorizontalFlip(1).forward(image()).tolist()).toEqual([
+      [
+        [3, 2, 1, 0],
+        [7, 6, 5, 4],
+        [11, 10, 9, 8],
+      ],
+    ]);
     expect(new RandomHorizontalFlip(0).forward(image()).tolist()).toEqual(image().tolist());
     manualSeed(3);
     const batch = new RandomHorizontalFlip(0.5).forward(image().unsqueeze(0).expand(200, 1, 3, 4).contiguous());
@@ -218,11 +246,17 @@ describe('transforms', () => {
     for (let trial = 0; trial < 60; trial++) {
       const out = new RandomCrop([3, 4], { padding: 1 }).forward(x).tolist() as number[][][];
       // Find the shift (di, dj) in {-1, 0, 1}² this crop corresponds to.
-      const match = [-1, 0, 1].flatMap((di) => [-1, 0, 1].map((dj) => [di, dj])).find(([di, dj]) =>
-        out[0].every((row, i) => row.every((v, j) => {
-          const si = i + di, sj = j + dj;
-          return v === (si >= 0 && si < 3 && sj >= 0 && sj < 4 ? si * 4 + sj : 0);
-        })));
+      const match = [-1, 0, 1]
+        .flatMap((di) => [-1, 0, 1].map((dj) => [di, dj]))
+        .find(([di, dj]) =>
+          out[0].every((row, i) =>
+            row.every((v, j) => {
+              const si = i + di,
+                sj = j + dj;
+              return v === (si >= 0 && si < 3 && sj >= 0 && sj < 4 ? si * 4 + sj : 0);
+            }),
+          ),
+        );
       expect(match).toBeDefined();
       shifts.add(String(match));
     }
@@ -296,7 +330,9 @@ describe('IDX files', () => {
     expect(() => data.parseIdx(gzipSync(labels))).toThrow(/this is gzip data: use readIdx/);
     expect(() => data.parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0]))).toThrow(/unknown element type 0x07 \(byte 2\)/);
     expect(() => data.parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]))).toThrow(/declares 3 dimensions, which need 16 header bytes, but the file has 8/);
-    expect(() => data.parseIdx(images.subarray(0, images.length - 1))).toThrow(/shape \[3, 2, 4\] of uint8 needs 24 data bytes after the 16-byte header \(40 in all\) but the file has 39/);
+    expect(() => data.parseIdx(images.subarray(0, images.length - 1))).toThrow(
+      /shape \[3, 2, 4\] of uint8 needs 24 data bytes after the 16-byte header \(40 in all\) but the file has 39/,
+    );
     const gz = gzipSync(images);
     await expect(data.readIdx(gz.subarray(0, gz.length - 12))).rejects.toThrow(/gzip data is corrupt or truncated/);
     await expect(data.readIdxDataset(images, idx(0x08, [2], [1, 2], 1))).rejects.toThrow(/3 images but 2 labels/);
@@ -338,7 +374,11 @@ describe('bundled data sets', () => {
   it('loadDigits decodes to exactly the rows of data/digits.csv.gz, the file digits.ts was generated from', () => {
     const gz = source('digits.csv.gz');
     expect(sha256(gz)).toBe(recordedSha('digits.ts', 'digits.csv.gz'));
-    const rows = gunzipSync(gz).toString('utf8').trim().split('\n').map((row) => row.split(',').map(Number));
+    const rows = gunzipSync(gz)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((row) => row.split(',').map(Number));
     const { pixels, targets } = data.loadDigits();
     expect(Array.from(targets)).toEqual(rows.map((row) => row[64]));
     expect(Array.from(pixels)).toEqual(rows.flatMap((row) => row.slice(0, 64)));
@@ -349,7 +389,13 @@ describe('bundled data sets', () => {
     for (const kind of ['female', 'male'] as const) {
       const bytes = source(`names/${kind}-first-names-en.txt`);
       expect(sha256(bytes)).toBe(recordedSha('names.ts', `names/${kind}-first-names-en.txt`));
-      expect(decoded[kind]).toEqual(bytes.toString('utf8').split('\n').map((s) => s.trim()).filter((s) => s.length > 0));
+      expect(decoded[kind]).toEqual(
+        bytes
+          .toString('utf8')
+          .split('\n')
+          .map((s) => s.trim())
+          .filter((s) => s.length > 0),
+      );
     }
   });
 });

@@ -3,7 +3,19 @@
 // the default device, and the two devices agreeing.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  Generator, arange, cat, eye, getDefaultDevice, matmul, randn, setDefaultDevice, stack, tensor, where, zeros, type DType,
+  Generator,
+  arange,
+  cat,
+  eye,
+  getDefaultDevice,
+  matmul,
+  randn,
+  setDefaultDevice,
+  stack,
+  tensor,
+  where,
+  zeros,
+  type DType,
   type Device,
 } from '../src/index.js';
 
@@ -32,7 +44,11 @@ describe.each<Device>(['wasm', 'js'])('dtypes on %s', (device) => {
   });
 
   it('true division and pow of int32 give float32 (Tessera’s rule; PyTorch keeps int for pow)', () => {
-    expect(t([7]).div(t([2])).tolist()).toEqual([3.5]);
+    expect(
+      t([7])
+        .div(t([2]))
+        .tolist(),
+    ).toEqual([3.5]);
     const p = t([2, 3]).pow(2);
     expect(p.dtype).toBe('float32');
     expect(p.tolist()).toEqual([4, 9]);
@@ -80,7 +96,10 @@ describe.each<Device>(['wasm', 'js'])('dtypes on %s', (device) => {
   });
 
   it('reductions of int32 stay int32 except mean', () => {
-    const i = t([[1, 2], [3, 4]]);
+    const i = t([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(i.sum().dtype).toBe('int32');
     expect(i.max().dtype).toBe('int32');
     expect(i.mean().dtype).toBe('float32');
@@ -104,7 +123,10 @@ describe('float64 on the js device', () => {
 
   it('multiplies matrices and backpropagates in float64', () => {
     const m = d([0.1, 0.2, 0.3, 0.4], [2, 2]);
-    expect(matmul(m, eye(2, 2, { device: 'js', dtype: 'float64' })).tolist()).toEqual([[0.1, 0.2], [0.3, 0.4]]);
+    expect(matmul(m, eye(2, 2, { device: 'js', dtype: 'float64' })).tolist()).toEqual([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
     const x = tensor(new Float64Array([0.1, 0.2]), { device: 'js', requiresGrad: true });
     x.mul(x).sum().backward();
     expect(x.grad!.dtype).toBe('float64');
@@ -139,7 +161,13 @@ describe('devices', () => {
   });
 
   it('results stay on their inputs’ device', () => {
-    const x = tensor([[1, 2], [3, 4]], { device: 'js', dtype: 'float32' });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { device: 'js', dtype: 'float32' },
+    );
     for (const r of [x.add(1), x.sum(), x.matmul(x), x.t().contiguous(), x.softmax(1), x.indexSelect(0, tensor([1], { device: 'js' }))]) {
       expect(r.device).toBe('js');
     }
@@ -150,7 +178,12 @@ describe('devices', () => {
       const g = new Generator(3);
       const x = randn([4, 5], { device, generator: g });
       const w = randn([5, 3], { device, generator: g }).requiresGrad_();
-      const loss = x.matmul(w).tanh().logSoftmax(1).mul(x.slice(1, 0, 3)).sum();
+      const loss = x
+        .matmul(w)
+        .tanh()
+        .logSoftmax(1)
+        .mul(x.slice(1, 0, 3))
+        .sum();
       loss.backward();
       return { loss: loss.item(), grad: Array.from(w.grad!.toArray()) };
     };

@@ -1,8 +1,40 @@
 // Elementwise ops: values, broadcasting, dtype rules, NaN behaviour and the in-place family.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  abs, add, clamp, cos, div, eq, exp, ge, gelu, gt, le, log, lt, maskedFill, maximum, minimum, mul, ne, neg, noGrad, pow,
-  relu, rsqrt, setDefaultDevice, sigmoid, sign, sin, sqrt, square, sub, tanh, tensor, where, zeros,
+  abs,
+  add,
+  clamp,
+  cos,
+  div,
+  eq,
+  exp,
+  ge,
+  gelu,
+  gt,
+  le,
+  log,
+  lt,
+  maskedFill,
+  maximum,
+  minimum,
+  mul,
+  ne,
+  neg,
+  noGrad,
+  pow,
+  relu,
+  rsqrt,
+  setDefaultDevice,
+  sigmoid,
+  sign,
+  sin,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  tensor,
+  where,
+  zeros,
   type Device,
 } from '../src/index.js';
 import { approx, expectValues } from './helpers.js';
@@ -12,28 +44,74 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
   afterAll(() => setDefaultDevice('wasm'));
 
   describe('binary arithmetic', () => {
-    const a = () => tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+    const a = () =>
+      tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float32' },
+      );
 
     it('add, sub, mul, div and pow compute elementwise', () => {
-      const b = tensor([[6, 5, 4], [3, 2, 1]], { dtype: 'float32' });
-      expectValues(add(a(), b), [[7, 7, 7], [7, 7, 7]]);
-      expectValues(sub(a(), b), [[-5, -3, -1], [1, 3, 5]]);
-      expectValues(mul(a(), b), [[6, 10, 12], [12, 10, 6]]);
-      expectValues(div(a(), b), [[1 / 6, 0.4, 0.75], [4 / 3, 2.5, 6]]);
-      expectValues(pow(a(), b), [[1, 32, 81], [64, 25, 6]]);
+      const b = tensor(
+        [
+          [6, 5, 4],
+          [3, 2, 1],
+        ],
+        { dtype: 'float32' },
+      );
+      expectValues(add(a(), b), [
+        [7, 7, 7],
+        [7, 7, 7],
+      ]);
+      expectValues(sub(a(), b), [
+        [-5, -3, -1],
+        [1, 3, 5],
+      ]);
+      expectValues(mul(a(), b), [
+        [6, 10, 12],
+        [12, 10, 6],
+      ]);
+      expectValues(div(a(), b), [
+        [1 / 6, 0.4, 0.75],
+        [4 / 3, 2.5, 6],
+      ]);
+      expectValues(pow(a(), b), [
+        [1, 32, 81],
+        [64, 25, 6],
+      ]);
     });
 
     it('broadcasts a row, a column and a scalar on either side', () => {
-      expectValues(a().add(tensor([10, 20, 30])), [[11, 22, 33], [14, 25, 36]]);
-      expectValues(a().mul(tensor([[2], [-1]])), [[2, 4, 6], [-4, -5, -6]]);
-      expectValues(a().sub(1), [[0, 1, 2], [3, 4, 5]]);
-      expectValues(sub(10, a()), [[9, 8, 7], [6, 5, 4]]);
-      expectValues(div(6, a()), [[6, 3, 2], [1.5, 1.2, 1]]);
+      expectValues(a().add(tensor([10, 20, 30])), [
+        [11, 22, 33],
+        [14, 25, 36],
+      ]);
+      expectValues(a().mul(tensor([[2], [-1]])), [
+        [2, 4, 6],
+        [-4, -5, -6],
+      ]);
+      expectValues(a().sub(1), [
+        [0, 1, 2],
+        [3, 4, 5],
+      ]);
+      expectValues(sub(10, a()), [
+        [9, 8, 7],
+        [6, 5, 4],
+      ]);
+      expectValues(div(6, a()), [
+        [6, 3, 2],
+        [1.5, 1.2, 1],
+      ]);
       expectValues(pow(2, tensor([0, 1, 3], { dtype: 'float32' })), [1, 2, 8]);
     });
 
     it('broadcasts a column against a row into a matrix', () => {
-      expectValues(tensor([[1], [2]]).add(tensor([10, 20, 30])), [[11, 21, 31], [12, 22, 32]]);
+      expectValues(tensor([[1], [2]]).add(tensor([10, 20, 30])), [
+        [11, 21, 31],
+        [12, 22, 32],
+      ]);
     });
 
     it('broadcasts 0-d tensors and keeps the higher rank', () => {
@@ -91,13 +169,28 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
       expect(le(x, 2).tolist()).toEqual([true, true, false]);
       expect(gt(x, 2).tolist()).toEqual([false, false, true]);
       expect(ge(x, 2).tolist()).toEqual([false, true, true]);
-      expect(x.lt(tensor([[2], [4]])).tolist()).toEqual([[true, false, false], [true, true, true]]);
+      expect(x.lt(tensor([[2], [4]])).tolist()).toEqual([
+        [true, false, false],
+        [true, true, true],
+      ]);
     });
 
     it('compare ints with floats by value, and NaN equal to nothing', () => {
-      expect(tensor([1, 2]).eq(tensor([1.0, 2.5])).tolist()).toEqual([true, false]);
-      expect(tensor([NaN, 1.5]).eq(tensor([NaN, 1.5])).tolist()).toEqual([false, true]);
-      expect(tensor([NaN]).ne(tensor([NaN])).tolist()).toEqual([true]);
+      expect(
+        tensor([1, 2])
+          .eq(tensor([1.0, 2.5]))
+          .tolist(),
+      ).toEqual([true, false]);
+      expect(
+        tensor([NaN, 1.5])
+          .eq(tensor([NaN, 1.5]))
+          .tolist(),
+      ).toEqual([false, true]);
+      expect(
+        tensor([NaN])
+          .ne(tensor([NaN]))
+          .tolist(),
+      ).toEqual([true]);
     });
   });
 
@@ -139,8 +232,17 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
     });
 
     it('reads non-contiguous input in logical order', () => {
-      const x = tensor([[1, 4], [9, 16]], { dtype: 'float32' }).t();
-      expectValues(sqrt(x), [[1, 3], [2, 4]]);
+      const x = tensor(
+        [
+          [1, 4],
+          [9, 16],
+        ],
+        { dtype: 'float32' },
+      ).t();
+      expectValues(sqrt(x), [
+        [1, 3],
+        [2, 4],
+      ]);
     });
   });
 
@@ -157,19 +259,37 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
 
     it('where picks from a or b by condition, broadcasting all three', () => {
       const cond = tensor([[true, false, true]]);
-      const a = tensor([[1, 2, 3], [4, 5, 6]]);
-      expect(where(cond, a, 0).tolist()).toEqual([[1, 0, 3], [4, 0, 6]]);
+      const a = tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
+      expect(where(cond, a, 0).tolist()).toEqual([
+        [1, 0, 3],
+        [4, 0, 6],
+      ]);
       expect(where(tensor([[true], [false]]), 1, -1).tolist()).toEqual([[1], [-1]]);
-      expect(a.where(a.gt(3), tensor([-1])).tolist()).toEqual([[-1, -1, -1], [4, 5, 6]]);
+      expect(a.where(a.gt(3), tensor([-1])).tolist()).toEqual([
+        [-1, -1, -1],
+        [4, 5, 6],
+      ]);
       const mixed = where(tensor([true, false]), tensor([1, 2]), tensor([0.5, 0.5]));
       expect(mixed.dtype).toBe('float32');
       expect(mixed.tolist()).toEqual([1, 0.5]);
     });
 
     it('maskedFill writes value where the mask is true', () => {
-      const x = tensor([[1.5, 2, 3], [4, 5, 6]]);
-      expect(maskedFill(x, x.gt(2.5), -Infinity).tolist()).toEqual([[1.5, 2, -Infinity], [-Infinity, -Infinity, -Infinity]]);
-      expect(x.maskedFill(tensor([true, false, false]), 0).tolist()).toEqual([[0, 2, 3], [0, 5, 6]]);
+      const x = tensor([
+        [1.5, 2, 3],
+        [4, 5, 6],
+      ]);
+      expect(maskedFill(x, x.gt(2.5), -Infinity).tolist()).toEqual([
+        [1.5, 2, -Infinity],
+        [-Infinity, -Infinity, -Infinity],
+      ]);
+      expect(x.maskedFill(tensor([true, false, false]), 0).tolist()).toEqual([
+        [0, 2, 3],
+        [0, 5, 6],
+      ]);
     });
   });
 
@@ -202,31 +322,72 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
       const x = zeros([2, 3]);
       x.add_(tensor([1, 2, 3]));
       x.mul_(tensor([[1], [-1]]));
-      expect(x.tolist()).toEqual([[1, 2, 3], [-1, -2, -3]]);
+      expect(x.tolist()).toEqual([
+        [1, 2, 3],
+        [-1, -2, -3],
+      ]);
     });
 
     it('copy_ broadcasts, fill_ and zero_ set every element, clamp_ clamps in place', () => {
       const x = zeros([2, 2]);
       x.copy_(tensor([[5, 6]]));
-      expect(x.tolist()).toEqual([[5, 6], [5, 6]]);
+      expect(x.tolist()).toEqual([
+        [5, 6],
+        [5, 6],
+      ]);
       x.fill_(2.5);
-      expect(x.tolist()).toEqual([[2.5, 2.5], [2.5, 2.5]]);
-      x.copy_(tensor([[-3, 0.5], [4, 1]]));
+      expect(x.tolist()).toEqual([
+        [2.5, 2.5],
+        [2.5, 2.5],
+      ]);
+      x.copy_(
+        tensor([
+          [-3, 0.5],
+          [4, 1],
+        ]),
+      );
       expect(x.clamp_(-1, 1)).toBe(x);
-      expect(x.tolist()).toEqual([[-1, 0.5], [1, 1]]);
+      expect(x.tolist()).toEqual([
+        [-1, 0.5],
+        [1, 1],
+      ]);
       x.zero_();
-      expect(x.tolist()).toEqual([[0, 0], [0, 0]]);
+      expect(x.tolist()).toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
     });
 
     it('write through a transposed view into the base', () => {
-      const base = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+      const base = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float32' },
+      );
       const t = base.t();
       t.add_(tensor([100, 200]));
-      expect(base.tolist()).toEqual([[101, 102, 103], [204, 205, 206]]);
-      t.mul_(tensor([[1, 0], [1, 0], [1, 0]]));
-      expect(base.tolist()).toEqual([[101, 102, 103], [0, 0, 0]]);
+      expect(base.tolist()).toEqual([
+        [101, 102, 103],
+        [204, 205, 206],
+      ]);
+      t.mul_(
+        tensor([
+          [1, 0],
+          [1, 0],
+          [1, 0],
+        ]),
+      );
+      expect(base.tolist()).toEqual([
+        [101, 102, 103],
+        [0, 0, 0],
+      ]);
       t.fill_(7);
-      expect(base.tolist()).toEqual([[7, 7, 7], [7, 7, 7]]);
+      expect(base.tolist()).toEqual([
+        [7, 7, 7],
+        [7, 7, 7],
+      ]);
     });
 
     it('write through a strided slice without touching the skipped elements', () => {
@@ -241,16 +402,29 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
       expect(base.tolist()).toEqual([0, -0.5, 0, -1, -0.5, -1]);
       const m = zeros([3, 3]);
       m.select(1, 2).add_(1, 3);
-      expect(m.tolist()).toEqual([[0, 0, 3], [0, 0, 3], [0, 0, 3]]);
+      expect(m.tolist()).toEqual([
+        [0, 0, 3],
+        [0, 0, 3],
+        [0, 0, 3],
+      ]);
     });
 
-    it('reads an argument that shares the tensor\'s memory before overwriting it', () => {
+    it("reads an argument that shares the tensor's memory before overwriting it", () => {
       const x = tensor([1, 2, 3, 4], { dtype: 'float32' });
       x.add_(x);
       expect(x.tolist()).toEqual([2, 4, 6, 8]);
-      const m = tensor([[1, 2], [3, 4]], { dtype: 'float32' });
+      const m = tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { dtype: 'float32' },
+      );
       m.add_(m.t());
-      expect(m.tolist()).toEqual([[2, 5], [5, 8]]);
+      expect(m.tolist()).toEqual([
+        [2, 5],
+        [5, 8],
+      ]);
       const base = tensor([1, 2, 3, 4, 5], { dtype: 'float32' });
       base.slice(0, 0, 4).sub_(base.slice(0, 1, 5), 2);
       expect(base.tolist()).toEqual([-3, -4, -5, -6, 5]);
@@ -275,7 +449,16 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
 
     it('throws on a tensor that requires grad, but works inside noGrad', () => {
       const w = tensor([1, 2], { requiresGrad: true });
-      for (const f of [() => w.add_(1), () => w.sub_(1), () => w.mul_(2), () => w.div_(2), () => w.copy_(tensor([0, 0])), () => w.fill_(0), () => w.zero_(), () => w.clamp_(0, 1)]) {
+      for (const f of [
+        () => w.add_(1),
+        () => w.sub_(1),
+        () => w.mul_(2),
+        () => w.div_(2),
+        () => w.copy_(tensor([0, 0])),
+        () => w.fill_(0),
+        () => w.zero_(),
+        () => w.clamp_(0, 1),
+      ]) {
         expect(f).toThrow(/in-place ops on a tensor that requires grad.*noGrad/);
       }
       expect(w.tolist()).toEqual([1, 2]);

@@ -1,9 +1,7 @@
 // Item 7 of the spec: shape mismatches, bad dims, wrong dtypes and non-finite scalars get a clear
 // error naming the op, the argument and the shapes. Each test pins the message a user would read.
 import { describe, expect, it } from 'vitest';
-import {
-  arange, bmm, cat, full, gather, indexSelect, matmul, mul, ones, randn, stack, tensor, zeros, type Tensor,
-} from '../src/index.js';
+import { arange, bmm, cat, full, gather, indexSelect, matmul, mul, ones, randn, stack, tensor, zeros, type Tensor } from '../src/index.js';
 
 const m23 = (): Tensor => zeros([2, 3]);
 
@@ -30,7 +28,9 @@ describe('shape mismatches name the op and both shapes', () => {
   });
 
   it('bmm with differing batch sizes, ranks or inner dimensions', () => {
-    expect(() => bmm(zeros([2, 3, 4]), zeros([3, 4, 5]))).toThrow(/^bmm: expects two 3-D tensors with the same batch size \(got \[2, 3, 4\] and \[3, 4, 5\]\)$/);
+    expect(() => bmm(zeros([2, 3, 4]), zeros([3, 4, 5]))).toThrow(
+      /^bmm: expects two 3-D tensors with the same batch size \(got \[2, 3, 4\] and \[3, 4, 5\]\)$/,
+    );
     expect(() => bmm(zeros([3, 4]), zeros([4, 5]))).toThrow(/^bmm: .*\(got \[3, 4\] and \[4, 5\]\)$/);
     expect(() => bmm(zeros([2, 3, 4]), zeros([2, 5, 5]))).toThrow(/^bmm: cannot multiply \[2, 3, 4\] by \[2, 5, 5\] \(inner dimensions 4 and 5 differ\)$/);
   });
@@ -94,7 +94,9 @@ describe('bad dims and indices name the op, the dim and the valid range', () => 
   });
 
   it('gather and indexSelect with an out-of-range index name the index value', () => {
-    expect(() => m23().gather(1, tensor([[0], [3]]))).toThrow(/^gather: index 3 \(element 1 of the index\) is out of range for dim 1 of size 3 \(input shape \[2, 3\]\)$/);
+    expect(() => m23().gather(1, tensor([[0], [3]]))).toThrow(
+      /^gather: index 3 \(element 1 of the index\) is out of range for dim 1 of size 3 \(input shape \[2, 3\]\)$/,
+    );
     expect(() => indexSelect(m23(), 0, tensor([-3]))).toThrow(/^indexSelect: index -3 \(element 0 of the index\) is out of range for dim 0 of size 2/);
   });
 
@@ -113,12 +115,16 @@ describe('wrong dtypes name the op and the dtype', () => {
   it('requiresGrad on an int tensor', () => {
     expect(() => tensor([1, 2]).requiresGrad_()).toThrow(/^requiresGrad_: only floating point tensors can require gradients \(this one is int32\)$/);
     expect(() => zeros([2], { dtype: 'int32', requiresGrad: true })).toThrow(/only floating point tensors can require gradients \(this one is int32\)/);
-    expect(() => { arange(3).requiresGrad = true; }).toThrow(/this one is int32/);
+    expect(() => {
+      arange(3).requiresGrad = true;
+    }).toThrow(/this one is int32/);
   });
 
   it('fractional data for an int32 tensor and NaN for an int fill', () => {
     expect(() => tensor([0.5], { dtype: 'int32' })).toThrow(/^tensor: int32 data must be integers \(element 0 is 0.5\)$/);
-    expect(() => full([2], NaN, { dtype: 'int32' })).toThrow(/^full: cannot fill an int32 tensor with NaN \(int32 holds integers in -2147483648\.\.2147483647\)$/);
+    expect(() => full([2], NaN, { dtype: 'int32' })).toThrow(
+      /^full: cannot fill an int32 tensor with NaN \(int32 holds integers in -2147483648\.\.2147483647\)$/,
+    );
     expect(() => tensor(['a'] as never)).toThrow(/^tensor: data\[0\] is string, expected a number or boolean$/);
   });
 
@@ -195,6 +201,8 @@ describe('misuse of values, devices and lifetimes', () => {
     loss.backward();
     expect(loss.item()).toBe(2);
     w.mul(3).sum().backward();
-    expect(() => loss.item()).toThrow(/^item: .*was released \(its graph was backpropagated and a later backward\(\)\/zeroGrad\(\) began\)\. Call keep\(\) or clone\(\)/);
+    expect(() => loss.item()).toThrow(
+      /^item: .*was released \(its graph was backpropagated and a later backward\(\)\/zeroGrad\(\) began\)\. Call keep\(\) or clone\(\)/,
+    );
   });
 });

@@ -12,7 +12,7 @@ describe('examples run against the built package', () => {
     expect(accuracy).toBeGreaterThanOrEqual(97);
     expect(stdout).toMatch(/Epoch 12\/12 .* valAccuracy 0\.9\d+/);
     expect(stdout).toMatch(/ {4}accuracy {26}0\.9\d\d {7}269/);
-    expect(stdout).toContain('predictions identical to the trained model\'s');
+    expect(stdout).toContain("predictions identical to the trained model's");
   }, 120_000);
 
   it('the manual PyTorch-style loop learns the digits', async () => {

@@ -52,7 +52,13 @@ describe('fused softmax-cross-entropy', () => {
   }
 
   it('gives the textbook gradient (softmax − onehot)/N for the mean', () => {
-    const x = tensor([[1, 2, 3], [0, 0, 0]], { dtype: 'float32' });
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [0, 0, 0],
+      ],
+      { dtype: 'float32' },
+    );
     const { grad } = valueAndGrad(x, (v) => F.crossEntropy(v, tensor([2, 0], { dtype: 'int32' })));
     const e = [Math.exp(1), Math.exp(2), Math.exp(3)];
     const s = e[0] + e[1] + e[2];
@@ -82,7 +88,14 @@ describe('relu backward kernel', () => {
 });
 
 describe('one-row GEMV path', () => {
-  for (const [k, n] of [[1, 1], [3, 5], [7, 17], [9, 33], [784, 10], [16, 4]]) {
+  for (const [k, n] of [
+    [1, 1],
+    [3, 5],
+    [7, 17],
+    [9, 33],
+    [784, 10],
+    [16, 4],
+  ]) {
     it(`[1, ${k}] · [${k}, ${n}], B plain and transposed, matches the float64 reference`, () => {
       manualSeed(k * 100 + n);
       const a = randn([1, k]);
@@ -101,7 +114,10 @@ describe('one-row GEMV path', () => {
     const g1 = layer.weight.grad!.toArray();
     layer.zeroGrad();
     layer.forward(x.expand(2, 13).contiguous()).sum().backward();
-    close(g1, Array.from(layer.weight.grad!.toArray(), (v) => v / 2));
+    close(
+      g1,
+      Array.from(layer.weight.grad!.toArray(), (v) => v / 2),
+    );
   });
 });
 
@@ -123,7 +139,17 @@ describe('vector math and reductions', () => {
     expect(rowMax(tensor([row]), 1)).toEqual([36]);
     row[20] = NaN;
     expect(rowMax(tensor([row]), 1)).toEqual([NaN]);
-    expect(rowMax(tensor([[1, NaN, 3, 4, 5], [1, 2, 3, 4, 5]]).t().contiguous(), 0)).toEqual([NaN, 5]);
+    expect(
+      rowMax(
+        tensor([
+          [1, NaN, 3, 4, 5],
+          [1, 2, 3, 4, 5],
+        ])
+          .t()
+          .contiguous(),
+        0,
+      ),
+    ).toEqual([NaN, 5]);
   });
   it('sum along the first axis matches a float64 sum on wide rows', () => {
     manualSeed(2);

@@ -4,18 +4,35 @@
 // accepts is checked (the relaxed-SIMD one only where WebAssembly.validate takes it, e.g. Node 22,
 // or Node 20 via `npx vitest run tests/gemm.test.ts --execArgv=--experimental-wasm-relaxed-simd`).
 // Run `npm run build:wasm` first.
-import { describe, expect, it } from "vitest";
-import { instantiateKernels, kernelsMemory, relaxedSimdSupported } from "../src/backend/wasm-builds.js";
+import { describe, expect, it } from 'vitest';
+import { instantiateKernels, kernelsMemory, relaxedSimdSupported } from '../src/backend/wasm-builds.js';
 
 interface GemmKernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
   gemmWorkBytes(): number;
-  gemmF32(tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
-    b: number, ldb: number, beta: number, c: number, ldc: number, work: number): void;
+  gemmF32(
+    tA: number,
+    tB: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    b: number,
+    ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
 }
 
-const builds = [["baseline", false], ["relaxed", true]] as const;
+const builds = [
+  ['baseline', false],
+  ['relaxed', true],
+] as const;
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -76,11 +93,23 @@ for (const [name, relaxed] of builds) {
       }
     }
 
-    for (const [tA, tB] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
-      const tag = `${tA ? "T" : "N"}${tB ? "T" : "N"}`;
+    for (const [tA, tB] of [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ]) {
+      const tag = `${tA ? 'T' : 'N'}${tB ? 'T' : 'N'}`;
       it(`${tag}: the conv GEMMs of a 1→16→32 3×3 CNN on 8×8 inputs (k = 9, n = 9, m = 9)`, () => {
         let seed = 1;
-        for (const [m, n, k] of [[16, 64, 9], [16, 9, 64], [9, 64, 16], [32, 64, 144], [32, 144, 64], [144, 64, 32]]) {
+        for (const [m, n, k] of [
+          [16, 64, 9],
+          [16, 9, 64],
+          [9, 64, 16],
+          [32, 64, 144],
+          [32, 144, 64],
+          [144, 64, 32],
+        ]) {
           check(tA, tB, m, n, k, 1, 0, seed++);
           check(tA, tB, m, n, k, 1, 1, seed++); // bias pre-loaded / gradient accumulation
         }

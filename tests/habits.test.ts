@@ -29,7 +29,10 @@ describe('size() and numel()', () => {
 describe('factories take sizes as varargs too', () => {
   it('zeros(2, 3), ones(2, 3, opts), rand(2, 3), randn(2, 3, { generator }) equal the array forms', () => {
     expect(zeros(2, 3).shape).toEqual([2, 3]);
-    expect(ones(2, 3, { dtype: 'int32' }).tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
+    expect(ones(2, 3, { dtype: 'int32' }).tolist()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
     expect(rand(4).shape).toEqual([4]);
     const a = randn(2, 3, { generator: new Generator(5) });
     const b = randn([2, 3], { generator: new Generator(5) });

@@ -13,7 +13,12 @@ const f = (data: number[][]) => tensor(data, { dtype: 'float32' });
 function fixedLinear(): InstanceType<typeof Linear> {
   const fc = new Linear(2, 2);
   noGrad(() => {
-    fc.weight.copy_(tensor([[1, 2], [3, 4]]));
+    fc.weight.copy_(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     fc.bias!.copy_(tensor([0.5, -0.5]));
   });
   return fc;
@@ -103,7 +108,13 @@ describe('forward hooks', () => {
     const orig = fc.weight;
     delete (fc as Partial<typeof fc>).weight;
     fc.weight_orig = orig;
-    fc.registerBuffer('weight_mask', tensor([[1, 0], [0, 1]]));
+    fc.registerBuffer(
+      'weight_mask',
+      tensor([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     const mask = (m: typeof fc) => (m as unknown as { weight_mask: Tensor }).weight_mask;
     fc.registerForwardPreHook((m) => {
       (m as unknown as { weight: Tensor }).weight = m.weight_orig.mul(mask(m));
@@ -111,7 +122,10 @@ describe('forward hooks', () => {
     const y = fc(f([[1, 1]]));
     expectValues(y, [[1.5, 3.5]]);
     y.sum().backward();
-    expectValues(fc.weight_orig.grad!, [[1, 0], [0, 1]]);
+    expectValues(fc.weight_orig.grad!, [
+      [1, 0],
+      [0, 1],
+    ]);
     expect(Object.keys(fc.stateDict()).sort()).toEqual(['bias', 'weight_mask', 'weight_orig']);
   });
 });
@@ -125,7 +139,10 @@ describe('full backward hooks', () => {
       got.push({ gradIn: gradInput[0]!.tolist() as number[][], gradOut: gradOutput[0]!.tolist() as number[][] });
     });
     const x = tensor([[1, 1]], { requiresGrad: true });
-    net(x).mul(tensor([[1, 2]])).sum().backward();
+    net(x)
+      .mul(tensor([[1, 2]]))
+      .sum()
+      .backward();
     // gradOut = [1, 2]; gradIn = [1, 2]·[[1, 2], [3, 4]] = [7, 10]
     expect(got).toEqual([{ gradIn: [[7, 10]], gradOut: [[1, 2]] }]);
     // fc1's output is positive, so relu passes [7, 10]; x.grad = [7, 10]·W = [37, 54]
@@ -140,7 +157,10 @@ describe('full backward hooks', () => {
     // gradOut = [1, 1] → gradIn = [4, 6] → halved [2, 3] → x.grad = [2, 3]·W = [11, 16]
     expectValues(x.grad!, [[11, 16]]);
     // fc1's weight grad sees the halved gradient too: [2, 3]ᵀ·[1, 1]
-    expectValues(net.fc1.weight.grad!, [[2, 2], [3, 3]]);
+    expectValues(net.fc1.weight.grad!, [
+      [2, 2],
+      [3, 3],
+    ]);
   });
 
   it('a first layer whose input needs no grad gets gradInput [null] and the real gradOutput', () => {
@@ -149,16 +169,24 @@ describe('full backward hooks', () => {
     fc.registerFullBackwardHook((_m, gradInput, gradOutput) => {
       calls.push([gradInput.map((g) => (g ? (g.tolist() as number[][]) : null)), gradOutput[0]!.tolist() as number[][]]);
     });
-    fc(ones([1, 2])).mul(3).sum().backward();
+    fc(ones([1, 2]))
+      .mul(3)
+      .sum()
+      .backward();
     expect(calls).toEqual([[[null], [[3, 3]]]]);
-    expectValues(fc.weight.grad!, [[3, 3], [3, 3]]);
+    expectValues(fc.weight.grad!, [
+      [3, 3],
+      [3, 3],
+    ]);
   });
 
   it('a wrong return value is a clear error naming the hook method', () => {
     const fc = fixedLinear();
     fc.registerFullBackwardHook(() => [zeros([3])]);
     const x = tensor([[1, 1]], { requiresGrad: true });
-    expect(() => fc(x).sum().backward()).toThrow(/registerFullBackwardHook: the hook of Linear returned shape \[3\] for gradInput\[0\], expected a tensor of shape \[1, 2\]/);
+    expect(() => fc(x).sum().backward()).toThrow(
+      /registerFullBackwardHook: the hook of Linear returned shape \[3\] for gradInput\[0\], expected a tensor of shape \[1, 2\]/,
+    );
   });
 
   it('is not wired under noGrad (inference pays nothing)', () => {

@@ -5,8 +5,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  nn, optim, tensor, zeros, ones, randn, manualSeed, load, save, saveCheckpoint, loadCheckpoint, serializeCheckpoint,
-  deserializeCheckpoint, deserialize, noGrad, type Tensor,
+  nn,
+  optim,
+  tensor,
+  zeros,
+  ones,
+  randn,
+  manualSeed,
+  load,
+  save,
+  saveCheckpoint,
+  loadCheckpoint,
+  serializeCheckpoint,
+  deserializeCheckpoint,
+  deserialize,
+  noGrad,
+  type Tensor,
 } from '../src/index.js';
 
 // Written by scripts/torch_interop_fixtures.py (PyTorch 1.13).
@@ -59,7 +73,7 @@ class ResNetish extends nn.Module {
 }
 const fixtureInput = () => tensor(fixture.input.data, { shape: fixture.input.shape });
 
-describe('state-dict keys are PyTorch\'s', () => {
+describe("state-dict keys are PyTorch's", () => {
   it('BatchNorm buffers are running_mean, running_var, num_batches_tracked (JS properties stay camelCase)', () => {
     const bn = new nn.BatchNorm2d(3);
     expect(Object.keys(bn.stateDict())).toEqual(['weight', 'bias', 'running_mean', 'running_var', 'num_batches_tracked']);
@@ -71,7 +85,9 @@ describe('state-dict keys are PyTorch\'s', () => {
     class Net extends nn.Module {
       convIn = new nn.Conv2d(1, 2, 3);
       fcOut = new nn.Linear(2, 2);
-      forward(x: Tensor) { return this.fcOut(this.convIn(x).mean([2, 3])); }
+      forward(x: Tensor) {
+        return this.fcOut(this.convIn(x).mean([2, 3]));
+      }
     }
     const net = new Net();
     expect(Object.keys(net.stateDict())).toEqual(['conv_in.weight', 'conv_in.bias', 'fc_out.weight', 'fc_out.bias']);
@@ -81,14 +97,33 @@ describe('state-dict keys are PyTorch\'s', () => {
 });
 
 describe('loadStateDict options', () => {
-  const state = () => ({ weight: tensor([[1, 2], [3, 4]], { dtype: 'float32' }), bias: tensor([5, 6], { dtype: 'float32' }) });
+  const state = () => ({
+    weight: tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32' },
+    ),
+    bias: tensor([5, 6], { dtype: 'float32' }),
+  });
 
-  it('stripPrefix removes DataParallel\'s module. prefix; mapKeys renames or drops entries', () => {
+  it("stripPrefix removes DataParallel's module. prefix; mapKeys renames or drops entries", () => {
     const fc = new nn.Linear(2, 2);
     const prefixed = Object.fromEntries(Object.entries(state()).map(([k, v]) => [`module.${k}`, v]));
     fc.loadStateDict(prefixed, { stripPrefix: 'module.' });
-    expect(fc.weight.tolist()).toEqual([[1, 2], [3, 4]]);
-    const renamed = { w: tensor([[0, 1], [1, 0]]), b: tensor([7, 8]), extra: zeros([1]) };
+    expect(fc.weight.tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    const renamed = {
+      w: tensor([
+        [0, 1],
+        [1, 0],
+      ]),
+      b: tensor([7, 8]),
+      extra: zeros([1]),
+    };
     fc.loadStateDict(renamed, { mapKeys: (k) => ({ w: 'weight', b: 'bias' })[k] ?? null });
     expect(fc.bias!.tolist()).toEqual([7, 8]);
   });
@@ -96,10 +131,12 @@ describe('loadStateDict options', () => {
   it('a strict mismatch that is only a prefix says which option fixes it', () => {
     const fc = new nn.Linear(2, 2);
     const prefixed = Object.fromEntries(Object.entries(state()).map(([k, v]) => [`module.${k}`, v]));
-    expect(() => fc.loadStateDict(prefixed)).toThrow(/missing keys "weight", "bias"; unexpected keys "module.weight", "module.bias" .*pass \{ stripPrefix: 'module.' \}/);
+    expect(() => fc.loadStateDict(prefixed)).toThrow(
+      /missing keys "weight", "bias"; unexpected keys "module.weight", "module.bias" .*pass \{ stripPrefix: 'module.' \}/,
+    );
   });
 
-  it('assign makes the given tensors the module\'s (no copy); a parameter keeps requiresGrad', () => {
+  it("assign makes the given tensors the module's (no copy); a parameter keeps requiresGrad", () => {
     const fc = new nn.Linear(2, 2);
     const s = state();
     fc.loadStateDict(s, { assign: true });
@@ -119,7 +156,7 @@ describe('loadStateDict options', () => {
   });
 });
 
-describe('init takes PyTorch\'s option values', () => {
+describe("init takes PyTorch's option values", () => {
   it("mode 'fan_out' and nonlinearity 'leaky_relu' (camelCase still accepted)", () => {
     expect(nn.init.calculateGain('leaky_relu')).toBeCloseTo(Math.sqrt(2 / (1 + 0.01 ** 2)), 12);
     const w = zeros([400, 50]);
@@ -128,21 +165,43 @@ describe('init takes PyTorch\'s option values', () => {
     const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length);
     expect(std).toBeCloseTo(Math.sqrt(2 / 400), 2);
     expect(() => nn.init.kaimingUniform_(zeros([3, 3]), { mode: 'fan_in', nonlinearity: 'leaky_relu', a: 0.1 })).not.toThrow();
-    expect(() => nn.init.kaimingUniform_(zeros([3, 3]), { mode: 'fanout' as never })).toThrow("kaimingUniform_: mode must be 'fan_in' or 'fan_out' (got \"fanout\")");
+    expect(() => nn.init.kaimingUniform_(zeros([3, 3]), { mode: 'fanout' as never })).toThrow(
+      "kaimingUniform_: mode must be 'fan_in' or 'fan_out' (got \"fanout\")",
+    );
   });
 });
 
-describe('optimizer and scheduler stateDict() use PyTorch\'s layout and names', () => {
+describe("optimizer and scheduler stateDict() use PyTorch's layout and names", () => {
   const stepOnce = (opt: optim.Optimizer, p: Tensor) => {
     p.grad = ones(p.shape);
     opt.step();
   };
 
   it.each([
-    ['SGD', (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 }), ['momentum_buffer'], ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize']],
-    ['Adam', (p: Tensor[]) => new optim.Adam(p, { amsgrad: true }), ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'], ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize']],
-    ['RMSprop', (p: Tensor[]) => new optim.RMSprop(p, { momentum: 0.9, centered: true }), ['step', 'square_avg', 'momentum_buffer', 'grad_avg'], ['lr', 'alpha', 'eps', 'weight_decay', 'momentum', 'centered', 'maximize']],
-    ['Adagrad', (p: Tensor[]) => new optim.Adagrad(p, { lrDecay: 0.1 }), ['step', 'sum'], ['lr', 'lr_decay', 'weight_decay', 'initial_accumulator_value', 'eps', 'maximize']],
+    [
+      'SGD',
+      (p: Tensor[]) => new optim.SGD(p, { lr: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+      ['momentum_buffer'],
+      ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize'],
+    ],
+    [
+      'Adam',
+      (p: Tensor[]) => new optim.Adam(p, { amsgrad: true }),
+      ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'],
+      ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize'],
+    ],
+    [
+      'RMSprop',
+      (p: Tensor[]) => new optim.RMSprop(p, { momentum: 0.9, centered: true }),
+      ['step', 'square_avg', 'momentum_buffer', 'grad_avg'],
+      ['lr', 'alpha', 'eps', 'weight_decay', 'momentum', 'centered', 'maximize'],
+    ],
+    [
+      'Adagrad',
+      (p: Tensor[]) => new optim.Adagrad(p, { lrDecay: 0.1 }),
+      ['step', 'sum'],
+      ['lr', 'lr_decay', 'weight_decay', 'initial_accumulator_value', 'eps', 'maximize'],
+    ],
   ] as const)('%s', (_, make, stateKeys, groupKeys) => {
     const p = zeros([2], { requiresGrad: true });
     const opt = make([p]);
@@ -161,12 +220,26 @@ describe('optimizer and scheduler stateDict() use PyTorch\'s layout and names', 
     expect([...q.toArray()]).toEqual([...p.toArray()]);
   });
 
-  it('loads PyTorch\'s own form: a 0-d step tensor and keys Tessera lacks (foreach, capturable)', () => {
+  it("loads PyTorch's own form: a 0-d step tensor and keys Tessera lacks (foreach, capturable)", () => {
     const p = zeros([2], { requiresGrad: true });
     const opt = new optim.Adam([p]);
     opt.loadStateDict({
       state: { 0: { step: tensor(3.0), exp_avg: tensor([0.1, 0.2]), exp_avg_sq: tensor([0.01, 0.04]) } },
-      param_groups: [{ lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, params: [0] }],
+      param_groups: [
+        {
+          lr: 0.01,
+          betas: [0.9, 0.999],
+          eps: 1e-8,
+          weight_decay: 0,
+          amsgrad: false,
+          maximize: false,
+          foreach: null,
+          capturable: false,
+          differentiable: false,
+          fused: false,
+          params: [0],
+        },
+      ],
     });
     expect((opt.state.get(p) as optim.AdamState).step).toBe(3);
     expect(opt.paramGroups[0].lr).toBe(0.01);
@@ -177,18 +250,31 @@ describe('optimizer and scheduler stateDict() use PyTorch\'s layout and names', 
     expect(() => opt.loadStateDict({ state: {}, paramGroups: [] } as never)).toThrow(/expected \{ state, param_groups \}.*older version/);
   });
 
-  it('schedulers: last_epoch, base_lrs, _last_lr, _step_count and their settings under PyTorch\'s names', () => {
+  it("schedulers: last_epoch, base_lrs, _last_lr, _step_count and their settings under PyTorch's names", () => {
     const opt = new optim.SGD([zeros([2], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 });
     const cos = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.01 });
     cos.step();
     expect(cos.stateDict()).toEqual({
-      T_max: 10, eta_min: 0.01, base_lrs: [0.1], last_epoch: 1, _step_count: 2, _last_lr: cos.getLastLr(), verbose: false, _get_lr_called_within_step: false,
+      T_max: 10,
+      eta_min: 0.01,
+      base_lrs: [0.1],
+      last_epoch: 1,
+      _step_count: 2,
+      _last_lr: cos.getLastLr(),
+      verbose: false,
+      _get_lr_called_within_step: false,
     });
     expect(Object.keys(new optim.lrScheduler.StepLR(opt, { stepSize: 3 }).stateDict())).toEqual(expect.arrayContaining(['step_size', 'gamma']));
     expect(Object.keys(new optim.lrScheduler.LinearLR(opt).stateDict())).toEqual(expect.arrayContaining(['start_factor', 'end_factor', 'total_iters']));
     const one = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10 });
     expect(one.stateDict()).toMatchObject({ total_steps: 10, cycle_momentum: true, use_beta1: false });
-    expect((one.stateDict()._schedule_phases as object[])[0]).toEqual({ end_step: 2, start_lr: 'initial_lr', end_lr: 'max_lr', start_momentum: 'max_momentum', end_momentum: 'base_momentum' });
+    expect((one.stateDict()._schedule_phases as object[])[0]).toEqual({
+      end_step: 2,
+      start_lr: 'initial_lr',
+      end_lr: 'max_lr',
+      start_momentum: 'max_momentum',
+      end_momentum: 'base_momentum',
+    });
     expect(() => cos.loadStateDict({ lastEpoch: 3 } as never)).toThrow(/older version/);
   });
 });
@@ -199,7 +285,7 @@ function noGradCopy(dst: Tensor, src: Tensor): void {
 }
 
 describe('a PyTorch-written ResNet-style CNN with BatchNorm (tests/fixtures/torch-resnet.safetensors)', () => {
-  it('loads strictly with no key map and gives PyTorch\'s eval output', async () => {
+  it("loads strictly with no key map and gives PyTorch's eval output", async () => {
     const model = new ResNetish();
     const state = await load(new Uint8Array(readFileSync(new URL('torch-resnet.safetensors', fixtureDir))));
     expect(state['layer1.1.downsample.1.num_batches_tracked'].item()).toBe(3);
@@ -210,22 +296,25 @@ describe('a PyTorch-written ResNet-style CNN with BatchNorm (tests/fixtures/torc
     [...out.toArray()].forEach((v, i) => expect(v, `output ${i}`).toBeCloseTo(fixture.eval_out.data[i], 5));
   });
 
-  it.skipIf(!hasTorch)('a Tessera-written file loads strictly in PyTorch and gives Tessera\'s eval output (skipped when /usr/bin/python3 has no torch)', async () => {
-    manualSeed(3);
-    const model = new ResNetish();
-    for (let i = 0; i < 2; i++) noGrad(() => model(randn(4, 3, 8, 8)));
-    model.eval();
-    const x = randn(2, 3, 8, 8);
-    const out = noGrad(() => model(x));
-    const path = join(mkdtempSync(join(tmpdir(), 'tessera-interop-')), 'resnet.safetensors');
-    const record = (t: Tensor) => JSON.stringify({ shape: t.shape, data: [...t.toArray()] });
-    await save(model.stateDict(), path, { input: record(x), expected: record(out) });
-    const report = execFileSync(PYTHON, [new URL('../scripts/torch_interop_fixtures.py', import.meta.url).pathname, 'check', path], { encoding: 'utf8' });
-    expect(report).toMatch(/loaded strictly into torch.nn.Module/);
-  });
+  it.skipIf(!hasTorch)(
+    "a Tessera-written file loads strictly in PyTorch and gives Tessera's eval output (skipped when /usr/bin/python3 has no torch)",
+    async () => {
+      manualSeed(3);
+      const model = new ResNetish();
+      for (let i = 0; i < 2; i++) noGrad(() => model(randn(4, 3, 8, 8)));
+      model.eval();
+      const x = randn(2, 3, 8, 8);
+      const out = noGrad(() => model(x));
+      const path = join(mkdtempSync(join(tmpdir(), 'tessera-interop-')), 'resnet.safetensors');
+      const record = (t: Tensor) => JSON.stringify({ shape: t.shape, data: [...t.toArray()] });
+      await save(model.stateDict(), path, { input: record(x), expected: record(out) });
+      const report = execFileSync(PYTHON, [new URL('../scripts/torch_interop_fixtures.py', import.meta.url).pathname, 'check', path], { encoding: 'utf8' });
+      expect(report).toMatch(/loaded strictly into torch.nn.Module/);
+    },
+  );
 });
 
-describe('optimizer and scheduler state dicts have PyTorch 1.13\'s keys (tests/fixtures/torch-interop.json)', () => {
+describe("optimizer and scheduler state dicts have PyTorch 1.13's keys (tests/fixtures/torch-interop.json)", () => {
   // Flags of PyTorch's implementation choices (multi-tensor, CUDA graphs, fused kernels); Tessera has one implementation.
   const torchOnly = new Set(['foreach', 'differentiable', 'capturable', 'fused']);
   const make: Record<string, (p: Tensor[]) => optim.Optimizer> = {
@@ -304,7 +393,7 @@ describe('checkpoints: model, optimizer, scheduler, epoch and user values in one
     }
   });
 
-  it('is a safetensors file any reader opens: model.*, optimizer.state.*, JSON metadata in PyTorch\'s layout', () => {
+  it("is a safetensors file any reader opens: model.*, optimizer.state.*, JSON metadata in PyTorch's layout", () => {
     const run = setup();
     trainStep(run, 0);
     const bytes = serializeCheckpoint({ model: run.model, optimizer: run.opt, scheduler: run.sched, epoch: 1, mask: tensor([true, false]) });
@@ -320,7 +409,9 @@ describe('checkpoints: model, optimizer, scheduler, epoch and user values in one
 
   it('says what is wrong with a file that is not a checkpoint, or lacks what was asked for', () => {
     const run = setup();
-    expect(() => deserializeCheckpoint(readFileSync(new URL('torch-resnet.safetensors', fixtureDir)), { model: run.model })).toThrow(/not a Tessera checkpoint.*load\(\) and model.loadStateDict\(\)/);
+    expect(() => deserializeCheckpoint(readFileSync(new URL('torch-resnet.safetensors', fixtureDir)), { model: run.model })).toThrow(
+      /not a Tessera checkpoint.*load\(\) and model.loadStateDict\(\)/,
+    );
     const modelOnly = serializeCheckpoint({ model: run.model });
     expect(() => deserializeCheckpoint(modelOnly, { optimizer: run.opt })).toThrow('loadCheckpoint: a optimizer was passed but the checkpoint holds none');
     expect(() => serializeCheckpoint({ model: run.model, lr: NaN })).toThrow("saveCheckpoint: extra 'lr' is NaN, which JSON cannot hold");

@@ -1,10 +1,10 @@
 // Direct tests of the wasm kernels (assembly/*.ts) against plain JS
 // reference loops. Instantiates the inlined module itself so these run
 // independently of the TS backend. Run `npm run build:wasm` first.
-import { describe, it, expect, beforeEach } from "vitest";
-import type { KernelExports } from "../src/backend/kernel-exports.js";
-import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from "../src/backend/op-codes.js";
-import { instantiateKernels, kernelsMemory, wasmBuilds } from "../src/backend/wasm-builds.js";
+import { describe, it, expect, beforeEach } from 'vitest';
+import type { KernelExports } from '../src/backend/kernel-exports.js';
+import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from '../src/backend/op-codes.js';
+import { instantiateKernels, kernelsMemory, wasmBuilds } from '../src/backend/wasm-builds.js';
 
 type Ptr = number;
 /** The kernels whose parameters are exactly P (so a misspelt name in a case table is a type error). */
@@ -121,10 +121,10 @@ function runUnary(name: UnaryKernel, x: ArrayLike<number>, misalign = 0): number
 
 // --- module ---------------------------------------------------------------
 
-describe("module", () => {
-  it("imports only its memory, exports it and a 16-aligned heap base", () => {
+describe('module', () => {
+  it('imports only its memory, exports it and a 16-aligned heap base', () => {
     const mod = new WebAssembly.Module(wasmBuilds.kernels() as BufferSource);
-    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: "env", name: "memory", kind: "memory" }]);
+    expect(WebAssembly.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
     expect(K.memory).toBeInstanceOf(WebAssembly.Memory);
     expect(K.heapBase() % 16).toBe(0);
     expect(K.heapBase()).toBeGreaterThan(0);
@@ -134,12 +134,12 @@ describe("module", () => {
 
 // --- unary ----------------------------------------------------------------
 
-describe("unary exact ops", () => {
+describe('unary exact ops', () => {
   const cases: [UnaryKernel, (x: number) => number][] = [
-    ["negF32", (x) => -x],
-    ["absF32", (x) => Math.abs(x)],
-    ["sqrtF32", (x) => Math.sqrt(x)],
-    ["reluF32", (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0)],
+    ['negF32', (x) => -x],
+    ['absF32', (x) => Math.abs(x)],
+    ['sqrtF32', (x) => Math.sqrt(x)],
+    ['reluF32', (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0)],
   ];
   for (const [name, ref] of cases) {
     it(`${name} matches for all sizes and alignments`, () => {
@@ -147,103 +147,128 @@ describe("unary exact ops", () => {
         for (const mis of [0, 4]) {
           top = K.heapBase();
           const x = randF32(n, n + 1, -4, 4);
-          if (name === "sqrtF32") for (let i = 0; i < n; i++) x[i] = Math.abs(x[i]);
+          if (name === 'sqrtF32') for (let i = 0; i < n; i++) x[i] = Math.abs(x[i]);
           sameF32(runUnary(name, x, mis), Array.from(x, ref));
         }
       }
     });
   }
-  it("neg/abs/relu special values", () => {
+  it('neg/abs/relu special values', () => {
     const sp = [0, -0, Infinity, -Infinity, NaN, -1.5];
-    sameF32(runUnary("negF32", sp), [-0, 0, -Infinity, Infinity, NaN, 1.5]);
-    sameF32(runUnary("absF32", sp), [0, 0, Infinity, Infinity, NaN, 1.5]);
-    sameF32(runUnary("reluF32", sp), [0, 0, Infinity, 0, NaN, 0]);
-    sameF32(runUnary("sqrtF32", sp), [0, -0, Infinity, NaN, NaN, NaN]);
+    sameF32(runUnary('negF32', sp), [-0, 0, -Infinity, Infinity, NaN, 1.5]);
+    sameF32(runUnary('absF32', sp), [0, 0, Infinity, Infinity, NaN, 1.5]);
+    sameF32(runUnary('reluF32', sp), [0, 0, Infinity, 0, NaN, 0]);
+    sameF32(runUnary('sqrtF32', sp), [0, -0, Infinity, NaN, NaN, NaN]);
   });
-  it("rsqrt within 1 ulp-ish", () => {
+  it('rsqrt within 1 ulp-ish', () => {
     const x = randF32(1000, 7, 1e-3, 1e3);
-    const got = runUnary("rsqrtF32", x);
+    const got = runUnary('rsqrtF32', x);
     expect(maxRelErr(got, (i) => 1 / Math.sqrt(x[i]))).toBeLessThan(2.5e-7);
   });
 });
 
-describe("transcendental accuracy", () => {
+describe('transcendental accuracy', () => {
   // Dense linspace sweeps (not random) so the extremes are always hit.
   function sweep(lo: number, hi: number, n = 20011): Float32Array {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = lo + ((hi - lo) * i) / (n - 1);
     return a;
   }
-  it("exp relative error ≤ 3e-7 over the finite range, subnormals to 1 ulp", () => {
-    for (const [lo, hi] of [[-87, 88.7], [-1, 1], [-1e-4, 1e-4]]) {
+  it('exp relative error ≤ 3e-7 over the finite range, subnormals to 1 ulp', () => {
+    for (const [lo, hi] of [
+      [-87, 88.7],
+      [-1, 1],
+      [-1e-4, 1e-4],
+    ]) {
       const x = sweep(lo, hi);
-      expect(maxRelErr(runUnary("expF32", x), (i) => Math.exp(x[i]))).toBeLessThan(3e-7);
+      expect(maxRelErr(runUnary('expF32', x), (i) => Math.exp(x[i]))).toBeLessThan(3e-7);
     }
     const x = sweep(-103.9, -87);
-    const got = runUnary("expF32", x);
+    const got = runUnary('expF32', x);
     for (let i = 0; i < x.length; i++) {
       expect(Math.abs(got[i] - Math.exp(x[i]))).toBeLessThanOrEqual(3e-7 * Math.exp(x[i]) + 1.5e-45);
     }
   });
-  it("exp special values", () => {
-    sameF32(runUnary("expF32", [0, -0, Infinity, -Infinity, NaN, 88.8, 89, 1e30, -104, -200, -1e30]),
-      [1, 1, Infinity, 0, NaN, Infinity, Infinity, Infinity, 0, 0, 0]);
+  it('exp special values', () => {
+    sameF32(runUnary('expF32', [0, -0, Infinity, -Infinity, NaN, 88.8, 89, 1e30, -104, -200, -1e30]), [
+      1,
+      1,
+      Infinity,
+      0,
+      NaN,
+      Infinity,
+      Infinity,
+      Infinity,
+      0,
+      0,
+      0,
+    ]);
   });
-  it("log relative error ≤ 3e-7 incl. subnormal inputs", () => {
-    for (const [lo, hi] of [[1e-30, 10], [0.5, 2], [1, 3e38], [1e-45, 1.2e-38]]) {
+  it('log relative error ≤ 3e-7 incl. subnormal inputs', () => {
+    for (const [lo, hi] of [
+      [1e-30, 10],
+      [0.5, 2],
+      [1, 3e38],
+      [1e-45, 1.2e-38],
+    ]) {
       const x = sweep(lo, hi);
-      expect(maxRelErr(runUnary("logF32", x), (i) => Math.log(x[i]))).toBeLessThan(3e-7);
+      expect(maxRelErr(runUnary('logF32', x), (i) => Math.log(x[i]))).toBeLessThan(3e-7);
     }
   });
-  it("log special values", () => {
-    sameF32(runUnary("logF32", [0, -0, -1, -Infinity, Infinity, NaN, 1]),
-      [-Infinity, -Infinity, NaN, NaN, Infinity, NaN, 0]);
+  it('log special values', () => {
+    sameF32(runUnary('logF32', [0, -0, -1, -Infinity, Infinity, NaN, 1]), [-Infinity, -Infinity, NaN, NaN, Infinity, NaN, 0]);
   });
-  it("tanh is accurate near 0 and saturates", () => {
-    for (const [lo, hi] of [[-10, 10], [-1, 1], [-1e-3, 1e-3]]) {
+  it('tanh is accurate near 0 and saturates', () => {
+    for (const [lo, hi] of [
+      [-10, 10],
+      [-1, 1],
+      [-1e-3, 1e-3],
+    ]) {
       const x = sweep(lo, hi);
-      expect(maxRelErr(runUnary("tanhF32", x), (i) => Math.tanh(x[i]))).toBeLessThan(3e-7);
+      expect(maxRelErr(runUnary('tanhF32', x), (i) => Math.tanh(x[i]))).toBeLessThan(3e-7);
     }
-    sameF32(runUnary("tanhF32", [0, -0, 20, -20, 1e30, Infinity, -Infinity, NaN, 1e-30]),
-      [0, -0, 1, -1, 1, 1, -1, NaN, 1e-30]);
+    sameF32(runUnary('tanhF32', [0, -0, 20, -20, 1e30, Infinity, -Infinity, NaN, 1e-30]), [0, -0, 1, -1, 1, 1, -1, NaN, 1e-30]);
   });
-  it("sigmoid is accurate and never overflows", () => {
-    for (const [lo, hi] of [[-80, 80], [-5, 5]]) {
+  it('sigmoid is accurate and never overflows', () => {
+    for (const [lo, hi] of [
+      [-80, 80],
+      [-5, 5],
+    ]) {
       const x = sweep(lo, hi);
-      expect(maxRelErr(runUnary("sigmoidF32", x), (i) => sigmoidRef(x[i]))).toBeLessThan(3e-7);
+      expect(maxRelErr(runUnary('sigmoidF32', x), (i) => sigmoidRef(x[i]))).toBeLessThan(3e-7);
     }
-    const got = runUnary("sigmoidF32", [-100, 100, 0, Infinity, -Infinity, NaN, -1000]);
+    const got = runUnary('sigmoidF32', [-100, 100, 0, Infinity, -Infinity, NaN, -1000]);
     expect(got[0]).toBeGreaterThanOrEqual(0);
     expect(got[0]).toBeLessThan(1e-43);
     expect(got.slice(1)).toEqual([1, 0.5, 1, 0, NaN, 0]);
   });
-  it("gelu matches the exact erf form", () => {
+  it('gelu matches the exact erf form', () => {
     const x = sweep(-10, 10);
-    const got = runUnary("geluF32", x);
+    const got = runUnary('geluF32', x);
     // ~1 ulp of the result plus 1e-7 absolute (erf accuracy)
     for (let i = 0; i < x.length; i++) {
       const r = geluRef(x[i]);
       expect(Math.abs(got[i] - r)).toBeLessThanOrEqual(2e-7 * Math.abs(r) + 1e-7);
     }
     const xs = sweep(-3, 3);
-    expect(maxRelErr(runUnary("geluF32", xs), (i) => geluRef(xs[i]), 1e-3)).toBeLessThan(1e-6);
-    sameF32(runUnary("geluF32", [0, Infinity, NaN]), [0, Infinity, NaN]);
-    const t = runUnary("geluF32", [-Infinity, -30]);
+    expect(maxRelErr(runUnary('geluF32', xs), (i) => geluRef(xs[i]), 1e-3)).toBeLessThan(1e-6);
+    sameF32(runUnary('geluF32', [0, Infinity, NaN]), [0, Infinity, NaN]);
+    const t = runUnary('geluF32', [-Infinity, -30]);
     expect(t.every((v) => v === 0)).toBe(true);
     // sanity check of the JS erf reference itself: Φ(1)
     expect(fr(geluRef(1))).toBeCloseTo(0.8413447460685429, 6);
   });
-  it("sin/cos match Math within 1e-6 absolute, tails included", () => {
+  it('sin/cos match Math within 1e-6 absolute, tails included', () => {
     for (const n of [1, 3, 5, 17, 1000]) {
       const x = randF32(n, 99 + n, -50, 50);
-      expect(maxRelErr(runUnary("sinF32", x), (i) => Math.sin(x[i]), 1)).toBeLessThan(1e-6);
-      expect(maxRelErr(runUnary("cosF32", x), (i) => Math.cos(x[i]), 1)).toBeLessThan(1e-6);
+      expect(maxRelErr(runUnary('sinF32', x), (i) => Math.sin(x[i]), 1)).toBeLessThan(1e-6);
+      expect(maxRelErr(runUnary('cosF32', x), (i) => Math.cos(x[i]), 1)).toBeLessThan(1e-6);
     }
   });
-  it("transcendentals agree between SIMD bulk and scalar tail", () => {
+  it('transcendentals agree between SIMD bulk and scalar tail', () => {
     const x = randF32(7, 5, -3, 3);
-    for (const name of ["expF32", "logF32", "tanhF32", "sigmoidF32", "geluF32"] as const) {
-      const xx = name === "logF32" ? x.map(Math.abs) : x;
+    for (const name of ['expF32', 'logF32', 'tanhF32', 'sigmoidF32', 'geluF32'] as const) {
+      const xx = name === 'logF32' ? x.map(Math.abs) : x;
       const viaTail = runUnary(name, xx); // n = 7: lanes 4..6 take the scalar tail
       const viaBulk = runUnary(name, Float32Array.from([...xx, 1])); // n = 8: all SIMD
       expect(viaTail.slice(4)).toEqual(viaBulk.slice(4, 7));
@@ -251,31 +276,46 @@ describe("transcendental accuracy", () => {
   });
 });
 
-describe("clamp and reluBackward", () => {
-  it("clamp with finite and infinite bounds, NaN stays NaN", () => {
+describe('clamp and reluBackward', () => {
+  it('clamp with finite and infinite bounds, NaN stays NaN', () => {
     for (const n of SIZES) {
       const x = randF32(n, 11 + n, -3, 3);
       if (n > 2) x[2] = NaN;
       const px = putF32(x);
       const po = alloc(n);
       K.clampF32(px, po, n, -1, 0.5);
-      sameF32(getF32(po, n), Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.min(Math.max(v, -1), 0.5))));
+      sameF32(
+        getF32(po, n),
+        Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.min(Math.max(v, -1), 0.5))),
+      );
       K.clampF32(px, po, n, -Infinity, 0.25);
-      sameF32(getF32(po, n), Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.min(v, 0.25))));
+      sameF32(
+        getF32(po, n),
+        Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.min(v, 0.25))),
+      );
       K.clampF32(px, px, n, 0, Infinity); // in place
-      sameF32(getF32(px, n), Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.max(v, 0))));
+      sameF32(
+        getF32(px, n),
+        Array.from(x, (v) => (Number.isNaN(v) ? NaN : Math.max(v, 0))),
+      );
     }
   });
-  it("reluBackward passes grad where x > 0", () => {
+  it('reluBackward passes grad where x > 0', () => {
     for (const n of SIZES) {
       const x = randF32(n, 3 + n);
-      if (n > 3) { x[0] = 0; x[1] = NaN; }
+      if (n > 3) {
+        x[0] = 0;
+        x[1] = NaN;
+      }
       const g = randF32(n, 4 + n);
       const px = putF32(x, 4);
       const pg = putF32(g);
       const po = alloc(n);
       K.reluBackwardF32(px, pg, po, n);
-      sameF32(getF32(po, n), Array.from(x, (v, i) => (v > 0 ? g[i] : 0)));
+      sameF32(
+        getF32(po, n),
+        Array.from(x, (v, i) => (v > 0 ? g[i] : 0)),
+      );
     }
   });
 });
@@ -283,17 +323,17 @@ describe("clamp and reluBackward", () => {
 // --- binary ---------------------------------------------------------------
 
 const BIN_OPS: [BinaryKernel, number, (a: number, b: number) => number][] = [
-  ["addF32", ADD, (a, b) => a + b],
-  ["subF32", SUB, (a, b) => a - b],
-  ["mulF32", MUL, (a, b) => a * b],
-  ["divF32", DIV, (a, b) => a / b],
-  ["powF32", POW, (a, b) => Math.pow(a, b)],
-  ["maximumF32", MAXIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
-  ["minimumF32", MINIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))],
+  ['addF32', ADD, (a, b) => a + b],
+  ['subF32', SUB, (a, b) => a - b],
+  ['mulF32', MUL, (a, b) => a * b],
+  ['divF32', DIV, (a, b) => a / b],
+  ['powF32', POW, (a, b) => Math.pow(a, b)],
+  ['maximumF32', MAXIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b))],
+  ['minimumF32', MINIMUM, (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b))],
 ];
 
 function expectBinary(name: string, got: number[], want: number[]) {
-  if (name === "powF32") {
+  if (name === 'powF32') {
     expect(got.length).toBe(want.length);
     for (let i = 0; i < want.length; i++) {
       const w = fr(want[i]);
@@ -303,13 +343,16 @@ function expectBinary(name: string, got: number[], want: number[]) {
   } else sameF32(got, want);
 }
 
-describe("binary contiguous", () => {
+describe('binary contiguous', () => {
   for (const [name, , ref] of BIN_OPS) {
     it(`${name} for all sizes, NaN semantics, in place`, () => {
       for (const n of SIZES) {
-        const a = randF32(n, 21 + n, name === "powF32" ? 0.1 : -2, 2);
+        const a = randF32(n, 21 + n, name === 'powF32' ? 0.1 : -2, 2);
         const b = randF32(n, 22 + n, -2, 2);
-        if (n >= 5 && name !== "powF32") { a[1] = NaN; b[4] = NaN; }
+        if (n >= 5 && name !== 'powF32') {
+          a[1] = NaN;
+          b[4] = NaN;
+        }
         const pa = putF32(a, 4);
         const pb = putF32(b);
         const po = alloc(n, 8);
@@ -321,7 +364,7 @@ describe("binary contiguous", () => {
       }
     });
   }
-  it("pow follows C powf special cases", () => {
+  it('pow follows C powf special cases', () => {
     const a = [2, -2, -2, 0, 0, 1, NaN, -8];
     const b = [10, 3, 0.5, -1, 0, NaN, 0, 1 / 3];
     const pa = putF32(a);
@@ -337,8 +380,7 @@ describe("binary contiguous", () => {
 });
 
 // Reference for binaryF32: iterate `shape` row-major, offsets from strides.
-function stridedRef(shape: number[], sa: number[], sb: number[], a: ArrayLike<number>, b: ArrayLike<number>,
-  f: (x: number, y: number) => number): number[] {
+function stridedRef(shape: number[], sa: number[], sb: number[], a: ArrayLike<number>, b: ArrayLike<number>, f: (x: number, y: number) => number): number[] {
   const n = shape.reduce((p, s) => p * s, 1);
   const out: number[] = [];
   for (let lin = 0; lin < n; lin++) {
@@ -356,22 +398,22 @@ function stridedRef(shape: number[], sa: number[], sb: number[], a: ArrayLike<nu
   return out;
 }
 
-describe("binaryF32 strided/broadcast", () => {
+describe('binaryF32 strided/broadcast', () => {
   const M = 7;
   const N = 13;
   const cases: { name: string; shape: number[]; sa: number[]; sb: number[]; na: number; nb: number }[] = [
-    { name: "same shape contiguous", shape: [M, N], sa: [N, 1], sb: [N, 1], na: M * N, nb: M * N },
-    { name: "row broadcast [M,N]+[N]", shape: [M, N], sa: [N, 1], sb: [0, 1], na: M * N, nb: N },
-    { name: "column broadcast [M,N]+[M,1]", shape: [M, N], sa: [N, 1], sb: [1, 0], na: M * N, nb: M },
-    { name: "scalar on the right", shape: [M, N], sa: [N, 1], sb: [0, 0], na: M * N, nb: 1 },
-    { name: "scalar on the left", shape: [M, N], sa: [0, 0], sb: [N, 1], na: 1, nb: M * N },
-    { name: "transposed view of a", shape: [M, N], sa: [1, M], sb: [N, 1], na: M * N, nb: M * N },
-    { name: "outer product [M,1]*[1,N]", shape: [M, N], sa: [1, 0], sb: [0, 1], na: M, nb: N },
-    { name: "3-d with size-1 and broadcast dims", shape: [3, 1, 5, 6], sa: [30, 30, 6, 1], sb: [0, 7, 1, 0], na: 90, nb: 5 },
-    { name: "strided inner (every 2nd)", shape: [4, 9], sa: [18, 2], sb: [9, 1], na: 72, nb: 36 },
-    { name: "1-d scalar tail", shape: [5], sa: [1], sb: [1], na: 5, nb: 5 },
-    { name: "zero-size dim", shape: [3, 0, 4], sa: [0, 4, 1], sb: [0, 4, 1], na: 1, nb: 1 },
-    { name: "all size-1", shape: [1, 1], sa: [5, 3], sb: [0, 0], na: 1, nb: 1 },
+    { name: 'same shape contiguous', shape: [M, N], sa: [N, 1], sb: [N, 1], na: M * N, nb: M * N },
+    { name: 'row broadcast [M,N]+[N]', shape: [M, N], sa: [N, 1], sb: [0, 1], na: M * N, nb: N },
+    { name: 'column broadcast [M,N]+[M,1]', shape: [M, N], sa: [N, 1], sb: [1, 0], na: M * N, nb: M },
+    { name: 'scalar on the right', shape: [M, N], sa: [N, 1], sb: [0, 0], na: M * N, nb: 1 },
+    { name: 'scalar on the left', shape: [M, N], sa: [0, 0], sb: [N, 1], na: 1, nb: M * N },
+    { name: 'transposed view of a', shape: [M, N], sa: [1, M], sb: [N, 1], na: M * N, nb: M * N },
+    { name: 'outer product [M,1]*[1,N]', shape: [M, N], sa: [1, 0], sb: [0, 1], na: M, nb: N },
+    { name: '3-d with size-1 and broadcast dims', shape: [3, 1, 5, 6], sa: [30, 30, 6, 1], sb: [0, 7, 1, 0], na: 90, nb: 5 },
+    { name: 'strided inner (every 2nd)', shape: [4, 9], sa: [18, 2], sb: [9, 1], na: 72, nb: 36 },
+    { name: '1-d scalar tail', shape: [5], sa: [1], sb: [1], na: 5, nb: 5 },
+    { name: 'zero-size dim', shape: [3, 0, 4], sa: [0, 4, 1], sb: [0, 4, 1], na: 1, nb: 1 },
+    { name: 'all size-1', shape: [1, 1], sa: [5, 3], sb: [0, 0], na: 1, nb: 1 },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -390,7 +432,7 @@ describe("binaryF32 strided/broadcast", () => {
       }
     });
   }
-  it("large row broadcast exercises SIMD bulk + tails", () => {
+  it('large row broadcast exercises SIMD bulk + tails', () => {
     const shape = [33, 101];
     const a = randF32(33 * 101, 41);
     const b = randF32(101, 42);
@@ -398,12 +440,15 @@ describe("binaryF32 strided/broadcast", () => {
     const pb = putF32(b);
     const po = alloc(a.length);
     K.binaryF32(0, pa, pb, po, 2, putI32([...shape, 101, 1, 0, 1]));
-    sameF32(getF32(po, a.length), stridedRef(shape, [101, 1], [0, 1], a, b, (x, y) => x + y));
+    sameF32(
+      getF32(po, a.length),
+      stridedRef(shape, [101, 1], [0, 1], a, b, (x, y) => x + y),
+    );
   });
 });
 
-describe("copy32", () => {
-  it("materialises transposed, sliced and broadcast views (f32 and i32 bits)", () => {
+describe('copy32', () => {
+  it('materialises transposed, sliced and broadcast views (f32 and i32 bits)', () => {
     const src = randF32(60, 51);
     const views: { shape: number[]; strides: number[]; off: number }[] = [
       { shape: [60], strides: [1], off: 0 },
@@ -420,7 +465,10 @@ describe("copy32", () => {
       const po = alloc(n, 4);
       K.copy32(px + 4 * v.off, po, v.shape.length, putI32([...v.shape, ...v.strides]));
       const zeros = v.shape.map(() => 0);
-      sameF32(getF32(po, n), stridedRef(v.shape, v.strides, zeros, src.subarray(v.off), [0], (x) => x));
+      sameF32(
+        getF32(po, n),
+        stridedRef(v.shape, v.strides, zeros, src.subarray(v.off), [0], (x) => x),
+      );
     }
     // bit-exact for i32 (incl. patterns that are NaN as floats)
     const ints = [0x7fc00001, -1, 5, 0x7f800001, 42, 7];
@@ -431,8 +479,8 @@ describe("copy32", () => {
   });
 });
 
-describe("fill and casts", () => {
-  it("fillF32/fillI32", () => {
+describe('fill and casts', () => {
+  it('fillF32/fillI32', () => {
     for (const n of SIZES) {
       const p = alloc(n + 1, 4);
       f32(p, n + 1).fill(7);
@@ -442,7 +490,7 @@ describe("fill and casts", () => {
       expect(getI32(p, n)).toEqual(Array(n).fill(-3));
     }
   });
-  it("castI32F32 and castF32I32 (truncate toward zero)", () => {
+  it('castI32F32 and castF32I32 (truncate toward zero)', () => {
     for (const n of SIZES) {
       const r = mulberry32(n);
       const ints = Array.from({ length: n }, () => Math.floor((r() - 0.5) * 2 ** 31));
@@ -464,8 +512,7 @@ describe("fill and casts", () => {
 
 // --- reductions -------------------------------------------------------------
 
-function reduceRef(x: ArrayLike<number>, outer: number, len: number, inner: number,
-  init: number, f: (acc: number, v: number, l: number) => number): number[] {
+function reduceRef(x: ArrayLike<number>, outer: number, len: number, inner: number, init: number, f: (acc: number, v: number, l: number) => number): number[] {
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
@@ -485,7 +532,10 @@ function argRef(x: ArrayLike<number>, outer: number, len: number, inner: number,
       let bv = x[o * len * inner + j];
       for (let l = 1; l < len && !Number.isNaN(bv); l++) {
         const v = x[(o * len + l) * inner + j];
-        if (Number.isNaN(v) || (max ? v > bv : v < bv)) { bv = v; bi = l; }
+        if (Number.isNaN(v) || (max ? v > bv : v < bv)) {
+          bv = v;
+          bi = l;
+        }
       }
       out.push(bi);
     }
@@ -494,11 +544,19 @@ function argRef(x: ArrayLike<number>, outer: number, len: number, inner: number,
 }
 
 const SHAPES: [number, number, number][] = [
-  [1, 1, 1], [3, 17, 1], [2, 1000, 1], [1, 5, 1], [4, 9, 3], [2, 7, 4], [3, 13, 11], [2, 33, 20], [5, 1, 6],
+  [1, 1, 1],
+  [3, 17, 1],
+  [2, 1000, 1],
+  [1, 5, 1],
+  [4, 9, 3],
+  [2, 7, 4],
+  [3, 13, 11],
+  [2, 33, 20],
+  [5, 1, 6],
 ];
 
-describe("axis reductions", () => {
-  it("sum matches float64 reference", () => {
+describe('axis reductions', () => {
+  it('sum matches float64 reference', () => {
     for (const [outer, len, inner] of SHAPES) {
       const x = randF32(outer * len * inner, len + inner);
       const px = putF32(x, 4);
@@ -509,7 +567,7 @@ describe("axis reductions", () => {
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-6 * (len + 1));
     }
   });
-  it("sum of 1e6 values stays accurate (inner == 1 and inner == 4)", () => {
+  it('sum of 1e6 values stays accurate (inner == 1 and inner == 4)', () => {
     const n = 1_000_000;
     const x = randF32(n, 77, 0, 1);
     let exact = 0;
@@ -524,26 +582,36 @@ describe("axis reductions", () => {
     const got = getF32(po, 4);
     for (let j = 0; j < 4; j++) expect(Math.abs(got[j] - cols[j]) / cols[j]).toBeLessThan(2e-7);
   });
-  it("max/min match and propagate NaN", () => {
+  it('max/min match and propagate NaN', () => {
     for (const [outer, len, inner] of SHAPES) {
       const x = randF32(outer * len * inner, 3 * len + inner);
       if (x.length > 10) x[x.length - 2] = NaN;
       const px = putF32(x);
       const po = alloc(outer * inner);
-      for (const [name, f] of [["maxAxisF32", Math.max], ["minAxisF32", Math.min]] as const) {
+      for (const [name, f] of [
+        ['maxAxisF32', Math.max],
+        ['minAxisF32', Math.min],
+      ] as const) {
         K[name](px, po, outer, len, inner);
-        sameF32(getF32(po, outer * inner), reduceRef(x, outer, len, inner, name === "maxAxisF32" ? -Infinity : Infinity, (a, v) => f(a, v)));
+        sameF32(
+          getF32(po, outer * inner),
+          reduceRef(x, outer, len, inner, name === 'maxAxisF32' ? -Infinity : Infinity, (a, v) => f(a, v)),
+        );
       }
     }
   });
-  it("argmax/argmin: first index on ties, first NaN wins", () => {
+  it('argmax/argmin: first index on ties, first NaN wins', () => {
     for (const [outer, len, inner] of SHAPES) {
       const r = mulberry32(len * 31 + inner);
       // few distinct values so ties are common
       const x = Float32Array.from({ length: outer * len * inner }, () => Math.floor(r() * 5));
       const po = alloc(outer * inner);
       for (const withNaN of [false, true]) {
-        if (withNaN && x.length > 6) { x[x.length - 3] = NaN; x[x.length - 1] = NaN; x[1] = NaN; }
+        if (withNaN && x.length > 6) {
+          x[x.length - 3] = NaN;
+          x[x.length - 1] = NaN;
+          x[1] = NaN;
+        }
         const px = putF32(x);
         K.argmaxAxisF32(px, po, outer, len, inner);
         expect(getI32(po, outer * inner)).toEqual(argRef(x, outer, len, inner, true));
@@ -552,14 +620,17 @@ describe("axis reductions", () => {
       }
     }
   });
-  it("argmax with a long row: tie across SIMD lanes resolves to the first index", () => {
+  it('argmax with a long row: tie across SIMD lanes resolves to the first index', () => {
     const x = new Float32Array(103).fill(1);
-    x[13] = 9; x[6] = 9; x[50] = 9;
+    x[13] = 9;
+    x[6] = 9;
+    x[50] = 9;
     const px = putF32(x);
     const po = alloc(1);
     K.argmaxAxisF32(px, po, 1, 103, 1);
     expect(getI32(po, 1)[0]).toBe(6);
-    x[99] = NaN; x[41] = NaN;
+    x[99] = NaN;
+    x[41] = NaN;
     K.argmaxAxisF32(putF32(x), po, 1, 103, 1);
     expect(getI32(po, 1)[0]).toBe(41);
     K.argminAxisF32(putF32(x), po, 1, 103, 1);
@@ -567,7 +638,7 @@ describe("axis reductions", () => {
   });
 });
 
-describe("softmax", () => {
+describe('softmax', () => {
   function ref(x: ArrayLike<number>, rows: number, cols: number, log: boolean): number[] {
     const out: number[] = [];
     for (let r = 0; r < rows; r++) {
@@ -578,8 +649,14 @@ describe("softmax", () => {
     }
     return out;
   }
-  it("softmax/logSoftmax match for odd shapes, in place too", () => {
-    for (const [rows, cols] of [[1, 1], [3, 3], [2, 4], [5, 17], [4, 1000]]) {
+  it('softmax/logSoftmax match for odd shapes, in place too', () => {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 3],
+      [2, 4],
+      [5, 17],
+      [4, 1000],
+    ]) {
       const x = randF32(rows * cols, rows * cols, -20, 20);
       const px = putF32(x);
       const po = alloc(rows * cols, 4);
@@ -595,7 +672,7 @@ describe("softmax", () => {
       expect(maxRelErr(getF32(px, rows * cols), (i) => sm[i], 1e-30)).toBeLessThan(4e-6);
     }
   });
-  it("large logits do not overflow; all -inf row gives NaN", () => {
+  it('large logits do not overflow; all -inf row gives NaN', () => {
     const x = [1000, 999, -1e30, 0, -Infinity, -Infinity, -Infinity, -Infinity, 5, -Infinity, 5, 5];
     const px = putF32(x);
     const po = alloc(12);
@@ -616,15 +693,14 @@ describe("softmax", () => {
 
 // --- GEMM -----------------------------------------------------------------
 
-describe("gemmF32", () => {
-  function run(ta: number, tb: number, m: number, n: number, k: number, alpha: number, beta: number,
-    cInit: "rand" | "nan", seed: number) {
+describe('gemmF32', () => {
+  function run(ta: number, tb: number, m: number, n: number, k: number, alpha: number, beta: number, cInit: 'rand' | 'nan', seed: number) {
     const lda = (ta ? m : k) + 3; // padded leading dims
     const ldb = (tb ? k : n) + 1;
     const ldc = n + 2;
     const A = randF32((ta ? k : m) * lda, seed);
     const B = randF32((tb ? n : k) * ldb, seed + 1);
-    const C = cInit === "nan" ? new Float32Array(m * ldc).fill(NaN) : randF32(m * ldc, seed + 2);
+    const C = cInit === 'nan' ? new Float32Array(m * ldc).fill(NaN) : randF32(m * ldc, seed + 2);
     const pa = putF32(A, 4);
     const pb = putF32(B, 8);
     const pc = putF32(C, 4);
@@ -634,7 +710,8 @@ describe("gemmF32", () => {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < ldc; j++) {
         const g = got[i * ldc + j];
-        if (j >= n) { // padding columns must be untouched
+        if (j >= n) {
+          // padding columns must be untouched
           expect(Object.is(g, C[i * ldc + j])).toBe(true);
           continue;
         }
@@ -655,23 +732,38 @@ describe("gemmF32", () => {
       }
     }
   }
-  const shapes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [33, 65, 17], [128, 96, 200], [5, 9, 300], [130, 520, 3]];
-  for (const [ta, tb] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [7, 13, 5],
+    [33, 65, 17],
+    [128, 96, 200],
+    [5, 9, 300],
+    [130, 520, 3],
+  ];
+  for (const [ta, tb] of [
+    [0, 0],
+    [1, 0],
+    [0, 1],
+    [1, 1],
+  ]) {
     it(`transA=${ta} transB=${tb}: odd shapes, beta = 0 with NaN-filled C`, () => {
       let seed = 100;
-      for (const [m, n, k] of shapes) run(ta, tb, m, n, k, 1, 0, "nan", seed++);
+      for (const [m, n, k] of shapes) run(ta, tb, m, n, k, 1, 0, 'nan', seed++);
     });
     it(`transA=${ta} transB=${tb}: alpha/beta ≠ 0/1`, () => {
-      run(ta, tb, 7, 13, 5, 0.5, -1.5, "rand", 7);
-      run(ta, tb, 33, 65, 270, -2, 0.25, "rand", 8); // k spans two KC blocks
+      run(ta, tb, 7, 13, 5, 0.5, -1.5, 'rand', 7);
+      run(ta, tb, 33, 65, 270, -2, 0.25, 'rand', 8); // k spans two KC blocks
     });
   }
-  it("k = 0 gives beta·C; beta = 0 zeroes C; m or n = 0 does nothing", () => {
+  it('k = 0 gives beta·C; beta = 0 zeroes C; m or n = 0 does nothing', () => {
     const C = randF32(12, 3);
     const pc = putF32(C);
     const work = alloc(K.gemmWorkBytes() / 4);
     K.gemmF32(0, 0, 3, 4, 0, 1, 0, 1, 0, 4, 2, pc, 4, work);
-    sameF32(getF32(pc, 12), Array.from(C, (v) => 2 * v));
+    sameF32(
+      getF32(pc, 12),
+      Array.from(C, (v) => 2 * v),
+    );
     f32(pc, 12).fill(NaN);
     K.gemmF32(0, 0, 3, 4, 0, 1, 0, 1, 0, 4, 0, pc, 4, work);
     expect(getF32(pc, 12)).toEqual(Array(12).fill(0));
@@ -682,7 +774,7 @@ describe("gemmF32", () => {
   });
 });
 
-describe("gemvF32 (one row of A)", () => {
+describe('gemvF32 (one row of A)', () => {
   function run(tb: number, n: number, k: number, alpha: number, beta: number, seed: number) {
     const ldb = (tb ? k : n) + 3; // padded rows
     const a = randF32(k, seed);
@@ -709,7 +801,15 @@ describe("gemvF32 (one row of A)", () => {
     expect(Object.is(got[n], C[n]) && Object.is(got[n + 1], C[n + 1])).toBe(true);
   }
   // n past 2048 crosses a column block of the streaming (k×n) path; k % 4 ≠ 0 leaves row tails.
-  const shapes: [number, number][] = [[1, 1], [3, 5], [16, 16], [17, 7], [256, 784], [10, 257], [2051, 9]];
+  const shapes: [number, number][] = [
+    [1, 1],
+    [3, 5],
+    [16, 16],
+    [17, 7],
+    [256, 784],
+    [10, 257],
+    [2051, 9],
+  ];
   for (const tb of [0, 1]) {
     it(`transB=${tb}: odd shapes, beta = 0 over a NaN-filled c`, () => {
       let seed = 40;

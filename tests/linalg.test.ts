@@ -21,11 +21,21 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
   afterAll(() => setDefaultDevice('wasm'));
 
   const rnd = (shape: number[], seed: number) => randn(shape, { generator: new Generator(seed) });
-  const A = [[1, 2, 3], [4, 5, 6]];
-  const B = [[1, 0], [-1, 2], [0.5, 1]];
+  const A = [
+    [1, 2, 3],
+    [4, 5, 6],
+  ];
+  const B = [
+    [1, 0],
+    [-1, 2],
+    [0.5, 1],
+  ];
 
   it('2-D · 2-D is the matrix product', () => {
-    expectValues(matmul(tensor(A), tensor(B)), [[0.5, 7], [2, 16]]);
+    expectValues(matmul(tensor(A), tensor(B)), [
+      [0.5, 7],
+      [2, 16],
+    ]);
   });
 
   it('1-D · 1-D is the dot product (0-d)', () => {
@@ -56,7 +66,10 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     expect(c.shape).toEqual([3, 4, 2]);
     const av = a.tolist() as number[][][];
     const bv = b.tolist() as number[][][];
-    expectValues(c, av.map((m, i) => mm(m, bv[i])));
+    expectValues(
+      c,
+      av.map((m, i) => mm(m, bv[i])),
+    );
   });
 
   it('broadcasts batch dims: 4-D · 3-D and 3-D · 2-D', () => {
@@ -66,14 +79,20 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     expect(c.shape).toEqual([2, 5, 3, 2]);
     const av = a.tolist() as number[][][][];
     const bv = b.tolist() as number[][][];
-    expectValues(c, av.map((outer) => bv.map((m) => mm(outer[0], m))));
+    expectValues(
+      c,
+      av.map((outer) => bv.map((m) => mm(outer[0], m))),
+    );
 
     const x = rnd([4, 3, 5], 5);
     const w = rnd([5, 6], 6);
     const y = x.matmul(w);
     expect(y.shape).toEqual([4, 3, 6]);
     const wv = w.tolist() as number[][];
-    expectValues(y, (x.tolist() as number[][][]).map((m) => mm(m, wv)));
+    expectValues(
+      y,
+      (x.tolist() as number[][][]).map((m) => mm(m, wv)),
+    );
   });
 
   it('1-D · 3-D treats the vector as a row, broadcast over the batch', () => {
@@ -81,7 +100,10 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     const v = tensor([1, -2, 0.5]);
     const c = v.matmul(b);
     expect(c.shape).toEqual([2, 4]);
-    expectValues(c, (b.tolist() as number[][][]).map((m) => mm([[1, -2, 0.5]], m)[0]));
+    expectValues(
+      c,
+      (b.tolist() as number[][][]).map((m) => mm([[1, -2, 0.5]], m)[0]),
+    );
   });
 
   it('reads transposed operands (a view) correctly on either side', () => {
@@ -107,7 +129,10 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     const batched = rnd([2, 4, 6], 11).permute(0, 2, 1); // [2, 6, 4], inner dims transposed
     const m = rnd([4, 3], 12);
     const mv = m.tolist() as number[][];
-    expectValues(batched.matmul(m), (batched.tolist() as number[][][]).map((x) => mm(x, mv)));
+    expectValues(
+      batched.matmul(m),
+      (batched.tolist() as number[][][]).map((x) => mm(x, mv)),
+    );
   });
 
   it('handles empty inner and outer dims', () => {
@@ -119,15 +144,24 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     const a = rnd([2, 3, 4], 13);
     const b = rnd([2, 4, 5], 14);
     const bv = b.tolist() as number[][][];
-    expectValues(bmm(a, b), (a.tolist() as number[][][]).map((m, i) => mm(m, bv[i])));
-    expectValues(a.bmm(b.transpose(1, 2).contiguous().transpose(1, 2)), (a.tolist() as number[][][]).map((m, i) => mm(m, bv[i])));
+    expectValues(
+      bmm(a, b),
+      (a.tolist() as number[][][]).map((m, i) => mm(m, bv[i])),
+    );
+    expectValues(
+      a.bmm(b.transpose(1, 2).contiguous().transpose(1, 2)),
+      (a.tolist() as number[][][]).map((m, i) => mm(m, bv[i])),
+    );
   });
 
   describe('gradients', () => {
     it('dA = G·Bᵀ and dB = Aᵀ·G', () => {
       const a = tensor(A, { requiresGrad: true });
       const b = tensor(B, { requiresGrad: true });
-      const g = [[1, -1], [2, 0.5]];
+      const g = [
+        [1, -1],
+        [2, 0.5],
+      ];
       matmul(a, b).backward(tensor(g));
       expectValues(a.grad!, mm(g, transposed(B)));
       expectValues(b.grad!, mm(transposed(A), g));
@@ -136,7 +170,10 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
     it('flow through transposed views back to the base layout', () => {
       const a = tensor(transposed(A), { requiresGrad: true }); // [3, 2]
       const b = tensor(transposed(B), { requiresGrad: true }); // [2, 3]
-      const g = [[1, -1], [2, 0.5]];
+      const g = [
+        [1, -1],
+        [2, 0.5],
+      ];
       a.t().matmul(b.t()).backward(tensor(g));
       expectValues(a.grad!, transposed(mm(g, transposed(B))));
       expectValues(b.grad!, transposed(mm(transposed(A), g)));
@@ -149,9 +186,15 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
       // d(Σ x·w)/dw[k][n] = Σ_{b,m} x[b][m][k]
       const xv = x.tolist() as number[][][];
       const colSums = [0, 1, 2].map((k) => xv.flat().reduce((s, row) => s + row[k], 0));
-      expectValues(w.grad!, colSums.map((s) => Array(5).fill(s)));
+      expectValues(
+        w.grad!,
+        colSums.map((s) => Array(5).fill(s)),
+      );
       const rowSums = (w.tolist() as number[][]).map((r) => r.reduce((s, v) => s + v, 0));
-      expectValues(x.grad!, xv.map((m) => m.map(() => rowSums)));
+      expectValues(
+        x.grad!,
+        xv.map((m) => m.map(() => rowSums)),
+      );
     });
 
     it('of vector operands have the vector shape', () => {
@@ -159,7 +202,10 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
       const m = tensor(A, { requiresGrad: true });
       m.matmul(v).sum().backward();
       expectValues(v.grad!, [5, 7, 9]);
-      expectValues(m.grad!, [[1, 2, 3], [1, 2, 3]]);
+      expectValues(m.grad!, [
+        [1, 2, 3],
+        [1, 2, 3],
+      ]);
       const u = tensor([4, 5, 6], { requiresGrad: true });
       const w = tensor([1, -1, 2], { requiresGrad: true });
       u.matmul(w).backward();
@@ -171,11 +217,20 @@ describe.each<Device>(['wasm', 'js'])('matmul on %s', (device) => {
       const a = rnd([2, 2, 3], 17).requiresGrad_();
       const b = rnd([2, 3, 2], 18).requiresGrad_();
       bmm(a, b).sum().backward();
-      const ones = [[1, 1], [1, 1]];
+      const ones = [
+        [1, 1],
+        [1, 1],
+      ];
       const av = a.tolist() as number[][][];
       const bv = b.tolist() as number[][][];
-      expectValues(a.grad!, bv.map((m) => mm(ones, transposed(m))));
-      expectValues(b.grad!, av.map((m) => mm(transposed(m), ones)));
+      expectValues(
+        a.grad!,
+        bv.map((m) => mm(ones, transposed(m))),
+      );
+      expectValues(
+        b.grad!,
+        av.map((m) => mm(transposed(m), ones)),
+      );
     });
   });
 });

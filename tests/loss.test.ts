@@ -39,12 +39,18 @@ function runLoss(c: LossCase, input: Tensor, target: Tensor): Tensor {
   const weight = c.options.weight ? load(c.options.weight) : null;
   const posWeight = c.options.posWeight ? load(c.options.posWeight) : null;
   switch (c.loss) {
-    case 'mseLoss': return F.mseLoss(input, target, reduction);
-    case 'l1Loss': return F.l1Loss(input, target, reduction);
-    case 'crossEntropy': return F.crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing });
-    case 'nllLoss': return F.nllLoss(input, target, { reduction, weight, ignoreIndex });
-    case 'binaryCrossEntropy': return F.binaryCrossEntropy(input, target, { reduction, weight });
-    case 'binaryCrossEntropyWithLogits': return F.binaryCrossEntropyWithLogits(input, target, { reduction, weight, posWeight });
+    case 'mseLoss':
+      return F.mseLoss(input, target, reduction);
+    case 'l1Loss':
+      return F.l1Loss(input, target, reduction);
+    case 'crossEntropy':
+      return F.crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing });
+    case 'nllLoss':
+      return F.nllLoss(input, target, { reduction, weight, ignoreIndex });
+    case 'binaryCrossEntropy':
+      return F.binaryCrossEntropy(input, target, { reduction, weight });
+    case 'binaryCrossEntropyWithLogits':
+      return F.binaryCrossEntropyWithLogits(input, target, { reduction, weight, posWeight });
   }
 }
 
@@ -123,14 +129,22 @@ describe('argument checks name the problem', () => {
   const labels = tensor([0, 1, 2, 1], { dtype: 'int32' });
 
   it('class index out of range, naming the value and where it is', () => {
-    expect(() => F.crossEntropy(x, tensor([0, 1, 3, 1], { dtype: 'int32' }))).toThrow('crossEntropy: target 3 is out of bounds for 3 classes (element 2 of target)');
+    expect(() => F.crossEntropy(x, tensor([0, 1, 3, 1], { dtype: 'int32' }))).toThrow(
+      'crossEntropy: target 3 is out of bounds for 3 classes (element 2 of target)',
+    );
     expect(() => F.nllLoss(x, tensor([0, -1, 0, 1], { dtype: 'int32' }))).toThrow('nllLoss: target -1 is out of bounds for 3 classes (element 1 of target)');
   });
 
   it('target shape and dtype', () => {
-    expect(() => F.crossEntropy(x, tensor([0, 1], { dtype: 'int32' }))).toThrow('crossEntropy: target shape [2] does not match input [4, 3] (expected [4]: one class index per position)');
-    expect(() => F.crossEntropy(x, tensor([0, 1, 2, 1], { dtype: 'float32' }))).toThrow(/probability targets must have the input's shape \[4, 3\] \(got \[4\]\); class indices must be int32/);
-    expect(() => F.crossEntropy(x, tensor([true, false, true, true]))).toThrow('crossEntropy: target must be int32 class indices or float class probabilities (got bool)');
+    expect(() => F.crossEntropy(x, tensor([0, 1], { dtype: 'int32' }))).toThrow(
+      'crossEntropy: target shape [2] does not match input [4, 3] (expected [4]: one class index per position)',
+    );
+    expect(() => F.crossEntropy(x, tensor([0, 1, 2, 1], { dtype: 'float32' }))).toThrow(
+      /probability targets must have the input's shape \[4, 3\] \(got \[4\]\); class indices must be int32/,
+    );
+    expect(() => F.crossEntropy(x, tensor([true, false, true, true]))).toThrow(
+      'crossEntropy: target must be int32 class indices or float class probabilities (got bool)',
+    );
     expect(() => F.nllLoss(x, zeros([4]))).toThrow('nllLoss: target must hold int32 class indices (got float32)');
     expect(() => F.mseLoss(x, zeros([4, 1]))).toThrow('mseLoss: target shape [4, 1] must match input shape [4, 3]');
     expect(() => F.binaryCrossEntropyWithLogits(x, zeros([3]))).toThrow('binaryCrossEntropyWithLogits: target shape [3] must match input shape [4, 3]');
@@ -138,12 +152,16 @@ describe('argument checks name the problem', () => {
 
   it('options: reduction, class weight, label smoothing', () => {
     expect(() => F.mseLoss(x, x, 'avg' as nn.Reduction)).toThrow(`mseLoss: reduction must be 'mean', 'sum' or 'none' (got "avg")`);
-    expect(() => F.crossEntropy(x, labels, { weight: tensor([1, 2], { dtype: 'float32' }) })).toThrow('crossEntropy: weight must have one entry per class, shape [3] (got [2])');
+    expect(() => F.crossEntropy(x, labels, { weight: tensor([1, 2], { dtype: 'float32' }) })).toThrow(
+      'crossEntropy: weight must have one entry per class, shape [3] (got [2])',
+    );
     expect(() => F.crossEntropy(x, labels, { labelSmoothing: 1.5 })).toThrow('crossEntropy: labelSmoothing must be between 0 and 1 (got 1.5)');
   });
 
   it('binaryCrossEntropy wants probabilities', () => {
-    expect(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([0, 1], { dtype: 'float32' }))).toThrow(/binaryCrossEntropy: every input must be a probability in \[0, 1\] \(got values from 0.5 to 1.5\)/);
+    expect(() => F.binaryCrossEntropy(tensor([0.5, 1.5]), tensor([0, 1], { dtype: 'float32' }))).toThrow(
+      /binaryCrossEntropy: every input must be a probability in \[0, 1\] \(got values from 0.5 to 1.5\)/,
+    );
   });
 });
 
@@ -152,7 +170,10 @@ describe('losses in a loop', () => {
     manualSeed(3);
     const fc = new nn.Linear(6, 4);
     const x = randn([16, 6]);
-    const labels = tensor(Int32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? -100 : i % 4)), { shape: [16] });
+    const labels = tensor(
+      Int32Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? -100 : i % 4)),
+      { shape: [16] },
+    );
     const weight = tensor([1, 2, 1, 0.5]);
     const probs = randn([16, 4]).softmax(1);
     const bits = randn([16, 4]).gt(0).float();

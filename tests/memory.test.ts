@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CachingAllocator, MAX_WASM_BYTES, sizeClass } from '../src/backend/allocator.js';
-import {
-  Scope, manualSeed, memoryStats, noGrad, randn, scope, tensor, tidy, zeros, type Tensor,
-} from '../src/index.js';
+import { Scope, manualSeed, memoryStats, noGrad, randn, scope, tensor, tidy, zeros, type Tensor } from '../src/index.js';
 
 /** A two-layer MLP trained by hand, written the way a PyTorch user writes a loop: no dispose, no tidy. */
 function makeModel() {
@@ -20,7 +18,10 @@ describe('memory', () => {
     const [w1, b1, w2, b2] = params;
     const x = randn([32, 4]);
     const target = randn([32, 3]);
-    const labels = tensor(Array.from({ length: 32 }, (_, i) => i % 3), { dtype: 'int32' });
+    const labels = tensor(
+      Array.from({ length: 32 }, (_, i) => i % 3),
+      { dtype: 'int32' },
+    );
     const lossAt: number[] = [];
     const statsAt: ReturnType<typeof memoryStats>[] = [];
     for (let step = 0; step < 2000; step++) {
@@ -53,7 +54,10 @@ describe('memory', () => {
       return { y, nested: [y.sum()] };
     });
     expect(memoryStats().liveTensors).toBe(before + 3);
-    expect(kept.nested[0].item()).toBeCloseTo(Array.from(x.toArray()).reduce((s, v) => s + 2 * v + 1, 0), 3);
+    expect(kept.nested[0].item()).toBeCloseTo(
+      Array.from(x.toArray()).reduce((s, v) => s + 2 * v + 1, 0),
+      3,
+    );
     for (const t of [x, kept.y, kept.nested[0]]) t.dispose();
     expect(memoryStats().liveTensors).toBe(before);
   });
@@ -105,7 +109,9 @@ describe('memory', () => {
 
   it('a tensor larger than the 4 GiB WASM memory fails at once, naming its shape, before any sampling', () => {
     const t0 = performance.now();
-    expect(() => randn([1.2e9])).toThrow(/a float32 tensor of shape \[1200000000\]: out of memory: a 4\.80 GB tensor does not fit in WASM.s 4 GiB address space/);
+    expect(() => randn([1.2e9])).toThrow(
+      /a float32 tensor of shape \[1200000000\]: out of memory: a 4\.80 GB tensor does not fit in WASM.s 4 GiB address space/,
+    );
     expect(() => zeros([2e9])).toThrow(/shape \[2000000000\].*8\.00 GB/);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(randn([3]).numel()).toBe(3);
@@ -119,7 +125,16 @@ describe('memory', () => {
     expect(sizeClass(700)).toBe(768);
     // A stand-in for WebAssembly.Memory: allocating 3.6 GB touches no real memory.
     let byteLength = 1 << 20;
-    const memory = { get buffer() { return { byteLength }; }, grow(pages: number) { if (byteLength + pages * 65536 > MAX_WASM_BYTES) throw new RangeError('grow'); byteLength += pages * 65536; return 0; } };
+    const memory = {
+      get buffer() {
+        return { byteLength };
+      },
+      grow(pages: number) {
+        if (byteLength + pages * 65536 > MAX_WASM_BYTES) throw new RangeError('grow');
+        byteLength += pages * 65536;
+        return 0;
+      },
+    };
     const allocator = new CachingAllocator(memory as unknown as WebAssembly.Memory, 1024);
     const ptr = allocator.alloc(bytes);
     expect(ptr + bytes).toBeLessThanOrEqual(byteLength);

@@ -45,7 +45,7 @@ describe('metrics follow scikit-learn 1.2.1', () => {
     close(metrics.f1(c.pred, c.target, c.options as never), c.f1);
   });
 
-  it('the issue\'s cases: macro over present labels, options objects honoured, [N, 1] thresholded, binary by default', () => {
+  it("the issue's cases: macro over present labels, options objects honoured, [N, 1] thresholded, binary by default", () => {
     expect(metrics.precision([0, 2], [0, 2], 'macro')).toBe(1);
     expect(metrics.precision([0, 2], [0, 2], { average: 'macro' })).toBe(1);
     expect(metrics.accuracy(tensor([[0.9], [0.8], [0.1]]), [1, 1, 0])).toBe(1);
@@ -84,7 +84,13 @@ describe('metrics follow scikit-learn 1.2.1', () => {
     const x = randn([64, 3]).keep();
     const y = x.matmul(tensor([[1], [-2], [0.5]])).keep();
     const model = new nn.Linear(3, 1);
-    const h = fit(model, [[x, y]], { epochs: 60, optimizer: new optim.Adam(model.parameters(), { lr: 0.1 }), loss: new nn.MSELoss(), metrics: ['mae', 'mse', 'rmse', 'r2'], verbose: false });
+    const h = fit(model, [[x, y]], {
+      epochs: 60,
+      optimizer: new optim.Adam(model.parameters(), { lr: 0.1 }),
+      loss: new nn.MSELoss(),
+      metrics: ['mae', 'mse', 'rmse', 'r2'],
+      verbose: false,
+    });
     expect(h.mse[59]).toBeCloseTo(h.loss[59], 4);
     expect(h.rmse[59]).toBeCloseTo(Math.sqrt(h.mse[59]), 10);
     expect(h.r2[59]).toBeGreaterThan(0.95);

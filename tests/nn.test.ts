@@ -4,7 +4,25 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, memoryStats, nn, noGrad, ones, randn, tensor, zeros, type Tensor } from '../src/index.js';
 
-const { Module, Parameter, Sequential, Linear, ReLU, GELU, Tanh, Sigmoid, Softmax, LogSoftmax, LayerNorm, Embedding, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Identity } = nn;
+const {
+  Module,
+  Parameter,
+  Sequential,
+  Linear,
+  ReLU,
+  GELU,
+  Tanh,
+  Sigmoid,
+  Softmax,
+  LogSoftmax,
+  LayerNorm,
+  Embedding,
+  BatchNorm1d,
+  BatchNorm2d,
+  Dropout,
+  Flatten,
+  Identity,
+} = nn;
 const F = nn.functional;
 
 interface TensorRecord {
@@ -31,15 +49,12 @@ interface BatchNormCase {
   gradOut: TensorRecord;
   grads: Record<string, TensorRecord>;
 }
-const fixtures: { modules: ModuleCase[]; batchnorm: BatchNormCase[] } = JSON.parse(
-  readFileSync(new URL('./fixtures/torch-nn.json', import.meta.url), 'utf8'),
-);
+const fixtures: { modules: ModuleCase[]; batchnorm: BatchNormCase[] } = JSON.parse(readFileSync(new URL('./fixtures/torch-nn.json', import.meta.url), 'utf8'));
 
 const load = (r: TensorRecord, requiresGrad = false): Tensor =>
   tensor(r.dtype === 'int32' ? Int32Array.from(r.data) : Float32Array.from(r.data), { shape: r.shape, requiresGrad });
 
-const stateOf = (records: Record<string, TensorRecord>): Record<string, Tensor> =>
-  Object.fromEntries(Object.entries(records).map(([k, r]) => [k, load(r)]));
+const stateOf = (records: Record<string, TensorRecord>): Record<string, Tensor> => Object.fromEntries(Object.entries(records).map(([k, r]) => [k, load(r)]));
 
 function expectClose(actual: Tensor, expected: TensorRecord, what: string, tol = 1e-5): void {
   expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
@@ -148,7 +163,15 @@ describe('BatchNorm matches PyTorch over 3 training steps and in eval', () => {
   it('without running statistics always normalises by the batch', () => {
     const bn = new BatchNorm1d(2, { trackRunningStats: false, affine: false }).eval();
     expect(Object.keys(bn.stateDict())).toEqual([]);
-    const y = bn.forward(tensor([[1, 10], [3, 30]], { dtype: 'float32' }));
+    const y = bn.forward(
+      tensor(
+        [
+          [1, 10],
+          [3, 30],
+        ],
+        { dtype: 'float32' },
+      ),
+    );
     expect(Array.from(y.toArray()).map((v) => +v.toFixed(3))).toEqual([-1, -1, 1, 1]);
   });
 });
@@ -165,9 +188,16 @@ describe('Module registration and naming', () => {
   it('names parameters with dotted PyTorch paths in registration order', () => {
     const model = new Nested();
     expect(model.namedParameters().map(([n]) => n)).toEqual([
-      'encoder.fc1.weight', 'encoder.fc1.bias',
-      'blocks.0.weight', 'blocks.0.bias', 'blocks.1.weight', 'blocks.1.bias',
-      'norm.weight', 'norm.bias', 'head.weight', 'head.bias',
+      'encoder.fc1.weight',
+      'encoder.fc1.bias',
+      'blocks.0.weight',
+      'blocks.0.bias',
+      'blocks.1.weight',
+      'blocks.1.bias',
+      'norm.weight',
+      'norm.bias',
+      'head.weight',
+      'head.bias',
     ]);
     expect(model.parameters()).toHaveLength(10);
     expect(model.namedChildren().map(([n]) => n)).toEqual(['encoder', 'blocks.0', 'blocks.1', 'norm', 'head']);
@@ -283,13 +313,21 @@ describe('stateDict / loadStateDict', () => {
     const model = new Sequential(new Linear(3, 10));
     const before = Array.from(model.at(0).parameters()[1].toArray());
     const state = { '0.weight': zeros([10, 4]), '0.bias': zeros([10]) };
-    expect(() => model.loadStateDict(state, { strict: false })).toThrow('loadStateDict: size mismatch for 0.weight: copying a param with shape [10, 4] into [10, 3]');
+    expect(() => model.loadStateDict(state, { strict: false })).toThrow(
+      'loadStateDict: size mismatch for 0.weight: copying a param with shape [10, 4] into [10, 3]',
+    );
     expect(Array.from(model.at(0).parameters()[1].toArray())).toEqual(before);
   });
 
   it('non-strict loading copies what matches and reports the rest', () => {
     const fc = new Linear(2, 2);
-    const result = fc.loadStateDict(new Map([['weight', ones([2, 2])], ['other', zeros([1])]]), { strict: false });
+    const result = fc.loadStateDict(
+      new Map([
+        ['weight', ones([2, 2])],
+        ['other', zeros([1])],
+      ]),
+      { strict: false },
+    );
     expect(result).toEqual({ missingKeys: ['bias'], unexpectedKeys: ['other'] });
     expect(Array.from(fc.weight.toArray())).toEqual([1, 1, 1, 1]);
   });
@@ -298,7 +336,9 @@ describe('stateDict / loadStateDict', () => {
 describe('gradients: zeroGrad and freezing', () => {
   it('zeroGrad() clears gradients (to null, or to zeros with setToNone false)', () => {
     const fc = new Linear(3, 2);
-    fc.forward(randn([4, 3])).sum().backward();
+    fc.forward(randn([4, 3]))
+      .sum()
+      .backward();
     expect(fc.weight.grad).not.toBeNull();
     fc.zeroGrad(false);
     expect(Array.from(fc.weight.grad!.toArray())).toEqual([0, 0, 0, 0, 0, 0]);
@@ -310,9 +350,17 @@ describe('gradients: zeroGrad and freezing', () => {
   it('requiresGrad_(false) freezes every parameter of a sub-module', () => {
     const model = new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 1));
     model.at(0).requiresGrad_(false);
-    model.forward(randn([2, 3])).sum().backward();
+    model
+      .forward(randn([2, 3]))
+      .sum()
+      .backward();
     const grads = model.namedParameters().map(([n, p]) => [n, p.grad !== null]);
-    expect(grads).toEqual([['0.weight', false], ['0.bias', false], ['2.weight', true], ['2.bias', true]]);
+    expect(grads).toEqual([
+      ['0.weight', false],
+      ['0.bias', false],
+      ['2.weight', true],
+      ['2.bias', true],
+    ]);
   });
 });
 
@@ -346,10 +394,21 @@ describe('layer initialisation (as PyTorch)', () => {
 
   it('LayerNorm and BatchNorm start at weight 1, bias 0, running mean 0 and variance 1', () => {
     const ln = new LayerNorm([2, 3]);
-    expect(ln.weight!.tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
-    expect(ln.bias!.tolist()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(ln.weight!.tolist()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    expect(ln.bias!.tolist()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     const bn = new BatchNorm2d(2);
-    expect([bn.weight!.tolist(), bn.bias!.tolist(), bn.runningMean!.tolist(), bn.runningVar!.tolist()]).toEqual([[1, 1], [0, 0], [0, 0], [1, 1]]);
+    expect([bn.weight!.tolist(), bn.bias!.tolist(), bn.runningMean!.tolist(), bn.runningVar!.tolist()]).toEqual([
+      [1, 1],
+      [0, 0],
+      [0, 0],
+      [1, 1],
+    ]);
     expect([bn.numBatchesTracked!.dtype, bn.numBatchesTracked!.item(), bn.momentum, bn.eps]).toEqual(['int32', 0, 0.1, 1e-5]);
   });
 });
@@ -404,8 +463,14 @@ describe('nn.init', () => {
     const p = new Parameter(zeros([2, 3]));
     expect(nn.init.constant_(p, 2.5)).toBe(p);
     expect(Array.from(p.toArray())).toEqual([2.5, 2.5, 2.5, 2.5, 2.5, 2.5]);
-    expect(nn.init.ones_(p).tolist()).toEqual([[1, 1, 1], [1, 1, 1]]);
-    expect(nn.init.eye_(p).tolist()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(nn.init.ones_(p).tolist()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    expect(nn.init.eye_(p).tolist()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     expect([p.isLeaf, p.requiresGrad]).toEqual([true, true]);
   });
 });
@@ -502,7 +567,9 @@ describe('nn.utils', () => {
     const other = new Linear(3, 2);
     nn.utils.vectorToParameters(v, other.parameters());
     expect(other.weight.tolist()).toEqual(fc.weight.tolist());
-    expect(() => nn.utils.vectorToParameters(zeros([3]), other.parameters())).toThrow('vectorToParameters: expected a 1-D vector of 8 elements for these parameters (got [3])');
+    expect(() => nn.utils.vectorToParameters(zeros([3]), other.parameters())).toThrow(
+      'vectorToParameters: expected a 1-D vector of 8 elements for these parameters (got [3])',
+    );
   });
 });
 

@@ -11,8 +11,27 @@ import * as ortWeb from 'onnxruntime-web';
 import { cat, manualSeed, nn, noGrad, observeOps, onnx, randint, randn, tensor, type Tensor } from '../src/index.js';
 
 ortWeb.env.wasm.numThreads = 1;
-const { Sequential, Linear, ReLU, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, BatchNorm2d, BatchNorm1d, Flatten, Dropout,
-  GELU, Sigmoid, Tanh, LayerNorm, Embedding, Softmax, LogSoftmax, Module } = nn;
+const {
+  Sequential,
+  Linear,
+  ReLU,
+  Conv2d,
+  MaxPool2d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
+  BatchNorm2d,
+  BatchNorm1d,
+  Flatten,
+  Dropout,
+  GELU,
+  Sigmoid,
+  Tanh,
+  LayerNorm,
+  Embedding,
+  Softmax,
+  LogSoftmax,
+  Module,
+} = nn;
 
 const ORT_DTYPE = { float32: 'float32', int32: 'int32', bool: 'bool', float64: 'float64' } as const;
 
@@ -67,23 +86,43 @@ async function roundTrip(model: nn.Module, args: Tensor[], argsOther: Tensor[], 
 describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
   it('an MLP with every activation, at batch 4 and 7', async () => {
     manualSeed(1);
-    const model = new Sequential(new Linear(6, 16), new ReLU(), new Linear(16, 16), new GELU(), new Linear(16, 8), new Tanh(),
-      new Dropout(0.3), new Linear(8, 8), new Sigmoid(), new Linear(8, 5), new LogSoftmax(1));
+    const model = new Sequential(
+      new Linear(6, 16),
+      new ReLU(),
+      new Linear(16, 16),
+      new GELU(),
+      new Linear(16, 8),
+      new Tanh(),
+      new Dropout(0.3),
+      new Linear(8, 8),
+      new Sigmoid(),
+      new Linear(8, 5),
+      new LogSoftmax(1),
+    );
     await roundTrip(model, [randn([4, 6])], [randn([7, 6])]);
   });
 
   it('a CNN with batch norm, grouped and dilated convolutions, padding modes and every pool, at batch 2 and 5', async () => {
     manualSeed(2);
     const model = new Sequential(
-      new Conv2d(3, 8, 3, { padding: 1 }), new BatchNorm2d(8), new ReLU(),
-      new Conv2d(8, 8, 3, { groups: 4, dilation: 2, padding: 'same' }), new ReLU(),
+      new Conv2d(3, 8, 3, { padding: 1 }),
+      new BatchNorm2d(8),
+      new ReLU(),
+      new Conv2d(8, 8, 3, { groups: 4, dilation: 2, padding: 'same' }),
+      new ReLU(),
       new MaxPool2d(2),
       new Conv2d(8, 12, 3, { stride: 2, padding: 'valid', bias: false }),
       new AvgPool2d(3, { stride: 1, padding: 1, countIncludePad: false }),
-      new AdaptiveAvgPool2d(1), new Flatten(), new BatchNorm1d(12), new Linear(12, 4), new Softmax(-1),
+      new AdaptiveAvgPool2d(1),
+      new Flatten(),
+      new BatchNorm1d(12),
+      new Linear(12, 4),
+      new Softmax(-1),
     );
     // Batch norm with non-trivial running statistics: a few training steps first.
-    noGrad(() => { for (let i = 0; i < 3; i++) model(randn([6, 3, 12, 12])); });
+    noGrad(() => {
+      for (let i = 0; i < 3; i++) model(randn([6, 3, 12, 12]));
+    });
     await roundTrip(model, [randn([2, 3, 12, 12])], [randn([5, 3, 12, 12])]);
   });
 
@@ -135,11 +174,14 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
 describe('onnx.export errors', () => {
   it('an op with no ONNX form fails naming the op and the module path', () => {
     class Lossy extends Module {
-      inner = new Sequential(new Linear(3, 3), new (class Scorer extends Module {
-        forward(x: Tensor): Tensor {
-          return nn.functional.crossEntropy(x, tensor([0, 1], { dtype: 'int32' }));
-        }
-      })());
+      inner = new Sequential(
+        new Linear(3, 3),
+        new (class Scorer extends Module {
+          forward(x: Tensor): Tensor {
+            return nn.functional.crossEntropy(x, tensor([0, 1], { dtype: 'int32' }));
+          }
+        })(),
+      );
       forward(x: Tensor): Tensor {
         return this.inner(x);
       }
@@ -162,12 +204,21 @@ describe('observeOps', () => {
     const fc = new Linear(3, 2);
     const seen: string[] = [];
     const x = randn([4, 3]);
-    const y = observeOps((e) => seen.push(`${e.name}:${e.inputs.length}:${e.output.shape.join('x')}`), () => fc(x).softmax(1));
+    const y = observeOps(
+      (e) => seen.push(`${e.name}:${e.inputs.length}:${e.output.shape.join('x')}`),
+      () => fc(x).softmax(1),
+    );
     expect(seen).toEqual(['matmul:2:4x2', 'linear:3:4x2', 'softmax:1:4x2']);
     expect(y.shape).toEqual([4, 2]);
     const attrs: unknown[] = [];
-    observeOps((e) => attrs.push(e.attrs), () => x.transpose(0, 1).sum([1], true));
-    expect(attrs).toEqual([{ dim0: 0, dim1: 1 }, { dims: [1], keepdim: true }]);
+    observeOps(
+      (e) => attrs.push(e.attrs),
+      () => x.transpose(0, 1).sum([1], true),
+    );
+    expect(attrs).toEqual([
+      { dim0: 0, dim1: 1 },
+      { dims: [1], keepdim: true },
+    ]);
     expect(() => observeOps(null as never, () => 1)).toThrow(/observer must be a function/);
   });
 });

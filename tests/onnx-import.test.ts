@@ -45,8 +45,16 @@ describe('onnx.load round trip (same outputs and gradients)', () => {
 
   it('a CNN with batch norm (running statistics come back as buffers, not parameters)', () => {
     manualSeed(6);
-    const model = new Sequential(new Conv2d(2, 6, 3, { padding: 1 }), new BatchNorm2d(6), new ReLU(), new MaxPool2d(2),
-      new Conv2d(6, 6, 3, { padding: 'same', groups: 3 }), new AdaptiveAvgPool2d(1), new Flatten(), new Linear(6, 4));
+    const model = new Sequential(
+      new Conv2d(2, 6, 3, { padding: 1 }),
+      new BatchNorm2d(6),
+      new ReLU(),
+      new MaxPool2d(2),
+      new Conv2d(6, 6, 3, { padding: 'same', groups: 3 }),
+      new AdaptiveAvgPool2d(1),
+      new Flatten(),
+      new Linear(6, 4),
+    );
     noGrad(() => model(randn([4, 2, 8, 8])));
     const imported = roundTrip(model, randn([2, 2, 8, 8]), randn([3, 2, 8, 8]));
     const names = imported.namedParameters().map(([k]) => k);

@@ -46,7 +46,13 @@ const OPTIMIZERS: Record<OptimizerCase['optimizer'], new (groups: GroupsInput, o
   RMSprop: optim.RMSprop as never,
   Adagrad: optim.Adagrad as never,
 };
-const SCHEDULERS = optim.lrScheduler as unknown as Record<SchedulerCase['scheduler'], new (opt: AnyOptimizer, options: Options) => optim.lrScheduler.LRScheduler>;
+const SCHEDULERS = optim.lrScheduler as unknown as Record<
+  SchedulerCase['scheduler'],
+  new (
+    opt: AnyOptimizer,
+    options: Options,
+  ) => optim.lrScheduler.LRScheduler
+>;
 
 interface Problem {
   A: Tensor;
@@ -60,7 +66,13 @@ function problem(dtype: DType, device: Device, values = init): Problem {
 }
 
 function optimizerFor(c: OptimizerCase, p: Problem): AnyOptimizer {
-  return new OPTIMIZERS[c.optimizer]([{ params: [p.A, p.C], ...c.groups[0] }, { params: [p.B], ...c.groups[1] }], c.options);
+  return new OPTIMIZERS[c.optimizer](
+    [
+      { params: [p.A, p.C], ...c.groups[0] },
+      { params: [p.B], ...c.groups[1] },
+    ],
+    c.options,
+  );
 }
 
 /** Feeds PyTorch's gradients of `step` as .grad and takes one optimizer step. */
@@ -136,7 +148,10 @@ describe('Optimizer', () => {
     const o1 = new optim.SGD([p1.A], { lr: 0.1 });
     const o2 = new optim.SGD([p2.A], { lr: 0.1 });
     p1.A.grad = tensor(g, { shape: [3, 3] });
-    p2.A.grad = tensor(g, { shape: [3, 3] }).t().contiguous().t();
+    p2.A.grad = tensor(g, { shape: [3, 3] })
+      .t()
+      .contiguous()
+      .t();
     expect(p2.A.grad.isContiguous()).toBe(false);
     o1.step();
     o2.step();
@@ -208,7 +223,7 @@ describe('stateDict / loadStateDict', () => {
     expect([...resumed.C.toArray()]).toEqual([...straight.C.toArray()]);
   });
 
-  it('indexes parameters through the groups in order and records each group\'s hyperparameters', () => {
+  it("indexes parameters through the groups in order and records each group's hyperparameters", () => {
     const c = fixture.optimizers.find((x) => x.name === 'Adam amsgrad')!;
     const p = problem('float32', 'wasm');
     const opt = optimizerFor(c, p);
@@ -252,10 +267,11 @@ describe('lr schedulers follow PyTorch 1.13', () => {
     const params = c.groupLrs.map((lr, i) => ({ params: [zeros([i + 2], { requiresGrad: true }).keep()], lr }));
     const opt = new OPTIMIZERS[c.optimizer](params, c.optimizerOptions);
     const sched = new SCHEDULERS[c.scheduler](opt, c.options);
-    const momentum = () => opt.paramGroups.map((g) => {
-      const group = g as optim.ParamGroup<optim.BaseOptions> & { momentum?: number; betas?: [number, number] };
-      return group.betas ? group.betas[0] : group.momentum!;
-    });
+    const momentum = () =>
+      opt.paramGroups.map((g) => {
+        const group = g as optim.ParamGroup<optim.BaseOptions> & { momentum?: number; betas?: [number, number] };
+        return group.betas ? group.betas[0] : group.momentum!;
+      });
     for (let epoch = 0; epoch < c.lrs.length; epoch++) {
       if (epoch > 0) {
         opt.step();
@@ -274,7 +290,7 @@ describe('lr schedulers follow PyTorch 1.13', () => {
     expect(() => sched.step()).toThrow('OneCycleLR: tried to step 5 times; the specified number of total steps is 3');
   });
 
-  it('a scheduler resumes from its stateDict and the optimizer\'s', () => {
+  it("a scheduler resumes from its stateDict and the optimizer's", () => {
     const make = () => {
       const opt = new optim.SGD([zeros([2], { requiresGrad: true })], { lr: 0.1 });
       return { opt, sched: new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.01 }) };
@@ -298,7 +314,9 @@ describe('errors name the optimizer, the argument and the rule', () => {
   it('rejects bad hyperparameters', () => {
     expect(() => new optim.SGD([w()], { lr: -1 })).toThrow('SGD: invalid learning rate -1 (lr must be >= 0)');
     expect(() => new optim.SGD([w()])).toThrow('SGD: parameter group 0 has no learning rate; pass lr in the options or in every group');
-    expect(() => new optim.SGD([w()], { lr: 0.1, nesterov: true })).toThrow('SGD: nesterov momentum requires momentum > 0 and dampening 0 (got momentum 0, dampening 0)');
+    expect(() => new optim.SGD([w()], { lr: 0.1, nesterov: true })).toThrow(
+      'SGD: nesterov momentum requires momentum > 0 and dampening 0 (got momentum 0, dampening 0)',
+    );
     expect(() => new optim.Adam([w()], { betas: [1, 0.999] })).toThrow('Adam: invalid betas[0] 1 (must be in [0, 1))');
     expect(() => new optim.AdamW([w()], { betas: [0.9, -0.1] })).toThrow('AdamW: invalid betas[1] -0.1 (must be in [0, 1))');
     expect(() => new optim.RMSprop([w()], { momentum: -0.5 })).toThrow('RMSprop: invalid momentum -0.5 (must be >= 0)');
@@ -311,7 +329,9 @@ describe('errors name the optimizer, the argument and the rule', () => {
     expect(() => new optim.Adam([big.detach().slice(1, 0, 2)])).toThrow(
       'Adam: parameter 0 of group 0 (shape [4, 2]) does not own its storage (it is a view of a larger or non-contiguous tensor)',
     );
-    expect(() => new optim.SGD([big.mul(2)], { lr: 0.1 })).toThrow('SGD: parameter 0 of group 0 is not a leaf tensor (it was computed by mul); optimize the leaves');
+    expect(() => new optim.SGD([big.mul(2)], { lr: 0.1 })).toThrow(
+      'SGD: parameter 0 of group 0 is not a leaf tensor (it was computed by mul); optimize the leaves',
+    );
     expect(() => new optim.SGD([], { lr: 0.1 })).toThrow('SGD: got an empty parameter list');
     expect(() => new optim.SGD([big, big], { lr: 0.1 })).toThrow('SGD: parameter group 0 lists a parameter twice');
   });

@@ -7,7 +7,14 @@ const { prune } = nn.utils;
 describe('nn.utils.prune', () => {
   it('l1Unstructured zeroes the smallest magnitudes, keeps PyTorch state-dict keys, and pruned weights stay zero through training', () => {
     const fc = new nn.Linear(2, 2);
-    noGrad(() => fc.weight.copy_(tensor([[0.1, -3], [2, -0.05]])));
+    noGrad(() =>
+      fc.weight.copy_(
+        tensor([
+          [0.1, -3],
+          [2, -0.05],
+        ]),
+      ),
+    );
     prune.l1Unstructured(fc, 'weight', 0.5);
     expect(Object.keys(fc.stateDict()).sort()).toEqual(['bias', 'weight_mask', 'weight_orig']);
     expect(Array.from((fc as unknown as { weight: nn.Parameter }).weight.toArray(), (v) => v + 0)).toEqual([0, -3, 2, 0]);
@@ -15,7 +22,10 @@ describe('nn.utils.prune', () => {
     const opt = new optim.SGD(fc.parameters(), { lr: 0.1 });
     for (let i = 0; i < 3; i++) {
       opt.zeroGrad();
-      fc(randn([4, 2])).pow(2).sum().backward();
+      fc(randn([4, 2]))
+        .pow(2)
+        .sum()
+        .backward();
       opt.step();
     }
     const w = (fc as unknown as { weight: nn.Parameter }).weight.toArray();
@@ -42,7 +52,13 @@ describe('nn.utils.prune', () => {
     const a = new nn.Linear(4, 4);
     const b = new nn.Linear(4, 4);
     noGrad(() => b.weight.mul_(0.0001));
-    prune.globalUnstructured([[a, 'weight'], [b, 'weight']], { pruningMethod: 'l1Unstructured', amount: 16 });
+    prune.globalUnstructured(
+      [
+        [a, 'weight'],
+        [b, 'weight'],
+      ],
+      { pruningMethod: 'l1Unstructured', amount: 16 },
+    );
     expect((b as unknown as { weight_mask: nn.Parameter }).weight_mask.toArray().every((v) => v === 0)).toBe(true);
     prune.randomUnstructured(a, 'weight', 4);
     expect(Array.from((a as unknown as { weight_mask: nn.Parameter }).weight_mask.toArray()).reduce((x, y) => x + y, 0)).toBe(12);

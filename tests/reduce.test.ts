@@ -2,8 +2,24 @@
 // input and numerically extreme rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  argmax, argmin, logSoftmax, logsumexp, max, maxDim, mean, min, minDim, norm, setDefaultDevice, softmax, std, sum,
-  tensor, var as variance, zeros, type Device,
+  argmax,
+  argmin,
+  logSoftmax,
+  logsumexp,
+  max,
+  maxDim,
+  mean,
+  min,
+  minDim,
+  norm,
+  setDefaultDevice,
+  softmax,
+  std,
+  sum,
+  tensor,
+  var as variance,
+  zeros,
+  type Device,
 } from '../src/index.js';
 import { expectValues } from './helpers.js';
 
@@ -20,7 +36,11 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
   afterAll(() => setDefaultDevice('wasm'));
 
   // x[i][j][k] = 12i + 4j + k, shape [2, 3, 4]
-  const cube = () => tensor(Array.from({ length: 24 }, (_, i) => i), { shape: [2, 3, 4], dtype: 'float32' });
+  const cube = () =>
+    tensor(
+      Array.from({ length: 24 }, (_, i) => i),
+      { shape: [2, 3, 4], dtype: 'float32' },
+    );
 
   describe('sum and mean', () => {
     it('sum of everything is a 0-d tensor', () => {
@@ -31,7 +51,13 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('sums one dim, negative dims counting from the end', () => {
-      const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+      const x = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float32' },
+      );
       expect(x.sum(0).tolist()).toEqual([5, 7, 9]);
       expect(x.sum(1).tolist()).toEqual([6, 15]);
       expect(x.sum(-1).tolist()).toEqual([6, 15]);
@@ -39,7 +65,13 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('keepdim leaves a size-1 dim in place', () => {
-      const x = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' });
+      const x = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float32' },
+      );
       const s = x.sum(1, true);
       expect(s.shape).toEqual([2, 1]);
       expect(s.tolist()).toEqual([[6], [15]]);
@@ -56,7 +88,10 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('sums int32 and bool to int32, and mean of ints to float', () => {
-      const i = tensor([[1, 2], [3, 4]]);
+      const i = tensor([
+        [1, 2],
+        [3, 4],
+      ]);
       const s = i.sum(0);
       expect(s.dtype).toBe('int32');
       expect(s.tolist()).toEqual([4, 6]);
@@ -69,14 +104,29 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
 
     it('sums empty tensors to 0 and reduces non-contiguous input correctly', () => {
       expect(zeros([0, 3]).sum(0).tolist()).toEqual([0, 0, 0]);
-      const t = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float32' }).t();
+      const t = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { dtype: 'float32' },
+      ).t();
       expect(t.sum(1).tolist()).toEqual([5, 7, 9]);
-      expect(cube().permute(2, 0, 1).sum(2).tolist()).toEqual([[12, 48], [15, 51], [18, 54], [21, 57]]);
+      expect(cube().permute(2, 0, 1).sum(2).tolist()).toEqual([
+        [12, 48],
+        [15, 51],
+        [18, 54],
+        [21, 57],
+      ]);
     });
   });
 
   describe('var and std', () => {
-    const x = () => tensor([[1, 2, 3, 4], [2, 4, 6, 8]]);
+    const x = () =>
+      tensor([
+        [1, 2, 3, 4],
+        [2, 4, 6, 8],
+      ]);
 
     it('use Bessel’s correction by default and the population formula with correction 0', () => {
       // row 0: mean 2.5, Σ(x−m)² = 5; row 1: mean 5, Σ = 20
@@ -94,7 +144,14 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
   });
 
   describe('max, min, argmax and argmin', () => {
-    const x = () => tensor([[3, 7, 7], [9, -1, 9]], { dtype: 'float32' });
+    const x = () =>
+      tensor(
+        [
+          [3, 7, 7],
+          [9, -1, 9],
+        ],
+        { dtype: 'float32' },
+      );
 
     it('max() and min() of everything are 0-d', () => {
       expect(max(x()).item()).toBe(9);
@@ -135,7 +192,10 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('max(dim) works on int32 tensors', () => {
-      const { values, indices } = tensor([[1, 5], [6, 2]]).max(0);
+      const { values, indices } = tensor([
+        [1, 5],
+        [6, 2],
+      ]).max(0);
       expect(values.dtype).toBe('int32');
       expect(values.tolist()).toEqual([6, 5]);
       expect(indices.tolist()).toEqual([1, 0]);
@@ -143,7 +203,10 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
   });
 
   describe('softmax, logSoftmax and logsumexp', () => {
-    const rows = [[1, 2, 3], [0.5, -1, 2]];
+    const rows = [
+      [1, 2, 3],
+      [0.5, -1, 2],
+    ];
     const x = () => tensor(rows);
 
     it('softmax along the last dim matches the formula and rows sum to 1', () => {
@@ -160,10 +223,16 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('softmax along the middle dim of a 3-D tensor', () => {
-      const c = tensor(Array.from({ length: 24 }, (_, i) => (i % 5) - 2), { shape: [2, 3, 4], dtype: 'float32' });
+      const c = tensor(
+        Array.from({ length: 24 }, (_, i) => (i % 5) - 2),
+        { shape: [2, 3, 4], dtype: 'float32' },
+      );
       const s = softmax(c, 1);
       expect(s.shape).toEqual([2, 3, 4]);
-      expectValues(s.sum(1), [[1, 1, 1, 1], [1, 1, 1, 1]]);
+      expectValues(s.sum(1), [
+        [1, 1, 1, 1],
+        [1, 1, 1, 1],
+      ]);
       const v = c.tolist() as number[][][];
       const expected = v.map((plane) => {
         const cols = [0, 1, 2, 3].map((k) => softmaxRow(plane.map((r) => r[k])));
@@ -176,11 +245,17 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
       const t = x().t(); // [[1, 0.5], [2, -1], [3, 2]]
       const expected = (t.tolist() as number[][]).map(softmaxRow);
       expectValues(softmax(t, 1), expected);
-      expectValues(logSoftmax(t, 1), expected.map((r) => r.map(Math.log)));
+      expectValues(
+        logSoftmax(t, 1),
+        expected.map((r) => r.map(Math.log)),
+      );
     });
 
     it('stays finite for rows of huge magnitude (±1e4)', () => {
-      const big = tensor([[1e4, 1e4 - 1, 1e4 - 2], [-1e4, -1e4 + 1, -1e4]]);
+      const big = tensor([
+        [1e4, 1e4 - 1, 1e4 - 2],
+        [-1e4, -1e4 + 1, -1e4],
+      ]);
       const s = softmax(big, 1);
       expectValues(s, [softmaxRow([0, -1, -2]), softmaxRow([0, 1, 0])]);
       const ls = logSoftmax(big, 1);
@@ -191,7 +266,10 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     });
 
     it('logSoftmax equals log(softmax) on ordinary rows', () => {
-      expectValues(logSoftmax(x(), 1), rows.map((r) => softmaxRow(r).map(Math.log)));
+      expectValues(
+        logSoftmax(x(), 1),
+        rows.map((r) => softmaxRow(r).map(Math.log)),
+      );
     });
 
     it('logsumexp along dims, with keepdim', () => {
@@ -211,7 +289,10 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
 
   describe('norm', () => {
     it('computes the 2-, 1- and p-norm of all elements', () => {
-      const x = tensor([[3, -4], [0, 0]]);
+      const x = tensor([
+        [3, -4],
+        [0, 0],
+      ]);
       expect(norm(x).item()).toBeCloseTo(5, 5);
       expect(x.norm(1).item()).toBeCloseTo(7, 5);
       expect(x.norm(3).item()).toBeCloseTo(Math.cbrt(27 + 64), 4);

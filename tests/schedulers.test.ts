@@ -14,26 +14,37 @@ const S = optim.lrScheduler;
 
 /** The fixture's optimizer: two groups (lr 0.1 and 0.05), SGD with momentum. */
 function optimizer() {
-  return new optim.SGD([{ params: [zeros([2], { requiresGrad: true })] }, { params: [zeros([3], { requiresGrad: true })], lr: 0.05 }], { lr: 0.1, momentum: 0.9 });
+  return new optim.SGD([{ params: [zeros([2], { requiresGrad: true })] }, { params: [zeros([3], { requiresGrad: true })], lr: 0.05 }], {
+    lr: 0.1,
+    momentum: 0.9,
+  });
 }
 
 function make(c: Case, opt: optim.SGD) {
   const o = c.options as never;
   switch (c.name) {
-    case 'ExponentialLR': return new S.ExponentialLR(opt, o);
-    case 'MultiStepLR': return new S.MultiStepLR(opt, o);
-    case 'ConstantLR': return new S.ConstantLR(opt, o);
-    case 'PolynomialLR': return new S.PolynomialLR(opt, o);
-    case 'LambdaLR': return new S.LambdaLR(opt, { lrLambda: [(e) => 0.9 ** e, (e) => 1 / (1 + e)] });
-    case 'CosineAnnealingWarmRestarts': return new S.CosineAnnealingWarmRestarts(opt, o);
+    case 'ExponentialLR':
+      return new S.ExponentialLR(opt, o);
+    case 'MultiStepLR':
+      return new S.MultiStepLR(opt, o);
+    case 'ConstantLR':
+      return new S.ConstantLR(opt, o);
+    case 'PolynomialLR':
+      return new S.PolynomialLR(opt, o);
+    case 'LambdaLR':
+      return new S.LambdaLR(opt, { lrLambda: [(e) => 0.9 ** e, (e) => 1 / (1 + e)] });
+    case 'CosineAnnealingWarmRestarts':
+      return new S.CosineAnnealingWarmRestarts(opt, o);
     case 'SequentialLR': {
       const names = c.options.schedulers as string[];
-      const parts = names.length === 2
-        ? [new S.LinearLR(opt, { startFactor: 0.1, totalIters: 5 }), new S.ExponentialLR(opt, { gamma: 0.9 })]
-        : [new S.ConstantLR(opt, { factor: 0.1, totalIters: 3 }), new S.CosineAnnealingLR(opt, { tMax: 10 }), new S.StepLR(opt, { stepSize: 4, gamma: 0.5 })];
+      const parts =
+        names.length === 2
+          ? [new S.LinearLR(opt, { startFactor: 0.1, totalIters: 5 }), new S.ExponentialLR(opt, { gamma: 0.9 })]
+          : [new S.ConstantLR(opt, { factor: 0.1, totalIters: 3 }), new S.CosineAnnealingLR(opt, { tMax: 10 }), new S.StepLR(opt, { stepSize: 4, gamma: 0.5 })];
       return new S.SequentialLR(opt, { schedulers: parts, milestones: c.options.milestones as number[] });
     }
-    default: throw new Error(c.name);
+    default:
+      throw new Error(c.name);
   }
 }
 
@@ -69,16 +80,19 @@ describe('lr schedulers follow PyTorch 1.13 step by step', () => {
     },
   );
 
-  it.each(cases.filter((c) => c.name === 'ReduceLROnPlateau').map((c) => [JSON.stringify(c.options), c] as const))('ReduceLROnPlateau %s: lr sequence and stateDict', (_, c) => {
-    const opt = optimizer();
-    const sched = new S.ReduceLROnPlateau(opt, c.options as never);
-    const lrs = c.metrics!.map((m) => (sched.step(m), sched.getLastLr()));
-    lrs.forEach((row, i) => row.forEach((v, g) => expect(v, `step ${i} group ${g}`).toBeCloseTo(c.lrs[i][g], 14)));
-    expectState(sched.stateDict(), c.state);
-    const again = new S.ReduceLROnPlateau(optimizer());
-    again.loadStateDict(sched.stateDict());
-    expect(again.stateDict()).toEqual(sched.stateDict());
-  });
+  it.each(cases.filter((c) => c.name === 'ReduceLROnPlateau').map((c) => [JSON.stringify(c.options), c] as const))(
+    'ReduceLROnPlateau %s: lr sequence and stateDict',
+    (_, c) => {
+      const opt = optimizer();
+      const sched = new S.ReduceLROnPlateau(opt, c.options as never);
+      const lrs = c.metrics!.map((m) => (sched.step(m), sched.getLastLr()));
+      lrs.forEach((row, i) => row.forEach((v, g) => expect(v, `step ${i} group ${g}`).toBeCloseTo(c.lrs[i][g], 14)));
+      expectState(sched.stateDict(), c.state);
+      const again = new S.ReduceLROnPlateau(optimizer());
+      again.loadStateDict(sched.stateDict());
+      expect(again.stateDict()).toEqual(sched.stateDict());
+    },
+  );
 
   it('bad arguments are named', () => {
     const opt = optimizer();

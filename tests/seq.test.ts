@@ -26,8 +26,7 @@ const fixtures: { cases: SeqCase[]; model: { input: TensorRecord; out: TensorRec
 const load = (r: TensorRecord, requiresGrad = false): Tensor =>
   tensor(r.dtype ? Int32Array.from(r.data) : Float32Array.from(r.data, Number), { shape: r.shape, dtype: r.dtype ?? 'float32', requiresGrad });
 
-const stateOf = (records: Record<string, TensorRecord>): Record<string, Tensor> =>
-  Object.fromEntries(Object.entries(records).map(([k, r]) => [k, load(r)]));
+const stateOf = (records: Record<string, TensorRecord>): Record<string, Tensor> => Object.fromEntries(Object.entries(records).map(([k, r]) => [k, load(r)]));
 
 function expectClose(actual: Tensor, expected: TensorRecord, what: string, tol = 2e-5): void {
   expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
@@ -82,7 +81,14 @@ const RUNNERS: Partial<Record<SeqCase['kind'], Runner>> = {
 
 /** The Transformer module a case describes. */
 function transformer(c: SeqCase): nn.AnyModule {
-  const { cls, dModel, nhead, ctor, numLayers, norm } = c.args as { cls: string; dModel: number; nhead: number; ctor: nn.TransformerLayerOptions; numLayers?: number; norm?: boolean };
+  const { cls, dModel, nhead, ctor, numLayers, norm } = c.args as {
+    cls: string;
+    dModel: number;
+    nhead: number;
+    ctor: nn.TransformerLayerOptions;
+    numLayers?: number;
+    norm?: boolean;
+  };
   const finalNorm = norm ? new nn.LayerNorm(dModel) : null;
   if (cls === 'TransformerEncoderLayer') return new nn.TransformerEncoderLayer(dModel, nhead, ctor);
   if (cls === 'TransformerDecoderLayer') return new nn.TransformerDecoderLayer(dModel, nhead, ctor);
@@ -125,7 +131,9 @@ class SeqModel extends nn.Module {
   gru = new nn.GRU(12, 4);
   attn = new nn.MultiheadAttention(4, 2, { batchFirst: true });
   encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true }), 2);
-  decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true }), 1, { norm: new nn.LayerNorm(4) });
+  decoder = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true }), 1, {
+    norm: new nn.LayerNorm(4),
+  });
   forward(x: Tensor): Tensor {
     const [h] = this.lstm(x);
     const [g] = this.gru(h.transpose(0, 1));
@@ -151,23 +159,39 @@ describe('a safetensors file written from a PyTorch state_dict', () => {
 describe('attention', () => {
   it('isCausal equals the explicit causal mask (SDPA, MHA and the encoder layer)', () => {
     manualSeed(6);
-    const q = randn([2, 5, 4]), k = randn([2, 5, 4]), v = randn([2, 5, 4]);
-    const allowed = tensor(Int32Array.from({ length: 25 }, (_, i) => (i % 5 <= Math.floor(i / 5) ? 1 : 0)), { shape: [5, 5], dtype: 'bool' });
+    const q = randn([2, 5, 4]),
+      k = randn([2, 5, 4]),
+      v = randn([2, 5, 4]);
+    const allowed = tensor(
+      Int32Array.from({ length: 25 }, (_, i) => (i % 5 <= Math.floor(i / 5) ? 1 : 0)),
+      { shape: [5, 5], dtype: 'bool' },
+    );
     const F = nn.functional;
     expect(F.scaledDotProductAttention(q, k, v, { isCausal: true }).toArray()).toEqual(F.scaledDotProductAttention(q, k, v, { attnMask: allowed }).toArray());
     const layer = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true });
-    const hidden = tensor(Int32Array.from({ length: 25 }, (_, i) => (i % 5 > Math.floor(i / 5) ? 1 : 0)), { shape: [5, 5], dtype: 'bool' });
+    const hidden = tensor(
+      Int32Array.from({ length: 25 }, (_, i) => (i % 5 > Math.floor(i / 5) ? 1 : 0)),
+      { shape: [5, 5], dtype: 'bool' },
+    );
     expect(layer(q, { isCausal: true }).toArray()).toEqual(layer(q, { srcMask: hidden }).toArray());
   });
 
   it('reject mismatched shapes and masks with the argument named', () => {
     const F = nn.functional;
-    expect(() => F.scaledDotProductAttention(randn([2, 3, 4]), randn([2, 5, 3]), randn([2, 5, 4]))).toThrow(/key \[2, 5, 3\] must end in query's embedding size 4/);
-    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 4]), { attnMask: zeros([3, 4]) })).toThrow(/attnMask \[3, 4\] does not broadcast to the scores \[\.\.\., 3, 5\]/);
-    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([3, 4]), randn([3, 4]), { attnMask: zeros([3, 3]), isCausal: true })).toThrow(/either attnMask or isCausal/);
+    expect(() => F.scaledDotProductAttention(randn([2, 3, 4]), randn([2, 5, 3]), randn([2, 5, 4]))).toThrow(
+      /key \[2, 5, 3\] must end in query's embedding size 4/,
+    );
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 4]), { attnMask: zeros([3, 4]) })).toThrow(
+      /attnMask \[3, 4\] does not broadcast to the scores \[\.\.\., 3, 5\]/,
+    );
+    expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([3, 4]), randn([3, 4]), { attnMask: zeros([3, 3]), isCausal: true })).toThrow(
+      /either attnMask or isCausal/,
+    );
     expect(() => new nn.MultiheadAttention(10, 3)).toThrow(/embedDim 10 must be divisible by numHeads 3/);
     const mha = new nn.MultiheadAttention(4, 2);
-    expect(() => mha(randn([3, 2, 4]), randn([5, 2, 4]), randn([5, 2, 4]), { keyPaddingMask: zeros([2, 3], { dtype: 'bool' }) })).toThrow(/keyPaddingMask must have shape \[2, 5\]/);
+    expect(() => mha(randn([3, 2, 4]), randn([5, 2, 4]), randn([5, 2, 4]), { keyPaddingMask: zeros([2, 3], { dtype: 'bool' }) })).toThrow(
+      /keyPaddingMask must have shape \[2, 5\]/,
+    );
     expect(() => mha(randn([3, 2, 4]), randn([5, 2, 6]), randn([5, 2, 4]))).toThrow(/key \[5, 2, 6\] must end in kdim 4/);
     expect(() => new nn.TransformerEncoderLayer(4, 2, { activation: 'tanh' as never })).toThrow(/activation must be 'relu', 'gelu' or a function/);
   });
@@ -193,8 +217,14 @@ describe('recurrent layers', () => {
     const lstm = new nn.LSTM(3, 5, { numLayers: 2, bidirectional: true });
     const shapes = Object.entries(lstm.stateDict()).map(([k, t]) => `${k}:${t.shape.join('x')}`);
     expect(shapes.slice(0, 8)).toEqual([
-      'weight_ih_l0:20x3', 'weight_hh_l0:20x5', 'bias_ih_l0:20', 'bias_hh_l0:20',
-      'weight_ih_l0_reverse:20x3', 'weight_hh_l0_reverse:20x5', 'bias_ih_l0_reverse:20', 'bias_hh_l0_reverse:20',
+      'weight_ih_l0:20x3',
+      'weight_hh_l0:20x5',
+      'bias_ih_l0:20',
+      'bias_hh_l0:20',
+      'weight_ih_l0_reverse:20x3',
+      'weight_hh_l0_reverse:20x5',
+      'bias_ih_l0_reverse:20',
+      'bias_hh_l0_reverse:20',
     ]);
     expect(shapes[8]).toBe('weight_ih_l1:20x10');
     expect(Object.keys(new nn.GRUCell(2, 3, { bias: false }).stateDict())).toEqual(['weight_ih', 'weight_hh']);
@@ -247,7 +277,9 @@ describe('recurrent layers', () => {
       const m = new nn.GRU(2, 3, { numLayers: 2, bidirectional: true, device: 'js', dtype: 'float64' });
       const [xi, ...ps] = args;
       const self = m as unknown as Record<string, Tensor>;
-      keys.forEach((k, i) => { self[k] = ps[i]; });
+      keys.forEach((k, i) => {
+        self[k] = ps[i];
+      });
       const [y, h] = m(xi);
       return y.sum().add(h.mul(h).sum());
     };
@@ -287,9 +319,17 @@ describe('recurrent layers', () => {
   });
 
   it('padSequence pads right or left and checks its inputs', () => {
-    const a = tensor([1, 2, 3]), b = tensor([4]);
-    expect(nn.utils.rnn.padSequence([a, b], { batchFirst: true }).tolist()).toEqual([[1, 2, 3], [4, 0, 0]]);
-    expect(nn.utils.rnn.padSequence([a, b], { paddingSide: 'left', paddingValue: 9 }).tolist()).toEqual([[1, 9], [2, 9], [3, 4]]);
+    const a = tensor([1, 2, 3]),
+      b = tensor([4]);
+    expect(nn.utils.rnn.padSequence([a, b], { batchFirst: true }).tolist()).toEqual([
+      [1, 2, 3],
+      [4, 0, 0],
+    ]);
+    expect(nn.utils.rnn.padSequence([a, b], { paddingSide: 'left', paddingValue: 9 }).tolist()).toEqual([
+      [1, 9],
+      [2, 9],
+      [3, 4],
+    ]);
     expect(() => nn.utils.rnn.padSequence([a, randn([2, 2])])).toThrow(/sequences\[1\] \[2, 2\] \(float32\) does not match/);
     expect(() => nn.utils.rnn.padSequence([])).toThrow(/non-empty array/);
   });

@@ -43,9 +43,18 @@ describe('GEMM on two threads', () => {
   });
 
   // [m, k, n]: tall (split by rows, m not a multiple of 4), wide and short (split by columns), square.
-  const shapes: [number, number, number][] = [[257, 93, 131], [6, 301, 1000], [192, 192, 192]];
+  const shapes: [number, number, number][] = [
+    [257, 93, 131],
+    [6, 301, 1000],
+    [192, 192, 192],
+  ];
   for (const [m, k, n] of shapes) {
-    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+    for (const [tA, tB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
       it(`equals one thread bit for bit: [${m}, ${k}] · [${k}, ${n}]${tA ? ', A transposed' : ''}${tB ? ', B transposed' : ''}`, async () => {
         const a = tA ? rnd([k, m], 1).t() : rnd([m, k], 1);
         const b = tB ? rnd([n, k], 2).t() : rnd([k, n], 2);
@@ -62,8 +71,17 @@ describe('GEMM on two threads', () => {
     pool().chunking = { perThread: 16, minExtent: 4 };
     try {
       // [m, k, n]: 257 rows in chunks of 12 (the last of 5), 1000 columns in chunks of 32 (the last of 8), k past KC = 256.
-      for (const [m, k, n] of [[257, 300, 131], [6, 301, 1000], [99, 517, 67]] as const) {
-        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+      for (const [m, k, n] of [
+        [257, 300, 131],
+        [6, 301, 1000],
+        [99, 517, 67],
+      ] as const) {
+        for (const [tA, tB] of [
+          [false, false],
+          [true, false],
+          [false, true],
+          [true, true],
+        ]) {
           const a = tA ? rnd([k, m], 13).t() : rnd([m, k], 13);
           const b = tB ? rnd([n, k], 14).t() : rnd([k, n], 14);
           const r = await oneAndTwo(() => matmul(a, b));
@@ -76,8 +94,22 @@ describe('GEMM on two threads', () => {
       const r = await oneAndTwo(() => {
         const c = c0.add(0);
         wasm().gemm({
-          transA: false, transB: false, m: 300, n: 120, k: 200, alpha: 0.75, a: a.storage, aOffset: 0, lda: 200,
-          b: b.storage, bOffset: 0, ldb: 120, beta: 0.5, c: c.storage, cOffset: 0, ldc: 120,
+          transA: false,
+          transB: false,
+          m: 300,
+          n: 120,
+          k: 200,
+          alpha: 0.75,
+          a: a.storage,
+          aOffset: 0,
+          lda: 200,
+          b: b.storage,
+          bOffset: 0,
+          ldb: 120,
+          beta: 0.5,
+          c: c.storage,
+          cOffset: 0,
+          ldc: 120,
         });
         return c;
       });
@@ -179,14 +211,20 @@ describe('runChunks', () => {
     expect(j.ints[JOB.finished]).toBe((7 << JOB.indexBits) | 3);
     const t = job({ ...call, tA: 1, lda: 10 }, { byRows: true, step: 8, count: 2 }, 7);
     runChunks(t.ints, t.scalars, JOB, 7, t.gemm, 99);
-    expect(t.calls.map((c) => [c[2], c[6]])).toEqual([[8, 1000], [2, 1000 + 4 * 8]]);
+    expect(t.calls.map((c) => [c[2], c[6]])).toEqual([
+      [8, 1000],
+      [2, 1000 + 4 * 8],
+    ]);
   });
 
   it('computes column chunks, offsetting B and C by columns (B by whole rows when stored transposed)', () => {
     const wide = { ...call, m: 4, n: 40, ldb: 40, ldc: 40 };
     const j = job(wide, { byRows: false, step: 32, count: 2 }, 1);
     runChunks(j.ints, j.scalars, JOB, 1, j.gemm, 0);
-    expect(j.calls.map((c) => [c[2], c[3], c[8], c[11]])).toEqual([[4, 32, 2000, 3000], [4, 8, 2000 + 4 * 32, 3000 + 4 * 32]]);
+    expect(j.calls.map((c) => [c[2], c[3], c[8], c[11]])).toEqual([
+      [4, 32, 2000, 3000],
+      [4, 8, 2000 + 4 * 32, 3000 + 4 * 32],
+    ]);
     const t = job({ ...wide, tB: 1, ldb: 3 }, { byRows: false, step: 32, count: 2 }, 1);
     runChunks(t.ints, t.scalars, JOB, 1, t.gemm, 0);
     expect(t.calls[1][8]).toBe(2000 + 4 * 32 * 3);
@@ -214,13 +252,24 @@ describe('runChunks', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 4);
     const next = 5 << JOB.indexBits;
     // While the chunk runs, the caller gives up on generation 4 and publishes generation 5.
-    runChunks(j.ints, j.scalars, JOB, 4, () => { j.ints[JOB.finished] = j.ints[JOB.claim] = next; }, 0);
+    runChunks(
+      j.ints,
+      j.scalars,
+      JOB,
+      4,
+      () => {
+        j.ints[JOB.finished] = j.ints[JOB.claim] = next;
+      },
+      0,
+    );
     expect(j.ints[JOB.finished]).toBe(next);
   });
 
   it('counts a chunk that throws as finished, so a waiting thread is released, and rethrows', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 2);
-    const failing = () => { throw new RangeError('out of bounds'); };
+    const failing = () => {
+      throw new RangeError('out of bounds');
+    };
     expect(() => runChunks(j.ints, j.scalars, JOB, 2, failing, 0)).toThrow('out of bounds');
     expect(j.ints[JOB.finished]).toBe((2 << JOB.indexBits) | 1);
     expect(j.ints[JOB.claim] & ((1 << JOB.indexBits) - 1)).toBe(1);

@@ -47,9 +47,7 @@ interface Case {
   grads: (TensorRecord | null)[];
 }
 
-const cases: Case[] = JSON.parse(
-  readFileSync(new URL('./fixtures/torch-ops.json', import.meta.url), 'utf8'),
-);
+const cases: Case[] = JSON.parse(readFileSync(new URL('./fixtures/torch-ops.json', import.meta.url), 'utf8'));
 
 type OpFn = (x: Tensor[], a: Args) => Tensor | Tensor[];
 

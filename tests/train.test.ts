@@ -4,7 +4,25 @@ import { mkdtempSync, readFileSync as readText } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  EarlyStopping, HistoryLogger, ModelCheckpoint, evaluate, evaluateAsync, fit, fitAsync, load, manualSeed, memoryStats, metrics, nn, noGrad, optim, plotHistory, randn, tensor, zeros, type Tensor,
+  EarlyStopping,
+  HistoryLogger,
+  ModelCheckpoint,
+  evaluate,
+  evaluateAsync,
+  fit,
+  fitAsync,
+  load,
+  manualSeed,
+  memoryStats,
+  metrics,
+  nn,
+  noGrad,
+  optim,
+  plotHistory,
+  randn,
+  tensor,
+  zeros,
+  type Tensor,
 } from '../src/index.js';
 
 interface SklearnCase {
@@ -31,14 +49,18 @@ describe('metrics match scikit-learn', () => {
     }
   });
 
-  it.each(cases.map((c) => [c.name, c] as const))('%s: classificationReport is laid out exactly like scikit-learn\'s', (_, c) => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s: classificationReport is laid out exactly like scikit-learn's", (_, c) => {
     const names = Array.from({ length: c.classes }, (__, i) => `class ${i}`);
     expect(metrics.classificationReport(c.pred, c.target, { targetNames: names.map((___, i) => String(i)) })).toBe(c.report);
     expect(metrics.classificationReport(c.pred, c.target, { targetNames: names, digits: 3 })).toBe(c.report3);
   });
 
   it('scores [N, C] are turned into labels by argmax', () => {
-    const scores = tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]);
+    const scores = tensor([
+      [0.1, 0.9],
+      [0.8, 0.2],
+      [0.3, 0.7],
+    ]);
     expect(metrics.accuracy(scores, tensor([1, 0, 0], { dtype: 'int32' }))).toBeCloseTo(2 / 3, 12);
     expect(() => metrics.accuracy([0, 1], [0])).toThrow(/2 predictions but 1 targets/);
   });
@@ -62,10 +84,11 @@ function softmaxRegression(inputs: number, classes: number) {
       w.grad = null;
       b.grad = null;
     },
-    step: () => noGrad(() => {
-      w.sub_(w.grad!, 0.5);
-      b.sub_(b.grad!, 0.5);
-    }),
+    step: () =>
+      noGrad(() => {
+        w.sub_(w.grad!, 0.5);
+        b.sub_(b.grad!, 0.5);
+      }),
   };
   return { model, optimizer };
 }
@@ -75,7 +98,11 @@ const crossEntropy = (logits: Tensor, y: Tensor) => logits.logSoftmax(1).gather(
 function blobs(n: number): Array<[Tensor, Tensor]> {
   // Three separable clusters in 2-D, in batches of 16.
   const batches: Array<[Tensor, Tensor]> = [];
-  const centers = [[2, 0], [-2, 2], [0, -2]];
+  const centers = [
+    [2, 0],
+    [-2, 2],
+    [0, -2],
+  ];
   for (let start = 0; start < n; start += 16) {
     const xs: number[][] = [];
     const ys: number[] = [];
@@ -100,7 +127,11 @@ describe('fit and evaluate', () => {
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
     let before = 0;
     const history = fit(model, train, {
-      epochs: 6, optimizer, loss: crossEntropy, metrics: ['accuracy', 'f1'], validation: val,
+      epochs: 6,
+      optimizer,
+      loss: crossEntropy,
+      metrics: ['accuracy', 'f1'],
+      validation: val,
       callbacks: { onEpochEnd: (epoch) => void (epoch === 2 && (before = memoryStats().liveTensors)) },
     });
     write.mockRestore();
@@ -123,7 +154,9 @@ describe('fit and evaluate', () => {
     const history = fit(model, blobs(32), { epochs: 10, optimizer, loss: crossEntropy, verbose: false, callbacks: { onEpochEnd: (e) => e < 3 } });
     expect(history.loss).toHaveLength(3);
     const bad = [[tensor([[1, 2]]), tensor([0], { dtype: 'int32' })]] as Array<[Tensor, Tensor]>;
-    expect(() => fit(model, bad, { epochs: 1, optimizer, loss: () => tensor(NaN, { requiresGrad: true }).mul(1), verbose: false })).toThrow(/loss became NaN at epoch 1, step 1/);
+    expect(() => fit(model, bad, { epochs: 1, optimizer, loss: () => tensor(NaN, { requiresGrad: true }).mul(1), verbose: false })).toThrow(
+      /loss became NaN at epoch 1, step 1/,
+    );
     expect(() => fit(model, bad, { epochs: 0, optimizer, loss: crossEntropy })).toThrow(/epochs must be a positive integer/);
   });
 
@@ -167,8 +200,22 @@ describe('fit: modes, batch forms, async', () => {
     }
     const model = new TwoInput();
     // Label 1 when token 7 appears among the unmasked tokens.
-    const idsRows = [[7, 1, 2, 0], [3, 4, 5, 7], [1, 2, 3, 4], [5, 6, 8, 9], [7, 7, 0, 0], [2, 2, 2, 2]];
-    const maskRows = [[1, 1, 1, 0], [1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 0, 0], [1, 1, 1, 1]];
+    const idsRows = [
+      [7, 1, 2, 0],
+      [3, 4, 5, 7],
+      [1, 2, 3, 4],
+      [5, 6, 8, 9],
+      [7, 7, 0, 0],
+      [2, 2, 2, 2],
+    ];
+    const maskRows = [
+      [1, 1, 1, 0],
+      [1, 1, 1, 0],
+      [1, 1, 1, 1],
+      [1, 1, 1, 1],
+      [1, 1, 0, 0],
+      [1, 1, 1, 1],
+    ];
     const ys = [1, 0, 0, 0, 1, 0];
     const ids = tensor(idsRows, { dtype: 'int32' }).keep();
     const mask = tensor(maskRows, { dtype: 'float32' }).keep();
@@ -181,7 +228,10 @@ describe('fit: modes, batch forms, async', () => {
     expect(h2.loss[1]).toBeLessThan(h1.loss[0]);
     const calls: number[] = [];
     const h3 = fit(model, [{ ids, mask, label: y }], {
-      epochs: 2, optimizer, verbose: false, metrics: ['accuracy'],
+      epochs: 2,
+      optimizer,
+      verbose: false,
+      metrics: ['accuracy'],
       step: (b) => {
         calls.push(b.ids.shape[0]);
         const output = model.call(b.ids, b.mask);
@@ -205,10 +255,19 @@ describe('fit: modes, batch forms, async', () => {
     let ticks = 0;
     const timer = setInterval(() => ticks++, 0);
     const seen: number[] = [];
-    const history = await fitAsync(model, { [Symbol.asyncIterator]: source }, {
-      epochs: 3, optimizer, loss: crossEntropy, metrics: ['accuracy'], verbose: false, validation: blobs(32),
-      callbacks: { onBatchEnd: async (step) => void seen.push(step) },
-    });
+    const history = await fitAsync(
+      model,
+      { [Symbol.asyncIterator]: source },
+      {
+        epochs: 3,
+        optimizer,
+        loss: crossEntropy,
+        metrics: ['accuracy'],
+        verbose: false,
+        validation: blobs(32),
+        callbacks: { onBatchEnd: async (step) => void seen.push(step) },
+      },
+    );
     clearInterval(timer);
     expect(history.loss).toHaveLength(3);
     expect(history.valAccuracy[2]).toBeGreaterThan(0.9);
@@ -244,7 +303,9 @@ describe('callbacks and ReduceLROnPlateau in fit', () => {
     expect(stop.bestEpoch).toBe(history.valLoss.indexOf(best) + 1);
     expect(stop.stoppedEpoch - stop.bestEpoch).toBe(3);
     expect(evaluate(model, val, { loss: new nn.MSELoss() }).logs.loss).toBeCloseTo(best, 5);
-    expect(() => fit(model, train, { epochs: 1, optimizer, loss: new nn.MSELoss(), callbacks: [new EarlyStopping()], verbose: false })).toThrow(/monitor 'valLoss' is not among the epoch's logs \(loss\); pass validation/);
+    expect(() => fit(model, train, { epochs: 1, optimizer, loss: new nn.MSELoss(), callbacks: [new EarlyStopping()], verbose: false })).toThrow(
+      /monitor 'valLoss' is not among the epoch's logs \(loss\); pass validation/,
+    );
     expect(() => new EarlyStopping({ patience: -1 })).toThrow(/patience must be an integer ≥ 0/);
   });
 
@@ -278,7 +339,12 @@ describe('callbacks and ReduceLROnPlateau in fit', () => {
     const sched = new optim.lrScheduler.ReduceLROnPlateau(optimizer, { factor: 0.5, patience: 1 });
     const lrs: number[] = [];
     const history = fit(model, train, {
-      epochs: 40, optimizer, scheduler: sched, loss: new nn.MSELoss(), validation: val, verbose: false,
+      epochs: 40,
+      optimizer,
+      scheduler: sched,
+      loss: new nn.MSELoss(),
+      validation: val,
+      verbose: false,
       callbacks: { onEpochEnd: () => void lrs.push(optimizer.paramGroups[0].lr) },
     });
     // Replay the rule by hand on the recorded validation losses.
@@ -293,6 +359,8 @@ describe('callbacks and ReduceLROnPlateau in fit', () => {
     });
     expect(lrs).toEqual(expected);
     expect(lrs[39]).toBeLessThan(0.01);
-    expect(() => fit(model, train, { epochs: 1, optimizer, scheduler: sched, loss: new nn.MSELoss(), verbose: false, schedulerMonitor: 'valAccuracy' })).toThrow(/monitors 'valAccuracy'/);
+    expect(() =>
+      fit(model, train, { epochs: 1, optimizer, scheduler: sched, loss: new nn.MSELoss(), verbose: false, schedulerMonitor: 'valAccuracy' }),
+    ).toThrow(/monitors 'valAccuracy'/);
   });
 });

@@ -7,7 +7,11 @@ const F = nn.functional;
 
 /** The allocator is sound: a fresh tensor holds its own values. */
 function expectAllocatorSound(): void {
-  expect(tensor([1, 2, 3]).add(tensor([100, 200, 300])).tolist()).toEqual([101, 202, 303]);
+  expect(
+    tensor([1, 2, 3])
+      .add(tensor([100, 200, 300]))
+      .tolist(),
+  ).toEqual([101, 202, 303]);
   expect(Number.isFinite(memoryStats().liveBytes)).toBe(true);
 }
 
@@ -60,14 +64,22 @@ describe('corruption: bad sizes never reach the allocator', () => {
 
   it('copy_ refuses partly overlapping views as PyTorch does, and copies a tensor onto itself', () => {
     const x = tensor([1, 2, 3, 4]);
-    expect(() => x.slice(0, 1).copy_(x.slice(0, 0, 3))).toThrow(/^copy_: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location/);
+    expect(() => x.slice(0, 1).copy_(x.slice(0, 0, 3))).toThrow(
+      /^copy_: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location/,
+    );
     expect(x.tolist()).toEqual([1, 2, 3, 4]);
-    const m = tensor([[1, 2], [3, 4]]);
+    const m = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(() => m.copy_(m.t())).toThrow(/^copy_: unsupported operation: some elements/);
     // Arithmetic in place reads its overlapping argument before writing (tests/elementwise.test.ts): right, so allowed.
     x.slice(0, 1).add_(x.slice(0, 0, 3));
     expect(x.tolist()).toEqual([1, 3, 5, 7]);
-    expect(m.copy_(m).tolist()).toEqual([[1, 2], [3, 4]]);
+    expect(m.copy_(m).tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     // Interleaved views with gaps share memory but no element: PyTorch allows it, and so do we.
     const y = arange(6, { dtype: 'float32' });
     y.slice(0, 0, null, 2).copy_(y.slice(0, 1, null, 2));
@@ -83,7 +95,10 @@ describe('corruption: bad sizes never reach the allocator', () => {
     expect(randn(2, 3, { dtype: 'float32' }).shape).toEqual([2, 3]);
     expect(() => js(zeros, '3')).toThrow(/^zeros: size \["3"\] is invalid: element 0 is "3"/);
     expect(() => eye(-2, 2)).toThrow(/^eye: n must be an integer ≥ 0 \(got -2\)$/);
-    expect(eye(2, { dtype: 'int32' }).tolist()).toEqual([[1, 0], [0, 1]]);
+    expect(eye(2, { dtype: 'int32' }).tolist()).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
     expect(() => full([2], NaN, { dtype: 'int32' })).toThrow(/^full: cannot fill an int32 tensor with NaN/);
     expectAllocatorSound();
   });
@@ -99,7 +114,9 @@ describe('corruption: bad sizes never reach the allocator', () => {
 
 describe('dtypes and options are checked', () => {
   it('unknown dtype and device strings list the valid ones', () => {
-    expect(() => js(tensor, [0.5, 1.5], { dtype: 'float16' })).toThrow(/^tensor: dtype must be one of "float32", "float64", "int32", "bool" \(got "float16"\)$/);
+    expect(() => js(tensor, [0.5, 1.5], { dtype: 'float16' })).toThrow(
+      /^tensor: dtype must be one of "float32", "float64", "int32", "bool" \(got "float16"\)$/,
+    );
     expect(() => js(zeros, [2], { dtype: 'int64' })).toThrow(/^zeros: dtype must be one of/);
     expect(() => js(ones, [2], { device: 'gpu' })).toThrow(/^ones: device must be one of "wasm", "js" \(got "gpu"\)$/);
     expect(() => js(zeros, [2], { dtyp: 'int32' })).toThrow(/^zeros: unknown option "dtyp" in options; valid options are 'dtype', 'device', 'requiresGrad'$/);
@@ -133,7 +150,9 @@ describe('wrong gradients: tensors a backward reads are version-checked', () => 
     const mask = tensor([true, false, true, false]);
     const y = where(mask, x, 0).sum();
     mask.fill_(1);
-    expect(() => y.backward()).toThrow(/^backward: a tensor where saved for its backward \(a bool tensor of shape \[4\], e\.g\. its mask or target\) was modified by an in-place operation/);
+    expect(() => y.backward()).toThrow(
+      /^backward: a tensor where saved for its backward \(a bool tensor of shape \[4\], e\.g\. its mask or target\) was modified by an in-place operation/,
+    );
     const x2 = ones([4], { requiresGrad: true });
     const m2 = tensor([false, true, false, true]);
     const z = x2.maskedFill(m2, 0).sum();
@@ -141,7 +160,9 @@ describe('wrong gradients: tensors a backward reads are version-checked', () => 
     expect(() => z.backward()).toThrow(/was modified by an in-place operation/);
     // Unchanged, the gradient is the mask's complement.
     const x3 = ones([4], { requiresGrad: true });
-    x3.maskedFill(tensor([false, true, false, true]), 0).sum().backward();
+    x3.maskedFill(tensor([false, true, false, true]), 0)
+      .sum()
+      .backward();
     expect(x3.grad!.tolist()).toEqual([1, 0, 1, 0]);
   });
 
@@ -156,10 +177,18 @@ describe('wrong gradients: tensors a backward reads are version-checked', () => 
 
 describe('wrong values: indices and int32 sums', () => {
   it('negative indices raise in embedding, gather and indexSelect, as in PyTorch', () => {
-    const w = tensor([[1, 1], [2, 2], [3, 3]]).float();
-    expect(() => F.embedding(tensor([0, -1]), w)).toThrow(/^embedding: index -1 \(element 1 of the input\) is out of range for 3 embeddings \(indices must lie in 0\.\.2\)$/);
+    const w = tensor([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]).float();
+    expect(() => F.embedding(tensor([0, -1]), w)).toThrow(
+      /^embedding: index -1 \(element 1 of the input\) is out of range for 3 embeddings \(indices must lie in 0\.\.2\)$/,
+    );
     expect(() => w.gather(0, tensor([[-1, 0]]))).toThrow(/^gather: index -1 \(element 0 of the index\) is out of range for dim 0 of size 3/);
-    expect(() => w.indexSelect(0, tensor([-1]))).toThrow(/^indexSelect: index -1 \(element 0 of the index\) is out of range for dim 0 of size 3 \(input shape \[3, 2\]\)$/);
+    expect(() => w.indexSelect(0, tensor([-1]))).toThrow(
+      /^indexSelect: index -1 \(element 0 of the index\) is out of range for dim 0 of size 3 \(input shape \[3, 2\]\)$/,
+    );
     expect(() => js(w.gather.bind(w), 0, [[0]])).toThrow(/^gather: index must be an int32 Tensor \(got \[\[0\]\]\)$/);
     // padding_idx -1 still means the last row, as in PyTorch.
     expect(F.embedding(tensor([2]), w, -1).tolist()).toEqual([[3, 3]]);

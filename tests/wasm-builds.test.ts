@@ -4,13 +4,25 @@
 // Each must instantiate and give the same small GEMM and elementwise results. The relaxed variants
 // run only where WebAssembly.validate takes them (Node 22, Chromium; Node 20 with
 // --experimental-wasm-relaxed-simd).
-import { describe, expect, it } from "vitest";
-import {
-  instantiateKernels, kernelsMemory, relaxedSimdSupported, wasmBuilds, withSharedMemory, workerGemmBytes,
-} from "../src/backend/wasm-builds.js";
+import { describe, expect, it } from 'vitest';
+import { instantiateKernels, kernelsMemory, relaxedSimdSupported, wasmBuilds, withSharedMemory, workerGemmBytes } from '../src/backend/wasm-builds.js';
 
-type Gemm = (tA: number, tB: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
-  b: number, ldb: number, beta: number, c: number, ldc: number, work: number) => void;
+type Gemm = (
+  tA: number,
+  tB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  work: number,
+) => void;
 interface Kernels {
   memory: WebAssembly.Memory;
   heapBase(): number;
@@ -20,7 +32,10 @@ interface Kernels {
 }
 
 const relaxed = relaxedSimdSupported();
-const M = 5, N = 9, K = 7, LEN = 11;
+const M = 5,
+  N = 9,
+  K = 7,
+  LEN = 11;
 const A = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i + 1));
 const B = Float32Array.from({ length: K * N }, (_, i) => Math.cos(2 * i + 1));
 const X = Float32Array.from({ length: LEN }, (_, i) => (i - 5) / 2);
@@ -50,16 +65,16 @@ const expectedC = Float32Array.from({ length: M * N }, (_, ij) => {
 });
 
 const variants = [
-  { name: "baseline, unshared memory", shared: false, relaxed: false },
-  { name: "baseline, shared memory", shared: true, relaxed: false },
-  { name: "relaxed GEMM, unshared memory", shared: false, relaxed: true },
-  { name: "relaxed GEMM, shared memory", shared: true, relaxed: true },
+  { name: 'baseline, unshared memory', shared: false, relaxed: false },
+  { name: 'baseline, shared memory', shared: true, relaxed: false },
+  { name: 'relaxed GEMM, unshared memory', shared: false, relaxed: true },
+  { name: 'relaxed GEMM, shared memory', shared: true, relaxed: true },
 ];
 
-describe("shipped wasm builds", () => {
+describe('shipped wasm builds', () => {
   const reference = run(instantiateKernels(kernelsMemory(false), false, false) as unknown as Kernels);
 
-  it("compute the reference GEMM and exp", () => {
+  it('compute the reference GEMM and exp', () => {
     for (let i = 0; i < M * N; i++) expect(reference.c[i]).toBeCloseTo(expectedC[i], 5);
     for (let i = 0; i < LEN; i++) expect(reference.e[i]).toBeCloseTo(Math.exp(X[i]), 5);
   });
@@ -76,7 +91,7 @@ describe("shipped wasm builds", () => {
   }
 
   for (const r of [false, true]) {
-    it.skipIf(r && !relaxed)(`the worker GEMM module (${r ? "relaxed" : "baseline"}) runs beside the kernels on one shared memory`, () => {
+    it.skipIf(r && !relaxed)(`the worker GEMM module (${r ? 'relaxed' : 'baseline'}) runs beside the kernels on one shared memory`, () => {
       const memory = kernelsMemory(true);
       const k = instantiateKernels(memory, true, r);
       const staticData = new Uint8Array(memory.buffer, 0, k.heapBase()).slice();
@@ -88,7 +103,7 @@ describe("shipped wasm builds", () => {
   }
 });
 
-describe("withSharedMemory", () => {
+describe('withSharedMemory', () => {
   it("flips only the memory import's limits flag, so a shared memory links", () => {
     const bytes = wasmBuilds.gemm();
     const patched = withSharedMemory(bytes);
@@ -99,12 +114,12 @@ describe("withSharedMemory", () => {
     expect(() => new WebAssembly.Instance(new WebAssembly.Module(patched as BufferSource), { env: { memory } })).not.toThrow();
   });
 
-  it("rejects a module that imports no memory, and one whose memory is already shared", () => {
+  it('rejects a module that imports no memory, and one whose memory is already shared', () => {
     // (module) and (module (import "env" "memory" (memory 1 2 shared))), by hand.
     const empty = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0);
-    expect(() => withSharedMemory(empty)).toThrow("wasm: the module imports no memory");
+    expect(() => withSharedMemory(empty)).toThrow('wasm: the module imports no memory');
     const shared = Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 2, 0x10, 1, 3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 3, 1, 2);
     expect(WebAssembly.validate(shared)).toBe(true);
-    expect(() => withSharedMemory(shared)).toThrow("wasm: the memory import has limits flag 3, expected 1");
+    expect(() => withSharedMemory(shared)).toThrow('wasm: the memory import has limits flag 3, expected 1');
   });
 });

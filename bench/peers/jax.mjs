@@ -37,8 +37,11 @@ export async function jaxAdapter() {
       const x = arr(c.x, c.shape);
       const y = c.y ? arr(c.y, c.op === 'broadcastAdd' ? [c.shape[1]] : c.shape) : null;
       const f = {
-        add: () => np.add(x.ref, y.ref), mul: () => np.multiply(x.ref, y.ref), exp: () => np.exp(x.ref),
-        relu: () => nn.relu(x.ref), broadcastAdd: () => np.add(x.ref, y.ref),
+        add: () => np.add(x.ref, y.ref),
+        mul: () => np.multiply(x.ref, y.ref),
+        exp: () => np.exp(x.ref),
+        relu: () => nn.relu(x.ref),
+        broadcastAdd: () => np.add(x.ref, y.ref),
       }[c.op];
       return fwd(f, y ? [x, y] : [x]);
     },
@@ -57,7 +60,11 @@ export async function jaxAdapter() {
       const lossFn = (p, xb, yb) => {
         const h = nn.relu(np.matmul(xb, p.w1).add(p.b1));
         const z = np.matmul(h, p.w2).add(p.b2);
-        return nn.logSoftmax(z, -1).mul(yb).sum().mul(-1 / c.batch);
+        return nn
+          .logSoftmax(z, -1)
+          .mul(yb)
+          .sum()
+          .mul(-1 / c.batch);
       };
       const step = jit((p, xb, yb) => {
         const [loss, g] = valueAndGrad(lossFn)(tree.ref(p), xb, yb);

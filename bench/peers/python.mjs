@@ -25,7 +25,10 @@ export function pythonEnv() {
 /** Whether python with numpy (and maybe torch) exists: { ok, numpy, torch } or { ok: false, why }. */
 export function probePython() {
   if (!fs.existsSync(PYTHON)) return { ok: false, why: `${PYTHON} not found` };
-  const r = spawnSync(PYTHON, ['-c', 'import numpy; print(numpy.__version__)\ntry:\n import torch; print(torch.__version__)\nexcept Exception: print("")'], { encoding: 'utf8', env: pythonEnv().env });
+  const r = spawnSync(PYTHON, ['-c', 'import numpy; print(numpy.__version__)\ntry:\n import torch; print(torch.__version__)\nexcept Exception: print("")'], {
+    encoding: 'utf8',
+    env: pythonEnv().env,
+  });
   if (r.status !== 0) return { ok: false, why: `numpy not importable by ${PYTHON}` };
   const [numpy, torch] = r.stdout.trim().split('\n');
   return { ok: true, numpy, torch: torch || null };
@@ -40,19 +43,27 @@ const ARRAYS = ['a', 'b', 'x', 'y', 'w1', 'b1', 'w2', 'b2'];
 export function runPython(cases, { timeMs }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-bench-'));
   try {
-    const manifest = { timeMs, cases: cases.map((c, i) => {
-      const m = { id: c.id, kind: c.kind };
-      for (const [k, v] of Object.entries(c)) {
-        if (ARRAYS.includes(k) && ArrayBuffer.isView(v)) {
-          m[k] = `${i}-${k}.bin`;
-          fs.writeFileSync(path.join(dir, m[k]), Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-        } else if (!ArrayBuffer.isView(v) && k !== 'ref' && k !== 'group') m[k] = v;
-      }
-      return m;
-    }) };
+    const manifest = {
+      timeMs,
+      cases: cases.map((c, i) => {
+        const m = { id: c.id, kind: c.kind };
+        for (const [k, v] of Object.entries(c)) {
+          if (ARRAYS.includes(k) && ArrayBuffer.isView(v)) {
+            m[k] = `${i}-${k}.bin`;
+            fs.writeFileSync(path.join(dir, m[k]), Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+          } else if (!ArrayBuffer.isView(v) && k !== 'ref' && k !== 'group') m[k] = v;
+        }
+        return m;
+      }),
+    };
     fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
     const { env } = pythonEnv();
-    const r = spawnSync(PYTHON, [script, path.join(dir, 'manifest.json')], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 64 << 20 });
+    const r = spawnSync(PYTHON, [script, path.join(dir, 'manifest.json')], {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 64 << 20,
+    });
     if (r.status !== 0) throw new Error(`python exited with ${r.status}`);
     const parsed = JSON.parse(r.stdout.trim().split('\n').pop());
     const results = {};
@@ -84,9 +95,10 @@ function splitParams(c, raw) {
   const sizes = [c.inDim * c.hidden, c.hidden, c.hidden * c.classes, c.classes];
   const lists = [[], []];
   let o = 0;
-  for (const list of lists) for (const s of sizes) {
-    list.push(raw.subarray(o, o + s));
-    o += s;
-  }
+  for (const list of lists)
+    for (const s of sizes) {
+      list.push(raw.subarray(o, o + s));
+      o += s;
+    }
   return { before: lists[0], after: lists[1] };
 }

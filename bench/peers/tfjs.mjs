@@ -31,7 +31,7 @@ async function initWasm() {
 export const TFJS_THREADS_NOTE =
   'tfjs-backend-wasm 4.22.0 cannot run threaded in Node: its WASM_HAS_MULTITHREAD_SUPPORT flag returns false ' +
   'whenever IS_NODE (tfjs issue #3830), and forcing the flag makes init fail with ERR_WORKER_PATH because the ' +
-  'emscripten pthread worker is a blob: URL that Node\'s worker_threads refuses.';
+  "emscripten pthread worker is a blob: URL that Node's worker_threads refuses.";
 
 /** An adapter on backend 'wasm' or 'cpu'. */
 export async function tfjsAdapter(backend) {
@@ -52,7 +52,15 @@ export async function tfjsAdapter(backend) {
       },
     };
   };
-  const fwd = (f) => ({ run: () => tf.dispose(f()), output: () => { const t = f(); const d = t.dataSync().slice(); t.dispose(); return d; } });
+  const fwd = (f) => ({
+    run: () => tf.dispose(f()),
+    output: () => {
+      const t = f();
+      const d = t.dataSync().slice();
+      t.dispose();
+      return d;
+    },
+  });
   return {
     name: backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu',
     info,
@@ -78,8 +86,12 @@ export async function tfjsAdapter(backend) {
     mlpTrain: scoped((c) => {
       const x = tf.tensor(c.x, [c.batch, c.inDim]);
       const oneHot = tf.oneHot(tf.tensor1d(c.y, 'int32'), c.classes);
-      const vars = [[c.w1, [c.inDim, c.hidden]], [c.b1, [c.hidden]], [c.w2, [c.hidden, c.classes]], [c.b2, [c.classes]]]
-        .map(([d, s]) => tf.variable(tf.tensor(d, s)));
+      const vars = [
+        [c.w1, [c.inDim, c.hidden]],
+        [c.b1, [c.hidden]],
+        [c.w2, [c.hidden, c.classes]],
+        [c.b2, [c.classes]],
+      ].map(([d, s]) => tf.variable(tf.tensor(d, s)));
       const [w1, b1, w2, b2] = vars;
       const opt = tf.train.sgd(c.lr);
       const loss = () => {

@@ -55,7 +55,9 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
   root.check('backward');
   releasePendingGraphs();
   if (!root.requiresGrad) {
-    throw new Error('backward: this tensor does not require grad and has no gradFn (did every input have requiresGrad false, or did the forward run inside noGrad?)');
+    throw new Error(
+      'backward: this tensor does not require grad and has no gradFn (did every input have requiresGrad false, or did the forward run inside noGrad?)',
+    );
   }
   if (gradient === undefined && root.numel() !== 1) {
     throw new Error(`backward: a gradient can be created implicitly only for one-element outputs; pass a gradient of shape ${fmtShape(root.shape)}`);
@@ -64,58 +66,70 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match the output shape ${fmtShape(root.shape)}`);
   }
   const order = topologicalOrder(root);
-  withoutLifetimeTracking(() => noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(root, gradient ? alias(gradient.check('backward')) : ones(root.shape, { dtype: root.dtype, device: root.device }));
-    for (const t of order) {
-      const g = grads.get(t);
-      if (!g) continue;
-      grads.delete(t);
-      const node = t.gradFn;
-      if (!node) {
-        accumulateIntoGrad(t, g);
-        continue;
-      }
-      if (t.retainsGrad) accumulateIntoGrad(t, clone(g));
-      if (!node.backward) {
-        throw new Error(`backward: trying to backward through the graph a second time (through ${node.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward() if you need to.`);
-      }
-      node.inputs.forEach((input, i) => {
-        if (input.storage.version !== node.versions[i]) {
-          throw new Error(`backward: an input of ${node.name} (shape ${fmtShape(input.shape)}) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
+  withoutLifetimeTracking(() =>
+    noGrad(() => {
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(root, gradient ? alias(gradient.check('backward')) : ones(root.shape, { dtype: root.dtype, device: root.device }));
+      for (const t of order) {
+        const g = grads.get(t);
+        if (!g) continue;
+        grads.delete(t);
+        const node = t.gradFn;
+        if (!node) {
+          accumulateIntoGrad(t, g);
+          continue;
         }
-      });
-      node.saved.forEach((s, i) => {
-        if (s.storage.version !== node.savedVersions[i]) {
-          throw new Error(`backward: a tensor ${node.name} saved for its backward (a ${s.dtype} tensor of shape ${fmtShape(s.shape)}, e.g. its mask or target) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`);
+        if (t.retainsGrad) accumulateIntoGrad(t, clone(g));
+        if (!node.backward) {
+          throw new Error(
+            `backward: trying to backward through the graph a second time (through ${node.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward() if you need to.`,
+          );
         }
-      });
-      if (t.storage.version !== node.outputVersion) {
-        throw new Error(`backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`);
+        node.inputs.forEach((input, i) => {
+          if (input.storage.version !== node.versions[i]) {
+            throw new Error(
+              `backward: an input of ${node.name} (shape ${fmtShape(input.shape)}) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`,
+            );
+          }
+        });
+        node.saved.forEach((s, i) => {
+          if (s.storage.version !== node.savedVersions[i]) {
+            throw new Error(
+              `backward: a tensor ${node.name} saved for its backward (a ${s.dtype} tensor of shape ${fmtShape(s.shape)}, e.g. its mask or target) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`,
+            );
+          }
+        });
+        if (t.storage.version !== node.outputVersion) {
+          throw new Error(
+            `backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`,
+          );
+        }
+        const fn = node.backward;
+        const inputGrads = tidy(() => fn(g));
+        const used = new Set<Tensor>();
+        inputGrads.forEach((gi, i) => {
+          const input = node.inputs[i];
+          if (!gi || !input.requiresGrad) return;
+          if (!sameShape(gi.shape, input.shape)) {
+            throw new Error(
+              `backward: ${node.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)} (a bug in ${node.name}'s backward)`,
+            );
+          }
+          // Every map entry owns its tensor object, so consuming one never frees another's.
+          const own = used.has(gi) || gi === g ? alias(gi) : gi;
+          used.add(gi);
+          const prev = grads.get(input);
+          if (prev) {
+            grads.set(input, prev.add(own));
+            release(prev, CONSUMED);
+            release(own, CONSUMED);
+          } else grads.set(input, own);
+        });
+        for (const gi of inputGrads) if (gi && gi !== g && !used.has(gi)) release(gi, CONSUMED);
+        release(g, CONSUMED);
+        if (!options.retainGraph) node.backward = null;
       }
-      const fn = node.backward;
-      const inputGrads = tidy(() => fn(g));
-      const used = new Set<Tensor>();
-      inputGrads.forEach((gi, i) => {
-        const input = node.inputs[i];
-        if (!gi || !input.requiresGrad) return;
-        if (!sameShape(gi.shape, input.shape)) {
-          throw new Error(`backward: ${node.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)} (a bug in ${node.name}'s backward)`);
-        }
-        // Every map entry owns its tensor object, so consuming one never frees another's.
-        const own = used.has(gi) || gi === g ? alias(gi) : gi;
-        used.add(gi);
-        const prev = grads.get(input);
-        if (prev) {
-          grads.set(input, prev.add(own));
-          release(prev, CONSUMED);
-          release(own, CONSUMED);
-        } else grads.set(input, own);
-      });
-      for (const gi of inputGrads) if (gi && gi !== g && !used.has(gi)) release(gi, CONSUMED);
-      release(g, CONSUMED);
-      if (!options.retainGraph) node.backward = null;
-    }
-  }));
+    }),
+  );
   if (!options.retainGraph) queueGraphRelease(order.filter((t) => t.gradFn !== null));
 }

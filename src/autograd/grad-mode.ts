@@ -118,8 +118,13 @@ export function finish(
   for (const observe of observers) observe({ name, inputs, output: out, attrs });
   if (backward && gradEnabled && inputs.some((t) => t.requiresGrad)) {
     out.gradFn = {
-      name, inputs, versions: inputs.map((t) => t.storage.version), outputVersion: out.storage.version, backward,
-      saved, savedVersions: saved.map((t) => t.storage.version),
+      name,
+      inputs,
+      versions: inputs.map((t) => t.storage.version),
+      outputVersion: out.storage.version,
+      backward,
+      saved,
+      savedVersions: saved.map((t) => t.storage.version),
     };
     out.setRequiresGrad(true);
     return out;

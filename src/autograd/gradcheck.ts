@@ -45,7 +45,9 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
             const n = numeric[i][e][o][j];
             if (!(Math.abs(a - n) <= atol + rtol * Math.abs(n))) {
               if (raiseException) {
-                throw new Error(`gradcheck: gradient mismatch for input ${i} (shape ${fmtShape(inputs[i].shape)}) element ${e}, output ${o} element ${j}: analytic ${a}, numerical ${n}`);
+                throw new Error(
+                  `gradcheck: gradient mismatch for input ${i} (shape ${fmtShape(inputs[i].shape)}) element ${e}, output ${o} element ${j}: analytic ${a}, numerical ${n}`,
+                );
               }
               return false;
             }

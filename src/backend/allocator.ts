@@ -29,7 +29,10 @@ export class CachingAllocator {
   cachedBytes = 0;
   peakBytes = 0;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
   }
 
@@ -37,7 +40,8 @@ export class CachingAllocator {
   alloc(bytes: number): number {
     // A NaN, fractional or negative size would set `top` to a bad address and every later tensor
     // would alias another's memory: refuse it here, whatever the caller checked.
-    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`alloc: invalid block size ${bytes} bytes (a tensor size must be a non-negative integer)`);
+    if (!Number.isSafeInteger(bytes) || bytes < 0)
+      throw new RangeError(`alloc: invalid block size ${bytes} bytes (a tensor size must be a non-negative integer)`);
     const size = sizeClass(bytes);
     const list = this.freeLists.get(size);
     let ptr: number;
@@ -50,12 +54,16 @@ export class CachingAllocator {
       const have = this.memory.buffer.byteLength;
       if (end > have) {
         if (end > MAX_WASM_BYTES) {
-          throw new RangeError(`out of memory: a ${fmtBytes(bytes)} tensor does not fit in WASM's 4 GiB address space (${fmtBytes(this.liveBytes)} live, ${fmtBytes(this.cachedBytes)} cached for reuse)`);
+          throw new RangeError(
+            `out of memory: a ${fmtBytes(bytes)} tensor does not fit in WASM's 4 GiB address space (${fmtBytes(this.liveBytes)} live, ${fmtBytes(this.cachedBytes)} cached for reuse)`,
+          );
         }
         // Grow geometrically so a growing model does not pay one grow (and one detach) per tensor.
         const want = Math.min(Math.max(end, Math.min(have * 2, have + 256 * 1024 * 1024)), MAX_WASM_BYTES);
         if (!this.grow(Math.ceil((want - have) / PAGE)) && !this.grow(Math.ceil((end - have) / PAGE))) {
-          throw new RangeError(`out of memory: the runtime refused to grow WASM memory from ${fmtBytes(have)} to ${fmtBytes(end)} for a ${fmtBytes(bytes)} tensor`);
+          throw new RangeError(
+            `out of memory: the runtime refused to grow WASM memory from ${fmtBytes(have)} to ${fmtBytes(end)} for a ${fmtBytes(bytes)} tensor`,
+          );
         }
       }
       this.top = end;

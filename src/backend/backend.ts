@@ -30,12 +30,30 @@ export interface Strided {
 }
 
 export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'sin' | 'cos' | 'tanh' | 'sigmoid' | 'relu' | 'gelu' | 'sign'
-  | 'floor' | 'ceil' | 'round' | 'log1p' | 'expm1' | 'erf'
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'gelu'
+  | 'sign'
+  | 'floor'
+  | 'ceil'
+  | 'round'
+  | 'log1p'
+  | 'expm1'
+  | 'erf'
   /** The tanh approximation of GELU: ½x(1 + tanh(√(2/π)(x + 0.044715x³))). */
   | 'geluTanh'
   /** d gelu(x) / dx and d geluTanh(x) / dx, used by the backwards. */
-  | 'geluGrad' | 'geluTanhGrad';
+  | 'geluGrad'
+  | 'geluTanhGrad';
 
 export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
@@ -197,9 +215,31 @@ export interface Backend {
    * LayerNorm of contiguous [rows, cols] x over each row, with optional [cols] weight and bias
    * (contiguous from 0): writes out, and each row's mean and 1/√(var + eps) for the backward.
    */
-  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
+  layerNorm(
+    x: Storage,
+    xOffset: number,
+    weight: Storage | null,
+    bias: Storage | null,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
   /** Its backward: overwrites gradIn, and adds into gradWeight / gradBias (each may be null) over all rows. */
-  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void;
+  layerNormBackward(
+    x: Storage,
+    gradOut: Storage,
+    weight: Storage | null,
+    mean: Storage,
+    rstd: Storage,
+    gradIn: Storage,
+    gradWeight: Storage | null,
+    gradBias: Storage | null,
+    rows: number,
+    cols: number,
+  ): void;
   /** gradIn[i] = gradOut[i] where x[i] > 0, else 0, for n contiguous elements (relu's backward). */
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
   /**

@@ -10,8 +10,20 @@
 
 /** One gemmF32 (assembly/gemm.ts) on a thread's own instance; pointers in bytes. */
 export type GemmF32 = (
-  tA: number, tB: number, m: number, n: number, k: number, alpha: number,
-  a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, work: number,
+  tA: number,
+  tB: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  work: number,
 ) => void;
 
 /**
@@ -20,9 +32,26 @@ export type GemmF32 = (
  * (the generation, and the chunks done) are written by every thread, so each has a cache line of its own.
  */
 export const JOB = {
-  tA: 0, tB: 1, m: 2, n: 3, k: 4, a: 5, lda: 6, b: 7, ldb: 8, c: 9, ldc: 10,
-  byRows: 11, step: 12, count: 13, alpha: 8, beta: 9,
-  claim: 32, finished: 48, failed: 49, indexBits: 10,
+  tA: 0,
+  tB: 1,
+  m: 2,
+  n: 3,
+  k: 4,
+  a: 5,
+  lda: 6,
+  b: 7,
+  ldb: 8,
+  c: 9,
+  ldc: 10,
+  byRows: 11,
+  step: 12,
+  count: 13,
+  alpha: 8,
+  beta: 9,
+  claim: 32,
+  finished: 48,
+  failed: 49,
+  indexBits: 10,
 } as const;
 export type JobLayout = typeof JOB;
 export const JOB_BYTES = 256;
@@ -57,15 +86,50 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
     if (claim >>> J.indexBits !== gen || index >= job[J.count]) return;
     if (Atomics.compareExchange(job, J.claim, claim, claim + 1) !== claim) continue;
     try {
-      const m = job[J.m], n = job[J.n], step = job[J.step], start = index * step;
-      const lda = job[J.lda], ldb = job[J.ldb], ldc = job[J.ldc], tA = job[J.tA], tB = job[J.tB];
+      const m = job[J.m],
+        n = job[J.n],
+        step = job[J.step],
+        start = index * step;
+      const lda = job[J.lda],
+        ldb = job[J.ldb],
+        ldc = job[J.ldc],
+        tA = job[J.tA],
+        tB = job[J.tB];
       if (job[J.byRows]) {
         // Row i of op(A) starts i·lda floats in, or i floats when A is stored transposed.
-        gemm(tA, tB, Math.min(step, m - start), n, job[J.k], scalars[J.alpha], job[J.a] + 4 * start * (tA ? 1 : lda), lda,
-          job[J.b], ldb, scalars[J.beta], job[J.c] + 4 * start * ldc, ldc, work);
+        gemm(
+          tA,
+          tB,
+          Math.min(step, m - start),
+          n,
+          job[J.k],
+          scalars[J.alpha],
+          job[J.a] + 4 * start * (tA ? 1 : lda),
+          lda,
+          job[J.b],
+          ldb,
+          scalars[J.beta],
+          job[J.c] + 4 * start * ldc,
+          ldc,
+          work,
+        );
       } else {
-        gemm(tA, tB, m, Math.min(step, n - start), job[J.k], scalars[J.alpha], job[J.a], lda,
-          job[J.b] + 4 * start * (tB ? ldb : 1), ldb, scalars[J.beta], job[J.c] + 4 * start, ldc, work);
+        gemm(
+          tA,
+          tB,
+          m,
+          Math.min(step, n - start),
+          job[J.k],
+          scalars[J.alpha],
+          job[J.a],
+          lda,
+          job[J.b] + 4 * start * (tB ? ldb : 1),
+          ldb,
+          scalars[J.beta],
+          job[J.c] + 4 * start,
+          ldc,
+          work,
+        );
       }
     } finally {
       for (let done = Atomics.load(job, J.finished); done >>> J.indexBits === gen; done = Atomics.load(job, J.finished)) {
@@ -78,7 +142,11 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
 
 function gemmWorkerMain(run: typeof runChunks): void {
   // Int32 slots of the worker's control block; keep in step with Control in threads.ts.
-  const SEQ = 0, DONE = 1, STATUS = 2, READY = 3, WORK = 4;
+  const SEQ = 0,
+    DONE = 1,
+    STATUS = 2,
+    READY = 3,
+    WORK = 4;
   const serve = ({ memory, module, control, job: jobBuffer, layout }: GemmWorkerInit): void => {
     const ctl = new Int32Array(control);
     const job = new Int32Array(jobBuffer);

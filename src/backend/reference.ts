@@ -8,9 +8,7 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
 import { forEachStrided } from '../shape.js';
-import type {
-  AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
-} from './backend.js';
+import type { AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -76,8 +74,7 @@ function roundHalfEven(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) =>
-  Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b);
+const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b));
 
 export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,
@@ -119,8 +116,10 @@ function avgWindow(w: AvgWindow2d, oh: number, ow: number): [number, number, num
 
 /** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis, divided by its area. */
 function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number, number] {
-  const h0 = Math.floor((oh * w.inH) / w.outH), h1 = Math.ceil(((oh + 1) * w.inH) / w.outH);
-  const w0 = Math.floor((ow * w.inW) / w.outW), w1 = Math.ceil(((ow + 1) * w.inW) / w.outW);
+  const h0 = Math.floor((oh * w.inH) / w.outH),
+    h1 = Math.ceil(((oh + 1) * w.inH) / w.outH);
+  const w0 = Math.floor((ow * w.inW) / w.outW),
+    w1 = Math.ceil(((ow + 1) * w.inW) / w.outW);
   return [h0, h1, w0, w1, (h1 - h0) * (w1 - w0)];
 }
 
@@ -219,7 +218,17 @@ export const loops = {
       out[i] = x[ix + index[ii] * step];
     });
   },
-  scatter(src: TypedArray, sS: Strided, index: TypedArray, iS: Strided, step: number, out: TypedArray, oS: Strided, shape: readonly number[], accumulate: boolean): void {
+  scatter(
+    src: TypedArray,
+    sS: Strided,
+    index: TypedArray,
+    iS: Strided,
+    step: number,
+    out: TypedArray,
+    oS: Strided,
+    shape: readonly number[],
+    accumulate: boolean,
+  ): void {
     const toInt = out instanceof Int32Array;
     forEachStrided(shape, [oS.strides, iS.strides, sS.strides], [oS.offset, iS.offset, sS.offset], (_, [io, ii, is]) => {
       const at = io + index[ii] * step;
@@ -244,7 +253,9 @@ export const loops = {
         }
         // JS sums int32 exactly (to 2^53), so an int32 sum that leaves int32 is caught here, not wrapped.
         if (op === 'sum' && out instanceof Int32Array && (acc > 2147483647 || acc < -2147483648)) {
-          throw new RangeError(`sum: the int32 sum ${acc} overflows int32 (PyTorch would widen to int64, which Tessera lacks); convert first, e.g. x.to('float32') or, on the 'js' device, x.to('float64')`);
+          throw new RangeError(
+            `sum: the int32 sum ${acc} overflows int32 (PyTorch would widen to int64, which Tessera lacks); convert first, e.g. x.to('float32') or, on the 'js' device, x.to('float64')`,
+          );
         }
         out[o * inner + j] = op === 'argmax' || op === 'argmin' ? arg : len === 0 && op !== 'sum' ? NaN : acc;
       }
@@ -289,7 +300,18 @@ export const loops = {
       for (let c = 0; c < cols; c++) out[base + c] = log ? g[base + c] - Math.exp(y[base + c]) * s : y[base + c] * (g[base + c] - s);
     }
   },
-  layerNorm(x: TypedArray, xOffset: number, w: TypedArray | null, b: TypedArray | null, out: TypedArray, mean: TypedArray, rstd: TypedArray, rows: number, cols: number, eps: number): void {
+  layerNorm(
+    x: TypedArray,
+    xOffset: number,
+    w: TypedArray | null,
+    b: TypedArray | null,
+    out: TypedArray,
+    mean: TypedArray,
+    rstd: TypedArray,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
     for (let r = 0; r < rows; r++) {
       const base = xOffset + r * cols;
       let m = 0;
@@ -303,10 +325,22 @@ export const loops = {
       for (let c = 0; c < cols; c++) out[r * cols + c] = (x[base + c] - m) * s * (w ? w[c] : 1) + (b ? b[c] : 0);
     }
   },
-  layerNormBackward(x: TypedArray, g: TypedArray, w: TypedArray | null, mean: TypedArray, rstd: TypedArray, gradIn: TypedArray, gradW: TypedArray | null, gradB: TypedArray | null, rows: number, cols: number): void {
+  layerNormBackward(
+    x: TypedArray,
+    g: TypedArray,
+    w: TypedArray | null,
+    mean: TypedArray,
+    rstd: TypedArray,
+    gradIn: TypedArray,
+    gradW: TypedArray | null,
+    gradB: TypedArray | null,
+    rows: number,
+    cols: number,
+  ): void {
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
-      let sumDy = 0, sumDyXh = 0;
+      let sumDy = 0,
+        sumDyXh = 0;
       for (let c = 0; c < cols; c++) {
         const xh = (x[base + c] - mean[r]) * rstd[r];
         const dy = g[base + c] * (w ? w[c] : 1);
@@ -362,7 +396,16 @@ export const loops = {
       p[i] += (-h.stepSize * m[i]) / denom;
     }
   },
-  rmspropStep(p: TypedArray, g: TypedArray, gOffset: number, n: number, sq: TypedArray, gAvg: TypedArray | null, buf: TypedArray | null, h: RmspropHyper): void {
+  rmspropStep(
+    p: TypedArray,
+    g: TypedArray,
+    gOffset: number,
+    n: number,
+    sq: TypedArray,
+    gAvg: TypedArray | null,
+    buf: TypedArray | null,
+    h: RmspropHyper,
+  ): void {
     for (let i = 0; i < n; i++) {
       let d = h.maximize ? -g[gOffset + i] : g[gOffset + i];
       if (h.weightDecay !== 0) d += h.weightDecay * p[i];
@@ -535,13 +578,46 @@ export class ReferenceBackend implements Backend {
   softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
     loops.softmaxBackward(log, this.view(y), this.view(gradOut), this.view(gradIn), rows, cols);
   }
-  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+  layerNorm(
+    x: Storage,
+    xOffset: number,
+    weight: Storage | null,
+    bias: Storage | null,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
     const opt = (s: Storage | null) => (s ? this.view(s) : null);
     loops.layerNorm(this.view(x), xOffset, opt(weight), opt(bias), this.view(out), this.view(mean), this.view(rstd), rows, cols, eps);
   }
-  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void {
+  layerNormBackward(
+    x: Storage,
+    gradOut: Storage,
+    weight: Storage | null,
+    mean: Storage,
+    rstd: Storage,
+    gradIn: Storage,
+    gradWeight: Storage | null,
+    gradBias: Storage | null,
+    rows: number,
+    cols: number,
+  ): void {
     const opt = (s: Storage | null) => (s ? this.view(s) : null);
-    loops.layerNormBackward(this.view(x), this.view(gradOut), opt(weight), this.view(mean), this.view(rstd), this.view(gradIn), opt(gradWeight), opt(gradBias), rows, cols);
+    loops.layerNormBackward(
+      this.view(x),
+      this.view(gradOut),
+      opt(weight),
+      this.view(mean),
+      this.view(rstd),
+      this.view(gradIn),
+      opt(gradWeight),
+      opt(gradBias),
+      rows,
+      cols,
+    );
   }
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
     loops.reluBackward(this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), n);

@@ -16,8 +16,19 @@ type Ptr = number;
 
 /** One gemmF32 call: row-major C = alpha·op(A)·op(B) + beta·C, pointers in bytes (assembly/gemm.ts). */
 export interface GemmCall {
-  tA: number; tB: number; m: number; n: number; k: number; alpha: number;
-  a: Ptr; lda: number; b: Ptr; ldb: number; beta: number; c: Ptr; ldc: number;
+  tA: number;
+  tB: number;
+  m: number;
+  n: number;
+  k: number;
+  alpha: number;
+  a: Ptr;
+  lda: number;
+  b: Ptr;
+  ldb: number;
+  beta: number;
+  c: Ptr;
+  ldc: number;
 }
 
 /** The calling thread's GEMM: its instance's gemmF32 and its packing scratch. */
@@ -112,7 +123,7 @@ export function threadsUnavailableReason(): string | null {
     const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
     return isolated === false
       ? 'SharedArrayBuffer is unavailable because the page is not cross-origin isolated (serve it with the headers ' +
-        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+          'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
       : 'SharedArrayBuffer is unavailable in this runtime';
   }
   if (nodeHost() === null && typeof Worker === 'undefined') return 'this runtime has no Worker';
@@ -187,7 +198,10 @@ export class GemmThreads {
     const { job } = this;
     const gen = (this.gen = (this.gen % MAX_GEN) + 1);
     const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
-    job.set(args.map((v) => v | 0), JOB.tA);
+    job.set(
+      args.map((v) => v | 0),
+      JOB.tA,
+    );
     this.scalars[JOB.alpha] = call.alpha;
     this.scalars[JOB.beta] = call.beta;
     Atomics.store(job, JOB.finished, gen << JOB.indexBits);
@@ -245,15 +259,22 @@ export class GemmThreads {
         const init: GemmWorkerInit = { memory: this.memory, module: this.workerModule, control, job: this.jobBuffer, layout: JOB };
         if (node) {
           const worker = new node.Worker(gemmWorkerSource, { eval: true, workerData: init });
-          worker.on('error', () => { slot.failed = true; });
+          worker.on('error', () => {
+            slot.failed = true;
+          });
           worker.unref();
           slot.stop = () => void worker.terminate();
         } else {
           const url = URL.createObjectURL(new Blob([gemmWorkerSource], { type: 'text/javascript' }));
           const worker = new Worker(url);
-          worker.onerror = () => { slot.failed = true; };
+          worker.onerror = () => {
+            slot.failed = true;
+          };
           worker.postMessage(init);
-          slot.stop = () => { worker.terminate(); URL.revokeObjectURL(url); };
+          slot.stop = () => {
+            worker.terminate();
+            URL.revokeObjectURL(url);
+          };
         }
       } catch (error) {
         // A runtime that refuses workers (a strict CSP, say) keeps GEMM on the threads it has.

@@ -66,9 +66,14 @@ export function withSharedMemory(bytes: Uint8Array): Uint8Array {
         skipName();
         skipName();
         const kind = out[pos++];
-        if (kind === 0) leb(); // function: type index
-        else if (kind === 1) { pos++; skipLimits(); } // table: element type, limits
-        else if (kind === 3) pos += 2; // global: value type, mutability
+        if (kind === 0)
+          leb(); // function: type index
+        else if (kind === 1) {
+          pos++;
+          skipLimits();
+        } // table: element type, limits
+        else if (kind === 3)
+          pos += 2; // global: value type, mutability
         else if (kind === 2) {
           if (out[pos] !== 0x01) throw new Error(`wasm: the memory import has limits flag ${out[pos]}, expected 1 (non-shared with a maximum)`);
           out[pos] = 0x03;
@@ -103,7 +108,8 @@ export function workerGemmBytes(relaxed: boolean): Uint8Array {
 export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): KernelExports {
   // The one cast from WebAssembly.Exports: the interface is generated from these very exports.
   const load = (bytes: Uint8Array): KernelExports =>
-    new WebAssembly.Instance(new WebAssembly.Module((shared ? withSharedMemory(bytes) : bytes) as BufferSource), { env: { memory } }).exports as unknown as KernelExports;
+    new WebAssembly.Instance(new WebAssembly.Module((shared ? withSharedMemory(bytes) : bytes) as BufferSource), { env: { memory } })
+      .exports as unknown as KernelExports;
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());

@@ -8,7 +8,18 @@ import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf, bytesPerElement } from '../dtype.js';
 import { CachingAllocator } from './allocator.js';
 import type {
-  AdaptiveWindow2d, ArithOp, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d,
+  AdaptiveWindow2d,
+  ArithOp,
+  AvgWindow2d,
+  Backend,
+  BinaryOp,
+  GemmArgs,
+  MemoryStats,
+  ReduceOp,
+  Storage,
+  Strided,
+  UnaryOp,
+  Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
 import type { KernelExports } from './kernel-exports.js';
@@ -26,14 +37,44 @@ type WindowArgs = [number, number, number, number, number, number, number, numbe
 /** An AvgWindow2d as the avg-pool kernels take it: no dilation, then countIncludePad and divisor. */
 type AvgWindowArgs = [number, number, number, number, number, number, number, number, number, number, number, number];
 
-const windowArgs = (w: Window2d): WindowArgs =>
-  [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, w.dilationH, w.dilationW];
-const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs =>
-  [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, +w.countIncludePad, w.divisor];
+const windowArgs = (w: Window2d): WindowArgs => [w.inH, w.inW, w.outH, w.outW, w.kH, w.kW, w.strideH, w.strideW, w.padH, w.padW, w.dilationH, w.dilationW];
+const avgWindowArgs = (w: AvgWindow2d): AvgWindowArgs => [
+  w.inH,
+  w.inW,
+  w.outH,
+  w.outW,
+  w.kH,
+  w.kW,
+  w.strideH,
+  w.strideW,
+  w.padH,
+  w.padW,
+  +w.countIncludePad,
+  w.divisor,
+];
 
 const SIMD_UNARY_OPS = [
-  'neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'gelu',
-  'floor', 'ceil', 'round', 'log1p', 'expm1', 'erf', 'geluTanh', 'geluGrad', 'geluTanhGrad',
+  'neg',
+  'abs',
+  'exp',
+  'log',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'gelu',
+  'floor',
+  'ceil',
+  'round',
+  'log1p',
+  'expm1',
+  'erf',
+  'geluTanh',
+  'geluGrad',
+  'geluTanhGrad',
 ] as const satisfies readonly UnaryOp[];
 type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
 const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
@@ -71,9 +112,13 @@ export class WasmBackend implements Backend {
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
     this.threads = shared.kernels
       ? new GemmThreads(
-        this.k.memory, workerGemmBytes(this.relaxedSimd),
-        this.k.gemmWorkBytes(), this.allocator, { gemm: this.k.gemmF32, work: this.work }, availableCores(),
-      )
+          this.k.memory,
+          workerGemmBytes(this.relaxedSimd),
+          this.k.gemmWorkBytes(),
+          this.allocator,
+          { gemm: this.k.gemmF32, work: this.work },
+          availableCores(),
+        )
       : null;
   }
 
@@ -154,7 +199,14 @@ export class WasmBackend implements Backend {
       return;
     }
     this.writeMeta(op, shape, a.strides, b.strides);
-    this.k.binaryF32(ARITH_CODES[op as ArithOp], this.byteAddr(a.storage, a.offset), this.byteAddr(b.storage, b.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
+    this.k.binaryF32(
+      ARITH_CODES[op as ArithOp],
+      this.byteAddr(a.storage, a.offset),
+      this.byteAddr(b.storage, b.offset),
+      this.byteAddr(out, outOffset),
+      Math.max(shape.length, 1),
+      this.meta,
+    );
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     if (x.storage.dtype === 'float64' || out.dtype !== x.storage.dtype) {
@@ -192,10 +244,32 @@ export class WasmBackend implements Backend {
     this.k.softmaxBackwardF32(y.ptr, gradOut.ptr, gradIn.ptr, rows, cols, +log);
   }
   // Absent weight, bias or gradient buffers are passed as address 0 (see assembly/fused.ts).
-  layerNorm(x: Storage, xOffset: number, weight: Storage | null, bias: Storage | null, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+  layerNorm(
+    x: Storage,
+    xOffset: number,
+    weight: Storage | null,
+    bias: Storage | null,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
     this.k.layerNormF32(this.byteAddr(x, xOffset), weight?.ptr ?? 0, bias?.ptr ?? 0, out.ptr, mean.ptr, rstd.ptr, rows, cols, eps);
   }
-  layerNormBackward(x: Storage, gradOut: Storage, weight: Storage | null, mean: Storage, rstd: Storage, gradIn: Storage, gradWeight: Storage | null, gradBias: Storage | null, rows: number, cols: number): void {
+  layerNormBackward(
+    x: Storage,
+    gradOut: Storage,
+    weight: Storage | null,
+    mean: Storage,
+    rstd: Storage,
+    gradIn: Storage,
+    gradWeight: Storage | null,
+    gradBias: Storage | null,
+    rows: number,
+    cols: number,
+  ): void {
     this.k.layerNormBackwardF32(x.ptr, gradOut.ptr, weight?.ptr ?? 0, mean.ptr, rstd.ptr, gradIn.ptr, gradWeight?.ptr ?? 0, gradBias?.ptr ?? 0, rows, cols);
   }
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
@@ -209,11 +283,32 @@ export class WasmBackend implements Backend {
   }
   gemm(g: GemmArgs): void {
     // One row: a matrix-vector product streams B once, where GEMM would pack all of it (assembly/reduce.ts).
-    if (g.m === 1 && !g.transA) return this.k.gemvF32(+g.transB, g.n, g.k, g.alpha, this.byteAddr(g.a, g.aOffset), this.byteAddr(g.b, g.bOffset), g.ldb, g.beta, this.byteAddr(g.c, g.cOffset));
+    if (g.m === 1 && !g.transA)
+      return this.k.gemvF32(
+        +g.transB,
+        g.n,
+        g.k,
+        g.alpha,
+        this.byteAddr(g.a, g.aOffset),
+        this.byteAddr(g.b, g.bOffset),
+        g.ldb,
+        g.beta,
+        this.byteAddr(g.c, g.cOffset),
+      );
     const call: GemmCall = {
-      tA: +g.transA, tB: +g.transB, m: g.m, n: g.n, k: g.k, alpha: g.alpha,
-      a: this.byteAddr(g.a, g.aOffset), lda: g.lda, b: this.byteAddr(g.b, g.bOffset), ldb: g.ldb,
-      beta: g.beta, c: this.byteAddr(g.c, g.cOffset), ldc: g.ldc,
+      tA: +g.transA,
+      tB: +g.transB,
+      m: g.m,
+      n: g.n,
+      k: g.k,
+      alpha: g.alpha,
+      a: this.byteAddr(g.a, g.aOffset),
+      lda: g.lda,
+      b: this.byteAddr(g.b, g.bOffset),
+      ldb: g.ldb,
+      beta: g.beta,
+      c: this.byteAddr(g.c, g.cOffset),
+      ldc: g.ldc,
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
@@ -221,20 +316,54 @@ export class WasmBackend implements Backend {
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     this.k.sgdF32(
-      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), momentumBuffer?.ptr ?? 0, t.n,
-      h.lr, h.momentum, 1 - h.dampening, h.weightDecay, h.nesterov, h.maximize, h.initBuffer,
+      t.param.ptr,
+      this.byteAddr(t.grad, t.gradOffset),
+      momentumBuffer?.ptr ?? 0,
+      t.n,
+      h.lr,
+      h.momentum,
+      1 - h.dampening,
+      h.weightDecay,
+      h.nesterov,
+      h.maximize,
+      h.initBuffer,
     );
   }
   adamStep(t: OptimTarget, expAvg: Storage, expAvgSq: Storage, maxExpAvgSq: Storage | null, h: AdamHyper): void {
     this.k.adamF32(
-      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), expAvg.ptr, expAvgSq.ptr, maxExpAvgSq?.ptr ?? 0, t.n,
-      h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.eps, h.weightDecay, h.paramScale, h.stepSize, h.bias2Sqrt, h.maximize,
+      t.param.ptr,
+      this.byteAddr(t.grad, t.gradOffset),
+      expAvg.ptr,
+      expAvgSq.ptr,
+      maxExpAvgSq?.ptr ?? 0,
+      t.n,
+      h.beta1,
+      1 - h.beta1,
+      h.beta2,
+      1 - h.beta2,
+      h.eps,
+      h.weightDecay,
+      h.paramScale,
+      h.stepSize,
+      h.bias2Sqrt,
+      h.maximize,
     );
   }
   rmspropStep(t: OptimTarget, squareAvg: Storage, gradAvg: Storage | null, momentumBuffer: Storage | null, h: RmspropHyper): void {
     this.k.rmspropF32(
-      t.param.ptr, this.byteAddr(t.grad, t.gradOffset), squareAvg.ptr, gradAvg?.ptr ?? 0, momentumBuffer?.ptr ?? 0, t.n,
-      h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, h.maximize,
+      t.param.ptr,
+      this.byteAddr(t.grad, t.gradOffset),
+      squareAvg.ptr,
+      gradAvg?.ptr ?? 0,
+      momentumBuffer?.ptr ?? 0,
+      t.n,
+      h.lr,
+      h.alpha,
+      1 - h.alpha,
+      h.eps,
+      h.weightDecay,
+      h.momentum,
+      h.maximize,
     );
   }
   adagradStep(t: OptimTarget, sum: Storage, h: AdagradHyper): void {

@@ -64,22 +64,37 @@ function collate(samples: unknown[], path: string): unknown {
       if (r.length !== width) throw new RangeError(`defaultCollate: ${path} of sample ${i} has ${r.length} elements but that of sample 0 has ${width}`);
       flat.set(r, i * width);
     });
-    const integral = first instanceof Int32Array || first instanceof Int16Array || first instanceof Int8Array || first instanceof Uint8Array || first instanceof Uint16Array || first instanceof Uint8ClampedArray;
+    const integral =
+      first instanceof Int32Array ||
+      first instanceof Int16Array ||
+      first instanceof Int8Array ||
+      first instanceof Uint8Array ||
+      first instanceof Uint16Array ||
+      first instanceof Uint8ClampedArray;
     return tensor(flat, { shape: [rows.length, width], dtype: integral ? 'int32' : 'float32' });
   }
   if (Array.isArray(first)) {
     samples.forEach((s, i) => {
-      if (!Array.isArray(s) || s.length !== first.length) throw new RangeError(`defaultCollate: ${path} of sample ${i} is not an array of length ${first.length} like that of sample 0`);
+      if (!Array.isArray(s) || s.length !== first.length)
+        throw new RangeError(`defaultCollate: ${path} of sample ${i} is not an array of length ${first.length} like that of sample 0`);
     });
-    return first.map((_, k) => collate(samples.map((s) => (s as unknown[])[k]), `${path}[${k}]`));
+    return first.map((_, k) =>
+      collate(
+        samples.map((s) => (s as unknown[])[k]),
+        `${path}[${k}]`,
+      ),
+    );
   }
   if (first !== null && typeof first === 'object' && Object.getPrototypeOf(first) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(first)) {
-      out[key] = collate(samples.map((s, i) => {
-        if (s === null || typeof s !== 'object' || !(key in s)) throw new TypeError(`defaultCollate: sample ${i} has no key '${key}' (${path})`);
-        return (s as Record<string, unknown>)[key];
-      }), `${path}.${key}`);
+      out[key] = collate(
+        samples.map((s, i) => {
+          if (s === null || typeof s !== 'object' || !(key in s)) throw new TypeError(`defaultCollate: sample ${i} has no key '${key}' (${path})`);
+          return (s as Record<string, unknown>)[key];
+        }),
+        `${path}.${key}`,
+      );
     }
     return out;
   }

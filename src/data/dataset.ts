@@ -38,7 +38,8 @@ export abstract class Dataset<T> {
 }
 
 function checkIndex(op: string, index: number, length: number): void {
-  if (!Number.isInteger(index) || index < 0 || index >= length) throw new RangeError(`${op}: index ${index} is out of range for a dataset of ${length} samples`);
+  if (!Number.isInteger(index) || index < 0 || index >= length)
+    throw new RangeError(`${op}: index ${index} is out of range for a dataset of ${length} samples`);
 }
 
 /**
@@ -58,7 +59,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
     const n = tensors[0].shape[0];
     const bad = tensors.findIndex((t) => t.shape[0] !== n);
     if (bad >= 0) {
-      throw new RangeError(`TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples (shape ${fmtShape(tensors[0].shape)}) but tensor ${bad} has ${tensors[bad].shape[0]} (shape ${fmtShape(tensors[bad].shape)})`);
+      throw new RangeError(
+        `TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples (shape ${fmtShape(tensors[0].shape)}) but tensor ${bad} has ${tensors[bad].shape[0]} (shape ${fmtShape(tensors[bad].shape)})`,
+      );
     }
     this.tensors = tensors;
   }
@@ -98,7 +101,12 @@ export class Subset<T> extends Dataset<T> {
     this.dataset = dataset;
     this.indices = [...indices];
     const inner = dataset.getBatch;
-    if (inner) this.getBatch = (batch) => inner.call(dataset, batch.map((i) => this.indices[this.checked(i)]));
+    if (inner)
+      this.getBatch = (batch) =>
+        inner.call(
+          dataset,
+          batch.map((i) => this.indices[this.checked(i)]),
+        );
   }
 
   get length(): number {
@@ -144,7 +152,8 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
     for (let i = 0; i < remainder; i++) sizes[i % sizes.length] += 1;
   }
   sizes.forEach((s, i) => {
-    if (!Number.isInteger(s) || s < 0) throw new RangeError(`randomSplit: length at index ${i} is ${s}; lengths must be non-negative integers (or fractions summing to 1)`);
+    if (!Number.isInteger(s) || s < 0)
+      throw new RangeError(`randomSplit: length at index ${i} is ${s}; lengths must be non-negative integers (or fractions summing to 1)`);
   });
   const sum = sizes.reduce((a, b) => a + b, 0);
   if (sum !== n) throw new RangeError(`randomSplit: the lengths [${sizes.join(', ')}] sum to ${sum}, but the dataset has ${n} samples`);

@@ -48,13 +48,16 @@ export function parseIdx(bytes: Uint8Array): IdxArray {
   const ndim = bytes[3];
   if (ndim === 0) throw new RangeError('parseIdx: the header declares 0 dimensions (byte 3)');
   const dataStart = 4 + 4 * ndim;
-  if (bytes.length < dataStart) throw new RangeError(`parseIdx: the header declares ${ndim} dimensions, which need ${dataStart} header bytes, but the file has ${bytes.length}`);
+  if (bytes.length < dataStart)
+    throw new RangeError(`parseIdx: the header declares ${ndim} dimensions, which need ${dataStart} header bytes, but the file has ${bytes.length}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));
   const count = numel(shape);
   const expected = dataStart + count * type.size;
   if (bytes.length !== expected) {
-    throw new RangeError(`parseIdx: shape ${fmtShape(shape)} of ${type.name} needs ${count * type.size} data bytes after the ${dataStart}-byte header (${expected} in all) but the file has ${bytes.length}`);
+    throw new RangeError(
+      `parseIdx: shape ${fmtShape(shape)} of ${type.name} needs ${count * type.size} data bytes after the ${dataStart}-byte header (${expected} in all) but the file has ${bytes.length}`,
+    );
   }
   const get: Record<IdxType, [new (n: number) => IdxArray['data'], (at: number) => number]> = {
     uint8: [Uint8Array, (at) => view.getUint8(at)],

@@ -56,8 +56,12 @@ export class Normalize implements Transform {
   }
   forward(x: Tensor): Tensor {
     const [, channels] = imageDims('Normalize', x);
-    for (const [name, v] of [['mean', this.mean], ['std', this.std]] as const) {
-      if (v.length !== 1 && v.length !== channels) throw new RangeError(`Normalize: ${name} has ${v.length} values but the input ${fmtShape(x.shape)} has ${channels} channels`);
+    for (const [name, v] of [
+      ['mean', this.mean],
+      ['std', this.std],
+    ] as const) {
+      if (v.length !== 1 && v.length !== channels)
+        throw new RangeError(`Normalize: ${name} has ${v.length} values but the input ${fmtShape(x.shape)} has ${channels} channels`);
     }
     const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
     return tidy(() => {
@@ -92,7 +96,9 @@ export class RandomCrop implements Transform {
     const p = options.padding ?? 0;
     this.padding = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
     if (![...this.size, ...this.padding].every((v) => Number.isInteger(v) && v >= 0) || this.size.some((v) => v === 0)) {
-      throw new RangeError(`RandomCrop: size must be positive and padding non-negative integers (got size ${fmtShape(this.size)}, padding ${fmtShape(this.padding)})`);
+      throw new RangeError(
+        `RandomCrop: size must be positive and padding non-negative integers (got size ${fmtShape(this.size)}, padding ${fmtShape(this.padding)})`,
+      );
     }
     this.fill = options.fill ?? 0;
     this.generator = options.generator;
@@ -104,7 +110,8 @@ export class RandomCrop implements Transform {
     const [ch, cw] = this.size;
     const ph = h + top + bottom;
     const pw = w + left + right;
-    if (ch > ph || cw > pw) throw new RangeError(`RandomCrop: crop ${fmtShape(this.size)} is larger than the padded image ${fmtShape([ph, pw])} (input ${fmtShape(x.shape)})`);
+    if (ch > ph || cw > pw)
+      throw new RangeError(`RandomCrop: crop ${fmtShape(this.size)} is larger than the padded image ${fmtShape([ph, pw])} (input ${fmtShape(x.shape)})`);
     const g = this.generator ?? defaultGenerator;
     const src = x.toArray();
     const out = new (src.constructor as Float32ArrayConstructor)(n * c * ch * cw);

@@ -41,7 +41,8 @@ const EXTRA = 'extra.';
  * @example const bytes = serializeCheckpoint({ model, optimizer, scheduler, epoch: 3, bestAccuracy: 0.91 });
  */
 export function serializeCheckpoint(contents: CheckpointContents): Uint8Array {
-  if (contents === null || typeof contents !== 'object') throw new TypeError(`saveCheckpoint: expected { model, optimizer, scheduler, epoch, ... }, got ${contents === null ? 'null' : typeof contents}`);
+  if (contents === null || typeof contents !== 'object')
+    throw new TypeError(`saveCheckpoint: expected { model, optimizer, scheduler, epoch, ... }, got ${contents === null ? 'null' : typeof contents}`);
   const { model, optimizer, scheduler, ...extra } = contents;
   const tensors = new Map<string, Tensor>();
   const metadata: Record<string, string> = { format: FORMAT, version: VERSION };
@@ -101,9 +102,12 @@ export async function saveCheckpoint(path: string, contents: CheckpointContents)
 export function deserializeCheckpoint(bytes: Uint8Array | ArrayBuffer, targets: LoadCheckpointOptions = {}): Record<string, unknown> {
   const { tensors, metadata } = deserialize(bytes, { device: targets.device });
   if (metadata.format !== FORMAT) {
-    throw new SafetensorsError(`loadCheckpoint: this safetensors file is not a Tessera checkpoint (its __metadata__ has no format '${FORMAT}'); load a plain state dict with load() and model.loadStateDict()`);
+    throw new SafetensorsError(
+      `loadCheckpoint: this safetensors file is not a Tessera checkpoint (its __metadata__ has no format '${FORMAT}'); load a plain state dict with load() and model.loadStateDict()`,
+    );
   }
-  if (metadata.version !== VERSION) throw new SafetensorsError(`loadCheckpoint: checkpoint version ${metadata.version} is not supported (this version reads ${VERSION})`);
+  if (metadata.version !== VERSION)
+    throw new SafetensorsError(`loadCheckpoint: checkpoint version ${metadata.version} is not supported (this version reads ${VERSION})`);
   const group = (prefix: string) => {
     const out: Record<string, Tensor> = {};
     for (const [key, t] of Object.entries(tensors)) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = t;
@@ -119,7 +123,10 @@ export function deserializeCheckpoint(bytes: Uint8Array | ArrayBuffer, targets: 
   }
   if (optimizer) {
     if (metadata.optimizer === undefined) throw absent('optimizer');
-    const saved = fromJson('optimizer', metadata.optimizer) as { state: Record<string, Record<string, unknown>>; param_groups: OptimizerStateDict['param_groups'] };
+    const saved = fromJson('optimizer', metadata.optimizer) as {
+      state: Record<string, Record<string, unknown>>;
+      param_groups: OptimizerStateDict['param_groups'];
+    };
     const stateTensors = group('optimizer.state.');
     for (const [key, t] of Object.entries(stateTensors)) {
       const dot = key.indexOf('.');
@@ -150,7 +157,8 @@ export async function loadCheckpoint(source: string | Uint8Array | ArrayBuffer, 
 function toJson(what: string, value: unknown): string {
   return JSON.stringify(value, (key, v) => {
     if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError(`saveCheckpoint: ${what}${key ? ` '${key}'` : ''} is ${v}, which JSON cannot hold`);
-    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol') throw new TypeError(`saveCheckpoint: ${what}${key ? ` '${key}'` : ''} is a ${typeof v}; checkpoints hold tensors and JSON values`);
+    if (typeof v === 'bigint' || typeof v === 'function' || typeof v === 'symbol')
+      throw new TypeError(`saveCheckpoint: ${what}${key ? ` '${key}'` : ''} is a ${typeof v}; checkpoints hold tensors and JSON values`);
     return v;
   });
 }

@@ -45,8 +45,21 @@ export interface SafetensorsLoadOptions {
 
 /** The reference implementation's dtypes, in its order of increasing alignment, with their sizes. */
 const DTYPE_SIZES: Readonly<Record<string, number>> = {
-  BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, I16: 2, U16: 2, F16: 2, BF16: 2,
-  I32: 4, U32: 4, F32: 4, F64: 8, I64: 8, U64: 8,
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  F64: 8,
+  I64: 8,
+  U64: 8,
 };
 const DTYPE_RANK = Object.keys(DTYPE_SIZES);
 const UNSUPPORTED = new Set(['F8_E5M2', 'F8_E4M3']);
@@ -206,7 +219,8 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
       }
       continue;
     }
-    if (info === null || typeof info !== 'object' || Array.isArray(info)) fail(`tensor '${name}': expected { dtype, shape, data_offsets }, got ${describe(info)}`);
+    if (info === null || typeof info !== 'object' || Array.isArray(info))
+      fail(`tensor '${name}': expected { dtype, shape, data_offsets }, got ${describe(info)}`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string' || !(dtype in DTYPE_SIZES)) fail(`tensor '${name}': unknown dtype ${JSON.stringify(dtype)}`);
     if (UNSUPPORTED.has(dtype)) fail(`tensor '${name}': dtype ${dtype} is not supported by Tessera`);
@@ -229,14 +243,21 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
   let previous: Entry | null = null;
   for (const e of entries) {
     if (e.end > dataLength) {
-      fail(`tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] run past the end of the ${dataLength}-byte data buffer (file offset ${dataStart + e.end} > ${bytes.length})`);
+      fail(
+        `tensor '${e.name}': data_offsets [${e.begin}, ${e.end}] run past the end of the ${dataLength}-byte data buffer (file offset ${dataStart + e.end} > ${bytes.length})`,
+      );
     }
-    if (e.begin < covered) fail(`tensors '${previous!.name}' and '${e.name}' overlap (data_offsets [${previous!.begin}, ${previous!.end}] and [${e.begin}, ${e.end}])`);
-    if (e.begin > covered) fail(`bytes ${covered}-${e.begin} of the data buffer (file offset ${dataStart + covered}) belong to no tensor; the tensors must cover it without holes`);
+    if (e.begin < covered)
+      fail(`tensors '${previous!.name}' and '${e.name}' overlap (data_offsets [${previous!.begin}, ${previous!.end}] and [${e.begin}, ${e.end}])`);
+    if (e.begin > covered)
+      fail(`bytes ${covered}-${e.begin} of the data buffer (file offset ${dataStart + covered}) belong to no tensor; the tensors must cover it without holes`);
     covered = e.end;
     previous = e;
   }
-  if (covered !== dataLength) fail(`${dataLength - covered} bytes after the last tensor (file offset ${dataStart + covered}) belong to no tensor; the tensors must cover the data buffer exactly`);
+  if (covered !== dataLength)
+    fail(
+      `${dataLength - covered} bytes after the last tensor (file offset ${dataStart + covered}) belong to no tensor; the tensors must cover the data buffer exactly`,
+    );
   return { entries, metadata, dataStart };
 }
 
@@ -264,28 +285,42 @@ function decode(e: Entry, bytes: Uint8Array, float64: boolean): Float32Array | F
   const checked = (get: (i: number) => number | bigint): Int32Array =>
     read(new Int32Array(n), (i) => {
       const v = get(i);
-      if (v < -2147483648 || v > 2147483647) fail(`tensor '${e.name}' (${e.dtype}): element ${i} is ${v}, outside the int32 range of Tessera's integer tensors`);
+      if (v < -2147483648 || v > 2147483647)
+        fail(`tensor '${e.name}' (${e.dtype}): element ${i} is ${v}, outside the int32 range of Tessera's integer tensors`);
       return Number(v);
     });
   switch (e.dtype) {
-    case 'F32': return read(new Float32Array(n), (i) => view.getFloat32(i * 4, true));
-    case 'F64': return read(float64 ? new Float64Array(n) : new Float32Array(n), (i) => view.getFloat64(i * 8, true));
-    case 'F16': return read(new Float32Array(n), (i) => halfToNumber(view.getUint16(i * 2, true)));
-    case 'BF16': return read(new Float32Array(n), (i) => ((bf16Bits[0] = view.getUint16(i * 2, true) << 16), bf16Value[0]));
-    case 'I32': return read(new Int32Array(n), (i) => view.getInt32(i * 4, true));
-    case 'I16': return read(new Int32Array(n), (i) => view.getInt16(i * 2, true));
-    case 'U16': return read(new Int32Array(n), (i) => view.getUint16(i * 2, true));
-    case 'I8': return read(new Int32Array(n), (i) => view.getInt8(i));
-    case 'U8': return read(new Int32Array(n), (i) => view.getUint8(i));
-    case 'U32': return checked((i) => view.getUint32(i * 4, true));
-    case 'I64': return checked((i) => view.getBigInt64(i * 8, true));
-    case 'U64': return checked((i) => view.getBigUint64(i * 8, true));
+    case 'F32':
+      return read(new Float32Array(n), (i) => view.getFloat32(i * 4, true));
+    case 'F64':
+      return read(float64 ? new Float64Array(n) : new Float32Array(n), (i) => view.getFloat64(i * 8, true));
+    case 'F16':
+      return read(new Float32Array(n), (i) => halfToNumber(view.getUint16(i * 2, true)));
+    case 'BF16':
+      return read(new Float32Array(n), (i) => ((bf16Bits[0] = view.getUint16(i * 2, true) << 16), bf16Value[0]));
+    case 'I32':
+      return read(new Int32Array(n), (i) => view.getInt32(i * 4, true));
+    case 'I16':
+      return read(new Int32Array(n), (i) => view.getInt16(i * 2, true));
+    case 'U16':
+      return read(new Int32Array(n), (i) => view.getUint16(i * 2, true));
+    case 'I8':
+      return read(new Int32Array(n), (i) => view.getInt8(i));
+    case 'U8':
+      return read(new Int32Array(n), (i) => view.getUint8(i));
+    case 'U32':
+      return checked((i) => view.getUint32(i * 4, true));
+    case 'I64':
+      return checked((i) => view.getBigInt64(i * 8, true));
+    case 'U64':
+      return checked((i) => view.getBigUint64(i * 8, true));
     case 'BOOL':
       return read(new Int32Array(n), (i) => {
         if (bytes[i] > 1) fail(`tensor '${e.name}' (BOOL): element ${i} is the byte ${bytes[i]}, not 0 or 1`);
         return bytes[i];
       });
-    default: return fail(`tensor '${e.name}': unknown dtype ${e.dtype}`);
+    default:
+      return fail(`tensor '${e.name}': unknown dtype ${e.dtype}`);
   }
 }
 

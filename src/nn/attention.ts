@@ -47,14 +47,21 @@ export interface SDPAOptions {
  */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: SDPAOptions = {}): Tensor {
   const op = 'scaledDotProductAttention';
-  const q = checkFloat(op, 'query', query), k = checkFloat(op, 'key', key), v = checkFloat(op, 'value', value);
+  const q = checkFloat(op, 'query', query),
+    k = checkFloat(op, 'key', key),
+    v = checkFloat(op, 'value', value);
   const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = options ?? {};
-  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new RangeError(`${op}: query, key and value need at least 2 dims (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
-  const E = q.shape[q.ndim - 1], L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2)
+    throw new RangeError(`${op}: query, key and value need at least 2 dims (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+  const E = q.shape[q.ndim - 1],
+    L = q.shape[q.ndim - 2],
+    S = k.shape[k.ndim - 2];
   if (k.shape[k.ndim - 1] !== E) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must end in query's embedding size ${E} (query ${fmtShape(q.shape)})`);
   if (v.shape[v.ndim - 2] !== S) throw new RangeError(`${op}: value ${fmtShape(v.shape)} must have key's sequence length ${S} (key ${fmtShape(k.shape)})`);
-  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1)) throw new RangeError(`${op}: dropoutP must be a probability between 0 and 1 (got ${String(dropoutP)})`);
-  if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale))) throw new TypeError(`${op}: scale must be a finite number (got ${String(scale)})`);
+  if (typeof dropoutP !== 'number' || !(dropoutP >= 0 && dropoutP <= 1))
+    throw new RangeError(`${op}: dropoutP must be a probability between 0 and 1 (got ${String(dropoutP)})`);
+  if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale)))
+    throw new TypeError(`${op}: scale must be a finite number (got ${String(scale)})`);
   if (isCausal && attnMask) throw new TypeError(`${op}: pass either attnMask or isCausal, not both`);
   if (attnMask !== null) {
     if (!(attnMask instanceof Tensor)) throw new TypeError(`${op}: attnMask must be a Tensor (got ${typeof attnMask})`);
@@ -138,8 +145,12 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     if (!Number.isInteger(numHeads) || numHeads < 1) throw new RangeError(`${op}: numHeads must be a positive integer (got ${numHeads})`);
     if (embedDim % numHeads !== 0) throw new RangeError(`${op}: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
     const { dropout = 0, bias = true, batchFirst = false, kdim = embedDim, vdim = embedDim } = options ?? {};
-    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) throw new RangeError(`${op}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
-    for (const [arg, n] of [['kdim', kdim], ['vdim', vdim]] as const) {
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
+      throw new RangeError(`${op}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
+    for (const [arg, n] of [
+      ['kdim', kdim],
+      ['vdim', vdim],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`${op}: ${arg} must be a positive integer (got ${n})`);
     }
     this.embedDim = embedDim;
@@ -170,23 +181,31 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
 
   forward(query: Tensor, key: Tensor, value: Tensor, options: MultiheadAttentionForwardOptions = {}): [Tensor, Tensor | null] {
     const op = 'MultiheadAttention';
-    const q = checkFloat(op, 'query', query), k = checkFloat(op, 'key', key), v = checkFloat(op, 'value', value);
+    const q = checkFloat(op, 'query', query),
+      k = checkFloat(op, 'key', key),
+      v = checkFloat(op, 'value', value);
     const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true, isCausal = false } = options ?? {};
     const batched = q.ndim === 3;
     if ((q.ndim !== 3 && q.ndim !== 2) || k.ndim !== q.ndim || v.ndim !== q.ndim) {
-      throw new RangeError(`${op}: query, key and value must all be 3-D (batched) or 2-D (unbatched) (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+      throw new RangeError(
+        `${op}: query, key and value must all be 3-D (batched) or 2-D (unbatched) (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`,
+      );
     }
-    const E = this.embedDim, H = this.numHeads, hd = this.headDim;
+    const E = this.embedDim,
+      H = this.numHeads,
+      hd = this.headDim;
     const feat = (t: Tensor) => t.shape[t.ndim - 1];
     if (feat(q) !== E) throw new RangeError(`${op}: query ${fmtShape(q.shape)} must end in embedDim ${E}`);
     if (feat(k) !== this.kdim) throw new RangeError(`${op}: key ${fmtShape(k.shape)} must end in kdim ${this.kdim}`);
     if (feat(v) !== this.vdim) throw new RangeError(`${op}: value ${fmtShape(v.shape)} must end in vdim ${this.vdim}`);
     const seqDim = batched && this.batchFirst ? 1 : 0;
     const batchDim = this.batchFirst ? 0 : 1;
-    const L = q.shape[seqDim], S = k.shape[seqDim];
+    const L = q.shape[seqDim],
+      S = k.shape[seqDim];
     const N = batched ? q.shape[batchDim] : 1;
     if (v.shape[seqDim] !== S) throw new RangeError(`${op}: key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)} must have the same sequence length`);
-    if (batched && (k.shape[batchDim] !== N || v.shape[batchDim] !== N)) throw new RangeError(`${op}: query, key and value must have the same batch size (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
+    if (batched && (k.shape[batchDim] !== N || v.shape[batchDim] !== N))
+      throw new RangeError(`${op}: query, key and value must have the same batch size (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
     if (keyPaddingMask !== null) {
       if (!(keyPaddingMask instanceof Tensor)) throw new TypeError(`${op}: keyPaddingMask must be a Tensor`);
       const want = batched ? [N, S] : [S];
@@ -196,7 +215,9 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     }
     if (attnMask !== null) {
       if (!(attnMask instanceof Tensor)) throw new TypeError(`${op}: attnMask must be a Tensor`);
-      const ok = (attnMask.ndim === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S) || (attnMask.ndim === 3 && attnMask.shape[0] === N * H && attnMask.shape[1] === L && attnMask.shape[2] === S);
+      const ok =
+        (attnMask.ndim === 2 && attnMask.shape[0] === L && attnMask.shape[1] === S) ||
+        (attnMask.ndim === 3 && attnMask.shape[0] === N * H && attnMask.shape[1] === L && attnMask.shape[2] === S);
       if (!ok) throw new RangeError(`${op}: attnMask must have shape [${L}, ${S}] or [${N * H}, ${L}, ${S}] (got ${fmtShape(attnMask.shape)})`);
     }
     return composite(op, () => {
@@ -205,7 +226,8 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       const [qs, ks, vs] = [toSBE(q), toSBE(k), toSBE(v)];
       const b = this.in_proj_bias;
       const bias = (i: number) => (b ? b.narrow(0, i * E, E) : null);
-      const weight = (i: number) => this.in_proj_weight ? this.in_proj_weight.narrow(0, i * E, E) : [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight][i]!;
+      const weight = (i: number) =>
+        this.in_proj_weight ? this.in_proj_weight.narrow(0, i * E, E) : [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight][i]!;
       // [len, N, E] → [N·H, len, hd]
       const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1);
       const qh = heads(F.linear(qs, weight(0), bias(0)), L);
@@ -213,14 +235,20 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       const vh = heads(F.linear(vs, weight(2), bias(2)), S);
       let mask: Tensor | null = attnMask ? additiveMask(op, 'attnMask', attnMask) : isCausal ? additiveMask(op, 'attnMask', aboveDiagonal(L, S, q)) : null;
       if (keyPaddingMask) {
-        const pad = additiveMask(op, 'keyPaddingMask', keyPaddingMask).reshape(N, 1, 1, S).expand(N, H, 1, S).reshape(N * H, 1, S);
+        const pad = additiveMask(op, 'keyPaddingMask', keyPaddingMask)
+          .reshape(N, 1, 1, S)
+          .expand(N, H, 1, S)
+          .reshape(N * H, 1, S);
         mask = mask ? mask.add(pad) : pad;
       }
       let scores = qh.matmul(kh.transpose(1, 2)).mul(1 / Math.sqrt(hd));
       if (mask) scores = scores.add(mask);
       const attn = scores.softmax(-1);
       const dropped = this.dropout > 0 && this.training ? F.dropout(attn, this.dropout, true) : attn;
-      const ctx = dropped.matmul(vh).transpose(0, 1).reshape(L * N, E);
+      const ctx = dropped
+        .matmul(vh)
+        .transpose(0, 1)
+        .reshape(L * N, E);
       const out = this.out_proj(ctx).reshape(L, N, E);
       const output = !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
       if (!needWeights) return [output, null] as [Tensor, Tensor | null];

@@ -37,7 +37,11 @@ export class Conv2d extends Module {
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
     super();
     const { groups = 1 } = options;
-    for (const [arg, n] of [['inChannels', inChannels], ['outChannels', outChannels], ['groups', groups]] as const) {
+    for (const [arg, n] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+      ['groups', groups],
+    ] as const) {
       if (!Number.isInteger(n) || n < 1) throw new RangeError(`Conv2d: ${arg} must be a positive integer (got ${n})`);
     }
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {

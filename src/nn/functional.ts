@@ -179,15 +179,25 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   const idx = flat.toArray();
   // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
   const bad = idx.findIndex((v) => v < 0 || v >= rows);
-  if (bad >= 0) throw new RangeError(`embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`);
+  if (bad >= 0)
+    throw new RangeError(
+      `embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`,
+    );
   const picked = noGrad(() => indexSelect(weight, 0, flat));
-  finish(picked, 'embedding', [weight], (g) => {
-    // indexSelect's scatter-add, then the padding row's gradient dropped.
-    const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
-    const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
-    if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
-    return [gw];
-  }, [], { indices: flat });
+  finish(
+    picked,
+    'embedding',
+    [weight],
+    (g) => {
+      // indexSelect's scatter-add, then the padding row's gradient dropped.
+      const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
+      const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
+      if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
+      return [gw];
+    },
+    [],
+    { indices: flat },
+  );
   if (flat !== input) release(flat, 'an internal view was consumed');
   return settle(picked.reshape([...input.shape, dim]), [picked]);
 }
@@ -204,30 +214,54 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
     throw new RangeError(`layerNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);
   }
-  for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
-    if (t && !sameShape(t.shape, normalizedShape)) throw new RangeError(`layerNorm: ${arg} must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(t.shape)})`);
+  for (const [arg, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && !sameShape(t.shape, normalizedShape))
+      throw new RangeError(`layerNorm: ${arg} must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(t.shape)})`);
   }
   const cols = normalizedShape.reduce((n, v) => n * v, 1);
   const rows = cols === 0 ? 0 : input.numel() / cols;
   const { backend } = input;
   // The kernels read x, weight and bias as contiguous blocks from offset 0.
   const own = (t: Tensor | null) => (t && (!t.isContiguous() || t.offset !== 0 || t.dtype !== input.dtype) ? copyRaw(t, input.dtype) : t);
-  const x = own(input)!, w = own(weight), b = own(bias);
+  const x = own(input)!,
+    w = own(weight),
+    b = own(bias);
   const out = Tensor.empty(input.shape, input.dtype, backend);
   const mean = Tensor.empty([rows], input.dtype, backend);
   const rstd = Tensor.empty([rows], input.dtype, backend);
   backend.layerNorm(x.storage, 0, w?.storage ?? null, b?.storage ?? null, out.storage, mean.storage, rstd.storage, rows, cols, eps);
   const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
-  finish(out, 'layerNorm', inputs, (g) => {
-    const gc = own(g)!;
-    const gradIn = Tensor.empty(input.shape, input.dtype, backend);
-    const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
-    const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
-    backend.layerNormBackward(x.storage, gc.storage, w?.storage ?? null, mean.storage, rstd.storage, gradIn.storage, gradW?.storage ?? null, gradB?.storage ?? null, rows, cols);
-    if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
-    if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
-    return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
-  }, [], { axis: input.ndim - k, epsilon: eps, weight, bias });
+  finish(
+    out,
+    'layerNorm',
+    inputs,
+    (g) => {
+      const gc = own(g)!;
+      const gradIn = Tensor.empty(input.shape, input.dtype, backend);
+      const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
+      const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
+      backend.layerNormBackward(
+        x.storage,
+        gc.storage,
+        w?.storage ?? null,
+        mean.storage,
+        rstd.storage,
+        gradIn.storage,
+        gradW?.storage ?? null,
+        gradB?.storage ?? null,
+        rows,
+        cols,
+      );
+      if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
+      if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
+      return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
+    },
+    [],
+    { axis: input.ndim - k, epsilon: eps, weight, bias },
+  );
   return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
 }
 
@@ -254,8 +288,14 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   checkFloat('batchNorm', 'input', input);
   if (input.ndim < 2) throw new RangeError(`batchNorm: input must be [N, C, ...] (got ${fmtShape(input.shape)})`);
   const c = input.shape[1];
-  for (const [arg, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', weight], ['bias', bias]] as const) {
-    if (t && !sameShape(t.shape, [c])) throw new RangeError(`batchNorm: ${arg} must have shape [${c}] for input ${fmtShape(input.shape)} (got ${fmtShape(t.shape)})`);
+  for (const [arg, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && !sameShape(t.shape, [c]))
+      throw new RangeError(`batchNorm: ${arg} must have shape [${c}] for input ${fmtShape(input.shape)} (got ${fmtShape(t.shape)})`);
   }
   const useBatchStats = training || !runningMean || !runningVar;
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
@@ -306,7 +346,10 @@ export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | nul
   if (!Number.isInteger(numGroups) || numGroups <= 0 || c % numGroups !== 0) {
     throw new RangeError(`groupNorm: numGroups must be a positive integer dividing the ${c} channels of input ${fmtShape(input.shape)} (got ${numGroups})`);
   }
-  for (const [arg, t] of [['weight', weight], ['bias', bias]] as const) {
+  for (const [arg, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
     if (t && !sameShape(t.shape, [c])) throw new RangeError(`groupNorm: ${arg} must have shape [${c}] (got ${fmtShape(t.shape)})`);
   }
   const n = input.shape[0];
@@ -333,7 +376,8 @@ export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weigh
   if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
     throw new RangeError(`rmsNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);
   }
-  if (weight && !sameShape(weight.shape, normalizedShape)) throw new RangeError(`rmsNorm: weight must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(weight.shape)})`);
+  if (weight && !sameShape(weight.shape, normalizedShape))
+    throw new RangeError(`rmsNorm: weight must have shape ${fmtShape(normalizedShape)} (got ${fmtShape(weight.shape)})`);
   if (eps !== null && (typeof eps !== 'number' || !(eps >= 0))) throw new RangeError(`rmsNorm: eps must be a non-negative number or null (got ${String(eps)})`);
   const epsilon = eps ?? (input.dtype === 'float64' ? 2 ** -52 : 2 ** -23);
   const dims = normalizedShape.map((_, i) => input.ndim - k + i);
@@ -480,7 +524,8 @@ function classDimOf(op: string, input: Tensor): number {
 function checkClassWeight(op: string, weight: Tensor | null, classes: number): void {
   if (!weight) return;
   checkFloat(op, 'weight', weight);
-  if (!sameShape(weight.shape, [classes])) throw new RangeError(`${op}: weight must have one entry per class, shape [${classes}] (got ${fmtShape(weight.shape)})`);
+  if (!sameShape(weight.shape, [classes]))
+    throw new RangeError(`${op}: weight must have one entry per class, shape [${classes}] (got ${fmtShape(weight.shape)})`);
 }
 
 function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): ClassTargets {
@@ -488,7 +533,9 @@ function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
   const classes = input.shape[cd];
   const expected = input.shape.filter((_, i) => i !== cd);
   if (!sameShape(target.shape, expected)) {
-    throw new RangeError(`${op}: target shape ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${fmtShape(expected)}: one class index per position)`);
+    throw new RangeError(
+      `${op}: target shape ${fmtShape(target.shape)} does not match input ${fmtShape(input.shape)} (expected ${fmtShape(expected)}: one class index per position)`,
+    );
   }
   if (!Number.isInteger(ignoreIndex)) throw new TypeError(`${op}: ignoreIndex must be an integer (got ${ignoreIndex})`);
   checkClassWeight(op, weight, classes);
@@ -529,11 +576,23 @@ function nllFromLogProbs(logp: Tensor, target: Tensor, t: ClassTargets, opts: Cr
   const [k, temps] = collector();
   k(t.index);
   const picked = k(k(logp.gather(cd, t.index)).reshape([...target.shape]));
-  const coef = k(floatConst(t.weights.map((w) => -(1 - labelSmoothing) * w), target.shape, logp));
+  const coef = k(
+    floatConst(
+      t.weights.map((w) => -(1 - labelSmoothing) * w),
+      target.shape,
+      logp,
+    ),
+  );
   let loss = k(picked.mul(coef));
   if (labelSmoothing > 0) {
     const weighted = weight ? k(logp.mul(k(classWeightView(logp, weight)))) : logp;
-    const smoothCoef = k(floatConst(t.kept.map((m) => (-labelSmoothing / classes) * m), target.shape, logp));
+    const smoothCoef = k(
+      floatConst(
+        t.kept.map((m) => (-labelSmoothing / classes) * m),
+        target.shape,
+        logp,
+      ),
+    );
     loss = k(loss.add(k(k(weighted.sum(cd)).mul(smoothCoef))));
   }
   return settle(reduce(loss, reduction, t.total), temps);
@@ -579,7 +638,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   }
   if (!isFloat(target.dtype)) throw new TypeError(`${op}: target must be int32 class indices or float class probabilities (got ${target.dtype})`);
   if (!sameShape(target.shape, input.shape)) {
-    throw new RangeError(`${op}: probability targets must have the input's shape ${fmtShape(input.shape)} (got ${fmtShape(target.shape)}); class indices must be int32`);
+    throw new RangeError(
+      `${op}: probability targets must have the input's shape ${fmtShape(input.shape)} (got ${fmtShape(target.shape)}); class indices must be int32`,
+    );
   }
   checkClassWeight(op, weight, classes);
   const [k, temps] = collector();
@@ -614,15 +675,25 @@ function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, red
     for (const v of weighted) total += v;
     out = floatConst([reduction === 'mean' ? total / t.total : total], [], input);
   }
-  finish(out, 'crossEntropy', [input], (g) => {
-    const gv = g.toArray();
-    const denominator = reduction === 'mean' ? t.total : 1;
-    const scale = floatConst(t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator), [rows], input);
-    const grad = Tensor.empty(input.shape, input.dtype, backend);
-    backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
-    release(scale, 'an internal gradient scale was consumed');
-    return [grad];
-  }, [target]);
+  finish(
+    out,
+    'crossEntropy',
+    [input],
+    (g) => {
+      const gv = g.toArray();
+      const denominator = reduction === 'mean' ? t.total : 1;
+      const scale = floatConst(
+        t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator),
+        [rows],
+        input,
+      );
+      const grad = Tensor.empty(input.shape, input.dtype, backend);
+      backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
+      release(scale, 'an internal gradient scale was consumed');
+      return [grad];
+    },
+    [target],
+  );
   return settle(out, [probs, t.index]);
 }
 
@@ -657,13 +728,18 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
     const max = k(input.max()).item();
     if (!(min >= 0 && max <= 1)) {
       settle(input, temps);
-      throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
+      throw new RangeError(
+        `${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`,
+      );
     }
     const logX = k(k(input.log()).clamp(-100));
     const log1mX = k(k(k(k(input.neg()).add(1)).log()).clamp(-100));
     // −(t·log x + (1 − t)·log(1 − x)) = −(log(1 − x) + t·(log x − log(1 − x)))
     const out = k(k(k(target.mul(k(logX.sub(log1mX)))).add(log1mX)).neg());
-    return settle(out, temps.filter((t) => t !== out));
+    return settle(
+      out,
+      temps.filter((t) => t !== out),
+    );
   });
   finish(elementwise, op, [input, target], (g) => [
     // d/dx = (x − t) / max(x·(1 − x), 1e-12): the bound PyTorch uses, finite at x = 0 or 1.

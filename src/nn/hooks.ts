@@ -96,7 +96,9 @@ class BackwardBoundary {
     this.#tensorArgs = tensors.length;
     const tracked = tensors.filter((t) => t.requiresGrad);
     if (tracked.length > 1) {
-      throw new Error(`registerFullBackwardHook: ${this.#module.constructor.name}'s forward got ${tracked.length} tensors that require grad; full backward hooks support modules with one such input`);
+      throw new Error(
+        `registerFullBackwardHook: ${this.#module.constructor.name}'s forward got ${tracked.length} tensors that require grad; full backward hooks support modules with one such input`,
+      );
     }
     this.#inputRequiresGrad = tracked.length === 1;
     const slot = tensors.findIndex((t) => t.requiresGrad);
@@ -139,7 +141,9 @@ class BackwardBoundary {
   #checked(result: unknown, previous: (Tensor | null)[]): (Tensor | null)[] {
     const where = `registerFullBackwardHook: the hook of ${this.#module.constructor.name}`;
     if (!Array.isArray(result) || result.length !== previous.length) {
-      throw new TypeError(`${where} must return undefined or an array of ${previous.length} gradient(s) (got ${Array.isArray(result) ? `${result.length}` : typeof result})`);
+      throw new TypeError(
+        `${where} must return undefined or an array of ${previous.length} gradient(s) (got ${Array.isArray(result) ? `${result.length}` : typeof result})`,
+      );
     }
     return result.map((g: unknown, i) => {
       const before = previous[i];

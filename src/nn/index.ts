@@ -5,8 +5,29 @@
 export { Module, Parameter } from './module.js';
 export type { StateDict, LoadStateDictOptions, LoadStateDictResult, AnyModule } from './module.js';
 export {
-  Sequential, Identity, Linear, Flatten, Dropout, Embedding, LayerNorm, BatchNorm1d, BatchNorm2d,
-  ReLU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, LeakyReLU, SiLU, ELU, Softplus, Mish, Hardswish, GroupNorm, RMSNorm,
+  Sequential,
+  Identity,
+  Linear,
+  Flatten,
+  Dropout,
+  Embedding,
+  LayerNorm,
+  BatchNorm1d,
+  BatchNorm2d,
+  ReLU,
+  GELU,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  LeakyReLU,
+  SiLU,
+  ELU,
+  Softplus,
+  Mish,
+  Hardswish,
+  GroupNorm,
+  RMSNorm,
 } from './layers.js';
 export type { LinearOptions, EmbeddingOptions, LayerNormOptions, BatchNormOptions, GroupNormOptions, RMSNormOptions } from './layers.js';
 export { RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell } from './rnn.js';
@@ -19,7 +40,14 @@ export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOpti
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
 export type {
-  Reduction, CrossEntropyOptions, NLLLossOptions, BCEOptions, BCEWithLogitsOptions, HuberLossOptions, SmoothL1LossOptions, KLDivOptions,
+  Reduction,
+  CrossEntropyOptions,
+  NLLLossOptions,
+  BCEOptions,
+  BCEWithLogitsOptions,
+  HuberLossOptions,
+  SmoothL1LossOptions,
+  KLDivOptions,
 } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';

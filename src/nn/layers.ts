@@ -137,7 +137,10 @@ function checkSize(op: string, arg: string, n: number): void {
  * @example new Flatten().forward(zeros([8, 1, 28, 28])) // [8, 784]
  */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
 
@@ -286,7 +289,8 @@ export class GroupNorm extends Module {
     super();
     checkSize('GroupNorm', 'numGroups', numGroups);
     checkSize('GroupNorm', 'numChannels', numChannels);
-    if (numGroups === 0 || numChannels % numGroups !== 0) throw new RangeError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
+    if (numGroups === 0 || numChannels % numGroups !== 0)
+      throw new RangeError(`GroupNorm: numChannels ${numChannels} must be divisible by numGroups ${numGroups}`);
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = options.eps ?? 1e-5;
@@ -465,7 +469,8 @@ export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
   constructor({ approximate = 'none' }: F.GeluOptions = {}) {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`GELU: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw new TypeError(`GELU: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
     this.approximate = approximate;
   }
   forward(input: Tensor): Tensor {

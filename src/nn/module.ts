@@ -26,7 +26,6 @@ export class Parameter extends Tensor {
   }
 }
 
-
 /** Options of `loadStateDict`. */
 export interface LoadStateDictOptions {
   /** Require the keys to match exactly (shapes must always match). Default true. */
@@ -292,7 +291,11 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
     if (device !== 'wasm' && device !== 'js') throw new TypeError(`Module.to: unknown device '${String(device)}' (expected 'wasm' or 'js')`);
     const moved = new Map<Tensor, Tensor>();
     const move = (t: Tensor, wrap: (data: Tensor) => Tensor) => {
-      if (!moved.has(t)) moved.set(t, noGrad(() => wrap(t.to(device))));
+      if (!moved.has(t))
+        moved.set(
+          t,
+          noGrad(() => wrap(t.to(device))),
+        );
       return moved.get(t)!;
     };
     for (const m of this.modules()) {
@@ -306,7 +309,12 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
         });
         m.#replaceMember(member, next);
       }
-      for (const [name, t] of m.#buffers) if (t && t.device !== device) m.#buffers.set(name, move(t, (data) => data.keep()));
+      for (const [name, t] of m.#buffers)
+        if (t && t.device !== device)
+          m.#buffers.set(
+            name,
+            move(t, (data) => data.keep()),
+          );
     }
     for (const old of moved.keys()) old.dispose();
     return this;
@@ -362,8 +370,10 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
   loadStateDict(state: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const { strict = true, assign = false, stripPrefix, mapKeys } = options;
     const where = `(loading into ${this.constructor.name})`;
-    if (state === null || typeof state !== 'object') throw new TypeError(`loadStateDict: expected a state dict (an object or Map of tensors), got ${state === null ? 'null' : typeof state}`);
-    if (mapKeys !== undefined && typeof mapKeys !== 'function') throw new TypeError(`loadStateDict: mapKeys must be a function (key) => newKey, got ${typeof mapKeys}`);
+    if (state === null || typeof state !== 'object')
+      throw new TypeError(`loadStateDict: expected a state dict (an object or Map of tensors), got ${state === null ? 'null' : typeof state}`);
+    if (mapKeys !== undefined && typeof mapKeys !== 'function')
+      throw new TypeError(`loadStateDict: mapKeys must be a function (key) => newKey, got ${typeof mapKeys}`);
     const prefixes = stripPrefix === undefined ? [] : typeof stripPrefix === 'string' ? [stripPrefix] : [...stripPrefix];
     const entries = new Map<string, unknown>();
     for (const [original, value] of state instanceof Map ? state : Object.entries(state)) {

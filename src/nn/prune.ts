@@ -49,7 +49,9 @@ function currentMask(module: Module, name: string, size: number): Float32Array {
 
 /** Zeroes, among entries where mask is 1, the k with the smallest importance; returns the new mask. */
 function pruneSmallest(mask: Float32Array, importance: ArrayLike<number>, k: number): Float32Array {
-  const order = Array.from(mask.keys()).filter((i) => mask[i] !== 0).sort((a, b) => importance[a] - importance[b]);
+  const order = Array.from(mask.keys())
+    .filter((i) => mask[i] !== 0)
+    .sort((a, b) => importance[a] - importance[b]);
   const next = mask.slice();
   for (const i of order.slice(0, k)) next[i] = 0;
   return next;
@@ -112,7 +114,8 @@ export function lnStructured(module: Module, name: string, amount: Amount, n: nu
   const w = checkTarget('lnStructured', module, name);
   if (!(n > 0)) throw new RangeError(`prune.lnStructured: n must be a positive norm order (got ${n})`);
   const d = dim < 0 ? dim + w.ndim : dim;
-  if (!Number.isInteger(d) || d < 0 || d >= w.ndim) throw new RangeError(`prune.lnStructured: dim ${dim} is out of range for ${name} of shape [${w.shape.join(', ')}]`);
+  if (!Number.isInteger(d) || d < 0 || d >= w.ndim)
+    throw new RangeError(`prune.lnStructured: dim ${dim} is out of range for ${name} of shape [${w.shape.join(', ')}]`);
   const slices = w.shape[d];
   const inner = w.shape.slice(d + 1).reduce((a, b) => a * b, 1);
   const values = noGrad(() => w.toArray());
@@ -124,7 +127,11 @@ export function lnStructured(module: Module, name: string, amount: Amount, n: nu
   const live = Array.from(sliceAlive.keys()).filter((s) => sliceAlive[s] > 0);
   const k = count('lnStructured', amount, live.length);
   const drop = new Set(live.sort((a, b) => norms[a] - norms[b]).slice(0, k));
-  applyMask(module, name, mask.map((m, i) => (drop.has(Math.floor(i / inner) % slices) ? 0 : m)));
+  applyMask(
+    module,
+    name,
+    mask.map((m, i) => (drop.has(Math.floor(i / inner) % slices) ? 0 : m)),
+  );
   return module;
 }
 
@@ -140,7 +147,8 @@ export interface GlobalPruningOptions {
  * @example prune.globalUnstructured([[fc1, 'weight'], [fc2, 'weight']], { pruningMethod: 'l1Unstructured', amount: 0.5 })
  */
 export function globalUnstructured(parameters: [Module, string][], options: GlobalPruningOptions): void {
-  if (!Array.isArray(parameters) || parameters.length === 0) throw new TypeError('prune.globalUnstructured: parameters must be a non-empty array of [module, name] pairs');
+  if (!Array.isArray(parameters) || parameters.length === 0)
+    throw new TypeError('prune.globalUnstructured: parameters must be a non-empty array of [module, name] pairs');
   const { pruningMethod, amount } = options ?? ({} as GlobalPruningOptions);
   if (pruningMethod !== 'l1Unstructured' && pruningMethod !== 'randomUnstructured') {
     throw new TypeError(`prune.globalUnstructured: pruningMethod must be 'l1Unstructured' or 'randomUnstructured' (got ${JSON.stringify(pruningMethod)})`);

@@ -25,14 +25,17 @@ export interface PadSequenceOptions {
 export function padSequence(sequences: Tensor[], options: PadSequenceOptions = {}): Tensor {
   const { batchFirst = false, paddingValue = 0, paddingSide = 'right' } = options;
   if (!Array.isArray(sequences) || sequences.length === 0) throw new TypeError('padSequence: expects a non-empty array of tensors');
-  if (paddingSide !== 'right' && paddingSide !== 'left') throw new RangeError(`padSequence: paddingSide must be 'right' or 'left' (got '${String(paddingSide)}')`);
+  if (paddingSide !== 'right' && paddingSide !== 'left')
+    throw new RangeError(`padSequence: paddingSide must be 'right' or 'left' (got '${String(paddingSide)}')`);
   if (typeof paddingValue !== 'number') throw new TypeError(`padSequence: paddingValue must be a number (got ${typeof paddingValue})`);
   sequences.forEach((s, i) => {
     if (!(s instanceof Tensor)) throw new TypeError(`padSequence: sequences[${i}] is not a Tensor`);
     s.check('padSequence');
     const first = sequences[0];
     if (s.ndim === 0 || s.dtype !== first.dtype || s.ndim !== first.ndim || s.shape.slice(1).some((n, d) => n !== first.shape[d + 1])) {
-      throw new RangeError(`padSequence: sequences[${i}] ${fmtShape(s.shape)} (${s.dtype}) does not match sequences[0] ${fmtShape(first.shape)} (${first.dtype}) after the length dim`);
+      throw new RangeError(
+        `padSequence: sequences[${i}] ${fmtShape(s.shape)} (${s.dtype}) does not match sequences[0] ${fmtShape(first.shape)} (${first.dtype}) after the length dim`,
+      );
     }
   });
   const maxLen = Math.max(...sequences.map((s) => s.shape[0]));

@@ -97,13 +97,15 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
 
   constructor(mode: Mode, name: string, inputSize: number, hiddenSize: number, options: RNNBaseOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new TypeError(`${name}: options must be an object (got ${options === null ? 'null' : typeof options})`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`${name}: options must be an object (got ${options === null ? 'null' : typeof options})`);
     const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = options;
     this.mode = mode;
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
     this.numLayers = checkInt(name, 'numLayers', numLayers, 1);
-    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1)) throw new RangeError(`${name}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
+    if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
+      throw new RangeError(`${name}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
     this.bias = bias !== false;
     this.batchFirst = batchFirst === true;
     this.dropout = dropout;
@@ -174,8 +176,10 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
       let seq = !batched ? x.unsqueeze(1) : this.batchFirst ? x.transpose(0, 1) : x;
       const B = seq.shape[1];
       const state = (t: Tensor | null) => (t === null ? null : batched ? t : t.unsqueeze(1));
-      const hInit = state(h0), cInit = state(c0);
-      const hLast: Tensor[] = [], cLast: Tensor[] = [];
+      const hInit = state(h0),
+        cInit = state(c0);
+      const hLast: Tensor[] = [],
+        cLast: Tensor[] = [];
       for (let layer = 0; layer < this.numLayers; layer++) {
         const outs: Tensor[] = [];
         for (let d = 0; d < dirs; d++) {
@@ -227,7 +231,8 @@ export class RNN extends RNNBase<Tensor> {
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
     const nonlinearity = options?.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`RNN: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
+      throw new RangeError(`RNN: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNN', inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }
@@ -288,7 +293,13 @@ abstract class RNNCellBase<H> extends Module<[Tensor, H?], H> {
   bias_ih: Parameter | null;
   bias_hh: Parameter | null;
 
-  constructor(readonly mode: Mode, name: string, inputSize: number, hiddenSize: number, options: RNNCellOptions) {
+  constructor(
+    readonly mode: Mode,
+    name: string,
+    inputSize: number,
+    hiddenSize: number,
+    options: RNNCellOptions,
+  ) {
     super();
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
@@ -352,7 +363,8 @@ export class RNNCell extends RNNCellBase<Tensor> {
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellLayerOptions = {}) {
     const nonlinearity = options?.nonlinearity ?? 'tanh';
-    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu') throw new RangeError(`RNNCell: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
+    if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
+      throw new RangeError(`RNNCell: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNNCell', inputSize, hiddenSize, options);
     this.nonlinearity = nonlinearity;
   }

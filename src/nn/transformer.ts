@@ -118,7 +118,8 @@ export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, Encod
   forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
     const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = options ?? {};
     return composite('TransformerEncoderLayer', () => {
-      const sa = (x: Tensor) => this.dropout1(this.selfAttn(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false, isCausal })[0]);
+      const sa = (x: Tensor) =>
+        this.dropout1(this.selfAttn(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false, isCausal })[0]);
       const ff = (x: Tensor) => this.dropout2(this.linear2(this.dropout(this.activation(this.linear1(x)))));
       if (this.normFirst) {
         const x = src.add(sa(this.norm1(src)));
@@ -167,8 +168,17 @@ export class TransformerDecoderLayer extends TransformerLayerBase<[Tensor, Tenso
   forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
     const o = options ?? {};
     return composite('TransformerDecoderLayer', () => {
-      const sa = (x: Tensor) => this.dropout1(this.selfAttn(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, needWeights: false, isCausal: o.tgtIsCausal })[0]);
-      const mha = (x: Tensor) => this.dropout2(this.multiheadAttn(x, memory, memory, { attnMask: o.memoryMask, keyPaddingMask: o.memoryKeyPaddingMask, needWeights: false, isCausal: o.memoryIsCausal })[0]);
+      const sa = (x: Tensor) =>
+        this.dropout1(this.selfAttn(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, needWeights: false, isCausal: o.tgtIsCausal })[0]);
+      const mha = (x: Tensor) =>
+        this.dropout2(
+          this.multiheadAttn(x, memory, memory, {
+            attnMask: o.memoryMask,
+            keyPaddingMask: o.memoryKeyPaddingMask,
+            needWeights: false,
+            isCausal: o.memoryIsCausal,
+          })[0],
+        );
       const ff = (x: Tensor) => this.dropout3(this.linear2(this.dropout(this.activation(this.linear1(x)))));
       if (this.normFirst) {
         const x1 = tgt.add(sa(this.norm1(tgt)));
@@ -190,7 +200,8 @@ export interface TransformerStackOptions {
 
 /** numLayers independent copies of `layer` (same settings, same initial weights, as PyTorch's deepcopy). */
 function copies<L extends TransformerEncoderLayer | TransformerDecoderLayer>(op: string, layer: L, numLayers: number): L[] {
-  if (!(layer instanceof TransformerEncoderLayer) && !(layer instanceof TransformerDecoderLayer)) throw new TypeError(`${op}: the first argument must be a Transformer layer`);
+  if (!(layer instanceof TransformerEncoderLayer) && !(layer instanceof TransformerDecoderLayer))
+    throw new TypeError(`${op}: the first argument must be a Transformer layer`);
   if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`${op}: numLayers must be a positive integer (got ${numLayers})`);
   const Ctor = layer.constructor as new (d: number, h: number, o: TransformerLayerOptions) => L;
   return Array.from({ length: numLayers }, () => {

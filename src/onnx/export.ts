@@ -51,21 +51,25 @@ function trace(model: Module, args: Tensor[], known: Set<Tensor>): Trace {
   const constants: Trace['constants'] = new Map();
   const seen = new Set(known);
   const stack: [string, Module][] = [];
-  const handles = model.namedModules().flatMap(([path, m]) => [
-    m.registerForwardPreHook(() => void stack.push([path, m])),
-    m.registerForwardHook(() => void stack.pop()),
-  ]);
+  const handles = model
+    .namedModules()
+    .flatMap(([path, m]) => [m.registerForwardPreHook(() => void stack.push([path, m])), m.registerForwardHook(() => void stack.pop())]);
   let result: unknown;
   try {
-    result = noGrad(() => observeOps((event) => {
-      for (const t of [...event.inputs, ...attrTensors(event)]) {
-        if (seen.has(t) || constants.has(t)) continue;
-        constants.set(t, { values: t.toArray().slice(), shape: [...t.shape], dtype: t.dtype });
-      }
-      seen.add(event.output);
-      const [path, m] = stack[stack.length - 1] ?? ['', model];
-      events.push({ event, path, moduleType: m.constructor.name });
-    }, () => (model as unknown as (...a: Tensor[]) => unknown)(...args)));
+    result = noGrad(() =>
+      observeOps(
+        (event) => {
+          for (const t of [...event.inputs, ...attrTensors(event)]) {
+            if (seen.has(t) || constants.has(t)) continue;
+            constants.set(t, { values: t.toArray().slice(), shape: [...t.shape], dtype: t.dtype });
+          }
+          seen.add(event.output);
+          const [path, m] = stack[stack.length - 1] ?? ['', model];
+          events.push({ event, path, moduleType: m.constructor.name });
+        },
+        () => (model as unknown as (...a: Tensor[]) => unknown)(...args),
+      ),
+    );
   } finally {
     for (const h of handles) h.remove();
   }
@@ -127,8 +131,17 @@ interface EmitContext {
 const INT64_MAX = 9223372036854775807n;
 
 const UNARY: Record<string, string> = {
-  neg: 'Neg', abs: 'Abs', exp: 'Exp', log: 'Log', sqrt: 'Sqrt', sin: 'Sin', cos: 'Cos', tanh: 'Tanh',
-  sigmoid: 'Sigmoid', relu: 'Relu', sign: 'Sign',
+  neg: 'Neg',
+  abs: 'Abs',
+  exp: 'Exp',
+  log: 'Log',
+  sqrt: 'Sqrt',
+  sin: 'Sin',
+  cos: 'Cos',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  relu: 'Relu',
+  sign: 'Sign',
 };
 const ARITHMETIC: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
 const COMPARISON: Record<string, string> = { eq: 'Equal', lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', ne: 'Equal' };
@@ -169,7 +182,12 @@ function same(c: EmitContext, key: string): unknown {
 }
 
 const EMITTERS: Record<string, (c: EmitContext) => void> = {
-  linear: (c) => c.final('Gemm', c.x.map((v) => v.name), { transB: 1 }),
+  linear: (c) =>
+    c.final(
+      'Gemm',
+      c.x.map((v) => v.name),
+      { transB: 1 },
+    ),
   matmul: (c) => c.final('MatMul', [c.x[0].name, c.x[1].name]),
   bmm: (c) => c.final('MatMul', [c.x[0].name, c.x[1].name]),
   rsqrt: (c) => c.final('Reciprocal', [c.node('Sqrt', [c.x[0].name])]),
@@ -237,7 +255,12 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     }
     c.final('Gather', [x.name, c.int64Scalar(index)], { axis: dim });
   },
-  cat: (c) => c.final('Concat', c.x.map((v) => v.name), { axis: same(c, 'dim') as number }),
+  cat: (c) =>
+    c.final(
+      'Concat',
+      c.x.map((v) => v.name),
+      { axis: same(c, 'dim') as number },
+    ),
   indexSelect: (c) => {
     const index = c.attrValue('index');
     const idx = index.shape.length === 0 ? c.node('Reshape', [index.name, c.int64([1])]) : index.name;
@@ -253,23 +276,36 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     c.final('LayerNormalization', [x.name, param('weight', 1), param('bias', 0)], { axis: c.attrs.axis as number, epsilon: c.attrs.epsilon as number });
   },
   conv2d: (c) =>
-    c.final('Conv', c.x.map((v) => v.name), {
-      kernel_shape: c.attrs.kernelShape as number[], strides: c.attrs.strides as number[], pads: c.attrs.pads as number[],
-      dilations: c.attrs.dilations as number[], group: c.attrs.groups as number,
-    }),
+    c.final(
+      'Conv',
+      c.x.map((v) => v.name),
+      {
+        kernel_shape: c.attrs.kernelShape as number[],
+        strides: c.attrs.strides as number[],
+        pads: c.attrs.pads as number[],
+        dilations: c.attrs.dilations as number[],
+        group: c.attrs.groups as number,
+      },
+    ),
   maxPool2d: (c) => {
     const a = c.attrs;
     c.final('MaxPool', [c.x[0].name], {
-      kernel_shape: a.kernelShape as number[], strides: a.strides as number[], pads: a.pads as number[],
-      dilations: a.dilations as number[], ceil_mode: a.ceilMode ? 1 : 0,
+      kernel_shape: a.kernelShape as number[],
+      strides: a.strides as number[],
+      pads: a.pads as number[],
+      dilations: a.dilations as number[],
+      ceil_mode: a.ceilMode ? 1 : 0,
     });
   },
   avgPool2d: (c) => {
     const a = c.attrs;
     if (a.divisorOverride !== null) c.fail('divisorOverride has no ONNX AveragePool form');
     c.final('AveragePool', [c.x[0].name], {
-      kernel_shape: a.kernelShape as number[], strides: a.strides as number[], pads: a.pads as number[],
-      ceil_mode: a.ceilMode ? 1 : 0, count_include_pad: a.countIncludePad ? 1 : 0,
+      kernel_shape: a.kernelShape as number[],
+      strides: a.strides as number[],
+      pads: a.pads as number[],
+      ceil_mode: a.ceilMode ? 1 : 0,
+      count_include_pad: a.countIncludePad ? 1 : 0,
     });
   },
   adaptiveAvgPool2d: (c) => {
@@ -327,9 +363,13 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     model.train(wasTraining);
   }
   const outputNames = options.outputNames ?? (A.outputs.length === 1 ? ['output'] : A.outputs.map((_, i) => `output_${i}`));
-  if (outputNames.length !== A.outputs.length) throw new RangeError(`onnx.export: outputNames has ${outputNames.length} names for the model's ${A.outputs.length} outputs`);
+  if (outputNames.length !== A.outputs.length)
+    throw new RangeError(`onnx.export: outputNames has ${outputNames.length} names for the model's ${A.outputs.length} outputs`);
   for (const name of Object.keys(dynamicAxes)) {
-    if (!inputNames.includes(name) && !outputNames.includes(name)) throw new RangeError(`onnx.export: dynamicAxes names '${name}', which is neither an input (${inputNames.join(', ')}) nor an output (${outputNames.join(', ')})`);
+    if (!inputNames.includes(name) && !outputNames.includes(name))
+      throw new RangeError(
+        `onnx.export: dynamicAxes names '${name}', which is neither an input (${inputNames.join(', ')}) nor an output (${outputNames.join(', ')})`,
+      );
   }
   if (B && (B.events.length !== A.events.length || B.events.some((e, i) => e.event.name !== A.events[i].event.name))) {
     throw new Error('onnx.export: the forward runs different ops at the other sizes of the dynamic axes, so one graph cannot represent it');
@@ -373,10 +413,14 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     if (!constant) throw new Error(`onnx.export: ${where()} reads a tensor that was released before export could read it`);
     const cB = tB ? B?.constants.get(tB) : undefined;
     if (cB && fmtShape(cB.shape) !== fmtShape(constant.shape)) {
-      throw new Error(`onnx.export: ${where()} reads a constant whose shape (${fmtShape(constant.shape)} vs ${fmtShape(cB.shape)}) follows the dynamic axes; build it from the input instead`);
+      throw new Error(
+        `onnx.export: ${where()} reads a constant whose shape (${fmtShape(constant.shape)} vs ${fmtShape(cB.shape)}) follows the dynamic axes; build it from the input instead`,
+      );
     }
     if (cB && Array.from(cB.values).some((v, k) => v !== constant.values[k])) {
-      throw new Error(`onnx.export: ${where()} reads a constant whose value follows the dynamic axes (a count or size computed in JavaScript); compute it with tensor ops instead`);
+      throw new Error(
+        `onnx.export: ${where()} reads a constant whose value follows the dynamic axes (a count or size computed in JavaScript); compute it with tensor ops instead`,
+      );
     }
     const value = { name: fresh('onnx::Constant'), dtype: constant.dtype, shape: constant.shape, shapeB: constant.shape };
     values.set(t, value);
@@ -404,11 +448,17 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     const oi = outputIndex.get(event.output);
     const out: Value = {
       name: fresh(oi !== undefined ? outputNames[oi] : `/${path ? `${path.replaceAll('.', '/')}/` : ''}${event.name}_output_${i}`),
-      dtype: event.output.dtype, shape: event.output.shape, shapeB: eB ? eB.output.shape : event.output.shape,
+      dtype: event.output.dtype,
+      shape: event.output.shape,
+      shapeB: eB ? eB.output.shape : event.output.shape,
     };
     const nodeName = (op: string) => `/${path ? `${path.replaceAll('.', '/')}/` : ''}${op}_${nodes.length}`;
     const c: EmitContext = {
-      op: event.name, x, out, attrs: event.attrs, attrsB: eB?.attrs ?? event.attrs,
+      op: event.name,
+      x,
+      out,
+      attrs: event.attrs,
+      attrsB: eB?.attrs ?? event.attrs,
       attrValue: (key) => attrValues.get(key) ?? fail(`its ${key} tensor is missing`),
       node: (op, ins, attrs = {}) => {
         const o = fresh(`${nodeName(op)}_output`);
@@ -449,14 +499,21 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     if (RESHAPES.has(event.name)) c.final('Reshape', [x[0].name, reshapeTarget(c)]);
     else if (IDENTITY.has(event.name)) c.final('Identity', [x[0].name]);
     else if (UNARY[event.name]) c.final(UNARY[event.name], [x[0].name]);
-    else if (ARITHMETIC[event.name]) c.final(ARITHMETIC[event.name], x.map((v) => castTo(c, v, out.dtype)));
+    else if (ARITHMETIC[event.name])
+      c.final(
+        ARITHMETIC[event.name],
+        x.map((v) => castTo(c, v, out.dtype)),
+      );
     else if (COMPARISON[event.name]) {
       const common = promoteTypes(x[0].dtype, x[1].dtype);
       const ins = x.map((v) => castTo(c, v, common));
       if (event.name === 'ne') c.final('Not', [c.node('Equal', ins)]);
       else c.final(COMPARISON[event.name], ins);
     } else if (emitter) emitter(c);
-    else fail(`Tessera has no ONNX export for '${event.name}' (export supports ${[...RESHAPES, ...IDENTITY, ...Object.keys(UNARY), ...Object.keys(ARITHMETIC), ...Object.keys(COMPARISON), ...Object.keys(EMITTERS)].sort().join(', ')})`);
+    else
+      fail(
+        `Tessera has no ONNX export for '${event.name}' (export supports ${[...RESHAPES, ...IDENTITY, ...Object.keys(UNARY), ...Object.keys(ARITHMETIC), ...Object.keys(COMPARISON), ...Object.keys(EMITTERS)].sort().join(', ')})`,
+      );
     values.set(event.output, out);
   }
 
@@ -482,7 +539,8 @@ function dynamicDims(kind: string, name: string, spec: number[] | Record<number,
   if (spec === undefined) return new Set();
   const dims = Array.isArray(spec) ? spec : Object.keys(spec).map(Number);
   for (const d of dims) {
-    if (!Number.isInteger(d) || d < 0 || d >= ndim) throw new RangeError(`onnx.export: dynamicAxes['${name}'] names dim ${d}, but the ${kind} has ${ndim} dims`);
+    if (!Number.isInteger(d) || d < 0 || d >= ndim)
+      throw new RangeError(`onnx.export: dynamicAxes['${name}'] names dim ${d}, but the ${kind} has ${ndim} dims`);
   }
   return new Set(dims);
 }
@@ -552,12 +610,19 @@ function writeNode(w: ProtoWriter, n: NodeSpec): void {
 /** The little-endian bytes of a tensor's values in its ONNX dtype. */
 export function tensorBytes(dtype: keyof typeof ONNX_DTYPE, values: ArrayLike<number> | BigInt64Array): Uint8Array {
   switch (dtype) {
-    case 'float32': return new Uint8Array(Float32Array.from(values as ArrayLike<number>).buffer);
-    case 'float64': return new Uint8Array(Float64Array.from(values as ArrayLike<number>).buffer);
-    case 'int32': return new Uint8Array(Int32Array.from(values as ArrayLike<number>).buffer);
-    case 'int64': return new Uint8Array((values instanceof BigInt64Array ? values : BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v))).buffer.slice(0));
-    case 'int8': return new Uint8Array(Int8Array.from(values as ArrayLike<number>).buffer);
-    case 'uint8': case 'bool': return Uint8Array.from(values as ArrayLike<number>, (v) => (dtype === 'bool' ? (v !== 0 ? 1 : 0) : v));
+    case 'float32':
+      return new Uint8Array(Float32Array.from(values as ArrayLike<number>).buffer);
+    case 'float64':
+      return new Uint8Array(Float64Array.from(values as ArrayLike<number>).buffer);
+    case 'int32':
+      return new Uint8Array(Int32Array.from(values as ArrayLike<number>).buffer);
+    case 'int64':
+      return new Uint8Array((values instanceof BigInt64Array ? values : BigInt64Array.from(values as ArrayLike<number>, (v) => BigInt(v))).buffer.slice(0));
+    case 'int8':
+      return new Uint8Array(Int8Array.from(values as ArrayLike<number>).buffer);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values as ArrayLike<number>, (v) => (dtype === 'bool' ? (v !== 0 ? 1 : 0) : v));
   }
 }
 
@@ -570,12 +635,14 @@ function writeTensor(w: ProtoWriter, t: Initializer): void {
 
 function writeValueInfo(w: ProtoWriter, v: GraphIO): void {
   w.string(1, v.name);
-  w.message(2, (tw) => tw.message(1, (tt) => {
-    tt.int(1, ONNX_DTYPE[onnxType(v.dtype)]);
-    tt.message(2, (sw) => {
-      v.shape.forEach((s, d) => sw.message(1, (dw) => (v.params[d] !== null ? dw.string(2, v.params[d]!) : dw.int(1, s))));
-    });
-  }));
+  w.message(2, (tw) =>
+    tw.message(1, (tt) => {
+      tt.int(1, ONNX_DTYPE[onnxType(v.dtype)]);
+      tt.message(2, (sw) => {
+        v.shape.forEach((s, d) => sw.message(1, (dw) => (v.params[d] !== null ? dw.string(2, v.params[d]!) : dw.int(1, s))));
+      });
+    }),
+  );
 }
 
 /** Writes `onnx.export`'s bytes to a file (Node only). */

@@ -49,7 +49,8 @@ function parseTensor(data: Uint8Array, base: number): { name: string; value: Val
   const typeCode = fieldInt(fields.find((f) => f.field === 2) ?? ({ value: 0n } as ProtoField));
   const name = fields.find((f) => f.field === 8);
   const tname = name ? fieldString(name) : '';
-  if (fields.some((f) => f.field === 14 && f.value === 1n)) throw new ProtoError(`onnx.load: tensor '${tname}' keeps its data in an external file, which load() cannot read; save the model with its data inside`);
+  if (fields.some((f) => f.field === 14 && f.value === 1n))
+    throw new ProtoError(`onnx.load: tensor '${tname}' keeps its data in an external file, which load() cannot read; save the model with its data inside`);
   const raw = fields.find((f) => f.field === 9)?.data;
   const count = dims.reduce((a, b) => a * b, 1);
   const dtype = DTYPES[typeCode];
@@ -59,16 +60,24 @@ function parseTensor(data: Uint8Array, base: number): { name: string; value: Val
     const copy = raw.slice();
     const view = new DataView(copy.buffer);
     const size = { float32: 4, uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8, bool: 1, float64: 8 }[dtype]!;
-    if (copy.length !== count * size) throw new ProtoError(`onnx.load: tensor '${tname}' has ${copy.length} data bytes for shape ${fmtShape(dims)} of ${dtype} (expected ${count * size})`);
+    if (copy.length !== count * size)
+      throw new ProtoError(`onnx.load: tensor '${tname}' has ${copy.length} data bytes for shape ${fmtShape(dims)} of ${dtype} (expected ${count * size})`);
     values = Array.from({ length: count }, (_, k) => {
       switch (dtype) {
-        case 'float32': return view.getFloat32(k * 4, true);
-        case 'float64': return view.getFloat64(k * 8, true);
-        case 'int32': return view.getInt32(k * 4, true);
-        case 'int64': return Number(view.getBigInt64(k * 8, true));
-        case 'int16': return view.getInt16(k * 2, true);
-        case 'int8': return view.getInt8(k);
-        default: return view.getUint8(k);
+        case 'float32':
+          return view.getFloat32(k * 4, true);
+        case 'float64':
+          return view.getFloat64(k * 8, true);
+        case 'int32':
+          return view.getInt32(k * 4, true);
+        case 'int64':
+          return Number(view.getBigInt64(k * 8, true));
+        case 'int16':
+          return view.getInt16(k * 2, true);
+        case 'int8':
+          return view.getInt8(k);
+        default:
+          return view.getUint8(k);
       }
     });
   } else if (dtype === 'float32') values = repeatedFloats(fields, 4);
@@ -132,11 +141,17 @@ export class OnnxModule extends Module {
       else this.#constants.set(name, value);
     }
     const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
-    this.inputNames = graph.filter((g) => g.field === 11).map(ioName).filter((n) => !initNames.has(n));
+    this.inputNames = graph
+      .filter((g) => g.field === 11)
+      .map(ioName)
+      .filter((n) => !initNames.has(n));
     this.outputNames = graph.filter((g) => g.field === 12).map(ioName);
     this.#nodes = graph.filter((g) => g.field === 1).map(parseNode);
     for (const node of this.#nodes) {
-      if (!(node.op in OPS)) throw new Error(`onnx.load: op '${node.op}' (node '${node.name}') is not supported by Tessera's ONNX import (supported: ${Object.keys(OPS).sort().join(', ')})`);
+      if (!(node.op in OPS))
+        throw new Error(
+          `onnx.load: op '${node.op}' (node '${node.name}') is not supported by Tessera's ONNX import (supported: ${Object.keys(OPS).sort().join(', ')})`,
+        );
     }
   }
 
@@ -161,7 +176,8 @@ export class OnnxModule extends Module {
 
   /** Runs the graph on the inputs (in the file's input order); one output is returned as a Tensor. */
   forward(...inputs: Tensor[]): Tensor {
-    if (inputs.length !== this.inputNames.length) throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
+    if (inputs.length !== this.inputNames.length)
+      throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
     const env = new Map<string, Val>(this.#constants);
     for (const [name, holder, field] of this.#params) env.set(name, holder[field] as Tensor);
     this.inputNames.forEach((n, i) => env.set(n, inputs[i]));
@@ -199,8 +215,12 @@ const norm = (axis: number, ndim: number) => (axis < 0 ? axis + ndim : axis);
 type Op = (x: (Val | undefined)[], n: OnnxNode, training: boolean) => (Val | undefined)[];
 
 const t0 = (x: (Val | undefined)[]) => asTensor(x[0]!);
-const binary = (fn: (a: Tensor, b: Tensor) => Tensor): Op => (x) => [fn(asTensor(x[0]!), asTensor(x[1]!))];
-const unary = (fn: (a: Tensor) => Tensor): Op => (x) => [fn(t0(x))];
+const binary =
+  (fn: (a: Tensor, b: Tensor) => Tensor): Op =>
+  (x) => [fn(asTensor(x[0]!), asTensor(x[1]!))];
+const unary =
+  (fn: (a: Tensor) => Tensor): Op =>
+  (x) => [fn(t0(x))];
 
 function reduceAxes(x: (Val | undefined)[], n: OnnxNode, fromInput: boolean): number[] {
   const t = t0(x);
@@ -210,7 +230,8 @@ function reduceAxes(x: (Val | undefined)[], n: OnnxNode, fromInput: boolean): nu
 
 function poolPads(n: OnnxNode): [number, number] {
   const pads = attrInts(n, 'pads', [0, 0, 0, 0]);
-  if (pads[0] !== pads[2] || pads[1] !== pads[3]) throw new Error(`onnx model: node '${n.name}' (${n.op}) pads its ends unevenly (${pads}), which Tessera's pooling does not do`);
+  if (pads[0] !== pads[2] || pads[1] !== pads[3])
+    throw new Error(`onnx model: node '${n.name}' (${n.op}) pads its ends unevenly (${pads}), which Tessera's pooling does not do`);
   return [pads[0], pads[1]];
 }
 
@@ -280,7 +301,15 @@ const OPS: Record<string, Op> = {
   LogSoftmax: (x, n) => [t0(x).logSoftmax(attrI(n, 'axis', -1))],
   Transpose: (x, n) => {
     const t = t0(x);
-    return [t.permute(attrInts(n, 'perm', t.shape.map((_, i) => t.ndim - 1 - i)))];
+    return [
+      t.permute(
+        attrInts(
+          n,
+          'perm',
+          t.shape.map((_, i) => t.ndim - 1 - i),
+        ),
+      ),
+    ];
   },
   Reshape: (x) => {
     const v = x[0]!;
@@ -296,13 +325,23 @@ const OPS: Record<string, Op> = {
   },
   Squeeze: (x, n) => {
     const t = t0(x);
-    const axes = (x[1] ? ints(x[1], 'axes') : attrInts(n, 'axes', t.shape.flatMap((s, i) => (s === 1 ? [i] : [])))).map((a) => norm(a, t.ndim));
+    const axes = (
+      x[1]
+        ? ints(x[1], 'axes')
+        : attrInts(
+            n,
+            'axes',
+            t.shape.flatMap((s, i) => (s === 1 ? [i] : [])),
+          )
+    ).map((a) => norm(a, t.ndim));
     return [t.reshape(t.shape.filter((_, i) => !axes.includes(i)))];
   },
   Unsqueeze: (x, n) => {
     const v = x[0]!;
     const shape = [...(v instanceof Tensor ? v.shape : v.shape)];
-    const axes = (x[1] ? ints(x[1], 'axes') : attrInts(n, 'axes', [])).map((a) => norm(a, shape.length + (x[1] ? ints(x[1], 'axes').length : attrInts(n, 'axes', []).length)));
+    const axes = (x[1] ? ints(x[1], 'axes') : attrInts(n, 'axes', [])).map((a) =>
+      norm(a, shape.length + (x[1] ? ints(x[1], 'axes').length : attrInts(n, 'axes', []).length)),
+    );
     for (const a of [...axes].sort((p, q) => p - q)) shape.splice(a, 0, 1);
     return [v instanceof Tensor ? v.reshape(shape) : { host: true, shape, data: v.data }];
   },
@@ -355,7 +394,8 @@ const OPS: Record<string, Op> = {
   GatherElements: (x, n) => [gather(t0(x), attrI(n, 'axis', 0), asTensor(x[1]!))],
   Concat: (x, n) => {
     const axis = attrI(n, 'axis', 0);
-    if (x.every((v) => v !== undefined && !(v instanceof Tensor))) return [{ host: true, shape: [x.reduce((s, v) => s + (v as Host).data.length, 0)], data: x.flatMap((v) => (v as Host).data) }];
+    if (x.every((v) => v !== undefined && !(v instanceof Tensor)))
+      return [{ host: true, shape: [x.reduce((s, v) => s + (v as Host).data.length, 0)], data: x.flatMap((v) => (v as Host).data) }];
     const ts = x.map((v) => asTensor(v!));
     return [cat(ts, norm(axis, ts[0].ndim))];
   },
@@ -384,18 +424,33 @@ const OPS: Record<string, Op> = {
       if (pads[2] - pads[0] === 1 || pads[3] - pads[1] === 1) padding = 'same';
       else throw new Error(`onnx model: node '${n.name}' (Conv) pads ${pads}, which Tessera's conv2d cannot express`);
     }
-    return [conv2d(t0(x), w, x[2] ? asTensor(x[2]) : null, {
-      stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding, dilation: attrInts(n, 'dilations', [1, 1]) as [number, number], groups: attrI(n, 'group', 1),
-    })];
+    return [
+      conv2d(t0(x), w, x[2] ? asTensor(x[2]) : null, {
+        stride: attrInts(n, 'strides', [1, 1]) as [number, number],
+        padding,
+        dilation: attrInts(n, 'dilations', [1, 1]) as [number, number],
+        groups: attrI(n, 'group', 1),
+      }),
+    ];
   },
-  MaxPool: (x, n) => [maxPool2d(t0(x), {
-    kernelSize: attrInts(n, 'kernel_shape', []) as [number, number], stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding: poolPads(n),
-    dilation: attrInts(n, 'dilations', [1, 1]) as [number, number], ceilMode: attrI(n, 'ceil_mode', 0) === 1,
-  })],
-  AveragePool: (x, n) => [avgPool2d(t0(x), {
-    kernelSize: attrInts(n, 'kernel_shape', []) as [number, number], stride: attrInts(n, 'strides', [1, 1]) as [number, number], padding: poolPads(n),
-    ceilMode: attrI(n, 'ceil_mode', 0) === 1, countIncludePad: attrI(n, 'count_include_pad', 0) === 1,
-  })],
+  MaxPool: (x, n) => [
+    maxPool2d(t0(x), {
+      kernelSize: attrInts(n, 'kernel_shape', []) as [number, number],
+      stride: attrInts(n, 'strides', [1, 1]) as [number, number],
+      padding: poolPads(n),
+      dilation: attrInts(n, 'dilations', [1, 1]) as [number, number],
+      ceilMode: attrI(n, 'ceil_mode', 0) === 1,
+    }),
+  ],
+  AveragePool: (x, n) => [
+    avgPool2d(t0(x), {
+      kernelSize: attrInts(n, 'kernel_shape', []) as [number, number],
+      stride: attrInts(n, 'strides', [1, 1]) as [number, number],
+      padding: poolPads(n),
+      ceilMode: attrI(n, 'ceil_mode', 0) === 1,
+      countIncludePad: attrI(n, 'count_include_pad', 0) === 1,
+    }),
+  ],
   GlobalAveragePool: (x) => [adaptiveAvgPool2d(t0(x), 1)],
   BatchNormalization: (x, n) => {
     const t = t0(x);

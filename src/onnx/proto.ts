@@ -141,7 +141,8 @@ export function readFields(data: Uint8Array, base = 0, what = 'message'): ProtoF
       pos += n;
     } else if (wire === 2) {
       const n = Number(varint());
-      if (pos + n > data.length) throw new ProtoError(`length-delimited field ${field} of ${what} at byte ${at} runs past the end (${n} bytes, ${data.length - pos} left)`);
+      if (pos + n > data.length)
+        throw new ProtoError(`length-delimited field ${field} of ${what} at byte ${at} runs past the end (${n} bytes, ${data.length - pos} left)`);
       fields.push({ field, wire, value: 0n, data: data.subarray(pos, pos + n), at: base + pos });
       pos += n;
     } else throw new ProtoError(`unsupported wire type ${wire} (field ${field}) in ${what} at byte ${at}`);

@@ -104,13 +104,41 @@ function biasGrad(gOut: Tensor): Tensor {
   const perPosition = Tensor.empty([outC * P], gOut.dtype, backend);
   // perPosition [1, outC·P] = ones [1, N] · gradOut [N, outC·P]
   backend.gemm({
-    transA: false, transB: false, m: 1, n: outC * P, k: N, alpha: 1, a: ones.storage, aOffset: 0, lda: N,
-    b: gOut.storage, bOffset: gOut.offset, ldb: outC * P, beta: 0, c: perPosition.storage, cOffset: 0, ldc: outC * P,
+    transA: false,
+    transB: false,
+    m: 1,
+    n: outC * P,
+    k: N,
+    alpha: 1,
+    a: ones.storage,
+    aOffset: 0,
+    lda: N,
+    b: gOut.storage,
+    bOffset: gOut.offset,
+    ldb: outC * P,
+    beta: 0,
+    c: perPosition.storage,
+    cOffset: 0,
+    ldc: outC * P,
   });
   // gradBias [1, outC] = ones [1, P] · perPosition [outC, P]ᵀ
   backend.gemm({
-    transA: false, transB: true, m: 1, n: outC, k: P, alpha: 1, a: ones.storage, aOffset: 0, lda: P,
-    b: perPosition.storage, bOffset: 0, ldb: P, beta: 0, c: gradBias.storage, cOffset: 0, ldc: outC,
+    transA: false,
+    transB: true,
+    m: 1,
+    n: outC,
+    k: P,
+    alpha: 1,
+    a: ones.storage,
+    aOffset: 0,
+    lda: P,
+    b: perPosition.storage,
+    bOffset: 0,
+    ldb: P,
+    beta: 0,
+    c: gradBias.storage,
+    cOffset: 0,
+    ldc: outC,
   });
   for (const t of [ones, perPosition]) release(t, 'conv2d bias-gradient scratch was consumed');
   return gradBias;
@@ -136,12 +164,16 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   const [N, C, H, W] = input.ndim === 4 ? input.shape : [1, ...input.shape];
   const [outC, Cg, kH, kW] = weight.shape;
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`conv2d: groups must be a positive integer (got ${groups})`);
-  if (outC % groups !== 0) throw new RangeError(`conv2d: groups (${groups}) must divide the weight's ${outC} output channels (weight ${fmtShape(weight.shape)})`);
+  if (outC % groups !== 0)
+    throw new RangeError(`conv2d: groups (${groups}) must divide the weight's ${outC} output channels (weight ${fmtShape(weight.shape)})`);
   if (C !== Cg * groups) {
     const grouped = groups > 1 ? `, groups ${groups}` : '';
     throw new RangeError(`conv2d: expected input with ${Cg * groups} channels (weight ${fmtShape(weight.shape)}${grouped}) but got ${fmtShape(input.shape)}`);
   }
-  for (const [t, arg] of [[weight, 'weight'], [bias, 'bias']] as const) {
+  for (const [t, arg] of [
+    [weight, 'weight'],
+    [bias, 'bias'],
+  ] as const) {
     if (t === null) continue;
     if (!(t instanceof Tensor)) throw new TypeError(`conv2d: ${arg} must be a Tensor`);
     t.check('conv2d');
@@ -171,10 +203,18 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   // Unbatched [C, H, W] runs as a batch of one, through differentiable views.
   if (input.ndim === 3) return squeeze(conv2d(unsqueeze(input, 0), weight, bias, options), 0);
   const win: Window2d = {
-    inH: H, inW: W,
+    inH: H,
+    inW: W,
     outH: Math.floor((H + padTotal[0] - spanH) / strideH) + 1,
     outW: Math.floor((W + padTotal[1] - spanW) / strideW) + 1,
-    kH, kW, strideH, strideW, padH: padTotal[0] >> 1, padW: padTotal[1] >> 1, dilationH, dilationW,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padH: padTotal[0] >> 1,
+    padW: padTotal[1] >> 1,
+    dilationH,
+    dilationW,
   };
   const outCg = outC / groups;
   const K = Cg * kH * kW; // rows of the column matrix
@@ -200,54 +240,104 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
       if (cols) backend.im2col(x.storage, xOff, cols.storage, Cg, win, colsOffset(n, g));
       // out[n, group g] [outCg, P] = weight_g [outCg, K] · cols [K, P]
       backend.gemm({
-        transA: false, transB: false, m: outCg, n: P, k: K, alpha: 1,
-        a: w.storage, aOffset: w.offset + g * outCg * K, lda: K,
-        b: cols ? cols.storage : x.storage, bOffset: cols ? colsOffset(n, g) : xOff, ldb: P,
-        beta: bias ? 1 : 0, c: out.storage, cOffset: (n * outC + g * outCg) * P, ldc: P,
+        transA: false,
+        transB: false,
+        m: outCg,
+        n: P,
+        k: K,
+        alpha: 1,
+        a: w.storage,
+        aOffset: w.offset + g * outCg * K,
+        lda: K,
+        b: cols ? cols.storage : x.storage,
+        bOffset: cols ? colsOffset(n, g) : xOff,
+        ldb: P,
+        beta: bias ? 1 : 0,
+        c: out.storage,
+        cOffset: (n * outC + g * outCg) * P,
+        ldc: P,
       });
     }
   }
   if (cols && !keepCols) release(cols, 'conv2d scratch columns were consumed');
 
   const inputs = bias ? [input, weight, bias] : [input, weight];
-  finish(out, 'conv2d', inputs, (gradOut) => withContiguous(gradOut, (gOut) => {
-    const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
-    const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
-    const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
-    if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.numel(), 0);
-    // Columns the forward did not keep are rebuilt one image at a time.
-    const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
-    const saved = keepCols ? cols : rebuilt;
-    const gradCols = gradInput && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
-    for (let n = 0; n < N; n++) {
-      for (let g = 0; g < groups; g++) {
-        const xOff = (n * C + g * Cg) * plane;
-        const gOff = gOut.offset + (n * outC + g * outCg) * P;
-        if (gradWeight) {
-          if (rebuilt) backend.im2col(x.storage, x.offset + xOff, rebuilt.storage, Cg, win);
-          // gradWeight_g [outCg, K] += gradOut[n, g] [outCg, P] · colsᵀ [P, K]
-          backend.gemm({
-            transA: false, transB: true, m: outCg, n: K, k: P, alpha: 1,
-            a: gOut.storage, aOffset: gOff, lda: P,
-            b: saved ? saved.storage : x.storage, bOffset: saved ? colsOffset(n, g) : x.offset + xOff, ldb: P,
-            beta: n === 0 ? 0 : 1, c: gradWeight.storage, cOffset: g * outCg * K, ldc: K,
-          });
+  finish(
+    out,
+    'conv2d',
+    inputs,
+    (gradOut) =>
+      withContiguous(gradOut, (gOut) => {
+        const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
+        const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
+        const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
+        if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.numel(), 0);
+        // Columns the forward did not keep are rebuilt one image at a time.
+        const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
+        const saved = keepCols ? cols : rebuilt;
+        const gradCols = gradInput && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
+        for (let n = 0; n < N; n++) {
+          for (let g = 0; g < groups; g++) {
+            const xOff = (n * C + g * Cg) * plane;
+            const gOff = gOut.offset + (n * outC + g * outCg) * P;
+            if (gradWeight) {
+              if (rebuilt) backend.im2col(x.storage, x.offset + xOff, rebuilt.storage, Cg, win);
+              // gradWeight_g [outCg, K] += gradOut[n, g] [outCg, P] · colsᵀ [P, K]
+              backend.gemm({
+                transA: false,
+                transB: true,
+                m: outCg,
+                n: K,
+                k: P,
+                alpha: 1,
+                a: gOut.storage,
+                aOffset: gOff,
+                lda: P,
+                b: saved ? saved.storage : x.storage,
+                bOffset: saved ? colsOffset(n, g) : x.offset + xOff,
+                ldb: P,
+                beta: n === 0 ? 0 : 1,
+                c: gradWeight.storage,
+                cOffset: g * outCg * K,
+                ldc: K,
+              });
+            }
+            if (gradInput) {
+              // gradCols [K, P] = weight_gᵀ [K, outCg] · gradOut[n, g] [outCg, P], folded back onto the image by col2im
+              backend.gemm({
+                transA: true,
+                transB: false,
+                m: K,
+                n: P,
+                k: outCg,
+                alpha: 1,
+                a: w.storage,
+                aOffset: w.offset + g * outCg * K,
+                lda: K,
+                b: gOut.storage,
+                bOffset: gOff,
+                ldb: P,
+                beta: 0,
+                c: gradCols ? gradCols.storage : gradInput.storage,
+                cOffset: gradCols ? 0 : xOff,
+                ldc: P,
+              });
+              if (gradCols) backend.col2im(gradCols.storage, gradInput.storage, xOff, Cg, win);
+            }
+          }
         }
-        if (gradInput) {
-          // gradCols [K, P] = weight_gᵀ [K, outCg] · gradOut[n, g] [outCg, P], folded back onto the image by col2im
-          backend.gemm({
-            transA: true, transB: false, m: K, n: P, k: outCg, alpha: 1,
-            a: w.storage, aOffset: w.offset + g * outCg * K, lda: K,
-            b: gOut.storage, bOffset: gOff, ldb: P,
-            beta: 0, c: gradCols ? gradCols.storage : gradInput.storage, cOffset: gradCols ? 0 : xOff, ldc: P,
-          });
-          if (gradCols) backend.col2im(gradCols.storage, gradInput.storage, xOff, Cg, win);
-        }
-      }
-    }
-    for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
-    return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
-  }), [], { kernelShape: [kH, kW], strides: [strideH, strideW], dilations: [dilationH, dilationW], groups, pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW] });
+        for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
+        return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
+      }),
+    [],
+    {
+      kernelShape: [kH, kW],
+      strides: [strideH, strideW],
+      dilations: [dilationH, dilationW],
+      groups,
+      pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW],
+    },
+  );
   dropScratch(x, input, out);
   dropScratch(w, weight, out);
   if (cols && keepCols) dropScratch(cols, null, out);
@@ -265,8 +355,11 @@ function poolOutSize(size: number, k: number, stride: number, pad: number, dilat
 /** A pooling window's settings as op-observer attributes (ONNX's names). */
 function poolAttrs(win: Window2d, ceilMode: boolean): Record<string, unknown> {
   return {
-    kernelShape: [win.kH, win.kW], strides: [win.strideH, win.strideW], pads: [win.padH, win.padW, win.padH, win.padW],
-    dilations: [win.dilationH, win.dilationW], ceilMode,
+    kernelShape: [win.kH, win.kW],
+    strides: [win.strideH, win.strideW],
+    pads: [win.padH, win.padW, win.padH, win.padW],
+    dilations: [win.dilationH, win.dilationW],
+    ceilMode,
   };
 }
 
@@ -277,7 +370,13 @@ interface PoolGeometry {
 }
 
 function poolGeometry(
-  op: string, x: Tensor, kernelSize: Size2d, stride: Size2d | null | undefined, padding: Size2d, dilation: Size2d, ceilMode: boolean,
+  op: string,
+  x: Tensor,
+  kernelSize: Size2d,
+  stride: Size2d | null | undefined,
+  padding: Size2d,
+  dilation: Size2d,
+  ceilMode: boolean,
 ): PoolGeometry {
   const [kH, kW] = pair(op, 'kernelSize', kernelSize, 1);
   const [strideH, strideW] = pair(op, 'stride', stride ?? [kH, kW], 1);
@@ -286,7 +385,9 @@ function poolGeometry(
   const spanH = dilationH * (kH - 1) + 1;
   const spanW = dilationW * (kW - 1) + 1;
   if (2 * padH > spanH || 2 * padW > spanW) {
-    throw new RangeError(`${op}: padding [${padH}, ${padW}] must be at most half the kernel size (kernel [${kH}, ${kW}], dilation [${dilationH}, ${dilationW}])`);
+    throw new RangeError(
+      `${op}: padding [${padH}, ${padW}] must be at most half the kernel size (kernel [${kH}, ${kW}], dilation [${dilationH}, ${dilationW}])`,
+    );
   }
   const [H, W] = x.shape.slice(-2);
   const outH = poolOutSize(H, kH, strideH, padH, dilationH, ceilMode);
@@ -317,12 +418,19 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
   const out = Tensor.empty(outShape, input.dtype, backend);
   const indices = Tensor.empty(outShape, 'int32', backend);
   withContiguous(input, (x) => backend.maxPool2d(x.storage, x.offset, out.storage, indices.storage, planes, win));
-  finish(out, 'maxPool2d', [input], (gradOut) => {
-    // gradInput [.., H, W]: each gradOut element added at its window's argmax
-    const gradInput = Tensor.empty(input.shape, input.dtype, backend);
-    withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
-    return [gradInput];
-  }, [], poolAttrs(win, o.ceilMode ?? false));
+  finish(
+    out,
+    'maxPool2d',
+    [input],
+    (gradOut) => {
+      // gradInput [.., H, W]: each gradOut element added at its window's argmax
+      const gradInput = Tensor.empty(input.shape, input.dtype, backend);
+      withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
+      return [gradInput];
+    },
+    [],
+    poolAttrs(win, o.ceilMode ?? false),
+  );
   dropScratch(indices, null, out);
   return out;
 }
@@ -343,12 +451,19 @@ export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Te
   const backend = input.backend;
   const out = Tensor.empty(outShape, input.dtype, backend);
   withContiguous(input, (x) => backend.avgPool2d(x.storage, x.offset, out.storage, planes, avgWin));
-  return finish(out, 'avgPool2d', [input], (gradOut) => {
-    // gradInput: each window's gradOut / divisor spread over the window
-    const gradInput = Tensor.empty(input.shape, input.dtype, backend);
-    withContiguous(gradOut, (g) => backend.avgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, avgWin));
-    return [gradInput];
-  }, [], { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null });
+  return finish(
+    out,
+    'avgPool2d',
+    [input],
+    (gradOut) => {
+      // gradInput: each window's gradOut / divisor spread over the window
+      const gradInput = Tensor.empty(input.shape, input.dtype, backend);
+      withContiguous(gradOut, (g) => backend.avgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, avgWin));
+      return [gradInput];
+    },
+    [],
+    { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null },
+  );
 }
 
 /**
@@ -361,7 +476,9 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
   const [H, W] = input.shape.slice(-2);
   const requested = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   if (!Array.isArray(requested) || requested.length !== 2 || !requested.every((v) => v === null || (Number.isInteger(v) && v >= 1))) {
-    throw new RangeError(`adaptiveAvgPool2d: outputSize must be a positive integer, or a pair of them where null keeps the input size (got ${fmtValue(outputSize)})`);
+    throw new RangeError(
+      `adaptiveAvgPool2d: outputSize must be a positive integer, or a pair of them where null keeps the input size (got ${fmtValue(outputSize)})`,
+    );
   }
   const [outH, outW] = [requested[0] ?? H, requested[1] ?? W];
   if (H < 1 || W < 1) throw new RangeError(`adaptiveAvgPool2d: expected a non-empty H×W input (got ${fmtShape(input.shape)})`);
@@ -371,9 +488,16 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
   const backend = input.backend;
   const out = Tensor.empty([...lead, outH, outW], input.dtype, backend);
   withContiguous(input, (x) => backend.adaptiveAvgPool2d(x.storage, x.offset, out.storage, planes, win));
-  return finish(out, 'adaptiveAvgPool2d', [input], (gradOut) => {
-    const gradInput = Tensor.empty(input.shape, input.dtype, backend);
-    withContiguous(gradOut, (g) => backend.adaptiveAvgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, win));
-    return [gradInput];
-  }, [], { outputSize: [outH, outW] });
+  return finish(
+    out,
+    'adaptiveAvgPool2d',
+    [input],
+    (gradOut) => {
+      const gradInput = Tensor.empty(input.shape, input.dtype, backend);
+      withContiguous(gradOut, (g) => backend.adaptiveAvgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, win));
+      return [gradInput];
+    },
+    [],
+    { outputSize: [outH, outW] },
+  );
 }

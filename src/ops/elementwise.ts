@@ -33,10 +33,16 @@ function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: 
   a.backend.binary(op, stridedAs(ac, shape), stridedAs(bc, shape), out.storage, shape);
   if (ac !== a) release(ac, 'an internal cast was consumed');
   if (bc !== b) release(bc, 'an internal cast was consumed');
-  const result = finish(out, name, [a, b], grad && ((g) => {
-    const [ga, gb] = grad(g, a, b, out);
-    return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
-  }));
+  const result = finish(
+    out,
+    name,
+    [a, b],
+    grad &&
+      ((g) => {
+        const [ga, gb] = grad(g, a, b, out);
+        return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
+      }),
+  );
   // Scalars made from numbers live as long as the result's graph needs them.
   return settle(result, [a !== x ? a : null, b !== y ? b : null]);
 }
@@ -84,17 +90,29 @@ function splitGrad(g: Tensor, aWins: Tensor, tie: Tensor): [Tensor, Tensor] {
 }
 
 /** a == b elementwise, as bool. */
-export function eq(a: TensorLike, b: TensorLike): Tensor { return binary('eq', 'eq', a, b, null); }
+export function eq(a: TensorLike, b: TensorLike): Tensor {
+  return binary('eq', 'eq', a, b, null);
+}
 /** a != b elementwise, as bool. */
-export function ne(a: TensorLike, b: TensorLike): Tensor { return binary('ne', 'ne', a, b, null); }
+export function ne(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ne', 'ne', a, b, null);
+}
 /** a < b elementwise, as bool. */
-export function lt(a: TensorLike, b: TensorLike): Tensor { return binary('lt', 'lt', a, b, null); }
+export function lt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('lt', 'lt', a, b, null);
+}
 /** a <= b elementwise, as bool. */
-export function le(a: TensorLike, b: TensorLike): Tensor { return binary('le', 'le', a, b, null); }
+export function le(a: TensorLike, b: TensorLike): Tensor {
+  return binary('le', 'le', a, b, null);
+}
 /** a > b elementwise, as bool. */
-export function gt(a: TensorLike, b: TensorLike): Tensor { return binary('gt', 'gt', a, b, null); }
+export function gt(a: TensorLike, b: TensorLike): Tensor {
+  return binary('gt', 'gt', a, b, null);
+}
 /** a >= b elementwise, as bool. */
-export function ge(a: TensorLike, b: TensorLike): Tensor { return binary('ge', 'ge', a, b, null); }
+export function ge(a: TensorLike, b: TensorLike): Tensor {
+  return binary('ge', 'ge', a, b, null);
+}
 
 function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, keepInts = false): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor (got ${typeof x})`);
@@ -107,28 +125,55 @@ function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tens
 }
 
 /** −x. */
-export function neg(x: Tensor): Tensor { return unary('neg', x, (g) => neg(g), true); }
+export function neg(x: Tensor): Tensor {
+  return unary('neg', x, (g) => neg(g), true);
+}
 /** |x|; the gradient at 0 is 0, as in PyTorch. */
-export function abs(x: Tensor): Tensor { return unary('abs', x, (g, x) => mul(g, sign(x)), true); }
+export function abs(x: Tensor): Tensor {
+  return unary('abs', x, (g, x) => mul(g, sign(x)), true);
+}
 /** e^x. */
-export function exp(x: Tensor): Tensor { return unary('exp', x, (g, _, out) => mul(g, out)); }
+export function exp(x: Tensor): Tensor {
+  return unary('exp', x, (g, _, out) => mul(g, out));
+}
 /** Natural logarithm. */
-export function log(x: Tensor): Tensor { return unary('log', x, (g, x) => div(g, x)); }
+export function log(x: Tensor): Tensor {
+  return unary('log', x, (g, x) => div(g, x));
+}
 /** √x. */
-export function sqrt(x: Tensor): Tensor { return unary('sqrt', x, (g, _, out) => div(g, mul(out, 2))); }
+export function sqrt(x: Tensor): Tensor {
+  return unary('sqrt', x, (g, _, out) => div(g, mul(out, 2)));
+}
 /** 1/√x. */
-export function rsqrt(x: Tensor): Tensor { return unary('rsqrt', x, (g, _, out) => mul(g, mul(pow(out, 3), -0.5))); }
+export function rsqrt(x: Tensor): Tensor {
+  return unary('rsqrt', x, (g, _, out) => mul(g, mul(pow(out, 3), -0.5)));
+}
 /** sin x. */
-export function sin(x: Tensor): Tensor { return unary('sin', x, (g, x) => mul(g, cos(x))); }
+export function sin(x: Tensor): Tensor {
+  return unary('sin', x, (g, x) => mul(g, cos(x)));
+}
 /** cos x. */
-export function cos(x: Tensor): Tensor { return unary('cos', x, (g, x) => neg(mul(g, sin(x)))); }
+export function cos(x: Tensor): Tensor {
+  return unary('cos', x, (g, x) => neg(mul(g, sin(x))));
+}
 /** tanh x. */
-export function tanh(x: Tensor): Tensor { return unary('tanh', x, (g, _, out) => mul(g, sub(1, mul(out, out)))); }
+export function tanh(x: Tensor): Tensor {
+  return unary('tanh', x, (g, _, out) => mul(g, sub(1, mul(out, out))));
+}
 /** σ(x) = 1 / (1 + e^−x). */
-export function sigmoid(x: Tensor): Tensor { return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out)))); }
+export function sigmoid(x: Tensor): Tensor {
+  return unary('sigmoid', x, (g, _, out) => mul(g, mul(out, sub(1, out))));
+}
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, isFloat(x.dtype) ? (g, x) => fusedBackward(g, x, (xc, gc, out) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())) : (g, x) => mul(g, gt(x, 0)), true);
+  return unary(
+    'relu',
+    x,
+    isFloat(x.dtype)
+      ? (g, x) => fusedBackward(g, x, (xc, gc, out) => x.backend.reluBackward(xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel()))
+      : (g, x) => mul(g, gt(x, 0)),
+    true,
+  );
 }
 /**
  * An elementwise backward as one kernel over contiguous x and gradOut (relu's mask, gelu's slope):
@@ -154,12 +199,17 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
   const tanhForm = approximate === 'tanh';
   return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
-    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())));
+    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())),
+  );
 }
 /** The largest integer ≤ x (integer tensors unchanged); its gradient is 0, as in PyTorch. */
-export function floor(x: Tensor): Tensor { return unary('floor', x, zeroGrad, true); }
+export function floor(x: Tensor): Tensor {
+  return unary('floor', x, zeroGrad, true);
+}
 /** The smallest integer ≥ x (integer tensors unchanged); its gradient is 0. */
-export function ceil(x: Tensor): Tensor { return unary('ceil', x, zeroGrad, true); }
+export function ceil(x: Tensor): Tensor {
+  return unary('ceil', x, zeroGrad, true);
+}
 /**
  * x rounded to the nearest integer, ties to even (torch.round), or to `decimals` decimal places
  * as round(x·10^d)/10^d; its gradient is 0.
@@ -173,9 +223,13 @@ export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
   return composite('round', () => div(unary('round', mul(x, scale), zeroGrad), scale));
 }
 /** log(1 + x), accurate for small x. */
-export function log1p(x: Tensor): Tensor { return unary('log1p', x, (g, x) => div(g, add(x, 1))); }
+export function log1p(x: Tensor): Tensor {
+  return unary('log1p', x, (g, x) => div(g, add(x, 1)));
+}
 /** eˣ − 1, accurate for small x. */
-export function expm1(x: Tensor): Tensor { return unary('expm1', x, (g, _, out) => mul(g, add(out, 1))); }
+export function expm1(x: Tensor): Tensor {
+  return unary('expm1', x, (g, _, out) => mul(g, add(out, 1)));
+}
 /** The error function erf(x) = 2/√π ∫₀ˣ e^(−t²) dt. */
 export function erf(x: Tensor): Tensor {
   return unary('erf', x, (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
@@ -208,7 +262,8 @@ export function logicalOr(a: Tensor, b: TensorLike | boolean): Tensor {
 function truthOf(op: string, x: TensorLike | boolean, like: unknown): Tensor {
   if (!(like instanceof Tensor)) throw new TypeError(`${op}: the first operand must be a Tensor (got ${typeof like})`);
   if (x instanceof Tensor) return ne(operand(op, x, like, 'the second operand'), 0);
-  if (typeof x !== 'number' && typeof x !== 'boolean') throw new TypeError(`${op}: the second operand must be a Tensor, a number or a boolean (got ${typeof x})`);
+  if (typeof x !== 'number' && typeof x !== 'boolean')
+    throw new TypeError(`${op}: the second operand must be a Tensor, a number or a boolean (got ${typeof x})`);
   return full([], +(x !== 0 && x !== false), { dtype: 'bool', device: like.device });
 }
 
@@ -226,26 +281,40 @@ export function remainder(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 /** −1, 0 or 1 by the sign of x (not differentiable). */
-export function sign(x: Tensor): Tensor { return unary('sign', x, null, true); }
+export function sign(x: Tensor): Tensor {
+  return unary('sign', x, null, true);
+}
 /** x². */
-export function square(x: Tensor): Tensor { return mul(x, x); }
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
 
 /** Limits x to [min, max]; either bound may be omitted. The gradient passes where min ≤ x ≤ max. */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   tensorArg('clamp', 'input', x);
   if (min == null && max == null) throw new TypeError('clamp: at least one of min and max must be given');
-  for (const [arg, v] of [['min', min], ['max', max]] as const) {
+  for (const [arg, v] of [
+    ['min', min],
+    ['max', max],
+  ] as const) {
     if (v != null && (typeof v !== 'number' || Number.isNaN(v))) throw new TypeError(`clamp: ${arg} must be a number (got ${v})`);
   }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
   withContiguous(x, (c) => x.backend.clamp(c.storage, c.offset, out.storage, out.numel(), lo, hi));
-  return finish(out, 'clamp', [x], (g) => {
-    if (lo === -Infinity && hi === Infinity) return [g];
-    const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
-    return [where(inside, g, 0)];
-  }, [], { min: lo, max: hi });
+  return finish(
+    out,
+    'clamp',
+    [x],
+    (g) => {
+      if (lo === -Infinity && hi === Infinity) return [g];
+      const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
+      return [where(inside, g, 0)];
+    },
+    [],
+    { min: lo, max: hi },
+  );
 }
 
 /**
@@ -260,12 +329,18 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const shape = broadcastShapes('where', condition.shape, x.shape, y.shape);
   const dtype: DType = promoteTypes(x.dtype, y.dtype);
   const out = Tensor.empty(shape, x.dtype === 'bool' && y.dtype === 'bool' ? 'bool' : dtype, x.backend);
-  const c = stridedAs(condition, shape), xs = stridedAs(x, shape), ys = stridedAs(y, shape);
+  const c = stridedAs(condition, shape),
+    xs = stridedAs(x, shape),
+    ys = stridedAs(y, shape);
   out.backend.where(c, xs, ys, out.storage, shape);
-  const result = finish(out, 'where', [x, y], (g) => [
-    x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null,
-    y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null,
-  ], [condition], { condition });
+  const result = finish(
+    out,
+    'where',
+    [x, y],
+    (g) => [x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null, y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null],
+    [condition],
+    { condition },
+  );
   return settle(result, [x !== a ? x : null, y !== b ? y : null]);
 }
 
@@ -310,7 +385,9 @@ const INPLACE_OPS: Record<Exclude<InplaceName, 'copy_' | 'clamp_'>, ArithOp> = {
 function checkInplace(x: Tensor, name: string): void {
   tensorArg(name, 'input', x);
   if (isGradEnabled() && x.requiresGrad) {
-    throw new Error(`${name}: in-place ops on a tensor that requires grad would corrupt its gradient; run the update inside noGrad(), or use the out-of-place op`);
+    throw new Error(
+      `${name}: in-place ops on a tensor that requires grad would corrupt its gradient; run the update inside noGrad(), or use the out-of-place op`,
+    );
   }
 }
 
@@ -323,11 +400,16 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
     const shape = broadcastShapes(name, x.shape, scaled.shape);
     const assigns = name === 'copy_' || name === 'clamp_';
     if (!sameShape(shape, x.shape)) {
-      throw new RangeError(`${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`);
+      throw new RangeError(
+        `${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`,
+      );
     }
     if (!assigns) {
       const result = name === 'div_' && !isFloat(promoteTypes(x.dtype, scaled.dtype)) ? 'float32' : promoteTypes(x.dtype, scaled.dtype);
-      if (!canCast(result, x.dtype)) throw new TypeError(`${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`);
+      if (!canCast(result, x.dtype))
+        throw new TypeError(
+          `${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`,
+        );
     }
     const src = checkOverlap(name, x, scaled);
     if (!assigns && writesInPlace(x, src)) {
@@ -353,7 +435,10 @@ function canCast(from: DType, to: DType): boolean {
 
 /** Whether t's elements occupy exactly numel distinct, gap-free positions in some order (PyTorch's non-overlapping-and-dense). */
 function isDense(t: Tensor): boolean {
-  const dims = t.shape.map((s, i) => [s, t.strides[i]]).filter(([s]) => s !== 1).sort((a, b) => a[1] - b[1]);
+  const dims = t.shape
+    .map((s, i) => [s, t.strides[i]])
+    .filter(([s]) => s !== 1)
+    .sort((a, b) => a[1] - b[1]);
   let expected = 1;
   for (const [s, stride] of dims) {
     if (stride !== expected) return false;
@@ -364,7 +449,8 @@ function isDense(t: Tensor): boolean {
 
 /** The lowest and highest storage element t reads. */
 function extent(t: Tensor): [number, number] {
-  let lo = t.offset, hi = t.offset;
+  let lo = t.offset,
+    hi = t.offset;
   t.shape.forEach((s, i) => (t.strides[i] < 0 ? (lo += (s - 1) * t.strides[i]) : (hi += (s - 1) * t.strides[i])));
   return [lo, hi];
 }
@@ -378,7 +464,9 @@ function extent(t: Tensor): [number, number] {
  */
 function checkOverlap(name: string, x: Tensor, src: Tensor): Tensor {
   if (x.shape.some((s, i) => s > 1 && x.strides[i] === 0)) {
-    throw new Error(`${name}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(x.shape)}, an expanded view) refers to a single memory location; clone() it first`);
+    throw new Error(
+      `${name}: unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(x.shape)}, an expanded view) refers to a single memory location; clone() it first`,
+    );
   }
   if (src.storage !== x.storage || x.numel() === 0 || src.numel() === 0) return src;
   if (src.offset === x.offset && sameShape(src.shape, x.shape) && sameShape(src.strides, x.strides)) return src;
@@ -386,7 +474,9 @@ function checkOverlap(name: string, x: Tensor, src: Tensor): Tensor {
   const [sLo, sHi] = extent(src);
   if (xHi < sLo || sHi < xLo) return src;
   if (name === 'copy_' && isDense(x) && isDense(src)) {
-    throw new Error(`${name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location (they are overlapping views of one storage); clone() the input first`);
+    throw new Error(
+      `${name}: unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location (they are overlapping views of one storage); clone() the input first`,
+    );
   }
   return copyRaw(src);
 }
@@ -397,8 +487,7 @@ function checkOverlap(name: string, x: Tensor, src: Tensor): Tensor {
  * must be read only by the step that overwrites it).
  */
 function writesInPlace(x: Tensor, y: Tensor): boolean {
-  return isFloat(x.dtype) && y.dtype === x.dtype && x.isContiguous() &&
-    (y.storage !== x.storage || (y.offset === x.offset && sameShape(y.strides, x.strides)));
+  return isFloat(x.dtype) && y.dtype === x.dtype && x.isContiguous() && (y.storage !== x.storage || (y.offset === x.offset && sameShape(y.strides, x.strides)));
 }
 
 function binaryRaw(op: ArithOp, x: Tensor, y: Tensor): Tensor {

@@ -21,7 +21,9 @@ function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array
   // NOTE: negative indices raise, as in PyTorch: a -1 padding id must not silently read the last row.
   for (let i = 0; i < values.length; i++) {
     if (values[i] < 0 || values[i] >= n) {
-      throw new RangeError(`${op}: index ${values[i]} (element ${i} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`);
+      throw new RangeError(
+        `${op}: index ${values[i]} (element ${i} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`,
+      );
     }
   }
   return values;
@@ -86,7 +88,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   tensorArg('gather', 'input', x);
   const d = normDim('gather', dim, x.ndim);
   indexTensor('gather', index);
-  if (index.ndim !== x.ndim) throw new RangeError(`gather: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
+  if (index.ndim !== x.ndim)
+    throw new RangeError(`gather: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
@@ -102,7 +105,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
 /** Checks scatter's index against x and src: same rank, index no larger than src anywhere nor x off dim. */
 function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tensor | null): Tensor {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor`);
-  if (index.ndim !== x.ndim) throw new RangeError(`${op}: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
+  if (index.ndim !== x.ndim)
+    throw new RangeError(`${op}: index must have as many dims as the input (index ${fmtShape(index.shape)}, input ${fmtShape(x.shape)})`);
   if (src) {
     src.check(op);
     if (src.ndim !== x.ndim) throw new RangeError(`${op}: src must have as many dims as the input (src ${fmtShape(src.shape)}, input ${fmtShape(x.shape)})`);
@@ -189,17 +193,30 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const d = normDim('indexAdd', dim, x.ndim);
   if (!(source instanceof Tensor)) throw new TypeError('indexAdd: source must be a Tensor');
   source.check('indexAdd');
-  if (!(index instanceof Tensor) || index.ndim > 1) throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
+  if (!(index instanceof Tensor) || index.ndim > 1)
+    throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
   const { pos, idx } = positions('indexAdd', index, x, d);
   const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
   if (source.ndim !== expected.length || source.shape.some((s, i) => s !== expected[i])) {
-    throw new RangeError(`indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`);
+    throw new RangeError(
+      `indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`,
+    );
   }
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
   x.backend.copy(x, out.storage, 0, x.shape);
   const scaled = alpha === 1 ? source : noGrad(() => mul(source, alpha));
   const step = out.ndim === 0 ? 0 : out.strides[d];
-  out.backend.scatter(scaled, strided(pos, source.shape.map((_, i) => (i === d ? 1 : 0))), step, strided(out, withoutDim(out.strides, d)), source.shape, true);
+  out.backend.scatter(
+    scaled,
+    strided(
+      pos,
+      source.shape.map((_, i) => (i === d ? 1 : 0)),
+    ),
+    step,
+    strided(out, withoutDim(out.strides, d)),
+    source.shape,
+    true,
+  );
   settle(out, [scaled === source ? null : scaled, pos]);
   return finish(out, 'indexAdd', [x, source], (g) => {
     if (!source.requiresGrad) return [g, null];

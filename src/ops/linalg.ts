@@ -21,8 +21,10 @@ interface GemmOperand {
 /** How GEMM can read the last two dims of x in place, or a contiguous copy when it cannot. */
 function gemmOperand(x: Tensor): GemmOperand {
   const d = x.ndim;
-  const rows = x.shape[d - 2], cols = x.shape[d - 1];
-  const rs = x.strides[d - 2], cs = x.strides[d - 1];
+  const rows = x.shape[d - 2],
+    cols = x.shape[d - 1];
+  const rs = x.strides[d - 2],
+    cs = x.strides[d - 1];
   if ((cs === 1 || cols === 1) && (rows === 1 || rs >= cols)) return { source: x, trans: false, ld: rows === 1 ? Math.max(cols, 1) : rs };
   if ((rs === 1 || rows === 1) && (cols === 1 || cs >= rows)) return { source: x, trans: true, ld: cols === 1 ? Math.max(rows, 1) : cs };
   const c = copyRaw(x);
@@ -31,8 +33,10 @@ function gemmOperand(x: Tensor): GemmOperand {
 
 /** Batched [..., m, k] · [..., k, n] for tensors of ≥ 2 dims; the op both public functions build on. */
 function matmulNd(name: string, a: Tensor, b: Tensor): Tensor {
-  const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1];
-  const k2 = b.shape[b.ndim - 2], n = b.shape[b.ndim - 1];
+  const m = a.shape[a.ndim - 2],
+    k = a.shape[a.ndim - 1];
+  const k2 = b.shape[b.ndim - 2],
+    n = b.shape[b.ndim - 1];
   if (k !== k2) {
     throw new RangeError(`${name}: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${k} and ${k2} differ)`);
   }
@@ -71,10 +75,22 @@ function gemmBatches(A: GemmOperand, a: Tensor, B: GemmOperand, b: Tensor, batch
 
 function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Storage, cOff: number, m: number, n: number, k: number): void {
   A.source.backend.gemm({
-    transA: A.trans, transB: B.trans, m, n, k, alpha: 1,
-    a: A.source.storage, aOffset: aOff, lda: A.ld,
-    b: B.source.storage, bOffset: bOff, ldb: B.ld,
-    beta: 0, c, cOffset: cOff, ldc: Math.max(n, 1),
+    transA: A.trans,
+    transB: B.trans,
+    m,
+    n,
+    k,
+    alpha: 1,
+    a: A.source.storage,
+    aOffset: aOff,
+    lda: A.ld,
+    b: B.source.storage,
+    bOffset: bOff,
+    ldb: B.ld,
+    beta: 0,
+    c,
+    cOffset: cOff,
+    ldc: Math.max(n, 1),
   });
 }
 
@@ -91,11 +107,14 @@ function floatOperands(name: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   const [x, y] = floatOperands('matmul', a, b);
-  if (x.ndim === 0 || y.ndim === 0) throw new RangeError(`matmul: both arguments need at least 1 dimension (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
+  if (x.ndim === 0 || y.ndim === 0)
+    throw new RangeError(`matmul: both arguments need at least 1 dimension (got ${fmtShape(a.shape)} and ${fmtShape(b.shape)})`);
   const x2 = x.ndim === 1 ? unsqueeze(x, 0) : x;
   const y2 = y.ndim === 1 ? unsqueeze(y, 1) : y;
   if (x2.shape[x2.ndim - 1] !== y2.shape[y2.ndim - 2]) {
-    throw new RangeError(`matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${x2.shape[x2.ndim - 1]} and ${y2.shape[y2.ndim - 2]} differ)`);
+    throw new RangeError(
+      `matmul: cannot multiply ${fmtShape(a.shape)} by ${fmtShape(b.shape)} (inner dimensions ${x2.shape[x2.ndim - 1]} and ${y2.shape[y2.ndim - 2]} differ)`,
+    );
   }
   let out = matmulNd('matmul', x2, y2);
   // Drop the dims the 1-D operands were given, last first so the other's index stays valid.

@@ -59,7 +59,13 @@ function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], dtype: DType): Tenso
 }
 
 function viewAs(t: Tensor, shape: number[]): Tensor {
-  const v = new Tensor(t.storage, shape, shape.map((_, i) => numel(shape.slice(i + 1))), 0, t.dtype);
+  const v = new Tensor(
+    t.storage,
+    shape,
+    shape.map((_, i) => numel(shape.slice(i + 1))),
+    0,
+    t.dtype,
+  );
   release(t, 'an internal reshape was consumed');
   return v;
 }
@@ -121,7 +127,10 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
   const source = x.ndim === 0 ? reshape(x, [1]) : x;
-  const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], { dim: d, keepdim: true });
+  const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], {
+    dim: d,
+    keepdim: true,
+  });
   const picked = gather(source, d, idx);
   if (keepdim && x.ndim > 0) return valuesIndices(picked, idx);
   const shape = finalShape(source.shape, [d], false);
@@ -134,10 +143,17 @@ function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const out = viewAs(reduceRaw(op, x, reduceDims(op, x, undefined), x.dtype), []);
   // As PyTorch does, ties share the gradient evenly.
-  return finish(out, op, [x], (g) => {
-    const hit = eq(x, out);
-    return [div(mul(g, hit), sum(hit))];
-  }, [], { dims: reduceDims(op, x, undefined), keepdim: false });
+  return finish(
+    out,
+    op,
+    [x],
+    (g) => {
+      const hit = eq(x, out);
+      return [div(mul(g, hit), sum(hit))];
+    },
+    [],
+    { dims: reduceDims(op, x, undefined), keepdim: false },
+  );
 }
 
 /** Maximum over dim: `{ values, indices }` (PyTorch's max(dim)). */
@@ -214,13 +230,18 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
     out = transposeView(base, d, last);
     release(base, 'an internal view was consumed');
   }
-  return finish(out, name, [x], (g) => {
-    // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
-    if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
-    return name === 'softmax'
-      ? [mul(out, sub(g, sum(mul(g, out), d, true)))]
-      : [sub(g, mul(exp(out), sum(g, d, true)))];
-  }, [], { dim: d });
+  return finish(
+    out,
+    name,
+    [x],
+    (g) => {
+      // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
+      if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
+      return name === 'softmax' ? [mul(out, sub(g, sum(mul(g, out), d, true)))] : [sub(g, mul(exp(out), sum(g, d, true)))];
+    },
+    [],
+    { dim: d },
+  );
 }
 
 /** softmax's (or log-softmax's) backward from its contiguous output y, over rows of `cols`. */
@@ -294,7 +315,7 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   }
   const shape = flat ? (keepdim ? x.shape.map(() => 1) : []) : finalShape(x.shape, x.ndim === 0 ? [] : [d], keepdim);
   const out = Tensor.empty(shape, dtype, x.backend);
-  out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => (v | 0)) : products);
+  out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => v | 0) : products);
   if (source !== x) release(source, 'an internal reshape was consumed');
   return finish(out, 'prod', [x], (g) => {
     // others[i] = Π_{k<i} x_k · Π_{k>i} x_k along the reduced dim.
@@ -362,7 +383,8 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const wrap = dtype === 'int32';
   for (let o = 0; o < outer; o++) {
     for (let i = 1; i < len; i++) {
-      const row = (o * len + i) * inner, prev = row - inner;
+      const row = (o * len + i) * inner,
+        prev = row - inner;
       for (let j = 0; j < inner; j++) v[row + j] = wrap ? (v[row + j] + v[prev + j]) | 0 : v[row + j] + v[prev + j];
     }
   }

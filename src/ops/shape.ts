@@ -33,11 +33,13 @@ function resolveShape(op: string, x: Tensor, shape: number[]): number[] {
   if (inferred !== shape.lastIndexOf(-1)) throw new RangeError(`${op}: only one dimension can be -1 (got ${fmtShape(shape)})`);
   if (inferred >= 0) {
     const rest = numel(shape.filter((_, i) => i !== inferred));
-    if (rest === 0 || x.numel() % rest !== 0) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
+    if (rest === 0 || x.numel() % rest !== 0)
+      throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
     shape = shape.map((s, i) => (i === inferred ? x.numel() / rest : s));
   }
   checkShape(op, shape);
-  if (numel(shape) !== x.numel()) throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
+  if (numel(shape) !== x.numel())
+    throw new RangeError(`${op}: shape ${fmtShape(shape)} is invalid for input of size ${x.numel()} (shape ${fmtShape(x.shape)})`);
   return shape;
 }
 
@@ -79,7 +81,12 @@ export function squeeze(x: Tensor, dim?: number): Tensor {
   V.tensorArg('squeeze', 'input', x);
   const d = dim === undefined ? -1 : normDim('squeeze', dim, x.ndim);
   const keep = x.shape.map((s, i) => !(s === 1 && (d === -1 || d === i)));
-  const out = makeView(x, x.shape.filter((_, i) => keep[i]), x.strides.filter((_, i) => keep[i]), x.offset);
+  const out = makeView(
+    x,
+    x.shape.filter((_, i) => keep[i]),
+    x.strides.filter((_, i) => keep[i]),
+    x.offset,
+  );
   return finish(out, 'squeeze', [x], (g) => [reshape(g, [...x.shape])]);
 }
 
@@ -126,7 +133,12 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   if (norm.length !== x.ndim || new Set(norm).size !== x.ndim) {
     throw new RangeError(`permute: dims ${fmtShape(dims)} are not a permutation of the ${x.ndim} dims of shape ${fmtShape(x.shape)}`);
   }
-  const out = makeView(x, norm.map((d) => x.shape[d]), norm.map((d) => x.strides[d]), x.offset);
+  const out = makeView(
+    x,
+    norm.map((d) => x.shape[d]),
+    norm.map((d) => x.strides[d]),
+    x.offset,
+  );
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
   return finish(out, 'permute', [x], (g) => [permute(g, inverse)], [], { dims: norm });
@@ -209,7 +221,12 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const e = clampIndex(end ?? n);
   const length = e > s ? Math.ceil((e - s) / step) : 0;
   const out = sliceView(x, d, s, length, step);
-  return finish(out, 'slice', [x], (g) => [scatterIntoZeros(x, g, (z) => sliceView(z, d, s, length, step))], [], { dim: d, start: s, end: s + (length - 1) * step + 1, step });
+  return finish(out, 'slice', [x], (g) => [scatterIntoZeros(x, g, (z) => sliceView(z, d, s, length, step))], [], {
+    dim: d,
+    start: s,
+    end: s + (length - 1) * step + 1,
+    step,
+  });
 }
 
 /**
@@ -239,7 +256,8 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   V.tensorArg('select', 'input', x);
   const d = normDim('select', dim, x.ndim);
   const n = x.shape[d];
-  if (!Number.isInteger(index) || index < -n || index >= n) throw new RangeError(`select: index ${index} is out of range for dim ${d} of size ${n} (shape ${fmtShape(x.shape)})`);
+  if (!Number.isInteger(index) || index < -n || index >= n)
+    throw new RangeError(`select: index ${index} is out of range for dim ${d} of size ${n} (shape ${fmtShape(x.shape)})`);
   const i = index < 0 ? index + n : index;
   return finish(selectView(x, d, i), 'select', [x], (g) => [scatterIntoZeros(x, g, (z) => selectView(z, d, i))], [], { dim: d, index: i });
 }
@@ -286,7 +304,8 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const d = normDim('cat', dim, first.ndim);
   tensors.forEach((t, i) => {
     const ok = t.ndim === first.ndim && t.shape.every((s, k) => k === d || s === first.shape[k]);
-    if (!ok) throw new RangeError(`cat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; sizes must match except in dim ${d}`);
+    if (!ok)
+      throw new RangeError(`cat: tensor ${i} has shape ${fmtShape(t.shape)} but tensor 0 has ${fmtShape(first.shape)}; sizes must match except in dim ${d}`);
     if (t.device !== first.device) throw new TypeError(`cat: tensor ${i} is on device '${t.device}' but tensor 0 is on '${first.device}'`);
   });
   // promoteTypes is arithmetic promotion (bool + bool is int32); joining bools stays bool.

@@ -30,7 +30,8 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
 
   protected validate(g: AdamOptions): void {
     checkHyper(this.name, g.eps >= 0, 'epsilon', g.eps, 'must be >= 0');
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError(`${this.name}: betas must be a pair [beta1, beta2] (got ${JSON.stringify(g.betas)})`);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2)
+      throw new TypeError(`${this.name}: betas must be a pair [beta1, beta2] (got ${JSON.stringify(g.betas)})`);
     g.betas.forEach((b, i) => checkHyper(this.name, b >= 0 && b < 1, `betas[${i}]`, b, 'must be in [0, 1)'));
     checkHyper(this.name, g.weightDecay >= 0, 'weightDecay', g.weightDecay, 'must be >= 0');
   }

@@ -52,7 +52,10 @@ export abstract class LRScheduler {
     const groups = this.groups();
     if (this.lastEpoch === -1) for (const g of groups) g.initialLr ??= g.lr;
     groups.forEach((g, i) => {
-      if (g.initialLr === undefined) throw new Error(`${this.constructor.name}: param group ${i} has no initialLr, which resuming (lastEpoch ≠ -1) needs; load the optimizer's stateDict first`);
+      if (g.initialLr === undefined)
+        throw new Error(
+          `${this.constructor.name}: param group ${i} has no initialLr, which resuming (lastEpoch ≠ -1) needs; load the optimizer's stateDict first`,
+        );
     });
     this.baseLrs = groups.map((g) => g.initialLr!);
   }
@@ -79,7 +82,8 @@ export abstract class LRScheduler {
       this.lastEpoch++;
       lrs = this.computeLr();
     } else {
-      if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw new TypeError(`${this.constructor.name}.step: epoch must be a number (got ${JSON.stringify(epoch)})`);
+      if (typeof epoch !== 'number' || !Number.isFinite(epoch))
+        throw new TypeError(`${this.constructor.name}.step: epoch must be a number (got ${JSON.stringify(epoch)})`);
       this.lastEpoch = epoch;
       lrs = this.closedFormLr ? this.closedFormLr() : this.computeLr();
     }
@@ -121,7 +125,9 @@ export abstract class LRScheduler {
   loadStateDict(dict: SchedulerStateDict): void {
     const name = this.constructor.name;
     if (dict === null || typeof dict !== 'object' || typeof dict.last_epoch !== 'number' || !Array.isArray(dict.base_lrs)) {
-      throw new TypeError(`${name}.loadStateDict: expected a state dict with last_epoch and base_lrs, as stateDict() returns${dict && typeof dict === 'object' && 'lastEpoch' in dict ? ' (this one has lastEpoch: it was saved by an older version, whose keys were camelCase)' : ''}`);
+      throw new TypeError(
+        `${name}.loadStateDict: expected a state dict with last_epoch and base_lrs, as stateDict() returns${dict && typeof dict === 'object' && 'lastEpoch' in dict ? ' (this one has lastEpoch: it was saved by an older version, whose keys were camelCase)' : ''}`,
+      );
     }
     const fields = new Map(Object.keys(this).map((field) => [BASE_KEYS[field] ?? settingKey(field), field]));
     const self = this as unknown as Record<string, unknown>;
@@ -143,7 +149,8 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number } & SchedulerOptions) {
     super(optimizer, options);
-    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0) throw new RangeError(`StepLR: stepSize must be a positive integer (got ${options.stepSize})`);
+    if (!Number.isInteger(options.stepSize) || options.stepSize <= 0)
+      throw new RangeError(`StepLR: stepSize must be a positive integer (got ${options.stepSize})`);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
     this.step();
@@ -187,9 +194,7 @@ export class CosineAnnealingLR extends LRScheduler {
     if ((e - 1 - tMax) % (2 * tMax) === 0) {
       return groups.map((g, i) => g.lr + ((this.baseLrs[i] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2);
     }
-    return groups.map(
-      (g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin,
-    );
+    return groups.map((g) => ((1 + Math.cos((Math.PI * e) / tMax)) / (1 + Math.cos((Math.PI * (e - 1)) / tMax))) * (g.lr - etaMin) + etaMin);
   }
 
   protected override closedFormLr(): number[] {
@@ -282,7 +287,8 @@ export class OneCycleLR extends LRScheduler {
     };
     let totalSteps: number;
     if (options.totalSteps !== undefined) totalSteps = positiveInt('totalSteps', options.totalSteps);
-    else if (options.epochs !== undefined || options.stepsPerEpoch !== undefined) totalSteps = positiveInt('epochs', options.epochs) * positiveInt('stepsPerEpoch', options.stepsPerEpoch);
+    else if (options.epochs !== undefined || options.stepsPerEpoch !== undefined)
+      totalSteps = positiveInt('epochs', options.epochs) * positiveInt('stepsPerEpoch', options.stepsPerEpoch);
     else throw new RangeError('OneCycleLR: give totalSteps, or epochs and stepsPerEpoch');
     const pctStart = options.pctStart ?? 0.3;
     if (!(pctStart >= 0 && pctStart <= 1)) throw new RangeError(`OneCycleLR: pctStart must be in [0, 1] (got ${pctStart})`);
@@ -309,7 +315,8 @@ export class OneCycleLR extends LRScheduler {
     const defaults = optimizer.defaults as Readonly<Partial<Group>>;
     const useBeta1 = defaults.betas !== undefined;
     if (cycleMomentum) {
-      if (defaults.momentum === undefined && !useBeta1) throw new Error('OneCycleLR: the optimizer has no momentum or betas to cycle; pass cycleMomentum: false');
+      if (defaults.momentum === undefined && !useBeta1)
+        throw new Error('OneCycleLR: the optimizer has no momentum or betas to cycle; pass cycleMomentum: false');
       const maxMomentums = perGroup('maxMomentum', options.maxMomentum ?? 0.95);
       const baseMomentums = perGroup('baseMomentum', options.baseMomentum ?? 0.85);
       if (lastEpoch === -1) {
@@ -342,7 +349,9 @@ export class OneCycleLR extends LRScheduler {
   /** PyTorch's layout: the phases as its `_schedule_phases` (snake_case keys and group field names). */
   override stateDict(): SchedulerStateDict {
     const { phases: _, ...dict } = super.stateDict();
-    const phases = this.phases.map((phase) => Object.fromEntries(Object.entries(phase).map(([k, v]) => [snakeKey(k), typeof v === 'string' ? snakeKey(v) : v])));
+    const phases = this.phases.map((phase) =>
+      Object.fromEntries(Object.entries(phase).map(([k, v]) => [snakeKey(k), typeof v === 'string' ? snakeKey(v) : v])),
+    );
     return { ...dict, _schedule_phases: phases };
   }
 
@@ -421,11 +430,15 @@ export class ReduceLROnPlateau {
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     if (typeof factor !== 'number' || !(factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be < 1 (got ${JSON.stringify(factor)})`);
     if (mode !== 'min' && mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max' (got ${JSON.stringify(mode)})`);
-    if (thresholdMode !== 'rel' && thresholdMode !== 'abs') throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs' (got ${JSON.stringify(thresholdMode)})`);
-    if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`ReduceLROnPlateau: patience must be an integer ≥ 0 (got ${JSON.stringify(patience)})`);
-    if (!Number.isInteger(cooldown) || cooldown < 0) throw new RangeError(`ReduceLROnPlateau: cooldown must be an integer ≥ 0 (got ${JSON.stringify(cooldown)})`);
+    if (thresholdMode !== 'rel' && thresholdMode !== 'abs')
+      throw new RangeError(`ReduceLROnPlateau: thresholdMode must be 'rel' or 'abs' (got ${JSON.stringify(thresholdMode)})`);
+    if (!Number.isInteger(patience) || patience < 0)
+      throw new RangeError(`ReduceLROnPlateau: patience must be an integer ≥ 0 (got ${JSON.stringify(patience)})`);
+    if (!Number.isInteger(cooldown) || cooldown < 0)
+      throw new RangeError(`ReduceLROnPlateau: cooldown must be an integer ≥ 0 (got ${JSON.stringify(cooldown)})`);
     const groups = optimizer.paramGroups;
-    if (Array.isArray(minLr) && minLr.length !== groups.length) throw new RangeError(`ReduceLROnPlateau: expected ${groups.length} values for minLr (one per param group), got ${minLr.length}`);
+    if (Array.isArray(minLr) && minLr.length !== groups.length)
+      throw new RangeError(`ReduceLROnPlateau: expected ${groups.length} values for minLr (one per param group), got ${minLr.length}`);
     this.optimizer = optimizer;
     this.factor = factor;
     this.minLrs = Array.isArray(minLr) ? [...minLr] : groups.map(() => minLr);
@@ -448,7 +461,8 @@ export class ReduceLROnPlateau {
 
   /** Records this epoch's value of the monitored quantity and reduces the lrs on a plateau. */
   step(metric: number): void {
-    if (typeof metric !== 'number' || Number.isNaN(metric)) throw new TypeError(`ReduceLROnPlateau.step: expected the monitored value as a number (got ${JSON.stringify(metric)})`);
+    if (typeof metric !== 'number' || Number.isNaN(metric))
+      throw new TypeError(`ReduceLROnPlateau.step: expected the monitored value as a number (got ${JSON.stringify(metric)})`);
     this.lastEpoch++;
     if (this.isBetter(metric)) {
       this.best = metric;
@@ -477,15 +491,28 @@ export class ReduceLROnPlateau {
   /** Its state in PyTorch's layout and names (`num_bad_epochs`, `min_lrs`, `best`, …), to resume here or in PyTorch. */
   stateDict(): Record<string, unknown> {
     return {
-      factor: this.factor, min_lrs: [...this.minLrs], patience: this.patience, verbose: false, cooldown: this.cooldown,
-      cooldown_counter: this.cooldownCounter, mode: this.mode, threshold: this.threshold, threshold_mode: this.thresholdMode,
-      best: this.best, num_bad_epochs: this.numBadEpochs, mode_worse: this.modeWorse, eps: this.eps, last_epoch: this.lastEpoch, _last_lr: [...this.lastLr],
+      factor: this.factor,
+      min_lrs: [...this.minLrs],
+      patience: this.patience,
+      verbose: false,
+      cooldown: this.cooldown,
+      cooldown_counter: this.cooldownCounter,
+      mode: this.mode,
+      threshold: this.threshold,
+      threshold_mode: this.thresholdMode,
+      best: this.best,
+      num_bad_epochs: this.numBadEpochs,
+      mode_worse: this.modeWorse,
+      eps: this.eps,
+      last_epoch: this.lastEpoch,
+      _last_lr: [...this.lastLr],
     };
   }
 
   /** Restores a `stateDict()` (this library's or PyTorch's). */
   loadStateDict(dict: Record<string, unknown>): void {
-    if (dict === null || typeof dict !== 'object' || typeof dict.num_bad_epochs !== 'number') throw new TypeError('ReduceLROnPlateau.loadStateDict: expected a state dict with num_bad_epochs, best, … as stateDict() returns');
+    if (dict === null || typeof dict !== 'object' || typeof dict.num_bad_epochs !== 'number')
+      throw new TypeError('ReduceLROnPlateau.loadStateDict: expected a state dict with num_bad_epochs, best, … as stateDict() returns');
     const num = (k: string) => dict[k] as number;
     this.factor = num('factor');
     this.minLrs = [...(dict.min_lrs as number[])];
@@ -518,7 +545,8 @@ export class ExponentialLR extends LRScheduler {
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { gamma: number } & SchedulerOptions) {
     super(optimizer, options);
-    if (typeof options.gamma !== 'number' || !(options.gamma > 0)) throw new RangeError(`ExponentialLR: gamma must be a number > 0 (got ${JSON.stringify(options.gamma)})`);
+    if (typeof options.gamma !== 'number' || !(options.gamma > 0))
+      throw new RangeError(`ExponentialLR: gamma must be a number > 0 (got ${JSON.stringify(options.gamma)})`);
     this.gamma = options.gamma;
     this.step();
   }
@@ -572,7 +600,9 @@ export class MultiStepLR extends LRScheduler {
     const { milestones, ...rest } = dict;
     super.loadStateDict(rest as SchedulerStateDict);
     if (milestones !== undefined) {
-      const list = Array.isArray(milestones) ? milestones.map(Number) : Object.entries(milestones as Record<string, number>).flatMap(([m, n]) => Array.from({ length: n }, () => Number(m)));
+      const list = Array.isArray(milestones)
+        ? milestones.map(Number)
+        : Object.entries(milestones as Record<string, number>).flatMap(([m, n]) => Array.from({ length: n }, () => Number(m)));
       (this as { milestones: readonly number[] }).milestones = list.sort((a, b) => a - b);
     }
   }
@@ -590,8 +620,10 @@ export class ConstantLR extends LRScheduler {
     super(optimizer, options);
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
-    if (typeof this.factor !== 'number' || !(this.factor >= 0 && this.factor <= 1)) throw new RangeError(`ConstantLR: factor must be in [0, 1] (got ${JSON.stringify(this.factor)})`);
-    if (!Number.isInteger(this.totalIters) || this.totalIters < 0) throw new RangeError(`ConstantLR: totalIters must be an integer ≥ 0 (got ${JSON.stringify(this.totalIters)})`);
+    if (typeof this.factor !== 'number' || !(this.factor >= 0 && this.factor <= 1))
+      throw new RangeError(`ConstantLR: factor must be in [0, 1] (got ${JSON.stringify(this.factor)})`);
+    if (!Number.isInteger(this.totalIters) || this.totalIters < 0)
+      throw new RangeError(`ConstantLR: totalIters must be an integer ≥ 0 (got ${JSON.stringify(this.totalIters)})`);
     this.step();
   }
 
@@ -617,7 +649,8 @@ export class PolynomialLR extends LRScheduler {
     super(optimizer, options);
     this.totalIters = positiveInt('PolynomialLR', 'totalIters', options.totalIters ?? 5);
     this.power = options.power ?? 1;
-    if (typeof this.power !== 'number' || !Number.isFinite(this.power)) throw new TypeError(`PolynomialLR: power must be a number (got ${JSON.stringify(this.power)})`);
+    if (typeof this.power !== 'number' || !Number.isFinite(this.power))
+      throw new TypeError(`PolynomialLR: power must be a number (got ${JSON.stringify(this.power)})`);
     this.step();
   }
 
@@ -697,7 +730,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
         this.tI *= this.tMult;
       }
     } else {
-      if (typeof epoch !== 'number' || !(epoch >= 0)) throw new RangeError(`CosineAnnealingWarmRestarts.step: epoch must be a number ≥ 0 (got ${JSON.stringify(epoch)})`);
+      if (typeof epoch !== 'number' || !(epoch >= 0))
+        throw new RangeError(`CosineAnnealingWarmRestarts.step: epoch must be a number ≥ 0 (got ${JSON.stringify(epoch)})`);
       if (epoch >= this.t0) {
         if (this.tMult === 1) this.tCur = epoch % this.t0;
         else {
@@ -736,7 +770,9 @@ export class SequentialLR extends LRScheduler {
       if (s.optimizer !== optimizer) throw new RangeError(`SequentialLR: schedulers[${i}] belongs to a different optimizer than the one passed in`);
     });
     if (!Array.isArray(milestones) || milestones.length !== schedulers.length - 1) {
-      throw new RangeError(`SequentialLR: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${Array.isArray(milestones) ? milestones.length : JSON.stringify(milestones)}`);
+      throw new RangeError(
+        `SequentialLR: expected ${schedulers.length - 1} milestones (one fewer than the ${schedulers.length} schedulers), got ${Array.isArray(milestones) ? milestones.length : JSON.stringify(milestones)}`,
+      );
     }
     super(optimizer, { lastEpoch: -1 });
     this.#schedulers = [...schedulers];

@@ -225,7 +225,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
    */
   loadStateDict(dict: OptimizerStateDict): void {
     if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.param_groups) || typeof dict.state !== 'object' || dict.state === null) {
-      throw new TypeError(`${this.name}.loadStateDict: expected { state, param_groups } as stateDict() returns${dict && typeof dict === 'object' && 'paramGroups' in dict ? ' (this dict has paramGroups: it was saved by an older version, whose keys were camelCase)' : ''}`);
+      throw new TypeError(
+        `${this.name}.loadStateDict: expected { state, param_groups } as stateDict() returns${dict && typeof dict === 'object' && 'paramGroups' in dict ? ' (this dict has paramGroups: it was saved by an older version, whose keys were camelCase)' : ''}`,
+      );
     }
     const saved = dict.param_groups;
     if (saved.length !== this.paramGroups.length) {
@@ -235,7 +237,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     saved.forEach((g, i) => {
       const params = this.paramGroups[i].params;
       if (!Array.isArray(g.params) || g.params.length !== params.length) {
-        throw new RangeError(`loadStateDict: parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${params.length} in this ${this.name}`);
+        throw new RangeError(
+          `loadStateDict: parameter group ${i} has ${Array.isArray(g.params) ? g.params.length : 'no'} parameters in the state dict but ${params.length} in this ${this.name}`,
+        );
       }
       g.params.forEach((id, j) => byIndex.set(id, params[j]));
     });

@@ -43,7 +43,9 @@ function checkMode(op: string, mode: unknown): Mode {
 
 function monitored(op: string, monitor: string, logs: Record<string, number>): number {
   if (!(monitor in logs)) {
-    throw new RangeError(`${op}: monitor '${monitor}' is not among the epoch's logs (${Object.keys(logs).join(', ')})${monitor.startsWith('val') ? '; pass validation batches to fit' : ''}`);
+    throw new RangeError(
+      `${op}: monitor '${monitor}' is not among the epoch's logs (${Object.keys(logs).join(', ')})${monitor.startsWith('val') ? '; pass validation batches to fit' : ''}`,
+    );
   }
   return logs[monitor];
 }
@@ -51,7 +53,10 @@ function monitored(op: string, monitor: string, logs: Record<string, number>): n
 /** Improvement tracking shared by EarlyStopping and ModelCheckpoint. */
 class Best {
   value: number;
-  constructor(readonly max: boolean, private readonly minDelta: number) {
+  constructor(
+    readonly max: boolean,
+    private readonly minDelta: number,
+  ) {
     this.value = max ? -Infinity : Infinity;
   }
   improves(v: number): boolean {
@@ -61,7 +66,8 @@ class Best {
 
 function stateOf(op: string, model: Trainable): { stateDict(): Record<string, Tensor>; loadStateDict(s: Record<string, Tensor>): unknown } {
   const m = model as unknown as { stateDict?: unknown; loadStateDict?: unknown };
-  if (typeof m.stateDict !== 'function' || typeof m.loadStateDict !== 'function') throw new TypeError(`${op}: the model has no stateDict()/loadStateDict() (an nn.Module has both)`);
+  if (typeof m.stateDict !== 'function' || typeof m.loadStateDict !== 'function')
+    throw new TypeError(`${op}: the model has no stateDict()/loadStateDict() (an nn.Module has both)`);
   return m as ReturnType<typeof stateOf>;
 }
 
@@ -104,10 +110,13 @@ export class EarlyStopping implements Callback {
 
   constructor(options: EarlyStoppingOptions = {}) {
     const { monitor = 'valLoss', minDelta = 0, patience = 0, mode = 'auto', baseline, restoreBestWeights = false } = options;
-    if (typeof monitor !== 'string' || monitor === '') throw new TypeError(`EarlyStopping: monitor must be the name of a log such as 'valLoss' (got ${JSON.stringify(monitor)})`);
-    if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new RangeError(`EarlyStopping: minDelta must be a number ≥ 0 (got ${JSON.stringify(minDelta)})`);
+    if (typeof monitor !== 'string' || monitor === '')
+      throw new TypeError(`EarlyStopping: monitor must be the name of a log such as 'valLoss' (got ${JSON.stringify(monitor)})`);
+    if (typeof minDelta !== 'number' || !(minDelta >= 0))
+      throw new RangeError(`EarlyStopping: minDelta must be a number ≥ 0 (got ${JSON.stringify(minDelta)})`);
     if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`EarlyStopping: patience must be an integer ≥ 0 (got ${JSON.stringify(patience)})`);
-    if (baseline !== undefined && typeof baseline !== 'number') throw new TypeError(`EarlyStopping: baseline must be a number (got ${JSON.stringify(baseline)})`);
+    if (baseline !== undefined && typeof baseline !== 'number')
+      throw new TypeError(`EarlyStopping: baseline must be a number (got ${JSON.stringify(baseline)})`);
     this.monitor = monitor;
     this.minDelta = minDelta;
     this.patience = patience;
@@ -206,10 +215,13 @@ export class ModelCheckpoint implements Callback {
 
   constructor(options: ModelCheckpointOptions) {
     const { path, onSave, monitor = 'valLoss', saveBestOnly = false, mode = 'auto' } = options ?? {};
-    if (path === undefined && onSave === undefined) throw new TypeError('ModelCheckpoint: give path (a .safetensors file) or onSave(stateDict, { epoch, logs })');
-    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError(`ModelCheckpoint: path must be a file name (got ${JSON.stringify(path)})`);
+    if (path === undefined && onSave === undefined)
+      throw new TypeError('ModelCheckpoint: give path (a .safetensors file) or onSave(stateDict, { epoch, logs })');
+    if (path !== undefined && (typeof path !== 'string' || path === ''))
+      throw new TypeError(`ModelCheckpoint: path must be a file name (got ${JSON.stringify(path)})`);
     if (onSave !== undefined && typeof onSave !== 'function') throw new TypeError('ModelCheckpoint: onSave must be a function');
-    if (typeof monitor !== 'string' || monitor === '') throw new TypeError(`ModelCheckpoint: monitor must be the name of a log (got ${JSON.stringify(monitor)})`);
+    if (typeof monitor !== 'string' || monitor === '')
+      throw new TypeError(`ModelCheckpoint: monitor must be the name of a log (got ${JSON.stringify(monitor)})`);
     this.path = path;
     this.onSave = onSave;
     this.monitor = monitor;
@@ -235,7 +247,11 @@ export class ModelCheckpoint implements Callback {
     }
     const state = stateOf('ModelCheckpoint', ctx.model).stateDict();
     if (this.path !== undefined) {
-      writeFileNow('ModelCheckpoint', this.path.replaceAll('{epoch}', String(epoch)), serialize(state, { epoch: String(epoch), ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, String(v)])) }));
+      writeFileNow(
+        'ModelCheckpoint',
+        this.path.replaceAll('{epoch}', String(epoch)),
+        serialize(state, { epoch: String(epoch), ...Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, String(v)])) }),
+      );
     }
     this.onSave?.(state, { epoch, logs });
     this.savedEpochs.push(epoch);
@@ -268,7 +284,8 @@ export class HistoryLogger implements Callback {
   constructor(options: HistoryLoggerOptions) {
     const { path, onWrite, separator = ',' } = options ?? {};
     if (path === undefined && onWrite === undefined) throw new TypeError('HistoryLogger: give path (.csv or .json) or onWrite(text)');
-    if (path !== undefined && (typeof path !== 'string' || path === '')) throw new TypeError(`HistoryLogger: path must be a file name (got ${JSON.stringify(path)})`);
+    if (path !== undefined && (typeof path !== 'string' || path === ''))
+      throw new TypeError(`HistoryLogger: path must be a file name (got ${JSON.stringify(path)})`);
     if (onWrite !== undefined && typeof onWrite !== 'function') throw new TypeError('HistoryLogger: onWrite must be a function');
     const format = options.format ?? (path?.toLowerCase().endsWith('.json') ? 'json' : 'csv');
     if (format !== 'csv' && format !== 'json') throw new RangeError(`HistoryLogger: format must be 'csv' or 'json' (got ${JSON.stringify(format)})`);

@@ -118,7 +118,10 @@ function resolveMetrics(op: string, specs: MetricSpec[] = []): Metric[] {
   return specs.map((m) => {
     if (typeof m === 'object' && m !== null && typeof m.name === 'string' && typeof m.compute === 'function') return m;
     const fn = typeof m === 'string' ? BUILTIN_METRICS[m] : undefined;
-    if (!fn) throw new TypeError(`${op}: unknown metric ${typeof m === 'string' ? `'${m}'` : String(m)} (built in: ${Object.keys(BUILTIN_METRICS).join(', ')}; or pass { name, compute(output, target) })`);
+    if (!fn)
+      throw new TypeError(
+        `${op}: unknown metric ${typeof m === 'string' ? `'${m}'` : String(m)} (built in: ${Object.keys(BUILTIN_METRICS).join(', ')}; or pass { name, compute(output, target) })`,
+      );
     return { name: m as string, compute: fn };
   });
 }
@@ -155,7 +158,8 @@ function compute<B>(op: string, model: Trainable, batch: B, loss: LossFn | undef
   if (step) {
     const r = step(batch);
     if (r instanceof Tensor) return { loss: r, output: null, target: null };
-    if (r === null || typeof r !== 'object' || !(r.loss instanceof Tensor)) throw new TypeError(`${op}: step(batch) must return the loss Tensor or { loss, output?, target? }`);
+    if (r === null || typeof r !== 'object' || !(r.loss instanceof Tensor))
+      throw new TypeError(`${op}: step(batch) must return the loss Tensor or { loss, output?, target? }`);
     return { loss: r.loss, output: r.output ?? null, target: r.target ?? null };
   }
   const { inputs, target } = unpack(op, batch);
@@ -181,7 +185,9 @@ class OutputLog {
     const rest = (t: Tensor) => t.shape.slice(1);
     const same = (a: number[] | null, b: number[]) => a === null || (a.length === b.length && a.every((d, i) => d === b[i]));
     if (!same(this.outShape, rest(output)) || !same(this.targetShape, rest(target))) {
-      throw new RangeError(`${op}: batches have outputs or targets of different shapes beyond the batch dimension (${JSON.stringify(this.outShape)} vs ${JSON.stringify(rest(output))}); metrics need them to agree`);
+      throw new RangeError(
+        `${op}: batches have outputs or targets of different shapes beyond the batch dimension (${JSON.stringify(this.outShape)} vs ${JSON.stringify(rest(output))}); metrics need them to agree`,
+      );
     }
     this.outShape = rest(output);
     this.targetShape = rest(target);
@@ -199,12 +205,19 @@ class OutputLog {
     const join = <A extends Float32Array | Float64Array>(parts: A[], make: (n: number) => A) => {
       const out = make(parts.reduce((n, p) => n + p.length, 0));
       let o = 0;
-      for (const p of parts) (out.set(p, o), (o += p.length));
+      for (const p of parts) out.set(p, o), (o += p.length);
       return out;
     };
     const out = join(this.outputs, (n) => new Float32Array(n));
     const tgt = join(this.targets, (n) => new Float64Array(n));
-    const rows = (flat: ArrayLike<number>, rest: number[]) => [flat.length / Math.max(1, rest.reduce((a, b) => a * b, 1)), ...rest];
+    const rows = (flat: ArrayLike<number>, rest: number[]) => [
+      flat.length /
+        Math.max(
+          1,
+          rest.reduce((a, b) => a * b, 1),
+        ),
+      ...rest,
+    ];
     return [
       tensor(out, { shape: rows(out, this.outShape!), dtype: 'float32' }),
       tensor(tgt, { shape: rows(tgt, this.targetShape!), dtype: this.integralTarget ? 'int32' : 'float32' }),
@@ -213,7 +226,7 @@ class OutputLog {
 
   /** Predicted and true class labels, or empty arrays when the outputs are not class scores. */
   labels(): [Int32Array, Int32Array] {
-    if (this.size === 0 || !this.integralTarget && this.outShape!.length === 0) return [new Int32Array(0), new Int32Array(0)];
+    if (this.size === 0 || (!this.integralTarget && this.outShape!.length === 0)) return [new Int32Array(0), new Int32Array(0)];
     return tidy(() => {
       const [o, t] = this.tensors();
       if (o.ndim > 2 || t.ndim > 2) return [new Int32Array(0), new Int32Array(0)];
@@ -244,7 +257,8 @@ function open(op: string, batches: unknown, async: boolean): Iterator<unknown> |
   const syncIt = b?.[Symbol.iterator];
   if (async && typeof asyncIt === 'function') return asyncIt.call(b);
   if (typeof syncIt === 'function') return syncIt.call(b);
-  if (b && typeof b[Symbol.asyncIterator] === 'function') throw new TypeError(`${op}: the batches are an AsyncIterable; use ${op}Async (or iterate them into an array first)`);
+  if (b && typeof b[Symbol.asyncIterator] === 'function')
+    throw new TypeError(`${op}: the batches are an AsyncIterable; use ${op}Async (or iterate them into an array first)`);
   throw new TypeError(`${op}: batches must be an iterable of batches (an array or a DataLoader), got ${b === null ? 'null' : typeof b}`);
 }
 
@@ -309,7 +323,8 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
   if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options { epochs, optimizer, loss } are required`);
   const { epochs, optimizer, loss, step } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`${op}: epochs must be a positive integer (got ${epochs})`);
-  if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.zeroGrad !== 'function') throw new TypeError(`${op}: options.optimizer must have step() and zeroGrad()`);
+  if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.zeroGrad !== 'function')
+    throw new TypeError(`${op}: options.optimizer must have step() and zeroGrad()`);
   if (step !== undefined && typeof step !== 'function') throw new TypeError(`${op}: options.step must be a function of a batch`);
   if (!loss && !step) throw new TypeError(`${op}: options.loss is required (or a step(batch) function that returns the loss)`);
   if (options.schedulerStep !== undefined && options.schedulerStep !== 'epoch' && options.schedulerStep !== 'batch') {
@@ -321,7 +336,8 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
     if (c === null || typeof c !== 'object') throw new TypeError(`${op}: callbacks[${i}] is not an object of hooks (onEpochEnd, onBatchEnd, …)`);
   });
   const plateau = options.scheduler instanceof ReduceLROnPlateau;
-  if (plateau && options.schedulerStep === 'batch') throw new RangeError(`${op}: ReduceLROnPlateau steps once per epoch on a monitored value; schedulerStep 'batch' does not apply`);
+  if (plateau && options.schedulerStep === 'batch')
+    throw new RangeError(`${op}: ReduceLROnPlateau steps once per epoch on a monitored value; schedulerStep 'batch' does not apply`);
   const length = (batches as { length?: number }).length;
   const progress = new Progress(epochs, typeof length === 'number' ? length : null, options.verbose ?? true);
   const history: History = {};
@@ -344,7 +360,8 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
           const l = c.loss!;
           const value = l.item();
           // Stop before a non-finite loss reaches the weights: nothing the user had is lost.
-          if (!Number.isFinite(value)) throw new Error(`${op}: the loss became ${value} at epoch ${epoch}, step ${stepIndex + 1}; lower the learning rate or check the data`);
+          if (!Number.isFinite(value))
+            throw new Error(`${op}: the loss became ${value} at epoch ${epoch}, step ${stepIndex + 1}; lower the learning rate or check the data`);
           optimizer.zeroGrad();
           l.backward();
           optimizer.step();
@@ -372,7 +389,10 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
       }
       if (plateau) {
         const key = monitorOf(options as FitOptions<unknown>);
-        if (!(key in logs)) throw new RangeError(`${op}: ReduceLROnPlateau monitors '${key}', which is not among the logs (${Object.keys(logs).join(', ')}); set schedulerMonitor`);
+        if (!(key in logs))
+          throw new RangeError(
+            `${op}: ReduceLROnPlateau monitors '${key}', which is not among the logs (${Object.keys(logs).join(', ')}); set schedulerMonitor`,
+          );
         options.scheduler!.step(logs[key]);
       } else if (options.schedulerStep !== 'batch') options.scheduler?.step();
       for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
@@ -444,7 +464,11 @@ export function evaluate<B = Batch>(model: Trainable, batches: Batches<B>, optio
  * evaluate() over synchronous or asynchronous batches, yielding to the event loop between batches.
  * @example const { logs } = await evaluateAsync(model, testLoader, { metrics: ['accuracy'] });
  */
-export function evaluateAsync<B = Batch>(model: Trainable, batches: AsyncBatches<B>, options: EvaluateOptions<B> & { yieldEvery?: 'batch' | number } = {}): Promise<Evaluation> {
+export function evaluateAsync<B = Batch>(
+  model: Trainable,
+  batches: AsyncBatches<B>,
+  options: EvaluateOptions<B> & { yieldEvery?: 'batch' | number } = {},
+): Promise<Evaluation> {
   return runAsync('evaluateAsync', evaluateLoop('evaluateAsync', model, batches, options, true), options.yieldEvery ?? 'batch');
 }
 

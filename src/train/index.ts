@@ -1,6 +1,21 @@
 /** Training utilities beyond PyTorch's core: fit/evaluate, metrics, history plots. */
 export { fit, fitAsync, evaluate, evaluateAsync } from './fit.js';
-export type { FitOptions, FitAsyncOptions, EvaluateOptions, Evaluation, History, Metric, MetricSpec, LossFn, Trainable, StepOptimizer, Batch, Batches, AsyncBatches, StepResult } from './fit.js';
+export type {
+  FitOptions,
+  FitAsyncOptions,
+  EvaluateOptions,
+  Evaluation,
+  History,
+  Metric,
+  MetricSpec,
+  LossFn,
+  Trainable,
+  StepOptimizer,
+  Batch,
+  Batches,
+  AsyncBatches,
+  StepResult,
+} from './fit.js';
 export { EarlyStopping, ModelCheckpoint, HistoryLogger } from './callbacks.js';
 export type { Callback, TrainContext, EarlyStoppingOptions, ModelCheckpointOptions, HistoryLoggerOptions } from './callbacks.js';
 export * as metrics from './metrics.js';

@@ -106,24 +106,40 @@ const AVERAGES = ['binary', 'macro', 'micro', 'weighted', null];
 
 function scoreOptions(op: string, options: Average | ScoreOptions | undefined): Required<Omit<ScoreOptions, 'labels'>> & { labels?: readonly number[] } {
   const o: ScoreOptions = typeof options === 'string' || options === null ? { average: options } : (options ?? {});
-  if (typeof o !== 'object') throw new TypeError(`${op}: the third argument must be an average ('binary', 'macro', 'micro', 'weighted', null) or { average, labels, posLabel, zeroDivision } (got ${JSON.stringify(options)})`);
+  if (typeof o !== 'object')
+    throw new TypeError(
+      `${op}: the third argument must be an average ('binary', 'macro', 'micro', 'weighted', null) or { average, labels, posLabel, zeroDivision } (got ${JSON.stringify(options)})`,
+    );
   const average = o.average === undefined ? 'binary' : o.average;
-  if (!AVERAGES.includes(average)) throw new RangeError(`${op}: average must be 'binary', 'macro', 'micro', 'weighted' or null (got ${JSON.stringify(o.average)})`);
+  if (!AVERAGES.includes(average))
+    throw new RangeError(`${op}: average must be 'binary', 'macro', 'micro', 'weighted' or null (got ${JSON.stringify(o.average)})`);
   const zeroDivision = o.zeroDivision ?? 'warn';
-  if (zeroDivision !== 0 && zeroDivision !== 1 && zeroDivision !== 'warn') throw new RangeError(`${op}: zeroDivision must be 0, 1 or 'warn' (got ${JSON.stringify(zeroDivision)})`);
-  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.some((l) => !Number.isInteger(l)))) throw new TypeError(`${op}: labels must be an array of integer class labels (got ${JSON.stringify(o.labels)})`);
+  if (zeroDivision !== 0 && zeroDivision !== 1 && zeroDivision !== 'warn')
+    throw new RangeError(`${op}: zeroDivision must be 0, 1 or 'warn' (got ${JSON.stringify(zeroDivision)})`);
+  if (o.labels !== undefined && (!Array.isArray(o.labels) || o.labels.some((l) => !Number.isInteger(l))))
+    throw new TypeError(`${op}: labels must be an array of integer class labels (got ${JSON.stringify(o.labels)})`);
   return { average, labels: o.labels, posLabel: o.posLabel ?? 1, zeroDivision };
 }
 
 /** Precision, recall and F1 with scikit-learn's precision_recall_fscore_support semantics. */
-function prf(op: string, kind: 'precision' | 'recall' | 'f1', pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: Average | ScoreOptions | undefined): number | number[] {
+function prf(
+  op: string,
+  kind: 'precision' | 'recall' | 'f1',
+  pred: Tensor | ArrayLike<number>,
+  target: Tensor | ArrayLike<number>,
+  options: Average | ScoreOptions | undefined,
+): number | number[] {
   const { average, labels: given, posLabel, zeroDivision } = scoreOptions(op, options);
   const [p, t] = pair(op, pred, target);
   const present = [...new Set([...t, ...p])].sort((a, b) => a - b);
   let labels: readonly number[];
   if (average === 'binary') {
-    if (present.length > 2) throw new RangeError(`${op}: the data has ${present.length} labels (${present.join(', ')}) but average is 'binary'; choose 'macro', 'micro', 'weighted' or null`);
-    if (!present.includes(posLabel) && present.length >= 2) throw new RangeError(`${op}: posLabel ${posLabel} is not a valid label; it should be one of ${present.join(', ')}`);
+    if (present.length > 2)
+      throw new RangeError(
+        `${op}: the data has ${present.length} labels (${present.join(', ')}) but average is 'binary'; choose 'macro', 'micro', 'weighted' or null`,
+      );
+    if (!present.includes(posLabel) && present.length >= 2)
+      throw new RangeError(`${op}: posLabel ${posLabel} is not a valid label; it should be one of ${present.join(', ')}`);
     labels = [posLabel];
   } else labels = given ?? present;
   const zd = zeroDivision === 1 ? 1 : 0;
@@ -162,19 +178,31 @@ function prf(op: string, kind: 'precision' | 'recall' | 'f1', pred: Tensor | Arr
  * @example precision([0, 2], [0, 2], 'macro') // 1
  */
 export function precision(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: ScoreOptions & { average: null }): number[];
-export function precision(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> })): number;
+export function precision(
+  pred: Tensor | ArrayLike<number>,
+  target: Tensor | ArrayLike<number>,
+  options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> }),
+): number;
 export function precision(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Average | ScoreOptions): number | number[] {
   return prf('precision', 'precision', pred, target, options);
 }
 /** Recall TP / (TP + FN), as scikit-learn's recall_score (average 'binary' by default). @example recall([1, 0, 1], [1, 1, 1]) // 0.667 */
 export function recall(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: ScoreOptions & { average: null }): number[];
-export function recall(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> })): number;
+export function recall(
+  pred: Tensor | ArrayLike<number>,
+  target: Tensor | ArrayLike<number>,
+  options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> }),
+): number;
 export function recall(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Average | ScoreOptions): number | number[] {
   return prf('recall', 'recall', pred, target, options);
 }
 /** F1 = 2PR / (P + R), as scikit-learn's f1_score (average 'binary' by default). @example f1(logits, labels, { average: 'macro' }) */
 export function f1(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: ScoreOptions & { average: null }): number[];
-export function f1(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> })): number;
+export function f1(
+  pred: Tensor | ArrayLike<number>,
+  target: Tensor | ArrayLike<number>,
+  options?: Exclude<Average, null> | (ScoreOptions & { average?: Exclude<Average, null> }),
+): number;
 export function f1(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options?: Average | ScoreOptions): number | number[] {
   return prf('f1', 'f1', pred, target, options);
 }
@@ -251,7 +279,8 @@ export function r2(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<
 
 /** Fraction of samples whose true class is among the k highest scores [N, C] (ties broken by lower index). @example topKAccuracy(logits, labels, 5) */
 export function topKAccuracy(scores: Tensor, target: Tensor | ArrayLike<number>, k = 5): number {
-  if (!(scores instanceof Tensor) || scores.ndim !== 2) throw new RangeError(`topKAccuracy: scores must be a Tensor [N, C]${scores instanceof Tensor ? ` (got shape ${fmtShape(scores.shape)})` : ''}`);
+  if (!(scores instanceof Tensor) || scores.ndim !== 2)
+    throw new RangeError(`topKAccuracy: scores must be a Tensor [N, C]${scores instanceof Tensor ? ` (got shape ${fmtShape(scores.shape)})` : ''}`);
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`topKAccuracy: k must be a positive integer (got ${k})`);
   const [n, c] = scores.shape;
   const t = toLabels('topKAccuracy', target);
@@ -291,7 +320,9 @@ function binaryScores(op: string, scores: Tensor | ArrayLike<number>): Float64Ar
   scores.check(op);
   if (scores.ndim === 1 || (scores.ndim === 2 && scores.shape[1] === 1)) return Float64Array.from(scores.toArray() as ArrayLike<number>);
   if (scores.ndim === 2 && scores.shape[1] === 2) return Float64Array.from(scores.select(1, 1).toArray() as ArrayLike<number>);
-  throw new RangeError(`${op}: expected scores [N], [N, 1] or [N, 2] for a binary problem (got shape ${fmtShape(scores.shape)}); rocAuc takes [N, C] for C classes`);
+  throw new RangeError(
+    `${op}: expected scores [N], [N, 1] or [N, 2] for a binary problem (got shape ${fmtShape(scores.shape)}); rocAuc takes [N, C] for C classes`,
+  );
 }
 
 /** The ROC curve of a binary problem. */
@@ -307,7 +338,11 @@ export interface RocCurve {
  * (with `dropIntermediate` points that are collinear removed).
  * @example const { fpr, tpr } = rocCurve(probabilities, labels);
  */
-export function rocCurve(scores: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: { posLabel?: number; dropIntermediate?: boolean } = {}): RocCurve {
+export function rocCurve(
+  scores: Tensor | ArrayLike<number>,
+  target: Tensor | ArrayLike<number>,
+  options: { posLabel?: number; dropIntermediate?: boolean } = {},
+): RocCurve {
   const s = binaryScores('rocCurve', scores);
   const t = toLabels('rocCurve', target);
   if (s.length !== t.length) throw new RangeError(`rocCurve: ${s.length} scores but ${t.length} targets`);
@@ -321,11 +356,12 @@ export function rocCurve(scores: Tensor | ArrayLike<number>, target: Tensor | Ar
   order.forEach((i, k) => {
     if (t[i] === posLabel) tp++;
     else fp++;
-    if (k === order.length - 1 || s[order[k + 1]] !== s[i]) (tps.push(tp), fps.push(fp), thr.push(s[i]));
+    if (k === order.length - 1 || s[order[k + 1]] !== s[i]) tps.push(tp), fps.push(fp), thr.push(s[i]);
   });
   let keep = fps.map((_, i) => i);
   if (options.dropIntermediate ?? true) {
-    if (fps.length > 2) keep = keep.filter((i) => i === 0 || i === fps.length - 1 || fps[i - 1] - 2 * fps[i] + fps[i + 1] !== 0 || tps[i - 1] - 2 * tps[i] + tps[i + 1] !== 0);
+    if (fps.length > 2)
+      keep = keep.filter((i) => i === 0 || i === fps.length - 1 || fps[i - 1] - 2 * fps[i] + fps[i + 1] !== 0 || tps[i - 1] - 2 * tps[i] + tps[i + 1] !== 0);
   }
   const f = [0, ...keep.map((i) => fps[i])];
   const tt = [0, ...keep.map((i) => tps[i])];
@@ -360,7 +396,11 @@ export function rocAuc(scores: Tensor | ArrayLike<number>, target: Tensor | Arra
     let weight = 0;
     for (let k = 0; k < c; k++) {
       const col = Float64Array.from({ length: n }, (_, i) => s[i * c + k]);
-      const { fpr, tpr } = rocCurve(col, Int32Array.from(t, (v) => +(v === k)), { dropIntermediate: false });
+      const { fpr, tpr } = rocCurve(
+        col,
+        Int32Array.from(t, (v) => +(v === k)),
+        { dropIntermediate: false },
+      );
       const w = average === 'weighted' ? t.filter((v) => v === k).length : 1;
       sum += w * trapezoid(fpr, tpr);
       weight += w;
@@ -387,7 +427,8 @@ export interface HeatMapOptions {
  */
 export function confusionMatrixSvg(matrix: readonly (readonly number[])[], options: HeatMapOptions = {}): string {
   const n = matrix.length;
-  if (n === 0 || matrix.some((row) => !Array.isArray(row) || row.length !== n)) throw new RangeError('confusionMatrixSvg: expected a square matrix (an array of n rows of n counts), as confusionMatrix returns');
+  if (n === 0 || matrix.some((row) => !Array.isArray(row) || row.length !== n))
+    throw new RangeError('confusionMatrixSvg: expected a square matrix (an array of n rows of n counts), as confusionMatrix returns');
   const names = options.labels ?? matrix.map((_, i) => String(i));
   if (names.length !== n) throw new RangeError(`confusionMatrixSvg: ${names.length} labels for a ${n}×${n} matrix`);
   const cell = options.cellSize ?? 40;
@@ -396,7 +437,10 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], optio
   const width = left + n * cell + 20;
   const height = top + n * cell + 44;
   const esc = (text: string) => text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`, `<rect width="${width}" height="${height}" fill="white"/>`];
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+  ];
   if (options.title) parts.push(`<text x="${width / 2}" y="18" text-anchor="middle" font-size="14">${esc(options.title)}</text>`);
   matrix.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
@@ -404,7 +448,9 @@ export function confusionMatrixSvg(matrix: readonly (readonly number[])[], optio
       const share = total === 0 ? 0 : v / total;
       const shade = Math.round(255 - 200 * share);
       parts.push(`<rect x="${left + j * cell}" y="${top + i * cell}" width="${cell}" height="${cell}" fill="rgb(${shade},${shade},255)" stroke="#ccc"/>`);
-      parts.push(`<text x="${left + j * cell + cell / 2}" y="${top + i * cell + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`);
+      parts.push(
+        `<text x="${left + j * cell + cell / 2}" y="${top + i * cell + cell / 2 + 4}" text-anchor="middle" fill="${share > 0.6 ? 'white' : 'black'}">${v}</text>`,
+      );
     });
     parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${esc(names[i])}</text>`);
   });

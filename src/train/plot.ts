@@ -61,7 +61,9 @@ function panel(name: string, train: number[] | undefined, val: number[] | undefi
     for (const p of pts.split(' ')) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
     const lx = x0 + MARGIN.left + 8 + slot * 90;
     const ly = y0 + MARGIN.top + 12;
-    parts.push(`<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${label}</text>`);
+    parts.push(
+      `<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${label}</text>`,
+    );
   };
   line(train, COLORS.train, 'train', 0);
   line(val, COLORS.val, 'validation', 1);
@@ -87,7 +89,9 @@ export function plotHistory(history: History, options: PlotOptions = {}): string
   const width = w * names.length;
   const height = h + top;
   const body = names.map((name, i) => panel(name, history[name], history[`val${name[0].toUpperCase()}${name.slice(1)}`], i * w, top, w, h));
-  const title = options.title ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>\n` : '';
+  const title = options.title
+    ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>\n`
+    : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
 ${title}${body.join('\n')}

@@ -31,7 +31,12 @@ export class Progress {
   private epochStart = 0;
   private lastDraw = 0;
 
-  constructor(private readonly epochs: number, private readonly stepsPerEpoch: number | null, private readonly enabled: boolean, sink?: Sink) {
+  constructor(
+    private readonly epochs: number,
+    private readonly stepsPerEpoch: number | null,
+    private readonly enabled: boolean,
+    sink?: Sink,
+  ) {
     this.sink = sink ?? defaultSink();
   }
 

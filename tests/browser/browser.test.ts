@@ -38,7 +38,9 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
       server = await serveStatic(root);
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 20_000 });
       const page = await browser.newPage();
-      page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(message.text());
+      });
       page.on('pageerror', (error) => consoleErrors.push(error.message));
       await page.goto(`${server.origin}/tests/browser/index.html`);
       // A string, not a function: vitest would rewrite a dynamic import inside a function before it reaches the page.

@@ -15,7 +15,15 @@ describe.skipIf(skip)('fitAsync in headless Chromium', () => {
     try {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/tests/browser/fit-async.html`);
-      const r = (await page.evaluate('window.fitResult')) as { error?: string; ticks: number; maxGap: number; repaints: number; ms: number; loss: number[]; accuracy: number[] };
+      const r = (await page.evaluate('window.fitResult')) as {
+        error?: string;
+        ticks: number;
+        maxGap: number;
+        repaints: number;
+        ms: number;
+        loss: number[];
+        accuracy: number[];
+      };
       expect(r.error).toBeUndefined();
       expect(r.repaints).toBe(3 * 64);
       expect(r.loss[2]).toBeLessThan(r.loss[0]);

@@ -12,8 +12,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const distEntry = `${root}dist/index.js`;
 const chromiumPath = CHROMIUM_PATH;
 const chromiumArgs = CHROMIUM_ARGS;
-const skipReason = !existsSync(distEntry) ? `${distEntry} not found (run \`npm run build\`)`
-  : !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} not found` : '';
+const skipReason = !existsSync(distEntry)
+  ? `${distEntry} not found (run \`npm run build\`)`
+  : !existsSync(chromiumPath) && !process.env.CI
+    ? `${chromiumPath} not found`
+    : '';
 if (skipReason) console.warn(`browser threads test skipped: ${skipReason}`);
 
 const isolationHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
