@@ -2,6 +2,7 @@
 import type { Backend } from './backend/backend.js';
 import { ReferenceBackend } from './backend/reference.js';
 import { WasmBackend } from './backend/wasm.js';
+import { availableCores } from './backend/threads.js';
 import type { Device } from './dtype.js';
 
 let wasm: WasmBackend | null = null;
@@ -44,6 +45,12 @@ export function wasmFeatures(): { simd: true; relaxedSimd: boolean } {
  */
 export function setNumThreads(n: number): Promise<number> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer (got ${String(n)})`);
+  const cores = availableCores();
+  if (n > cores) {
+    // More GEMM threads than cores only contend (and each worker costs memory): cap, and say so.
+    console.warn(`setNumThreads: ${n} threads requested but this machine has ${cores} core(s); using ${cores}`);
+    n = cores;
+  }
   return (backendFor('wasm') as WasmBackend).setNumThreads(n);
 }
 

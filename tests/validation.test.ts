@@ -1,7 +1,7 @@
 // Issue 8: every argument a plain-JavaScript caller can pass gets a right answer or a clear error.
 // Each reproduction from the issue is a test here; it failed (silently wrong) before the fix.
 import { describe, expect, it } from 'vitest';
-import { arange, cat, eye, full, memoryStats, nn, ones, rand, randint, randn, sum, tensor, where, zeros, type Tensor } from '../src/index.js';
+import { arange, cat, eye, full, memoryStats, nn, ones, rand, randint, randn, sum, tensor, where, zeros } from '../src/index.js';
 
 const F = nn.functional;
 
@@ -16,7 +16,7 @@ function expectAllocatorSound(): void {
 }
 
 /** Calls a plain-JS call with arguments TypeScript would refuse. */
-const js = (f: (...a: any[]) => unknown, ...args: unknown[]): unknown => f(...args);
+const js = (f: (...a: never[]) => unknown, ...args: unknown[]): unknown => f(...(args as never[]));
 
 describe('corruption: bad sizes never reach the allocator', () => {
   it('arange with NaN, Infinity or an options object where end goes', () => {
@@ -105,7 +105,7 @@ describe('corruption: bad sizes never reach the allocator', () => {
 
   it('a size too large for memory fails before sampling', () => {
     const start = Date.now();
-    expect(() => randn([1e9])).toThrow(/out of memory/);
+    expect(() => randn([2e9])).toThrow(/out of memory/);
     expect(() => rand([2 ** 40])).toThrow(/out of memory|more than any tensor/);
     expect(Date.now() - start).toBeLessThan(5000);
     expectAllocatorSound();
@@ -141,8 +141,6 @@ describe('dtypes and options are checked', () => {
     expect(i.copy_(tensor([1.7, -2.7])).tolist()).toEqual([1, -2]);
   });
 });
-
-export type { Tensor };
 
 describe('wrong gradients: tensors a backward reads are version-checked', () => {
   it('where and maskedFill raise when the mask changes between forward and backward', () => {

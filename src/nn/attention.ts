@@ -168,7 +168,7 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       this.v_proj_weight = emptyParameter([embedDim, vdim], options);
     }
     if (bias !== false) this.in_proj_bias = emptyParameter([3 * embedDim], options);
-    this.out_proj = new Linear(embedDim, embedDim, { ...options, bias: bias !== false });
+    this.out_proj = new Linear(embedDim, embedDim, { device: options.device, dtype: options.dtype, bias: bias !== false });
     this.resetParameters();
   }
 

@@ -8,6 +8,7 @@ import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, pair } from '../ops/co
 import * as init from './init.js';
 import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
+import * as V from '../validate.js';
 
 /** Options of the Conv2d layer: conv2d's, plus whether to learn a bias and where the parameters live. */
 export interface Conv2dLayerOptions extends Conv2dOptions, FactoryOptions {
@@ -36,6 +37,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
     super();
+    V.options('Conv2d', options, ['device', 'dtype', 'bias', 'stride', 'padding', 'dilation', 'groups']);
     const { groups = 1 } = options;
     for (const [arg, n] of [
       ['inChannels', inChannels],

@@ -9,6 +9,7 @@ import type { Device, DType } from '../dtype.js';
 import { release } from '../memory.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import * as F from './functional.js';
 import { checkNumber } from './activation.js';
 import * as init from './init.js';
@@ -23,6 +24,8 @@ export interface FactoryOptions {
 
 /** @internal An uninitialised Parameter of `shape`, for an initialiser to fill. */
 export function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
+  if (device !== undefined) V.device('Module', device);
+  V.dtype('Module', dtype);
   const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
   const p = new Parameter(data);
   release(data, 'it was wrapped in a Parameter');
@@ -101,6 +104,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    V.options('Linear', options, ['device', 'dtype', 'bias']);
     checkSize('Linear', 'inFeatures', inFeatures);
     checkSize('Linear', 'outFeatures', outFeatures);
     this.inFeatures = inFeatures;
@@ -195,6 +199,7 @@ export class Embedding extends Module {
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
+    V.options('Embedding', options, ['device', 'dtype', 'paddingIdx']);
     checkSize('Embedding', 'numEmbeddings', numEmbeddings);
     checkSize('Embedding', 'embeddingDim', embeddingDim);
     const pad = options.paddingIdx ?? null;
@@ -248,6 +253,7 @@ export class LayerNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
+    V.options('LayerNorm', options, ['device', 'dtype', 'eps', 'elementwiseAffine', 'bias']);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape.forEach((s) => checkSize('LayerNorm', 'normalizedShape', s));
     this.eps = options.eps ?? 1e-5;
@@ -287,6 +293,7 @@ export class GroupNorm extends Module {
 
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
     super();
+    V.options('GroupNorm', options, ['device', 'dtype', 'eps', 'affine']);
     checkSize('GroupNorm', 'numGroups', numGroups);
     checkSize('GroupNorm', 'numChannels', numChannels);
     if (numGroups === 0 || numChannels % numGroups !== 0)
@@ -332,6 +339,7 @@ export class RMSNorm extends Module {
 
   constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
     super();
+    V.options('RMSNorm', options, ['device', 'dtype', 'eps', 'elementwiseAffine']);
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.normalizedShape.forEach((s) => checkSize('RMSNorm', 'normalizedShape', s));
     this.eps = options.eps ?? null;
@@ -375,6 +383,7 @@ abstract class BatchNorm extends Module {
 
   constructor(numFeatures: number, options: BatchNormOptions) {
     super();
+    V.options(this.constructor.name, options, ['device', 'dtype', 'eps', 'momentum', 'affine', 'trackRunningStats']);
     checkSize(this.constructor.name, 'numFeatures', numFeatures);
     this.numFeatures = numFeatures;
     this.eps = options.eps ?? 1e-5;

@@ -48,7 +48,7 @@ export interface LoadStateDictResult {
 }
 
 /** Any module, whatever its forward's arguments and result (what `children()` and `modules()` list). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: the one type that accepts every module's forward signature
 export type AnyModule = Module<any[], any>;
 
 /** A name → tensor record in insertion order, as `stateDict()` returns and `loadStateDict()` takes. */
@@ -78,6 +78,7 @@ abstract class CallableObject {
 }
 
 /** Calling a module runs `call()`: forward pre-hooks, `forward`, forward hooks, backward-hook wiring. */
+// biome-ignore lint/correctness/noUnusedVariables: declaration merging with class Module requires its type parameters
 export interface Module<Args extends unknown[] = Tensor[], Out = Tensor> {
   (...args: Parameters<this['forward']>): ReturnType<this['forward']>;
 }

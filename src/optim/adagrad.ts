@@ -33,7 +33,7 @@ export type AdagradState = { step: number; sum: Tensor };
  * @example const opt = new optim.Adagrad(model.parameters(), { lr: 0.1 });
  */
 export class Adagrad extends Optimizer<AdagradOptions, AdagradState> {
-  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> = {}) {
+  constructor(params: ParamsInput<AdagradOptions>, options: Partial<AdagradOptions> | number = {}) {
     super('Adagrad', params, { lr: 1e-2, lrDecay: 0, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-10, maximize: false }, options);
   }
 

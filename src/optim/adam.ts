@@ -69,7 +69,7 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
  */
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> | number = {}) {
     super('Adam', params, DEFAULTS, options);
   }
 }
@@ -81,7 +81,7 @@ export class Adam extends AdamBase {
  */
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
-  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
+  constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> | number = {}) {
     super('AdamW', params, { ...DEFAULTS, weightDecay: 1e-2 }, options);
   }
 }

@@ -12,6 +12,9 @@ import { clone, contiguous } from '../ops/shape.js';
 import { camelKey, snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
+
+const SCHEDULE_FIELDS: (keyof ScheduleFields)[] = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
 /** Hyperparameters every optimizer has. */
 export interface BaseOptions {
@@ -107,9 +110,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     protected readonly name: string,
     params: ParamsInput<O>,
     defaults: O,
-    options: Partial<O>,
+    options: Partial<O> | number,
   ) {
-    this.defaults = Object.freeze({ ...defaults, ...definedEntries(options) });
+    // PyTorch's positional form: Adam(params, 0.01) sets lr.
+    const opts = typeof options === 'number' ? ({ lr: options } as Partial<O>) : V.options(name, options, Object.keys(defaults));
+    this.defaults = Object.freeze({ ...defaults, ...definedEntries(opts) });
     if (params instanceof Tensor) {
       throw new TypeError(`${name}: params must be an iterable of tensors or of parameter groups, not a single tensor (wrap it: [p])`);
     }
@@ -131,12 +136,18 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
   /** Adds a group of parameters, with hyperparameters that override the defaults (e.g. to unfreeze layers while training). */
   addParamGroup(group: ParamGroupInput<O>): void {
     const params = group.params instanceof Tensor ? [group.params] : [...group.params];
-    const g = { ...this.defaults, ...definedEntries(group), params } as ParamGroup<O>;
     const index = this.paramGroups.length;
-    if (typeof g.lr !== 'number' || Number.isNaN(g.lr)) {
+    V.options(this.name, group, [...Object.keys(this.defaults), ...SCHEDULE_FIELDS, 'params'], `parameter group ${index}`);
+    const g = { ...this.defaults, ...definedEntries(group), params } as ParamGroup<O>;
+    if (g.lr === undefined || Number.isNaN(g.lr)) {
       throw new TypeError(`${this.name}: parameter group ${index} has no learning rate; pass lr in the options or in every group`);
     }
-    checkHyper(this.name, g.lr >= 0, 'learning rate', g.lr, 'lr must be >= 0');
+    for (const [key, value] of Object.entries(g)) {
+      const kind = typeof this.defaults[key as keyof O];
+      if (key === 'lr') checkHyper(this.name, !((value as number) < 0), 'learning rate', value, 'lr must be >= 0');
+      if (kind === 'number') V.num(this.name, key, value);
+      else if (kind === 'boolean') V.bool(this.name, key, value);
+    }
     this.validate(g);
     params.forEach((p, i) => this.checkParam(p, `parameter ${i} of group ${index}`));
     if (new Set(params).size !== params.length) throw new Error(`${this.name}: parameter group ${index} lists a parameter twice`);

@@ -35,7 +35,7 @@ export type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer?: T
  * @example const opt = new optim.RMSprop(model.parameters(), { lr: 0.01, momentum: 0.9 });
  */
 export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
-  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> = {}) {
+  constructor(params: ParamsInput<RMSpropOptions>, options: Partial<RMSpropOptions> | number = {}) {
     super('RMSprop', params, { lr: 1e-2, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0, centered: false, maximize: false }, options);
   }
 

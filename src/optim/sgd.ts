@@ -34,7 +34,7 @@ export type SGDState = { momentumBuffer: Tensor | null };
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> | number = {}) {
     super('SGD', params, { lr: NaN, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, options);
   }
 

@@ -13,6 +13,7 @@ import { Tensor } from '../tensor.js';
 import type { Callback, TrainContext } from './callbacks.js';
 import { BUILTIN_METRICS, toLabels } from './metrics.js';
 import { Progress } from './progress.js';
+import * as V from '../validate.js';
 
 /** What fit needs of a model: forward (of one or more inputs), and train/eval switching (every nn.Module has these). */
 export interface Trainable {
@@ -282,6 +283,7 @@ function* eachBatch(op: string, batches: unknown, async: boolean, fn: (batch: un
 }
 
 function* evaluateLoop<B>(op: string, model: Trainable, batches: unknown, options: EvaluateOptions<B>, async: boolean): Loop<Evaluation> {
+  V.options(op, options, ['loss', 'step', 'metrics']);
   const metrics = resolveMetrics(op, options.metrics);
   if (options.step !== undefined && typeof options.step !== 'function') throw new TypeError(`${op}: step must be a function of a batch`);
   const wasTraining = model.training ?? true;
@@ -321,6 +323,20 @@ function monitorOf(options: FitOptions<unknown>): string {
 
 function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: FitOptions<B>, async: boolean): Loop<History> {
   if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options { epochs, optimizer, loss } are required`);
+  V.options(op, options, [
+    'epochs',
+    'optimizer',
+    'loss',
+    'step',
+    'metrics',
+    'validation',
+    'scheduler',
+    'schedulerStep',
+    'schedulerMonitor',
+    'callbacks',
+    'verbose',
+    ...(op === 'fitAsync' ? ['yieldEvery'] : []),
+  ]);
   const { epochs, optimizer, loss, step } = options;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`${op}: epochs must be a positive integer (got ${epochs})`);
   if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.zeroGrad !== 'function')

@@ -85,7 +85,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
   it('agrees with the plain-TypeScript reference backend, so the shared numbers are right', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     expect(inNode.loss).toBeCloseTo(onReference.loss, 6);
-    for (const name of ['w1', 'b1', 'w2', 'b2'] as const) {
+    for (const name of ['w1', 'b1', 'w2', 'b2', 'lstm', 'attention'] as const) {
       expect(inNode.grads[name].some((g) => g !== 0)).toBe(true);
       inNode.grads[name].forEach((g, i) => expect(g).toBeCloseTo(onReference.grads[name][i], 6));
     }

@@ -6,9 +6,9 @@ export interface WorkloadResult {
   relaxedSimd: boolean;
   loss: number;
   logits: number[];
-  grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[] };
+  grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[]; lstm: number[]; attention: number[] };
   memory: Tessera.MemoryStats;
 }
 
-/** Forward + backward of the fixed two-layer MLP on the given device. */
+/** Forward + backward of the fixed two-layer MLP and the LSTM + Transformer layer on the given device. */
 export function runWorkload(T: typeof Tessera, device?: 'wasm' | 'js'): WorkloadResult;

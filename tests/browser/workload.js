@@ -1,7 +1,7 @@
 /**
  * The computation run both in headless Chromium and in Node: a two-layer MLP (GELU hidden layer,
  * cross-entropy via logSoftmax, plus a ReLU-gated penalty on softmax probabilities) with fixed
- * weights, then backward. It receives the library as an argument so the page (`/dist/index.js`)
+ * weights, plus an LSTM and a causal Transformer encoder layer over the same rows, then backward. It receives the library as an argument so the page (`/dist/index.js`)
  * and Node (`dist/index.js`) run this one file against their own import.
  */
 
@@ -30,7 +30,13 @@ export function runWorkload(T, device = 'wasm') {
   const logits = T.add(T.matmul(hidden, w2), b2);
   const nll = T.neg(T.mean(T.sum(T.mul(T.logSoftmax(logits, 1), onehot), 1)));
   const overconfidence = T.sum(T.relu(T.sub(T.softmax(logits, 1), 0.25)));
-  const loss = T.add(nll, T.mul(overconfidence, 0.1));
+  // A sequence model too: an LSTM over x's rows as one unbatched sequence, then causal self-attention.
+  T.manualSeed(0);
+  const lstm = new T.nn.LSTM(7, 5, { device });
+  const attention = new T.nn.TransformerEncoderLayer(5, 1, { dimFeedforward: 6, dropout: 0, device });
+  const [states] = lstm(x);
+  const sequence = T.sum(attention(T.unsqueeze(states, 1), { isCausal: true }).tanh());
+  const loss = T.add(T.add(nll, T.mul(overconfidence, 0.1)), T.mul(sequence, 0.01));
   loss.backward();
 
   const values = (t) => Array.from(t.toArray());
@@ -40,7 +46,10 @@ export function runWorkload(T, device = 'wasm') {
     relaxedSimd: T.wasmFeatures().relaxedSimd,
     loss: loss.item(),
     logits: values(logits),
-    grads: { w1: values(w1.grad), b1: values(b1.grad), w2: values(w2.grad), b2: values(b2.grad) },
+    grads: {
+      w1: values(w1.grad), b1: values(b1.grad), w2: values(w2.grad), b2: values(b2.grad),
+      lstm: values(lstm.weight_ih_l0.grad), attention: values(attention.selfAttn.in_proj_weight.grad),
+    },
     memory: T.memoryStats(),
   };
 }
