@@ -72,7 +72,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions = {}): Te
   const op = 'interpolate';
   if (!(input instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
   input.check(op);
-  V.options(op, options, OPTION_KEYS);
+  options = V.options(op, options, OPTION_KEYS);
   const mode = V.oneOf(op, 'mode', options.mode ?? 'nearest', ['nearest', 'linear', 'bilinear'] as const);
   if (input.ndim !== 3 && input.ndim !== 4) throw new RangeError(`${op}: input must be [N, C, L] or [N, C, H, W] (got shape ${fmtShape(input.shape)})`);
   if (!isFloat(input.dtype)) throw new TypeError(`${op}: input must be a floating point tensor (got ${input.dtype})`);

@@ -190,7 +190,7 @@ export class Upsample extends Module {
 
   constructor(options: F.InterpolateOptions) {
     super();
-    V.options('Upsample', options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor']);
+    options = V.options('Upsample', options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor']);
     if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new TypeError('Upsample: pass exactly one of size and scaleFactor');
     this.options = { ...options };
   }
