@@ -340,7 +340,7 @@ describe('recurrent layers', () => {
         const yc = stack(hs, 0);
         yc.mul(w).sum().backward();
         const close = (a: Tensor, b: Tensor, what: string) => {
-          const [u, v] = [a.toArray() as number[], b.toArray() as number[]];
+          const [u, v] = [Array.from(a.toArray()), Array.from(b.toArray())];
           u.forEach((e, i) => {
             if (!(Math.abs(e - v[i]) <= 1e-5 + 1e-4 * Math.abs(v[i]))) expect.fail(`${what}[${i}]: fused ${e}, composed ${v[i]}`);
           });
