@@ -8,6 +8,7 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./optim";
 export * from "./fused";
+export * from "./int8";
 export * from "./rnn";
 export * from "./attention";
 
