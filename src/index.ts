@@ -129,6 +129,7 @@ export { noGrad, enableGrad, isGradEnabled, observeOps } from './autograd/grad-m
 export type { OpEvent } from './autograd/grad-mode.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
+export * as autograd from './autograd/public.js';
 export { tidy, scope, Scope, releasePendingGraphs } from './memory.js';
 export * as data from './data/index.js';
 export * as optim from './optim/index.js';
