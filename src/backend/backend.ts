@@ -133,10 +133,66 @@ export interface GemmArgs {
   ldc: number;
 }
 
+/**
+ * Operands of the int8 GEMM (assembly/int8.ts): `a` holds i16 [m, kPad] activations and `b` the
+ * packed weights, both in int32 storages (two i16 per element). out[row·ldc + col] (or
+ * out[col·ldc + row] with transOut) = Σ a·b · scaleA · scaleB[col] + bias[col]; scaleB and bias
+ * are float32 padded to a multiple of 4 columns.
+ */
+export interface GemmInt8Args {
+  m: number;
+  n: number;
+  kPad: number;
+  a: Storage;
+  b: Storage;
+  scaleA: number;
+  scaleB: Storage;
+  bias: Storage | null;
+  out: Storage;
+  outOffset: number;
+  ldc: number;
+  transOut: boolean;
+}
+
+/** How quantizeI16 maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
+export interface QuantizeArgs {
+  x: Storage;
+  xOffset: number;
+  rows: number;
+  cols: number;
+  /** Element strides of x's rows and columns. */
+  rowStride: number;
+  colStride: number;
+  /** 1 / scale in float32. */
+  invScale: number;
+  zeroPoint: number;
+  qmin: number;
+  qmax: number;
+  /** i16 [rows, kPad] in an int32 storage; holds q − zeroPoint, columns past cols zero. */
+  out: Storage;
+  kPad: number;
+}
+
 /** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
 export interface Block {
   readonly storage: Storage;
   readonly offset: number;
+}
+
+/**
+ * Sizes of a fused attention over `batch` contiguous [L, E] queries, [S, E] keys, [S, Ev] values;
+ * `causal`: query i sees keys ≤ i. The optional additive mask is [L, S] per batch entry,
+ * `maskStride` elements apart (0: one mask for all).
+ */
+export interface AttentionDims {
+  batch: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  scale: number;
+  causal: boolean;
+  maskStride: number;
 }
 
 /** Geometry of a 2-D sliding window (conv2d, pooling) over contiguous [planes, inH, inW] images. */
@@ -257,6 +313,12 @@ export interface Backend {
   crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
+  /** The smallest and largest of n contiguous float32 elements. */
+  minMax(x: Storage, xOffset: number, n: number): [number, number];
+  /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */
+  quantizeI16(args: QuantizeArgs): void;
+  /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
+  gemmInt8(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void;
   /** Fused Adam/AdamW update; maxExpAvgSq is null unless amsgrad. */
@@ -312,6 +374,25 @@ export interface Backend {
    * (dh + dhOut)·z (which may be dh), the part of hPrev's gradient that skips the projection.
    */
   gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void;
+  /**
+   * softmax(scale·q·kᵀ + mask)·v (assembly/attention.ts) into out [batch, L, Ev], and each row's
+   * log-sum-exp of the scores into lse [batch, L] for the backward.
+   */
+  attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void;
+  /** Its backward from the forward's out and lse and the gradient dOut: overwrites dq, dk and dv. */
+  attentionBackward(
+    q: Block,
+    k: Block,
+    v: Block,
+    mask: Block | null,
+    out: Block,
+    lse: Block,
+    dOut: Block,
+    dq: Block,
+    dk: Block,
+    dv: Block,
+    d: AttentionDims,
+  ): void;
   /** Bytes held by this backend (for memoryStats). */
   stats(): Omit<MemoryStats, 'liveTensors'>;
 }

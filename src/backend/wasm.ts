@@ -10,12 +10,15 @@ import { CachingAllocator } from './allocator.js';
 import type {
   AdaptiveWindow2d,
   ArithOp,
+  AttentionDims,
   AvgWindow2d,
   Backend,
   BinaryOp,
   Block,
   GemmArgs,
+  GemmInt8Args,
   MemoryStats,
+  QuantizeArgs,
   ReduceOp,
   Storage,
   Strided,
@@ -81,6 +84,8 @@ type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
 const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
 const ARITH_CODES: Record<ArithOp, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM };
 const MAX_NDIM = 64;
+/** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
+const ATTENTION_ROWS = 16;
 
 export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
@@ -314,6 +319,19 @@ export class WasmBackend implements Backend {
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
   }
+  minMax(x: Storage, xOffset: number, n: number): [number, number] {
+    this.k.minMaxF32(this.byteAddr(x, xOffset), n, this.meta);
+    const v = new Float32Array(this.k.memory.buffer, this.meta, 2);
+    return [v[0], v[1]];
+  }
+  quantizeI16(q: QuantizeArgs): void {
+    const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
+    this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  }
+  gemmInt8(g: GemmInt8Args): void {
+    const bias = g.bias ? g.bias.ptr : 0;
+    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, +g.transOut);
+  }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {
     return b ? this.byteAddr(b.storage, b.offset) : 0;
@@ -343,6 +361,61 @@ export class WasmBackend implements Backend {
   gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
     const a = (b: Block | null) => this.at(b);
     this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
+  }
+  attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void {
+    const a = (b: Block | null) => this.at(b);
+    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
+      this.k.attentionF32(a(q), a(k), a(v), a(mask), d.maskStride, a(out), a(lse), d.batch, d.L, d.S, d.E, d.Ev, d.scale, +d.causal, scratch, this.work),
+    );
+  }
+  attentionBackward(
+    q: Block,
+    k: Block,
+    v: Block,
+    mask: Block | null,
+    out: Block,
+    lse: Block,
+    dOut: Block,
+    dq: Block,
+    dk: Block,
+    dv: Block,
+    d: AttentionDims,
+  ): void {
+    const a = (b: Block | null) => this.at(b);
+    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
+      this.k.attentionBackwardF32(
+        a(q),
+        a(k),
+        a(v),
+        a(mask),
+        d.maskStride,
+        a(out),
+        a(lse),
+        a(dOut),
+        a(dq),
+        a(dk),
+        a(dv),
+        d.batch,
+        d.L,
+        d.S,
+        d.E,
+        d.Ev,
+        d.scale,
+        +d.causal,
+        scratch,
+        this.work,
+      ),
+    );
+  }
+  /** Runs fn with a scratch block of `floats` float32s from the allocator. */
+  private withScratch(floats: number, fn: (ptr: Ptr) => void): void {
+    const bytes = Math.max(floats, 1) * 4;
+    const ptr = this.allocator.alloc(bytes);
+    try {
+      fn(ptr);
+    } finally {
+      this.allocator.free(ptr, bytes);
+    }
   }
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
