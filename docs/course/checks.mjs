@@ -150,4 +150,40 @@ export const checks = {
       assert.ok(got.sub(expected).abs().max().item() < 1e-4, `${what}: filters · columns differs from conv2d`);
     }
   },
+  async '07-lstm-cell'({ lstmCellStep }) {
+    manualSeed(7);
+    const cell = new nn.LSTMCell(3, 4);
+    const x = randn([2, 3], { requiresGrad: true });
+    const h = randn([2, 4]);
+    const c = randn([2, 4]);
+    const [hRef, cRef] = cell(x, [h, c]);
+    hRef.sum().add(cRef.mul(2).sum()).backward();
+    const gradRef = Array.from(x.grad.toArray());
+    x.grad = null;
+    const [hMine, cMine] = lstmCellStep(x, [h, c], cell.stateDict());
+    assert.ok(hMine.sub(hRef).abs().max().item() < 1e-5, 'hNext differs from nn.LSTMCell');
+    assert.ok(cMine.sub(cRef).abs().max().item() < 1e-5, 'cNext differs from nn.LSTMCell');
+    hMine.sum().add(cMine.mul(2).sum()).backward();
+    x.grad.toArray().forEach((g, i) => assert.ok(Math.abs(g - gradRef[i]) < 1e-5, 'the gradient with respect to x differs from nn.LSTMCell'));
+  },
+  async '08-quantize'({ quantizePerChannel, dequantize }) {
+    manualSeed(8);
+    const rowScale = tensor([[100], [1], [0.01], [0]]);
+    const weight = randn([4, 16]).mul(rowScale);
+    const { q, scales } = quantizePerChannel(weight);
+    assert.equal(q.dtype, 'int32', 'q must be an int32 tensor of integers');
+    assert.deepEqual(q.shape, [4, 16], 'q must have the shape of the weight');
+    assert.ok(q.abs().max().item() <= 127, 'q must lie in [−127, 127]');
+    const s = scales.tolist();
+    const rows = weight.tolist();
+    rows.forEach((row, r) => {
+      const expected = Math.max(...row.map(Math.abs)) / 127 || 1;
+      assert.ok(Math.abs(s[r] - expected) <= 1e-6 * expected, `scale of row ${r} is ${s[r]}, expected ${expected}`);
+    });
+    const error = dequantize({ q, scales }).sub(weight).abs().tolist();
+    error.forEach((row, r) => assert.ok(Math.max(...row) <= s[r] / 2 + 1e-6 * s[r], `row ${r}: an error exceeds scale/2`));
+    const perTensorScale = weight.abs().max().item() / 127;
+    const perTensorError = weight.div(perTensorScale).round().mul(perTensorScale).sub(weight).abs().select(0, 2).max().item();
+    assert.ok(Math.max(...error[2]) < perTensorError, 'per-channel must beat per-tensor on the small row');
+  },
 };
