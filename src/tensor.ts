@@ -32,6 +32,11 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/**
+ * An n-dimensional array of float32, float64, int32 or bool values on a device, with autograd: create
+ * one with `tensor()` or a factory, compute with its methods or the functions of the same names.
+ * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.matmul(x).sum().backward();
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];

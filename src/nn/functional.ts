@@ -26,6 +26,7 @@ export type { GeluOptions };
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
 export { scaledDotProductAttention } from './attention.js';
 
+/** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkTensor(op: string, arg: string, x: unknown): Tensor {
