@@ -78,10 +78,50 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   return reportOp(out, 'mean', [x], { dims, keepdim });
 }
 
-/** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
-export function variance(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  tensorArg('var', 'input', x);
-  const dims = reduceDims('var', x, dim);
+/** Options of `var` and `std`, as torch.var's keywords. */
+export interface VarOptions {
+  /** Subtracted from the count in the denominator: 1 (Bessel's, the default) or 0 (population). */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+/**
+ * Reads var/std's arguments after dim: an options object, or PyTorch's positional
+ * `(unbiased, keepdim)` so that `x.var(1, false)` ported from PyTorch means unbiased=false.
+ */
+function varArgs(op: string, options: VarOptions | boolean | undefined, keepdimArg: boolean | undefined): { correction: number; keepdim: boolean } {
+  if (typeof options === 'boolean') {
+    if (keepdimArg !== undefined && typeof keepdimArg !== 'boolean')
+      throw new TypeError(`${op}: keepdim must be a boolean (got ${JSON.stringify(keepdimArg)})`);
+    return { correction: options ? 1 : 0, keepdim: keepdimArg ?? false };
+  }
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TypeError(`${op}: expected options { correction, keepdim } (or PyTorch's unbiased boolean) after dim, got ${JSON.stringify(options)}`);
+  if (keepdimArg !== undefined) throw new TypeError(`${op}: pass keepdim inside the options ({ correction, keepdim }), not as a third argument`);
+  const { correction = 1, keepdim = false } = options ?? {};
+  if (!Number.isInteger(correction) || correction < 0) throw new RangeError(`${op}: correction must be a non-negative integer (got ${correction})`);
+  if (typeof keepdim !== 'boolean') throw new TypeError(`${op}: keepdim must be a boolean (got ${JSON.stringify(keepdim)})`);
+  return { correction, keepdim };
+}
+
+/**
+ * Variance over dims (all when omitted) with Bessel's correction by default, like torch.var.
+ * @example x.var(1, { correction: 0, keepdim: true }); x.var(1, false) // PyTorch's unbiased=false
+ */
+export function variance(x: Tensor, dim?: number | number[], options?: VarOptions | boolean, keepdimArg?: boolean): Tensor {
+  return varianceOf('var', x, dim, options, keepdimArg);
+}
+
+function varianceOf(
+  op: string,
+  x: Tensor,
+  dim: number | number[] | undefined,
+  options: VarOptions | boolean | undefined,
+  keepdimArg: boolean | undefined,
+): Tensor {
+  tensorArg(op, 'input', x);
+  const { correction, keepdim } = varArgs(op, options, keepdimArg);
+  const dims = reduceDims(op, x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   return composite('var', () => {
     const centered = sub(x, mean(x, dim, true));
@@ -89,9 +129,9 @@ export function variance(x: Tensor, dim?: number | number[], keepdim = false, co
   });
 }
 
-/** Standard deviation: √var. */
-export function std(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  return composite('std', () => sqrt(variance(x, dim, keepdim, correction)));
+/** Standard deviation: √var, with var's arguments. */
+export function std(x: Tensor, dim?: number | number[], options?: VarOptions | boolean, keepdimArg?: boolean): Tensor {
+  return composite('std', () => sqrt(varianceOf('std', x, dim, options, keepdimArg)));
 }
 
 /**
@@ -123,21 +163,36 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
+  return extremeOver(op, x, undefined, false);
+}
+
+/** The largest (smallest) value over dims, no indices; ties share the gradient evenly, as in PyTorch. */
+function extremeOver(op: 'max' | 'min', x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
   tensorArg(op, 'input', x);
+  const dims = reduceDims(op, x, dim);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
-  const out = reduceRaw(op, x, reduceDims(op, x, undefined), x.dtype, []);
-  // As PyTorch does, ties share the gradient evenly.
+  const kept = keptShape(x.shape, dims);
+  const out = reduceRaw(op, x, dims, x.dtype, finalShape(x.shape, dims, keepdim));
   return finish(
     out,
     op,
     [x],
     (g) => {
-      const hit = eq(x, out);
-      return [div(mul(g, hit), sum(hit))];
+      const hit = eq(x, reshape(out, kept));
+      return [div(mul(reshape(g, kept), hit), sum(hit, dims, true))];
     },
     [],
-    { dims: reduceDims(op, x, undefined), keepdim: false },
+    { dims, keepdim },
   );
+}
+
+/** Largest value over dims (all when omitted), without indices, as torch.amax. */
+export function amax(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  return extremeOver('max', x, dim, keepdim);
+}
+/** Smallest value over dims (all when omitted), without indices, as torch.amin. */
+export function amin(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  return extremeOver('min', x, dim, keepdim);
 }
 
 /** Maximum over dim: `{ values, indices }` (PyTorch's max(dim)). */
@@ -256,13 +311,31 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   });
 }
 
-/** The p-norm of all elements: (Σ |x|^p)^(1/p). */
-export function norm(x: Tensor, p = 2): Tensor {
-  if (!(p > 0) || !Number.isFinite(p)) throw new RangeError(`norm: p must be a positive finite number (got ${p})`);
+/** Options of `norm`: the dims to reduce (all when omitted) and whether to keep them. */
+export interface NormOptions {
+  dim?: number | number[];
+  keepdim?: boolean;
+}
+
+/**
+ * The vector p-norm over dims (all when omitted), as torch.linalg.vector_norm: p = 2 (default),
+ * 1, any positive p, Infinity (max |x|), -Infinity (min |x|), 0 (the count of non-zeros), or 'fro'.
+ * @example x.norm(Infinity, { dim: 1 }); x.norm(2, { dim: [1, 2], keepdim: true })
+ */
+export function norm(x: Tensor, p: number | 'fro' = 2, options: NormOptions = {}): Tensor {
+  tensorArg('norm', 'input', x);
+  if (options === null || typeof options !== 'object') throw new TypeError(`norm: expected options { dim, keepdim } after p, got ${JSON.stringify(options)}`);
+  const { dim, keepdim = false } = options;
+  const order = p === 'fro' ? 2 : p;
+  if (typeof order !== 'number' || Number.isNaN(order) || (order < 0 && order !== -Infinity))
+    throw new RangeError(`norm: p must be a non-negative number, Infinity, -Infinity or 'fro' (got ${JSON.stringify(p)})`);
+  if (typeof keepdim !== 'boolean') throw new TypeError(`norm: keepdim must be a boolean (got ${JSON.stringify(keepdim)})`);
   return composite('norm', () => {
-    if (p === 2) return sqrt(sum(mul(x, x)));
-    if (p === 1) return sum(abs(x));
-    return pow(sum(pow(abs(x), p)), 1 / p);
+    if (order === Infinity || order === -Infinity) return extremeOver(order > 0 ? 'max' : 'min', abs(x), dim, keepdim);
+    if (order === 0) return copyRaw(sum(ne(x, 0), dim, keepdim), isFloat(x.dtype) ? x.dtype : 'float32');
+    if (order === 2) return sqrt(sum(mul(x, x), dim, keepdim));
+    if (order === 1) return sum(abs(x), dim, keepdim);
+    return pow(sum(pow(abs(x), order), dim, keepdim), 1 / order);
   });
 }
 
