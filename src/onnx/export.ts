@@ -218,8 +218,8 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     c.final('ReduceSum', [c.x[0].name, c.int64(dims)], { keepdims: c.attrs.keepdim ? 1 : 0 });
   },
   mean: (c) => c.final('ReduceMean', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
-  max: (c) => c.final('ReduceMax', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
-  min: (c) => c.final('ReduceMin', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
+  max: (c) => c.final('ReduceMax', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
+  min: (c) => c.final('ReduceMin', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
   argmax: (c) => argExtreme(c, 'ArgMax'),
   argmin: (c) => argExtreme(c, 'ArgMin'),
   softmax: (c) => c.final('Softmax', [c.x[0].name], { axis: same(c, 'dim') as number }),
