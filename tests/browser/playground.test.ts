@@ -74,7 +74,8 @@ describe.skipIf(skip)('the playground in headless Chromium', () => {
           const w = window as unknown as { ticks: number; maxGap: number };
           return { ticks: w.ticks, maxGap: w.maxGap };
         });
-        expect(ticks).toBeGreaterThan(trainingMs / 10 / 4);
+        // The timer keeps firing throughout (a page blocked by training would tick once, at the end).
+        expect(ticks).toBeGreaterThan(20);
         // The page never freezes for long (training blocking it would give one gap as long as the run).
         expect(maxGap).toBeLessThan(Math.max(1000, trainingMs / 4));
 
