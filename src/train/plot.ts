@@ -120,6 +120,8 @@ export function plotHistory(history: History, options: PlotOptions = {}): string
  * @example await fs.writeFile('lr.svg', plotLrFinder(lrFinder(model, loader, { optimizer, loss })));
  */
 export function plotLrFinder(result: { lrs: number[]; losses: number[]; suggestedLr: number }, options: PlotOptions = {}): string {
+  if (typeof result !== 'object' || result === null)
+    throw new TypeError(`plotLrFinder: expected an lrFinder result { lrs, losses, suggestedLr } (got ${result === null ? 'null' : typeof result})`);
   const { lrs, losses, suggestedLr } = result;
   if (!Array.isArray(lrs) || lrs.length === 0 || lrs.length !== losses?.length)
     throw new RangeError('plotLrFinder: expected an lrFinder result with as many losses as learning rates (at least one)');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { runWorkload, type WorkloadResult } from './workload.js';
-import { serveStatic } from './static-server.js';
+import { serveStatic } from '../../scripts/static-server.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -35,7 +35,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     try {
       if (!existsSync(distEntry)) throw new Error(notBuilt);
       if (!existsSync(chromiumPath)) throw new Error(`${noChromium}; CI is set, so this fails instead of skipping`);
-      server = await serveStatic(root);
+      server = await serveStatic({ folders: ['dist', 'tests/browser'] });
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 90_000 });
       const page = await browser.newPage();
       page.on('console', (message) => {

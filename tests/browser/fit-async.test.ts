@@ -1,16 +1,14 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
-import { serveStatic } from './static-server.js';
+import { serveStatic } from '../../scripts/static-server.mjs';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
 describe.skipIf(skip)('fitAsync in headless Chromium', () => {
   it('trains 3 epochs of 64 batches while a 5 ms timer keeps firing and onBatchEnd repaints each batch', async () => {
-    const server = await serveStatic(root);
+    const server = await serveStatic({ folders: ['dist', 'tests/browser'] });
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 90_000 });
     try {
       const page = await browser.newPage();

@@ -6,7 +6,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
-// @ts-expect-error plain-JS script without types
 import { servePlayground } from '../../scripts/playground.mjs';
 
 const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { runThreadsWorkload, type ThreadsResult } from './threads-workload.js';
-import { serveStatic } from './static-server.js';
+import { ISOLATION_HEADERS, serveStatic } from '../../scripts/static-server.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -18,8 +18,6 @@ const skipReason = !existsSync(distEntry)
     ? `${chromiumPath} not found`
     : '';
 if (skipReason) console.warn(`browser threads test skipped: ${skipReason}`);
-
-const isolationHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
 
 interface PageRun {
   result: ThreadsResult & { error?: string };
@@ -55,7 +53,7 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
   let setupError: unknown;
 
   async function visit(headers: Record<string, string>): Promise<PageRun> {
-    const server = await serveStatic(root, headers);
+    const server = await serveStatic({ folders: ['dist', 'tests/browser'], headers });
     servers.push(server);
     const page = await browser!.newPage();
     const run: PageRun = { result: undefined as unknown as PageRun['result'], warnings: [], errors: [] };
@@ -72,7 +70,7 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
   beforeAll(async () => {
     try {
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 90_000 });
-      [isolated, plain] = await Promise.all([visit(isolationHeaders), visit({})]);
+      [isolated, plain] = await Promise.all([visit(ISOLATION_HEADERS), visit({})]);
       const T: typeof import('../../src/index.js') = await import(pathToFileURL(distEntry).href);
       inNode = await runThreadsWorkload(T);
     } catch (error) {
