@@ -9,6 +9,7 @@
  */
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
+import { func } from './validate.js';
 
 let liveTensors = 0;
 const scopes: Set<Tensor>[] = [];
@@ -102,6 +103,7 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
  * @example const loss = tidy(() => model.forward(x).sub(y).pow(2).mean());
  */
 export function tidy<T>(fn: () => T): T {
+  func('tidy', 'fn', fn);
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T | undefined;
@@ -180,7 +182,8 @@ export class Scope implements Disposable {
 export function scope(): Scope;
 export function scope<T>(fn: () => T): T;
 export function scope<T>(fn?: () => T): T | Scope {
-  return fn ? tidy(fn) : new Scope();
+  if (fn === undefined) return new Scope();
+  return tidy(func('scope', 'fn', fn));
 }
 
 /** Queues a backpropagated graph's tensors; they are released at the next step boundary. */

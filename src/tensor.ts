@@ -19,6 +19,7 @@ import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
 import * as A from './ops/rearrange.js';
 import * as O from './ops/sort.js';
+import { tensorArg } from './validate.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -487,7 +488,7 @@ export class Tensor {
     return S.expand(this, S.sizes('expand', sizes));
   }
   expandAs(other: Tensor): Tensor {
-    return S.expand(this, [...other.shape]);
+    return S.expand(this, [...tensorArg('expandAs', 'other', other).shape]);
   }
   contiguous(): Tensor {
     return S.contiguous(this);

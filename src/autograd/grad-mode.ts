@@ -4,6 +4,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import { queueGraphRelease } from '../memory.js';
+import { func } from '../validate.js';
 
 /** One recorded op: its differentiable inputs and the closure mapping gradOut to their grads. */
 export interface GradNode {
@@ -56,12 +57,12 @@ export function setGradEnabled<T>(enabled: boolean, fn: () => T): T {
  * @example noGrad(() => w.sub_(w.grad!.mul(0.1)));
  */
 export function noGrad<T>(fn: () => T): T {
-  return setGradEnabled(false, fn);
+  return setGradEnabled(false, func('noGrad', 'fn', fn));
 }
 
 /** Runs fn with recording on, even inside noGrad. */
 export function enableGrad<T>(fn: () => T): T {
-  return setGradEnabled(true, fn);
+  return setGradEnabled(true, func('enableGrad', 'fn', fn));
 }
 
 /** What an op observer sees of each op as it completes: its name, tensor inputs, output and settings. */
@@ -83,6 +84,7 @@ const observers: ((event: OpEvent) => void)[] = [];
  */
 export function observeOps<T>(observer: (event: OpEvent) => void, fn: () => T): T {
   if (typeof observer !== 'function') throw new TypeError('observeOps: observer must be a function (event) => void');
+  func('observeOps', 'fn', fn);
   observers.push(observer);
   try {
     return fn();

@@ -9,7 +9,8 @@ import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { Collated, Dataset } from './dataset.js';
-import { randperm } from './dataset.js';
+import { datasetArg, randperm } from './dataset.js';
+import * as V from '../validate.js';
 
 /** Options of DataLoader. */
 export interface DataLoaderOptions<T, B> {
@@ -33,6 +34,8 @@ export interface DataLoaderOptions<T, B> {
  * @example defaultCollate([[tensor([1, 2]), 0], [tensor([3, 4]), 1]]) // [tensor [[1, 2], [3, 4]], tensor [0, 1]]
  */
 export function defaultCollate<T>(samples: T[]): Collated<T> {
+  if (!Array.isArray(samples) || samples.length === 0)
+    throw new TypeError(`defaultCollate: samples must be a non-empty array of samples (got ${V.show(samples)})`);
   return collate(samples as unknown[], 'batch') as Collated<T>;
 }
 
@@ -127,8 +130,19 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private leftover: Set<Tensor> | null = null;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false, generator, collate } = options;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer (got ${batchSize})`);
+    datasetArg('DataLoader', 'dataset', dataset);
+    const {
+      batchSize = 1,
+      shuffle = false,
+      dropLast = false,
+      generator,
+      collate,
+    } = V.options('DataLoader', options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'collate']);
+    V.int('DataLoader', 'batchSize', batchSize, { min: 1 });
+    V.bool('DataLoader', 'shuffle', shuffle);
+    V.bool('DataLoader', 'dropLast', dropLast);
+    V.generator('DataLoader', generator);
+    if (collate !== undefined) V.func('DataLoader', 'collate', collate);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

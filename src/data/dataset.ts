@@ -7,6 +7,8 @@ import { tensor } from '../creation.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
+import { INT32_MAX, int, show, size } from '../validate.js';
 
 /** What the default collate makes of a batch of samples of type T (PyTorch's default_collate). */
 export type Collated<T> = T extends Tensor | number | boolean
@@ -35,6 +37,15 @@ export abstract class Dataset<T> {
    * computed at once. The DataLoader uses it when no custom collate is given.
    */
   getBatch?(indices: readonly number[]): Collated<T>;
+}
+
+/** A dataset argument: anything with a size `length` and a `getItem` method. */
+export function datasetArg<T>(fn: string, arg: string, v: Dataset<T>): Dataset<T> {
+  if (typeof v !== 'object' || v === null || typeof (v as { getItem?: unknown }).getItem !== 'function') {
+    throw new TypeError(`${fn}: ${arg} must be a Dataset (an object with length and getItem(i)) (got ${show(v)})`);
+  }
+  size(fn, `${arg}.length`, v.length);
+  return v;
 }
 
 function checkIndex(op: string, index: number, length: number): void {
@@ -97,6 +108,8 @@ export class Subset<T> extends Dataset<T> {
 
   constructor(dataset: Dataset<T>, indices: readonly number[]) {
     super();
+    datasetArg('Subset', 'dataset', dataset);
+    if (!Array.isArray(indices)) throw new TypeError(`Subset: indices must be an array of sample indices (got ${show(indices)})`);
     for (const i of indices) checkIndex('Subset', i, dataset.length);
     this.dataset = dataset;
     this.indices = [...indices];
@@ -125,6 +138,9 @@ export class Subset<T> extends Dataset<T> {
 
 /** A random permutation of 0…n-1 (Fisher–Yates) drawn from `generator`. */
 export function randperm(n: number, generator: Generator = defaultGenerator): number[] {
+  // Indices are int32 everywhere (indexSelect, samplers), which also bounds the array made here.
+  int('randperm', 'n', n, { min: 0, max: INT32_MAX });
+  V.generator('randperm', generator);
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = generator.integer(0, i + 1);
@@ -140,7 +156,8 @@ export function randperm(n: number, generator: Generator = defaultGenerator): nu
  * @example const [train, test] = randomSplit(ds, [0.8, 0.2], new Generator(42));
  */
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], generator: Generator = defaultGenerator): Subset<T>[] {
-  const n = dataset.length;
+  const n = datasetArg('randomSplit', 'dataset', dataset).length;
+  if (!Array.isArray(lengths)) throw new TypeError(`randomSplit: lengths must be an array of lengths or fractions (got ${show(lengths)})`);
   let sizes = [...lengths];
   const total = sizes.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) < 1e-9 && total <= 1) {

@@ -8,12 +8,20 @@ import { tidy } from '../memory.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 
 /** A transform: an object with `forward(x)`, or a plain function of a tensor. */
 export interface Transform {
   forward(x: Tensor): Tensor;
 }
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
+
+/** One number (for every channel) or an array of finite numbers, as an array. */
+function numbers(fn: string, arg: string, v: number | readonly number[]): number[] {
+  const list = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(list)) throw new TypeError(`${fn}: ${arg} must be a number or an array of numbers (got ${V.show(v)})`);
+  return list.map((x: unknown, i: number) => V.num(fn, `${arg}[${i}]`, x));
+}
 
 function run(t: TransformLike, x: Tensor): Tensor {
   return typeof t === 'function' ? t(x) : t.forward(x);
@@ -33,6 +41,11 @@ function imageDims(op: string, x: Tensor): [number, number, number, number] {
 export class Compose implements Transform {
   readonly transforms: readonly TransformLike[];
   constructor(transforms: readonly TransformLike[]) {
+    if (!Array.isArray(transforms)) throw new TypeError(`Compose: transforms must be an array of transforms (got ${V.show(transforms)})`);
+    transforms.forEach((t, i) => {
+      if (typeof t !== 'function' && typeof (t as Transform | null)?.forward !== 'function')
+        throw new TypeError(`Compose: transforms[${i}] must be a function or an object with forward(x) (got ${V.show(t)})`);
+    });
     this.transforms = [...transforms];
   }
   forward(x: Tensor): Tensor {
@@ -49,8 +62,8 @@ export class Normalize implements Transform {
   readonly mean: readonly number[];
   readonly std: readonly number[];
   constructor(mean: number | readonly number[], std: number | readonly number[]) {
-    this.mean = typeof mean === 'number' ? [mean] : [...mean];
-    this.std = typeof std === 'number' ? [std] : [...std];
+    this.mean = numbers('Normalize', 'mean', mean);
+    this.std = numbers('Normalize', 'std', std);
     const zero = this.std.findIndex((s) => s === 0);
     if (zero >= 0) throw new RangeError(`Normalize: std is 0 at channel ${zero}, which would divide by zero`);
   }
@@ -92,16 +105,21 @@ export class RandomCrop implements Transform {
   private readonly generator: Generator | undefined;
 
   constructor(size: number | readonly [number, number], options: RandomCropOptions = {}) {
+    V.options('RandomCrop', options, ['padding', 'fill', 'generator']);
+    if (typeof size !== 'number' && !(Array.isArray(size) && size.length === 2))
+      throw new TypeError(`RandomCrop: size must be a number or [h, w] (got ${V.show(size)})`);
     this.size = typeof size === 'number' ? [size, size] : [size[0], size[1]];
     const p = options.padding ?? 0;
+    if (typeof p !== 'number' && !(Array.isArray(p) && (p.length === 2 || p.length === 4)))
+      throw new TypeError(`RandomCrop: padding must be a number, [left/right, top/bottom] or [left, top, right, bottom] (got ${V.show(p)})`);
     this.padding = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
     if (![...this.size, ...this.padding].every((v) => Number.isInteger(v) && v >= 0) || this.size.some((v) => v === 0)) {
       throw new RangeError(
         `RandomCrop: size must be positive and padding non-negative integers (got size ${fmtShape(this.size)}, padding ${fmtShape(this.padding)})`,
       );
     }
-    this.fill = options.fill ?? 0;
-    this.generator = options.generator;
+    this.fill = V.num('RandomCrop', 'fill', options.fill ?? 0, { finite: false });
+    this.generator = V.generator('RandomCrop', options.generator);
   }
 
   forward(x: Tensor): Tensor {
@@ -144,9 +162,9 @@ export class RandomHorizontalFlip implements Transform {
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`RandomHorizontalFlip: p must be in [0, 1] (got ${p})`);
-    this.p = p;
-    this.generator = options.generator;
+    V.options('RandomHorizontalFlip', options, ['generator']);
+    this.p = V.num('RandomHorizontalFlip', 'p', p, { min: 0, max: 1 });
+    this.generator = V.generator('RandomHorizontalFlip', options.generator);
   }
 
   forward(x: Tensor): Tensor {

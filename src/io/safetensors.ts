@@ -22,6 +22,7 @@ import type { Device } from '../dtype.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { nodeFs } from './node-fs.js';
+import * as V from '../validate.js';
 
 /** A malformed or unsupported safetensors file, or a state dict that cannot be written. */
 export class SafetensorsError extends Error {
@@ -110,6 +111,10 @@ function tensorBytes(t: Tensor, dtype: string): Uint8Array {
  * @example const bytes = serialize(model.stateDict(), { epoch: '3' });
  */
 export function serialize(stateDict: StateDict, metadata?: Record<string, string>): Uint8Array {
+  if (!(stateDict instanceof Map) && (typeof stateDict !== 'object' || stateDict === null))
+    fail(`serialize: stateDict must be an object or Map of tensors (got ${V.show(stateDict)})`);
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null))
+    fail(`serialize: metadata must be an object of strings (got ${V.show(metadata)})`);
   const items = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
   for (const [name, t] of items) {
     if (name === '__metadata__') fail(`serialize: '__metadata__' is reserved and cannot name a tensor`);
@@ -332,8 +337,10 @@ function decode(e: Entry, bytes: Uint8Array, float64: boolean): Float32Array | F
  * @example const { tensors, metadata } = deserialize(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
 export function deserialize(data: Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): Safetensors {
+  if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer)) fail(`deserialize: data must be a Uint8Array or ArrayBuffer (got ${V.show(data)})`);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  const device = opts.device ?? getDefaultDevice();
+  V.options('deserialize', opts, ['device']);
+  const device = opts.device === undefined ? getDefaultDevice() : V.device('deserialize', opts.device);
   const { entries, metadata, dataStart } = readHeader(bytes);
   const decoded = entries.map((e) => decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end), device === 'js'));
   const tensors: Record<string, Tensor> = {};
