@@ -20,6 +20,7 @@ import { composite } from '../autograd/composite.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
 export { pad, type PadOptions } from '../ops/rearrange.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
 export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
