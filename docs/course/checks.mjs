@@ -1,7 +1,7 @@
 // One check per exercise: it throws, naming what is wrong, unless the module solves the exercise.
 // Each compares the reader's code with Tessera itself on cases chosen to catch the usual mistakes.
 import assert from 'node:assert/strict';
-import { arange, gradcheck, manualSeed, randn, tensor, zeros } from 'tessera';
+import { arange, gradcheck, manualSeed, nn, optim, randn, tensor, zeros } from 'tessera';
 
 export const checks = {
   async '01-strides'({ broadcastShape, readStrided }) {
@@ -43,5 +43,61 @@ export const checks = {
     LogCosh.apply(big).sum().backward();
     assert.deepEqual(big.grad.tolist(), [-1, 1], 'the gradient at ±1000 must be ±1 (tanh), finite');
   },
+  async '03-matmul'({ matmul }) {
+    manualSeed(3);
+    for (const [m, k, n] of [
+      [4, 8, 8],
+      [1, 7, 1],
+      [13, 5, 9],
+      [33, 64, 17],
+    ]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = randn(transA ? [k, m] : [m, k]);
+          const b = randn(transB ? [n, k] : [k, n]);
+          const expected = (transA ? a.t() : a).matmul(transB ? b.t() : b).toArray();
+          const got = matmul(a.toArray(), b.toArray(), m, k, n, { transA, transB });
+          const what = `matmul ${m}×${k}×${n} transA=${transA} transB=${transB}`;
+          assert.ok(got instanceof Float32Array && got.length === m * n, `${what} must return a Float32Array of ${m * n} values`);
+          got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4 * (1 + Math.abs(expected[i])), `${what}: C[${i}] is ${v}, expected ${expected[i]}`));
+        }
+      }
+    }
+  },
+  async '04-loss-and-adam'({ crossEntropy, adamStep }) {
+    const F = nn.functional;
+    const cases = [
+      [[[2, 1, 0.1]], [0]],
+      [
+        [
+          [1000, 1001, 1002],
+          [-5, 3, 0],
+        ],
+        [1, 2],
+      ],
+      [[[-1000, 0, 1000, 3]], [0]],
+    ];
+    for (const [logits, targets] of cases) {
+      for (const labelSmoothing of [0, 0.1]) {
+        const z = tensor(logits, { dtype: 'float64', device: 'js' });
+        const y = tensor(targets, { dtype: 'int32', device: 'js' });
+        const expected = F.crossEntropy(z, y, { labelSmoothing }).item();
+        const got = crossEntropy(logits, targets, { labelSmoothing });
+        const what = `crossEntropy(${JSON.stringify(logits)}, ${JSON.stringify(targets)}, { labelSmoothing: ${labelSmoothing} })`;
+        assert.ok(Number.isFinite(got) && Math.abs(got - expected) < 1e-9 * (1 + Math.abs(expected)), `${what} is ${got}, expected ${expected}`);
+      }
+    }
+    const options = { lr: 0.05, betas: [0.8, 0.99], eps: 1e-6, weightDecay: 0.1 };
+    const p = tensor([1, -2, 0.5], { dtype: 'float64', device: 'js', requiresGrad: true });
+    const adam = new optim.Adam([p], options);
+    const mine = [1, -2, 0.5];
+    const state = {};
+    for (let step = 1; step <= 5; step++) {
+      adam.zeroGrad();
+      p.pow(3).sum().backward();
+      adamStep(mine, Array.from(p.grad.toArray()), state, options);
+      adam.step();
+      p.tolist().forEach((v, i) => assert.ok(Math.abs(mine[i] - v) < 1e-9, `after Adam step ${step}, param[${i}] is ${mine[i]}, expected ${v}`));
+    }
+  },
 };
-

@@ -133,6 +133,12 @@ export interface GemmArgs {
   ldc: number;
 }
 
+/** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
+export interface Block {
+  readonly storage: Storage;
+  readonly offset: number;
+}
+
 /** Geometry of a 2-D sliding window (conv2d, pooling) over contiguous [planes, inH, inW] images. */
 export interface Window2d {
   inH: number;
@@ -275,6 +281,37 @@ export interface Backend {
   avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void;
   adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void;
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void;
+  /**
+   * One LSTM step (assembly/rnn.ts) over `rows` rows: gates [rows, 4H] holds the pre-activations
+   * (i, f, g, o) and is overwritten with the activated gates; writes c = f·cPrev + i·g and h = o·tanh(c).
+   */
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void;
+  /**
+   * Its backward: from the activated gates, cPrev, c and the gradients reaching h (dh, plus dhOut
+   * unless null) and c (dc), writes the pre-activation gradients dGates and dcPrev (which may be dc).
+   */
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void;
+  /**
+   * One GRU step from xp [rows, 3H] (x·W_ihᵀ + b_ih) and hp [rows, 3H] (hPrev·W_hhᵀ), adding bHh
+   * [3H] unless null: writes h and saved [rows, 4H] = r, z, n, W_hn·hPrev + b_hn.
+   */
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void;
+  /**
+   * Its backward: writes dxp and dhp [rows, 3H] (the gradients of the two projections) and dhPrev =
+   * (dh + dhOut)·z (which may be dh), the part of hPrev's gradient that skips the projection.
+   */
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void;
   /** Bytes held by this backend (for memoryStats). */
   stats(): Omit<MemoryStats, 'liveTensors'>;
 }

@@ -8,8 +8,23 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
 import { forEachStrided } from '../shape.js';
-import type { AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d } from './backend.js';
+import type {
+  AdaptiveWindow2d,
+  AvgWindow2d,
+  Backend,
+  BinaryOp,
+  Block,
+  GemmArgs,
+  MemoryStats,
+  ReduceOp,
+  Storage,
+  Strided,
+  UnaryOp,
+  Window2d,
+} from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import * as rnn from './rnn-reference.js';
+import type { Span } from './rnn-reference.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -673,6 +688,35 @@ export class ReferenceBackend implements Backend {
   }
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void {
     loops.adaptiveAvgPool2dBackward(this.view(gradOut), gradOutOffset, this.view(gradIn), planes, w);
+  }
+  private span(b: Block): Span {
+    return [this.view(b.storage), b.offset];
+  }
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void {
+    rnn.lstmCell(this.span(gates), this.span(cPrev), this.span(c), this.span(h), rows, hidden);
+  }
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void {
+    const s = (b: Block) => this.span(b);
+    rnn.lstmCellBackward(s(gates), s(cPrev), s(c), dhOut && s(dhOut), s(dh), s(dc), s(dGates), s(dcPrev), rows, hidden);
+  }
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void {
+    const s = (b: Block) => this.span(b);
+    rnn.gruCell(s(xp), s(hp), bHh && s(bHh), s(hPrev), s(h), s(saved), rows, hidden);
+  }
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
+    const s = (b: Block) => this.span(b);
+    rnn.gruCellBackward(s(saved), s(hPrev), dhOut && s(dhOut), s(dh), s(dxp), s(dhp), s(dhPrev), rows, hidden);
   }
   stats(): Omit<MemoryStats, 'liveTensors'> {
     return { liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };

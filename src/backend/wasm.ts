@@ -13,6 +13,7 @@ import type {
   AvgWindow2d,
   Backend,
   BinaryOp,
+  Block,
   GemmArgs,
   MemoryStats,
   ReduceOp,
@@ -312,6 +313,36 @@ export class WasmBackend implements Backend {
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
+  }
+  // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
+  private at(b: Block | null): Ptr {
+    return b ? this.byteAddr(b.storage, b.offset) : 0;
+  }
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void {
+    this.k.lstmCellF32(this.at(gates), this.at(cPrev), this.at(c), this.at(h), rows, hidden);
+  }
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.lstmCellBackwardF32(a(gates), a(cPrev), a(c), a(dhOut), a(dh), a(dc), a(dGates), a(dcPrev), rows, hidden);
+  }
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.gruCellF32(a(xp), a(hp), a(bHh), a(hPrev), a(h), a(saved), rows, hidden);
+  }
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
   }
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
