@@ -8,6 +8,7 @@ export * from "./gemm";
 export * from "./conv";
 export * from "./optim";
 export * from "./fused";
+export * from "./int8";
 export * from "./rnn";
 
 // Static data (scratch for strided kernels) lives below __heap_base; round

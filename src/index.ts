@@ -143,3 +143,5 @@ export function memoryStats(): MemoryStats {
 }
 export * from './train/index.js';
 export * as onnx from './onnx/index.js';
+/** int8 post-training quantization: quantizeDynamic, prepare / convert (static), int8 layers. */
+export * as quantization from './quantization/index.js';

@@ -133,6 +133,46 @@ export interface GemmArgs {
   ldc: number;
 }
 
+/**
+ * Operands of the int8 GEMM (assembly/int8.ts): `a` holds i16 [m, kPad] activations and `b` the
+ * packed weights, both in int32 storages (two i16 per element). out[row·ldc + col] (or
+ * out[col·ldc + row] with transOut) = Σ a·b · scaleA · scaleB[col] + bias[col]; scaleB and bias
+ * are float32 padded to a multiple of 4 columns.
+ */
+export interface GemmInt8Args {
+  m: number;
+  n: number;
+  kPad: number;
+  a: Storage;
+  b: Storage;
+  scaleA: number;
+  scaleB: Storage;
+  bias: Storage | null;
+  out: Storage;
+  outOffset: number;
+  ldc: number;
+  transOut: boolean;
+}
+
+/** How quantizeI16 maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
+export interface QuantizeArgs {
+  x: Storage;
+  xOffset: number;
+  rows: number;
+  cols: number;
+  /** Element strides of x's rows and columns. */
+  rowStride: number;
+  colStride: number;
+  /** 1 / scale in float32. */
+  invScale: number;
+  zeroPoint: number;
+  qmin: number;
+  qmax: number;
+  /** i16 [rows, kPad] in an int32 storage; holds q − zeroPoint, columns past cols zero. */
+  out: Storage;
+  kPad: number;
+}
+
 /** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
 export interface Block {
   readonly storage: Storage;
@@ -257,6 +297,12 @@ export interface Backend {
   crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
+  /** The smallest and largest of n contiguous float32 elements. */
+  minMax(x: Storage, xOffset: number, n: number): [number, number];
+  /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */
+  quantizeI16(args: QuantizeArgs): void;
+  /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
+  gemmInt8(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void;
   /** Fused Adam/AdamW update; maxExpAvgSq is null unless amsgrad. */

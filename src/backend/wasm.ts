@@ -15,7 +15,9 @@ import type {
   BinaryOp,
   Block,
   GemmArgs,
+  GemmInt8Args,
   MemoryStats,
+  QuantizeArgs,
   ReduceOp,
   Storage,
   Strided,
@@ -313,6 +315,19 @@ export class WasmBackend implements Backend {
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
+  }
+  minMax(x: Storage, xOffset: number, n: number): [number, number] {
+    this.k.minMaxF32(this.byteAddr(x, xOffset), n, this.meta);
+    const v = new Float32Array(this.k.memory.buffer, this.meta, 2);
+    return [v[0], v[1]];
+  }
+  quantizeI16(q: QuantizeArgs): void {
+    const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
+    this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  }
+  gemmInt8(g: GemmInt8Args): void {
+    const bias = g.bias ? g.bias.ptr : 0;
+    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, +g.transOut);
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {
