@@ -355,7 +355,7 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
   if (plateau && options.schedulerStep === 'batch')
     throw new RangeError(`${op}: ReduceLROnPlateau steps once per epoch on a monitored value; schedulerStep 'batch' does not apply`);
   const length = (batches as { length?: number }).length;
-  const progress = new Progress(epochs, typeof length === 'number' ? length : null, options.verbose ?? true);
+  const progress = new Progress(epochs, typeof length === 'number' && Number.isFinite(length) ? length : null, options.verbose ?? true);
   const history: History = {};
   const ctx: TrainContext = { model, optimizer, history, epoch: 0, stopTraining: false };
   const wasTraining = model.training ?? true;
