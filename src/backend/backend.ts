@@ -221,6 +221,7 @@ export interface AvgWindow2d extends Window2d {
 /** Sizes of an adaptive pooling: output cell o of n covers input [floor(o·len/n), ceil((o+1)·len/n)). */
 export type AdaptiveWindow2d = Pick<Window2d, 'inH' | 'inW' | 'outH' | 'outW'>;
 
+/** What `memoryStats()` reports: live tensors and bytes, cached bytes and the WASM memory size. */
 export interface MemoryStats {
   /** Tensors alive (not released) right now. */
   liveTensors: number;

@@ -10,10 +10,9 @@ import * as V from '../validate.js';
 
 const REDUCTIONS: readonly F.Reduction[] = ['mean', 'sum', 'none'];
 
-/** Options of losses that only reduce. */
-export interface ReductionOptions {
-  reduction?: F.Reduction;
-}
+import type { ReductionOptions } from './functional.js';
+
+export type { ReductionOptions };
 
 /**
  * Mean squared error (input − target)², reduced.
@@ -26,7 +25,7 @@ export class MSELoss extends Module {
     this.reduction = V.oneOf('MSELoss', 'reduction', V.options('MSELoss', options, ['reduction']).reduction ?? 'mean', REDUCTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.mseLoss(input, target, this.reduction);
+    return F.mseLoss(input, target, { reduction: this.reduction });
   }
   override extraRepr(): string {
     return `reduction=${this.reduction}`;
@@ -41,7 +40,7 @@ export class L1Loss extends Module {
     this.reduction = V.oneOf('L1Loss', 'reduction', V.options('L1Loss', options, ['reduction']).reduction ?? 'mean', REDUCTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.l1Loss(input, target, this.reduction);
+    return F.l1Loss(input, target, { reduction: this.reduction });
   }
   override extraRepr(): string {
     return `reduction=${this.reduction}`;

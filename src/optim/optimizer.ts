@@ -90,10 +90,6 @@ function releaseState(s: ParamState): void {
   for (const v of Object.values(s)) if (v instanceof Tensor) release(v, 'its optimizer state was replaced by loadStateDict()');
 }
 
-/**
- * Base class of the optimizers: holds parameter groups and per-parameter state; `step()` applies
- * the subclass's fused update to every parameter whose `.grad` is not null.
- */
 /** The items of an iterable argument, or a TypeError naming it. */
 function iterable<T>(fn: string, arg: string, v: Iterable<T>, of: string): Iterable<T> {
   if (v === null || typeof v !== 'object' || typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
@@ -102,6 +98,10 @@ function iterable<T>(fn: string, arg: string, v: Iterable<T>, of: string): Itera
   return v;
 }
 
+/**
+ * Base class of the optimizers: holds parameter groups and per-parameter state; `step()` applies
+ * the subclass's fused update to every parameter whose `.grad` is not null.
+ */
 export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
   /** The hyperparameters a group gets unless it sets its own. */
   readonly defaults: Readonly<O>;
