@@ -160,7 +160,7 @@ export interface AvgWindow2d extends Window2d {
 export type AdaptiveWindow2d = Pick<Window2d, 'inH' | 'inW' | 'outH' | 'outW'>;
 
 export interface MemoryStats {
-  /** Tensors alive (not released) right now. */
+  /** Tensor storages holding backend memory right now (views share one; a spilled one holds none). */
   liveTensors: number;
   /** Bytes in blocks handed to live storages. */
   liveBytes: number;
@@ -275,6 +275,8 @@ export interface Backend {
   avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void;
   adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void;
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void;
-  /** Bytes held by this backend (for memoryStats). */
-  stats(): Omit<MemoryStats, 'liveTensors'>;
+  /** Storages and bytes held by this backend (for memoryStats). */
+  stats(): MemoryStats;
+  /** Moves a storage's contents out of backend memory until its next use (a no-op where memory is JS's own). */
+  spill(storage: Storage): void;
 }

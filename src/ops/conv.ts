@@ -9,7 +9,7 @@
 import type { AdaptiveWindow2d, AvgWindow2d, Window2d } from '../backend/backend.js';
 import { finish, isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
-import { release } from '../memory.js';
+import { release, releaseWithGraph } from '../memory.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './shape.js';
@@ -85,7 +85,7 @@ function contiguousInput(x: Tensor): Tensor {
 /** Frees an op's saved scratch tensor with `out`: now if out has no graph, else when out's graph is released. */
 function dropScratch(t: Tensor, original: Tensor | null, out: Tensor): void {
   if (t === original) return;
-  if (out.gradFn) out.dependents.push(t);
+  if (out.gradFn) releaseWithGraph(out, t);
   else release(t, 'an internal buffer of a conv/pool op was consumed');
 }
 
