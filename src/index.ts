@@ -23,7 +23,7 @@ export {
   randLike,
   randnLike,
 } from './creation.js';
-export type { TensorOptions, TensorDataOptions, RandomOptions } from './creation.js';
+export type { TensorOptions, TensorDataOptions, RandomOptions, SizeArgs } from './creation.js';
 export { Generator, manualSeed } from './random.js';
 export { setDefaultDevice, getDefaultDevice, wasmFeatures, setNumThreads, getNumThreads } from './device.js';
 export {
@@ -126,10 +126,13 @@ export { noGrad, enableGrad, isGradEnabled, observeOps } from './autograd/grad-m
 export type { OpEvent } from './autograd/grad-mode.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
+export * as autograd from './autograd/public.js';
 export { tidy, scope, Scope, releasePendingGraphs } from './memory.js';
 export * as data from './data/index.js';
 export * as optim from './optim/index.js';
 export { save, load, serialize, deserialize, SafetensorsError } from './io/safetensors.js';
+export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, deserializeCheckpoint } from './io/checkpoint.js';
+export type { CheckpointContents, LoadCheckpointOptions } from './io/checkpoint.js';
 import { memoryStats as statsOf } from './memory.js';
 import { activeBackends } from './device.js';
 import type { MemoryStats } from './backend/backend.js';
@@ -140,3 +143,5 @@ export function memoryStats(): MemoryStats {
 }
 export * from './train/index.js';
 export * as onnx from './onnx/index.js';
+/** int8 post-training quantization: quantizeDynamic, prepare / convert (static), int8 layers. */
+export * as quantization from './quantization/index.js';

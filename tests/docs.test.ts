@@ -10,8 +10,9 @@ const dist = new URL('../dist/index.js', import.meta.url);
 const scratch = mkdtempSync(join(tmpdir(), 'tessera-docs-'));
 
 /** Every ```js block of every docs page, with `from 'tessera'` pointed at the built package. */
-const blocks = readdirSync(docsDir)
+const blocks = readdirSync(docsDir, { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.md'))
+  .sort()
   .flatMap((file) => {
     const text = readFileSync(new URL(file, docsDir), 'utf8');
     return [...text.matchAll(/```js\n([\s\S]*?)```/g)].map((m, i) => [`${file} example ${i + 1}`, m[1]] as const);

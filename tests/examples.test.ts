@@ -30,4 +30,55 @@ describe('examples run against the built package', () => {
     }
     expect(stdout).toMatch(/sampling: \d+ tokens\/s \(batch 1, key\/value cache\)/);
   }, 120_000);
+
+  it('the text GPT (short setting) learns BPE tokens of the addresses: loss falls, held-out perplexity finite and below uniform, reload identical', async () => {
+    const args = ['--steps', '30', '--from', '2015', '--vocab', '320', '--dmodel', '48', '--layers', '2', '--eval', '4'];
+    const { stdout } = await run('node', ['examples/text-gpt.mjs', ...args], { cwd: root });
+    expect(stdout).toMatch(/BPE vocabulary 320 trained/);
+    const [, first, last] = /training loss (\d+\.\d+) → (\d+\.\d+)/.exec(stdout) ?? [];
+    expect(Number(last)).toBeLessThan(Number(first) - 0.3);
+    const [, before] = /before training: validation loss \d+\.\d+, perplexity (\d+\.\d+)/.exec(stdout) ?? [];
+    const [, perplexity, uniform] = /validation loss \d+\.\d+, perplexity (\d+\.\d+) over 4096 held-out tokens \(uniform: (\d+)\)/.exec(stdout) ?? [];
+    expect(Number(uniform)).toBe(320);
+    expect(Number(perplexity)).toBeGreaterThan(1);
+    expect(Number(perplexity)).toBeLessThan(0.6 * Number(uniform));
+    expect(Number(perplexity)).toBeLessThan(Number(before));
+    expect(stdout.split('\n').filter((l) => l.startsWith('sample: "'))).toHaveLength(3);
+    expect(stdout).toContain('"The state of the Union is');
+    expect(stdout).toMatch(new RegExp(`reloaded from safetensors: logits identical, tokenizer identical, validation perplexity ${perplexity}\\n`));
+  }, 120_000);
+
+  it('the spam classifiers (short setting): LSTM and Transformer each learn and print a ham/spam classification report on the held-out split', async () => {
+    const args = ['--limit', '400', '--epochs', '3', '--maxlen', '32', '--vocab', '512'];
+    const { stdout } = await run('node', ['examples/spam-classifier.mjs', ...args], { cwd: root });
+    expect(stdout).toMatch(/^400 messages: 320 for training \(\d+\.\d% spam\), 80 held out/);
+    for (const name of ['LSTM', 'Transformer']) {
+      const losses = (new RegExp(`${name} \\(\\d+ parameters\\): 3 epochs in .*training loss ([\\d. →]+),`).exec(stdout)?.[1] ?? '').split(' → ').map(Number);
+      expect(losses).toHaveLength(3);
+      expect(losses[2]).toBeLessThan(losses[0]);
+      const report = stdout
+        .split(`${name} on the held-out messages:\n`)[1]
+        .split('\n')
+        .slice(0, 9)
+        .filter((l) => l.trim() !== '');
+      expect(report[0]).toMatch(/^ +precision +recall +f1-score +support$/);
+      const rows = Object.fromEntries(
+        report.slice(1).map((l) => [
+          l.trim().split(/ {2,}/)[0],
+          l
+            .trim()
+            .split(/ +/)
+            .filter((w) => /^\d/.test(w))
+            .map(Number),
+        ]),
+      );
+      expect(Object.keys(rows)).toEqual(['ham', 'spam', 'accuracy', 'macro avg', 'weighted avg']);
+      expect(rows.ham).toHaveLength(4);
+      expect(rows.ham[3] + rows.spam[3]).toBe(80);
+      expect(rows.accuracy).toEqual([expect.any(Number), 80]);
+      expect(rows.accuracy[0]).toBeGreaterThan(0.7);
+      const [, f1] = new RegExp(`${name}: spam F1 (\\d\\.\\d+)`).exec(stdout) ?? [];
+      expect(Number(f1)).toBeCloseTo(rows.spam[2], 3);
+    }
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 // PyTorch habits that must mean in Tessera what they mean in PyTorch (issue 11 §2).
 import { describe, expect, it } from 'vitest';
-import { randn, tensor, zeros } from '../src/index.js';
+import { Generator, ones, rand, randn, tensor, zeros } from '../src/index.js';
 
 describe('size() and numel()', () => {
   it('x.size() is the shape, x.size(d) one dim (negative from the end), x.numel() the count', () => {
@@ -23,5 +23,19 @@ describe('size() and numel()', () => {
     const s = x.size();
     s[0] = 7;
     expect(x.shape).toEqual([2, 3]);
+  });
+});
+
+describe('factories take sizes as varargs too', () => {
+  it('zeros(2, 3), ones(2, 3, opts), rand(2, 3), randn(2, 3, { generator }) equal the array forms', () => {
+    expect(zeros(2, 3).shape).toEqual([2, 3]);
+    expect(ones(2, 3, { dtype: 'int32' }).tolist()).toEqual([
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    expect(rand(4).shape).toEqual([4]);
+    const a = randn(2, 3, { generator: new Generator(5) });
+    const b = randn([2, 3], { generator: new Generator(5) });
+    expect(a.tolist()).toEqual(b.tolist());
   });
 });

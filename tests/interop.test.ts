@@ -1,6 +1,77 @@
 // Files and state that cross between PyTorch and Tessera with no key map (issue 11 §1).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nn, optim, tensor, zeros, ones, type Tensor } from '../src/index.js';
+import {
+  nn,
+  optim,
+  tensor,
+  zeros,
+  ones,
+  randn,
+  manualSeed,
+  load,
+  save,
+  saveCheckpoint,
+  loadCheckpoint,
+  serializeCheckpoint,
+  deserializeCheckpoint,
+  deserialize,
+  noGrad,
+  type Tensor,
+} from '../src/index.js';
+
+// Written by scripts/torch_interop_fixtures.py (PyTorch 1.13).
+const fixtureDir = new URL('./fixtures/', import.meta.url);
+const fixture = JSON.parse(readFileSync(new URL('torch-interop.json', fixtureDir), 'utf8')) as {
+  input: { shape: number[]; data: number[] };
+  eval_out: { shape: number[]; data: number[] };
+  optimizers: Record<string, { top: string[]; state: string[]; param_groups: string[] }>;
+  schedulers: Record<string, string[]>;
+};
+const PYTHON = '/usr/bin/python3';
+const hasTorch = (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** The same architecture as ResNetish in scripts/torch_interop_fixtures.py, written as a Tessera user would. */
+class Block extends nn.Module {
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
+  downsample: nn.Sequential | null = null;
+  constructor(cin: number, cout: number, stride: number) {
+    super();
+    this.conv1 = new nn.Conv2d(cin, cout, 3, { stride, padding: 1, bias: false });
+    this.bn1 = new nn.BatchNorm2d(cout);
+    this.conv2 = new nn.Conv2d(cout, cout, 3, { padding: 1, bias: false });
+    this.bn2 = new nn.BatchNorm2d(cout);
+    if (stride !== 1 || cin !== cout) this.downsample = new nn.Sequential(new nn.Conv2d(cin, cout, 1, { stride, bias: false }), new nn.BatchNorm2d(cout));
+  }
+  forward(x: Tensor): Tensor {
+    const out = this.bn2(this.conv2(this.bn1(this.conv1(x)).relu()));
+    return out.add(this.downsample ? this.downsample(x) : x).relu();
+  }
+}
+class ResNetish extends nn.Module {
+  conv1 = new nn.Conv2d(3, 8, 3, { padding: 1, bias: false });
+  bn1 = new nn.BatchNorm2d(8);
+  layer1 = new nn.Sequential(new Block(8, 8, 1), new Block(8, 16, 2));
+  fcOut = new nn.Linear(16, 5);
+  forward(x: Tensor): Tensor {
+    const features = this.layer1(this.bn1(this.conv1(x)).relu());
+    return this.fcOut(features.mean([2, 3]));
+  }
+}
+const fixtureInput = () => tensor(fixture.input.data, { shape: fixture.input.shape });
 
 describe("state-dict keys are PyTorch's", () => {
   it('BatchNorm buffers are running_mean, running_var, num_batches_tracked (JS properties stay camelCase)', () => {
@@ -212,3 +283,137 @@ function noGradCopy(dst: Tensor, src: Tensor): void {
   dst.requiresGrad_(false).copy_(src);
   dst.requiresGrad_(true);
 }
+
+describe('a PyTorch-written ResNet-style CNN with BatchNorm (tests/fixtures/torch-resnet.safetensors)', () => {
+  it("loads strictly with no key map and gives PyTorch's eval output", async () => {
+    const model = new ResNetish();
+    const state = await load(new Uint8Array(readFileSync(new URL('torch-resnet.safetensors', fixtureDir))));
+    expect(state['layer1.1.downsample.1.num_batches_tracked'].item()).toBe(3);
+    expect(model.loadStateDict(state)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    model.eval();
+    const out = noGrad(() => model(fixtureInput()));
+    expect(out.shape).toEqual(fixture.eval_out.shape);
+    [...out.toArray()].forEach((v, i) => expect(v, `output ${i}`).toBeCloseTo(fixture.eval_out.data[i], 5));
+  });
+
+  it.skipIf(!hasTorch)(
+    "a Tessera-written file loads strictly in PyTorch and gives Tessera's eval output (skipped when /usr/bin/python3 has no torch)",
+    async () => {
+      manualSeed(3);
+      const model = new ResNetish();
+      for (let i = 0; i < 2; i++) noGrad(() => model(randn(4, 3, 8, 8)));
+      model.eval();
+      const x = randn(2, 3, 8, 8);
+      const out = noGrad(() => model(x));
+      const path = join(mkdtempSync(join(tmpdir(), 'tessera-interop-')), 'resnet.safetensors');
+      const record = (t: Tensor) => JSON.stringify({ shape: t.shape, data: [...t.toArray()] });
+      await save(model.stateDict(), path, { input: record(x), expected: record(out) });
+      const report = execFileSync(PYTHON, [new URL('../scripts/torch_interop_fixtures.py', import.meta.url).pathname, 'check', path], { encoding: 'utf8' });
+      expect(report).toMatch(/loaded strictly into torch.nn.Module/);
+    },
+  );
+});
+
+describe("optimizer and scheduler state dicts have PyTorch 1.13's keys (tests/fixtures/torch-interop.json)", () => {
+  // Flags of PyTorch's implementation choices (multi-tensor, CUDA graphs, fused kernels); Tessera has one implementation.
+  const torchOnly = new Set(['foreach', 'differentiable', 'capturable', 'fused']);
+  const make: Record<string, (p: Tensor[]) => optim.Optimizer> = {
+    SGD: (p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }),
+    Adam: (p) => new optim.Adam(p, { amsgrad: true }),
+    AdamW: (p) => new optim.AdamW(p),
+    RMSprop: (p) => new optim.RMSprop(p, { momentum: 0.9, centered: true }),
+    Adagrad: (p) => new optim.Adagrad(p, { lrDecay: 0.1 }),
+  };
+  it.each(Object.keys(make))('%s', (name) => {
+    const p = zeros([2], { requiresGrad: true });
+    const opt = make[name]([p]);
+    p.grad = ones([2]);
+    opt.step();
+    const sd = opt.stateDict();
+    const torch = fixture.optimizers[name];
+    expect(Object.keys(sd)).toEqual(torch.top);
+    expect(Object.keys(sd.state[0]).sort()).toEqual(torch.state);
+    expect(Object.keys(sd.param_groups[0]).sort()).toEqual(torch.param_groups.filter((k) => !torchOnly.has(k)));
+  });
+
+  const schedulers: Record<string, (o: optim.Optimizer) => optim.lrScheduler.LRScheduler> = {
+    StepLR: (o) => new optim.lrScheduler.StepLR(o, { stepSize: 3 }),
+    CosineAnnealingLR: (o) => new optim.lrScheduler.CosineAnnealingLR(o, { tMax: 10 }),
+    LinearLR: (o) => new optim.lrScheduler.LinearLR(o),
+    OneCycleLR: (o) => new optim.lrScheduler.OneCycleLR(o, { maxLr: 0.1, totalSteps: 10 }),
+  };
+  it.each(Object.keys(schedulers))('%s', (name) => {
+    const opt = new optim.SGD([zeros([2], { requiresGrad: true })], { lr: 0.1, momentum: 0.9 });
+    const sched = schedulers[name](opt);
+    opt.step();
+    sched.step();
+    expect(Object.keys(sched.stateDict()).sort()).toEqual(fixture.schedulers[name]);
+  });
+});
+
+describe('checkpoints: model, optimizer, scheduler, epoch and user values in one safetensors file', () => {
+  const setup = () => {
+    const model = new ResNetish();
+    const opt = new optim.AdamW(model.parameters(), { lr: 0.01 });
+    const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.001 });
+    return { model, opt, sched };
+  };
+  const batch = (step: number) => {
+    manualSeed(100 + step);
+    return { x: randn(4, 3, 8, 8), y: randn(4, 5) };
+  };
+  const trainStep = ({ model, opt, sched }: ReturnType<typeof setup>, step: number) => {
+    const { x, y } = batch(step);
+    opt.zeroGrad();
+    nn.functional.mseLoss(model(x), y).backward();
+    opt.step();
+    sched.step();
+  };
+  const weights = (m: nn.Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, [...t.toArray()]]));
+
+  it('resume and train 5 more steps is bitwise identical to not stopping (file and byte forms)', async () => {
+    manualSeed(1);
+    const straight = setup();
+    for (let s = 0; s < 8; s++) trainStep(straight, s);
+
+    manualSeed(1);
+    const first = setup();
+    for (let s = 0; s < 3; s++) trainStep(first, s);
+    const path = join(mkdtempSync(join(tmpdir(), 'tessera-ckpt-')), 'run.safetensors');
+    await saveCheckpoint(path, { model: first.model, optimizer: first.opt, scheduler: first.sched, epoch: 3, note: 'warm start', best: { loss: 0.25 } });
+
+    for (const source of [path, new Uint8Array(readFileSync(path))]) {
+      manualSeed(999); // different initial weights: everything must come from the checkpoint
+      const resumed = setup();
+      const rest = await loadCheckpoint(source, { model: resumed.model, optimizer: resumed.opt, scheduler: resumed.sched });
+      expect(rest).toEqual({ epoch: 3, note: 'warm start', best: { loss: 0.25 } });
+      for (let s = 3; s < 8; s++) trainStep(resumed, s);
+      expect(weights(resumed.model)).toEqual(weights(straight.model));
+      expect(resumed.sched.getLastLr()).toEqual(straight.sched.getLastLr());
+    }
+  });
+
+  it("is a safetensors file any reader opens: model.*, optimizer.state.*, JSON metadata in PyTorch's layout", () => {
+    const run = setup();
+    trainStep(run, 0);
+    const bytes = serializeCheckpoint({ model: run.model, optimizer: run.opt, scheduler: run.sched, epoch: 1, mask: tensor([true, false]) });
+    const { tensors, metadata } = deserialize(bytes);
+    expect(Object.keys(tensors)).toContain('model.bn1.running_mean');
+    expect(Object.keys(tensors)).toContain('optimizer.state.0.exp_avg_sq');
+    expect(JSON.parse(metadata.optimizer).param_groups[0]).toMatchObject({ lr: run.opt.paramGroups[0].lr, weight_decay: 0.01, initial_lr: 0.01 });
+    expect(JSON.parse(metadata.scheduler)).toMatchObject({ T_max: 10, last_epoch: 1 });
+    const rest = deserializeCheckpoint(bytes);
+    expect(rest.epoch).toBe(1);
+    expect((rest.mask as Tensor).tolist()).toEqual([true, false]);
+  });
+
+  it('says what is wrong with a file that is not a checkpoint, or lacks what was asked for', () => {
+    const run = setup();
+    expect(() => deserializeCheckpoint(readFileSync(new URL('torch-resnet.safetensors', fixtureDir)), { model: run.model })).toThrow(
+      /not a Tessera checkpoint.*load\(\) and model.loadStateDict\(\)/,
+    );
+    const modelOnly = serializeCheckpoint({ model: run.model });
+    expect(() => deserializeCheckpoint(modelOnly, { optimizer: run.opt })).toThrow('loadCheckpoint: a optimizer was passed but the checkpoint holds none');
+    expect(() => serializeCheckpoint({ model: run.model, lr: NaN })).toThrow("saveCheckpoint: extra 'lr' is NaN, which JSON cannot hold");
+  });
+});

@@ -2,7 +2,7 @@
 // Regenerate the fixtures with: /usr/bin/python3 scripts/torch_seq_fixtures.py
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, load as loadFile, manualSeed, noGrad, serialize, memoryStats, nn, optim, randn, tensor, zeros, type Tensor } from '../src/index.js';
+import { gradcheck, load as loadFile, manualSeed, noGrad, serialize, memoryStats, nn, optim, randn, stack, tensor, zeros, type Tensor } from '../src/index.js';
 
 interface TensorRecord {
   shape: number[];
@@ -285,6 +285,75 @@ describe('recurrent layers', () => {
     };
     expect(gradcheck(fn, [x, ...params])).toBe(true);
   });
+
+  it('gradients pass finite differences (LSTM, 2 layers, bidirectional, batchFirst, h0 and c0)', () => {
+    manualSeed(6);
+    const opts = { numLayers: 2, bidirectional: true, batchFirst: true } as const;
+    const lstm = new nn.LSTM(2, 3, opts).to('js');
+    const x = randn([2, 3, 2], { device: 'js', dtype: 'float64', requiresGrad: true });
+    const h0 = randn([4, 2, 3], { device: 'js', dtype: 'float64', requiresGrad: true });
+    const c0 = randn([4, 2, 3], { device: 'js', dtype: 'float64', requiresGrad: true });
+    const params = lstm.parameters().map((p) => p.detach().to('float64').requiresGrad_());
+    const keys = lstm.namedParameters().map(([k]) => k);
+    const fn = (...args: Tensor[]) => {
+      const m = new nn.LSTM(2, 3, { ...opts, device: 'js', dtype: 'float64' });
+      const [xi, hi, ci, ...ps] = args;
+      const self = m as unknown as Record<string, Tensor>;
+      keys.forEach((k, i) => {
+        self[k] = ps[i];
+      });
+      const [y, [h, c]] = m(xi, [hi, ci]);
+      return y.sum().add(h.mul(h).sum()).add(c.mul(c).sum());
+    };
+    expect(gradcheck(fn, [x, h0, c0, ...params])).toBe(true);
+  });
+
+  // The fused SIMD kernels (hidden 6: four columns in vector lanes, two in the scalar tail) against
+  // the composed cells they replace, run step by step in either direction.
+  for (const [name, Layer, Cell] of [
+    ['LSTM', nn.LSTM, nn.LSTMCell],
+    ['GRU', nn.GRU, nn.GRUCell],
+  ] as const) {
+    for (const reverse of [false, true]) {
+      it(`the fused ${name} ${reverse ? 'reverse direction' : 'forward direction'} equals its composed cell in values and every gradient`, () => {
+        manualSeed(7);
+        const layer = new Layer(5, 6, { bidirectional: reverse });
+        const cell = new Cell(5, 6);
+        const sfx = reverse ? '_l0_reverse' : '_l0';
+        const sd = layer.stateDict();
+        cell.loadStateDict({ weight_ih: sd[`weight_ih${sfx}`], weight_hh: sd[`weight_hh${sfx}`], bias_ih: sd[`bias_ih${sfx}`], bias_hh: sd[`bias_hh${sfx}`] });
+        const x = randn([7, 3, 5], { requiresGrad: true });
+        const xc = x.detach().requiresGrad_();
+        const w = randn([7, 3, 6]);
+        // Only the direction under test reaches the loss, so x's gradient is its alone.
+        const y = layer(x)[0]
+          .narrow(2, reverse ? 6 : 0, 6)
+          .keep();
+        y.mul(w).sum().backward();
+        const hs: Tensor[] = new Array<Tensor>(7);
+        let state: Tensor | [Tensor, Tensor] | undefined;
+        for (let i = 0; i < 7; i++) {
+          const t = reverse ? 6 - i : i;
+          state = (cell as nn.Module<[Tensor, unknown?], Tensor | [Tensor, Tensor]>)(xc.select(0, t), state);
+          hs[t] = Array.isArray(state) ? state[0] : state;
+        }
+        const yc = stack(hs, 0);
+        yc.mul(w).sum().backward();
+        const close = (a: Tensor, b: Tensor, what: string) => {
+          const [u, v] = [Array.from(a.toArray()), Array.from(b.toArray())];
+          u.forEach((e, i) => {
+            if (!(Math.abs(e - v[i]) <= 1e-5 + 1e-4 * Math.abs(v[i]))) expect.fail(`${what}[${i}]: fused ${e}, composed ${v[i]}`);
+          });
+        };
+        close(y, yc, 'output');
+        close(x.grad!, xc.grad!, 'input grad');
+        const grads = Object.fromEntries(layer.namedParameters().map(([k, p]) => [k, p.grad!]));
+        for (const k of ['weight_ih', 'weight_hh', 'bias_ih', 'bias_hh']) {
+          close(grads[`${k}${sfx}`], (cell as unknown as Record<string, Tensor>)[k].grad!, k);
+        }
+      });
+    }
+  }
 
   it('reject wrong input sizes, state shapes and options with the argument named', () => {
     const lstm = new nn.LSTM(3, 4);

@@ -133,6 +133,52 @@ export interface GemmArgs {
   ldc: number;
 }
 
+/**
+ * Operands of the int8 GEMM (assembly/int8.ts): `a` holds i16 [m, kPad] activations and `b` the
+ * packed weights, both in int32 storages (two i16 per element). out[row·ldc + col] (or
+ * out[col·ldc + row] with transOut) = Σ a·b · scaleA · scaleB[col] + bias[col]; scaleB and bias
+ * are float32 padded to a multiple of 4 columns.
+ */
+export interface GemmInt8Args {
+  m: number;
+  n: number;
+  kPad: number;
+  a: Storage;
+  b: Storage;
+  scaleA: number;
+  scaleB: Storage;
+  bias: Storage | null;
+  out: Storage;
+  outOffset: number;
+  ldc: number;
+  transOut: boolean;
+}
+
+/** How quantizeI16 maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
+export interface QuantizeArgs {
+  x: Storage;
+  xOffset: number;
+  rows: number;
+  cols: number;
+  /** Element strides of x's rows and columns. */
+  rowStride: number;
+  colStride: number;
+  /** 1 / scale in float32. */
+  invScale: number;
+  zeroPoint: number;
+  qmin: number;
+  qmax: number;
+  /** i16 [rows, kPad] in an int32 storage; holds q − zeroPoint, columns past cols zero. */
+  out: Storage;
+  kPad: number;
+}
+
+/** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
+export interface Block {
+  readonly storage: Storage;
+  readonly offset: number;
+}
+
 /** Geometry of a 2-D sliding window (conv2d, pooling) over contiguous [planes, inH, inW] images. */
 export interface Window2d {
   inH: number;
@@ -251,6 +297,12 @@ export interface Backend {
   crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
+  /** The smallest and largest of n contiguous float32 elements. */
+  minMax(x: Storage, xOffset: number, n: number): [number, number];
+  /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */
+  quantizeI16(args: QuantizeArgs): void;
+  /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
+  gemmInt8(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void;
   /** Fused Adam/AdamW update; maxExpAvgSq is null unless amsgrad. */
@@ -275,6 +327,37 @@ export interface Backend {
   avgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AvgWindow2d): void;
   adaptiveAvgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AdaptiveWindow2d): void;
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void;
+  /**
+   * One LSTM step (assembly/rnn.ts) over `rows` rows: gates [rows, 4H] holds the pre-activations
+   * (i, f, g, o) and is overwritten with the activated gates; writes c = f·cPrev + i·g and h = o·tanh(c).
+   */
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void;
+  /**
+   * Its backward: from the activated gates, cPrev, c and the gradients reaching h (dh, plus dhOut
+   * unless null) and c (dc), writes the pre-activation gradients dGates and dcPrev (which may be dc).
+   */
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void;
+  /**
+   * One GRU step from xp [rows, 3H] (x·W_ihᵀ + b_ih) and hp [rows, 3H] (hPrev·W_hhᵀ), adding bHh
+   * [3H] unless null: writes h and saved [rows, 4H] = r, z, n, W_hn·hPrev + b_hn.
+   */
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void;
+  /**
+   * Its backward: writes dxp and dhp [rows, 3H] (the gradients of the two projections) and dhPrev =
+   * (dh + dhOut)·z (which may be dh), the part of hPrev's gradient that skips the projection.
+   */
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void;
   /** Storages and bytes held by this backend (for memoryStats). */
   stats(): MemoryStats;
   /** Moves a storage's contents out of backend memory until its next use (a no-op where memory is JS's own). */

@@ -8,8 +8,25 @@
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
 import { forEachStrided } from '../shape.js';
-import type { AdaptiveWindow2d, AvgWindow2d, Backend, BinaryOp, GemmArgs, MemoryStats, ReduceOp, Storage, Strided, UnaryOp, Window2d } from './backend.js';
+import type {
+  AdaptiveWindow2d,
+  AvgWindow2d,
+  Backend,
+  BinaryOp,
+  Block,
+  GemmArgs,
+  GemmInt8Args,
+  MemoryStats,
+  QuantizeArgs,
+  ReduceOp,
+  Storage,
+  Strided,
+  UnaryOp,
+  Window2d,
+} from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import * as rnn from './rnn-reference.js';
+import type { Span } from './rnn-reference.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -356,6 +373,31 @@ export const loops = {
       }
     }
   },
+  /** The int8 GEMM over i16 views (layouts in assembly/int8.ts); epilogue in float32 like the kernel. */
+  gemmInt8(g: GemmInt8Args, a: Int16Array, b: Int16Array, scaleB: TypedArray, bias: TypedArray | null, out: TypedArray): void {
+    const kp = g.kPad >> 1;
+    for (let row = 0; row < g.m; row++) {
+      for (let col = 0; col < g.n; col++) {
+        const base = (col >> 2) * kp * 8 + (col & 3) * 2;
+        let acc = 0;
+        for (let p = 0; p < kp; p++) acc += a[row * g.kPad + 2 * p] * b[base + p * 8] + a[row * g.kPad + 2 * p + 1] * b[base + p * 8 + 1];
+        const y = Math.fround(Math.fround(acc) * Math.fround(scaleB[col] * Math.fround(g.scaleA)));
+        out[g.outOffset + (g.transOut ? col * g.ldc + row : row * g.ldc + col)] = bias ? Math.fround(y + bias[col]) : y;
+      }
+    }
+  },
+  quantizeI16(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
+    for (let r = 0; r < q.rows; r++) {
+      for (let c = 0; c < q.kPad; c++) {
+        if (c >= q.cols) {
+          out[r * q.kPad + c] = 0;
+          continue;
+        }
+        const v = Math.fround(x[q.xOffset + r * q.rowStride + c * q.colStride] * q.invScale);
+        out[r * q.kPad + c] = Math.min(Math.max(Math.min(Math.max(roundHalfEven(v), -65536), 65536) + q.zeroPoint, q.qmin), q.qmax) - q.zeroPoint;
+      }
+    }
+  },
   gemm(g: GemmArgs, a: TypedArray, b: TypedArray, c: TypedArray): void {
     for (let i = 0; i < g.m; i++) {
       for (let j = 0; j < g.n; j++) {
@@ -522,6 +564,11 @@ export const loops = {
   },
 };
 
+/** The i16 pairs an int32 storage holds for the int8 kernels. */
+export function i16(a: TypedArray): Int16Array {
+  return new Int16Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
 /** Plain TypeScript backend; storages are ordinary typed arrays the garbage collector owns. */
 export class ReferenceBackend implements Backend {
   readonly device = 'js' as const;
@@ -642,6 +689,22 @@ export class ReferenceBackend implements Backend {
   gemm(g: GemmArgs): void {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));
   }
+  minMax(x: Storage, xOffset: number, n: number): [number, number] {
+    const v = this.view(x);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = xOffset; i < xOffset + n; i++) {
+      lo = Math.min(lo, v[i]);
+      hi = Math.max(hi, v[i]);
+    }
+    return [lo, hi];
+  }
+  quantizeI16(q: QuantizeArgs): void {
+    loops.quantizeI16(q, this.view(q.x), i16(this.view(q.out)));
+  }
+  gemmInt8(g: GemmInt8Args): void {
+    loops.gemmInt8(g, i16(this.view(g.a)), i16(this.view(g.b)), this.view(g.scaleB), g.bias && this.view(g.bias), this.view(g.out));
+  }
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     loops.sgdStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, momentumBuffer && this.view(momentumBuffer), h);
   }
@@ -684,6 +747,35 @@ export class ReferenceBackend implements Backend {
   }
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void {
     loops.adaptiveAvgPool2dBackward(this.view(gradOut), gradOutOffset, this.view(gradIn), planes, w);
+  }
+  private span(b: Block): Span {
+    return [this.view(b.storage), b.offset];
+  }
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void {
+    rnn.lstmCell(this.span(gates), this.span(cPrev), this.span(c), this.span(h), rows, hidden);
+  }
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void {
+    const s = (b: Block) => this.span(b);
+    rnn.lstmCellBackward(s(gates), s(cPrev), s(c), dhOut && s(dhOut), s(dh), s(dc), s(dGates), s(dcPrev), rows, hidden);
+  }
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void {
+    const s = (b: Block) => this.span(b);
+    rnn.gruCell(s(xp), s(hp), bHh && s(bHh), s(hPrev), s(h), s(saved), rows, hidden);
+  }
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
+    const s = (b: Block) => this.span(b);
+    rnn.gruCellBackward(s(saved), s(hPrev), dhOut && s(dhOut), s(dh), s(dxp), s(dhp), s(dhPrev), rows, hidden);
   }
   stats(): MemoryStats {
     return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };

@@ -13,8 +13,11 @@ import type {
   AvgWindow2d,
   Backend,
   BinaryOp,
+  Block,
   GemmArgs,
+  GemmInt8Args,
   MemoryStats,
+  QuantizeArgs,
   ReduceOp,
   Storage,
   Strided,
@@ -427,6 +430,49 @@ export class WasmBackend implements Backend {
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
+  }
+  minMax(x: Storage, xOffset: number, n: number): [number, number] {
+    this.k.minMaxF32(this.byteAddr(x, xOffset), n, this.meta);
+    const v = new Float32Array(this.k.memory.buffer, this.meta, 2);
+    return [v[0], v[1]];
+  }
+  quantizeI16(q: QuantizeArgs): void {
+    const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
+    this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  }
+  gemmInt8(g: GemmInt8Args): void {
+    const bias = g.bias ? g.bias.ptr : 0;
+    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, +g.transOut);
+  }
+  // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
+  private at(b: Block | null): Ptr {
+    return b ? this.byteAddr(b.storage, b.offset) : 0;
+  }
+  lstmCell(gates: Block, cPrev: Block, c: Block, h: Block, rows: number, hidden: number): void {
+    this.k.lstmCellF32(this.at(gates), this.at(cPrev), this.at(c), this.at(h), rows, hidden);
+  }
+  lstmCellBackward(
+    gates: Block,
+    cPrev: Block,
+    c: Block,
+    dhOut: Block | null,
+    dh: Block,
+    dc: Block,
+    dGates: Block,
+    dcPrev: Block,
+    rows: number,
+    hidden: number,
+  ): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.lstmCellBackwardF32(a(gates), a(cPrev), a(c), a(dhOut), a(dh), a(dc), a(dGates), a(dcPrev), rows, hidden);
+  }
+  gruCell(xp: Block, hp: Block, bHh: Block | null, hPrev: Block, h: Block, saved: Block, rows: number, hidden: number): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.gruCellF32(a(xp), a(hp), a(bHh), a(hPrev), a(h), a(saved), rows, hidden);
+  }
+  gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
+    const a = (b: Block | null) => this.at(b);
+    this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
   }
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {

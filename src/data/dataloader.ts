@@ -8,6 +8,7 @@ import { stack } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import type { Collated, Dataset } from './dataset.js';
 import { randperm } from './dataset.js';
 
@@ -23,6 +24,8 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Turns a list of samples into a batch; defaultCollate when not given. */
   collate?: (samples: T[]) => B;
+  /** Applied to every batch after collation (per-batch augmentation): returns the batch to yield. */
+  transform?: (batch: B) => B;
 }
 
 /**
@@ -123,11 +126,16 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly dropLast: boolean;
   readonly generator: Generator | undefined;
   private readonly collateFn: ((samples: T[]) => B) | undefined;
+  private readonly transform: ((batch: B) => B) | undefined;
   /** The last batch of a finished pass, released when the next batch is made. */
   private leftover: Set<Tensor> | null = null;
 
   constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false, generator, collate } = options;
+    const { batchSize = 1, shuffle = false, dropLast = false, generator, collate, transform } = options;
+    if (transform !== undefined && typeof transform !== 'function')
+      throw new TypeError(`DataLoader: transform must be a function of a batch (got ${V.show(transform)})`);
+    if (collate !== undefined && typeof collate !== 'function')
+      throw new TypeError(`DataLoader: collate must be a function of a list of samples (got ${V.show(collate)})`);
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer (got ${batchSize})`);
     this.dataset = dataset;
     this.batchSize = batchSize;
@@ -135,6 +143,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.dropLast = dropLast;
     this.generator = generator;
     this.collateFn = collate;
+    this.transform = transform;
   }
 
   /** Number of batches in one pass. */
@@ -170,6 +179,11 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   private fetch(indices: number[]): B {
+    const batch = this.collated(indices);
+    return this.transform ? this.transform(batch) : batch;
+  }
+
+  private collated(indices: number[]): B {
     const ds = this.dataset;
     if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
     const samples = indices.map((i) => ds.getItem(i));

@@ -4,9 +4,13 @@
  * DataLoader uses instead of fetching and stacking sample by sample.
  */
 import { tensor } from '../creation.js';
+import { tidy } from '../memory.js';
+import { stack } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
+import { type TransformLike, runTransform } from './transforms.js';
 
 /** What the default collate makes of a batch of samples of type T (PyTorch's default_collate). */
 export type Collated<T> = T extends Tensor | number | boolean
@@ -42,18 +46,36 @@ function checkIndex(op: string, index: number, length: number): void {
     throw new RangeError(`${op}: index ${index} is out of range for a dataset of ${length} samples`);
 }
 
+/** Options of TensorDataset (the last constructor argument), as torchvision datasets' transforms. */
+export interface TensorDatasetOptions {
+  /** Applied to each sample's first tensor (the input), e.g. an image [C, H, W]. */
+  transform?: TransformLike;
+  /** Applied to each sample's last tensor (the target). */
+  targetTransform?: TransformLike;
+}
+
 /**
- * Samples are the i-th slices of each tensor along dim 0 (PyTorch's TensorDataset).
- * @example const ds = new TensorDataset(images, labels); const [x0, y0] = ds.getItem(0);
+ * Samples are the i-th slices of each tensor along dim 0 (PyTorch's TensorDataset). With
+ * `transform` / `targetTransform`, each sample's first / last tensor passes through them (a new
+ * draw every time a sample is read), so augmentation needs no custom collate.
+ * @example const ds = new TensorDataset(images, labels, { transform: new RandomRotation(10) }); const [x0, y0] = ds.getItem(0);
  */
 export class TensorDataset extends Dataset<Tensor[]> {
   readonly tensors: readonly Tensor[];
+  readonly transform: TransformLike | null;
+  readonly targetTransform: TransformLike | null;
 
-  constructor(...tensors: Tensor[]) {
+  constructor(...args: [...Tensor[], TensorDatasetOptions] | Tensor[]) {
     super();
+    const last = args[args.length - 1];
+    const options: TensorDatasetOptions =
+      args.length > 0 && !(last instanceof Tensor) && V.isPlainObject(last)
+        ? V.options('TensorDataset', args.pop() as TensorDatasetOptions, ['transform', 'targetTransform'])
+        : {};
+    const tensors = args as Tensor[];
     if (tensors.length === 0) throw new TypeError('TensorDataset: needs at least one tensor');
     tensors.forEach((t, i) => {
-      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${i} is not a Tensor`);
+      if (!(t instanceof Tensor)) throw new TypeError(`TensorDataset: argument ${i} is not a Tensor (got ${V.show(t)}); options go last`);
       if (t.ndim === 0) throw new RangeError(`TensorDataset: tensor ${i} is 0-d; every tensor needs a first dimension to index samples by`);
     });
     const n = tensors[0].shape[0];
@@ -63,7 +85,14 @@ export class TensorDataset extends Dataset<Tensor[]> {
         `TensorDataset: size mismatch between tensors: tensor 0 has ${n} samples (shape ${fmtShape(tensors[0].shape)}) but tensor ${bad} has ${tensors[bad].shape[0]} (shape ${fmtShape(tensors[bad].shape)})`,
       );
     }
+    for (const key of ['transform', 'targetTransform'] as const) {
+      const t = options[key];
+      if (t !== undefined && typeof t !== 'function' && typeof (t as { forward?: unknown })?.forward !== 'function')
+        throw new TypeError(`TensorDataset: ${key} must be a function of a tensor or a transform with forward(x) (got ${V.show(t)})`);
+    }
     this.tensors = tensors;
+    this.transform = options.transform ?? null;
+    this.targetTransform = options.targetTransform ?? null;
   }
 
   get length(): number {
@@ -72,12 +101,22 @@ export class TensorDataset extends Dataset<Tensor[]> {
 
   getItem(index: number): Tensor[] {
     checkIndex('TensorDataset.getItem', index, this.length);
-    return this.tensors.map((t) => t.select(0, index));
+    const last = this.tensors.length - 1;
+    return this.tensors.map((t, k) => {
+      const fn = k === 0 && this.transform ? this.transform : k === last && this.targetTransform ? this.targetTransform : null;
+      return fn ? tidy(() => runTransform(fn, t.select(0, index))) : t.select(0, index);
+    });
   }
 
-  /** One indexSelect per tensor. */
+  /** One indexSelect per tensor; with transforms, each sample is transformed on its own and the results stacked. */
   override getBatch(indices: readonly number[]): Tensor[] {
     for (const i of indices) checkIndex('TensorDataset.getBatch', i, this.length);
+    if (this.transform || this.targetTransform) {
+      return tidy(() => {
+        const samples = indices.map((i) => this.getItem(i));
+        return this.tensors.map((_, k) => stack(samples.map((s) => s[k])));
+      });
+    }
     const devices = new Map<string, Tensor>();
     return this.tensors.map((t) => {
       let index = devices.get(t.device);

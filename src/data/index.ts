@@ -1,10 +1,36 @@
 /** Data loading: datasets, the DataLoader, transforms, the IDX format and bundled data sets. */
 export { Dataset, TensorDataset, Subset, randomSplit, randperm } from './dataset.js';
-export type { Collated } from './dataset.js';
+export type { Collated, TensorDatasetOptions } from './dataset.js';
 export { DataLoader, defaultCollate } from './dataloader.js';
 export type { DataLoaderOptions } from './dataloader.js';
-export { Compose, Normalize, RandomCrop, RandomHorizontalFlip } from './transforms.js';
-export type { Transform, TransformLike, RandomCropOptions } from './transforms.js';
+export {
+  Compose,
+  Normalize,
+  RandomCrop,
+  RandomHorizontalFlip,
+  RandomVerticalFlip,
+  RandomRotation,
+  RandomAffine,
+  Resize,
+  RandomResizedCrop,
+  GaussianNoise,
+  ColorJitter,
+  RandomErasing,
+} from './transforms.js';
+export type {
+  Transform,
+  TransformLike,
+  RandomCropOptions,
+  RandomRotationOptions,
+  RandomAffineOptions,
+  ResizeOptions,
+  RandomResizedCropOptions,
+  GaussianNoiseOptions,
+  ColorJitterOptions,
+  RandomErasingOptions,
+  AffineParams,
+  Interpolation,
+} from './transforms.js';
 export { parseIdx, readIdx, readIdxDataset } from './idx.js';
 export type { IdxArray, IdxType, IdxSource, IdxDatasetOptions } from './idx.js';
 export { loadDigits, loadNames } from './datasets.js';

@@ -3,11 +3,27 @@
  * a batch [N, C, H, W]; the random ones draw from the global generator (seeded by `manualSeed`)
  * unless given their own, and on a batch draw independently for every image.
  */
-import { tensor } from '../creation.js';
+import { randn, tensor } from '../creation.js';
+import { isFloat } from '../dtype.js';
 import { tidy } from '../memory.js';
+import { interpolate } from '../nn/interpolate.js';
+import { cat } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
+import { randperm } from './dataset.js';
+import {
+  type AffineParams,
+  type Interpolation,
+  adjustBrightness,
+  adjustContrast,
+  adjustHue,
+  adjustSaturation,
+  inverseAffineMatrix,
+  warpAffine,
+} from './warp.js';
+export type { AffineParams, Interpolation } from './warp.js';
 
 /** A transform: an object with `forward(x)`, or a plain function of a tensor. */
 export interface Transform {
@@ -15,7 +31,8 @@ export interface Transform {
 }
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
 
-function run(t: TransformLike, x: Tensor): Tensor {
+/** Applies a transform object or function. */
+export function runTransform(t: TransformLike, x: Tensor): Tensor {
   return typeof t === 'function' ? t(x) : t.forward(x);
 }
 
@@ -36,7 +53,7 @@ export class Compose implements Transform {
     this.transforms = [...transforms];
   }
   forward(x: Tensor): Tensor {
-    return this.transforms.reduce((y, t) => run(t, y), x);
+    return this.transforms.reduce((y, t) => runTransform(t, y), x);
   }
 }
 
@@ -144,8 +161,7 @@ export class RandomHorizontalFlip implements Transform {
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`RandomHorizontalFlip: p must be in [0, 1] (got ${p})`);
-    this.p = p;
+    this.p = probability('RandomHorizontalFlip', 'p', p);
     this.generator = options.generator;
   }
 
@@ -162,5 +178,506 @@ export class RandomHorizontalFlip implements Transform {
       }
     }
     return tensor(out, { shape: x.shape, dtype: x.dtype, device: x.device });
+  }
+}
+
+/**
+ * Mirrors an image top to bottom with probability p (default 0.5), as torchvision's
+ * RandomVerticalFlip; a batch flips each image independently.
+ * @example new RandomVerticalFlip(0.5).forward(images)
+ */
+export class RandomVerticalFlip implements Transform {
+  readonly p: number;
+  private readonly generator: Generator | undefined;
+  constructor(p = 0.5, options: { generator?: Generator } = {}) {
+    this.p = probability('RandomVerticalFlip', 'p', p);
+    this.generator = checkGenerator('RandomVerticalFlip', V.options('RandomVerticalFlip', options, ['generator']).generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    const [n, c, h, w] = imageDims('RandomVerticalFlip', x);
+    const g = this.generator ?? defaultGenerator;
+    const src = x.toArray();
+    const out = src.slice();
+    for (let img = 0; img < n; img++) {
+      if (!(g.random() < this.p)) continue;
+      for (let k = 0; k < c; k++) {
+        const plane = (img * c + k) * h * w;
+        for (let i = 0; i < h; i++) out.set(src.subarray(plane + (h - 1 - i) * w, plane + (h - i) * w), plane + i * w);
+      }
+    }
+    return tensor(out, { shape: x.shape, dtype: x.dtype, device: x.device });
+  }
+}
+
+// ---------------------------------------------------------------- shared argument checks
+
+function probability(op: string, arg: string, p: unknown): number {
+  return V.num(op, arg, p, { min: 0, max: 1 });
+}
+
+function checkGenerator(op: string, g: unknown): Generator | undefined {
+  if (g !== undefined && !(g instanceof Generator)) throw new TypeError(`${op}: generator must be a Generator (got ${V.show(g)})`);
+  return g;
+}
+
+/** A symmetric range (a number v → [-v, v], or v ≥ 0 → [center - v, center + v]) or an explicit [min, max]. */
+function range(op: string, arg: string, v: unknown, center = 0, min = -Infinity): [number, number] {
+  if (typeof v === 'number') {
+    V.num(op, arg, v, { min: 0 });
+    return [Math.max(min, center - v), center + v];
+  }
+  if (Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === 'number' && Number.isFinite(e)) && v[0] <= v[1] && v[0] >= min) return [v[0], v[1]];
+  throw new RangeError(
+    `${op}: ${arg} must be a non-negative number or [min, max] with min ≤ max${min > -Infinity ? ` and min ≥ ${min}` : ''} (got ${V.show(v)})`,
+  );
+}
+
+/** A fill value for every channel or one per channel. */
+function fillValues(op: string, fill: unknown): number[] {
+  const list = typeof fill === 'number' ? [fill] : fill;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((f) => typeof f === 'number' && Number.isFinite(f)))
+    throw new TypeError(`${op}: fill must be a number or one number per channel (got ${V.show(fill)})`);
+  return list;
+}
+
+function checkFill(op: string, fill: readonly number[], channels: number): void {
+  if (fill.length !== 1 && fill.length !== channels) throw new RangeError(`${op}: fill has ${fill.length} values but the image has ${channels} channels`);
+}
+
+const uniform = (g: Generator, [lo, hi]: readonly [number, number]) => lo + (hi - lo) * g.random();
+
+/** The output buffer of a pixel transform: float copy of the input. */
+function floatPixels(op: string, x: Tensor): Float32Array | Float64Array {
+  if (!isFloat(x.dtype)) throw new TypeError(`${op}: expects a floating point image (got ${x.dtype}); convert with .to('float32')`);
+  return x.toArray().slice() as Float32Array | Float64Array;
+}
+
+// ---------------------------------------------------------------- geometric
+
+/** Options of RandomRotation. */
+export interface RandomRotationOptions {
+  /** Pixel resampling (default 'nearest', as torchvision). */
+  interpolation?: Interpolation;
+  /** Value of the pixels rotated in from outside (default 0; a number or one per channel). */
+  fill?: number | readonly number[];
+  /** Centre of rotation [x, y] in pixels (default the image centre). */
+  center?: readonly [number, number];
+  generator?: Generator;
+}
+
+/**
+ * Rotates each image by an angle drawn uniformly from [-degrees, degrees] (or [min, max]),
+ * counter-clockwise for positive angles, as torchvision's RandomRotation (expand = false).
+ * @example new RandomRotation(15).forward(images)
+ */
+export class RandomRotation implements Transform {
+  readonly degrees: readonly [number, number];
+  readonly interpolation: Interpolation;
+  readonly fill: readonly number[];
+  readonly center: readonly [number, number] | null;
+  private readonly generator: Generator | undefined;
+
+  constructor(degrees: number | readonly [number, number], options: RandomRotationOptions = {}) {
+    const op = 'RandomRotation';
+    options = V.options(op, options, ['interpolation', 'fill', 'center', 'generator']);
+    this.degrees = range(op, 'degrees', degrees);
+    this.interpolation = V.oneOf(op, 'interpolation', options.interpolation ?? 'nearest', ['nearest', 'bilinear'] as const);
+    this.fill = fillValues(op, options.fill ?? 0);
+    this.center = options.center ? point(op, 'center', options.center) : null;
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'RandomRotation';
+    const [n, c, h, w] = imageDims(op, x);
+    checkFill(op, this.fill, c);
+    const g = this.generator ?? defaultGenerator;
+    const src = x.toArray();
+    const out = floatPixels(op, x);
+    for (let img = 0; img < n; img++) {
+      const angle = uniform(g, this.degrees);
+      // rotate() is counter-clockwise, affine() clockwise: torchvision passes -angle.
+      const m = inverseAffineMatrix({ angle: -angle, translate: [0, 0], scale: 1, shear: [0, 0], center: this.center }, w, h);
+      warpAffine(src, out, img, [c, h, w], m, this.interpolation, this.fill);
+    }
+    return tensor(out, { shape: x.shape, dtype: x.dtype, device: x.device });
+  }
+}
+
+function point(op: string, arg: string, v: unknown): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((e) => typeof e === 'number' && Number.isFinite(e)))
+    throw new TypeError(`${op}: ${arg} must be [x, y] (got ${V.show(v)})`);
+  return [v[0], v[1]];
+}
+
+/** Options of RandomAffine (torchvision's, with its meanings). */
+export interface RandomAffineOptions extends RandomRotationOptions {
+  /** Maximum translation as fractions [a, b] of width and height: dx ∈ (-a·W, a·W), dy ∈ (-b·H, b·H), rounded to pixels. */
+  translate?: readonly [number, number];
+  /** Scale range [min, max] (default 1). */
+  scale?: readonly [number, number];
+  /** Shear in degrees: s → x in [-s, s]; [min, max] → x; [xmin, xmax, ymin, ymax] → x and y. */
+  shear?: number | readonly number[];
+}
+
+/**
+ * A random affine map per image (rotation, translation, scale, shear) keeping the centre fixed,
+ * as torchvision's RandomAffine; positive degrees rotate clockwise, as torchvision's affine.
+ * @example new RandomAffine(10, { translate: [0.1, 0.1], scale: [0.9, 1.1] }).forward(images)
+ */
+export class RandomAffine implements Transform {
+  readonly degrees: readonly [number, number];
+  readonly translate: readonly [number, number] | null;
+  readonly scale: readonly [number, number] | null;
+  readonly shear: readonly number[] | null;
+  readonly interpolation: Interpolation;
+  readonly fill: readonly number[];
+  readonly center: readonly [number, number] | null;
+  private readonly generator: Generator | undefined;
+
+  constructor(degrees: number | readonly [number, number], options: RandomAffineOptions = {}) {
+    const op = 'RandomAffine';
+    options = V.options(op, options, ['translate', 'scale', 'shear', 'interpolation', 'fill', 'center', 'generator']);
+    this.degrees = range(op, 'degrees', degrees);
+    const t = options.translate;
+    if (t !== undefined && !(Array.isArray(t) && t.length === 2 && t.every((v) => typeof v === 'number' && v >= 0 && v <= 1)))
+      throw new RangeError(`${op}: translate must be [a, b] with fractions between 0 and 1 (got ${V.show(t)})`);
+    this.translate = t ? [t[0], t[1]] : null;
+    this.scale = options.scale === undefined ? null : range(op, 'scale', options.scale, 1, 0);
+    if (this.scale && this.scale[0] <= 0) throw new RangeError(`${op}: scale values must be positive (got ${V.show(options.scale)})`);
+    const s = options.shear;
+    if (s === undefined) this.shear = null;
+    else if (typeof s === 'number') this.shear = range(op, 'shear', s);
+    else if (Array.isArray(s) && s.length === 4) this.shear = [...range(op, 'shear', s.slice(0, 2)), ...range(op, 'shear', s.slice(2))];
+    else this.shear = range(op, 'shear', s);
+    this.interpolation = V.oneOf(op, 'interpolation', options.interpolation ?? 'nearest', ['nearest', 'bilinear'] as const);
+    this.fill = fillValues(op, options.fill ?? 0);
+    this.center = options.center ? point(op, 'center', options.center) : null;
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  /** Draws one image's parameters in torchvision's order (angle, translation, scale, shear). */
+  getParams(width: number, height: number, g: Generator = this.generator ?? defaultGenerator): AffineParams {
+    const angle = uniform(g, this.degrees);
+    const translate: [number, number] = this.translate
+      ? [
+          Math.round(uniform(g, [-this.translate[0] * width, this.translate[0] * width])),
+          Math.round(uniform(g, [-this.translate[1] * height, this.translate[1] * height])),
+        ]
+      : [0, 0];
+    const scale = this.scale ? uniform(g, this.scale) : 1;
+    const shear: [number, number] = [0, 0];
+    if (this.shear) {
+      shear[0] = uniform(g, [this.shear[0], this.shear[1]]);
+      if (this.shear.length === 4) shear[1] = uniform(g, [this.shear[2], this.shear[3]]);
+    }
+    return { angle, translate, scale, shear, center: this.center };
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'RandomAffine';
+    const [n, c, h, w] = imageDims(op, x);
+    checkFill(op, this.fill, c);
+    const src = x.toArray();
+    const out = floatPixels(op, x);
+    for (let img = 0; img < n; img++) warpAffine(src, out, img, [c, h, w], inverseAffineMatrix(this.getParams(w, h), w, h), this.interpolation, this.fill);
+    return tensor(out, { shape: x.shape, dtype: x.dtype, device: x.device });
+  }
+}
+
+/** [height, width] of a size argument (one number: a square). */
+function hw(op: string, size: unknown): [number, number] {
+  const s = typeof size === 'number' ? [size, size] : size;
+  if (!Array.isArray(s) || s.length !== 2 || !s.every((v) => Number.isInteger(v) && v >= 1))
+    throw new RangeError(`${op}: size must be a positive integer or [height, width] (got ${V.show(size)})`);
+  return [s[0], s[1]];
+}
+
+/** Options of Resize. */
+export interface ResizeOptions {
+  /** 'bilinear' (default, as torchvision) or 'nearest'. */
+  interpolation?: Interpolation;
+  /** With a single-number size: the longer edge is capped at this. */
+  maxSize?: number;
+}
+
+/**
+ * Resizes images with F.interpolate (differentiable), as torchvision's Resize: [h, w] gives that
+ * size; one number matches the shorter edge to it and keeps the aspect ratio.
+ * @example new Resize(32).forward(zeros([3, 28, 56])) // [3, 32, 64]
+ */
+export class Resize implements Transform {
+  readonly size: number | readonly [number, number];
+  readonly interpolation: Interpolation;
+  readonly maxSize: number | null;
+
+  constructor(size: number | readonly [number, number], options: ResizeOptions = {}) {
+    const op = 'Resize';
+    options = V.options(op, options, ['interpolation', 'maxSize']);
+    this.size = typeof size === 'number' ? hw(op, size)[0] : hw(op, size);
+    this.interpolation = V.oneOf(op, 'interpolation', options.interpolation ?? 'bilinear', ['nearest', 'bilinear'] as const);
+    this.maxSize = options.maxSize === undefined ? null : V.int(op, 'maxSize', options.maxSize, { min: 1 });
+    if (this.maxSize !== null && typeof this.size !== 'number') throw new TypeError(`${op}: maxSize is only allowed when size is a single number`);
+    if (this.maxSize !== null && this.maxSize <= (this.size as number))
+      throw new RangeError(`${op}: maxSize ${this.maxSize} must be larger than size ${this.size}`);
+  }
+
+  /** The output [height, width] for an input of [height, width] (torchvision's _compute_resized_output_size). */
+  outputSize(h: number, w: number): [number, number] {
+    if (typeof this.size !== 'number') return [this.size[0], this.size[1]];
+    const [short, long] = h <= w ? [h, w] : [w, h];
+    let [newShort, newLong] = [this.size, Math.floor((this.size * long) / short)];
+    if (this.maxSize !== null && newLong > this.maxSize) [newShort, newLong] = [Math.floor((this.maxSize * newShort) / newLong), this.maxSize];
+    return h <= w ? [newShort, newLong] : [newLong, newShort];
+  }
+
+  forward(x: Tensor): Tensor {
+    const [, , h, w] = imageDims('Resize', x);
+    return resize(x, this.outputSize(h, w), this.interpolation);
+  }
+}
+
+/** F.interpolate of an image or a batch to [h, w]; bilinear without corner alignment, as torchvision. */
+function resize(x: Tensor, size: readonly [number, number], interpolation: Interpolation): Tensor {
+  const opts = { size: [size[0], size[1]], mode: interpolation, ...(interpolation === 'bilinear' ? { alignCorners: false } : {}) };
+  if (x.ndim === 4) return interpolate(x, opts);
+  return tidy(() => interpolate(x.unsqueeze(0), opts).squeeze(0));
+}
+
+/** Options of RandomResizedCrop. */
+export interface RandomResizedCropOptions {
+  /** Range of the crop's area as a fraction of the image's (default [0.08, 1]). */
+  scale?: readonly [number, number];
+  /** Range of the crop's aspect ratio width/height, drawn log-uniformly (default [3/4, 4/3]). */
+  ratio?: readonly [number, number];
+  interpolation?: Interpolation;
+  generator?: Generator;
+}
+
+/**
+ * Crops a random area and aspect ratio of each image and resizes it to `size`, as torchvision's
+ * RandomResizedCrop (10 tries, then a central crop clamped to the ratio range).
+ * @example new RandomResizedCrop(8, { scale: [0.6, 1] }).forward(images) // [N, C, 8, 8]
+ */
+export class RandomResizedCrop implements Transform {
+  readonly size: readonly [number, number];
+  readonly scale: readonly [number, number];
+  readonly ratio: readonly [number, number];
+  readonly interpolation: Interpolation;
+  private readonly generator: Generator | undefined;
+
+  constructor(size: number | readonly [number, number], options: RandomResizedCropOptions = {}) {
+    const op = 'RandomResizedCrop';
+    options = V.options(op, options, ['scale', 'ratio', 'interpolation', 'generator']);
+    this.size = hw(op, size);
+    this.scale = range(op, 'scale', options.scale ?? [0.08, 1], 0, 0);
+    this.ratio = range(op, 'ratio', options.ratio ?? [3 / 4, 4 / 3], 0, 0);
+    if (this.ratio[0] <= 0) throw new RangeError(`${op}: ratio values must be positive (got ${V.show(options.ratio)})`);
+    this.interpolation = V.oneOf(op, 'interpolation', options.interpolation ?? 'bilinear', ['nearest', 'bilinear'] as const);
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  /** One crop [top, left, height, width] of an image of height × width (torchvision's get_params). */
+  getParams(height: number, width: number, g: Generator = this.generator ?? defaultGenerator): [number, number, number, number] {
+    const area = height * width;
+    const logRatio: [number, number] = [Math.log(this.ratio[0]), Math.log(this.ratio[1])];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const target = area * uniform(g, this.scale);
+      const aspect = Math.exp(uniform(g, logRatio));
+      const w = Math.round(Math.sqrt(target * aspect));
+      const h = Math.round(Math.sqrt(target / aspect));
+      if (w > 0 && w <= width && h > 0 && h <= height) return [g.integer(0, height - h + 1), g.integer(0, width - w + 1), h, w];
+    }
+    const inRatio = width / height;
+    let [h, w] = [height, width];
+    if (inRatio < this.ratio[0]) h = Math.round(w / this.ratio[0]);
+    else if (inRatio > this.ratio[1]) w = Math.round(h * this.ratio[1]);
+    return [Math.floor((height - h) / 2), Math.floor((width - w) / 2), h, w];
+  }
+
+  forward(x: Tensor): Tensor {
+    const [n, , height, width] = imageDims('RandomResizedCrop', x);
+    const g = this.generator ?? defaultGenerator;
+    const crop = (img: Tensor) => {
+      const [top, left, h, w] = this.getParams(height, width, g);
+      return resize(img.narrow(-2, top, h).narrow(-1, left, w), this.size, this.interpolation);
+    };
+    if (x.ndim === 3) return tidy(() => crop(x));
+    return tidy(() => cat(Array.from({ length: n }, (_, i) => crop(x.narrow(0, i, 1)))));
+  }
+}
+
+// ---------------------------------------------------------------- pixel values
+
+/** Options of GaussianNoise (torchvision.transforms.v2.GaussianNoise). */
+export interface GaussianNoiseOptions {
+  mean?: number;
+  /** Standard deviation of the noise (default 0.1). */
+  sigma?: number;
+  /** Clamp the result to [0, 1] (default true). */
+  clip?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Adds N(mean, sigma²) noise to every pixel and clamps to [0, 1] unless `clip: false`, as
+ * torchvision's v2 GaussianNoise. Differentiable in the image (an add and a clamp).
+ * @example new GaussianNoise({ sigma: 0.05 }).forward(images)
+ */
+export class GaussianNoise implements Transform {
+  readonly mean: number;
+  readonly sigma: number;
+  readonly clip: boolean;
+  private readonly generator: Generator | undefined;
+
+  constructor(options: GaussianNoiseOptions = {}) {
+    const op = 'GaussianNoise';
+    options = V.options(op, options, ['mean', 'sigma', 'clip', 'generator']);
+    this.mean = V.num(op, 'mean', options.mean ?? 0);
+    this.sigma = V.num(op, 'sigma', options.sigma ?? 0.1, { min: 0 });
+    this.clip = V.bool(op, 'clip', options.clip ?? true);
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    imageDims('GaussianNoise', x);
+    if (!isFloat(x.dtype)) throw new TypeError(`GaussianNoise: expects a floating point image (got ${x.dtype})`);
+    return tidy(() => {
+      const noisy = x.add(
+        randn(x.shape, { dtype: x.dtype, device: x.device, generator: this.generator ?? defaultGenerator })
+          .mul(this.sigma)
+          .add(this.mean),
+      );
+      return this.clip ? noisy.clamp(0, 1) : noisy;
+    });
+  }
+}
+
+/** Options of ColorJitter: each a non-negative number v (factor range [max(0, 1 - v), 1 + v]; hue [-v, v]) or [min, max]. */
+export interface ColorJitterOptions {
+  brightness?: number | readonly [number, number];
+  contrast?: number | readonly [number, number];
+  saturation?: number | readonly [number, number];
+  /** Hue shift range, within [-0.5, 0.5]. */
+  hue?: number | readonly [number, number];
+  generator?: Generator;
+}
+
+/**
+ * Randomly changes brightness, contrast, saturation and hue, in a random order per image, as
+ * torchvision's ColorJitter (images in [0, 1]; saturation and hue leave one-channel images alone).
+ * @example new ColorJitter({ brightness: 0.3, contrast: 0.3 }).forward(images)
+ */
+export class ColorJitter implements Transform {
+  readonly brightness: readonly [number, number] | null;
+  readonly contrast: readonly [number, number] | null;
+  readonly saturation: readonly [number, number] | null;
+  readonly hue: readonly [number, number] | null;
+  private readonly generator: Generator | undefined;
+
+  constructor(options: ColorJitterOptions = {}) {
+    const op = 'ColorJitter';
+    options = V.options(op, options, ['brightness', 'contrast', 'saturation', 'hue', 'generator']);
+    const factor = (name: 'brightness' | 'contrast' | 'saturation') => {
+      const v = options[name];
+      return v === undefined ? null : range(op, name, v, 1, 0);
+    };
+    this.brightness = factor('brightness');
+    this.contrast = factor('contrast');
+    this.saturation = factor('saturation');
+    this.hue = options.hue === undefined ? null : range(op, 'hue', options.hue, 0, -0.5);
+    if (this.hue && this.hue[1] > 0.5) throw new RangeError(`${op}: hue must lie within [-0.5, 0.5] (got ${V.show(options.hue)})`);
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'ColorJitter';
+    const [n, c, h, w] = imageDims(op, x);
+    if (c !== 1 && c !== 3) throw new RangeError(`${op}: expects 1 or 3 channels (got ${c} in shape ${fmtShape(x.shape)})`);
+    const g = this.generator ?? defaultGenerator;
+    const px = floatPixels(op, x);
+    const plane = h * w;
+    for (let img = 0; img < n; img++) {
+      const base = img * c * plane;
+      // torchvision draws the order, then every factor, then applies them in that order.
+      const order = randperm(4, g);
+      const b = this.brightness && uniform(g, this.brightness);
+      const ct = this.contrast && uniform(g, this.contrast);
+      const s = this.saturation && uniform(g, this.saturation);
+      const hu = this.hue && uniform(g, this.hue);
+      for (const k of order) {
+        if (k === 0 && b !== null) adjustBrightness(px, base, c * plane, b);
+        if (k === 1 && ct !== null) adjustContrast(px, base, c, plane, ct);
+        if (k === 2 && s !== null) adjustSaturation(px, base, c, plane, s);
+        if (k === 3 && hu !== null) adjustHue(px, base, c, plane, hu);
+      }
+    }
+    return tensor(px, { shape: x.shape, dtype: x.dtype, device: x.device });
+  }
+}
+
+/** Options of RandomErasing. */
+export interface RandomErasingOptions {
+  /** Probability of erasing an image (default 0.5). */
+  p?: number;
+  /** Range of the erased area as a fraction of the image (default [0.02, 0.33]). */
+  scale?: readonly [number, number];
+  /** Range of the erased rectangle's aspect ratio, drawn log-uniformly (default [0.3, 3.3]). */
+  ratio?: readonly [number, number];
+  /** Erasing value: a number (default 0), one per channel, or 'random' for N(0, 1) noise. */
+  value?: number | readonly number[] | 'random';
+  generator?: Generator;
+}
+
+/**
+ * Erases a random rectangle of each image with probability p, as torchvision's RandomErasing
+ * (10 tries to fit the rectangle, else the image is left as it is).
+ * @example new RandomErasing({ p: 0.5, value: 0 }).forward(images)
+ */
+export class RandomErasing implements Transform {
+  readonly p: number;
+  readonly scale: readonly [number, number];
+  readonly ratio: readonly [number, number];
+  readonly value: readonly number[] | 'random';
+  private readonly generator: Generator | undefined;
+
+  constructor(options: RandomErasingOptions = {}) {
+    const op = 'RandomErasing';
+    options = V.options(op, options, ['p', 'scale', 'ratio', 'value', 'generator']);
+    this.p = probability(op, 'p', options.p ?? 0.5);
+    this.scale = range(op, 'scale', options.scale ?? [0.02, 0.33], 0, 0);
+    this.ratio = range(op, 'ratio', options.ratio ?? [0.3, 3.3], 0, 0);
+    if (this.ratio[0] <= 0) throw new RangeError(`${op}: ratio values must be positive (got ${V.show(options.ratio)})`);
+    this.value = options.value === 'random' ? 'random' : fillValues(op, options.value ?? 0);
+    this.generator = checkGenerator(op, options.generator);
+  }
+
+  forward(x: Tensor): Tensor {
+    const op = 'RandomErasing';
+    const [n, c, h, w] = imageDims(op, x);
+    if (this.value !== 'random') checkFill(op, this.value, c);
+    const g = this.generator ?? defaultGenerator;
+    const px = floatPixels(op, x);
+    const logRatio: [number, number] = [Math.log(this.ratio[0]), Math.log(this.ratio[1])];
+    for (let img = 0; img < n; img++) {
+      if (!(g.random() < this.p)) continue;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const area = h * w * uniform(g, this.scale);
+        const aspect = Math.exp(uniform(g, logRatio));
+        const eh = Math.round(Math.sqrt(area * aspect));
+        const ew = Math.round(Math.sqrt(area / aspect));
+        if (!(eh < h && ew < w)) continue;
+        const top = g.integer(0, h - eh + 1);
+        const left = g.integer(0, w - ew + 1);
+        for (let k = 0; k < c; k++) {
+          const base = (img * c + k) * h * w;
+          for (let i = top; i < top + eh; i++)
+            for (let j = left; j < left + ew; j++) px[base + i * w + j] = this.value === 'random' ? g.normal() : this.value[this.value.length === 1 ? 0 : k];
+        }
+        break;
+      }
+    }
+    return tensor(px, { shape: x.shape, dtype: x.dtype, device: x.device });
   }
 }

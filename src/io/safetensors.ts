@@ -99,9 +99,16 @@ function tensorBytes(t: Tensor, dtype: string): Uint8Array {
     if (dtype === 'BOOL') out[i] = values[i] !== 0 ? 1 : 0;
     else if (dtype === 'F32') view.setFloat32(i * 4, values[i], true);
     else if (dtype === 'F64') view.setFloat64(i * 8, values[i], true);
+    else if (dtype === 'I8') view.setInt8(i, values[i]);
     else view.setInt32(i * 4, values[i], true);
   }
   return out;
+}
+
+/** Options of serialize. */
+export interface SerializeOptions {
+  /** Names of int32 tensors to store as I8 (quantized weights); their values must fit. */
+  int8?: Iterable<string>;
 }
 
 /**
@@ -109,8 +116,16 @@ function tensorBytes(t: Tensor, dtype: string): Uint8Array {
  * reference implementation writes for the same tensors.
  * @example const bytes = serialize(model.stateDict(), { epoch: '3' });
  */
-export function serialize(stateDict: StateDict, metadata?: Record<string, string>): Uint8Array {
+export function serialize(stateDict: StateDict, metadata?: Record<string, string>, options: SerializeOptions = {}): Uint8Array {
   const items = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+  const int8 = new Set(options.int8 ?? []);
+  for (const name of int8) {
+    const t = items.find(([n]) => n === name)?.[1];
+    if (!t) fail(`serialize: options.int8 names '${name}', which is not in the state dict`);
+    if (t.dtype !== 'int32') fail(`serialize: options.int8 names '${name}', a ${t.dtype} tensor (only int32 tensors can be stored as I8)`);
+    const bad = t.toArray().findIndex((v) => v < -128 || v > 127);
+    if (bad >= 0) fail(`serialize: '${name}' element ${bad} is ${t.toArray()[bad]}, outside I8's -128 to 127`);
+  }
   for (const [name, t] of items) {
     if (name === '__metadata__') fail(`serialize: '__metadata__' is reserved and cannot name a tensor`);
     if (!(t instanceof Tensor)) fail(`serialize: '${name}' is not a Tensor`);
@@ -121,7 +136,7 @@ export function serialize(stateDict: StateDict, metadata?: Record<string, string
   }
   // NOTE: the reference sorts by descending alignment so every tensor starts aligned to its dtype.
   const sorted = items
-    .map(([name, t]) => ({ name, t, dtype: dtypeOf(t) }))
+    .map(([name, t]) => ({ name, t, dtype: int8.has(name) ? 'I8' : dtypeOf(t) }))
     .sort((a, b) => DTYPE_RANK.indexOf(b.dtype) - DTYPE_RANK.indexOf(a.dtype) || compareNames(a.name, b.name));
   const parts: string[] = [];
   if (metadata !== undefined) {

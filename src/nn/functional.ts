@@ -19,6 +19,7 @@ import { composite } from '../autograd/composite.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
 export { pad, type PadOptions } from '../ops/rearrange.js';
+export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
 export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
@@ -71,7 +72,7 @@ function reduce(loss: Tensor, reduction: Reduction, denominator?: number): Tenso
 }
 
 function floatConst(values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor {
-  return tensor(values as Float32Array, { shape, dtype: like.dtype, device: like.device });
+  return tensor(values as Float64Array, { shape, dtype: like.dtype, device: like.device });
 }
 
 // ---------------------------------------------------------------- layers
@@ -509,9 +510,9 @@ interface ClassTargets {
   /** Target indices with the class dim inserted (ignored positions → 0), for gather. */
   index: Tensor;
   /** Per-position weight of the target class, 0 where ignored. */
-  weights: Float32Array;
+  weights: Float64Array;
   /** 1 per position, 0 where ignored. */
-  kept: Float32Array;
+  kept: Float64Array;
   /** The mean's denominator: the summed weights. */
   total: number;
 }
@@ -542,8 +543,8 @@ function classTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
   const classWeights = weight ? weight.toArray() : null;
   const values = target.toArray();
   const indices = new Int32Array(values.length);
-  const weights = new Float32Array(values.length);
-  const kept = new Float32Array(values.length);
+  const weights = new Float64Array(values.length);
+  const kept = new Float64Array(values.length);
   let total = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];

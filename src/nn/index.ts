@@ -10,6 +10,7 @@ export {
   Linear,
   Flatten,
   Dropout,
+  Upsample,
   Embedding,
   LayerNorm,
   BatchNorm1d,

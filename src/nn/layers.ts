@@ -180,6 +180,32 @@ export class Dropout extends Module {
   }
 }
 
+/**
+ * Upsamples (or downsamples) [N, C, L] or [N, C, H, W] to `size` or by `scaleFactor` with
+ * F.interpolate, as torch.nn.Upsample (mode 'nearest' by default).
+ * @example new Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false }).forward(zeros([1, 3, 8, 8])) // [1, 3, 16, 16]
+ */
+export class Upsample extends Module {
+  readonly options: Readonly<F.InterpolateOptions>;
+
+  constructor(options: F.InterpolateOptions) {
+    super();
+    options = V.options('Upsample', options, ['size', 'scaleFactor', 'mode', 'alignCorners', 'recomputeScaleFactor']);
+    if ((options.size === undefined) === (options.scaleFactor === undefined)) throw new TypeError('Upsample: pass exactly one of size and scaleFactor');
+    this.options = { ...options };
+  }
+
+  forward(input: Tensor): Tensor {
+    return F.interpolate(input, this.options);
+  }
+
+  override extraRepr(): string {
+    const { size, scaleFactor, mode = 'nearest', alignCorners } = this.options;
+    const what = size !== undefined ? `size=${JSON.stringify(size)}` : `scaleFactor=${JSON.stringify(scaleFactor)}`;
+    return `${what}, mode='${mode}'${alignCorners !== undefined ? `, alignCorners=${alignCorners}` : ''}`;
+  }
+}
+
 /** Options of `Embedding`. */
 export interface EmbeddingOptions extends FactoryOptions {
   /** This index's row starts at zero and receives no gradient. */

@@ -2,7 +2,9 @@
  * Recurrent layers with PyTorch's parameters, keys, gate order and initialisation: RNN, LSTM and
  * GRU over whole sequences (stacked, bidirectional, batch-first or not, unbatched input) and their
  * single-step cells. The input projection of a whole sequence is one GEMM; each time step is one
- * small GEMM against weight_hh plus the gate arithmetic.
+ * small GEMM against weight_hh plus the gate arithmetic: fused into one kernel per step for LSTM
+ * and GRU (rnn-fused.ts), composed from tensor ops for RNN and the cells (`step`, which also serves
+ * as the reference the fused path is tested against).
  */
 import { composite } from '../autograd/composite.js';
 import { zeros } from '../creation.js';
@@ -14,6 +16,7 @@ import * as F from './functional.js';
 import * as init from './init.js';
 import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
+import { gruSequence, lstmSequence } from './rnn-fused.js';
 
 /** Which recurrence a layer runs. */
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -188,6 +191,20 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
           const xp = inputProjection(mode, seq, wIh, bIh, bHh);
           let h = hInit ? hInit.select(0, k) : zeros([B, H], { dtype: x.dtype, device: x.device });
           let c = mode !== 'LSTM' ? null : cInit ? cInit.select(0, k) : zeros([B, H], { dtype: x.dtype, device: x.device });
+          const last = d === 1 ? 0 : seqLen - 1;
+          if (mode === 'LSTM') {
+            const hc = lstmSequence(xp, h, c!, wHh, d === 1);
+            outs.push(hc.narrow(0, 0, seqLen));
+            hLast.push(hc.select(0, last));
+            cLast.push(hc.select(0, seqLen));
+            continue;
+          }
+          if (mode === 'GRU') {
+            const hs = gruSequence(xp, h, wHh, bHh, d === 1);
+            outs.push(hs);
+            hLast.push(hs.select(0, last));
+            continue;
+          }
           const hs: Tensor[] = new Array<Tensor>(seqLen);
           for (let i = 0; i < seqLen; i++) {
             const t = d === 1 ? seqLen - 1 - i : i;

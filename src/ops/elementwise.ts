@@ -6,12 +6,11 @@ import type { ArithOp, BinaryOp, UnaryOp } from '../backend/backend.js';
 import { finish, isGradEnabled, noGrad } from '../autograd/grad-mode.js';
 import type { Device, DType } from '../dtype.js';
 import { isFloat, promoteTypes } from '../dtype.js';
-import { release, tidy } from '../memory.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { show, tensorArg } from '../validate.js';
-import { assignInto, copyRaw, operand, settle, stridedAs, unbroadcast, withContiguous } from './util.js';
+import { assignInto, copyRaw, operand, scalarAs, stridedAs, unbroadcast, withContiguous, withDtype } from './util.js';
 import { composite } from '../autograd/composite.js';
 import { full } from '../creation.js';
 
@@ -22,29 +21,26 @@ type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | nu
 function binary(name: string, op: BinaryOp, x: TensorLike, y: TensorLike, grad: BinaryGrad | null): Tensor {
   const like = x instanceof Tensor ? x : y instanceof Tensor ? y : null;
   if (!like) throw new TypeError(`${name}: at least one operand must be a Tensor`);
-  const a = operand(name, x, like, 'the first operand');
-  const b = operand(name, y, like, 'the second operand');
-  const shape = broadcastShapes(name, a.shape, b.shape);
-  let dtype = promoteTypes(a.dtype, b.dtype);
-  if (op === 'div' || op === 'pow') dtype = isFloat(dtype) ? dtype : 'float32';
-  const ac = a.dtype === dtype ? a : copyRaw(a, dtype);
-  const bc = b.dtype === dtype ? b : copyRaw(b, dtype);
-  const out = Tensor.empty(shape, COMPARISONS.has(op) ? 'bool' : dtype, a.backend);
-  a.backend.binary(op, stridedAs(ac, shape), stridedAs(bc, shape), out.storage, shape);
-  if (ac !== a) release(ac, 'an internal cast was consumed');
-  if (bc !== b) release(bc, 'an internal cast was consumed');
-  const result = finish(
-    out,
-    name,
-    [a, b],
-    grad &&
-      ((g) => {
-        const [ga, gb] = grad(g, a, b, out);
-        return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
-      }),
-  );
   // Scalars made from numbers live as long as the result's graph needs them.
-  return settle(result, [a !== x ? a : null, b !== y ? b : null]);
+  return composite(name, () => {
+    const a = operand(name, x, like, 'the first operand');
+    const b = operand(name, y, like, 'the second operand');
+    const shape = broadcastShapes(name, a.shape, b.shape);
+    let dtype = promoteTypes(a.dtype, b.dtype);
+    if (op === 'div' || op === 'pow') dtype = isFloat(dtype) ? dtype : 'float32';
+    const out = Tensor.empty(shape, COMPARISONS.has(op) ? 'bool' : dtype, a.backend);
+    withDtype(a, dtype, (ac) => withDtype(b, dtype, (bc) => a.backend.binary(op, stridedAs(ac, shape), stridedAs(bc, shape), out.storage, shape)));
+    return finish(
+      out,
+      name,
+      [a, b],
+      grad &&
+        ((g) => {
+          const [ga, gb] = grad(g, a, b, out);
+          return [ga && a.requiresGrad ? unbroadcast(ga, a.shape) : null, gb && b.requiresGrad ? unbroadcast(gb, b.shape) : null];
+        }),
+    );
+  });
 }
 
 /** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
@@ -117,10 +113,9 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
 function unary(name: UnaryOp, x: Tensor, grad: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, keepInts = false): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor (got ${typeof x})`);
   tensorArg(name, 'input', x);
-  const src = isFloat(x.dtype) || keepInts ? x : copyRaw(x, 'float32');
-  const out = Tensor.empty(src.shape, src.dtype === 'bool' ? 'int32' : src.dtype, src.backend);
-  withContiguous(src, (c) => src.backend.unary(name, c.storage, c.offset, out.storage, out.numel()));
-  if (src !== x) release(src, 'an internal cast was consumed');
+  const dtype = isFloat(x.dtype) || keepInts ? x.dtype : 'float32';
+  const out = Tensor.empty(x.shape, dtype === 'bool' ? 'int32' : dtype, x.backend);
+  withDtype(x, dtype, (src) => withContiguous(src, (c) => x.backend.unary(name, c.storage, c.offset, out.storage, out.numel())));
   return finish(out, name, [x], grad && ((g) => [grad(g, x, out)]));
 }
 
@@ -324,24 +319,22 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(condition instanceof Tensor)) throw new TypeError('where: condition must be a Tensor');
   condition.check('where');
-  const x = operand('where', a, b instanceof Tensor ? b : condition, 'the second argument');
-  const y = operand('where', b, x, 'the third argument');
-  const shape = broadcastShapes('where', condition.shape, x.shape, y.shape);
-  const dtype: DType = promoteTypes(x.dtype, y.dtype);
-  const out = Tensor.empty(shape, x.dtype === 'bool' && y.dtype === 'bool' ? 'bool' : dtype, x.backend);
-  const c = stridedAs(condition, shape),
-    xs = stridedAs(x, shape),
-    ys = stridedAs(y, shape);
-  out.backend.where(c, xs, ys, out.storage, shape);
-  const result = finish(
-    out,
-    'where',
-    [x, y],
-    (g) => [x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null, y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null],
-    [condition],
-    { condition },
-  );
-  return settle(result, [x !== a ? x : null, y !== b ? y : null]);
+  return composite('where', () => {
+    const x = operand('where', a, b instanceof Tensor ? b : condition, 'the second argument');
+    const y = operand('where', b, x, 'the third argument');
+    const shape = broadcastShapes('where', condition.shape, x.shape, y.shape);
+    const dtype: DType = promoteTypes(x.dtype, y.dtype);
+    const out = Tensor.empty(shape, x.dtype === 'bool' && y.dtype === 'bool' ? 'bool' : dtype, x.backend);
+    out.backend.where(stridedAs(condition, shape), stridedAs(x, shape), stridedAs(y, shape), out.storage, shape);
+    return finish(
+      out,
+      'where',
+      [x, y],
+      (g) => [x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null, y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null],
+      [condition],
+      { condition },
+    );
+  });
 }
 
 /** x with `value` wherever mask is true. */
@@ -355,9 +348,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     throw new RangeError(`maskedFill: mask of shape ${fmtShape(mask.shape)} does not broadcast to the input's shape ${fmtShape(x.shape)}`);
   }
   if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`maskedFill: value must be a number (got ${value})`);
-  const fill = Tensor.empty([], x.dtype, x.backend);
-  x.backend.fill(fill.storage, 0, 1, value);
-  return settle(where(mask, fill, x), [fill]);
+  return composite('maskedFill', () => where(mask, scalarAs(value, x), x));
 }
 
 /** x converted to dtype (x itself when it already has it); differentiable between float dtypes. */
@@ -394,36 +385,34 @@ function checkInplace(x: Tensor, name: string): void {
 /** @internal x op= other (with other scaled by alpha), in place; returns x. */
 export function inplace<T extends Tensor>(x: T, name: InplaceName, other: TensorLike, alpha = 1): T {
   checkInplace(x, name);
-  noGrad(() => {
-    const o = operand(name, other, x, 'the argument');
-    const scaled = alpha === 1 ? o : mul(o, alpha);
-    const shape = broadcastShapes(name, x.shape, scaled.shape);
-    const assigns = name === 'copy_' || name === 'clamp_';
-    if (!sameShape(shape, x.shape)) {
-      throw new RangeError(
-        `${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`,
-      );
-    }
-    if (!assigns) {
-      const result = name === 'div_' && !isFloat(promoteTypes(x.dtype, scaled.dtype)) ? 'float32' : promoteTypes(x.dtype, scaled.dtype);
-      if (!canCast(result, x.dtype))
-        throw new TypeError(
-          `${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`,
+  noGrad(() =>
+    composite(name, () => {
+      const o = operand(name, other, x, 'the argument');
+      const scaled = alpha === 1 ? o : mul(o, alpha);
+      const shape = broadcastShapes(name, x.shape, scaled.shape);
+      const assigns = name === 'copy_' || name === 'clamp_';
+      if (!sameShape(shape, x.shape)) {
+        throw new RangeError(
+          `${name}: a value of shape ${fmtShape(assigns ? scaled.shape : shape)} cannot be written into a tensor of shape ${fmtShape(x.shape)}`,
         );
-    }
-    const src = checkOverlap(name, x, scaled);
-    if (!assigns && writesInPlace(x, src)) {
-      // The kernel writes x's own elements: no result tensor, no copy back.
-      x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(src, shape), x.storage, shape, x.offset);
-      x.storage.version++;
-    } else {
-      const value = assigns ? src : binaryRaw(INPLACE_OPS[name], x, src);
-      assignInto(x, value);
-      if (value !== src) release(value, 'an in-place operand was consumed');
-    }
-    if (src !== scaled) release(src, 'an in-place operand was consumed');
-    for (const t of new Set([scaled, o])) if (t !== other && t !== x) release(t, 'an in-place operand was consumed');
-  });
+      }
+      if (!assigns) {
+        const result = name === 'div_' && !isFloat(promoteTypes(x.dtype, scaled.dtype)) ? 'float32' : promoteTypes(x.dtype, scaled.dtype);
+        if (!canCast(result, x.dtype))
+          throw new TypeError(
+            `${name}: the result type ${result} cannot be stored in this ${x.dtype} tensor in place (PyTorch refuses too); use the out-of-place op or convert with .to()`,
+          );
+      }
+      const src = checkOverlap(name, x, scaled);
+      if (!assigns && writesInPlace(x, src)) {
+        // The kernel writes x's own elements: no result tensor, no copy back.
+        x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(src, shape), x.storage, shape, x.offset);
+        x.storage.version++;
+      } else {
+        assignInto(x, assigns ? src : binaryRaw(INPLACE_OPS[name], x, src));
+      }
+    }),
+  );
   return x;
 }
 
@@ -497,7 +486,7 @@ function binaryRaw(op: ArithOp, x: Tensor, y: Tensor): Tensor {
 /** @internal Clamps x in place; returns x. */
 export function clamp_<T extends Tensor>(x: T, min?: number | null, max?: number | null): T {
   checkInplace(x, 'clamp_');
-  return noGrad(() => tidy(() => inplace(x, 'clamp_', clamp(x, min, max))));
+  return noGrad(() => composite('clamp_', () => inplace(x, 'clamp_', clamp(x, min, max))));
 }
 
 /** @internal Fills x with value in place; returns x. */
@@ -505,12 +494,7 @@ export function fill_<T extends Tensor>(x: T, value: number): T {
   checkInplace(x, 'fill_');
   if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number (got ${typeof value})`);
   if (x.isContiguous()) x.backend.fill(x.storage, x.offset, x.numel(), value);
-  else {
-    const scalar = Tensor.empty([], x.dtype, x.backend);
-    x.backend.fill(scalar.storage, 0, 1, value);
-    assignInto(x, scalar);
-    release(scalar, 'an internal scalar was consumed');
-  }
+  else composite('fill_', () => assignInto(x, scalarAs(value, x)));
   x.storage.version++;
   return x;
 }

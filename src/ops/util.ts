@@ -1,6 +1,7 @@
 /** Helpers every op file shares: operand coercion, contiguous scratch copies, unbroadcasting. */
 import type { Strided } from '../backend/backend.js';
 import type { DType } from '../dtype.js';
+import { composite } from '../autograd/composite.js';
 import { release, releaseWithGraph } from '../memory.js';
 import { broadcastStrides, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
@@ -18,20 +19,24 @@ export function operand(op: string, x: TensorLike, like: Tensor, arg: string): T
   if (typeof x !== 'number') throw new TypeError(`${op}: ${arg} must be a Tensor or a number (got ${typeof x})`);
   if (!Number.isFinite(x)) throw new RangeError(`${op}: ${arg} must be a finite number (got ${x})`);
   const dtype: DType = like.dtype === 'float64' || like.dtype === 'float32' ? like.dtype : Number.isInteger(x) ? 'int32' : 'float32';
+  return scalarAs(x, like, dtype);
+}
+
+/** A 0-d tensor holding `value` as stored in a `dtype` tensor (like's by default), on like's device. */
+export function scalarAs(value: number, like: Tensor, dtype: DType = like.dtype): Tensor {
   const t = Tensor.empty([], dtype, like.backend);
-  t.backend.fill(t.storage, 0, 1, x);
+  t.backend.fill(t.storage, 0, 1, value);
   return t;
 }
 
 /** Calls fn with a contiguous tensor holding x's values: x itself, or a scratch copy freed after. */
 export function withContiguous<T>(x: Tensor, fn: (c: Tensor) => T): T {
-  if (x.isContiguous()) return fn(x);
-  const c = copyRaw(x);
-  try {
-    return fn(c);
-  } finally {
-    release(c, 'an internal contiguous copy was consumed');
-  }
+  return x.isContiguous() ? fn(x) : composite('contiguous', () => fn(copyRaw(x)));
+}
+
+/** Calls fn with x's values in `dtype`: x itself, or a scratch cast freed after. */
+export function withDtype<T>(x: Tensor, dtype: DType, fn: (c: Tensor) => T): T {
+  return x.dtype === dtype ? fn(x) : composite('cast', () => fn(copyRaw(x, dtype)));
 }
 
 /** A contiguous copy of x's values (optionally in another dtype) with no graph attached. */

@@ -19,7 +19,8 @@ export interface AdamOptions {
   maximize: boolean;
 }
 
-export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq: Tensor | null };
+/** Adam's per-parameter state; maxExpAvgSq exists with amsgrad only, as in PyTorch's state dict. */
+export type AdamState = { step: number; expAvg: Tensor; expAvgSq: Tensor; maxExpAvgSq?: Tensor | null };
 
 const DEFAULTS: AdamOptions = { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false };
 
@@ -36,13 +37,13 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
   }
 
   protected initState(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
-    return { step: 0, expAvg: stateLike(p), expAvgSq: stateLike(p), maxExpAvgSq: g.amsgrad ? stateLike(p) : null };
+    return { step: 0, expAvg: stateLike(p), expAvgSq: stateLike(p), ...(g.amsgrad ? { maxExpAvgSq: stateLike(p) } : {}) };
   }
 
   protected update(target: OptimTarget, p: Tensor, s: AdamState, g: ParamGroup<AdamOptions>): void {
     const [beta1, beta2] = g.betas;
     s.step += 1;
-    if (g.amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = stateLike(p);
+    if (g.amsgrad) s.maxExpAvgSq ??= stateLike(p);
     p.backend.adamStep(target, s.expAvg.storage, s.expAvgSq.storage, g.amsgrad ? s.maxExpAvgSq!.storage : null, {
       beta1,
       beta2,

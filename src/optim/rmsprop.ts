@@ -21,7 +21,8 @@ export interface RMSpropOptions {
   maximize: boolean;
 }
 
-export type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer: Tensor | null; gradAvg: Tensor | null };
+/** RMSprop's per-parameter state; momentumBuffer and gradAvg exist only when used, as in PyTorch's state dict. */
+export type RMSpropState = { step: number; squareAvg: Tensor; momentumBuffer?: Tensor | null; gradAvg?: Tensor | null };
 
 /**
  * RMSprop, exactly as PyTorch's `torch.optim.RMSprop`:
@@ -49,8 +50,8 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
     return {
       step: 0,
       squareAvg: stateLike(p),
-      momentumBuffer: g.momentum > 0 ? stateLike(p) : null,
-      gradAvg: g.centered ? stateLike(p) : null,
+      ...(g.momentum > 0 ? { momentumBuffer: stateLike(p) } : {}),
+      ...(g.centered ? { gradAvg: stateLike(p) } : {}),
     };
   }
 

@@ -51,7 +51,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   }
 
   protected update(target: OptimTarget, p: Tensor, state: SGDState, g: ParamGroup<SGDOptions>): void {
-    const initBuffer = g.momentum !== 0 && state.momentumBuffer === null;
+    const initBuffer = g.momentum !== 0 && state.momentumBuffer == null;
     if (initBuffer) state.momentumBuffer = stateLike(p);
     const buffer = g.momentum !== 0 ? state.momentumBuffer!.storage : null;
     p.backend.sgdStep(target, buffer, { ...g, initBuffer });

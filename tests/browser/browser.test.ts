@@ -36,7 +36,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
       if (!existsSync(distEntry)) throw new Error(notBuilt);
       if (!existsSync(chromiumPath)) throw new Error(`${noChromium}; CI is set, so this fails instead of skipping`);
       server = await serveStatic(root);
-      browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 20_000 });
+      browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 90_000 });
       const page = await browser.newPage();
       page.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push(message.text());
@@ -52,7 +52,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     } catch (error) {
       setupError = error;
     }
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

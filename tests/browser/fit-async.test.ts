@@ -11,7 +11,7 @@ const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 describe.skipIf(skip)('fitAsync in headless Chromium', () => {
   it('trains 3 epochs of 64 batches while a 5 ms timer keeps firing and onBatchEnd repaints each batch', async () => {
     const server = await serveStatic(root);
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 20_000 });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 90_000 });
     try {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/tests/browser/fit-async.html`);

@@ -71,14 +71,14 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
 
   beforeAll(async () => {
     try {
-      browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 20_000 });
+      browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 90_000 });
       [isolated, plain] = await Promise.all([visit(isolationHeaders), visit({})]);
       const T: typeof import('../../src/index.js') = await import(pathToFileURL(distEntry).href);
       inNode = await runThreadsWorkload(T);
     } catch (error) {
       setupError = error;
     }
-  }, 30_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

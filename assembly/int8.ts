@@ -1,0 +1,162 @@
+// int8 inference kernels (quantized Linear / Conv2d, src/quantization/).
+//
+// Values are 8-bit (int8 weights, uint8 or int8 activations) but are held as
+// i16 with the zero point already subtracted, so one i32x4.dot_i16x8_s does 8
+// multiply-adds into four i32 lanes with no saturation (|a − zp| ≤ 255,
+// |w| ≤ 128: each pair sum fits i32 exactly). The f32 GEMM does 4 per
+// f32x4.mul + f32x4.add, so the micro-kernel does twice the work per
+// instruction, and its operands are half the bytes.
+//
+// Layouts (K padded to kPad, even; padding is zero so it adds nothing):
+// - A (activations): i16 [m, kPad] row-major; a (k, k+1) pair is one i32,
+//   broadcast with load32_splat.
+// - B (weights, packed once when a model is quantized): groups of 4 output
+//   columns, each [kPad/2][4 columns][2 k] i16, i.e. 16 bytes per k pair,
+//   columns past n zero.
+// Epilogue: out = acc·scaleA·scaleB[col] + bias[col] in f32, written row-major
+// [m, n] (ldc) or transposed [n, m] (conv's [outC, H·W] planes).
+
+// min and max of n f32 at x, written to out[0], out[1]; both NaN if any value is.
+export function minMaxF32(x: usize, n: i32, out: usize): void {
+  let lo = f32x4.splat(Infinity);
+  let hi = f32x4.splat(-Infinity);
+  let nan = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(x + (<usize>i << 2));
+    lo = f32x4.pmin(lo, v);
+    hi = f32x4.pmax(hi, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+  }
+  if (v128.any_true(nan)) {
+    store<f32>(out, NaN);
+    store<f32>(out, NaN, 4);
+    return;
+  }
+  let mn = min(min(f32x4.extract_lane(lo, 0), f32x4.extract_lane(lo, 1)), min(f32x4.extract_lane(lo, 2), f32x4.extract_lane(lo, 3)));
+  let mx = max(max(f32x4.extract_lane(hi, 0), f32x4.extract_lane(hi, 1)), max(f32x4.extract_lane(hi, 2), f32x4.extract_lane(hi, 3)));
+  for (; i < n; i++) {
+    const v = load<f32>(x + (<usize>i << 2));
+    mn = min(mn, v);
+    mx = max(mx, v);
+  }
+  store<f32>(out, mn);
+  store<f32>(out, mx, 4);
+}
+
+// out[r, c] = clamp(round(x[r, c] · invScale) + zp, qmin, qmax) − zp as i16 [rows, kPad],
+// where x[r, c] is the f32 at x + (r·rs + c·cs)·4; columns cols..kPad are zero.
+// Rounding is half to even (f32x4.nearest), as torch.quantize_per_tensor.
+export function quantizeI16(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
+  const vs = f32x4.splat(invScale);
+  const vzp = i32x4.splat(zp);
+  const vlo = i32x4.splat(qmin);
+  const vhi = i32x4.splat(qmax);
+  for (let r = 0; r < rows; r++) {
+    const src = x + (<usize>r * <usize>rs << 2);
+    const dst = out + (<usize>r * <usize>kPad << 1);
+    let c = 0;
+    if (cs == 1) {
+      for (; c + 8 <= cols; c += 8) {
+        const s = src + (<usize>c << 2);
+        let q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s), vs)));
+        let q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s, 16), vs)));
+        q0 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q0, vzp), vlo), vhi), vzp);
+        q1 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q1, vzp), vlo), vhi), vzp);
+        v128.store(dst + (<usize>c << 1), i16x8.narrow_i32x4_s(q0, q1));
+      }
+    }
+    for (; c < cols; c++) {
+      const v = load<f32>(src + (<usize>c * <usize>cs << 2));
+      const q = <i32>min(max(nearest(v * invScale), <f32>-65536), <f32>65536) + zp;
+      store<i16>(dst + (<usize>c << 1), <i16>(min(max(q, qmin), qmax) - zp));
+    }
+    for (; c < kPad; c++) store<i16>(dst + (<usize>c << 1), 0);
+  }
+}
+
+// Writes one accumulator vector (4 columns of one row) through the epilogue.
+@inline
+function storeAcc(acc: v128, row: i32, col: i32, n: i32, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32): void {
+  const cols = min(4, n - col);
+  if (cols <= 0) return;
+  const sb = v128.load(scaleB + (<usize>col << 2));
+  let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(sb, f32x4.splat(scaleA)));
+  if (bias) y = f32x4.add(y, v128.load(bias + (<usize>col << 2)));
+  if (!transOut && cols == 4) {
+    v128.store(out + ((<usize>row * <usize>ldc + <usize>col) << 2), y);
+    return;
+  }
+  for (let j = 0; j < cols; j++) {
+    const v = f32x4.extract_lane(y, 0);
+    const at = transOut ? <usize>(col + j) * <usize>ldc + <usize>row : <usize>row * <usize>ldc + <usize>(col + j);
+    store<f32>(out + (at << 2), v);
+    y = i32x4.shuffle(y, y, 1, 2, 3, 0);
+  }
+}
+
+// out = (A·Bᵀ)·scaleA·scaleB[col] + bias[col] for A i16 [m, kPad] and B packed
+// (see the layout above) of n columns; bias is 0 for none. scaleB and bias are
+// read 4 columns at a time, so they must be padded to a multiple of 4.
+export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32): void {
+  const kp = kPad >> 1;
+  const rowBytes = <usize>kPad << 1;
+  const groupBytes = <usize>kp << 4;
+  for (let col = 0; col < n; col += 8) {
+    const g0 = b + <usize>(col >> 2) * groupBytes;
+    // A lone last group reads itself twice; its second half is not stored.
+    const g1 = col + 4 < n ? g0 + groupBytes : g0;
+    let row = 0;
+    for (; row + 4 <= m; row += 4) {
+      const a0 = a + <usize>row * rowBytes;
+      const a1 = a0 + rowBytes;
+      const a2 = a1 + rowBytes;
+      const a3 = a2 + rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      let c10 = i32x4.splat(0);
+      let c11 = i32x4.splat(0);
+      let c20 = i32x4.splat(0);
+      let c21 = i32x4.splat(0);
+      let c30 = i32x4.splat(0);
+      let c31 = i32x4.splat(0);
+      for (let p = 0; p < kp; p++) {
+        const off = <usize>p << 2;
+        const b0 = v128.load(g0 + (<usize>p << 4));
+        const b1 = v128.load(g1 + (<usize>p << 4));
+        const x0 = v128.load32_splat(a0 + off);
+        const x1 = v128.load32_splat(a1 + off);
+        const x2 = v128.load32_splat(a2 + off);
+        const x3 = v128.load32_splat(a3 + off);
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, b0));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, b1));
+        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, b0));
+        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, b1));
+        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, b0));
+        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, b1));
+        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, b0));
+        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, b1));
+      }
+      storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c10, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c11, row + 1, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c20, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c21, row + 2, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c30, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c31, row + 3, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
+    }
+    for (; row < m; row++) {
+      const a0 = a + <usize>row * rowBytes;
+      let c00 = i32x4.splat(0);
+      let c01 = i32x4.splat(0);
+      for (let p = 0; p < kp; p++) {
+        const x0 = v128.load32_splat(a0 + (<usize>p << 2));
+        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(g0 + (<usize>p << 4))));
+        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(g1 + (<usize>p << 4))));
+      }
+      storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut);
+      storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
+    }
+  }
+}

@@ -1,0 +1,311 @@
+/**
+ * int8 layers: per-channel symmetric int8 weights and quint8 activations, run by the int8 GEMM
+ * (assembly/int8.ts) with a float32 epilogue, so they take and return float32 like the layers they
+ * replace. The input's quantization parameters are fixed by calibration (static) or computed from
+ * each batch's min and max (dynamic, as torch.ao.nn.quantized.dynamic.Linear).
+ */
+import { finish, noGrad } from '../autograd/grad-mode.js';
+import { tensor } from '../creation.js';
+import { release } from '../memory.js';
+import { Module } from '../nn/module.js';
+import { fmtShape, numel } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { type QParams, quantizeWeight, quint8Params, tensorRange, weightScales } from './observer.js';
+
+const pad4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Float32 values padded with zeros to a multiple of 4 (the GEMM epilogue reads 4 columns at a time). */
+function padded(values: ArrayLike<number>, device: Tensor['device']): Tensor {
+  const out = new Float32Array(pad4(values.length));
+  out.set(values);
+  return tensor(out, { dtype: 'float32', device }).keep();
+}
+
+/**
+ * The int8 weight [n, k] as the GEMM's packed B: groups of 4 rows, each [kPad/2][4][2] i16,
+ * in an int32 tensor (two i16 per element).
+ */
+function packWeight(q: Int8Array, n: number, k: number, kPad: number, device: Tensor['device']): Tensor {
+  const groups = Math.ceil(n / 4);
+  const packed = new Int16Array(groups * kPad * 4);
+  for (let col = 0; col < n; col++) {
+    const base = (col >> 2) * kPad * 4 + (col & 3) * 2;
+    for (let c = 0; c < k; c++) packed[base + (c >> 1) * 8 + (c & 1)] = q[col * k + c];
+  }
+  return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
+}
+
+/** State shared by the int8 layers: the weight as int8 values and scales, and its packed GEMM form. */
+abstract class QuantizedBase extends Module {
+  /** Quantization of the input; null for dynamic (computed per batch). */
+  inputQParams: QParams | null;
+  #packed: Tensor | null = null;
+  #packedFrom: (readonly [unknown, number])[] | null = null;
+  #scales: Tensor | null = null;
+  #bias: Tensor | null = null;
+  readonly kPad: number;
+
+  constructor(
+    readonly outFeatures: number,
+    readonly k: number,
+    weightShape: number[],
+    weight: ArrayLike<number>,
+    bias: ArrayLike<number> | null,
+    inputQParams: QParams | null,
+    device: Tensor['device'],
+  ) {
+    super();
+    this.kPad = k + (k % 2);
+    const scales = weightScales(weight, outFeatures, k);
+    const q = quantizeWeight(weight, scales, k);
+    this.registerBuffer('weight', tensor(Int32Array.from(q), { shape: weightShape, dtype: 'int32', device }));
+    this.registerBuffer('weight_scale', tensor(scales, { dtype: 'float32', device }));
+    this.registerBuffer('bias', bias ? tensor(Float32Array.from(bias), { dtype: 'float32', device }) : null);
+    this.inputQParams = inputQParams;
+    if (inputQParams) {
+      this.registerBuffer('input_scale', tensor(new Float32Array([inputQParams.scale]), { dtype: 'float32', device }));
+      this.registerBuffer('input_zero_point', tensor(new Int32Array([inputQParams.zeroPoint]), { dtype: 'int32', device }));
+    }
+  }
+
+  /** The weight's int8 values [outFeatures, k] (row-major). */
+  weightInt8(): Int8Array {
+    return Int8Array.from(noGrad(() => this.buffer('weight').toArray()));
+  }
+  /** The weight's per-output-channel scales. */
+  weightScale(): Float32Array {
+    return Float32Array.from(noGrad(() => this.buffer('weight_scale').toArray()));
+  }
+  /** The float32 bias, or null. */
+  biasValues(): Float32Array | null {
+    const b = this.buffer('bias', true);
+    return b ? Float32Array.from(noGrad(() => b.toArray())) : null;
+  }
+
+  protected buffer(name: string, optional = false): Tensor {
+    const t = (this as unknown as Record<string, Tensor | null>)[name];
+    if (!t && !optional) throw new Error(`${this.constructor.name}: buffer '${name}' is missing`);
+    return t as Tensor;
+  }
+
+  /** The packed weight, scales and bias, rebuilt when loadStateDict wrote new values into the buffers. */
+  protected operands(): { packed: Tensor; scales: Tensor; bias: Tensor | null } {
+    const state = this.namedBuffers().map(([, t]) => [t.storage, t.storage.version] as const);
+    const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
+    if (!this.#packed || !fresh) {
+      for (const t of [this.#packed, this.#scales, this.#bias]) if (t) release(t, 'the quantized weights were repacked');
+      const w = this.buffer('weight');
+      const raw = noGrad(() => w.toArray());
+      const values = Int8Array.from(raw);
+      if (values.some((v, i) => v !== raw[i])) throw new RangeError(`${this.constructor.name}: weight holds values outside int8 (-128 to 127)`);
+      this.#packed = packWeight(values, this.outFeatures, this.k, this.kPad, w.device);
+      this.#scales = padded(this.weightScale(), w.device);
+      const b = this.biasValues();
+      this.#bias = b ? padded(b, w.device) : null;
+      if (this.inputQParams) {
+        this.inputQParams = { scale: noGrad(() => this.buffer('input_scale').item()), zeroPoint: noGrad(() => this.buffer('input_zero_point').item()) };
+      }
+      this.#packedFrom = state;
+    }
+    return { packed: this.#packed!, scales: this.#scales!, bias: this.#bias };
+  }
+
+  /** The quint8 parameters of x: the calibrated ones, or x's own range (dynamic). */
+  protected inputParams(x: Tensor): QParams {
+    if (this.inputQParams) return this.inputQParams;
+    const [lo, hi] = tensorRange(x);
+    if (!Number.isFinite(lo) || !Number.isFinite(hi))
+      throw new RangeError(`${this.constructor.name}: the input holds NaN or infinite values, which int8 cannot represent`);
+    return quint8Params(lo, hi);
+  }
+
+  /** x [rows, cols] (element strides rs, cs) quantized into i16 rows for the GEMM. */
+  protected quantizeRows(x: Tensor, offset: number, rows: number, cols: number, rs: number, cs: number, q: QParams, into: Tensor): void {
+    x.backend.quantizeI16({
+      x: x.storage,
+      xOffset: offset,
+      rows,
+      cols,
+      rowStride: rs,
+      colStride: cs,
+      invScale: Math.fround(1 / q.scale),
+      zeroPoint: q.zeroPoint,
+      qmin: 0,
+      qmax: 255,
+      out: into.storage,
+      kPad: this.kPad,
+    });
+  }
+
+  protected checkInput(op: string, x: Tensor): void {
+    if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
+    x.check(op);
+    if (x.dtype !== 'float32') throw new TypeError(`${op}: expected a float32 input (got ${x.dtype})`);
+    if (x.device !== this.buffer('weight').device)
+      throw new TypeError(`${op}: the input is on '${x.device}' but the layer on '${this.buffer('weight').device}'`);
+  }
+}
+
+/** Linear with int8 weights (torch.ao.nn.quantized.Linear, or .dynamic.Linear without input parameters). */
+export class QuantizedLinear extends QuantizedBase {
+  readonly inFeatures: number;
+  constructor(
+    weight: ArrayLike<number>,
+    bias: ArrayLike<number> | null,
+    inFeatures: number,
+    outFeatures: number,
+    inputQParams: QParams | null,
+    device: Tensor['device'],
+  ) {
+    super(outFeatures, inFeatures, [outFeatures, inFeatures], weight, bias, inputQParams, device);
+    this.inFeatures = inFeatures;
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInput('QuantizedLinear', input);
+    const inF = this.inFeatures;
+    if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
+      throw new RangeError(`QuantizedLinear: input ${fmtShape(input.shape)} does not end in the layer's ${inF} input features`);
+    }
+    const { packed, scales, bias } = this.operands();
+    const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
+    const rows = numel(input.shape) / inF;
+    const q = this.inputParams(x);
+    const a = Tensor.empty([(rows * this.kPad) / 2], 'int32', x.backend);
+    this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
+    const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
+    x.backend.gemmInt8({
+      m: rows,
+      n: this.outFeatures,
+      kPad: this.kPad,
+      a: a.storage,
+      b: packed.storage,
+      scaleA: q.scale,
+      scaleB: scales.storage,
+      bias: bias?.storage ?? null,
+      out: out.storage,
+      outOffset: 0,
+      ldc: this.outFeatures,
+      transOut: false,
+    });
+    release(a, 'int8 activations were consumed');
+    if (x !== input) release(x, 'a contiguous copy was consumed');
+    return finish(out, 'quantizedLinear', [input], null, [], this.exportAttrs(this.inputQParams));
+  }
+
+  /** What the ONNX exporter writes for this layer. */
+  exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
+    return {
+      kind: 'linear',
+      weightInt8: this.weightInt8(),
+      weightScale: this.weightScale(),
+      bias: this.biasValues(),
+      shape: [this.outFeatures, this.inFeatures],
+      inputQParams,
+    };
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, ${this.inputQParams ? `inputScale=${this.inputQParams.scale}, inputZeroPoint=${this.inputQParams.zeroPoint}` : 'dynamic'}`;
+  }
+}
+
+/** Geometry of a quantized convolution (groups 1, symmetric zero padding). */
+export interface QuantizedConvGeometry {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+}
+
+/** Conv2d with int8 weights, by im2col and the int8 GEMM (torch.ao.nn.quantized.Conv2d). */
+export class QuantizedConv2d extends QuantizedBase {
+  constructor(
+    weight: ArrayLike<number>,
+    bias: ArrayLike<number> | null,
+    readonly geometry: QuantizedConvGeometry,
+    inputQParams: QParams | null,
+    device: Tensor['device'],
+  ) {
+    const { inChannels, outChannels, kernelSize } = geometry;
+    super(outChannels, inChannels * kernelSize[0] * kernelSize[1], [outChannels, inChannels, ...kernelSize], weight, bias, inputQParams, device);
+  }
+
+  forward(input: Tensor): Tensor {
+    this.checkInput('QuantizedConv2d', input);
+    const g = this.geometry;
+    if (input.ndim !== 4 || input.shape[1] !== g.inChannels) {
+      throw new RangeError(`QuantizedConv2d: expected input [N, ${g.inChannels}, H, W] (got ${fmtShape(input.shape)})`);
+    }
+    const [N, C, H, W] = input.shape;
+    const [kH, kW] = g.kernelSize;
+    const outH = Math.floor((H + 2 * g.padding[0] - g.dilation[0] * (kH - 1) - 1) / g.stride[0]) + 1;
+    const outW = Math.floor((W + 2 * g.padding[1] - g.dilation[1] * (kW - 1) - 1) / g.stride[1]) + 1;
+    if (outH < 1 || outW < 1) throw new RangeError(`QuantizedConv2d: the kernel is larger than the padded input ${fmtShape(input.shape)}`);
+    const { packed, scales, bias } = this.operands();
+    const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
+    const q = this.inputParams(x);
+    const P = outH * outW;
+    const window = {
+      inH: H,
+      inW: W,
+      outH,
+      outW,
+      kH,
+      kW,
+      strideH: g.stride[0],
+      strideW: g.stride[1],
+      padH: g.padding[0],
+      padW: g.padding[1],
+      dilationH: g.dilation[0],
+      dilationW: g.dilation[1],
+    };
+    const backend = x.backend;
+    const cols = Tensor.empty([this.k * P], 'float32', backend);
+    const a = Tensor.empty([(P * this.kPad) / 2], 'int32', backend);
+    const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
+    for (let n = 0; n < N; n++) {
+      backend.im2col(x.storage, x.offset + n * C * H * W, cols.storage, C, window);
+      // The columns are [k, P]; the GEMM wants positions as rows, so they are read transposed.
+      this.quantizeRows(cols, 0, P, this.k, 1, P, q, a);
+      backend.gemmInt8({
+        m: P,
+        n: g.outChannels,
+        kPad: this.kPad,
+        a: a.storage,
+        b: packed.storage,
+        scaleA: q.scale,
+        scaleB: scales.storage,
+        bias: bias?.storage ?? null,
+        out: out.storage,
+        outOffset: n * g.outChannels * P,
+        ldc: P,
+        transOut: true,
+      });
+    }
+    for (const t of [cols, a]) release(t, 'int8 conv scratch was consumed');
+    if (x !== input) release(x, 'a contiguous copy was consumed');
+    return finish(out, 'quantizedConv2d', [input], null, [], this.exportAttrs(this.inputQParams));
+  }
+
+  /** What the ONNX exporter writes for this layer. */
+  exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
+    const g = this.geometry;
+    return {
+      kind: 'conv',
+      weightInt8: this.weightInt8(),
+      weightScale: this.weightScale(),
+      bias: this.biasValues(),
+      shape: [g.outChannels, g.inChannels, ...g.kernelSize],
+      geometry: g,
+      inputQParams,
+    };
+  }
+
+  override extraRepr(): string {
+    const g = this.geometry;
+    return `${g.inChannels}, ${g.outChannels}, kernelSize=[${g.kernelSize}], stride=[${g.stride}], padding=[${g.padding}], ${this.inputQParams ? `inputScale=${this.inputQParams.scale}` : 'dynamic'}`;
+  }
+}

@@ -1,0 +1,154 @@
+// int8 quantization against PyTorch 1.13 (tests/fixtures/torch-quant.json, scripts/torch_quant_fixtures.py).
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { deserialize, manualSeed, nn, noGrad, quantization, randn, type Device, tensor } from '../src/index.js';
+
+interface Rec {
+  shape: number[];
+  dtype: string;
+  data: number[];
+}
+interface Case {
+  name: string;
+  kind: 'linear' | 'conv';
+  static: boolean;
+  weight: Rec;
+  bias: Rec;
+  input: Rec;
+  calibration?: Rec[];
+  weightInt8: Rec;
+  weightScale: Rec;
+  inputScale: number;
+  inputZeroPoint: number;
+  exact: Rec;
+  torch: Rec;
+  torchOutputScale?: number;
+  torchOutputZeroPoint?: number;
+  conv?: { stride: [number, number]; padding: [number, number]; dilation: [number, number] };
+}
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch-quant.json', import.meta.url), 'utf8')) as { cases: Case[] };
+const t = (r: Rec, device: Device = 'wasm') => tensor(r.data, { shape: r.shape, dtype: 'float32', device });
+const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+
+function floatModel(c: Case, device: Device): nn.Module {
+  let layer: nn.Linear | nn.Conv2d;
+  if (c.kind === 'linear') layer = new nn.Linear(c.weight.shape[1], c.weight.shape[0], { device });
+  else {
+    const [outC, inC, kH, kW] = c.weight.shape;
+    layer = new nn.Conv2d(inC, outC, [kH, kW], { ...c.conv!, device });
+  }
+  layer.loadStateDict({ weight: t(c.weight, device), bias: t(c.bias, device) });
+  return new nn.Sequential(layer);
+}
+
+function quantize(c: Case, device: Device): nn.Module {
+  const model = floatModel(c, device);
+  if (!c.static) return quantization.quantizeDynamic(model);
+  quantization.prepare(model);
+  for (const b of c.calibration!) noGrad(() => model(t(b, device)));
+  return quantization.convert(model);
+}
+
+describe('quantization vs PyTorch 1.13', () => {
+  for (const c of fixture.cases) {
+    for (const device of ['wasm', 'js'] as const) {
+      it(`${c.name} (${device}): int8 weights, scales and input parameters equal PyTorch's; the output equals the dequantized computation`, () => {
+        const model = quantize(c, device);
+        const layer = model.children()[0] as quantization.QuantizedLinear | quantization.QuantizedConv2d;
+        expect(layer).toBeInstanceOf(c.kind === 'linear' ? quantization.QuantizedLinear : quantization.QuantizedConv2d);
+        expect(Array.from(layer.weightInt8())).toEqual(c.weightInt8.data);
+        expect(Array.from(layer.weightScale())).toEqual(c.weightScale.data.map(Math.fround));
+        const x = t(c.input, device);
+        if (c.static) expect(layer.inputQParams).toEqual({ scale: Math.fround(c.inputScale), zeroPoint: c.inputZeroPoint });
+        else {
+          const [lo, hi] = [Math.min(...c.input.data), Math.max(...c.input.data)];
+          expect(quantization.quint8Params(lo, hi)).toEqual({ scale: Math.fround(c.inputScale), zeroPoint: c.inputZeroPoint });
+        }
+        const y = noGrad(() => model(x));
+        expect(y.shape).toEqual(c.exact.shape);
+        const out = y.toArray();
+        // int32 accumulation is exact; the float32 epilogue rounds each output once or twice.
+        expect(maxDiff(out, c.exact.data)).toBeLessThan(2e-6 * maxAbs(c.exact.data) + 1e-6);
+        // PyTorch's own int8 module: static ones requantize the output (half a step of error, and
+        // saturation outside the calibrated range), dynamic onednn Linear quantizes the input at its
+        // own precision.
+        if (c.static) {
+          const [s, zp] = [c.torchOutputScale!, c.torchOutputZeroPoint!];
+          const clipped = out.map((v) => Math.min(Math.max(v, -zp * s), (255 - zp) * s));
+          expect(maxDiff(clipped, c.torch.data)).toBeLessThanOrEqual(s);
+        } else expect(maxDiff(out, c.torch.data)).toBeLessThanOrEqual(0.02 * maxAbs(c.exact.data));
+      });
+    }
+  }
+
+  it('int8 accuracy on a trained-size MLP: outputs track float32 within a few quantization steps, both devices agree bit for bit', () => {
+    manualSeed(3);
+    const make = (device: Device) => {
+      manualSeed(3);
+      return new nn.Sequential(new nn.Linear(130, 67, { device }), new nn.ReLU(), new nn.Linear(67, 9, { device }));
+    };
+    const x = randn([13, 130]);
+    const ref = noGrad(() => make('wasm')(x)).toArray();
+    const a = noGrad(() => quantization.quantizeDynamic(make('wasm'))(x)).toArray();
+    const b = noGrad(() => quantization.quantizeDynamic(make('js'))(x.to('js'))).toArray();
+    expect(maxDiff(a, ref)).toBeLessThan(0.02 * maxAbs(ref));
+    expect(maxDiff(a, b)).toBeLessThan(1e-6 * maxAbs(ref));
+  });
+});
+
+describe('quantization API', () => {
+  it('serialize stores int8 weights as I8 (a quarter of float32) and loadStateDict restores an identical model', () => {
+    manualSeed(1);
+    const model = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 4)));
+    const bytes = quantization.serialize(model);
+    const file = deserialize(bytes);
+    expect(file.tensors['0.weight'].dtype).toBe('int32');
+    const header = new TextDecoder().decode(bytes.subarray(8, 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true))));
+    expect(JSON.parse(header)['0.weight']).toMatchObject({ dtype: 'I8', shape: [32, 64] });
+    expect(bytes.length).toBeLessThan(64 * 32 + 32 * 4 + 2000);
+    manualSeed(2);
+    const other = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 4)));
+    const x = randn([3, 64]);
+    expect(noGrad(() => other(x)).toArray()).not.toEqual(noGrad(() => model(x)).toArray());
+    other.loadStateDict(file.tensors);
+    expect(noGrad(() => other(x)).toArray()).toEqual(noGrad(() => model(x)).toArray());
+  });
+
+  it('a histogram observer clips a rare outlier that stretches the min-max range', () => {
+    const calib = tensor(Array.from({ length: 20000 }, (_, i) => (i === 7 ? 1000 : Math.sin(i))));
+    const minmax = new quantization.MinMaxObserver();
+    const hist = new quantization.HistogramObserver(99.9);
+    minmax.observe(calib);
+    hist.observe(calib);
+    expect(minmax.qparams().scale).toBeCloseTo(1001 / 255, 4);
+    expect(hist.qparams().scale).toBeLessThan(0.05);
+    expect(hist.qparams().scale).toBeGreaterThan(1.9 / 255);
+  });
+
+  it('prepare with the histogram observer converts a CNN whose int8 outputs track float32', () => {
+    manualSeed(4);
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 3));
+    const x = randn([5, 1, 8, 8]);
+    const ref = noGrad(() => model(x)).toArray();
+    quantization.prepare(model, { observer: 'histogram' });
+    for (let i = 0; i < 4; i++) noGrad(() => model(randn([5, 1, 8, 8])));
+    quantization.convert(model);
+    expect(model.children().map((m) => m.constructor.name)).toEqual(['QuantizedConv2d', 'ReLU', 'Flatten', 'QuantizedLinear']);
+    expect(maxDiff(noGrad(() => model(x)).toArray(), ref)).toBeLessThan(0.05 * maxAbs(ref));
+  });
+
+  it('misuse fails with errors naming the function and what was wrong', () => {
+    const model = new nn.Sequential(new nn.Linear(4, 2));
+    expect(() => quantization.convert(model)).toThrow(/convert: the model was not prepared/);
+    quantization.prepare(model);
+    expect(() => quantization.prepare(model)).toThrow(/already prepared/);
+    expect(() => quantization.convert(model)).toThrow(/layer '0': .*saw no data/);
+    expect(() => quantization.quantizeDynamic(model, { modules: [nn.Conv2d as never] })).toThrow(/modules must be an array of nn.Linear/);
+    expect(() => quantization.quantizeDynamic({} as never)).toThrow(/model must be an nn.Module/);
+    const q = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(4, 2)));
+    expect(() => q(randn([3, 5]))).toThrow(/QuantizedLinear: input \[3, 5\] does not end in the layer's 4 input features/);
+    expect(() => q(tensor([[1, 2, 3, Number.NaN]]))).toThrow(/NaN or infinite/);
+    expect(() => q(tensor([[1, 2, 3, 4]], { dtype: 'int32' }))).toThrow(/expected a float32 input \(got int32\)/);
+  });
+});
