@@ -203,9 +203,11 @@ export function releasePendingGraphs(): void {
     if (done.has(t)) return;
     done.add(t);
     t.pendingRelease = false;
-    if (t.kept || t.releasedBecause !== null) return;
-    if (roots.has(t) || (t.isDependent && !t.internal && t.gradFn === null)) views.set(t.storage, (views.get(t.storage) ?? 0) + 1);
-    else release(t, GRAPH_RELEASED);
+    if (!t.kept && t.releasedBecause === null) {
+      if (roots.has(t) || (t.isDependent && !t.internal && t.gradFn === null)) views.set(t.storage, (views.get(t.storage) ?? 0) + 1);
+      else release(t, GRAPH_RELEASED);
+    }
+    // A released or kept tensor's dependents are settled too (a composite's result hangs off its freed temporaries).
     const dependents = t.dependents.splice(0);
     for (const d of dependents) settle(d);
   };
