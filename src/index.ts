@@ -72,6 +72,7 @@ export {
 export type { GeluOptions } from './ops/elementwise.js';
 export { tril, triu, flip, roll, repeat, tile, pad } from './ops/rearrange.js';
 export type { PadOptions } from './ops/rearrange.js';
+export type { VarOptions, NormOptions } from './ops/reduce.js';
 export {
   sum,
   mean,
@@ -81,6 +82,8 @@ export {
   min,
   maxDim,
   minDim,
+  amax,
+  amin,
   argmax,
   argmin,
   softmax,

@@ -7,10 +7,11 @@ import type { Backend, Storage } from './backend/backend.js';
 import { loops } from './backend/reference.js';
 import { backward as runBackward } from './autograd/engine.js';
 import type { GradNode } from './autograd/grad-mode.js';
-import { backendFor } from './device.js';
+import { backendFor, getDefaultDevice } from './device.js';
 import type { Device, DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
 import { assertAlive, release, setTensorClass, track } from './memory.js';
+import { formatTensor } from './print.js';
 import { contiguousStrides, fmtShape, normDim, numel } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
@@ -32,6 +33,11 @@ export interface BackwardOptions {
   retainGraph?: boolean;
 }
 
+/**
+ * An n-dimensional array of float32, float64, int32 or bool values on a device, with autograd: create
+ * one with `tensor()` or a factory, compute with its methods or the functions of the same names.
+ * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.matmul(x).sum().backward();
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -212,12 +218,24 @@ export class Tensor {
     this.dispose();
   }
 
-  /** A readable summary with the values of small tensors. */
+  /**
+   * The values as PyTorch prints them, with what is not the default (dtype but float32 and bool, device, gradFn,
+   * requiresGrad): `tensor([[ 0.1000, -1.2000]], requiresGrad=true)`.
+   * Past 1,000 elements only the first and last 3 of each dim are shown.
+   */
   toString(): string {
-    if (this.releasedBecause !== null) return `Tensor(released)`;
-    const body = this.numel() <= 100 ? JSON.stringify(this.tolist()) : `…${this.numel()} elements`;
-    const grad = this.gradFn ? `, gradFn=${this.gradFn.name}` : this.requiresGrad ? ', requiresGrad=true' : '';
-    return `tensor(${body}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${grad})`;
+    if (this.releasedBecause !== null) return `tensor(<released: ${this.releasedBecause}>, shape=${fmtShape(this.shape)}, dtype=${this.dtype})`;
+    const suffixes: string[] = [];
+    if (this.device !== getDefaultDevice()) suffixes.push(`device='${this.device}'`);
+    if (this.dtype !== 'float32' && this.dtype !== 'bool') suffixes.push(`dtype=${this.dtype}`);
+    if (this.gradFn) suffixes.push(`gradFn=<${this.gradFn.name}>`);
+    else if (this.requiresGrad) suffixes.push('requiresGrad=true');
+    return formatTensor({ shape: this.shape, dtype: this.dtype, data: this.toArray(), suffixes });
+  }
+
+  /** `console.log(t)` in Node prints what toString() does, not the internal fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- elementwise (ops/elementwise.ts)
@@ -350,11 +368,25 @@ export class Tensor {
     if (target === 'float32' || target === 'float64' || target === 'int32' || target === 'bool') return E.cast(this, target);
     throw new TypeError(`to: expected a dtype ('float32', 'float64', 'int32', 'bool') or a device ('wasm', 'js'), got ${JSON.stringify(target)}`);
   }
+  /** A float32 copy (this tensor when it already is float32). */
   float(): Tensor {
     return E.cast(this, 'float32');
   }
+  /** A float64 copy (this tensor when it already is float64). */
+  double(): Tensor {
+    return E.cast(this, 'float64');
+  }
+  /** An int32 copy: Tessera's integers are int32, so `long()` is `int()` (floats truncate toward zero). */
   int(): Tensor {
     return E.cast(this, 'int32');
+  }
+  /** An int32 copy, as `int()`: Tessera has no int64, and PyTorch code calls `.long()` for indices. */
+  long(): Tensor {
+    return E.cast(this, 'int32');
+  }
+  /** A bool copy: true where non-zero. */
+  bool(): Tensor {
+    return E.cast(this, 'bool');
   }
   // in place, for optimizers and init; they bump the storage version
   add_(other: TensorLike, alpha = 1): this {
@@ -388,11 +420,17 @@ export class Tensor {
   mean(dim?: number | number[], keepdim = false): Tensor {
     return R.mean(this, dim, keepdim);
   }
-  var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
-    return R.variance(this, dim, keepdim, correction);
+  /** Variance over dims: `x.var(1, { correction: 0, keepdim: true })`, or PyTorch's `x.var(1, unbiased, keepdim)`. */
+  var(dim?: number | number[], options?: R.VarOptions): Tensor;
+  var(dim: number | number[] | undefined, unbiased: boolean, keepdim?: boolean): Tensor;
+  var(dim?: number | number[], options?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
+    return R.variance(this, dim, options, keepdim);
   }
-  std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
-    return R.std(this, dim, keepdim, correction);
+  /** Standard deviation over dims, with var's arguments. */
+  std(dim?: number | number[], options?: R.VarOptions): Tensor;
+  std(dim: number | number[] | undefined, unbiased: boolean, keepdim?: boolean): Tensor;
+  std(dim?: number | number[], options?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
+    return R.std(this, dim, options, keepdim);
   }
   max(): Tensor;
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
@@ -419,8 +457,17 @@ export class Tensor {
   logsumexp(dim: number | number[], keepdim = false): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
-  norm(p = 2): Tensor {
-    return R.norm(this, p);
+  /** The vector p-norm over dims (all when omitted). @example x.norm(Infinity, { dim: 1, keepdim: true }) */
+  norm(p: number | 'fro' = 2, options: R.NormOptions = {}): Tensor {
+    return R.norm(this, p, options);
+  }
+  /** Largest value over dims (all when omitted), without indices. */
+  amax(dim?: number | number[], keepdim = false): Tensor {
+    return R.amax(this, dim, keepdim);
+  }
+  /** Smallest value over dims (all when omitted), without indices. */
+  amin(dim?: number | number[], keepdim = false): Tensor {
+    return R.amin(this, dim, keepdim);
   }
   prod(dim?: number, keepdim = false): Tensor {
     return R.prod(this, dim, keepdim);
@@ -479,6 +526,20 @@ export class Tensor {
   /** Transpose of a ≤2-D tensor. */
   t(): Tensor {
     return S.t(this);
+  }
+  /** The transpose: `t()` for ≤2-D tensors, all dims reversed otherwise (PyTorch's `x.T`). */
+  get T(): Tensor {
+    return this.ndim <= 2
+      ? S.t(this)
+      : S.permute(
+          this,
+          this.shape.map((_, i) => this.ndim - 1 - i),
+        );
+  }
+  /** The last two dims swapped, a batch of matrix transposes (PyTorch's `x.mT`). */
+  get mT(): Tensor {
+    if (this.ndim < 2) throw new RangeError(`mT: expects a tensor with at least 2 dims (got shape ${fmtShape(this.shape)})`);
+    return S.transpose(this, -2, -1);
   }
   permute(...dims: (number | number[])[]): Tensor {
     return S.permute(this, S.sizes('permute', dims));

@@ -262,20 +262,20 @@ describe.each<Device>(['wasm', 'js'])('creation on %s', (device) => {
       expect(tensor([0.5]).toArray()).toBeInstanceOf(Float32Array);
     });
 
-    it('toString() shows values, shape, dtype and grad state', () => {
+    it('toString() prints as PyTorch: aligned values, then the dtype and grad state when not the default', () => {
       expect(
         tensor([
-          [1, 2],
+          [1, 20],
           [3, 4],
         ]).toString(),
-      ).toBe('tensor([[1,2],[3,4]], shape=[2, 2], dtype=int32)');
+      ).toBe('tensor([[ 1, 20],\n        [ 3,  4]], dtype=int32)');
       const x = tensor([1.5], { requiresGrad: true });
-      expect(x.toString()).toBe('tensor([1.5], shape=[1], dtype=float32, requiresGrad=true)');
-      expect(x.mul(2).toString()).toBe('tensor([3], shape=[1], dtype=float32, gradFn=mul)');
-      expect(zeros([101]).toString()).toBe('tensor(…101 elements, shape=[101], dtype=float32)');
+      expect(x.toString()).toBe('tensor([1.5000], requiresGrad=true)');
+      expect(x.mul(2).toString()).toBe('tensor([3.], gradFn=<mul>)');
+      expect(zeros([1001]).toString()).toBe('tensor([0., 0., 0.,  ..., 0., 0., 0.])');
       const d = tensor([1]);
       d.dispose();
-      expect(d.toString()).toBe('Tensor(released)');
+      expect(d.toString()).toBe('tensor(<released: dispose() was called on it>, shape=[1], dtype=int32)');
     });
   });
 });

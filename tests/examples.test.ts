@@ -81,4 +81,26 @@ describe('examples run against the built package', () => {
       expect(Number(f1)).toBeCloseTo(rows.spam[2], 3);
     }
   }, 120_000);
+
+  it('the BERT example (short setting): masked-LM pretraining learns, then the fine-tuned and from-scratch classifiers train on the same labels and report held-out accuracy', async () => {
+    const args = ['--limit', '300', '--pretrain', '3', '--labelled', '64', '--epochs', '2', '--maxlen', '24', '--vocab', '384'];
+    const { stdout } = await run('node', ['examples/bert-finetune.mjs', ...args], { cwd: root });
+    expect(stdout).toMatch(/^240 training bodies for pretraining \(labels unused\), 64 of them labelled for fine-tuning, 60 held out; BPE vocabulary 384/);
+    const [, curve, uniform] = /MLM loss ([\d. →]+) \(uniform: (\d+\.\d+)\)/.exec(stdout) ?? [];
+    const mlm = curve.split(' → ').map(Number);
+    expect(mlm).toHaveLength(3);
+    expect(Number(uniform)).toBeCloseTo(Math.log(384), 3);
+    expect(mlm[2]).toBeLessThan(mlm[0] - 0.3);
+    expect(mlm[2]).toBeLessThan(Number(uniform) - 0.5);
+    const accuracies = ['fine-tuned', 'from scratch'].map((name) => {
+      const line = stdout.split('\n').find((l) => l.startsWith(`${name}: 2 epochs on 64 labelled messages`)) ?? '';
+      expect(line).toMatch(/training loss \d\.\d+ → \d\.\d+; held-out accuracy/);
+      const accuracy = Number(/held-out accuracy (\d\.\d+)/.exec(line)?.[1]);
+      // 60 held-out messages: accuracy is a multiple of 1/60, and at least the majority class's share.
+      expect(Math.abs(accuracy * 60 - Math.round(accuracy * 60))).toBeLessThan(0.03);
+      expect(accuracy).toBeGreaterThan(0.5);
+      return accuracy.toFixed(3);
+    });
+    expect(stdout).toContain(`held-out accuracy: fine-tuned ${accuracies[0]} vs from scratch ${accuracies[1]}`);
+  }, 120_000);
 });

@@ -1,6 +1,6 @@
 // PyTorch habits that must mean in Tessera what they mean in PyTorch (issue 11 §2).
 import { describe, expect, it } from 'vitest';
-import { Generator, ones, rand, randn, tensor, zeros } from '../src/index.js';
+import { Generator, amax, nn, norm, ones, rand, randn, std, tensor, zeros, type Tensor } from '../src/index.js';
 
 describe('size() and numel()', () => {
   it('x.size() is the shape, x.size(d) one dim (negative from the end), x.numel() the count', () => {
@@ -37,5 +37,153 @@ describe('factories take sizes as varargs too', () => {
     const a = randn(2, 3, { generator: new Generator(5) });
     const b = randn([2, 3], { generator: new Generator(5) });
     expect(a.tolist()).toEqual(b.tolist());
+  });
+});
+
+const m = () =>
+  tensor([
+    [1, 2, 4],
+    [3, -8, 5],
+  ]);
+
+describe('dtype conversions by name', () => {
+  it('.float(), .double(), .int(), .long() (int32: Tessera has no int64) and .bool()', () => {
+    const x = tensor([0, 1.5, -2.7]);
+    const onJs = x.to('js');
+    expect([onJs.double().dtype, onJs.double().float().dtype]).toEqual(['float64', 'float32']);
+    expect(() => x.double()).toThrow("float64 tensors live on the 'js' device only (got device 'wasm')");
+    expect([x.int().dtype, x.int().tolist()]).toEqual(['int32', [0, 1, -2]]);
+    expect([x.long().dtype, x.long().tolist()]).toEqual(['int32', [0, 1, -2]]);
+    expect([x.bool().dtype, x.bool().tolist()]).toEqual(['bool', [false, true, true]]);
+  });
+});
+
+describe('x.T and x.mT', () => {
+  it('T transposes a matrix (a view that backpropagates) and reverses every dim of an N-d tensor', () => {
+    const x = m().float().requiresGrad_();
+    expect(x.T.tolist()).toEqual([
+      [1, 3],
+      [2, -8],
+      [4, 5],
+    ]);
+    x.T.mul(tensor([[1], [2], [3]]))
+      .sum()
+      .backward();
+    expect(x.grad!.tolist()).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(zeros(2, 3, 4).T.shape).toEqual([4, 3, 2]);
+    expect(tensor([1, 2]).T.tolist()).toEqual([1, 2]);
+  });
+  it('mT swaps the last two dims of a batch of matrices; under 2 dims it is an error', () => {
+    const b = randn(5, 2, 3);
+    expect(b.mT.shape).toEqual([5, 3, 2]);
+    expect(b.mT.select(0, 4).tolist()).toEqual(b.select(0, 4).T.tolist());
+    expect(() => tensor([1, 2]).mT).toThrow('mT: expects a tensor with at least 2 dims (got shape [2])');
+  });
+});
+
+describe('max(dim) and min(dim) return a [values, indices] pair', () => {
+  it('destructures as an array and has .values / .indices', () => {
+    const [values, indices] = m().max(1);
+    expect([values.tolist(), indices.tolist()]).toEqual([
+      [4, 5],
+      [2, 2],
+    ]);
+    const low = m().min(0, true);
+    expect([low.values.tolist(), low.indices.tolist()]).toEqual([[[1, -8, 4]], [[0, 1, 0]]]);
+  });
+  it('amax over several dims, gradient shared among ties as in PyTorch', () => {
+    const x = tensor([
+      [1, 5],
+      [5, 2],
+    ])
+      .float()
+      .requiresGrad_();
+    const top = amax(x, [0, 1]);
+    expect(top.item()).toBe(5);
+    top.backward();
+    expect(x.grad!.tolist()).toEqual([
+      [0, 0.5],
+      [0.5, 0],
+    ]);
+    expect(x.amin(1, true).tolist()).toEqual([[1], [2]]);
+  });
+});
+
+describe('var and std take { correction, keepdim } (and PyTorch positional unbiased)', () => {
+  const x = () => tensor([[1, 2, 3, 6]]).float();
+  it('x.var(1, false) means unbiased=false, as in PyTorch (it used to mean keepdim=false)', () => {
+    expect(x().var(1, false).tolist()).toEqual([3.5]); // population variance of 1, 2, 3, 6
+    expect(x().var(1, true, true).tolist()).toEqual([[Math.fround(14 / 3)]]);
+    expect(x().var(1).tolist()).toEqual([14 / 3].map(Math.fround));
+  });
+  it('options object: correction 0 and keepdim; std the same', () => {
+    expect(x().var(1, { correction: 0, keepdim: true }).tolist()).toEqual([[3.5]]);
+    expect(std(x(), 1, { correction: 0 }).item()).toBeCloseTo(Math.sqrt(3.5), 6);
+    expect(x().std(undefined, { keepdim: true }).shape).toEqual([1, 1]);
+  });
+  it('wrong arguments are named', () => {
+    expect(() => x().var(1, { correction: 0.5 })).toThrow('var: correction must be a non-negative integer (got 0.5)');
+    expect(() => x().std(1, { correction: 0 } as never, true)).toThrow(
+      'std: pass keepdim inside the options ({ correction, keepdim }), not as a third argument',
+    );
+    expect(() => x().var(1, 0 as never)).toThrow("var: expected options { correction, keepdim } (or PyTorch's unbiased boolean) after dim, got 0");
+  });
+});
+
+describe('norm(p, { dim, keepdim })', () => {
+  const x = () =>
+    tensor([
+      [3, -4],
+      [1, -7],
+    ]);
+  it('p = 2, 1, 3, Infinity, -Infinity, 0 and "fro" over all dims or some', () => {
+    expect(x().norm().item()).toBeCloseTo(Math.sqrt(75), 5);
+    expect(x().norm('fro').item()).toBeCloseTo(Math.sqrt(75), 5);
+    expect(x().norm(2, { dim: 1 }).tolist()).toEqual([5, Math.fround(Math.sqrt(50))]);
+    expect(x().norm(1, { dim: 0, keepdim: true }).tolist()).toEqual([[4, 11]]);
+    expect((x().norm(3, { dim: 1 }).tolist() as number[])[0]).toBeCloseTo(Math.cbrt(27 + 64), 4);
+    expect(norm(x(), Infinity).item()).toBe(7);
+    expect(x().norm(Infinity, { dim: 1 }).tolist()).toEqual([4, 7]);
+    expect(x().norm(-Infinity, { dim: 1, keepdim: true }).tolist()).toEqual([[3], [1]]);
+    expect(tensor([0, 2, 0, -1]).norm(0).item()).toBe(2);
+  });
+  it('the infinity norm backpropagates sign(x) at the largest |x|', () => {
+    const x = tensor([1, -3, 2]).float().requiresGrad_();
+    x.norm(Infinity).backward();
+    expect(x.grad!.tolist()).toEqual([0, -1, 0]);
+  });
+  it('a negative or NaN p is refused', () => {
+    expect(() => x().norm(-1)).toThrow("norm: p must be a non-negative number, Infinity, -Infinity or 'fro' (got -1)");
+    expect(() => x().norm(Number.NaN)).toThrow('norm: p must be');
+  });
+});
+
+describe('every functional loss takes { reduction }', () => {
+  const a = () => tensor([1, 2, 3]).float();
+  const b = () => tensor([2, 2, 5]).float();
+  it("mseLoss and l1Loss: 'mean' (default), 'sum', 'none' as an option, like the other losses", () => {
+    expect(nn.functional.mseLoss(a(), b()).item()).toBeCloseTo(5 / 3, 6);
+    expect(nn.functional.mseLoss(a(), b(), { reduction: 'sum' }).item()).toBe(5);
+    expect(nn.functional.l1Loss(a(), b(), { reduction: 'none' }).tolist()).toEqual([1, 0, 2]);
+    expect(new nn.MSELoss({ reduction: 'sum' })(a(), b()).item()).toBe(5);
+  });
+  it.each([
+    ['mseLoss', (x: Tensor, y: Tensor) => nn.functional.mseLoss(x, y, { reduction: 'sum' })],
+    ['l1Loss', (x: Tensor, y: Tensor) => nn.functional.l1Loss(x, y, { reduction: 'sum' })],
+    ['huberLoss', (x: Tensor, y: Tensor) => nn.functional.huberLoss(x, y, { reduction: 'sum' })],
+    ['smoothL1Loss', (x: Tensor, y: Tensor) => nn.functional.smoothL1Loss(x, y, { reduction: 'sum' })],
+    ['binaryCrossEntropy', (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropy(x.sigmoid(), y.div(10), { reduction: 'sum' })],
+    ['binaryCrossEntropyWithLogits', (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropyWithLogits(x, y.div(10), { reduction: 'sum' })],
+    ['klDiv', (x: Tensor, y: Tensor) => nn.functional.klDiv(x.logSoftmax(0), y.softmax(0), { reduction: 'sum' })],
+  ])('%s sums with { reduction: "sum" }', (_, loss) => {
+    const none = loss(a(), b());
+    expect(none.ndim).toBe(0);
+    expect(Number.isFinite(none.item())).toBe(true);
+  });
+  it('a bare reduction string gets a hint', () => {
+    expect(() => nn.functional.mseLoss(a(), b(), 'sum' as never)).toThrow(`mseLoss: pass the reduction as an option, { reduction: "sum" }`);
   });
 });

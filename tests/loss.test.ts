@@ -40,9 +40,9 @@ function runLoss(c: LossCase, input: Tensor, target: Tensor): Tensor {
   const posWeight = c.options.posWeight ? load(c.options.posWeight) : null;
   switch (c.loss) {
     case 'mseLoss':
-      return F.mseLoss(input, target, reduction);
+      return F.mseLoss(input, target, { reduction });
     case 'l1Loss':
-      return F.l1Loss(input, target, reduction);
+      return F.l1Loss(input, target, { reduction });
     case 'crossEntropy':
       return F.crossEntropy(input, target, { reduction, weight, ignoreIndex, labelSmoothing });
     case 'nllLoss':
@@ -87,7 +87,7 @@ describe('loss modules are the functional losses with their options', () => {
 
   it('MSELoss, L1Loss, BCELoss and BCEWithLogitsLoss', () => {
     const target = randn([4, 3]).sigmoid();
-    same(new nn.MSELoss({ reduction: 'none' }).forward(logits, target), F.mseLoss(logits, target, 'none'));
+    same(new nn.MSELoss({ reduction: 'none' }).forward(logits, target), F.mseLoss(logits, target, { reduction: 'none' }));
     same(new nn.L1Loss().forward(logits, target), F.l1Loss(logits, target));
     same(new nn.BCELoss().forward(logits.sigmoid(), target), F.binaryCrossEntropy(logits.sigmoid(), target));
     const posWeight = tensor([1, 2, 3], { dtype: 'float32' });
@@ -151,7 +151,7 @@ describe('argument checks name the problem', () => {
   });
 
   it('options: reduction, class weight, label smoothing', () => {
-    expect(() => F.mseLoss(x, x, 'avg' as nn.Reduction)).toThrow(`mseLoss: reduction must be 'mean', 'sum' or 'none' (got "avg")`);
+    expect(() => F.mseLoss(x, x, { reduction: 'avg' as nn.Reduction })).toThrow(`mseLoss: reduction must be 'mean', 'sum' or 'none' (got "avg")`);
     expect(() => F.crossEntropy(x, labels, { weight: tensor([1, 2], { dtype: 'float32' }) })).toThrow(
       'crossEntropy: weight must have one entry per class, shape [3] (got [2])',
     );

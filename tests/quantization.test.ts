@@ -1,7 +1,14 @@
 // int8 quantization against PyTorch 1.13 (tests/fixtures/torch-quant.json, scripts/torch_quant_fixtures.py).
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ortNode from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { deserialize, manualSeed, nn, noGrad, quantization, randn, type Device, tensor } from '../src/index.js';
+import { deserialize, manualSeed, nn, noGrad, onnx, quantization, randn, type Device, type Tensor, tensor } from '../src/index.js';
+
+ortWeb.env.wasm.numThreads = 1;
 
 interface Rec {
   shape: number[];
@@ -150,5 +157,57 @@ describe('quantization API', () => {
     expect(() => q(randn([3, 5]))).toThrow(/QuantizedLinear: input \[3, 5\] does not end in the layer's 4 input features/);
     expect(() => q(tensor([[1, 2, 3, Number.NaN]]))).toThrow(/NaN or infinite/);
     expect(() => q(tensor([[1, 2, 3, 4]], { dtype: 'int32' }))).toThrow(/expected a float32 input \(got int32\)/);
+  });
+});
+
+/** Debian's python3-onnx, when installed, checks the exported files too. */
+const pythonOnnx = (() => {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import onnx'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe('quantized models export to ONNX (QDQ) and run in ONNX Runtime with the same outputs', () => {
+  async function run(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, x: Tensor): Promise<Float32Array> {
+    const session = await ort.InferenceSession.create(bytes);
+    const out = await session.run({ input: new ort.Tensor('float32', x.toArray() as Float32Array, [...x.shape]) as ortNode.Tensor });
+    return out[session.outputNames[0]].data as Float32Array;
+  }
+  async function check(model: nn.Module, x: Tensor, other: Tensor, ops: string[]): Promise<void> {
+    const bytes = onnx.export(model, x, { dynamicAxes: { input: [0], output: [0] } });
+    const text = new TextDecoder('latin1').decode(bytes);
+    const path = join(mkdtempSync(join(tmpdir(), 'tessera-qdq-')), 'model.onnx');
+    writeFileSync(path, bytes);
+    if (pythonOnnx) execFileSync('/usr/bin/python3', ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', path]);
+    for (const op of ops) expect(text).toContain(op);
+    for (const input of [x, other]) {
+      const expected = noGrad(() => model(input)).toArray();
+      for (const ort of [ortNode, ortWeb]) expect(maxDiff(await run(ort, bytes, input), expected)).toBeLessThan(1e-4 * Math.max(1, maxAbs(expected)));
+    }
+  }
+
+  it('a dynamically quantized MLP as DynamicQuantizeLinear → MatMulInteger, at batch 3 and 8', async () => {
+    manualSeed(5);
+    const model = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(20, 33), new nn.ReLU(), new nn.Linear(33, 6)));
+    await check(model, randn([3, 20]), randn([8, 20]), ['DynamicQuantizeLinear', 'MatMulInteger']);
+  });
+
+  it('a statically quantized CNN as QuantizeLinear / DequantizeLinear around Conv and Gemm, at batch 2 and 5', async () => {
+    manualSeed(6);
+    const model = new nn.Sequential(
+      new nn.Conv2d(2, 5, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(5, 4, [3, 2], { stride: 2, dilation: [1, 2] }),
+      new nn.Flatten(),
+      new nn.Linear(4 * 2 * 1, 3),
+    );
+    quantization.prepare(model);
+    for (let i = 0; i < 3; i++) noGrad(() => model(randn([4, 2, 10, 8])));
+    quantization.convert(model);
+    await check(model, randn([2, 2, 10, 8]), randn([5, 2, 10, 8]), ['QuantizeLinear', 'DequantizeLinear', 'Conv', 'Gemm']);
   });
 });

@@ -131,9 +131,9 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
     it('use Bessel’s correction by default and the population formula with correction 0', () => {
       // row 0: mean 2.5, Σ(x−m)² = 5; row 1: mean 5, Σ = 20
       expectValues(x().var(1), [5 / 3, 20 / 3]);
-      expectValues(x().var(1, false, 0), [1.25, 5]);
+      expectValues(x().var(1, { correction: 0 }), [1.25, 5]);
       expectValues(x().std(1), [Math.sqrt(5 / 3), Math.sqrt(20 / 3)]);
-      expectValues(x().std(1, true, 0), [[Math.sqrt(1.25)], [Math.sqrt(5)]]);
+      expectValues(x().std(1, { correction: 0, keepdim: true }), [[Math.sqrt(1.25)], [Math.sqrt(5)]]);
       expectValues(variance(x()), 37.5 / 7); // mean 3.75, Σ(x−m)² = 37.5
       expectValues(std(x(), 0), [Math.SQRT1_2, Math.SQRT2, Math.sqrt(4.5), Math.sqrt(8)]);
     });

@@ -176,6 +176,90 @@ describe('attention', () => {
     expect(layer(q, { isCausal: true }).toArray()).toEqual(layer(q, { srcMask: hidden }).toArray());
   });
 
+  // The fused kernel (several 16-row query blocks, vector tails) against the composed expression.
+  const composedSdpa = (q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number) => {
+    const s = q.matmul(k.transpose(-2, -1)).mul(scale);
+    return (mask ? s.add(mask) : s).softmax(-1).matmul(v);
+  };
+  const causalAdditive = (L: number, S: number) =>
+    tensor(
+      Float32Array.from({ length: L * S }, (_, i) => (i % S > Math.floor(i / S) ? -Infinity : 0)),
+      { shape: [L, S] },
+    );
+  for (const [name, L, S, mask] of [
+    ['causal, square', 37, 37, 'causal'],
+    ['causal, more queries than keys', 41, 23, 'causal'],
+    ['causal, fewer queries than keys', 9, 30, 'causal'],
+    ['no mask', 21, 34, 'none'],
+    ['float mask per batch and head', 18, 27, 'float'],
+    ['bool key-padding mask [N, 1, 1, S]', 19, 22, 'bool'],
+  ] as const) {
+    it(`the fused SDPA equals the composed one in values and gradients (${name})`, () => {
+      manualSeed(11);
+      const [q, k, v] = [
+        [2, 3, L, 10],
+        [2, 3, S, 10],
+        [2, 3, S, 7],
+      ].map((shape) => randn(shape, { requiresGrad: true }));
+      const [qc, kc, vc] = [q, k, v].map((t) => t.detach().requiresGrad_());
+      const F = nn.functional;
+      let opts: Parameters<typeof F.scaledDotProductAttention>[3] = {};
+      let additive: Tensor | null = null;
+      if (mask === 'causal') {
+        opts = { isCausal: true };
+        additive = causalAdditive(L, S);
+      } else if (mask === 'float') {
+        additive = randn([2, 3, L, S]);
+        opts = { attnMask: additive };
+      } else if (mask === 'bool') {
+        const keep = tensor(
+          Int32Array.from({ length: 2 * S }, (_, i) => (i % S < S - 3 * (1 + Math.floor(i / S)) ? 1 : 0)),
+          { shape: [2, 1, 1, S], dtype: 'bool' },
+        );
+        opts = { attnMask: keep };
+        additive = zeros([2, 1, 1, S]).maskedFill(keep.logicalNot(), -Infinity);
+      }
+      const g = randn([2, 3, L, 7]);
+      const y = F.scaledDotProductAttention(q, k, v, opts).keep();
+      expect(y.gradFn?.name, 'the fused op ran').toBe('scaledDotProductAttention');
+      y.mul(g).sum().backward();
+      const yc = composedSdpa(qc, kc, vc, additive, 1 / Math.sqrt(10)).keep();
+      yc.mul(g).sum().backward();
+      for (const [what, a, b] of [
+        ['output', y, yc],
+        ['dq', q.grad!, qc.grad!],
+        ['dk', k.grad!, kc.grad!],
+        ['dv', v.grad!, vc.grad!],
+      ] as const) {
+        const [u, w] = [Array.from(a.toArray()), Array.from(b.toArray())];
+        u.forEach((e, i) => {
+          if (!(Math.abs(e - w[i]) <= 2e-5 + 1e-4 * Math.abs(w[i]))) expect.fail(`${what}[${i}]: fused ${e}, composed ${w[i]}`);
+        });
+      }
+    });
+  }
+
+  it('the fused SDPA passes finite differences (float64 on js: causal over two query blocks, float mask, scale)', () => {
+    manualSeed(12);
+    const F = nn.functional;
+    const opts = { device: 'js', dtype: 'float64', requiresGrad: true } as const;
+    const [q, k, v] = [
+      [2, 18, 3],
+      [2, 18, 3],
+      [2, 18, 2],
+    ].map((shape) => randn(shape, opts));
+    expect(gradcheck((a: Tensor, b: Tensor, c: Tensor) => F.scaledDotProductAttention(a, b, c, { isCausal: true }).square().sum(), [q, k, v])).toBe(true);
+    const [q2, k2, v2] = [
+      [2, 3, 3],
+      [2, 5, 3],
+      [2, 5, 4],
+    ].map((shape) => randn(shape, opts));
+    const mask = randn([3, 5], { device: 'js', dtype: 'float64' });
+    expect(
+      gradcheck((a: Tensor, b: Tensor, c: Tensor) => F.scaledDotProductAttention(a, b, c, { attnMask: mask, scale: 0.7 }).square().sum(), [q2, k2, v2]),
+    ).toBe(true);
+  });
+
   it('reject mismatched shapes and masks with the argument named', () => {
     const F = nn.functional;
     expect(() => F.scaledDotProductAttention(randn([2, 3, 4]), randn([2, 5, 3]), randn([2, 5, 4]))).toThrow(

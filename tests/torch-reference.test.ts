@@ -87,8 +87,8 @@ const OPS: Record<string, OpFn> = {
 
   sum: (x, a) => x[0].sum(a.dim, a.keepdim ?? false),
   mean: (x, a) => x[0].mean(a.dim, a.keepdim ?? false),
-  var: (x, a) => x[0].var(a.dim, a.keepdim ?? false, a.correction ?? 1),
-  std: (x, a) => x[0].std(a.dim, a.keepdim ?? false, a.correction ?? 1),
+  var: (x, a) => x[0].var(a.dim, { keepdim: a.keepdim ?? false, correction: a.correction ?? 1 }),
+  std: (x, a) => x[0].std(a.dim, { keepdim: a.keepdim ?? false, correction: a.correction ?? 1 }),
   max: (x, a) => {
     if (a.dim === undefined) return x[0].max();
     const r = x[0].max(d1(a), a.keepdim ?? false);

@@ -179,6 +179,22 @@ export interface Block {
   readonly offset: number;
 }
 
+/**
+ * Sizes of a fused attention over `batch` contiguous [L, E] queries, [S, E] keys, [S, Ev] values;
+ * `causal`: query i sees keys ≤ i. The optional additive mask is [L, S] per batch entry,
+ * `maskStride` elements apart (0: one mask for all).
+ */
+export interface AttentionDims {
+  batch: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  scale: number;
+  causal: boolean;
+  maskStride: number;
+}
+
 /** Geometry of a 2-D sliding window (conv2d, pooling) over contiguous [planes, inH, inW] images. */
 export interface Window2d {
   inH: number;
@@ -205,6 +221,7 @@ export interface AvgWindow2d extends Window2d {
 /** Sizes of an adaptive pooling: output cell o of n covers input [floor(o·len/n), ceil((o+1)·len/n)). */
 export type AdaptiveWindow2d = Pick<Window2d, 'inH' | 'inW' | 'outH' | 'outW'>;
 
+/** What `memoryStats()` reports: live tensors and bytes, cached bytes and the WASM memory size. */
 export interface MemoryStats {
   /** Tensor storages holding backend memory right now (views share one; a spilled one holds none). */
   liveTensors: number;
@@ -358,6 +375,25 @@ export interface Backend {
    * (dh + dhOut)·z (which may be dh), the part of hPrev's gradient that skips the projection.
    */
   gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void;
+  /**
+   * softmax(scale·q·kᵀ + mask)·v (assembly/attention.ts) into out [batch, L, Ev], and each row's
+   * log-sum-exp of the scores into lse [batch, L] for the backward.
+   */
+  attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void;
+  /** Its backward from the forward's out and lse and the gradient dOut: overwrites dq, dk and dv. */
+  attentionBackward(
+    q: Block,
+    k: Block,
+    v: Block,
+    mask: Block | null,
+    out: Block,
+    lse: Block,
+    dOut: Block,
+    dq: Block,
+    dk: Block,
+    dv: Block,
+    d: AttentionDims,
+  ): void;
   /** Storages and bytes held by this backend (for memoryStats). */
   stats(): MemoryStats;
   /** Moves a storage's contents out of backend memory until its next use (a no-op where memory is JS's own). */

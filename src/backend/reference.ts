@@ -10,6 +10,7 @@ import { arrayTypeOf } from '../dtype.js';
 import { forEachStrided } from '../shape.js';
 import type {
   AdaptiveWindow2d,
+  AttentionDims,
   AvgWindow2d,
   Backend,
   BinaryOp,
@@ -26,6 +27,7 @@ import type {
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
 import * as rnn from './rnn-reference.js';
+import * as attn from './attention-reference.js';
 import type { Span } from './rnn-reference.js';
 
 const SQRT1_2 = Math.SQRT1_2;
@@ -776,6 +778,26 @@ export class ReferenceBackend implements Backend {
   gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
     const s = (b: Block) => this.span(b);
     rnn.gruCellBackward(s(saved), s(hPrev), dhOut && s(dhOut), s(dh), s(dxp), s(dhp), s(dhPrev), rows, hidden);
+  }
+  attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void {
+    const s = (b: Block) => this.span(b);
+    attn.attention(s(q), s(k), s(v), mask && s(mask), s(out), s(lse), d);
+  }
+  attentionBackward(
+    q: Block,
+    k: Block,
+    v: Block,
+    mask: Block | null,
+    out: Block,
+    lse: Block,
+    dOut: Block,
+    dq: Block,
+    dk: Block,
+    dv: Block,
+    d: AttentionDims,
+  ): void {
+    const s = (b: Block) => this.span(b);
+    attn.attentionBackward(s(q), s(k), s(v), mask && s(mask), s(out), s(lse), s(dOut), s(dq), s(dk), s(dv), d);
   }
   stats(): MemoryStats {
     return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };

@@ -10,6 +10,7 @@ import { CachingAllocator } from './allocator.js';
 import type {
   AdaptiveWindow2d,
   ArithOp,
+  AttentionDims,
   AvgWindow2d,
   Backend,
   BinaryOp,
@@ -83,6 +84,8 @@ type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
 const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
 const ARITH_CODES: Record<ArithOp, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM };
 const MAX_NDIM = 64;
+/** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
+const ATTENTION_ROWS = 16;
 
 /** Reclaim passes so far; a storage's `stamp` is the pass count when a kernel last touched it. */
 let epoch = 1;
@@ -473,6 +476,61 @@ export class WasmBackend implements Backend {
   gruCellBackward(saved: Block, hPrev: Block, dhOut: Block | null, dh: Block, dxp: Block, dhp: Block, dhPrev: Block, rows: number, hidden: number): void {
     const a = (b: Block | null) => this.at(b);
     this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
+  }
+  attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void {
+    const a = (b: Block | null) => this.at(b);
+    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
+      this.k.attentionF32(a(q), a(k), a(v), a(mask), d.maskStride, a(out), a(lse), d.batch, d.L, d.S, d.E, d.Ev, d.scale, +d.causal, scratch, this.work),
+    );
+  }
+  attentionBackward(
+    q: Block,
+    k: Block,
+    v: Block,
+    mask: Block | null,
+    out: Block,
+    lse: Block,
+    dOut: Block,
+    dq: Block,
+    dk: Block,
+    dv: Block,
+    d: AttentionDims,
+  ): void {
+    const a = (b: Block | null) => this.at(b);
+    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
+      this.k.attentionBackwardF32(
+        a(q),
+        a(k),
+        a(v),
+        a(mask),
+        d.maskStride,
+        a(out),
+        a(lse),
+        a(dOut),
+        a(dq),
+        a(dk),
+        a(dv),
+        d.batch,
+        d.L,
+        d.S,
+        d.E,
+        d.Ev,
+        d.scale,
+        +d.causal,
+        scratch,
+        this.work,
+      ),
+    );
+  }
+  /** Runs fn with a scratch block of `floats` float32s from the allocator. */
+  private withScratch(floats: number, fn: (ptr: Ptr) => void): void {
+    const bytes = Math.max(floats, 1) * 4;
+    const ptr = this.allocator.alloc(bytes);
+    try {
+      fn(ptr);
+    } finally {
+      this.allocator.free(ptr, bytes);
+    }
   }
   // Optimizer kernels take 0 for an absent buffer, and `1 - beta` computed here in double (see assembly/optim.ts).
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {

@@ -9,8 +9,8 @@ import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
-import type { Collated, Dataset } from './dataset.js';
-import { randperm } from './dataset.js';
+import type { Collated, Dataset, Sampler } from './dataset.js';
+import { IterableDataset, randperm } from './dataset.js';
 
 /** Options of DataLoader. */
 export interface DataLoaderOptions<T, B> {
@@ -18,6 +18,8 @@ export interface DataLoaderOptions<T, B> {
   batchSize?: number;
   /** Reshuffle the samples at the start of every pass (default false). */
   shuffle?: boolean;
+  /** The indices to read, in order, each pass (e.g. a WeightedRandomSampler); excludes shuffle. */
+  sampler?: Sampler;
   /** Drop the last batch when it is smaller than batchSize (default false). */
   dropLast?: boolean;
   /** Draws the shuffles; the global generator (manualSeed) when not given. */
@@ -120,8 +122,9 @@ function collate(samples: unknown[], path: string): unknown {
  * for (const [xb, yb] of loader) { const loss = F.crossEntropy(model.forward(xb), yb); … }
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
-  readonly dataset: Dataset<T>;
+  readonly dataset: Dataset<T> | IterableDataset<T>;
   readonly batchSize: number;
+  readonly sampler: Sampler | undefined;
   readonly shuffle: boolean;
   readonly dropLast: boolean;
   readonly generator: Generator | undefined;
@@ -130,8 +133,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   /** The last batch of a finished pass, released when the next batch is made. */
   private leftover: Set<Tensor> | null = null;
 
-  constructor(dataset: Dataset<T>, options: DataLoaderOptions<T, B> = {}) {
-    const { batchSize = 1, shuffle = false, dropLast = false, generator, collate, transform } = options;
+  constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+    options = V.options('DataLoader', options, ['batchSize', 'shuffle', 'sampler', 'dropLast', 'generator', 'collate', 'transform']);
+    const { batchSize = 1, shuffle = false, sampler, dropLast = false, generator, collate, transform } = options;
+    const iterable = dataset instanceof IterableDataset;
+    if (!iterable && (dataset === null || typeof dataset !== 'object' || typeof (dataset as Dataset<T>).getItem !== 'function'))
+      throw new TypeError(`DataLoader: dataset must be a Dataset (length and getItem) or an IterableDataset (got ${V.show(dataset)})`);
+    if (sampler !== undefined && (sampler === null || typeof (sampler as Sampler)[Symbol.iterator] !== 'function'))
+      throw new TypeError(`DataLoader: sampler must be an iterable of indices (got ${V.show(sampler)})`);
+    if (sampler !== undefined && shuffle) throw new TypeError('DataLoader: sampler and shuffle are mutually exclusive (the sampler decides the order)');
+    if (iterable && (shuffle || sampler !== undefined))
+      throw new TypeError('DataLoader: an IterableDataset gives its own order; shuffle and sampler do not apply (shuffle inside the dataset)');
     if (transform !== undefined && typeof transform !== 'function')
       throw new TypeError(`DataLoader: transform must be a function of a batch (got ${V.show(transform)})`);
     if (collate !== undefined && typeof collate !== 'function')
@@ -140,26 +152,58 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
+    this.sampler = sampler;
     this.dropLast = dropLast;
     this.generator = generator;
     this.collateFn = collate;
     this.transform = transform;
   }
 
-  /** Number of batches in one pass. */
+  /** Number of batches in one pass (NaN for an IterableDataset without a length). */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampleCount();
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
-  *[Symbol.iterator](): Iterator<B> {
+  private sampleCount(): number {
+    if (this.sampler) return this.sampler.length ?? Number.NaN;
+    const n = (this.dataset as { length?: unknown }).length;
+    return typeof n === 'number' ? n : Number.NaN;
+  }
+
+  /** Batches of indices (map-style) or of samples (iterable), as the pass produces them. */
+  private *groups(): IterableIterator<{ indices: number[] } | { samples: T[] }> {
+    if (this.dataset instanceof IterableDataset) {
+      let samples: T[] = [];
+      for (const sample of this.dataset) {
+        samples.push(sample);
+        if (samples.length === this.batchSize) {
+          yield { samples };
+          samples = [];
+        }
+      }
+      if (samples.length > 0 && !this.dropLast) yield { samples };
+      return;
+    }
     const n = this.dataset.length;
-    const order = this.shuffle ? randperm(n, this.generator ?? defaultGenerator) : Array.from({ length: n }, (_, i) => i);
+    const order = this.sampler
+      ? Array.from(this.sampler, (i, k) => {
+          if (!Number.isInteger(i) || i < 0 || i >= n)
+            throw new RangeError(`DataLoader: the sampler gave index ${V.show(i)} (position ${k}) for a dataset of ${n} samples`);
+          return i;
+        })
+      : this.shuffle
+        ? randperm(n, this.generator ?? defaultGenerator)
+        : Array.from({ length: n }, (_, i) => i);
+    const batches = this.dropLast ? Math.floor(order.length / this.batchSize) : Math.ceil(order.length / this.batchSize);
+    for (let b = 0; b < batches; b++) yield { indices: order.slice(b * this.batchSize, (b + 1) * this.batchSize) };
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
     let previous: Set<Tensor> | null = null;
     try {
-      for (let b = 0; b < this.length; b++) {
-        const indices = order.slice(b * this.batchSize, (b + 1) * this.batchSize);
-        const { result, created } = tidyCreated(() => this.fetch(indices));
+      for (const group of this.groups()) {
+        const { result, created } = tidyCreated(() => this.fetch(group));
         releaseBatch(previous, 'the DataLoader produced the next batch');
         releaseBatch(this.leftover, 'the DataLoader produced the next batch');
         this.leftover = null;
@@ -178,15 +222,15 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     for (const batch of this) yield batch;
   }
 
-  private fetch(indices: number[]): B {
-    const batch = this.collated(indices);
+  private fetch(group: { indices: number[] } | { samples: T[] }): B {
+    const batch = this.collated(group);
     return this.transform ? this.transform(batch) : batch;
   }
 
-  private collated(indices: number[]): B {
-    const ds = this.dataset;
-    if (!this.collateFn && ds.getBatch) return ds.getBatch(indices) as B;
-    const samples = indices.map((i) => ds.getItem(i));
+  private collated(group: { indices: number[] } | { samples: T[] }): B {
+    const ds = this.dataset as Dataset<T>;
+    if ('indices' in group && !this.collateFn && ds.getBatch) return ds.getBatch(group.indices) as B;
+    const samples = 'samples' in group ? group.samples : group.indices.map((i) => ds.getItem(i));
     return this.collateFn ? this.collateFn(samples) : (defaultCollate(samples) as B);
   }
 }

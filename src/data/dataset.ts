@@ -172,14 +172,20 @@ export function randperm(n: number, generator: Generator = defaultGenerator): nu
   return order;
 }
 
-/**
- * Splits a dataset into non-overlapping random subsets of the given lengths, or of the given
- * fractions of its length (summing to 1; the remainder goes round-robin to the first subsets),
- * as torch.utils.data.random_split.
- * @example const [train, test] = randomSplit(ds, [0.8, 0.2], new Generator(42));
- */
-export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], generator: Generator = defaultGenerator): Subset<T>[] {
-  const n = dataset.length;
+/** Options of randomSplit. */
+export interface RandomSplitOptions {
+  /** Draws the permutation; the global generator when not given. */
+  generator?: Generator;
+  /**
+   * One class label per sample (a tensor or an array): every subset then gets each class in
+   * (nearly) the dataset's proportion, as scikit-learn's train_test_split(stratify=…).
+   */
+  stratify?: Tensor | ArrayLike<number>;
+}
+
+/** The split sizes from lengths or fractions (summing to 1; the remainder goes round-robin to the first subsets). */
+function splitSizes(n: number, lengths: readonly number[]): number[] {
+  if (!Array.isArray(lengths) || lengths.length === 0) throw new TypeError(`randomSplit: lengths must be a non-empty array (got ${V.show(lengths)})`);
   let sizes = [...lengths];
   const total = sizes.reduce((a, b) => a + b, 0);
   if (Math.abs(total - 1) < 1e-9 && total <= 1) {
@@ -196,7 +202,174 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   });
   const sum = sizes.reduce((a, b) => a + b, 0);
   if (sum !== n) throw new RangeError(`randomSplit: the lengths [${sizes.join(', ')}] sum to ${sum}, but the dataset has ${n} samples`);
+  return sizes;
+}
+
+/**
+ * A permutation grouped by class (each class shuffled), dealt to the subsets so that every prefix
+ * of the order is shared in proportion to the sizes: each class is split in the sizes' ratio to
+ * within one sample per subset, and the subsets have exactly their sizes. Each subset is then shuffled.
+ */
+function stratifiedParts(labels: ArrayLike<number>, sizes: number[], g: Generator): number[][] {
+  const n = labels.length;
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const c = labels[i];
+    if (!byClass.has(c)) byClass.set(c, []);
+    byClass.get(c)!.push(i);
+  }
+  const order = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => randperm(byClass.get(c)!.length, g).map((k) => byClass.get(c)![k]));
+  const parts: number[][] = sizes.map(() => []);
+  order.forEach((index, k) => {
+    let best = 0;
+    let deficit = -Infinity;
+    sizes.forEach((size, s) => {
+      const d = (size * (k + 1)) / n - parts[s].length;
+      if (parts[s].length < size && d > deficit) [best, deficit] = [s, d];
+    });
+    parts[best].push(index);
+  });
+  return parts.map((p) => randperm(p.length, g).map((k) => p[k]));
+}
+
+/**
+ * Splits a dataset into non-overlapping random subsets of the given lengths, or of the given
+ * fractions of its length (summing to 1; the remainder goes round-robin to the first subsets),
+ * as torch.utils.data.random_split; with `stratify` labels, each subset keeps the class proportions.
+ * @example const [train, test] = randomSplit(ds, [0.8, 0.2], { generator: new Generator(42), stratify: labels });
+ */
+export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: Generator | RandomSplitOptions = {}): Subset<T>[] {
+  const { generator = defaultGenerator, stratify } =
+    options instanceof Generator ? { generator: options } : V.options<RandomSplitOptions>('randomSplit', options, ['generator', 'stratify']);
+  if (!(generator instanceof Generator)) throw new TypeError(`randomSplit: generator must be a Generator (got ${V.show(generator)})`);
+  const n = dataset.length;
+  const sizes = splitSizes(n, lengths);
+  if (stratify !== undefined) {
+    const labels = stratify instanceof Tensor ? stratify.toArray() : stratify;
+    if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number')
+      throw new TypeError(`randomSplit: stratify must be a tensor or an array of class labels (got ${V.show(stratify)})`);
+    if (labels.length !== n) throw new RangeError(`randomSplit: stratify has ${labels.length} labels but the dataset has ${n} samples`);
+    return stratifiedParts(labels, sizes, generator).map((indices) => new Subset(dataset, indices));
+  }
   const order = randperm(n, generator);
   let start = 0;
   return sizes.map((s) => new Subset(dataset, order.slice(start, (start += s))));
+}
+
+/**
+ * The datasets one after another (PyTorch's ConcatDataset): index i past the first dataset's
+ * length reads the second, and so on.
+ * @example const all = new ConcatDataset([trainSet, extraSet]);
+ */
+export class ConcatDataset<T> extends Dataset<T> {
+  readonly datasets: readonly Dataset<T>[];
+  /** cumulativeSizes[k]: samples in datasets 0…k. */
+  readonly cumulativeSizes: readonly number[];
+
+  constructor(datasets: readonly Dataset<T>[]) {
+    super();
+    if (!Array.isArray(datasets) || datasets.length === 0) throw new TypeError('ConcatDataset: needs a non-empty array of datasets');
+    datasets.forEach((d, i) => {
+      if (d instanceof IterableDataset) throw new TypeError(`ConcatDataset: dataset ${i} is an IterableDataset; only map-style datasets can be concatenated`);
+      if (d === null || typeof d !== 'object' || typeof d.getItem !== 'function' || !Number.isInteger(d.length))
+        throw new TypeError(`ConcatDataset: dataset ${i} is not a Dataset with length and getItem (got ${V.show(d)})`);
+    });
+    this.datasets = [...datasets];
+    let total = 0;
+    this.cumulativeSizes = datasets.map((d) => (total += d.length));
+  }
+
+  get length(): number {
+    return this.cumulativeSizes[this.cumulativeSizes.length - 1];
+  }
+
+  getItem(index: number): T {
+    checkIndex('ConcatDataset.getItem', index, this.length);
+    const k = this.cumulativeSizes.findIndex((end) => index < end);
+    return this.datasets[k].getItem(index - (k === 0 ? 0 : this.cumulativeSizes[k - 1]));
+  }
+}
+
+/**
+ * A stream of samples (PyTorch's IterableDataset): subclass it and define `[Symbol.iterator]`.
+ * The DataLoader batches the samples in the order they come (no shuffle or sampler).
+ * @example class Counter extends IterableDataset<number> { *[Symbol.iterator]() { for (let i = 0; i < 10; i++) yield i; } }
+ */
+export abstract class IterableDataset<T> implements Iterable<T> {
+  /** The samples, in order; each call starts a new pass. */
+  abstract [Symbol.iterator](): Iterator<T>;
+}
+
+/** Sample indices for a DataLoader: any iterable of indices, with its length when known. */
+export interface Sampler extends Iterable<number> {
+  readonly length?: number;
+}
+
+/** Options of WeightedRandomSampler. */
+export interface WeightedRandomSamplerOptions {
+  /** Draw with replacement (default true). */
+  replacement?: boolean;
+  generator?: Generator;
+}
+
+/**
+ * Draws `numSamples` indices with probability proportional to `weights` (PyTorch's
+ * WeightedRandomSampler), e.g. one over the class frequency to balance classes; a new draw every pass.
+ * @example new DataLoader(ds, { batchSize: 32, sampler: new WeightedRandomSampler(weights, ds.length) })
+ */
+export class WeightedRandomSampler implements Sampler {
+  readonly weights: Float64Array;
+  readonly numSamples: number;
+  readonly replacement: boolean;
+  private readonly generator: Generator | undefined;
+
+  constructor(weights: Tensor | ArrayLike<number>, numSamples: number, options: WeightedRandomSamplerOptions = {}) {
+    const op = 'WeightedRandomSampler';
+    options = V.options(op, options, ['replacement', 'generator']);
+    const w = weights instanceof Tensor ? weights.toArray() : weights;
+    if (w === null || typeof w !== 'object' || typeof w.length !== 'number' || w.length === 0)
+      throw new TypeError(`${op}: weights must be a non-empty tensor or array of numbers (got ${V.show(weights)})`);
+    this.weights = Float64Array.from(w as ArrayLike<number>);
+    const bad = this.weights.findIndex((v) => !(v >= 0) || !Number.isFinite(v));
+    if (bad >= 0) throw new RangeError(`${op}: weights must be finite and non-negative (weight ${bad} is ${this.weights[bad]})`);
+    const positive = this.weights.filter((v) => v > 0).length;
+    if (positive === 0) throw new RangeError(`${op}: the weights sum to zero; at least one must be positive`);
+    this.numSamples = V.int(op, 'numSamples', numSamples, { min: 1 });
+    this.replacement = V.bool(op, 'replacement', options.replacement ?? true);
+    if (!this.replacement && this.numSamples > positive)
+      throw new RangeError(`${op}: cannot draw ${this.numSamples} samples without replacement from ${positive} positive weights`);
+    if (options.generator !== undefined && !(options.generator instanceof Generator))
+      throw new TypeError(`${op}: generator must be a Generator (got ${V.show(options.generator)})`);
+    this.generator = options.generator;
+  }
+
+  get length(): number {
+    return this.numSamples;
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    const g = this.generator ?? defaultGenerator;
+    const w = this.weights.slice();
+    const cumulative = new Float64Array(w.length);
+    const rebuild = () => {
+      let total = 0;
+      w.forEach((v, i) => (cumulative[i] = total += v));
+    };
+    rebuild();
+    for (let k = 0; k < this.numSamples; k++) {
+      const u = g.random() * cumulative[cumulative.length - 1];
+      // The first index whose cumulative weight exceeds u (binary search).
+      let [lo, hi] = [0, cumulative.length - 1];
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid] > u) hi = mid;
+        else lo = mid + 1;
+      }
+      yield lo;
+      if (!this.replacement) {
+        w[lo] = 0;
+        rebuild();
+      }
+    }
+  }
 }

@@ -21,6 +21,7 @@ const TYPES = {
   0x0e: { name: 'float64', size: 8 },
 } as const;
 
+/** The element type an IDX file's header names: uint8, int8, int16, int32, float32 or float64. */
 export type IdxType = (typeof TYPES)[keyof typeof TYPES]['name'];
 
 /** An IDX file's contents: its shape, element type and elements (row-major). */

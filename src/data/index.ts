@@ -1,6 +1,6 @@
 /** Data loading: datasets, the DataLoader, transforms, the IDX format and bundled data sets. */
-export { Dataset, TensorDataset, Subset, randomSplit, randperm } from './dataset.js';
-export type { Collated, TensorDatasetOptions } from './dataset.js';
+export { Dataset, TensorDataset, Subset, ConcatDataset, IterableDataset, WeightedRandomSampler, randomSplit, randperm } from './dataset.js';
+export type { Collated, TensorDatasetOptions, RandomSplitOptions, Sampler, WeightedRandomSamplerOptions } from './dataset.js';
 export { DataLoader, defaultCollate } from './dataloader.js';
 export type { DataLoaderOptions } from './dataloader.js';
 export {

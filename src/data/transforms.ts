@@ -29,6 +29,7 @@ export type { AffineParams, Interpolation } from './warp.js';
 export interface Transform {
   forward(x: Tensor): Tensor;
 }
+/** A transform object or a plain function from a sample tensor to a sample tensor. */
 export type TransformLike = Transform | ((x: Tensor) => Tensor);
 
 /** Applies a transform object or function. */

@@ -100,6 +100,8 @@ export async function saveCheckpoint(path: string, contents: CheckpointContents)
  * @example const { epoch } = deserializeCheckpoint(bytes, { model, optimizer, scheduler });
  */
 export function deserializeCheckpoint(bytes: Uint8Array | ArrayBuffer, targets: LoadCheckpointOptions = {}): Record<string, unknown> {
+  if (targets === null || typeof targets !== 'object')
+    throw new TypeError(`loadCheckpoint: expected { model, optimizer, scheduler } to restore, got ${JSON.stringify(targets)}`);
   const { tensors, metadata } = deserialize(bytes, { device: targets.device });
   if (metadata.format !== FORMAT) {
     throw new SafetensorsError(

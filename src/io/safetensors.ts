@@ -347,6 +347,9 @@ function decode(e: Entry, bytes: Uint8Array, float64: boolean): Float32Array | F
  * @example const { tensors, metadata } = deserialize(new Uint8Array(await (await fetch(url)).arrayBuffer()));
  */
 export function deserialize(data: Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): Safetensors {
+  if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer))
+    throw new TypeError(`deserialize: expected the file's bytes as a Uint8Array or ArrayBuffer, got ${data === null ? 'null' : typeof data}`);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`deserialize: expected options { device }, got ${JSON.stringify(opts)}`);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   const device = opts.device ?? getDefaultDevice();
   const { entries, metadata, dataStart } = readHeader(bytes);

@@ -13,6 +13,7 @@ import * as F from './functional.js';
 import * as init from './init.js';
 import { emptyParameter, Linear, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
+import { canFuseAttention, fusedAttention } from './attention-fused.js';
 
 function checkFloat(op: string, arg: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -42,7 +43,8 @@ export interface SDPAOptions {
 
 /**
  * softmax(q·kᵀ·scale + mask)·v over the last two dims: query [..., L, E], key [..., S, E],
- * value [..., S, Ev] → [..., L, Ev] (leading dims broadcast).
+ * value [..., S, Ev] → [..., L, Ev] (leading dims broadcast). Without dropout and with q, k, v
+ * sharing their leading dims it runs as one fused kernel each way (attention-fused.ts).
  * @example F.scaledDotProductAttention(q, k, v, { isCausal: true })
  */
 export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options: SDPAOptions = {}): Tensor {
@@ -72,6 +74,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
       throw new RangeError(`${op}: attnMask ${fmtShape(m)} does not broadcast to the scores [..., ${L}, ${S}]`);
     }
   }
+  if (dropoutP === 0 && canFuseAttention(q, k, v, attnMask)) return fusedAttention(q, k, v, attnMask, isCausal, scale ?? 1 / Math.sqrt(E));
   return composite(op, () => {
     let scores = q.matmul(k.transpose(-2, -1)).mul(scale ?? 1 / Math.sqrt(E));
     if (isCausal) scores = scores.maskedFill(aboveDiagonal(L, S, q), -Infinity);
@@ -233,7 +236,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       const qh = heads(F.linear(qs, weight(0), bias(0)), L);
       const kh = heads(F.linear(ks, weight(1), bias(1)), S);
       const vh = heads(F.linear(vs, weight(2), bias(2)), S);
-      let mask: Tensor | null = attnMask ? additiveMask(op, 'attnMask', attnMask) : isCausal ? additiveMask(op, 'attnMask', aboveDiagonal(L, S, q)) : null;
+      // Only causal: the fused kernel skips the hidden keys instead of reading a mask.
+      const causalOnly = isCausal && !attnMask && !keyPaddingMask;
+      let mask: Tensor | null = attnMask
+        ? additiveMask(op, 'attnMask', attnMask)
+        : isCausal && !causalOnly
+          ? additiveMask(op, 'attnMask', aboveDiagonal(L, S, q))
+          : null;
       if (keyPaddingMask) {
         const pad = additiveMask(op, 'keyPaddingMask', keyPaddingMask)
           .reshape(N, 1, 1, S)
@@ -241,16 +250,21 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
           .reshape(N * H, 1, S);
         mask = mask ? mask.add(pad) : pad;
       }
+      const toOutput = (heads: Tensor) => {
+        const out = this.out_proj(heads.transpose(0, 1).reshape(L * N, E)).reshape(L, N, E);
+        return !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
+      };
+      const dropout = this.dropout > 0 && this.training;
+      // Without weights to return or dropout to apply, the weights need not exist: the fused SDPA.
+      if (!needWeights && !dropout) {
+        const ctx = F.scaledDotProductAttention(qh, kh, vh, { attnMask: mask, isCausal: causalOnly });
+        return [toOutput(ctx), null] as [Tensor, Tensor | null];
+      }
+      if (causalOnly) mask = additiveMask(op, 'attnMask', aboveDiagonal(L, S, q));
       let scores = qh.matmul(kh.transpose(1, 2)).mul(1 / Math.sqrt(hd));
       if (mask) scores = scores.add(mask);
       const attn = scores.softmax(-1);
-      const dropped = this.dropout > 0 && this.training ? F.dropout(attn, this.dropout, true) : attn;
-      const ctx = dropped
-        .matmul(vh)
-        .transpose(0, 1)
-        .reshape(L * N, E);
-      const out = this.out_proj(ctx).reshape(L, N, E);
-      const output = !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
+      const output = toOutput((dropout ? F.dropout(attn, this.dropout, true) : attn).matmul(vh));
       if (!needWeights) return [output, null] as [Tensor, Tensor | null];
       let weights = attn.reshape(N, H, L, S);
       if (averageAttnWeights) weights = weights.mean(1);

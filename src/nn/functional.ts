@@ -26,6 +26,7 @@ export type { GeluOptions };
 /** How a loss reduces its per-element values: their mean (default), their sum, or none. */
 export { scaledDotProductAttention } from './attention.js';
 
+/** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function checkTensor(op: string, arg: string, x: unknown): Tensor {
@@ -394,13 +395,25 @@ export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weigh
  * Mean squared error: (input − target)², reduced.
  * @example F.mseLoss(pred, target) // a 0-d tensor
  */
-export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  return differenceLoss('mseLoss', input, target, reduction, (diff) => diff.mul(diff));
+export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return differenceLoss('mseLoss', input, target, reductionOf('mseLoss', options), (diff) => diff.mul(diff));
 }
 
-/** Mean absolute error: |input − target|, reduced. */
-export function l1Loss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
-  return differenceLoss('l1Loss', input, target, reduction, (diff) => diff.abs());
+/** Mean absolute error: |input − target|, reduced. @example F.l1Loss(pred, target, { reduction: 'sum' }) */
+export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return differenceLoss('l1Loss', input, target, reductionOf('l1Loss', options), (diff) => diff.abs());
+}
+
+/** Options of the losses that only reduce (PyTorch's `reduction` keyword). */
+export interface ReductionOptions {
+  reduction?: Reduction;
+}
+
+/** The reduction in a loss's options object; a bare string gets a hint rather than a silent default. */
+function reductionOf(op: string, options: ReductionOptions): Reduction {
+  if (typeof options === 'string') throw new TypeError(`${op}: pass the reduction as an option, { reduction: ${JSON.stringify(options)} }`);
+  if (options === null || typeof options !== 'object') throw new TypeError(`${op}: expected options { reduction }, got ${JSON.stringify(options)}`);
+  return options.reduction ?? 'mean';
 }
 
 /** A loss that is `perElement(input − target)`, reduced, after the checks every such loss makes. */

@@ -7,10 +7,9 @@ import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
 
-/** Options of losses that only reduce. */
-export interface ReductionOptions {
-  reduction?: F.Reduction;
-}
+import type { ReductionOptions } from './functional.js';
+
+export type { ReductionOptions };
 
 /**
  * Mean squared error (input − target)², reduced.
@@ -23,7 +22,7 @@ export class MSELoss extends Module {
     this.reduction = reduction;
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.mseLoss(input, target, this.reduction);
+    return F.mseLoss(input, target, { reduction: this.reduction });
   }
   override extraRepr(): string {
     return `reduction=${this.reduction}`;
@@ -38,7 +37,7 @@ export class L1Loss extends Module {
     this.reduction = reduction;
   }
   forward(input: Tensor, target: Tensor): Tensor {
-    return F.l1Loss(input, target, this.reduction);
+    return F.l1Loss(input, target, { reduction: this.reduction });
   }
   override extraRepr(): string {
     return `reduction=${this.reduction}`;

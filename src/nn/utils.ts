@@ -26,7 +26,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, nor
   if (grads.length === 0) return 0;
   const total = noGrad(() => {
     const norms = grads.map((g) => {
-      const t = normType === Infinity ? g.abs().max() : g.norm(normType);
+      const t = g.norm(normType);
       const v = t.item();
       release(t, 'a gradient norm was read');
       return v;

@@ -115,6 +115,8 @@ interface EmitContext {
   attrValue(key: string): Value;
   /** Adds a node writing a fresh intermediate; returns its name. */
   node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
+  /** Adds a node with several fresh outputs; returns their names. */
+  nodeOutputs(op: string, inputs: string[], count: number, attrs?: NodeSpec['attrs']): string[];
   /** Adds the node that writes the op's output. */
   final(op: string, inputs: string[], attrs?: NodeSpec['attrs']): void;
   int64(values: readonly number[]): string;
@@ -123,6 +125,8 @@ interface EmitContext {
   constant(shape: readonly number[], dtype: DType, fill: number): string;
   opset: number;
   scalar(value: number, dtype: DType): string;
+  /** An initializer of any ONNX dtype (int8 weights, uint8 zero points); returns its name. */
+  init(dtype: keyof typeof ONNX_DTYPE, shape: readonly number[], values: ArrayLike<number>): string;
   /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
   dimOf(a: number, b: number): string;
   fail(why: string): never;
@@ -182,6 +186,8 @@ function same(c: EmitContext, key: string): unknown {
 }
 
 const EMITTERS: Record<string, (c: EmitContext) => void> = {
+  quantizedLinear: quantizedLayer,
+  quantizedConv2d: quantizedLayer,
   linear: (c) =>
     c.final(
       'Gemm',
@@ -212,8 +218,8 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     c.final('ReduceSum', [c.x[0].name, c.int64(dims)], { keepdims: c.attrs.keepdim ? 1 : 0 });
   },
   mean: (c) => c.final('ReduceMean', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
-  max: (c) => c.final('ReduceMax', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
-  min: (c) => c.final('ReduceMin', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: 0 }),
+  max: (c) => c.final('ReduceMax', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
+  min: (c) => c.final('ReduceMin', [c.x[0].name], { axes: same(c, 'dims') as number[], keepdims: c.attrs.keepdim ? 1 : 0 }),
   argmax: (c) => argExtreme(c, 'ArgMax'),
   argmin: (c) => argExtreme(c, 'ArgMin'),
   softmax: (c) => c.final('Softmax', [c.x[0].name], { axis: same(c, 'dim') as number }),
@@ -318,6 +324,62 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     c.final('AveragePool', [x.name], { kernel_shape: kernel, strides: kernel });
   },
 };
+
+interface QuantizedAttrs {
+  kind: 'linear' | 'conv';
+  weightInt8: Int8Array;
+  weightScale: Float32Array;
+  bias: Float32Array | null;
+  shape: number[];
+  geometry?: { stride: number[]; padding: number[]; dilation: number[]; kernelSize: number[] };
+  inputQParams: { scale: number; zeroPoint: number } | null;
+}
+
+/**
+ * An int8 layer in the QDQ form ONNX Runtime fuses into its int8 kernels: the input through
+ * QuantizeLinear → DequantizeLinear with the calibrated parameters and the int8 weight through
+ * DequantizeLinear (per output channel) into Gemm / MatMul / Conv. A dynamic Linear is
+ * DynamicQuantizeLinear → MatMulInteger → scaled to float, as onnxruntime's quantize_dynamic writes.
+ */
+function quantizedLayer(c: EmitContext): void {
+  const a = c.attrs as unknown as QuantizedAttrs;
+  const [x] = c.x;
+  const outC = a.shape[0];
+  const wZero = c.init('int8', [outC], new Int8Array(outC));
+  const bias = a.bias ? c.init('float32', [outC], a.bias) : null;
+  if (a.kind === 'linear' && !a.inputQParams) {
+    // MatMulInteger takes B as [in, out] with per-column zero points.
+    const [out, inF] = a.shape;
+    const wt = new Int8Array(inF * out);
+    for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = a.weightInt8[o * inF + i];
+    const [xq, xScale, xZero] = c.nodeOutputs('DynamicQuantizeLinear', [x.name], 3);
+    const acc = c.node('MatMulInteger', [xq, c.init('int8', [inF, out], wt), xZero, wZero]);
+    const scale = c.node('Mul', [xScale, c.init('float32', [out], a.weightScale)]);
+    const y = c.node('Mul', [c.node('Cast', [acc], { to: ONNX_DTYPE.float32 }), scale]);
+    c.final(bias ? 'Add' : 'Identity', bias ? [y, bias] : [y]);
+    return;
+  }
+  if (!a.inputQParams) c.fail('a dynamically quantized Conv2d has no ONNX form');
+  const sx = c.scalar(a.inputQParams.scale, 'float32');
+  const zx = c.init('uint8', [], [a.inputQParams.zeroPoint]);
+  const xd = c.node('DequantizeLinear', [c.node('QuantizeLinear', [x.name, sx, zx]), sx, zx]);
+  const wd = c.node('DequantizeLinear', [c.init('int8', a.shape, a.weightInt8), c.init('float32', [outC], a.weightScale), wZero], { axis: 0 });
+  const withBias = (ins: string[]) => (bias ? [...ins, bias] : ins);
+  if (a.kind === 'conv') {
+    const g = a.geometry!;
+    c.final('Conv', withBias([xd, wd]), {
+      kernel_shape: g.kernelSize,
+      strides: g.stride,
+      pads: [g.padding[0], g.padding[1], g.padding[0], g.padding[1]],
+      dilations: g.dilation,
+      group: 1,
+    });
+  } else if (x.shape.length === 2) c.final('Gemm', withBias([xd, wd]), { transB: 1 });
+  else {
+    const y = c.node('MatMul', [xd, c.node('Transpose', [wd], { perm: [1, 0] })]);
+    c.final(bias ? 'Add' : 'Identity', bias ? [y, bias] : [y]);
+  }
+}
 
 function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {
   const [x] = c.x;
@@ -465,6 +527,11 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
         nodes.push({ op, inputs: ins, outputs: [o], name: nodeName(op), attrs });
         return o;
       },
+      nodeOutputs: (op, ins, count, attrs = {}) => {
+        const outs = Array.from({ length: count }, (_, k) => fresh(`${nodeName(op)}_output_${k}`));
+        nodes.push({ op, inputs: ins, outputs: outs, name: nodeName(op), attrs });
+        return outs;
+      },
       final: (op, ins, attrs = {}) => void nodes.push({ op, inputs: ins, outputs: [out.name], name: nodeName(op), attrs }),
       int64: (vals) => {
         const name = fresh('onnx::Constant');
@@ -485,6 +552,11 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
       scalar: (value, dtype) => {
         const name = fresh('onnx::Constant');
         initializers.push({ name, dtype: onnxType(dtype), shape: [], values: [value] });
+        return name;
+      },
+      init: (dtype, shape, vals) => {
+        const name = fresh(`${path ? `${path}.` : ''}${dtype === 'int8' ? 'weight_quantized' : 'onnx::Constant'}`);
+        initializers.push({ name, dtype, shape, values: vals });
         return name;
       },
       dimOf: (a, b) => {

@@ -149,7 +149,7 @@ const SAVED_COLUMNS_LIMIT = 1 << 22;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch) of [N, C, H, W] with a weight
- * [outC, C / groups, kH, kW]: out[n, o] = bias[o] + Σ_c Σ_ij weight[o, c, i, j] · x[n, c, s·h + d·i − p, s·w + d·j − p].
+ * [outC, C / groups, kH, kW]: `out[n, o] = bias[o] + Σ_c Σ_ij weight[o, c, i, j] · x[n, c, s·h + d·i − p, s·w + d·j − p]`.
  * @example conv2d(randn([8, 3, 28, 28]), randn([16, 3, 3, 3]), null, { padding: 1 }) // [8, 16, 28, 28]
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {

@@ -93,10 +93,50 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   return reportOp(settle(div(total, count), [total, xf === x ? null : xf]), 'mean', [x], { dims, keepdim });
 }
 
-/** Variance over dims with Bessel's correction by default (correction = 1), like torch.var. */
-export function variance(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  tensorArg('var', 'input', x);
-  const dims = reduceDims('var', x, dim);
+/** Options of `var` and `std`, as torch.var's keywords. */
+export interface VarOptions {
+  /** Subtracted from the count in the denominator: 1 (Bessel's, the default) or 0 (population). */
+  correction?: number;
+  keepdim?: boolean;
+}
+
+/**
+ * Reads var/std's arguments after dim: an options object, or PyTorch's positional
+ * `(unbiased, keepdim)` so that `x.var(1, false)` ported from PyTorch means unbiased=false.
+ */
+function varArgs(op: string, options: VarOptions | boolean | undefined, keepdimArg: boolean | undefined): { correction: number; keepdim: boolean } {
+  if (typeof options === 'boolean') {
+    if (keepdimArg !== undefined && typeof keepdimArg !== 'boolean')
+      throw new TypeError(`${op}: keepdim must be a boolean (got ${JSON.stringify(keepdimArg)})`);
+    return { correction: options ? 1 : 0, keepdim: keepdimArg ?? false };
+  }
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TypeError(`${op}: expected options { correction, keepdim } (or PyTorch's unbiased boolean) after dim, got ${JSON.stringify(options)}`);
+  if (keepdimArg !== undefined) throw new TypeError(`${op}: pass keepdim inside the options ({ correction, keepdim }), not as a third argument`);
+  const { correction = 1, keepdim = false } = options ?? {};
+  if (!Number.isInteger(correction) || correction < 0) throw new RangeError(`${op}: correction must be a non-negative integer (got ${correction})`);
+  if (typeof keepdim !== 'boolean') throw new TypeError(`${op}: keepdim must be a boolean (got ${JSON.stringify(keepdim)})`);
+  return { correction, keepdim };
+}
+
+/**
+ * Variance over dims (all when omitted) with Bessel's correction by default, like torch.var.
+ * @example x.var(1, { correction: 0, keepdim: true }); x.var(1, false) // PyTorch's unbiased=false
+ */
+export function variance(x: Tensor, dim?: number | number[], options?: VarOptions | boolean, keepdimArg?: boolean): Tensor {
+  return varianceOf('var', x, dim, options, keepdimArg);
+}
+
+function varianceOf(
+  op: string,
+  x: Tensor,
+  dim: number | number[] | undefined,
+  options: VarOptions | boolean | undefined,
+  keepdimArg: boolean | undefined,
+): Tensor {
+  tensorArg(op, 'input', x);
+  const { correction, keepdim } = varArgs(op, options, keepdimArg);
+  const dims = reduceDims(op, x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   const mu = mean(x, dim, true);
   const centered = sub(x, mu);
@@ -105,9 +145,9 @@ export function variance(x: Tensor, dim?: number | number[], keepdim = false, co
   return settle(div(total, Math.max(count - correction, 0)), [mu, centered, squares, total]);
 }
 
-/** Standard deviation: √var. */
-export function std(x: Tensor, dim?: number | number[], keepdim = false, correction = 1): Tensor {
-  const v = variance(x, dim, keepdim, correction);
+/** Standard deviation: √var, with var's arguments. */
+export function std(x: Tensor, dim?: number | number[], options?: VarOptions | boolean, keepdimArg?: boolean): Tensor {
+  const v = varianceOf('std', x, dim, options, keepdimArg);
   return settle(sqrt(v), [v]);
 }
 
@@ -139,21 +179,36 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
+  return extremeOver(op, x, undefined, false);
+}
+
+/** The largest (smallest) value over dims, no indices; ties share the gradient evenly, as in PyTorch. */
+function extremeOver(op: 'max' | 'min', x: Tensor, dim: number | number[] | undefined, keepdim: boolean): Tensor {
   tensorArg(op, 'input', x);
+  const dims = reduceDims(op, x, dim);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
-  const out = viewAs(reduceRaw(op, x, reduceDims(op, x, undefined), x.dtype), []);
-  // As PyTorch does, ties share the gradient evenly.
+  const kept = keptShape(x.shape, dims);
+  const out = viewAs(reduceRaw(op, x, dims, x.dtype), finalShape(x.shape, dims, keepdim));
   return finish(
     out,
     op,
     [x],
     (g) => {
-      const hit = eq(x, out);
-      return [div(mul(g, hit), sum(hit))];
+      const hit = eq(x, reshape(out, kept));
+      return [div(mul(reshape(g, kept), hit), sum(hit, dims, true))];
     },
     [],
-    { dims: reduceDims(op, x, undefined), keepdim: false },
+    { dims, keepdim },
   );
+}
+
+/** Largest value over dims (all when omitted), without indices, as torch.amax. */
+export function amax(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  return extremeOver('max', x, dim, keepdim);
+}
+/** Smallest value over dims (all when omitted), without indices, as torch.amin. */
+export function amin(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
+  return extremeOver('min', x, dim, keepdim);
 }
 
 /** Maximum over dim: `{ values, indices }` (PyTorch's max(dim)). */
@@ -284,13 +339,38 @@ export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): T
   return settle(out, [max, magnitude, infinite, m, centered, exps, total, shifted, kept]);
 }
 
-/** The p-norm of all elements: (Σ |x|^p)^(1/p). */
-export function norm(x: Tensor, p = 2): Tensor {
-  if (!(p > 0) || !Number.isFinite(p)) throw new RangeError(`norm: p must be a positive finite number (got ${p})`);
-  const absolute = p === 2 ? null : abs(x);
-  const magnitude = p === 2 ? mul(x, x) : p === 1 ? absolute! : pow(absolute!, p);
-  const total = sum(magnitude);
-  const out = p === 2 ? sqrt(total) : p === 1 ? total : pow(total, 1 / p);
+/** Options of `norm`: the dims to reduce (all when omitted) and whether to keep them. */
+export interface NormOptions {
+  dim?: number | number[];
+  keepdim?: boolean;
+}
+
+/**
+ * The vector p-norm over dims (all when omitted), as torch.linalg.vector_norm: p = 2 (default),
+ * 1, any positive p, Infinity (max |x|), -Infinity (min |x|), 0 (the count of non-zeros), or 'fro'.
+ * @example x.norm(Infinity, { dim: 1 }); x.norm(2, { dim: [1, 2], keepdim: true })
+ */
+export function norm(x: Tensor, p: number | 'fro' = 2, options: NormOptions = {}): Tensor {
+  tensorArg('norm', 'input', x);
+  if (options === null || typeof options !== 'object') throw new TypeError(`norm: expected options { dim, keepdim } after p, got ${JSON.stringify(options)}`);
+  const { dim, keepdim = false } = options;
+  const order = p === 'fro' ? 2 : p;
+  if (typeof order !== 'number' || Number.isNaN(order) || (order < 0 && order !== -Infinity))
+    throw new RangeError(`norm: p must be a non-negative number, Infinity, -Infinity or 'fro' (got ${JSON.stringify(p)})`);
+  if (typeof keepdim !== 'boolean') throw new TypeError(`norm: keepdim must be a boolean (got ${JSON.stringify(keepdim)})`);
+  if (order === Infinity || order === -Infinity) {
+    const absolute = abs(x);
+    return settle(extremeOver(order > 0 ? 'max' : 'min', absolute, dim, keepdim), [absolute]);
+  }
+  if (order === 0) {
+    const nonzero = ne(x, 0);
+    const count = sum(nonzero, dim, keepdim);
+    return settle(copyRaw(count, isFloat(x.dtype) ? x.dtype : 'float32'), [nonzero, count]);
+  }
+  const absolute = order === 2 ? null : abs(x);
+  const magnitude = order === 2 ? mul(x, x) : order === 1 ? absolute! : pow(absolute!, order);
+  const total = sum(magnitude, dim, keepdim);
+  const out = order === 2 ? sqrt(total) : order === 1 ? total : pow(total, 1 / order);
   return settle(out, [absolute, magnitude, total]);
 }
 

@@ -19,6 +19,7 @@ export interface AdagradOptions {
   maximize: boolean;
 }
 
+/** Adagrad's per-parameter state: its step count and sum of squared gradients. */
 export type AdagradState = { step: number; sum: Tensor };
 
 /**

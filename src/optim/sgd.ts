@@ -19,6 +19,7 @@ export interface SGDOptions {
   maximize: boolean;
 }
 
+/** SGD's per-parameter state: its momentum buffer (PyTorch's `momentum_buffer`). */
 export type SGDState = { momentumBuffer: Tensor | null };
 
 /**

@@ -43,6 +43,7 @@ abstract class QuantizedBase extends Module {
   #packedFrom: (readonly [unknown, number])[] | null = null;
   #scales: Tensor | null = null;
   #bias: Tensor | null = null;
+  #attrs: Record<string, unknown> | null = null;
   readonly kPad: number;
 
   constructor(
@@ -89,7 +90,7 @@ abstract class QuantizedBase extends Module {
   }
 
   /** The packed weight, scales and bias, rebuilt when loadStateDict wrote new values into the buffers. */
-  protected operands(): { packed: Tensor; scales: Tensor; bias: Tensor | null } {
+  protected operands(): { packed: Tensor; scales: Tensor; bias: Tensor | null; attrs: Record<string, unknown> } {
     const state = this.namedBuffers().map(([, t]) => [t.storage, t.storage.version] as const);
     const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
     if (!this.#packed || !fresh) {
@@ -105,9 +106,10 @@ abstract class QuantizedBase extends Module {
       if (this.inputQParams) {
         this.inputQParams = { scale: noGrad(() => this.buffer('input_scale').item()), zeroPoint: noGrad(() => this.buffer('input_zero_point').item()) };
       }
+      this.#attrs = this.exportAttrs(this.inputQParams);
       this.#packedFrom = state;
     }
-    return { packed: this.#packed!, scales: this.#scales!, bias: this.#bias };
+    return { packed: this.#packed!, scales: this.#scales!, bias: this.#bias, attrs: this.#attrs! };
   }
 
   /** The quint8 parameters of x: the calibrated ones, or x's own range (dynamic). */
@@ -136,6 +138,9 @@ abstract class QuantizedBase extends Module {
       kPad: this.kPad,
     });
   }
+
+  /** What the ONNX exporter writes for this layer (the op's attrs). */
+  abstract exportAttrs(inputQParams: QParams | null): Record<string, unknown>;
 
   protected checkInput(op: string, x: Tensor): void {
     if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
@@ -167,7 +172,7 @@ export class QuantizedLinear extends QuantizedBase {
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
       throw new RangeError(`QuantizedLinear: input ${fmtShape(input.shape)} does not end in the layer's ${inF} input features`);
     }
-    const { packed, scales, bias } = this.operands();
+    const { packed, scales, bias, attrs } = this.operands();
     const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
     const rows = numel(input.shape) / inF;
     const q = this.inputParams(x);
@@ -190,10 +195,9 @@ export class QuantizedLinear extends QuantizedBase {
     });
     release(a, 'int8 activations were consumed');
     if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedLinear', [input], null, [], this.exportAttrs(this.inputQParams));
+    return finish(out, 'quantizedLinear', [input], null, [], attrs);
   }
 
-  /** What the ONNX exporter writes for this layer. */
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
     return {
       kind: 'linear',
@@ -244,7 +248,7 @@ export class QuantizedConv2d extends QuantizedBase {
     const outH = Math.floor((H + 2 * g.padding[0] - g.dilation[0] * (kH - 1) - 1) / g.stride[0]) + 1;
     const outW = Math.floor((W + 2 * g.padding[1] - g.dilation[1] * (kW - 1) - 1) / g.stride[1]) + 1;
     if (outH < 1 || outW < 1) throw new RangeError(`QuantizedConv2d: the kernel is larger than the padded input ${fmtShape(input.shape)}`);
-    const { packed, scales, bias } = this.operands();
+    const { packed, scales, bias, attrs } = this.operands();
     const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
     const q = this.inputParams(x);
     const P = outH * outW;
@@ -287,10 +291,9 @@ export class QuantizedConv2d extends QuantizedBase {
     }
     for (const t of [cols, a]) release(t, 'int8 conv scratch was consumed');
     if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedConv2d', [input], null, [], this.exportAttrs(this.inputQParams));
+    return finish(out, 'quantizedConv2d', [input], null, [], attrs);
   }
 
-  /** What the ONNX exporter writes for this layer. */
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
     const g = this.geometry;
     return {

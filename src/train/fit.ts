@@ -149,13 +149,15 @@ function unpack(op: string, batch: unknown): { inputs: readonly Tensor[]; target
   throw new TypeError(`${op}: each batch must be ${BATCH_FORMS}`);
 }
 
-interface Computed {
+/** @internal */
+export interface Computed {
   loss: Tensor | null;
   output: Tensor | null;
   target: Tensor | null;
 }
 
-function compute<B>(op: string, model: Trainable, batch: B, loss: LossFn | undefined, step: ((batch: B) => StepResult) | undefined): Computed {
+/** @internal A batch's loss (and output, target for metrics), by `step` or `loss(model(...inputs), target)`. */
+export function compute<B>(op: string, model: Trainable, batch: B, loss: LossFn | undefined, step: ((batch: B) => StepResult) | undefined): Computed {
   if (step) {
     const r = step(batch);
     if (r instanceof Tensor) return { loss: r, output: null, target: null };
@@ -355,7 +357,7 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
   if (plateau && options.schedulerStep === 'batch')
     throw new RangeError(`${op}: ReduceLROnPlateau steps once per epoch on a monitored value; schedulerStep 'batch' does not apply`);
   const length = (batches as { length?: number }).length;
-  const progress = new Progress(epochs, typeof length === 'number' ? length : null, options.verbose ?? true);
+  const progress = new Progress(epochs, typeof length === 'number' && Number.isFinite(length) ? length : null, options.verbose ?? true);
   const history: History = {};
   const ctx: TrainContext = { model, optimizer, history, epoch: 0, stopTraining: false };
   const wasTraining = model.training ?? true;

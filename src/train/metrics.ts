@@ -69,6 +69,7 @@ export interface ClassScores {
 
 const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
 
+/** Per-class precision, recall, F1 and support from a confusion matrix (rows: true class, columns: predicted). */
 export function classScores(matrix: number[][]): ClassScores {
   const n = matrix.length;
   const out: ClassScores = { precision: [], recall: [], f1: [], support: [] };

@@ -98,3 +98,47 @@ ${title}${body.join('\n')}
 </svg>
 `;
 }
+
+/**
+ * Renders an lrFinder result as an SVG: smoothed loss against the learning rate on a log axis,
+ * with the suggested rate marked.
+ * @example await fs.writeFile('lr.svg', plotLrFinder(lrFinder(model, loader, { optimizer, loss })));
+ */
+export function plotLrFinder(result: { lrs: number[]; losses: number[]; suggestedLr: number }, options: PlotOptions = {}): string {
+  const { lrs, losses, suggestedLr } = result;
+  if (!Array.isArray(lrs) || lrs.length === 0 || lrs.length !== losses?.length)
+    throw new RangeError('plotLrFinder: expected an lrFinder result with as many losses as learning rates (at least one)');
+  const w = options.panelWidth ?? 480;
+  const h = options.panelHeight ?? 300;
+  const top = options.title ? 28 : 0;
+  const finite = losses.filter(Number.isFinite);
+  const yt = ticks(Math.min(...finite), Math.max(...finite));
+  const [yMin, yMax] = [Math.min(yt[0], ...finite), Math.max(yt[yt.length - 1], ...finite)];
+  const [lo, hi] = [Math.log10(lrs[0]), Math.log10(lrs[lrs.length - 1])];
+  const pw = w - MARGIN.left - MARGIN.right;
+  const ph = h - MARGIN.top - MARGIN.bottom;
+  const px = (lr: number) => MARGIN.left + (hi === lo ? pw / 2 : ((Math.log10(lr) - lo) / (hi - lo)) * pw);
+  const py = (v: number) => top + MARGIN.top + ph - ((v - yMin) / (yMax - yMin || 1)) * ph;
+  const parts: string[] = [`<rect x="${MARGIN.left}" y="${top + MARGIN.top}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`];
+  for (const v of yt) {
+    const y = py(v).toFixed(1);
+    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + pw}" y1="${y}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${Number(v.toPrecision(4))}</text>`);
+  }
+  for (let e = Math.ceil(lo); e <= Math.floor(hi); e++)
+    parts.push(`<text x="${px(10 ** e).toFixed(1)}" y="${top + MARGIN.top + ph + 16}" text-anchor="middle">1e${e}</text>`);
+  parts.push(`<text x="${MARGIN.left + pw / 2}" y="${top + h - 6}" text-anchor="middle">learning rate (log scale)</text>`);
+  const pts = lrs.map((lr, i) => `${px(lr).toFixed(1)},${py(losses[i]).toFixed(1)}`).join(' ');
+  parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS.train}" stroke-width="2"/>`);
+  if (Number.isFinite(suggestedLr)) {
+    const x = px(suggestedLr).toFixed(1);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top + MARGIN.top}" y2="${top + MARGIN.top + ph}" stroke="${COLORS.val}" stroke-dasharray="4 3"/>`);
+    parts.push(`<text x="${x}" y="${top + MARGIN.top - 6}" text-anchor="middle" fill="${COLORS.val}">suggested ${Number(suggestedLr.toPrecision(3))}</text>`);
+  }
+  const title = options.title ? `<text x="${w / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>\n` : '';
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h + top}" viewBox="0 0 ${w} ${h + top}" font-family="sans-serif" font-size="11">
+<rect width="100%" height="100%" fill="white"/>
+${title}${parts.join('\n')}
+</svg>
+`;
+}
