@@ -38,6 +38,21 @@ export function tesseraSeq() {
     for (const t of [q, k, v]) t.grad = null;
     F.scaledDotProductAttention(q, k, v, { isCausal: true }).sum().backward();
   };
+  // The same attention composed from ops (what F.scaledDotProductAttention ran before the fused kernel).
+  const hidden = tensor(
+    Int32Array.from({ length: 64 * 64 }, (_, i) => (i % 64 > Math.floor(i / 64) ? 1 : 0)),
+    { shape: [64, 64], dtype: 'bool' },
+  ).keep();
+  const attentionComposed = () => {
+    for (const t of [q, k, v]) t.grad = null;
+    q.matmul(k.transpose(-2, -1))
+      .mul(1 / Math.sqrt(32))
+      .maskedFill(hidden, -Infinity)
+      .softmax(-1)
+      .matmul(v)
+      .sum()
+      .backward();
+  };
 
   class GPT extends nn.Module {
     tok = new nn.Embedding(65, 128);
@@ -66,9 +81,49 @@ export function tesseraSeq() {
     F.crossEntropy(gpt(idx).reshape(-1, 65), tgt).backward();
     gptOpt.step();
   };
-  const lstmForward = medianMs(() => tidy(() => noGrad(() => lstm(lstmX))), 3, 15);
-  const gptForward = medianMs(() => tidy(() => noGrad(() => gpt(idx))), 2, 8);
-  return { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8), lstmForward, gptForward };
+  // tidy frees what its function leaves behind except what it returns: return nothing.
+  const lstmForward = medianMs(() => tidy(() => void noGrad(() => lstm(lstmX))), 3, 15);
+  const gptForward = medianMs(() => tidy(() => void noGrad(() => gpt(idx))), 2, 8);
+  return {
+    lstm: medianMs(lstmStep, 3, 15),
+    attention: medianMs(attention, 3, 30),
+    attentionComposed: medianMs(attentionComposed, 3, 30),
+    gpt: medianMs(gptStep, 2, 8),
+    lstmForward,
+    lstmGemm: lstmGemmMs(),
+    gptForward,
+  };
+}
+
+/**
+ * The LSTM step's GEMMs alone, same shapes and transposes, no graph: the input projection, 32
+ * recurrent steps forward (h·W_hhᵀ) and backward (dGates·W_hh), then W_hh's, W_ih's and x's gradients.
+ */
+function lstmGemmMs() {
+  const [x, wIh, wHh, h, dStep, dGates, hs] = [
+    [1024, 64],
+    [512, 64],
+    [512, 128],
+    [32, 128],
+    [32, 512],
+    [1024, 512],
+    [1024, 128],
+  ].map((shape) => randn(shape).keep());
+  return medianMs(
+    () =>
+      tidy(() =>
+        noGrad(() => {
+          x.matmul(wIh.t());
+          for (let t = 0; t < 32; t++) h.matmul(wHh.t());
+          for (let t = 0; t < 32; t++) dStep.matmul(wHh);
+          dGates.t().matmul(hs);
+          dGates.t().matmul(x);
+          dGates.matmul(wIh);
+        }),
+      ),
+    3,
+    15,
+  );
 }
 
 /** PyTorch's figures, or null when /usr/bin/python3 has no torch. */
@@ -82,7 +137,7 @@ export function seqSection(tess, torch) {
   const ms = (x) => (x === undefined || x === null ? '—' : `${x.toFixed(1)} ms`);
   const rows = [
     ['LSTM step (in 64, hidden 128, seq 32, batch 32, Adam)', 'lstm', 0.6],
-    ['causal attention fwd+bwd (B16 H4 L64 E32)', 'attention', 1.0],
+    ['causal attention fwd+bwd (B16 H4 L64 E32), fused', 'attention', 1.0],
     ['GPT step (vocab 65, d 128, 4 layers, 4 heads, ctx 64, batch 16, AdamW)', 'gpt', 0.6],
   ];
   const lines = [
@@ -96,18 +151,25 @@ export function seqSection(tess, torch) {
       `| ${name} | ${ms(tess[key])} | ${ms(torch?.[key])} | ${r === null ? '—' : `${r.toFixed(2)}×`} | ≥ ${target}× ${r === null ? '' : r >= target ? 'met' : 'MISSED'} |`,
     );
   }
+  const fusedGain = tess.attentionComposed / tess.attention;
+  lines.push(
+    `| causal attention fwd+bwd, fused vs Tessera composed (matmul, maskedFill, softmax, matmul) | ${ms(tess.attention)} | ${ms(tess.attentionComposed)} (composed) | ${fusedGain.toFixed(2)}× | ≥ 2× ${fusedGain >= 2 ? 'met' : 'MISSED'} |`,
+  );
   // GEMM work of the LSTM step: the input projection once, 32 recurrent GEMMs, each ×3 with backward.
   const lstmGflop = (3 * (2 * 1024 * 64 * 512 + 32 * 2 * 32 * 128 * 512)) / 1e9;
   lines.push(
     '',
-    `What limits the LSTM step: its GEMM work is ${lstmGflop.toFixed(2)} GFLOP (${((lstmGflop / tess.lstm) * 1000).toFixed(1)} GFLOP/s achieved over the whole step); ` +
-      `the forward alone (no graph) takes ${tess.lstmForward.toFixed(1)} ms of the ${tess.lstm.toFixed(1)} ms, and the rest is the backward of ~15 small graph nodes per time step ` +
-      '(add, chunk, 3 sigmoid, 2 tanh, 3 mul, …: ~480 nodes on [32, 128] tensors) plus Adam, because the fused LSTM gate kernel (forward and backward) is not written yet. ' +
+    `What limits the LSTM step: its GEMM work is ${lstmGflop.toFixed(2)} GFLOP; the same GEMMs alone (same shapes, no graph) take ${tess.lstmGemm.toFixed(1)} ms ` +
+      `(${((lstmGflop / tess.lstmGemm) * 1000).toFixed(1)} GFLOP/s), ${((100 * tess.lstmGemm) / tess.lstm).toFixed(0)}% of the ${tess.lstm.toFixed(1)} ms step; ` +
+      (torch
+        ? `0.6× PyTorch's ${ms(torch.lstm)} allows ${ms(torch.lstm / 0.6)}, ${tess.lstmGemm > torch.lstm / 0.6 ? 'less than these GEMMs alone take at this speed (128-bit SIMD, separate multiply and add)' : 'more than these GEMMs alone take'}. `
+        : '') +
+      `The forward alone (no graph) takes ${tess.lstmForward.toFixed(1)} ms. ` +
       `The GPT step's forward alone (no graph) takes ${tess.gptForward.toFixed(1)} ms of its ${tess.gpt.toFixed(1)} ms.`,
   );
   lines.push(
     '',
-    "PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul), as is Tessera's (no fused kernel yet). tfjs is not compared: tf.layers.lstm needs @tensorflow/tfjs-layers, which is not a dev dependency.",
+    "PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul); Tessera's runs the fused kernel (assembly/attention.ts). tfjs is not compared: tf.layers.lstm needs @tensorflow/tfjs-layers, which is not a dev dependency.",
   );
   return lines.join('\n');
 }

@@ -81,10 +81,12 @@ function step(mode: Mode, xp: Tensor, h: Tensor, c: Tensor | null, wHh: Tensor, 
   return [go.sigmoid().mul(cNext.tanh()), cNext];
 }
 
-/** x·W_ihᵀ + b_ih (+ b_hh when it can be folded in, i.e. not for GRU). */
+/**
+ * x·W_ihᵀ + b_ih (+ b_hh when it can be folded in, i.e. not for GRU): the two biases are summed
+ * once ([gates]) rather than b_hh added to every step's projection ([seq, batch, gates]).
+ */
 function inputProjection(mode: Mode, x: Tensor, wIh: Tensor, bIh: Tensor | null, bHh: Tensor | null): Tensor {
-  const xp = F.linear(x, wIh, bIh);
-  return mode !== 'GRU' && bHh ? xp.add(bHh) : xp;
+  return F.linear(x, wIh, mode !== 'GRU' && bIh && bHh ? bIh.add(bHh) : bIh);
 }
 
 /** The shared machinery of RNN, LSTM and GRU (PyTorch's RNNBase). */

@@ -10,6 +10,8 @@ export interface PlotOptions {
   /** Size of one panel in pixels (default 360×240). */
   panelWidth?: number;
   panelHeight?: number;
+  /** Legend names of the two curves of each panel (default ['train', 'validation']), e.g. to compare two runs. */
+  labels?: readonly [string, string];
 }
 
 const COLORS = { train: '#1f77b4', val: '#ff7f0e' };
@@ -30,7 +32,16 @@ function ticks(lo: number, hi: number): number[] {
   return out;
 }
 
-function panel(name: string, train: number[] | undefined, val: number[] | undefined, x0: number, y0: number, w: number, h: number): string {
+function panel(
+  name: string,
+  train: number[] | undefined,
+  val: number[] | undefined,
+  x0: number,
+  y0: number,
+  w: number,
+  h: number,
+  labels: readonly [string, string],
+): string {
   const series = [train, val].filter((s): s is number[] => !!s && s.length > 0);
   const values = series.flat().filter(Number.isFinite);
   const lo = Math.min(...values);
@@ -59,14 +70,14 @@ function panel(name: string, train: number[] | undefined, val: number[] | undefi
     const pts = s.map((v, i) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${pts}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const p of pts.split(' ')) parts.push(`<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="2.5" fill="${color}"/>`);
-    const lx = x0 + MARGIN.left + 8 + slot * 90;
+    const lx = x0 + MARGIN.left + 8 + slot * 130;
     const ly = y0 + MARGIN.top + 12;
     parts.push(
       `<line x1="${lx}" x2="${lx + 16}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/><text x="${lx + 20}" y="${ly}" dominant-baseline="middle">${label}</text>`,
     );
   };
-  line(train, COLORS.train, 'train', 0);
-  line(val, COLORS.val, 'validation', 1);
+  line(train, COLORS.train, escapeXml(labels[0]), 0);
+  line(val, COLORS.val, escapeXml(labels[1]), 1);
   return parts.join('\n');
 }
 
@@ -88,7 +99,8 @@ export function plotHistory(history: History, options: PlotOptions = {}): string
   const top = options.title ? 28 : 0;
   const width = w * names.length;
   const height = h + top;
-  const body = names.map((name, i) => panel(name, history[name], history[`val${name[0].toUpperCase()}${name.slice(1)}`], i * w, top, w, h));
+  const labels = options.labels ?? ['train', 'validation'];
+  const body = names.map((name, i) => panel(name, history[name], history[`val${name[0].toUpperCase()}${name.slice(1)}`], i * w, top, w, h, labels));
   const title = options.title
     ? `<text x="${width / 2}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>\n`
     : '';
