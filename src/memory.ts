@@ -8,6 +8,7 @@
  *   recently out to JS (a reclaim pass, or at the step boundary for a backpropagated graph), where
  *   the garbage collector frees the copies of dropped tensors, and copies back any used again.
  */
+import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
 
