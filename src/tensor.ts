@@ -52,11 +52,11 @@ export class Tensor {
   gradFn: GradNode | null = null;
   /** Exempt from automatic release (set by keep()). */
   kept = false;
-  /** @internal Registered with the FinalizationRegistry (memory.ts). */
-  finalizable = false;
+  /** @internal A temporary only an op or composite could reach: released with its graph (memory.ts). */
+  internal = false;
   /** Why this tensor was released, or null while it is alive. */
   releasedBecause: string | null = null;
-  /** Tensors computed from this graph tensor without grad; released with it. */
+  /** Tensors computed from this graph tensor without grad, and its graph's temporaries; settled with it at the step boundary. */
   readonly dependents: Tensor[] = [];
   isDependent = false;
   pendingRelease = false;
