@@ -31,6 +31,8 @@ export type {
   AffineParams,
   Interpolation,
 } from './transforms.js';
+export { RandomDeletion, RandomSwap, SynonymReplacement, RandomInsertion, bundledSynonyms } from './text-augment.js';
+export type { SynonymOptions } from './text-augment.js';
 export { parseIdx, readIdx, readIdxDataset } from './idx.js';
 export type { IdxArray, IdxType, IdxSource, IdxDatasetOptions } from './idx.js';
 export { loadDigits, loadNames } from './datasets.js';

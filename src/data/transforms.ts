@@ -25,15 +25,15 @@ import {
 } from './warp.js';
 export type { AffineParams, Interpolation } from './warp.js';
 
-/** A transform: an object with `forward(x)`, or a plain function of a tensor. */
-export interface Transform {
-  forward(x: Tensor): Tensor;
+/** A transform: an object with `forward(x)` (of an image tensor, or of T such as a token array). */
+export interface Transform<T = Tensor> {
+  forward(x: T): T;
 }
-/** A transform object or a plain function from a sample tensor to a sample tensor. */
-export type TransformLike = Transform | ((x: Tensor) => Tensor);
+/** A transform object or a plain function from a sample to a sample. */
+export type TransformLike<T = Tensor> = Transform<T> | ((x: T) => T);
 
 /** Applies a transform object or function. */
-export function runTransform(t: TransformLike, x: Tensor): Tensor {
+export function runTransform<T>(t: TransformLike<T>, x: T): T {
   return typeof t === 'function' ? t(x) : t.forward(x);
 }
 
@@ -48,12 +48,17 @@ function imageDims(op: string, x: Tensor): [number, number, number, number] {
  * Applies transforms one after another.
  * @example const augment = new Compose([new RandomCrop(8, { padding: 1 }), new RandomHorizontalFlip()]);
  */
-export class Compose implements Transform {
-  readonly transforms: readonly TransformLike[];
-  constructor(transforms: readonly TransformLike[]) {
+export class Compose<T = Tensor> implements Transform<T> {
+  readonly transforms: readonly TransformLike<T>[];
+  constructor(transforms: readonly TransformLike<T>[]) {
+    if (!Array.isArray(transforms)) throw new TypeError(`Compose: expected an array of transforms (got ${V.show(transforms)})`);
+    transforms.forEach((t, i) => {
+      if (typeof t !== 'function' && typeof (t as Transform<T>)?.forward !== 'function')
+        throw new TypeError(`Compose: transform ${i} is neither a function nor an object with forward(x) (got ${V.show(t)})`);
+    });
     this.transforms = [...transforms];
   }
-  forward(x: Tensor): Tensor {
+  forward(x: T): T {
     return this.transforms.reduce((y, t) => runTransform(t, y), x);
   }
 }

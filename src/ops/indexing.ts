@@ -10,7 +10,8 @@ import { Tensor } from '../tensor.js';
 import { tensor, zeros } from '../creation.js';
 import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
-import { settle } from './util.js';
+import { composite } from '../autograd/composite.js';
+import { scalarAs } from './util.js';
 
 function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array | Float32Array | Float64Array {
   indexTensor(op, index);
@@ -69,15 +70,16 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const d = normDim('indexSelect', dim, x.ndim);
   indexTensor('indexSelect', index);
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D (got shape ${fmtShape(index.shape)})`);
-  const { pos, idx } = positions('indexSelect', index, x, d);
-  const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
-  const out = Tensor.empty(shape, x.dtype, x.backend);
-  // The output walks the index along d (stride 1 there, 0 elsewhere) and x everywhere but d.
-  const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
-  const step = x.ndim === 0 ? 0 : x.strides[d];
-  x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
-  const result = finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [], { dim: d, index });
-  return settle(result, [pos]);
+  return composite('indexSelect', () => {
+    const { pos, idx } = positions('indexSelect', index, x, d);
+    const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
+    const out = Tensor.empty(shape, x.dtype, x.backend);
+    // The output walks the index along d (stride 1 there, 0 elsewhere) and x everywhere but d.
+    const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
+    const step = x.ndim === 0 ? 0 : x.strides[d];
+    x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
+    return finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [], { dim: d, index });
+  });
 }
 
 /**
@@ -93,13 +95,14 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   index.shape.forEach((s, i) => {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
-  const { pos } = positions('gather', index, x, d);
-  const shape = [...index.shape];
-  const out = Tensor.empty(shape, x.dtype, x.backend);
-  const step = x.ndim === 0 ? 0 : x.strides[d];
-  x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
-  const result = finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [], { dim: d, index });
-  return settle(result, [pos]);
+  return composite('gather', () => {
+    const { pos } = positions('gather', index, x, d);
+    const shape = [...index.shape];
+    const out = Tensor.empty(shape, x.dtype, x.backend);
+    const step = x.ndim === 0 ? 0 : x.strides[d];
+    x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
+    return finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [], { dim: d, index });
+  });
 }
 
 /** Checks scatter's index against x and src: same rank, index no larger than src anywhere nor x off dim. */
@@ -126,12 +129,11 @@ function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tens
 function scatterInto(x: Tensor, d: number, pos: Tensor, src: Tensor | number, add: boolean): Tensor {
   const out = Tensor.empty(x.shape, x.dtype, x.backend);
   x.backend.copy(x, out.storage, 0, x.shape);
-  const value = src instanceof Tensor ? src : Tensor.empty([], x.dtype, x.backend);
-  if (!(src instanceof Tensor)) x.backend.fill(value.storage, 0, 1, src);
+  const value = src instanceof Tensor ? src : scalarAs(src, x);
   const srcStrides = src instanceof Tensor ? src.strides : pos.shape.map(() => 0);
   const step = out.ndim === 0 ? 0 : out.strides[d];
   out.backend.scatter(strided(value, srcStrides), pos, step, strided(out, withoutDim(out.strides, d)), pos.shape, add);
-  return settle(out, [value === src ? null : value]);
+  return out;
 }
 
 /**
@@ -144,16 +146,17 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   tensorArg('scatter', 'input', x);
   const d = normDim('scatter', dim, x.ndim);
   if (typeof src !== 'number' && !(src instanceof Tensor)) throw new TypeError('scatter: src must be a Tensor or a number');
-  const pos = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
-  const out = scatterInto(x, d, pos, src, false);
-  const inputs = src instanceof Tensor ? [x, src] : [x];
-  const result = finish(out, 'scatter', inputs, (g) => {
-    // Overwritten positions pass no gradient to x; src gets the gradient at the positions it wrote.
-    const gx = x.requiresGrad ? scatterInto(g, d, pos, 0, false) : null;
-    const gsrc = src instanceof Tensor && src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null;
-    return [gx, gsrc];
+  return composite('scatter', () => {
+    const pos = checkScatter('scatter', x, d, index, src instanceof Tensor ? src : null);
+    const out = scatterInto(x, d, pos, src, false);
+    const inputs = src instanceof Tensor ? [x, src] : [x];
+    return finish(out, 'scatter', inputs, (g) => {
+      // Overwritten positions pass no gradient to x; src gets the gradient at the positions it wrote.
+      const gx = x.requiresGrad ? scatterInto(g, d, pos, 0, false) : null;
+      const gsrc = src instanceof Tensor && src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null;
+      return [gx, gsrc];
+    });
   });
-  return settle(result, [pos]);
 }
 
 /**
@@ -165,10 +168,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   tensorArg('scatterAdd', 'input', x);
   const d = normDim('scatterAdd', dim, x.ndim);
   if (!(src instanceof Tensor)) throw new TypeError('scatterAdd: src must be a Tensor');
-  const pos = checkScatter('scatterAdd', x, d, index, src);
-  const out = scatterInto(x, d, pos, src, true);
-  const result = finish(out, 'scatterAdd', [x, src], (g) => [g, src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null]);
-  return settle(result, [pos]);
+  return composite('scatterAdd', () => {
+    const pos = checkScatter('scatterAdd', x, d, index, src);
+    const out = scatterInto(x, d, pos, src, true);
+    return finish(out, 'scatterAdd', [x, src], (g) => [g, src.requiresGrad ? gatherInto(g, d, pos, src.shape) : null]);
+  });
 }
 
 /** g gathered at index positions, placed into a zero tensor of src's shape (index may be smaller than src). */
@@ -178,7 +182,7 @@ function gatherInto(g: Tensor, d: number, pos: Tensor, srcShape: readonly number
   g.backend.gather(strided(g, withoutDim(g.strides, d)), pos, step, picked.storage, pos.shape);
   const out = zeros(srcShape, { dtype: g.dtype, device: g.device });
   out.backend.assign(picked, strided(out, out.strides), pos.shape);
-  return settle(out, [picked]);
+  return out;
 }
 
 /**
@@ -195,33 +199,27 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   source.check('indexAdd');
   if (!(index instanceof Tensor) || index.ndim > 1)
     throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
-  const { pos, idx } = positions('indexAdd', index, x, d);
+  const idx = checkIndex('indexAdd', index, x, d);
   const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
   if (source.ndim !== expected.length || source.shape.some((s, i) => s !== expected[i])) {
     throw new RangeError(
       `indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`,
     );
   }
-  const out = Tensor.empty(x.shape, x.dtype, x.backend);
-  x.backend.copy(x, out.storage, 0, x.shape);
-  const scaled = alpha === 1 ? source : noGrad(() => mul(source, alpha));
-  const step = out.ndim === 0 ? 0 : out.strides[d];
-  out.backend.scatter(
-    scaled,
-    strided(
-      pos,
-      source.shape.map((_, i) => (i === d ? 1 : 0)),
-    ),
-    step,
-    strided(out, withoutDim(out.strides, d)),
-    source.shape,
-    true,
-  );
-  settle(out, [scaled === source ? null : scaled, pos]);
+  const out = composite('indexAdd', () => {
+    const out = Tensor.empty(x.shape, x.dtype, x.backend);
+    x.backend.copy(x, out.storage, 0, x.shape);
+    const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: x.device, shape: [...index.shape] });
+    const scaled = alpha === 1 ? source : noGrad(() => mul(source, alpha));
+    const posStrides = source.shape.map((_, i) => (i === d ? 1 : 0));
+    const step = out.ndim === 0 ? 0 : out.strides[d];
+    out.backend.scatter(scaled, strided(pos, posStrides), step, strided(out, withoutDim(out.strides, d)), source.shape, true);
+    return out;
+  });
   return finish(out, 'indexAdd', [x, source], (g) => {
     if (!source.requiresGrad) return [g, null];
     const picked = indexSelect(g, d, index);
-    return [g, alpha === 1 ? picked : settle(mul(picked, alpha), [picked])];
+    return [g, alpha === 1 ? picked : mul(picked, alpha)];
   });
 }
 

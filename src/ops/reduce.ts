@@ -7,13 +7,12 @@ import type { ReduceOp } from '../backend/backend.js';
 import { finish, reportOp } from '../autograd/grad-mode.js';
 import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
-import { release } from '../memory.js';
 import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, div, eq, exp, gt, log, mul, ne, pow, sqrt, sub, abs, where } from './elementwise.js';
 import { composite } from '../autograd/composite.js';
 import { gather, indexSelect } from './indexing.js';
-import { copyRaw, settle, withContiguous } from './util.js';
+import { copyRaw, withContiguous } from './util.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
 import { tensorArg } from '../validate.js';
 
@@ -38,36 +37,23 @@ function finalShape(shape: readonly number[], dims: number[], keepdim: boolean):
   return keepdim ? keptShape(shape, dims) : shape.filter((_, i) => !dims.includes(i));
 }
 
-/** One raw kernel reduction of `dim`, kept as size 1; no graph. */
-function reduceOne(op: ReduceOp, x: Tensor, dim: number, dtype: DType): Tensor {
-  const out = Tensor.empty(keptShape(x.shape, [dim]), dtype, x.backend);
+/** One raw kernel reduction of `dim`, kept as size 1 unless another `shape` of its values is asked for; no graph. */
+function reduceOne(op: ReduceOp, x: Tensor, dim: number, dtype: DType, shape = keptShape(x.shape, [dim])): Tensor {
+  const out = Tensor.empty(shape, dtype, x.backend);
   const outer = numel(x.shape.slice(0, dim));
   const inner = numel(x.shape.slice(dim + 1));
   withContiguous(x, (c) => x.backend.reduce(op, c.storage, c.offset, out.storage, outer, x.shape[dim], inner));
   return out;
 }
 
-/** Raw reduction over several dims (keepdim shape); no graph. */
-function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], dtype: DType): Tensor {
-  let cur = x;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    const next = reduceOne(op, cur, dims[i], dtype);
-    if (cur !== x) release(cur, 'an internal reduction step was consumed');
-    cur = next;
-  }
-  return cur === x ? copyRaw(x, dtype) : cur;
-}
-
-function viewAs(t: Tensor, shape: number[]): Tensor {
-  const v = new Tensor(
-    t.storage,
-    shape,
-    shape.map((_, i) => numel(shape.slice(i + 1))),
-    0,
-    t.dtype,
-  );
-  release(t, 'an internal reshape was consumed');
-  return v;
+/** Raw reduction over several dims, one after another, as a tensor of `shape` (keepdim by default); no graph. */
+function reduceRaw(op: ReduceOp, x: Tensor, dims: number[], dtype: DType, shape = keptShape(x.shape, dims)): Tensor {
+  if (dims.length === 0) return reshape(copyRaw(x, dtype), shape);
+  return composite(op, () => {
+    let cur = x;
+    for (let i = dims.length - 1; i > 0; i--) cur = reduceOne(op, cur, dims[i], dtype);
+    return reduceOne(op, cur, dims[0], dtype, shape);
+  });
 }
 
 /**
@@ -78,7 +64,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   tensorArg('sum', 'input', x);
   const dims = reduceDims('sum', x, dim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
-  const out = viewAs(reduceRaw('sum', x, dims, dtype), finalShape(x.shape, dims, keepdim));
+  const out = reduceRaw('sum', x, dims, dtype, finalShape(x.shape, dims, keepdim));
   return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])], [], { dims, keepdim });
 }
 
@@ -88,9 +74,8 @@ export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tenso
   const dims = reduceDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
   // NOTE: PyTorch refuses integer means; Tessera gives the float32 mean, summed in float32 so it cannot overflow int32.
-  const xf = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
-  const total = sum(xf, dim, keepdim);
-  return reportOp(settle(div(total, count), [total, xf === x ? null : xf]), 'mean', [x], { dims, keepdim });
+  const out = composite('mean', () => div(sum(isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dim, keepdim), count));
+  return reportOp(out, 'mean', [x], { dims, keepdim });
 }
 
 /** Options of `var` and `std`, as torch.var's keywords. */
@@ -138,17 +123,15 @@ function varianceOf(
   const { correction, keepdim } = varArgs(op, options, keepdimArg);
   const dims = reduceDims(op, x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  const mu = mean(x, dim, true);
-  const centered = sub(x, mu);
-  const squares = mul(centered, centered);
-  const total = sum(squares, dim, keepdim);
-  return settle(div(total, Math.max(count - correction, 0)), [mu, centered, squares, total]);
+  return composite('var', () => {
+    const centered = sub(x, mean(x, dim, true));
+    return div(sum(mul(centered, centered), dim, keepdim), Math.max(count - correction, 0));
+  });
 }
 
 /** Standard deviation: √var, with var's arguments. */
 export function std(x: Tensor, dim?: number | number[], options?: VarOptions | boolean, keepdimArg?: boolean): Tensor {
-  const v = varianceOf('std', x, dim, options, keepdimArg);
-  return settle(sqrt(v), [v]);
+  return composite('std', () => sqrt(varianceOf('std', x, dim, options, keepdimArg)));
 }
 
 /**
@@ -166,16 +149,17 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   tensorArg(op, 'input', x);
   const d = normDim(op, dim, x.ndim);
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
-  const source = x.ndim === 0 ? reshape(x, [1]) : x;
-  const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], {
-    dim: d,
-    keepdim: true,
+  return composite(op, () => {
+    const source = x.ndim === 0 ? reshape(x, [1]) : x;
+    const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], {
+      dim: d,
+      keepdim: true,
+    });
+    const picked = gather(source, d, idx);
+    if (keepdim && x.ndim > 0) return valuesIndices(picked, idx);
+    const shape = x.ndim === 0 ? [] : finalShape(source.shape, [d], false);
+    return valuesIndices(x.ndim === 0 ? reshape(picked, []) : squeeze(picked, d), reshape(idx, shape));
   });
-  const picked = gather(source, d, idx);
-  if (keepdim && x.ndim > 0) return valuesIndices(picked, idx);
-  const shape = finalShape(source.shape, [d], false);
-  const values = x.ndim === 0 ? reshape(picked, []) : squeeze(picked, d);
-  return valuesIndices(settle(values, [picked, source === x ? null : source]), viewAs(idx, x.ndim === 0 ? [] : shape));
 }
 
 function extremeAll(op: 'max' | 'min', x: Tensor): Tensor {
@@ -188,7 +172,7 @@ function extremeOver(op: 'max' | 'min', x: Tensor, dim: number | number[] | unde
   const dims = reduceDims(op, x, dim);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   const kept = keptShape(x.shape, dims);
-  const out = viewAs(reduceRaw(op, x, dims, x.dtype), finalShape(x.shape, dims, keepdim));
+  const out = reduceRaw(op, x, dims, x.dtype, finalShape(x.shape, dims, keepdim));
   return finish(
     out,
     op,
@@ -232,14 +216,12 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   tensorArg(op, 'input', x);
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   if (dim === undefined) {
-    const flat = reshape(x, [x.numel()]);
-    const out = viewAs(reduceOne(op, flat, 0, 'int32'), keepdim ? x.shape.map(() => 1) : []);
-    release(flat, 'an internal reshape was consumed');
+    const out = composite(op, () => reduceOne(op, reshape(x, [x.numel()]), 0, 'int32', keepdim ? x.shape.map(() => 1) : []));
     return finish(out, op, [x], null, [], { dim: null, keepdim });
   }
   const d = normDim(op, dim, x.ndim);
-  if (x.ndim === 0) return finish(viewAs(copyRaw(x, 'int32').fill_(0), []), op, [x], null);
-  return finish(viewAs(reduceOne(op, x, d, 'int32'), finalShape(x.shape, [d], keepdim)), op, [x], null, [], { dim: d, keepdim });
+  if (x.ndim === 0) return finish(copyRaw(x, 'int32').fill_(0), op, [x], null);
+  return finish(reduceOne(op, x, d, 'int32', finalShape(x.shape, [d], keepdim)), op, [x], null, [], { dim: d, keepdim });
 }
 
 /**
@@ -271,32 +253,28 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
 function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Tensor {
   tensorArg(name, 'input', x);
   if (dim === undefined) throw new TypeError(`${name}: dim is required`);
-  const src = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
-  const d = normDim(name, dim, src.ndim);
-  const last = Math.max(src.ndim - 1, 0);
-  const moved = d === last ? src : transposeView(src, d, last);
-  const cols = src.ndim === 0 ? 1 : moved.shape[last];
-  const base = Tensor.empty(moved.shape, src.dtype, src.backend);
-  withContiguous(moved, (c) => src.backend.softmax(name === 'logSoftmax', c.storage, c.offset, base.storage, cols === 0 ? 0 : base.numel() / cols, cols));
-  if (moved !== src) release(moved, 'an internal view was consumed');
-  if (src !== x) release(src, 'an internal cast was consumed');
-  let out = base;
-  if (d !== last) {
-    out = transposeView(base, d, last);
-    release(base, 'an internal view was consumed');
-  }
-  return finish(
-    out,
-    name,
-    [x],
-    (g) => {
-      // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
-      if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
-      return name === 'softmax' ? [mul(out, sub(g, sum(mul(g, out), d, true)))] : [sub(g, mul(exp(out), sum(g, d, true)))];
-    },
-    [],
-    { dim: d },
-  );
+  return composite(name, () => {
+    const src = isFloat(x.dtype) ? x : copyRaw(x, 'float32');
+    const d = normDim(name, dim, src.ndim);
+    const last = Math.max(src.ndim - 1, 0);
+    const moved = d === last ? src : transposeView(src, d, last);
+    const cols = src.ndim === 0 ? 1 : moved.shape[last];
+    const base = Tensor.empty(moved.shape, src.dtype, src.backend);
+    withContiguous(moved, (c) => src.backend.softmax(name === 'logSoftmax', c.storage, c.offset, base.storage, cols === 0 ? 0 : base.numel() / cols, cols));
+    const out = d === last ? base : transposeView(base, d, last);
+    return finish(
+      out,
+      name,
+      [x],
+      (g) => {
+        // Along the last dim the rows are contiguous: one fused kernel (assembly/fused.ts) reads y and g once per row.
+        if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
+        return name === 'softmax' ? [mul(out, sub(g, sum(mul(g, out), d, true)))] : [sub(g, mul(exp(out), sum(g, d, true)))];
+      },
+      [],
+      { dim: d },
+    );
+  });
 }
 
 /** softmax's (or log-softmax's) backward from its contiguous output y, over rows of `cols`. */
@@ -304,7 +282,6 @@ function softmaxBackwardRows(log: boolean, y: Tensor, g: Tensor, cols: number): 
   const gc = g.isContiguous() && g.offset === 0 && g.dtype === y.dtype ? g : copyRaw(g, y.dtype);
   const gradIn = Tensor.empty(y.shape, y.dtype, y.backend);
   y.backend.softmaxBackward(log, y.storage, gc.storage, gradIn.storage, cols === 0 ? 0 : y.numel() / cols, cols);
-  if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
   return gradIn;
 }
 
@@ -324,19 +301,14 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 export function logsumexp(x: Tensor, dim: number | number[], keepdim = false): Tensor {
   tensorArg('logsumexp', 'input', x);
   const dims = reduceDims('logsumexp', x, dim);
-  const max = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
-  // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
-  // (|max| beyond the dtype's largest finite value: a scalar operand cannot be Infinity.)
-  const magnitude = abs(max);
-  const infinite = gt(magnitude, max.dtype === 'float64' ? Number.MAX_VALUE : FLOAT32_MAX);
-  const m = where(infinite, 0, max);
-  const centered = sub(x, m);
-  const exps = exp(centered);
-  const total = sum(exps, dims, true);
-  const shifted = log(total);
-  const kept = add(shifted, m);
-  const out = keepdim ? kept : reshape(kept, finalShape(x.shape, dims, false));
-  return settle(out, [max, magnitude, infinite, m, centered, exps, total, shifted, kept]);
+  return composite('logsumexp', () => {
+    const max = reduceRaw('max', isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dims, isFloat(x.dtype) ? x.dtype : 'float32');
+    // NOTE: an infinite max would turn x − m into NaN; shift by 0 there, as PyTorch does.
+    // (|max| beyond the dtype's largest finite value: a scalar operand cannot be Infinity.)
+    const m = where(gt(abs(max), max.dtype === 'float64' ? Number.MAX_VALUE : FLOAT32_MAX), 0, max);
+    const out = add(log(sum(exp(sub(x, m)), dims, true)), m);
+    return keepdim ? out : reshape(out, finalShape(x.shape, dims, false));
+  });
 }
 
 /** Options of `norm`: the dims to reduce (all when omitted) and whether to keep them. */
@@ -358,20 +330,13 @@ export function norm(x: Tensor, p: number | 'fro' = 2, options: NormOptions = {}
   if (typeof order !== 'number' || Number.isNaN(order) || (order < 0 && order !== -Infinity))
     throw new RangeError(`norm: p must be a non-negative number, Infinity, -Infinity or 'fro' (got ${JSON.stringify(p)})`);
   if (typeof keepdim !== 'boolean') throw new TypeError(`norm: keepdim must be a boolean (got ${JSON.stringify(keepdim)})`);
-  if (order === Infinity || order === -Infinity) {
-    const absolute = abs(x);
-    return settle(extremeOver(order > 0 ? 'max' : 'min', absolute, dim, keepdim), [absolute]);
-  }
-  if (order === 0) {
-    const nonzero = ne(x, 0);
-    const count = sum(nonzero, dim, keepdim);
-    return settle(copyRaw(count, isFloat(x.dtype) ? x.dtype : 'float32'), [nonzero, count]);
-  }
-  const absolute = order === 2 ? null : abs(x);
-  const magnitude = order === 2 ? mul(x, x) : order === 1 ? absolute! : pow(absolute!, order);
-  const total = sum(magnitude, dim, keepdim);
-  const out = order === 2 ? sqrt(total) : order === 1 ? total : pow(total, 1 / order);
-  return settle(out, [absolute, magnitude, total]);
+  return composite('norm', () => {
+    if (order === Infinity || order === -Infinity) return extremeOver(order > 0 ? 'max' : 'min', abs(x), dim, keepdim);
+    if (order === 0) return copyRaw(sum(ne(x, 0), dim, keepdim), isFloat(x.dtype) ? x.dtype : 'float32');
+    if (order === 2) return sqrt(sum(mul(x, x), dim, keepdim));
+    if (order === 1) return sum(abs(x), dim, keepdim);
+    return pow(sum(pow(abs(x), order), dim, keepdim), 1 / order);
+  });
 }
 
 /**
@@ -382,13 +347,11 @@ export function norm(x: Tensor, p: number | 'fro' = 2, options: NormOptions = {}
 export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   tensorArg('prod', 'input', x);
   const flat = dim === undefined;
-  const source = flat || x.ndim === 0 ? reshape(x, [x.numel()]) : x;
+  const sourceShape = flat || x.ndim === 0 ? [x.numel()] : x.shape;
   const d = flat || x.ndim === 0 ? 0 : normDim('prod', dim, x.ndim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
-  const len = source.shape[d];
-  const outer = numel(source.shape.slice(0, d));
-  const inner = numel(source.shape.slice(d + 1));
-  const values = source.toArray();
+  const [outer, len, inner] = aroundDim(sourceShape, d);
+  const values = x.toArray();
   const products = new Float64Array(outer * inner).fill(1);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < len; i++) for (let j = 0; j < inner; j++) products[o * inner + j] *= values[(o * len + i) * inner + j];
@@ -396,7 +359,6 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   const shape = flat ? (keepdim ? x.shape.map(() => 1) : []) : finalShape(x.shape, x.ndim === 0 ? [] : [d], keepdim);
   const out = Tensor.empty(shape, dtype, x.backend);
   out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => v | 0) : products);
-  if (source !== x) release(source, 'an internal reshape was consumed');
   return finish(out, 'prod', [x], (g) => {
     // others[i] = Π_{k<i} x_k · Π_{k>i} x_k along the reduced dim.
     const others = new Float64Array(values.length);
@@ -416,8 +378,7 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
     }
     const factor = Tensor.empty(x.shape, g.dtype, g.backend);
     factor.backend.view(factor.storage).set(others);
-    const keptG = reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d]));
-    return [settle(mul(keptG, factor), [factor, keptG])];
+    return [mul(reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d])), factor)];
   });
 }
 
@@ -473,9 +434,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
 }
 
 function reverseCumsum(g: Tensor, d: number): Tensor {
-  const flipped = flipDim(g, d);
-  const summed = cumsum(flipped, d);
-  return settle(flipDim(summed, d), [flipped, summed]);
+  return flipDim(cumsum(flipDim(g, d), d), d);
 }
 
 /** x reversed along one dim (flip() of ops/rearrange.ts, kept here so the scans do not import it). */
@@ -484,7 +443,7 @@ function flipDim(x: Tensor, d: number): Tensor {
   const index = Int32Array.from({ length: x.shape[d] }, (_, i) => x.shape[d] - 1 - i);
   const idx = Tensor.empty([index.length], 'int32', x.backend);
   idx.backend.view(idx.storage).set(index);
-  return settle(indexSelect(x, d, idx), [idx]);
+  return indexSelect(x, d, idx);
 }
 
 /**

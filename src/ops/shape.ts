@@ -4,12 +4,12 @@
  * The backward of a view maps gradOut back through the inverse view.
  */
 import { finish } from '../autograd/grad-mode.js';
-import { release } from '../memory.js';
+import { composite } from '../autograd/composite.js';
 import { checkShape, contiguousStrides, fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { zeros } from '../creation.js';
 import { promoteTypes } from '../dtype.js';
-import { assignInto, copyRaw, settle, unbroadcast } from './util.js';
+import { assignInto, copyRaw, unbroadcast, withDtype } from './util.js';
 import * as V from '../validate.js';
 
 /** Accepts both `reshape(2, 3)` and `reshape([2, 3])`; every entry must be an integer (-1 and other negatives are the op's to judge). */
@@ -193,9 +193,7 @@ export function detach(x: Tensor): Tensor {
 /** Writes g into a zero tensor shaped like x at the positions `place` picks: the backward of slicing views. */
 function scatterIntoZeros(x: Tensor, g: Tensor, place: (z: Tensor) => Tensor): Tensor {
   const z = zeros(x.shape, { dtype: g.dtype, device: g.device });
-  const target = place(z);
-  assignInto(target, g);
-  release(target, 'an internal view was consumed');
+  assignInto(place(z), g);
   return z;
 }
 
@@ -315,15 +313,13 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   const out = Tensor.empty(shape, dtype, first.backend);
   const offsets: number[] = [];
   let start = 0;
-  for (const t of tensors) {
-    offsets.push(start);
-    const target = sliceView(out, d, start, t.shape[d], 1);
-    const src = t.dtype === dtype ? t : copyRaw(t, dtype);
-    assignInto(target, src);
-    if (src !== t) release(src, 'an internal cast was consumed');
-    release(target, 'an internal view was consumed');
-    start += t.shape[d];
-  }
+  composite('cat', () => {
+    for (const t of tensors) {
+      offsets.push(start);
+      withDtype(t, dtype, (src) => assignInto(sliceView(out, d, start, t.shape[d], 1), src));
+      start += t.shape[d];
+    }
+  });
   return finish(out, 'cat', tensors, (g) => tensors.map((t, i) => (t.requiresGrad ? slice(g, d, offsets[i], offsets[i] + t.shape[d]) : null)), [], { dim: d });
 }
 
@@ -337,6 +333,10 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
     }
   });
   const d = normDim('stack', dim, tensors[0].ndim + 1);
-  const parts = tensors.map((t) => unsqueeze(t, d));
-  return settle(cat(parts, d), parts);
+  return composite('stack', () =>
+    cat(
+      tensors.map((t) => unsqueeze(t, d)),
+      d,
+    ),
+  );
 }
