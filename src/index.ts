@@ -123,6 +123,8 @@ export {
 } from './ops/shape.js';
 export { indexSelect, gather, scatter, scatterAdd, indexAdd } from './ops/indexing.js';
 export * as nn from './nn/index.js';
+export { summary } from './nn/summary.js';
+export type { ModelSummary, SummaryOptions, SummaryRow } from './nn/summary.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from './ops/conv.js';
 export type { Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, Size2d } from './ops/conv.js';
 export { noGrad, enableGrad, isGradEnabled, observeOps } from './autograd/grad-mode.js';

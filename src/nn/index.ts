@@ -53,3 +53,5 @@ export type {
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as utils from './utils.js';
+export { summary } from './summary.js';
+export type { SummaryOptions, SummaryRow, ModelSummary } from './summary.js';
