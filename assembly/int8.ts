@@ -75,25 +75,31 @@ export function quantizeI16(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, in
   }
 }
 
-// Writes one accumulator vector (4 columns of one row) through the epilogue.
+// Writes one accumulator vector (4 columns of one row) through the epilogue;
+// later K blocks add to what the first wrote.
 @inline
-function storeAcc(acc: v128, row: i32, col: i32, n: i32, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32): void {
+function storeAcc(acc: v128, row: i32, col: i32, n: i32, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32, first: bool): void {
   const cols = min(4, n - col);
   if (cols <= 0) return;
   const sb = v128.load(scaleB + (<usize>col << 2));
   let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(sb, f32x4.splat(scaleA)));
-  if (bias) y = f32x4.add(y, v128.load(bias + (<usize>col << 2)));
+  if (first && bias) y = f32x4.add(y, v128.load(bias + (<usize>col << 2)));
   if (!transOut && cols == 4) {
-    v128.store(out + ((<usize>row * <usize>ldc + <usize>col) << 2), y);
+    const at = out + ((<usize>row * <usize>ldc + <usize>col) << 2);
+    v128.store(at, first ? y : f32x4.add(y, v128.load(at)));
     return;
   }
   for (let j = 0; j < cols; j++) {
     const v = f32x4.extract_lane(y, 0);
-    const at = transOut ? <usize>(col + j) * <usize>ldc + <usize>row : <usize>row * <usize>ldc + <usize>(col + j);
-    store<f32>(out + (at << 2), v);
+    const at = out + ((transOut ? <usize>(col + j) * <usize>ldc + <usize>row : <usize>row * <usize>ldc + <usize>(col + j)) << 2);
+    store<f32>(at, first ? v : v + load<f32>(at));
     y = i32x4.shuffle(y, y, 1, 2, 3, 0);
   }
 }
+
+// K is split into blocks of KC_PAIRS k pairs so that the A rows a column tile
+// sweeps (m × 512 bytes) stay in L2 while the B sliver (8 × KC k) sits in L1.
+const KC_PAIRS = 256;
 
 // out = (A·Bᵀ)·scaleA·scaleB[col] + bias[col] for A i16 [m, kPad] and B packed
 // (see the layout above) of n columns; bias is 0 for none. scaleB and bias are
@@ -102,61 +108,65 @@ export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f
   const kp = kPad >> 1;
   const rowBytes = <usize>kPad << 1;
   const groupBytes = <usize>kp << 4;
-  for (let col = 0; col < n; col += 8) {
-    const g0 = b + <usize>(col >> 2) * groupBytes;
-    // A lone last group reads itself twice; its second half is not stored.
-    const g1 = col + 4 < n ? g0 + groupBytes : g0;
-    let row = 0;
-    for (; row + 4 <= m; row += 4) {
-      const a0 = a + <usize>row * rowBytes;
-      const a1 = a0 + rowBytes;
-      const a2 = a1 + rowBytes;
-      const a3 = a2 + rowBytes;
-      let c00 = i32x4.splat(0);
-      let c01 = i32x4.splat(0);
-      let c10 = i32x4.splat(0);
-      let c11 = i32x4.splat(0);
-      let c20 = i32x4.splat(0);
-      let c21 = i32x4.splat(0);
-      let c30 = i32x4.splat(0);
-      let c31 = i32x4.splat(0);
-      for (let p = 0; p < kp; p++) {
-        const off = <usize>p << 2;
-        const b0 = v128.load(g0 + (<usize>p << 4));
-        const b1 = v128.load(g1 + (<usize>p << 4));
-        const x0 = v128.load32_splat(a0 + off);
-        const x1 = v128.load32_splat(a1 + off);
-        const x2 = v128.load32_splat(a2 + off);
-        const x3 = v128.load32_splat(a3 + off);
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, b0));
-        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, b1));
-        c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, b0));
-        c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, b1));
-        c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, b0));
-        c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, b1));
-        c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, b0));
-        c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, b1));
+  for (let k0 = 0; k0 < kp; k0 += KC_PAIRS) {
+    const k1 = min(kp, k0 + KC_PAIRS);
+    const first = k0 == 0;
+    for (let col = 0; col < n; col += 8) {
+      const g0 = b + <usize>(col >> 2) * groupBytes;
+      // A lone last group reads itself twice; its second half is not stored.
+      const g1 = col + 4 < n ? g0 + groupBytes : g0;
+      let row = 0;
+      for (; row + 4 <= m; row += 4) {
+        const a0 = a + <usize>row * rowBytes;
+        const a1 = a0 + rowBytes;
+        const a2 = a1 + rowBytes;
+        const a3 = a2 + rowBytes;
+        let c00 = i32x4.splat(0);
+        let c01 = i32x4.splat(0);
+        let c10 = i32x4.splat(0);
+        let c11 = i32x4.splat(0);
+        let c20 = i32x4.splat(0);
+        let c21 = i32x4.splat(0);
+        let c30 = i32x4.splat(0);
+        let c31 = i32x4.splat(0);
+        for (let p = k0; p < k1; p++) {
+          const off = <usize>p << 2;
+          const b0 = v128.load(g0 + (<usize>p << 4));
+          const b1 = v128.load(g1 + (<usize>p << 4));
+          const x0 = v128.load32_splat(a0 + off);
+          const x1 = v128.load32_splat(a1 + off);
+          const x2 = v128.load32_splat(a2 + off);
+          const x3 = v128.load32_splat(a3 + off);
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, b0));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, b1));
+          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, b0));
+          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, b1));
+          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, b0));
+          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, b1));
+          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, b0));
+          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, b1));
+        }
+        storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c10, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c11, row + 1, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c20, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c21, row + 2, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c30, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c31, row + 3, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
       }
-      storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c10, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c11, row + 1, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c20, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c21, row + 2, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c30, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c31, row + 3, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
-    }
-    for (; row < m; row++) {
-      const a0 = a + <usize>row * rowBytes;
-      let c00 = i32x4.splat(0);
-      let c01 = i32x4.splat(0);
-      for (let p = 0; p < kp; p++) {
-        const x0 = v128.load32_splat(a0 + (<usize>p << 2));
-        c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(g0 + (<usize>p << 4))));
-        c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(g1 + (<usize>p << 4))));
+      for (; row < m; row++) {
+        const a0 = a + <usize>row * rowBytes;
+        let c00 = i32x4.splat(0);
+        let c01 = i32x4.splat(0);
+        for (let p = k0; p < k1; p++) {
+          const x0 = v128.load32_splat(a0 + (<usize>p << 2));
+          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(g0 + (<usize>p << 4))));
+          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(g1 + (<usize>p << 4))));
+        }
+        storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
       }
-      storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut);
-      storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut);
     }
   }
 }

@@ -298,6 +298,10 @@ async function main() {
   const { tesseraSeq, torchSeq, seqSection } = await import('./seq.mjs');
   say();
   say(seqSection(tesseraSeq(), torchSeq()));
+  progress('int8 and onnxruntime-web');
+  const { int8Section } = await import('./int8.mjs');
+  say();
+  say(await int8Section());
   const text = `${lines.join('\n')}\n`;
   fs.writeFileSync(new URL('./RESULTS.md', import.meta.url), text);
   console.log(text);

@@ -38,11 +38,17 @@ export function loadSpamAssassin({ body = false } = {}) {
   });
 }
 
-/** FNV-1a of a string: a fixed pseudo-random order that depends on nothing but the message. */
-function fnv1a(text) {
+/**
+ * A 32-bit hash of a string (FNV-1a, then MurmurHash3's finaliser: FNV alone orders ids that
+ * differ in their last characters too regularly, and an unmixed split held out 21% spam against
+ * 34% in training).
+ */
+function hash(text) {
   let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**
@@ -52,7 +58,7 @@ function fnv1a(text) {
  */
 export function splitSpamAssassin({ limit = Infinity, testFraction = 0.2 } = {}) {
   const messages = loadSpamAssassin({ body: true })
-    .map((m) => ({ m, key: fnv1a(`${m.group}/${m.id}`) }))
+    .map((m) => ({ m, key: hash(`${m.group}/${m.id}`) }))
     .sort((a, b) => a.key - b.key)
     .slice(0, limit)
     .map(({ m }) => m);

@@ -9,7 +9,7 @@
 import type { AdaptiveWindow2d, AvgWindow2d, Window2d } from '../backend/backend.js';
 import { finish, isGradEnabled } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
-import { release } from '../memory.js';
+import { composite } from '../autograd/composite.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './shape.js';
@@ -77,18 +77,6 @@ function checkImage(op: string, x: Tensor): void {
   if (!isFloat(x.dtype)) throw new TypeError(`${op}: expected a floating point input (got ${x.dtype})`);
 }
 
-/** A contiguous x for a kernel to read; a copy, if one was made, is freed with `out` (see dropScratch). */
-function contiguousInput(x: Tensor): Tensor {
-  return x.isContiguous() ? x : copyRaw(x);
-}
-
-/** Frees an op's saved scratch tensor with `out`: now if out has no graph, else when out's graph is released. */
-function dropScratch(t: Tensor, original: Tensor | null, out: Tensor): void {
-  if (t === original) return;
-  if (out.gradFn) out.dependents.push(t);
-  else release(t, 'an internal buffer of a conv/pool op was consumed');
-}
-
 /** conv2d's gradBias [outC] = Σ over N, H, W of gradOut [N, outC, H, W] (contiguous), as two matrix-vector products with ones. */
 function biasGrad(gOut: Tensor): Tensor {
   const [N, outC, outH, outW] = gOut.shape;
@@ -140,7 +128,6 @@ function biasGrad(gOut: Tensor): Tensor {
     cOffset: 0,
     ldc: outC,
   });
-  for (const t of [ones, perPosition]) release(t, 'conv2d bias-gradient scratch was consumed');
   return gradBias;
 }
 
@@ -223,125 +210,127 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   // A 1×1 kernel with stride 1 and no padding reads the image itself as its column matrix.
   const direct = kH === 1 && kW === 1 && strideH === 1 && strideW === 1 && padTotal[0] === 0 && padTotal[1] === 0;
   const backend = input.backend;
-  const x = contiguousInput(input);
-  const w = contiguousInput(weight);
+  // The contiguous copies and the kept columns live as long as the backward that reads them.
+  return composite('conv2d', () => {
+    const x = input.isContiguous() ? input : copyRaw(input);
+    const w = weight.isContiguous() ? weight : copyRaw(weight);
 
-  const out = Tensor.empty([N, outC, win.outH, win.outW], input.dtype, backend);
-  // With a bias, out starts as the bias broadcast over [N, outC, H, W] and the GEMMs add into it (beta = 1).
-  if (bias) backend.copy({ storage: bias.storage, offset: bias.offset, strides: [0, bias.strides[0], 0, 0] }, out.storage, 0, out.shape);
-  // The weight gradient needs every image's columns again: keeping them [N·groups, K, P] saves
-  // rebuilding them in backward. Otherwise one image's columns at a time, [K, P] of scratch.
-  const keepCols = !direct && weight.requiresGrad && isGradEnabled() && N * groups * K * P <= SAVED_COLUMNS_LIMIT;
-  const cols = direct ? null : Tensor.empty(keepCols ? [N * groups, K, P] : [K, P], input.dtype, backend);
-  const colsOffset = (n: number, g: number): number => (keepCols ? (n * groups + g) * K * P : 0);
-  for (let n = 0; n < N; n++) {
-    for (let g = 0; g < groups; g++) {
-      const xOff = x.offset + (n * C + g * Cg) * plane;
-      if (cols) backend.im2col(x.storage, xOff, cols.storage, Cg, win, colsOffset(n, g));
-      // out[n, group g] [outCg, P] = weight_g [outCg, K] · cols [K, P]
-      backend.gemm({
-        transA: false,
-        transB: false,
-        m: outCg,
-        n: P,
-        k: K,
-        alpha: 1,
-        a: w.storage,
-        aOffset: w.offset + g * outCg * K,
-        lda: K,
-        b: cols ? cols.storage : x.storage,
-        bOffset: cols ? colsOffset(n, g) : xOff,
-        ldb: P,
-        beta: bias ? 1 : 0,
-        c: out.storage,
-        cOffset: (n * outC + g * outCg) * P,
-        ldc: P,
-      });
-    }
-  }
-  if (cols && !keepCols) release(cols, 'conv2d scratch columns were consumed');
+    const out = Tensor.empty([N, outC, win.outH, win.outW], input.dtype, backend);
+    // With a bias, out starts as the bias broadcast over [N, outC, H, W] and the GEMMs add into it (beta = 1).
+    if (bias) backend.copy({ storage: bias.storage, offset: bias.offset, strides: [0, bias.strides[0], 0, 0] }, out.storage, 0, out.shape);
+    // The weight gradient needs every image's columns again: keeping them [N·groups, K, P] saves
+    // rebuilding them in backward. Otherwise one image's columns at a time, [K, P] of scratch.
+    const keepCols = !direct && weight.requiresGrad && isGradEnabled() && N * groups * K * P <= SAVED_COLUMNS_LIMIT;
+    const colsOffset = (n: number, g: number): number => (keepCols ? (n * groups + g) * K * P : 0);
+    // Columns the backward does not read are scratch, freed once the forward's GEMMs are done.
+    const cols = composite('im2col', () => {
+      const cols = direct ? null : Tensor.empty(keepCols ? [N * groups, K, P] : [K, P], input.dtype, backend);
+      for (let n = 0; n < N; n++) {
+        for (let g = 0; g < groups; g++) {
+          const xOff = x.offset + (n * C + g * Cg) * plane;
+          if (cols) backend.im2col(x.storage, xOff, cols.storage, Cg, win, colsOffset(n, g));
+          // out[n, group g] [outCg, P] = weight_g [outCg, K] · cols [K, P]
+          backend.gemm({
+            transA: false,
+            transB: false,
+            m: outCg,
+            n: P,
+            k: K,
+            alpha: 1,
+            a: w.storage,
+            aOffset: w.offset + g * outCg * K,
+            lda: K,
+            b: cols ? cols.storage : x.storage,
+            bOffset: cols ? colsOffset(n, g) : xOff,
+            ldb: P,
+            beta: bias ? 1 : 0,
+            c: out.storage,
+            cOffset: (n * outC + g * outCg) * P,
+            ldc: P,
+          });
+        }
+      }
+      return keepCols ? cols : null;
+    });
 
-  const inputs = bias ? [input, weight, bias] : [input, weight];
-  finish(
-    out,
-    'conv2d',
-    inputs,
-    (gradOut) =>
-      withContiguous(gradOut, (gOut) => {
-        const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
-        const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
-        const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
-        if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.numel(), 0);
-        // Columns the forward did not keep are rebuilt one image at a time.
-        const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
-        const saved = keepCols ? cols : rebuilt;
-        const gradCols = gradInput && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
-        for (let n = 0; n < N; n++) {
-          for (let g = 0; g < groups; g++) {
-            const xOff = (n * C + g * Cg) * plane;
-            const gOff = gOut.offset + (n * outC + g * outCg) * P;
-            if (gradWeight) {
-              if (rebuilt) backend.im2col(x.storage, x.offset + xOff, rebuilt.storage, Cg, win);
-              // gradWeight_g [outCg, K] += gradOut[n, g] [outCg, P] · colsᵀ [P, K]
-              backend.gemm({
-                transA: false,
-                transB: true,
-                m: outCg,
-                n: K,
-                k: P,
-                alpha: 1,
-                a: gOut.storage,
-                aOffset: gOff,
-                lda: P,
-                b: saved ? saved.storage : x.storage,
-                bOffset: saved ? colsOffset(n, g) : x.offset + xOff,
-                ldb: P,
-                beta: n === 0 ? 0 : 1,
-                c: gradWeight.storage,
-                cOffset: g * outCg * K,
-                ldc: K,
-              });
-            }
-            if (gradInput) {
-              // gradCols [K, P] = weight_gᵀ [K, outCg] · gradOut[n, g] [outCg, P], folded back onto the image by col2im
-              backend.gemm({
-                transA: true,
-                transB: false,
-                m: K,
-                n: P,
-                k: outCg,
-                alpha: 1,
-                a: w.storage,
-                aOffset: w.offset + g * outCg * K,
-                lda: K,
-                b: gOut.storage,
-                bOffset: gOff,
-                ldb: P,
-                beta: 0,
-                c: gradCols ? gradCols.storage : gradInput.storage,
-                cOffset: gradCols ? 0 : xOff,
-                ldc: P,
-              });
-              if (gradCols) backend.col2im(gradCols.storage, gradInput.storage, xOff, Cg, win);
+    const inputs = bias ? [input, weight, bias] : [input, weight];
+    finish(
+      out,
+      'conv2d',
+      inputs,
+      (gradOut) =>
+        withContiguous(gradOut, (gOut) => {
+          const gradInput = input.requiresGrad ? Tensor.empty(input.shape, input.dtype, backend) : null;
+          const gradWeight = weight.requiresGrad ? Tensor.empty(weight.shape, weight.dtype, backend) : null;
+          const gradBias = bias?.requiresGrad ? biasGrad(gOut) : null;
+          if (gradWeight && N === 0) backend.fill(gradWeight.storage, 0, gradWeight.numel(), 0);
+          // Columns the forward did not keep are rebuilt one image at a time.
+          const rebuilt = gradWeight && !direct && !keepCols ? Tensor.empty([K, P], input.dtype, backend) : null;
+          const saved = keepCols ? cols : rebuilt;
+          const gradCols = gradInput && !direct ? Tensor.empty([K, P], input.dtype, backend) : null;
+          for (let n = 0; n < N; n++) {
+            for (let g = 0; g < groups; g++) {
+              const xOff = (n * C + g * Cg) * plane;
+              const gOff = gOut.offset + (n * outC + g * outCg) * P;
+              if (gradWeight) {
+                if (rebuilt) backend.im2col(x.storage, x.offset + xOff, rebuilt.storage, Cg, win);
+                // gradWeight_g [outCg, K] += gradOut[n, g] [outCg, P] · colsᵀ [P, K]
+                backend.gemm({
+                  transA: false,
+                  transB: true,
+                  m: outCg,
+                  n: K,
+                  k: P,
+                  alpha: 1,
+                  a: gOut.storage,
+                  aOffset: gOff,
+                  lda: P,
+                  b: saved ? saved.storage : x.storage,
+                  bOffset: saved ? colsOffset(n, g) : x.offset + xOff,
+                  ldb: P,
+                  beta: n === 0 ? 0 : 1,
+                  c: gradWeight.storage,
+                  cOffset: g * outCg * K,
+                  ldc: K,
+                });
+              }
+              if (gradInput) {
+                // gradCols [K, P] = weight_gᵀ [K, outCg] · gradOut[n, g] [outCg, P], folded back onto the image by col2im
+                backend.gemm({
+                  transA: true,
+                  transB: false,
+                  m: K,
+                  n: P,
+                  k: outCg,
+                  alpha: 1,
+                  a: w.storage,
+                  aOffset: w.offset + g * outCg * K,
+                  lda: K,
+                  b: gOut.storage,
+                  bOffset: gOff,
+                  ldb: P,
+                  beta: 0,
+                  c: gradCols ? gradCols.storage : gradInput.storage,
+                  cOffset: gradCols ? 0 : xOff,
+                  ldc: P,
+                });
+                if (gradCols) backend.col2im(gradCols.storage, gradInput.storage, xOff, Cg, win);
+              }
             }
           }
-        }
-        for (const t of [rebuilt, gradCols]) if (t) release(t, 'conv2d backward scratch was consumed');
-        return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
-      }),
-    [],
-    {
-      kernelShape: [kH, kW],
-      strides: [strideH, strideW],
-      dilations: [dilationH, dilationW],
-      groups,
-      pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW],
-    },
-  );
-  dropScratch(x, input, out);
-  dropScratch(w, weight, out);
-  if (cols && keepCols) dropScratch(cols, null, out);
-  return out;
+          return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
+        }),
+      [],
+      {
+        kernelShape: [kH, kW],
+        strides: [strideH, strideW],
+        dilations: [dilationH, dilationW],
+        groups,
+        pads: [win.padH, win.padW, padTotal[0] - win.padH, padTotal[1] - win.padW],
+      },
+    );
+    return out;
+  });
 }
 
 /** PyTorch's pooling output size: floor (or ceil) of the window count, where a last window must start inside the input or left padding. */
@@ -415,24 +404,25 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
   const o = poolOptions('maxPool2d', options);
   const { win, planes, outShape } = poolGeometry('maxPool2d', input, o.kernelSize, o.stride, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false);
   const backend = input.backend;
-  const out = Tensor.empty(outShape, input.dtype, backend);
-  const indices = Tensor.empty(outShape, 'int32', backend);
-  withContiguous(input, (x) => backend.maxPool2d(x.storage, x.offset, out.storage, indices.storage, planes, win));
-  finish(
-    out,
-    'maxPool2d',
-    [input],
-    (gradOut) => {
-      // gradInput [.., H, W]: each gradOut element added at its window's argmax
-      const gradInput = Tensor.empty(input.shape, input.dtype, backend);
-      withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
-      return [gradInput];
-    },
-    [],
-    poolAttrs(win, o.ceilMode ?? false),
-  );
-  dropScratch(indices, null, out);
-  return out;
+  return composite('maxPool2d', () => {
+    const out = Tensor.empty(outShape, input.dtype, backend);
+    const indices = Tensor.empty(outShape, 'int32', backend);
+    withContiguous(input, (x) => backend.maxPool2d(x.storage, x.offset, out.storage, indices.storage, planes, win));
+    finish(
+      out,
+      'maxPool2d',
+      [input],
+      (gradOut) => {
+        // gradInput [.., H, W]: each gradOut element added at its window's argmax
+        const gradInput = Tensor.empty(input.shape, input.dtype, backend);
+        withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
+        return [gradInput];
+      },
+      [],
+      poolAttrs(win, o.ceilMode ?? false),
+    );
+    return out;
+  });
 }
 
 /**

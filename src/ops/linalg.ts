@@ -6,7 +6,7 @@
 import type { Storage } from '../backend/backend.js';
 import { finish } from '../autograd/grad-mode.js';
 import { isFloat, promoteTypes } from '../dtype.js';
-import { release } from '../memory.js';
+import { composite } from '../autograd/composite.js';
 import { broadcastShapes, broadcastStrides, fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyRaw, operand, unbroadcast } from './util.js';
@@ -43,11 +43,13 @@ function matmulNd(name: string, a: Tensor, b: Tensor): Tensor {
   const plain = a.ndim === 2 && b.ndim === 2;
   const batch = plain ? [] : broadcastShapes(name, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const out = Tensor.empty(plain ? [m, n] : [...batch, m, n], a.dtype, a.backend);
-  const A = gemmOperand(a);
-  const B = gemmOperand(b);
-  if (plain) gemm(A, A.source.offset, B, B.source.offset, out.storage, 0, m, n, k);
-  else gemmBatches(A, a, B, b, batch, out, m, n, k);
-  for (const op of [A, B]) if (op.source !== a && op.source !== b) release(op.source, 'an internal copy was consumed');
+  // Operands the GEMM cannot read in place are copied; the copies are freed once it has run.
+  composite(name, () => {
+    const A = gemmOperand(a);
+    const B = gemmOperand(b);
+    if (plain) gemm(A, A.source.offset, B, B.source.offset, out.storage, 0, m, n, k);
+    else gemmBatches(A, a, B, b, batch, out, m, n, k);
+  });
   return finish(out, name, [a, b], (g) => [
     // dA = dC · Bᵀ and dB = Aᵀ · dC; the transposes are GEMM flags, and broadcast batches are summed back.
     a.requiresGrad ? unbroadcast(matmulNd(name, g, transpose(b, -1, -2)), a.shape) : null,

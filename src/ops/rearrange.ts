@@ -7,7 +7,6 @@
 import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
 import { full, tensor } from '../creation.js';
-import { release } from '../memory.js';
 import { fmtShape, forEachStrided, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { indexSelect } from './indexing.js';
@@ -209,14 +208,12 @@ function constantPad(x: Tensor, pairs: [number, number, number][], value: number
     shape[d] += Math.max(b, 0) + Math.max(a, 0);
   }
   const out = full(shape, value, { dtype: x.dtype, device: x.device });
-  if (numel(x.shape) > 0) {
-    const inner = x.shape.reduce((t: Tensor, s, d) => {
-      const next = slice(t, d, before[d], before[d] + s);
-      if (t !== out) release(t, 'an internal view was consumed');
-      return next;
-    }, out);
-    assignInto(inner, x);
-    if (inner !== out) release(inner, 'an internal view was consumed');
-  }
+  if (numel(x.shape) > 0)
+    composite('pad', () =>
+      assignInto(
+        x.shape.reduce((t: Tensor, s, d) => slice(t, d, before[d], before[d] + s), out),
+        x,
+      ),
+    );
   return finish(out, 'pad', [x], (g) => [x.shape.reduce((t: Tensor, s, d) => slice(t, d, before[d], before[d] + s), g)]);
 }

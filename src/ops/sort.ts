@@ -5,7 +5,6 @@
  */
 import { finish } from '../autograd/grad-mode.js';
 import { isFloat } from '../dtype.js';
-import { release } from '../memory.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -103,11 +102,11 @@ export function topk(x: Tensor, k: number, options: TopkOptions = {}): ValuesInd
   if (x.ndim === 0 && k !== 1) throw new RangeError(`topk: k must be 1 for a 0-d tensor (got ${k})`);
   if (!Number.isInteger(k) || k < 0 || k > n)
     throw new RangeError(`topk: k must be an integer from 0 to ${n}, the size of dim ${d} (got ${k}; input shape ${fmtShape(x.shape)})`);
-  const order = orderAlong(x, d, largest);
-  if (k === n) return valuesIndices(gather(x, d, order), order);
-  // The first k of each line; a view of order's storage when that is contiguous, which outlives order.
-  const indices = composite('topk', () => contiguous(slice(order, d, 0, k)));
-  release(order, 'an internal ordering was consumed');
+  // The first k of each line of the ordering (the rest is freed here).
+  const indices = composite('topk', () => {
+    const order = orderAlong(x, d, largest);
+    return k === n ? order : contiguous(slice(order, d, 0, k));
+  });
   return valuesIndices(gather(x, d, indices), indices);
 }
 

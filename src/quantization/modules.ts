@@ -13,6 +13,7 @@ import { Tensor } from '../tensor.js';
 import { type QParams, quantizeWeight, quint8Params, tensorRange, weightScales } from './observer.js';
 
 const pad4 = (n: number) => Math.ceil(n / 4) * 4;
+const BUFFERS = ['weight', 'weight_scale', 'bias', 'input_scale', 'input_zero_point'] as const;
 
 /** Float32 values padded with zeros to a multiple of 4 (the GEMM epilogue reads 4 columns at a time). */
 function padded(values: ArrayLike<number>, device: Tensor['device']): Tensor {
@@ -91,7 +92,8 @@ abstract class QuantizedBase extends Module {
 
   /** The packed weight, scales and bias, rebuilt when loadStateDict wrote new values into the buffers. */
   protected operands(): { packed: Tensor; scales: Tensor; bias: Tensor | null; attrs: Record<string, unknown> } {
-    const state = this.namedBuffers().map(([, t]) => [t.storage, t.storage.version] as const);
+    // Checked on every call, so by name rather than through namedBuffers().
+    const state = BUFFERS.map((name) => this.buffer(name, true)).map((t) => [t?.storage ?? null, t?.storage.version ?? 0] as const);
     const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
     if (!this.#packed || !fresh) {
       for (const t of [this.#packed, this.#scales, this.#bias]) if (t) release(t, 'the quantized weights were repacked');

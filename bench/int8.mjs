@@ -1,0 +1,213 @@
+/**
+ * int8 inference against float32 and ONNX Runtime Web, one thread, in one run (`node bench/int8.mjs`
+ * after `npm run build`; `--write` puts the section in bench/RESULTS.md, and bench:compare appends
+ * it to its report):
+ * - int8 Linear (the int8 GEMM with its input quantization and float epilogue) vs Tessera's float32
+ *   Linear on 512³ and the MLP shapes;
+ * - an MLP 784→256→10 (dynamic int8) and a CNN on 28×28 (static int8) at batch 1 and 64: Tessera
+ *   float32, Tessera int8, and onnxruntime-web's wasm backend running the models Tessera exports
+ *   (float32, and the int8 ones as DynamicQuantizeLinear/MatMulInteger and QDQ).
+ * Each pair is timed in alternating rounds; a ratio is the median of the per-round ratios. Outputs
+ * are checked against each other before timing.
+ */
+import fs from 'node:fs';
+import * as ort from 'onnxruntime-web';
+import * as T from '../dist/index.js';
+import { fmtFigure, mdTable, measure, rate, sig, throughput } from './lib.mjs';
+
+const { nn, noGrad, onnx, quantization, randn, tidy } = T;
+const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 200);
+const ROUNDS = Number(process.env.BENCH_INT8_ROUNDS ?? 5);
+ort.env.wasm.numThreads = 1;
+
+const maxDiff = (a, b) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+const maxAbs = (a) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/** Median of per-round figures and of per-round ratios a ÷ b. */
+async function rounds(fns, figure) {
+  const figs = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
+  for (let r = 0; r < ROUNDS; r++) for (const [k, fn] of Object.entries(fns)) figs[k].push(figure(await measure(k, fn, { timeMs: TIME_MS })));
+  const mid = (list) => [...list].sort((x, y) => x.median - y.median)[list.length >> 1];
+  const ratio = (a, b) => {
+    const r = figs[a].map((f, i) => f.median / figs[b][i].median).sort((x, y) => x - y);
+    return r[r.length >> 1];
+  };
+  return { fig: Object.fromEntries(Object.entries(figs).map(([k, l]) => [k, mid(l)])), ratio };
+}
+
+function linearPair(m, k, n) {
+  T.manualSeed(1);
+  const lin = new nn.Linear(k, n, { bias: false });
+  const x = randn([m, k]).keep();
+  const qs = new nn.Sequential(new nn.Linear(k, n, { bias: false }));
+  qs.children()[0].loadStateDict(lin.stateDict());
+  quantization.prepare(qs);
+  noGrad(() => qs(x));
+  quantization.convert(qs);
+  const ref = noGrad(() => lin(x)).toArray();
+  const got = noGrad(() => qs(x)).toArray();
+  if (maxDiff(ref, got) > 0.05 * maxAbs(ref)) throw new Error(`int8 Linear ${m}×${k}×${n}: WRONG RESULT (max error ${maxDiff(ref, got)})`);
+  return { lin, qs, x };
+}
+
+async function gemmRows() {
+  const rows = [];
+  const out = [];
+  for (const [m, k, n] of [
+    [512, 512, 512],
+    [64, 784, 256],
+    [1, 784, 256],
+    [64, 256, 10],
+  ]) {
+    const { lin, qs, x } = linearPair(m, k, n);
+    const flops = 2 * m * k * n;
+    const { fig, ratio } = await rounds(
+      {
+        f32: () => tidy(() => void noGrad(() => lin(x))),
+        int8: () => tidy(() => void noGrad(() => qs(x))),
+      },
+      (s) => throughput(s, flops, 1e9),
+    );
+    const r = ratio('int8', 'f32');
+    rows.push([`Linear ${m}×${k}×${n}`, 'GFLOP/s (f32-equivalent)', fmtFigure(fig.f32), fmtFigure(fig.int8), `${sig(r)}×`]);
+    out.push({ id: `${m}×${k}×${n}`, r });
+  }
+  return { rows, ratios: out };
+}
+
+function mlp() {
+  T.manualSeed(2);
+  return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
+}
+function cnn() {
+  T.manualSeed(3);
+  return new nn.Sequential(
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 7 * 7, 10),
+  );
+}
+
+async function session(model, x) {
+  const bytes = onnx.export(model, x, { dynamicAxes: { input: [0], output: [0] } });
+  const s = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  return { s, bytes };
+}
+
+async function modelRows() {
+  const rows = [];
+  const found = [];
+  for (const [name, make, shape, kind] of [
+    ['MLP 784→256→10', mlp, [784], 'dynamic'],
+    ['CNN 28×28 (2 conv + linear)', cnn, [1, 28, 28], 'static'],
+  ]) {
+    const f32 = make().eval();
+    const q = make().eval();
+    if (kind === 'dynamic') quantization.quantizeDynamic(q);
+    else {
+      quantization.prepare(q);
+      for (let i = 0; i < 4; i++) noGrad(() => q(randn([32, ...shape])));
+      quantization.convert(q);
+    }
+    for (const batch of [1, 64]) {
+      const x = randn([batch, ...shape]).keep();
+      const xs = x.toArray();
+      const feeds = { input: new ort.Tensor('float32', Float32Array.from(xs), [batch, ...shape]) };
+      const ortF = await session(f32, x);
+      const ortQ = await session(q, x);
+      const ref = noGrad(() => f32(x)).toArray();
+      const mine = noGrad(() => q(x)).toArray();
+      const theirsF = (await ortF.s.run(feeds)).output.data;
+      const theirsQ = (await ortQ.s.run(feeds)).output.data;
+      if (maxDiff(ref, theirsF) > 1e-4 * Math.max(1, maxAbs(ref))) throw new Error(`${name}: onnxruntime-web float32 WRONG RESULT`);
+      // Runtimes round at different points (ORT may requantize a fused conv's output), so within half int8's own error.
+      if (maxDiff(mine, theirsQ) > 0.5 * maxDiff(mine, ref) + 1e-4 * Math.max(1, maxAbs(ref)))
+        throw new Error(
+          `${name}: onnxruntime-web int8 disagrees with Tessera int8 (max difference ${maxDiff(mine, theirsQ)}, float32 max ${maxAbs(ref)}, int8 vs float32 ${maxDiff(mine, ref)})`,
+        );
+      const { fig, ratio } = await rounds(
+        {
+          f32: () => tidy(() => void noGrad(() => f32(x)).toArray()),
+          int8: () => tidy(() => void noGrad(() => q(x)).toArray()),
+          ortF32: async () => void (await ortF.s.run(feeds)).output.data,
+          ortInt8: async () => void (await ortQ.s.run(feeds)).output.data,
+        },
+        rate,
+      );
+      const id = `${name} b${batch}`;
+      const r = { vsF32: ratio('int8', 'f32'), vsOrtInt8: ratio('int8', 'ortInt8'), f32VsOrtF32: ratio('f32', 'ortF32') };
+      rows.push([
+        id,
+        fmtFigure(fig.f32),
+        fmtFigure(fig.int8),
+        fmtFigure(fig.ortF32),
+        fmtFigure(fig.ortInt8),
+        `${sig(r.vsF32)}×`,
+        `${sig(r.vsOrtInt8)}×`,
+        `${sig(r.f32VsOrtF32)}×`,
+      ]);
+      found.push({ id, ...r, accuracyDrop: maxDiff(ref, mine) / maxAbs(ref) });
+      x.dispose();
+    }
+  }
+  return { rows, found };
+}
+
+/** The section bench:compare appends to bench/RESULTS.md. */
+export async function int8Section() {
+  if (T.getNumThreads() !== 1) await T.setNumThreads(1);
+  const gemm = await gemmRows();
+  const models = await modelRows();
+  const judge = (label, v, goal) => [label, `${sig(v)}×`, v >= goal ? 'met' : `missed (at ${sig((100 * v) / goal)}% of it)`];
+  const worst = (list, key) => list.reduce((a, b) => (b[key] < a[key] ? b : a));
+  const g = worst(
+    gemm.ratios.filter((r) => r.id !== '64×256×10'),
+    'r',
+  );
+  const lines = [
+    '## int8 inference and onnxruntime-web',
+    '',
+    `Generated by \`node bench/int8.mjs --write\` (also part of \`npm run bench:compare\`); onnxruntime-web ${ort.env.versions?.web ?? ''} wasm backend, 1 thread, graph optimizations on; Tessera 1 thread. ${ROUNDS} alternating rounds; a figure is the middle round's median [p10–p90], a ratio the median of per-round ratios. int8 layers: per-channel int8 weights, quint8 activations (dynamic for the MLP, calibrated for the CNN), the int8 GEMM of assembly/int8.ts (i32x4.dot_i16x8_s). onnxruntime-web runs the models Tessera exports (float32; int8 as DynamicQuantizeLinear → MatMulInteger and QuantizeLinear/DequantizeLinear → Conv/Gemm), after checking its outputs against Tessera's.`,
+    '',
+    mdTable(['int8 Linear vs float32 Linear', 'unit', 'float32', 'int8', 'int8 ÷ float32'], gemm.rows),
+    '',
+    mdTable(
+      ['inferences/s', 'Tessera f32', 'Tessera int8', 'ORT-web f32', 'ORT-web int8', 'int8 ÷ f32', 'int8 ÷ ORT-web int8', 'f32 ÷ ORT-web f32'],
+      models.rows,
+    ),
+    '',
+    mdTable(
+      ['target (issue 12)', 'measured (worst case)', 'verdict'],
+      [
+        judge(`int8 GEMM ≥ 2× float32 on 512³ and the MLP shapes (worst: ${g.id})`, g.r, 2),
+        judge(`int8 MLP/CNN inference ≥ 1.5× Tessera float32 (worst: ${worst(models.found, 'vsF32').id})`, worst(models.found, 'vsF32').vsF32, 1.5),
+        judge(`int8 inference ≥ 1.0× onnxruntime-web int8 (worst: ${worst(models.found, 'vsOrtInt8').id})`, worst(models.found, 'vsOrtInt8').vsOrtInt8, 1),
+        judge(
+          `float32 inference ≥ 1.0× onnxruntime-web float32 (worst: ${worst(models.found, 'f32VsOrtF32').id})`,
+          worst(models.found, 'f32VsOrtF32').f32VsOrtF32,
+          1,
+        ),
+      ],
+    ),
+  ];
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const section = await int8Section();
+  console.log(section);
+  if (process.argv.includes('--write')) {
+    const path = new URL('./RESULTS.md', import.meta.url);
+    const old = fs.readFileSync(path, 'utf8');
+    const start = old.indexOf('## int8 inference and onnxruntime-web');
+    const end = start < 0 ? -1 : old.indexOf('\n## ', start + 1);
+    const next = start < 0 ? `${old.trimEnd()}\n\n${section}\n` : `${old.slice(0, start)}${section}\n${end < 0 ? '' : old.slice(end)}`;
+    fs.writeFileSync(path, next);
+  }
+  process.exit(0);
+}
