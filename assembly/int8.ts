@@ -81,9 +81,12 @@ export function quantizeI16(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, in
 function storeAcc(acc: v128, row: i32, col: i32, n: i32, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32, first: bool): void {
   const cols = min(4, n - col);
   if (cols <= 0) return;
-  const sb = v128.load(scaleB + (<usize>col << 2));
+  // transOut < 0 marks per-row scales and bias (conv: the weight is A), written row-major.
+  const perRow = transOut < 0;
+  const sb = perRow ? f32x4.splat(load<f32>(scaleB + (<usize>row << 2))) : v128.load(scaleB + (<usize>col << 2));
   let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(sb, f32x4.splat(scaleA)));
-  if (first && bias) y = f32x4.add(y, v128.load(bias + (<usize>col << 2)));
+  if (first && bias) y = f32x4.add(y, perRow ? f32x4.splat(load<f32>(bias + (<usize>row << 2))) : v128.load(bias + (<usize>col << 2)));
+  if (perRow) transOut = 0;
   if (!transOut && cols == 4) {
     const at = out + ((<usize>row * <usize>ldc + <usize>col) << 2);
     v128.store(at, first ? y : f32x4.add(y, v128.load(at)));
@@ -103,7 +106,8 @@ const KC_PAIRS = 256;
 
 // out = (A·Bᵀ)·scaleA·scaleB[col] + bias[col] for A i16 [m, kPad] and B packed
 // (see the layout above) of n columns; bias is 0 for none. scaleB and bias are
-// read 4 columns at a time, so they must be padded to a multiple of 4.
+// read 4 columns at a time, so they must be padded to a multiple of 4. With
+// transOut = -1 they are per row instead (scaleB[row], bias[row]).
 export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32): void {
   const kp = kPad >> 1;
   const rowBytes = <usize>kPad << 1;
@@ -166,6 +170,48 @@ export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f
         }
         storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
         storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+      }
+    }
+  }
+}
+
+// Quantizes x [k, n] (f32, row stride ldx) into the packed B layout above, for
+// n columns and kPad (even) k: the int8 conv's im2col columns, positions as
+// GEMM columns. Values as quantizeI16 (q − zp as i16); padding is zero.
+export function quantizePackI16(x: usize, k: i32, n: i32, ldx: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
+  const kp = kPad >> 1;
+  const vs = f32x4.splat(invScale);
+  const vzp = i32x4.splat(zp);
+  const vlo = i32x4.splat(qmin);
+  const vhi = i32x4.splat(qmax);
+  const ldb = <usize>ldx << 2;
+  for (let col = 0; col < n; col += 4) {
+    const group = out + <usize>(col >> 2) * (<usize>kp << 4);
+    const full = col + 4 <= n;
+    for (let p = 0; p < kp; p++) {
+      const r0 = p << 1;
+      const dst = group + (<usize>p << 4);
+      if (full && r0 + 1 < k) {
+        const s0 = x + <usize>r0 * ldb + (<usize>col << 2);
+        let q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s0), vs)));
+        let q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s0 + ldb), vs)));
+        q0 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q0, vzp), vlo), vhi), vzp);
+        q1 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q1, vzp), vlo), vhi), vzp);
+        // [k0 c0..c3, k1 c0..c3] → [c0 k0, c0 k1, c1 k0, …]
+        const v = i16x8.narrow_i32x4_s(q0, q1);
+        v128.store(dst, i8x16.shuffle(v, v, 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15));
+        continue;
+      }
+      for (let j = 0; j < 4; j++) {
+        for (let h = 0; h < 2; h++) {
+          const r = r0 + h;
+          let q: i32 = 0;
+          if (col + j < n && r < k) {
+            const v = load<f32>(x + <usize>r * ldb + (<usize>(col + j) << 2));
+            q = min(max(<i32>min(max(nearest(v * invScale), <f32>-65536), <f32>65536) + zp, qmin), qmax) - zp;
+          }
+          store<i16>(dst + (<usize>(j * 2 + h) << 1), <i16>q);
+        }
       }
     }
   }

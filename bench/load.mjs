@@ -161,7 +161,7 @@ export function loadLines(imp, size) {
     `- import + wasm compile + first op (fresh node process on dist/index.js, ${imp.n} runs): ${ms(imp.median)} median [min ${sig(imp.lo)} – max ${sig(imp.hi)}]`,
     `  - of which (medians): import of the module ${ms(p.import)} (an empty module imports in ${ms(imp.emptyImport)}, Node's ESM loader starting on its first file); ` +
       `first op ${ms(p.firstOp)}, which creates the wasm backend: WebAssembly compile ${ms(p.compile)}, instantiate ${ms(p.instantiate)}, validate ${ms(p.validate)}, the rest JavaScript`,
-    `- ${line(`whole package as shipped: ${size.all.files.join(', ')} (one minified ESM bundle, the wasm and the bundled data sets inlined)`, size.all)}`,
+    `- ${line(`whole package as shipped: ${size.all.files.join(', ')} (one unminified ESM bundle, the wasm and the bundled data sets inlined)`, size.all)}`,
     `- ${line("core: the same build without the bundled data sets (loadDigits/loadNames); a user's bundler drops them unless they are used", size.core)}`,
     `- ${line('of which the inlined wasm (the kernels, a worker GEMM and a relaxed-SIMD GEMM, a character per byte), as the build emits it alone', size.wasm)}`,
     `- ${line("a user's minified, tree-shaken bundle (rolldown, ESM) of an MLP + CrossEntropyLoss + SGD training step", size.bundle)}`,

@@ -4,10 +4,10 @@
 // One file because loading was dominated by the module graph: a fresh Node process resolved, read
 // and compiled the 57 modules tsc emits one by one (~85% of import + first op; one file takes
 // ~0.37x the time, docs/performance.md). A bundler does this, and the rewriting of imports and
-// namespaces it needs, better than hand-written concatenation. Minified because the package is what
-// Node and browsers without a bundler load as is, and its size is a goal; src/ stays the readable
-// reference, the source map (sources included) leads back to it, and function and class names are
-// kept (Module.toString() and error messages print class names). The GEMM worker's body travels as
+// namespaces it needs, better than hand-written concatenation. Not minified: an uncaught error
+// prints the line it was thrown from, and a minified bundle is one 500 KB line (users' bundlers
+// minify anyway; gzip takes most of the difference). Function and class names are kept
+// (Module.toString() and error messages print class names). The GEMM worker's body travels as
 // source text (gemm-worker.ts), so it needs no file of its own.
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -32,7 +32,7 @@ export const inputOptions = {
 };
 
 /** The package's rolldown output options. */
-export const outputOptions = { format: 'esm', minify: true, keepNames: true, sourcemap: true };
+export const outputOptions = { format: 'esm', minify: false, keepNames: true, sourcemap: true };
 
 async function main() {
   const start = performance.now();

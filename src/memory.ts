@@ -7,6 +7,7 @@
  * - a FinalizationRegistry returns the storage of tensors that were dropped, as a safety net;
  * - `keep()` exempts a tensor from all of the above; `dispose()` releases it now.
  */
+import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
 

@@ -3,6 +3,7 @@
  * autograd fields (requiresGrad, grad, gradFn). Every op is a function in `ops/`; the methods
  * here only forward to them, so an op reads top to bottom in one place.
  */
+import './disposable.js';
 import type { Backend, Storage } from './backend/backend.js';
 import { loops } from './backend/reference.js';
 import { backward as runBackward } from './autograd/engine.js';

@@ -26,3 +26,18 @@ describe('course exercises', () => {
     }
   });
 });
+
+describe('plotHistograms (the course figures)', () => {
+  it('draws one panel per named sample with bar heights proportional to the bin counts', async () => {
+    const { plotHistograms } = await import('../src/index.js');
+    const svg = plotHistograms({ a: [0, 0, 0, 1], b: [1] }, { bins: 2, range: [0, 1], title: 'T' });
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('>a</text>');
+    expect(svg).toContain('>b</text>');
+    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="#/g)].map((m) => Number(m[1]));
+    // a: 3 of 4 in the first bin (the peak, full height), 1 in the second (a third of it); b: all in the second.
+    expect(heights).toEqual([heights[0], heights[0] / 3, 0, heights[0]].map((h) => Number(h.toFixed(1))));
+    expect(() => plotHistograms({})).toThrow(/plotHistograms: give at least one named array/);
+    expect(() => plotHistograms({ a: [Number.NaN] })).toThrow(/'a' has no finite values/);
+  });
+});

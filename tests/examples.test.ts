@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
@@ -13,6 +15,20 @@ describe('examples run against the built package', () => {
     expect(stdout).toMatch(/Epoch 12\/12 .* valAccuracy 0\.9\d+/);
     expect(stdout).toMatch(/ {4}accuracy {26}0\.9\d\d {7}269/);
     expect(stdout).toContain("predictions identical to the trained model's");
+  }, 120_000);
+
+  it('the augmentation comparison (short setting) trains both runs at the same budget and plots both validation curves in one SVG', async () => {
+    const { stdout } = await run('node', ['examples/augment.mjs', '--short'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0' } });
+    for (const label of ['without augmentation', 'with augmentation']) {
+      const curve = new RegExp(`^${label}: validation accuracy ([\\d. →]+);`, 'm').exec(stdout)?.[1] ?? '';
+      const values = curve.split(' → ').map(Number);
+      expect(values, label).toHaveLength(4);
+      expect(Math.max(...values), label).toBeGreaterThan(0.3); // well above chance (0.1) for 10 classes
+    }
+    const svg = readFileSync(join(root, 'out', 'augment-short.svg'), 'utf8');
+    expect(svg).toContain('no augmentation');
+    expect(svg).toContain('>augmentation<');
+    expect(svg.match(/<polyline/g)).toHaveLength(4);
   }, 120_000);
 
   it('the manual PyTorch-style loop learns the digits', async () => {

@@ -7,7 +7,10 @@ export const checks = {
   async '01-strides'({ broadcastShape, readStrided }) {
     for (const [a, b] of [
       [[3, 1], [4]],
-      [[2, 1, 5], [3, 1]],
+      [
+        [2, 1, 5],
+        [3, 1],
+      ],
       [[], [2, 2]],
       [[4], [4]],
       [[1], [0]],
@@ -38,7 +41,10 @@ export const checks = {
     });
     manualSeed(2);
     const a = randn([2, 3], { dtype: 'float64', device: 'js', requiresGrad: true });
-    assert.ok(gradcheck((t) => LogCosh.apply(t), [a]), 'gradcheck failed: the backward does not match finite differences');
+    assert.ok(
+      gradcheck((t) => LogCosh.apply(t), [a]),
+      'gradcheck failed: the backward does not match finite differences',
+    );
     const big = tensor([-1000, 1000], { requiresGrad: true });
     LogCosh.apply(big).sum().backward();
     assert.deepEqual(big.grad.tolist(), [-1, 1], 'the gradient at ±1000 must be ±1 (tanh), finite');
@@ -120,11 +126,15 @@ export const checks = {
       assert.ok(Math.abs(got - expected) < 1e-12, `macroF1(${JSON.stringify(predicted)}, ${JSON.stringify(truth)}) is ${got}, expected ${expected}`);
     }
     let seed = 5;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const labels = [...Array(50).fill(0), ...Array(30).fill(1), ...Array(7).fill(2), 3];
     const [train, test] = stratifiedSplit(labels, 0.2, random);
     const all = [...train, ...test].sort((a, b) => a - b);
-    assert.deepEqual(all, labels.map((_, i) => i), 'train and test must together hold every index exactly once');
+    assert.deepEqual(
+      all,
+      labels.map((_, i) => i),
+      'train and test must together hold every index exactly once',
+    );
     for (const c of [0, 1, 2, 3]) {
       const total = labels.filter((l) => l === c).length;
       const inTest = test.filter((i) => labels[i] === c).length;
@@ -146,7 +156,10 @@ export const checks = {
       const what = `im2col of [${C}, ${H}, ${W}] with k=${k}, padding=${padding}, stride=${stride}`;
       const columns = im2col(image, k, { padding, stride });
       assert.deepEqual(columns.shape, [C * k * k, outH * outW], `${what}: shape`);
-      const got = filters.reshape(4, C * k * k).matmul(columns).reshape(4, outH, outW);
+      const got = filters
+        .reshape(4, C * k * k)
+        .matmul(columns)
+        .reshape(4, outH, outW);
       assert.ok(got.sub(expected).abs().max().item() < 1e-4, `${what}: filters · columns differs from conv2d`);
     }
   },

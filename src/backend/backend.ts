@@ -152,6 +152,8 @@ export interface GemmInt8Args {
   outOffset: number;
   ldc: number;
   transOut: boolean;
+  /** scaleB and bias per output row instead of per column (the int8 conv, whose weight is A); needs transOut false. */
+  perRowScale?: boolean;
 }
 
 /** How quantizeI16 maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
@@ -318,6 +320,8 @@ export interface Backend {
   minMax(x: Storage, xOffset: number, n: number): [number, number];
   /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */
   quantizeI16(args: QuantizeArgs): void;
+  /** Quantizes x [rows = k, cols = n] (rowStride apart; colStride 1) as quantizeI16 into the int8 GEMM's packed B layout. */
+  quantizePackI16(args: QuantizeArgs): void;
   /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
   gemmInt8(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */

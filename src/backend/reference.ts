@@ -383,10 +383,18 @@ export const loops = {
         const base = (col >> 2) * kp * 8 + (col & 3) * 2;
         let acc = 0;
         for (let p = 0; p < kp; p++) acc += a[row * g.kPad + 2 * p] * b[base + p * 8] + a[row * g.kPad + 2 * p + 1] * b[base + p * 8 + 1];
-        const y = Math.fround(Math.fround(acc) * Math.fround(scaleB[col] * Math.fround(g.scaleA)));
-        out[g.outOffset + (g.transOut ? col * g.ldc + row : row * g.ldc + col)] = bias ? Math.fround(y + bias[col]) : y;
+        const c = g.perRowScale ? row : col;
+        const y = Math.fround(Math.fround(acc) * Math.fround(scaleB[c] * Math.fround(g.scaleA)));
+        out[g.outOffset + (g.transOut ? col * g.ldc + row : row * g.ldc + col)] = bias ? Math.fround(y + bias[c]) : y;
       }
     }
+  },
+  /** quantizeI16 of x [k, n] into the packed B layout: column c, row r at (c/4)·kPad·4 + (r/2)·8 + (c%4)·2 + r%2. */
+  quantizePackI16(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
+    const rows = new Int16Array(q.cols * q.kPad);
+    loops.quantizeI16({ ...q, rows: q.cols, cols: q.rows, rowStride: 1, colStride: q.rowStride }, x, rows);
+    out.fill(0, 0, Math.ceil(q.cols / 4) * q.kPad * 4);
+    for (let c = 0; c < q.cols; c++) for (let r = 0; r < q.kPad; r++) out[(c >> 2) * q.kPad * 4 + (r >> 1) * 8 + (c & 3) * 2 + (r & 1)] = rows[c * q.kPad + r];
   },
   quantizeI16(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
     for (let r = 0; r < q.rows; r++) {
@@ -692,6 +700,9 @@ export class ReferenceBackend implements Backend {
   }
   quantizeI16(q: QuantizeArgs): void {
     loops.quantizeI16(q, this.view(q.x), i16(this.view(q.out)));
+  }
+  quantizePackI16(q: QuantizeArgs): void {
+    loops.quantizePackI16(q, this.view(q.x), i16(this.view(q.out)));
   }
   gemmInt8(g: GemmInt8Args): void {
     loops.gemmInt8(g, i16(this.view(g.a)), i16(this.view(g.b)), this.view(g.scaleB), g.bias && this.view(g.bias), this.view(g.out));

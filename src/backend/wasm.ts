@@ -328,9 +328,14 @@ export class WasmBackend implements Backend {
     const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
     this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
   }
+  quantizePackI16(q: QuantizeArgs): void {
+    const { rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
+    this.k.quantizePackI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  }
   gemmInt8(g: GemmInt8Args): void {
     const bias = g.bias ? g.bias.ptr : 0;
-    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, +g.transOut);
+    const layout = g.perRowScale ? -1 : +g.transOut;
+    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, layout);
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {

@@ -6,8 +6,7 @@
 import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
-import { release } from '../memory.js';
-import { copyRaw, settle } from '../ops/util.js';
+import { copyRaw, withContiguous } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -52,24 +51,11 @@ function checkSameShape(op: string, input: Tensor, target: Tensor): void {
   }
 }
 
-/** A list of temporaries and a function that records one and returns it, for `settle`. */
-function collector(): [<T extends Tensor>(t: T) => T, Tensor[]] {
-  const list: Tensor[] = [];
-  return [(t) => (list.push(t), t), list];
-}
-
-/** The mean over dims, without the intermediate sum that Tensor.mean leaves behind under noGrad. */
-function meanOver(x: Tensor, dims: number[], keepdim = true): Tensor {
-  const total = x.sum(dims, keepdim);
-  return settle(total.div(dims.reduce((n, d) => n * x.shape[d], 1)), [total]);
-}
-
-/** Reduces per-element losses (the caller settles `loss`). */
+/** Reduces per-element losses (called inside the loss's composite). */
 function reduce(loss: Tensor, reduction: Reduction, denominator?: number): Tensor {
   if (reduction === 'none') return loss;
   if (reduction === 'sum') return loss.sum();
-  const total = loss.sum();
-  return settle(total.div(denominator ?? loss.numel()), [total]);
+  return loss.sum().div(denominator ?? loss.numel());
 }
 
 function floatConst(values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor {
@@ -95,23 +81,21 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     checkFloat('linear', 'bias', bias);
     if (bias.ndim !== 1 || bias.shape[0] !== outF) throw new RangeError(`linear: bias must have shape [${outF}] (got ${fmtShape(bias.shape)})`);
   }
-  const lead = input.shape.slice(0, -1);
-  const x = input.ndim === 2 ? input : input.reshape(-1, inF);
-  const y = noGrad(() => {
-    const wt = transposeView(weight, 0, 1);
-    const out = matmul(x, wt);
-    release(wt, 'an internal view was consumed');
-    return bias ? out.add_(bias) : out;
+  return composite('linear', () => {
+    const x = input.ndim === 2 ? input : input.reshape(-1, inF);
+    const y = noGrad(() => {
+      const out = matmul(x, transposeView(weight, 0, 1));
+      return bias ? out.add_(bias) : out;
+    });
+    const inputs = bias ? [x, weight, bias] : [x, weight];
+    finish(y, 'linear', inputs, (g) => [
+      // [N, out]·[out, in] → [N, in]; gᵀ·x → [out, in] with g read transposed by the GEMM.
+      x.requiresGrad ? matmul(g, weight) : null,
+      weight.requiresGrad ? matmul(transpose(g, 0, 1), x) : null,
+      bias?.requiresGrad ? g.sum(0) : null,
+    ]);
+    return input.ndim === 2 ? y : y.reshape([...input.shape.slice(0, -1), outF]);
   });
-  const inputs = bias ? [x, weight, bias] : [x, weight];
-  finish(y, 'linear', inputs, (g) => [
-    // [N, out]·[out, in] → [N, in]; gᵀ·x → [out, in] with g read transposed by the GEMM.
-    x.requiresGrad ? matmul(g, weight) : null,
-    weight.requiresGrad ? matmul(transpose(g, 0, 1), x) : null,
-    bias?.requiresGrad ? g.sum(0) : null,
-  ]);
-  if (input.ndim === 2) return y;
-  return settle(y.reshape([...lead, outF]), [x, y]);
 }
 
 /** max(x, 0). */
@@ -161,8 +145,7 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const values = new Float32Array(input.numel());
   for (let i = 0; i < values.length; i++) values[i] = defaultGenerator.random() < p ? 0 : scale;
-  const mask = floatConst(values, input.shape, input);
-  return settle(input.mul(mask), [mask]);
+  return composite('dropout', () => input.mul(floatConst(values, input.shape, input)));
 }
 
 /**
@@ -177,31 +160,32 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [numEmbeddings, dim] (got ${fmtShape(weight.shape)})`);
   const [rows, dim] = weight.shape;
   const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-  const flat = input.reshape(-1);
-  const idx = flat.toArray();
+  const idx = input.toArray();
   // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
   const bad = idx.findIndex((v) => v < 0 || v >= rows);
   if (bad >= 0)
     throw new RangeError(
       `embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`,
     );
-  const picked = noGrad(() => indexSelect(weight, 0, flat));
-  finish(
-    picked,
-    'embedding',
-    [weight],
-    (g) => {
-      // indexSelect's scatter-add, then the padding row's gradient dropped.
-      const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
-      const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
-      if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
-      return [gw];
-    },
-    [],
-    { indices: flat },
-  );
-  if (flat !== input) release(flat, 'an internal view was consumed');
-  return settle(picked.reshape([...input.shape, dim]), [picked]);
+  return composite('embedding', () => {
+    const flat = input.reshape(-1);
+    const picked = noGrad(() => indexSelect(weight, 0, flat));
+    finish(
+      picked,
+      'embedding',
+      [weight],
+      (g) => {
+        // indexSelect's scatter-add, then the padding row's gradient dropped.
+        const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
+        const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
+        if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
+        return [gw];
+      },
+      [],
+      { indices: flat },
+    );
+    return picked.reshape([...input.shape, dim]);
+  });
 }
 
 /**
@@ -228,43 +212,44 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
   const { backend } = input;
   // The kernels read x, weight and bias as contiguous blocks from offset 0.
   const own = (t: Tensor | null) => (t && (!t.isContiguous() || t.offset !== 0 || t.dtype !== input.dtype) ? copyRaw(t, input.dtype) : t);
-  const x = own(input)!,
-    w = own(weight),
-    b = own(bias);
-  const out = Tensor.empty(input.shape, input.dtype, backend);
-  const mean = Tensor.empty([rows], input.dtype, backend);
-  const rstd = Tensor.empty([rows], input.dtype, backend);
-  backend.layerNorm(x.storage, 0, w?.storage ?? null, b?.storage ?? null, out.storage, mean.storage, rstd.storage, rows, cols, eps);
-  const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
-  finish(
-    out,
-    'layerNorm',
-    inputs,
-    (g) => {
-      const gc = own(g)!;
-      const gradIn = Tensor.empty(input.shape, input.dtype, backend);
-      const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
-      const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
-      backend.layerNormBackward(
-        x.storage,
-        gc.storage,
-        w?.storage ?? null,
-        mean.storage,
-        rstd.storage,
-        gradIn.storage,
-        gradW?.storage ?? null,
-        gradB?.storage ?? null,
-        rows,
-        cols,
-      );
-      if (gc !== g) release(gc, 'an internal contiguous copy was consumed');
-      if (!input.requiresGrad) release(gradIn, 'the input needs no gradient');
-      return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
-    },
-    [],
-    { axis: input.ndim - k, epsilon: eps, weight, bias },
-  );
-  return settle(out, [x === input ? null : x, w === weight ? null : w, b === bias ? null : b, mean, rstd]);
+  // The copies and the saved row statistics live as long as the backward that reads them.
+  return composite('layerNorm', () => {
+    const x = own(input)!,
+      w = own(weight),
+      b = own(bias);
+    const out = Tensor.empty(input.shape, input.dtype, backend);
+    const mean = Tensor.empty([rows], input.dtype, backend);
+    const rstd = Tensor.empty([rows], input.dtype, backend);
+    backend.layerNorm(x.storage, 0, w?.storage ?? null, b?.storage ?? null, out.storage, mean.storage, rstd.storage, rows, cols, eps);
+    const inputs = [input, weight, bias].filter((t): t is Tensor => t !== null);
+    finish(
+      out,
+      'layerNorm',
+      inputs,
+      (g) => {
+        const gc = own(g)!;
+        const gradIn = Tensor.empty(input.shape, input.dtype, backend);
+        const gradW = weight?.requiresGrad ? zeros(weight.shape, { dtype: input.dtype, device: input.device }) : null;
+        const gradB = bias?.requiresGrad ? zeros(bias.shape, { dtype: input.dtype, device: input.device }) : null;
+        backend.layerNormBackward(
+          x.storage,
+          gc.storage,
+          w?.storage ?? null,
+          mean.storage,
+          rstd.storage,
+          gradIn.storage,
+          gradW?.storage ?? null,
+          gradB?.storage ?? null,
+          rows,
+          cols,
+        );
+        return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
+      },
+      [],
+      { axis: input.ndim - k, epsilon: eps, weight, bias },
+    );
+    return out;
+  });
 }
 
 /** Options of `batchNorm`. */
@@ -302,38 +287,27 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   const useBatchStats = training || !runningMean || !runningVar;
   const dims = input.shape.map((_, i) => i).filter((i) => i !== 1);
   const bshape = input.shape.map((s, i) => (i === 1 ? s : 1));
-  const [k, temps] = collector();
-  if (!useBatchStats) {
-    const invStd = k(k(k(runningVar.reshape(bshape)).add(eps)).rsqrt());
-    const normed = k(k(input.sub(k(runningMean.reshape(bshape)))).mul(invStd));
-    return affine(normed, weight, bias, bshape, temps);
-  }
   const count = input.numel() / c;
-  if (count <= 1) throw new RangeError(`batchNorm: expected more than 1 value per channel when training (got input ${fmtShape(input.shape)})`);
-  const mean = k(meanOver(input, dims));
-  const centered = k(input.sub(mean));
-  const variance = k(meanOver(k(centered.mul(centered)), dims));
-  if (training && runningMean && runningVar) {
-    const m = momentum ?? 1 / numBatchesTracked;
-    noGrad(() => {
-      const batchMean = mean.reshape(c);
-      const batchVar = variance.reshape(c);
-      const unbiased = batchVar.mul(count / (count - 1));
-      runningMean.mul_(1 - m).add_(batchMean, m);
-      runningVar.mul_(1 - m).add_(unbiased, m);
-      settle(runningMean, [batchMean, batchVar, unbiased]);
-    });
-  }
-  const normed = k(centered.mul(k(k(variance.add(eps)).rsqrt())));
-  return affine(normed, weight, bias, bshape, temps);
-}
-
-function affine(normed: Tensor, weight: Tensor | null, bias: Tensor | null, bshape: number[], temps: Tensor[]): Tensor {
-  const w = weight?.reshape(bshape);
-  const b = bias?.reshape(bshape);
-  const scaled = w ? normed.mul(w) : normed;
-  const out = b ? scaled.add(b) : scaled;
-  return settle(out, [...temps, w, b, scaled]);
+  if (useBatchStats && count <= 1) throw new RangeError(`batchNorm: expected more than 1 value per channel when training (got input ${fmtShape(input.shape)})`);
+  return composite('batchNorm', () => {
+    let normed: Tensor;
+    if (!useBatchStats) normed = input.sub(runningMean.reshape(bshape)).mul(runningVar.reshape(bshape).add(eps).rsqrt());
+    else {
+      const mean = input.mean(dims, true);
+      const centered = input.sub(mean);
+      const variance = centered.mul(centered).mean(dims, true);
+      if (training && runningMean && runningVar) {
+        const m = momentum ?? 1 / numBatchesTracked;
+        noGrad(() => {
+          runningMean.mul_(1 - m).add_(mean.reshape(c), m);
+          runningVar.mul_(1 - m).add_(variance.reshape(c).mul(count / (count - 1)), m);
+        });
+      }
+      normed = centered.mul(variance.add(eps).rsqrt());
+    }
+    const scaled = weight ? normed.mul(weight.reshape(bshape)) : normed;
+    return bias ? scaled.add(bias.reshape(bshape)) : scaled;
+  });
 }
 
 /**
@@ -358,9 +332,8 @@ export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | nul
   const bshape = input.shape.map((s, i) => (i === 1 ? s : 1));
   return composite('groupNorm', () => {
     const grouped = input.reshape(n, numGroups, -1);
-    const mean = meanOver(grouped, [2]);
-    const centered = grouped.sub(mean);
-    const variance = meanOver(centered.mul(centered), [2]);
+    const centered = grouped.sub(grouped.mean(2, true));
+    const variance = centered.mul(centered).mean(2, true);
     const normed = centered.mul(variance.add(eps).rsqrt()).reshape([...input.shape]);
     const scaled = weight ? normed.mul(weight.reshape(bshape)) : normed;
     return bias ? scaled.add(bias.reshape(bshape)) : scaled;
@@ -384,7 +357,7 @@ export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weigh
   const epsilon = eps ?? (input.dtype === 'float64' ? 2 ** -52 : 2 ** -23);
   const dims = normalizedShape.map((_, i) => input.ndim - k + i);
   return composite('rmsNorm', () => {
-    const normed = input.mul(meanOver(input.mul(input), dims).add(epsilon).rsqrt());
+    const normed = input.mul(input.mul(input).mean(dims, true).add(epsilon).rsqrt());
     return weight ? normed.mul(weight) : normed;
   });
 }
@@ -587,29 +560,23 @@ function nllFromLogProbs(logp: Tensor, target: Tensor, t: ClassTargets, opts: Cr
   const { weight = null, reduction = 'mean', labelSmoothing = 0 } = opts;
   const cd = classDimOf('nllLoss', logp);
   const classes = logp.shape[cd];
-  const [k, temps] = collector();
-  k(t.index);
-  const picked = k(k(logp.gather(cd, t.index)).reshape([...target.shape]));
-  const coef = k(
-    floatConst(
-      t.weights.map((w) => -(1 - labelSmoothing) * w),
+  const picked = logp.gather(cd, t.index).reshape([...target.shape]);
+  const coef = floatConst(
+    t.weights.map((w) => -(1 - labelSmoothing) * w),
+    target.shape,
+    logp,
+  );
+  let loss = picked.mul(coef);
+  if (labelSmoothing > 0) {
+    const weighted = weight ? logp.mul(classWeightView(logp, weight)) : logp;
+    const smoothCoef = floatConst(
+      t.kept.map((m) => (-labelSmoothing / classes) * m),
       target.shape,
       logp,
-    ),
-  );
-  let loss = k(picked.mul(coef));
-  if (labelSmoothing > 0) {
-    const weighted = weight ? k(logp.mul(k(classWeightView(logp, weight)))) : logp;
-    const smoothCoef = k(
-      floatConst(
-        t.kept.map((m) => (-labelSmoothing / classes) * m),
-        target.shape,
-        logp,
-      ),
     );
-    loss = k(loss.add(k(k(weighted.sum(cd)).mul(smoothCoef))));
+    loss = loss.add(weighted.sum(cd).mul(smoothCoef));
   }
-  return settle(reduce(loss, reduction, t.total), temps);
+  return reduce(loss, reduction, t.total);
 }
 
 /**
@@ -623,8 +590,10 @@ export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions =
   checkTensor('nllLoss', 'target', target);
   checkReduction('nllLoss', options.reduction ?? 'mean');
   if (target.dtype !== 'int32') throw new TypeError(`nllLoss: target must hold int32 class indices (got ${target.dtype})`);
-  const t = classTargets('nllLoss', input, target, options.weight ?? null, options.ignoreIndex ?? -100);
-  return nllFromLogProbs(input, target, t, { ...options, labelSmoothing: 0 });
+  return composite('nllLoss', () => {
+    const t = classTargets('nllLoss', input, target, options.weight ?? null, options.ignoreIndex ?? -100);
+    return nllFromLogProbs(input, target, t, { ...options, labelSmoothing: 0 });
+  });
 }
 
 /**
@@ -645,10 +614,11 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const cd = classDimOf(op, input);
   const classes = input.shape[cd];
   if (target.dtype === 'int32') {
-    const t = classTargets(op, input, target, weight, ignoreIndex);
-    if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, target, t, reduction);
-    const logp = input.logSoftmax(cd);
-    return settle(nllFromLogProbs(logp, target, t, options), [logp]);
+    return composite(op, () => {
+      const t = classTargets(op, input, target, weight, ignoreIndex);
+      if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, target, t, reduction);
+      return nllFromLogProbs(input.logSoftmax(cd), target, t, options);
+    });
   }
   if (!isFloat(target.dtype)) throw new TypeError(`${op}: target must be int32 class indices or float class probabilities (got ${target.dtype})`);
   if (!sameShape(target.shape, input.shape)) {
@@ -657,13 +627,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     );
   }
   checkClassWeight(op, weight, classes);
-  const [k, temps] = collector();
-  const logp = k(input.logSoftmax(cd));
-  const smoothed = labelSmoothing > 0 ? k(k(target.mul(1 - labelSmoothing)).add(labelSmoothing / classes)) : target;
-  const product = k(logp.mul(smoothed));
-  const weighted = weight ? k(product.mul(k(classWeightView(input, weight)))) : product;
-  const loss = k(k(weighted.sum(cd)).neg());
-  return settle(reduce(loss, reduction, input.numel() / classes), temps);
+  return composite(op, () => {
+    const smoothed = labelSmoothing > 0 ? target.mul(1 - labelSmoothing).add(labelSmoothing / classes) : target;
+    const product = input.logSoftmax(cd).mul(smoothed);
+    const weighted = weight ? product.mul(classWeightView(input, weight)) : product;
+    return reduce(weighted.sum(cd).neg(), reduction, input.numel() / classes);
+  });
 }
 
 /**
@@ -676,11 +645,8 @@ function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, red
   const { backend } = input;
   const probs = Tensor.empty(input.shape, input.dtype, backend);
   const rowLoss = Tensor.empty([rows], input.dtype, backend);
-  const x = input.isContiguous() ? input : input.contiguous();
-  backend.crossEntropy(x.storage, x.offset, t.index.storage, probs.storage, rowLoss.storage, rows, cols);
-  if (x !== input) release(x, 'an internal contiguous copy was consumed');
+  withContiguous(input, (x) => backend.crossEntropy(x.storage, x.offset, t.index.storage, probs.storage, rowLoss.storage, rows, cols));
   const losses = rowLoss.toArray();
-  release(rowLoss, 'an internal per-row loss was consumed');
   const weighted = losses.map((l, i) => (t.kept[i] ? t.weights[i] * l : 0));
   let out: Tensor;
   if (reduction === 'none') out = floatConst(weighted, target.shape, input);
@@ -703,12 +669,11 @@ function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, red
       );
       const grad = Tensor.empty(input.shape, input.dtype, backend);
       backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
-      release(scale, 'an internal gradient scale was consumed');
       return [grad];
     },
     [target],
   );
-  return settle(out, [probs, t.index]);
+  return out;
 }
 
 /** Options of `binaryCrossEntropy`. */
@@ -736,32 +701,28 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   checkReduction(op, reduction);
-  const elementwise = noGrad(() => {
-    const [k, temps] = collector();
-    const min = k(input.min()).item();
-    const max = k(input.max()).item();
-    if (!(min >= 0 && max <= 1)) {
-      settle(input, temps);
-      throw new RangeError(
-        `${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`,
-      );
-    }
-    const logX = k(k(input.log()).clamp(-100));
-    const log1mX = k(k(k(k(input.neg()).add(1)).log()).clamp(-100));
-    // −(t·log x + (1 − t)·log(1 − x)) = −(log(1 − x) + t·(log x − log(1 − x)))
-    const out = k(k(k(target.mul(k(logX.sub(log1mX)))).add(log1mX)).neg());
-    return settle(
-      out,
-      temps.filter((t) => t !== out),
+  const min = composite(op, () => input.min().item());
+  const max = composite(op, () => input.max().item());
+  if (!(min >= 0 && max <= 1)) {
+    throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
+  }
+  return composite(op, () => {
+    // The forward's logs are scratch, freed before the graph is recorded.
+    const elementwise = composite(op, () =>
+      noGrad(() => {
+        const logX = input.log().clamp(-100);
+        const log1mX = input.neg().add(1).log().clamp(-100);
+        // −(t·log x + (1 − t)·log(1 − x)) = −(log(1 − x) + t·(log x − log(1 − x)))
+        return target.mul(logX.sub(log1mX)).add(log1mX).neg();
+      }),
     );
+    finish(elementwise, op, [input, target], (g) => [
+      // d/dx = (x − t) / max(x·(1 − x), 1e-12): the bound PyTorch uses, finite at x = 0 or 1.
+      input.requiresGrad ? g.mul(input.sub(target)).div(input.mul(input.neg().add(1)).clamp(1e-12)) : null,
+      target.requiresGrad ? g.mul(input.neg().add(1).log().clamp(-100).sub(input.log().clamp(-100))) : null,
+    ]);
+    return reduce(weight ? elementwise.mul(weight) : elementwise, reduction);
   });
-  finish(elementwise, op, [input, target], (g) => [
-    // d/dx = (x − t) / max(x·(1 − x), 1e-12): the bound PyTorch uses, finite at x = 0 or 1.
-    input.requiresGrad ? g.mul(input.sub(target)).div(input.mul(input.neg().add(1)).clamp(1e-12)) : null,
-    target.requiresGrad ? g.mul(input.neg().add(1).log().clamp(-100).sub(input.log().clamp(-100))) : null,
-  ]);
-  const weighted = weight ? elementwise.mul(weight) : elementwise;
-  return settle(reduce(weighted, reduction), [elementwise, weighted]);
 }
 
 /**
@@ -777,11 +738,11 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opti
   checkSameShape(op, input, target);
   checkReduction(op, reduction);
   if (posWeight) checkFloat(op, 'posWeight', posWeight);
-  const [k, temps] = collector();
-  const softplusNeg = k(k(k(input.neg()).relu()).add(k(k(k(k(k(input.abs()).neg()).exp()).add(1)).log())));
-  const linearTerm = k(k(k(target.neg()).add(1)).mul(input));
-  const logTerm = posWeight ? k(k(k(k(posWeight.sub(1)).mul(target)).add(1)).mul(softplusNeg)) : softplusNeg;
-  const loss = k(linearTerm.add(logTerm));
-  const weighted = weight ? k(loss.mul(weight)) : loss;
-  return settle(reduce(weighted, reduction), temps);
+  return composite(op, () => {
+    const softplusNeg = input.neg().relu().add(input.abs().neg().exp().add(1).log());
+    const linearTerm = target.neg().add(1).mul(input);
+    const logTerm = posWeight ? posWeight.sub(1).mul(target).add(1).mul(softplusNeg) : softplusNeg;
+    const loss = linearTerm.add(logTerm);
+    return reduce(weight ? loss.mul(weight) : loss, reduction);
+  });
 }

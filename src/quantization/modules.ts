@@ -101,7 +101,7 @@ abstract class QuantizedBase extends Module {
       const raw = noGrad(() => w.toArray());
       const values = Int8Array.from(raw);
       if (values.some((v, i) => v !== raw[i])) throw new RangeError(`${this.constructor.name}: weight holds values outside int8 (-128 to 127)`);
-      this.#packed = packWeight(values, this.outFeatures, this.k, this.kPad, w.device);
+      this.#packed = this.packWeights(values, w.device);
       this.#scales = padded(this.weightScale(), w.device);
       const b = this.biasValues();
       this.#bias = b ? padded(b, w.device) : null;
@@ -139,6 +139,11 @@ abstract class QuantizedBase extends Module {
       out: into.storage,
       kPad: this.kPad,
     });
+  }
+
+  /** The int8 weight in the layout this layer's GEMM reads (Linear: packed B). */
+  protected packWeights(q: Int8Array, device: Tensor['device']): Tensor {
+    return packWeight(q, this.outFeatures, this.k, this.kPad, device);
   }
 
   /** What the ONNX exporter writes for this layer (the op's attrs). */
@@ -239,6 +244,13 @@ export class QuantizedConv2d extends QuantizedBase {
     super(outChannels, inChannels * kernelSize[0] * kernelSize[1], [outChannels, inChannels, ...kernelSize], weight, bias, inputQParams, device);
   }
 
+  /** The weight as i16 rows [outC, kPad], the GEMM's A. */
+  protected override packWeights(q: Int8Array, device: Tensor['device']): Tensor {
+    const rows = new Int16Array(this.outFeatures * this.kPad);
+    for (let o = 0; o < this.outFeatures; o++) for (let c = 0; c < this.k; c++) rows[o * this.kPad + c] = q[o * this.k + c];
+    return tensor(new Int32Array(rows.buffer), { dtype: 'int32', device }).keep();
+  }
+
   forward(input: Tensor): Tensor {
     this.checkInput('QuantizedConv2d', input);
     const g = this.geometry;
@@ -270,28 +282,43 @@ export class QuantizedConv2d extends QuantizedBase {
     };
     const backend = x.backend;
     const cols = Tensor.empty([this.k * P], 'float32', backend);
-    const a = Tensor.empty([(P * this.kPad) / 2], 'int32', backend);
+    const b = Tensor.empty([Math.ceil(P / 4) * this.kPad * 2], 'int32', backend);
     const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
     for (let n = 0; n < N; n++) {
       backend.im2col(x.storage, x.offset + n * C * H * W, cols.storage, C, window);
-      // The columns are [k, P]; the GEMM wants positions as rows, so they are read transposed.
-      this.quantizeRows(cols, 0, P, this.k, 1, P, q, a);
-      backend.gemmInt8({
-        m: P,
-        n: g.outChannels,
+      // The weight is A (rows = output channels) and the columns B, so the GEMM writes the
+      // [outC, H·W] planes in place, with per-row (per-channel) scales.
+      backend.quantizePackI16({
+        x: cols.storage,
+        xOffset: 0,
+        rows: this.k,
+        cols: P,
+        rowStride: P,
+        colStride: 1,
+        invScale: Math.fround(1 / q.scale),
+        zeroPoint: q.zeroPoint,
+        qmin: 0,
+        qmax: 255,
+        out: b.storage,
         kPad: this.kPad,
-        a: a.storage,
-        b: packed.storage,
+      });
+      backend.gemmInt8({
+        m: g.outChannels,
+        n: P,
+        kPad: this.kPad,
+        a: packed.storage,
+        b: b.storage,
         scaleA: q.scale,
         scaleB: scales.storage,
         bias: bias?.storage ?? null,
         out: out.storage,
         outOffset: n * g.outChannels * P,
         ldc: P,
-        transOut: true,
+        transOut: false,
+        perRowScale: true,
       });
     }
-    for (const t of [cols, a]) release(t, 'int8 conv scratch was consumed');
+    for (const t of [cols, b]) release(t, 'int8 conv scratch was consumed');
     if (x !== input) release(x, 'a contiguous copy was consumed');
     return finish(out, 'quantizedConv2d', [input], null, [], attrs);
   }

@@ -19,7 +19,7 @@ export type {
 export { EarlyStopping, ModelCheckpoint, HistoryLogger } from './callbacks.js';
 export type { Callback, TrainContext, EarlyStoppingOptions, ModelCheckpointOptions, HistoryLoggerOptions } from './callbacks.js';
 export * as metrics from './metrics.js';
-export { plotHistory, plotLrFinder } from './plot.js';
+export { plotHistory, plotLrFinder, plotHistograms } from './plot.js';
 export { lrFinder } from './lr-finder.js';
 export type { LrFinderOptions, LrFinderResult, LrOptimizer } from './lr-finder.js';
-export type { PlotOptions } from './plot.js';
+export type { PlotOptions, HistogramOptions } from './plot.js';
