@@ -120,9 +120,9 @@ export function plotHistory(history: History, options: PlotOptions = {}): string
  * @example await fs.writeFile('lr.svg', plotLrFinder(lrFinder(model, loader, { optimizer, loss })));
  */
 export function plotLrFinder(result: { lrs: number[]; losses: number[]; suggestedLr: number }, options: PlotOptions = {}): string {
-  const { lrs, losses, suggestedLr } = result;
-  if (!Array.isArray(lrs) || lrs.length === 0 || lrs.length !== losses?.length)
-    throw new RangeError('plotLrFinder: expected an lrFinder result with as many losses as learning rates (at least one)');
+  const { lrs, losses, suggestedLr } = (result ?? {}) as Partial<typeof result>;
+  if (!Array.isArray(lrs) || lrs.length === 0 || !Array.isArray(losses) || lrs.length !== losses.length || !lrs.every((v) => v > 0))
+    throw new TypeError('plotLrFinder: expected an lrFinder result { lrs, losses, suggestedLr } with as many losses as positive learning rates (at least one)');
   const w = options.panelWidth ?? 480;
   const h = options.panelHeight ?? 300;
   const top = options.title ? 28 : 0;
@@ -145,7 +145,7 @@ export function plotLrFinder(result: { lrs: number[]; losses: number[]; suggeste
   parts.push(`<text x="${MARGIN.left + pw / 2}" y="${top + h - 6}" text-anchor="middle">learning rate (log scale)</text>`);
   const pts = lrs.map((lr, i) => `${px(lr).toFixed(1)},${py(losses[i]).toFixed(1)}`).join(' ');
   parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS.train}" stroke-width="2"/>`);
-  if (Number.isFinite(suggestedLr)) {
+  if (typeof suggestedLr === 'number' && Number.isFinite(suggestedLr)) {
     const x = px(suggestedLr).toFixed(1);
     parts.push(`<line x1="${x}" x2="${x}" y1="${top + MARGIN.top}" y2="${top + MARGIN.top + ph}" stroke="${COLORS.val}" stroke-dasharray="4 3"/>`);
     parts.push(`<text x="${x}" y="${top + MARGIN.top - 6}" text-anchor="middle" fill="${COLORS.val}">suggested ${Number(suggestedLr.toPrecision(3))}</text>`);
