@@ -3,7 +3,7 @@
 //
 //   node examples/names-transformer.mjs            # full run (a few minutes on two cores)
 //   node examples/names-transformer.mjs --steps 30 # the short setting the test suite runs
-import { nn, optim, data, tensor, cat, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
+import { nn, optim, data, tensor, cat, topk, multinomial, noGrad, manualSeed, Generator } from '../dist/index.js';
 
 const F = nn.functional;
 const arg = (name, fallback) => {
@@ -32,8 +32,8 @@ names.forEach((name, i) => {
     ys[i * CONTEXT + t] = ids[t + 1];
   }
 });
-const X = tensor(xs, { shape: [names.length, CONTEXT], dtype: 'int32' }).keep();
-const Y = tensor(ys, { shape: [names.length, CONTEXT], dtype: 'int32' }).keep();
+const X = tensor(xs, { shape: [names.length, CONTEXT], dtype: 'int32' });
+const Y = tensor(ys, { shape: [names.length, CONTEXT], dtype: 'int32' });
 
 /** Causal self-attention whose keys and values can be cached across calls when sampling. */
 class CausalSelfAttention extends nn.Module {
@@ -146,20 +146,18 @@ function pick(logits, { temperature = 1, topK = 0, topP = 1 }) {
 
 /** One name, sampled token by token; each step feeds only the new token through the cached keys/values. */
 function sampleName(settings) {
-  return tidy(() =>
-    noGrad(() => {
-      const caches = model.blocks.map(() => ({ k: null, v: null }));
-      let token = DOT,
-        out = '';
-      for (let t = 0; t < CONTEXT; t++) {
-        const logits = model(tensor([[token]], { dtype: 'int32' }), caches, t);
-        token = pick(logits.reshape(V), settings);
-        if (token === DOT) break;
-        out += tokenizer.decode([token]);
-      }
-      return out;
-    }),
-  );
+  return noGrad(() => {
+    const caches = model.blocks.map(() => ({ k: null, v: null }));
+    let token = DOT,
+      out = '';
+    for (let t = 0; t < CONTEXT; t++) {
+      const logits = model(tensor([[token]], { dtype: 'int32' }), caches, t);
+      token = pick(logits.reshape(V), settings);
+      if (token === DOT) break;
+      out += tokenizer.decode([token]);
+    }
+    return out;
+  });
 }
 
 model.eval();

@@ -6,9 +6,9 @@ manualSeed(0);
 const x = linspace(-1, 1, 256).reshape(256, 1);
 const y = x.mul(3).sin();
 
-const w1 = randn([1, 64]).keep().requiresGrad_();
+const w1 = randn([1, 64]).requiresGrad_();
 const b1 = zeros([64], { requiresGrad: true });
-const w2 = randn([64, 1]).mul(0.1).keep().requiresGrad_();
+const w2 = randn([64, 1]).mul(0.1).requiresGrad_();
 const b2 = zeros([1], { requiresGrad: true });
 const params = [w1, b1, w2, b2];
 

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nn, optim, data, tensor, arange, multinomial, topk, noGrad, tidy, manualSeed, Generator, save, load } from '../dist/index.js';
+import { nn, optim, data, tensor, arange, multinomial, topk, noGrad, manualSeed, Generator, save, load } from '../dist/index.js';
 import { loadStateOfTheUnion } from './corpora.mjs';
 
 const F = nn.functional;
@@ -51,8 +51,8 @@ console.log(
     `BPE vocabulary ${V} trained in ${((performance.now() - t0) / 1000).toFixed(1)} s; ` +
     `${trainIds.length} training tokens (${(trainText.length / trainIds.length).toFixed(2)} characters each), ${valIds.length} validation tokens`,
 );
-const trainTokens = tensor(trainIds, { dtype: 'int32' }).keep();
-const valTokens = tensor(valIds, { dtype: 'int32' }).keep();
+const trainTokens = tensor(trainIds, { dtype: 'int32' });
+const valTokens = tensor(valIds, { dtype: 'int32' });
 
 /** A decoder-only Transformer: pre-norm encoder layers under a causal mask, the output head tied to the token embedding. */
 class GPT extends nn.Module {
@@ -100,13 +100,11 @@ function validate(m) {
   m.eval();
   for (let w = 0; w < windows; w += BATCH) {
     const n = Math.min(BATCH, windows - w);
-    total += tidy(() =>
-      noGrad(() => {
-        const x = valTokens.slice(0, w * CONTEXT, (w + n) * CONTEXT).reshape(n, CONTEXT);
-        const y = valTokens.slice(0, w * CONTEXT + 1, (w + n) * CONTEXT + 1).reshape(n, CONTEXT);
-        return F.crossEntropy(m(x).reshape(-1, V), y.reshape(-1), { reduction: 'sum' }).item();
-      }),
-    );
+    total += noGrad(() => {
+      const x = valTokens.slice(0, w * CONTEXT, (w + n) * CONTEXT).reshape(n, CONTEXT);
+      const y = valTokens.slice(0, w * CONTEXT + 1, (w + n) * CONTEXT + 1).reshape(n, CONTEXT);
+      return F.crossEntropy(m(x).reshape(-1, V), y.reshape(-1), { reduction: 'sum' }).item();
+    });
   }
   m.train();
   const loss = total / (windows * CONTEXT);
@@ -124,15 +122,13 @@ console.log(`before training: validation loss ${before.loss.toFixed(3)}, perplex
 const curve = [];
 t0 = performance.now();
 for (let step = 1; step <= STEPS; step++) {
-  const loss = tidy(() => {
-    const [x, y] = batch(trainTokens, gen);
-    opt.zeroGrad();
-    const l = F.crossEntropy(model(x).reshape(-1, V), y.reshape(-1));
-    l.backward();
-    nn.utils.clipGradNorm_(model.parameters(), 1);
-    opt.step();
-    return l.item();
-  });
+  const [x, y] = batch(trainTokens, gen);
+  opt.zeroGrad();
+  const l = F.crossEntropy(model(x).reshape(-1, V), y.reshape(-1));
+  l.backward();
+  nn.utils.clipGradNorm_(model.parameters(), 1);
+  opt.step();
+  const loss = l.item();
   sched.step();
   curve.push(loss);
   if (step % Math.max(1, Math.floor(STEPS / 10)) === 0 || step === 1) {
@@ -157,16 +153,14 @@ function sample(m, prompt, n, { temperature = 0.8, topK = 40 } = {}) {
   m.eval();
   for (let i = 0; i < n; i++) {
     ids.push(
-      tidy(() =>
-        noGrad(() => {
-          const context = ids.slice(-CONTEXT);
-          const logits = m(tensor([context], { dtype: 'int32' }))
-            .select(1, context.length - 1)
-            .reshape(V);
-          const [values, indices] = topk(logits.div(temperature), Math.min(topK, V));
-          return indices.toArray()[multinomial(values.softmax(-1), 1, { generator: gen }).item()];
-        }),
-      ),
+      noGrad(() => {
+        const context = ids.slice(-CONTEXT);
+        const logits = m(tensor([context], { dtype: 'int32' }))
+          .select(1, context.length - 1)
+          .reshape(V);
+        const [values, indices] = topk(logits.div(temperature), Math.min(topK, V));
+        return indices.toArray()[multinomial(values.softmax(-1), 1, { generator: gen }).item()];
+      }),
     );
   }
   m.train();
@@ -189,7 +183,7 @@ try {
   const sameTokens = tokenizerCopy.encode(valText).every((id, i) => id === valIds[i]);
   const [a, b] = [model, copy].map((m) => {
     m.eval();
-    return tidy(() => noGrad(() => m(batch(valTokens, new Generator(7))[0]).toArray()));
+    return noGrad(() => m(batch(valTokens, new Generator(7))[0]).toArray());
   });
   const identical = a.length === b.length && a.every((v, i) => v === b[i]);
   const reloaded = validate(copy);

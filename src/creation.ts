@@ -165,17 +165,20 @@ function like(fn: string, t: Tensor, opts: TensorOptions | undefined, keys = OPT
 
 /** Zeros with t's shape, dtype and device. */
 export function zerosLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return fill('zerosLike', [...t.shape], 0, like('zerosLike', t, opts));
+  const o = like('zerosLike', t, opts);
+  return fill('zerosLike', [...t.shape], 0, o);
 }
 
 /** Ones with t's shape, dtype and device. */
 export function onesLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return fill('onesLike', [...t.shape], 1, like('onesLike', t, opts));
+  const o = like('onesLike', t, opts);
+  return fill('onesLike', [...t.shape], 1, o);
 }
 
 /** `value` everywhere, with t's shape, dtype and device. */
 export function fullLike(t: Tensor, value: number, opts?: TensorOptions): Tensor {
-  return fill('fullLike', [...t.shape], value, like('fullLike', t, opts));
+  const o = like('fullLike', t, opts);
+  return fill('fullLike', [...t.shape], value, o);
 }
 
 /** The n×m identity matrix (m defaults to n). @example eye(3); eye(2, 3, { dtype: 'int32' }) */
@@ -227,7 +230,8 @@ export function arange(start: number, end?: number | TensorOptions, step?: numbe
 export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
   V.num('linspace', 'start', start);
   V.num('linspace', 'end', end);
-  V.size('linspace', 'steps', steps);
+  // The values are made in JS before the tensor, so bound them first as the allocator would.
+  V.int('linspace', 'steps', steps, { min: 0, max: V.INT32_MAX });
   const values = Float64Array.from({ length: steps }, (_, i) => (steps === 1 ? start : start + ((end - start) * i) / (steps - 1)));
   return fromFlat('linspace', values, [steps], checkOptions('linspace', opts), opts?.dtype ?? 'float32');
 }

@@ -1,24 +1,21 @@
 /**
  * Tensor lifetimes. Tensors live in WASM memory the garbage collector cannot see, so Tessera frees
  * them on its own schedule (docs/memory.md):
- * - a graph that has been backpropagated is released at the next step boundary (the next
- *   `backward()` or `zeroGrad()`), together with tensors derived from it without grad;
- * - `tidy(fn)` / `scope()` release what a block made and did not return;
- * - a FinalizationRegistry returns the storage of tensors that were dropped, as a safety net;
- * - `keep()` exempts a tensor from all of the above; `dispose()` releases it now.
+ * - what only Tessera can reach (a composite's temporaries, backward's gradient buffers, a replaced
+ *   `.grad`) is released as soon as it is consumed, or with the graph that still reads it;
+ * - `tidy(fn)` / `scope()` release what a block made and did not return; `dispose()` releases now;
+ * - everything a user may still hold is left alive: the backend copies storages nobody used
+ *   recently out to JS (a reclaim pass, or at the step boundary for a backpropagated graph), where
+ *   the garbage collector frees the copies of dropped tensors, and copies back any used again.
  */
 import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
+import { func } from './validate.js';
 
-let liveTensors = 0;
 const scopes: Set<Tensor>[] = [];
 let pendingGraphs: Tensor[] = [];
-
-const registry = new FinalizationRegistry<Storage>((storage) => {
-  liveTensors--;
-  dropStorageRef(storage);
-});
+let pendingRoots = new Set<Tensor>();
 
 function dropStorageRef(storage: Storage): void {
   if (--storage.refs === 0 && !storage.released) {
@@ -27,36 +24,27 @@ function dropStorageRef(storage: Storage): void {
   }
 }
 
-/**
- * Called once for every Tensor constructed: counts it, ties it to its storage and to the open
- * scope. A scope holds its tensors strongly, so the FinalizationRegistry could not fire for them
- * anyway; they are registered only if they outlive the outermost scope (registering costs more
- * than a small op).
- */
+/** Called once for every Tensor constructed: ties it to its storage and to the open scope. */
 export function track(t: Tensor): void {
-  liveTensors++;
   t.storage.refs++;
   const scope = scopes[scopes.length - 1];
   if (scope) scope.add(t);
-  else finalizable(t);
 }
 
-function finalizable(t: Tensor): void {
-  t.finalizable = true;
-  registry.register(t, t.storage, t);
+/** Releases a tensor's hold on its storage; idempotent. `why` is quoted if the tensor is used later. */
+export function release(t: Tensor, why: string): void {
+  if (t.releasedBecause !== null) return;
+  t.releasedBecause = why;
+  dropStorageRef(t.storage);
 }
 
 /**
- * Releases a tensor's hold on its storage; idempotent. `why` is quoted if the tensor is used later.
- * `withDependents` also releases what was computed from it without grad (graph release only).
+ * Ties a temporary only Tessera can reach (`t`, made inside an op or composite) to the graph of
+ * `owner`, whose backward may still read it: it is released when that graph is (see releasePendingGraphs).
  */
-export function release(t: Tensor, why: string, withDependents = false): void {
-  if (t.releasedBecause !== null) return;
-  t.releasedBecause = why;
-  liveTensors--;
-  if (t.finalizable) registry.unregister(t);
-  dropStorageRef(t.storage);
-  if (withDependents) for (const d of t.dependents) if (!d.kept) release(d, why, true);
+export function releaseWithGraph(owner: Tensor, t: Tensor): void {
+  t.internal = true;
+  owner.dependents.push(t);
 }
 
 /** Throws the error a user sees when touching a released tensor. */
@@ -64,7 +52,7 @@ export function assertAlive(t: Tensor, op: string): void {
   if (t.releasedBecause !== null) {
     throw new Error(
       `${op}: this ${t.dtype} tensor of shape [${t.shape.join(', ')}] was released (${t.releasedBecause}). ` +
-        'Call keep() or clone() on a tensor that must outlive its training step or tidy() block.',
+        'Call keep() on a tensor that must outlive its tidy() block (or return it), and detach() an activation you hold past its training step.',
     );
   }
 }
@@ -90,10 +78,8 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t.releasedBecause !== null) continue;
-    if (keepers.has(t) || t.kept) {
-      if (parent) parent.add(t);
-      else finalizable(t);
-    } else release(t, 'its tidy()/scope() block ended');
+    if (keepers.has(t) || t.kept) parent?.add(t);
+    else release(t, 'its tidy()/scope() block ended');
   }
 }
 
@@ -103,6 +89,7 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
  * @example const loss = tidy(() => model.forward(x).sub(y).pow(2).mean());
  */
 export function tidy<T>(fn: () => T): T {
+  func('tidy', 'fn', fn);
   const scope = new Set<Tensor>();
   scopes.push(scope);
   let result: T | undefined;
@@ -147,7 +134,7 @@ export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; 
   } finally {
     scopes.splice(scopes.lastIndexOf(made), 1);
     const parent = scopes[scopes.length - 1];
-    for (const t of made) if (t.releasedBecause === null) parent ? parent.add(t) : finalizable(t);
+    if (parent) for (const t of made) if (t.releasedBecause === null) parent.add(t);
   }
   const returnedSet = new Set<Tensor>();
   collectTensors(result, returnedSet, tensorClass);
@@ -181,29 +168,63 @@ export class Scope implements Disposable {
 export function scope(): Scope;
 export function scope<T>(fn: () => T): T;
 export function scope<T>(fn?: () => T): T | Scope {
-  return fn ? tidy(fn) : new Scope();
+  if (fn === undefined) return new Scope();
+  return tidy(func('scope', 'fn', fn));
 }
 
-/** Queues a backpropagated graph's tensors; they are released at the next step boundary. */
-export function queueGraphRelease(tensors: Tensor[]): void {
+/**
+ * Queues tensors for the next step boundary: a backpropagated graph (with its `root`, the loss),
+ * or outputs computed without grad from a gradient.
+ */
+export function queueGraphRelease(tensors: Tensor[], root: Tensor | null = null): void {
   for (const t of tensors) {
     t.pendingRelease = true;
     pendingGraphs.push(t);
   }
+  if (root) pendingRoots.add(root);
 }
+const GRAPH_RELEASED = 'its graph was backpropagated and a later backward()/zeroGrad() began';
 
-/** A step boundary (start of backward() or zeroGrad()): releases the graphs queued before it. */
+/**
+ * A step boundary (start of backward() or zeroGrad()): the graphs queued before it are done.
+ * Freed outright, with no copy: a graph's internal temporaries, its activations (graph tensors
+ * other than the loss) and what was computed from gradients. Kept, by spilling them out of
+ * backend memory until their next use: the loss each backward started from and what was computed
+ * from a graph without grad (a detached hidden state, a metric), which users hold across steps.
+ * Edges to what a kept tensor was computed from are dropped, so a kept loss does not keep its
+ * step's activations reachable.
+ */
 export function releasePendingGraphs(): void {
   const graphs = pendingGraphs;
+  const roots = pendingRoots;
   pendingGraphs = [];
-  for (const t of graphs) if (!t.kept) release(t, 'its graph was backpropagated and a later backward()/zeroGrad() began', true);
+  pendingRoots = new Set();
+  const done = new Set<Tensor>();
+  // Storages → how many of the spilled tensors view them: a storage is spilled only when no
+  // other tensor (a parameter a detached view shares, say) holds it too.
+  const views = new Map<Storage, number>();
+  const settle = (t: Tensor): void => {
+    if (done.has(t)) return;
+    done.add(t);
+    t.pendingRelease = false;
+    if (!t.kept && t.releasedBecause === null) {
+      if (roots.has(t) || (t.isDependent && !t.internal && t.gradFn === null)) views.set(t.storage, (views.get(t.storage) ?? 0) + 1);
+      else release(t, GRAPH_RELEASED);
+    }
+    // A released or kept tensor's dependents are settled too (a composite's result hangs off its freed temporaries).
+    const dependents = t.dependents.splice(0);
+    for (const d of dependents) settle(d);
+  };
+  for (const t of graphs) settle(t);
+  for (const [storage, n] of views) if (n === storage.refs) storage.backend.spill(storage);
 }
 
-/** Live tensors and the bytes of every backend in use, to check that a loop does not leak. */
+/** Live storages and the bytes of every backend in use, to check that a loop does not leak. */
 export function memoryStats(backends: Backend[]): MemoryStats {
-  const out: MemoryStats = { liveTensors, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0 };
+  const out: MemoryStats = { liveTensors: 0, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0 };
   for (const b of backends) {
     const s = b.stats();
+    out.liveTensors += s.liveTensors;
     out.liveBytes += s.liveBytes;
     out.cachedBytes += s.cachedBytes;
     out.wasmBytes += s.wasmBytes;

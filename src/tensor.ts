@@ -21,6 +21,7 @@ import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
 import * as A from './ops/rearrange.js';
 import * as O from './ops/sort.js';
+import { tensorArg } from './validate.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -51,11 +52,11 @@ export class Tensor {
   gradFn: GradNode | null = null;
   /** Exempt from automatic release (set by keep()). */
   kept = false;
-  /** @internal Registered with the FinalizationRegistry (memory.ts). */
-  finalizable = false;
+  /** @internal A temporary only an op or composite could reach: released with its graph (memory.ts). */
+  internal = false;
   /** Why this tensor was released, or null while it is alive. */
   releasedBecause: string | null = null;
-  /** Tensors computed from this graph tensor without grad; released with it. */
+  /** Tensors computed from this graph tensor without grad, and its graph's temporaries; settled with it at the step boundary. */
   readonly dependents: Tensor[] = [];
   isDependent = false;
   pendingRelease = false;
@@ -549,7 +550,7 @@ export class Tensor {
     return S.expand(this, S.sizes('expand', sizes));
   }
   expandAs(other: Tensor): Tensor {
-    return S.expand(this, [...other.shape]);
+    return S.expand(this, [...tensorArg('expandAs', 'other', other).shape]);
   }
   contiguous(): Tensor {
     return S.contiguous(this);

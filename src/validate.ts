@@ -4,6 +4,7 @@
  * so a call site reads `const n = int('eye', 'n', n, { min: 0 })`.
  */
 import type { Device, DType } from './dtype.js';
+import { Generator } from './random.js';
 import { Tensor } from './tensor.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
@@ -102,6 +103,16 @@ export function shape(fn: string, v: unknown, arg = 'size'): number[] {
   return [...v];
 }
 
+/** A size given as one integer (a 1-D size, as PyTorch's IntArrayRef accepts) or as an array. */
+export function shapeOrInt(fn: string, v: unknown, arg = 'size'): number[] {
+  return shape(fn, typeof v === 'number' ? [v] : v, arg);
+}
+
+/** An optional Tensor argument: null/undefined, or a live Tensor. */
+export function optionalTensor(fn: string, arg: string, v: unknown): Tensor | null {
+  return v === null || v === undefined ? null : tensorArg(fn, arg, v);
+}
+
 /**
  * A size given PyTorch's two ways, varargs `(2, 3)` or one array `([2, 3])`, as a checked array.
  * A lone number is a 1-D size.
@@ -119,6 +130,25 @@ export function options<T extends object>(fn: string, v: T | undefined, allowed:
       throw new TypeError(`${fn}: unknown option ${show(key)} in ${arg}; valid options are ${allowed.map((k) => `'${k}'`).join(', ')}`);
     }
   }
+  return v;
+}
+
+/** A function argument (a callback such as tidy's body or a transform). */
+export function func<F extends Function>(fn: string, arg: string, v: F): F {
+  if (typeof v !== 'function') throw new TypeError(`${fn}: ${arg} must be a function (got ${show(v)})`);
+  return v;
+}
+
+/** An array of live Tensors. */
+export function tensorList(fn: string, arg: string, v: unknown): Tensor[] {
+  if (!Array.isArray(v)) throw new TypeError(`${fn}: ${arg} must be an array of Tensors (got ${show(v)})`);
+  v.forEach((t, i) => tensorArg(fn, `${arg}[${i}]`, t));
+  return v;
+}
+
+/** A random Generator; undefined stays undefined (the caller's default applies). */
+export function generator<G extends Generator | undefined>(fn: string, v: G, arg = 'generator'): G {
+  if (v !== undefined && !(v instanceof Generator)) throw new TypeError(`${fn}: ${arg} must be a Generator (got ${show(v)})`);
   return v;
 }
 

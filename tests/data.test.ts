@@ -157,7 +157,7 @@ describe('DataLoader', () => {
   });
 
   it('rejects a batch size that is not a positive integer', () => {
-    expect(() => new DataLoader(new Numbers(3), { batchSize: 0 })).toThrow(/batchSize must be a positive integer \(got 0\)/);
+    expect(() => new DataLoader(new Numbers(3), { batchSize: 0 })).toThrow(/batchSize must be an integer ≥ 1 \(got 0\)/);
   });
 });
 
@@ -325,17 +325,43 @@ describe('IDX files', () => {
   });
 
   it('rejects malformed files with a message naming the problem', async () => {
-    expect(() => data.parseIdx(new Uint8Array([0, 0]))).toThrow(/2 bytes is too short for the 4-byte IDX magic number/);
-    expect(() => data.parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0]))).toThrow(/must start with two zero bytes, got 0x01 0x00/);
+    expect(() => data.parseIdx(new Uint8Array([0, 0]))).toThrow(/parseIdx: bytes: byte 2: the file ends inside its 4-byte header/);
+    expect(() => data.parseIdx(new Uint8Array([1, 0, 8, 1, 0, 0, 0, 0]))).toThrow(
+      /byte 0: not an IDX file: the magic number must start with two zero bytes, got 0x01 0x00/,
+    );
     expect(() => data.parseIdx(gzipSync(labels))).toThrow(/this is gzip data: use readIdx/);
-    expect(() => data.parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0]))).toThrow(/unknown element type 0x07 \(byte 2\)/);
-    expect(() => data.parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]))).toThrow(/declares 3 dimensions, which need 16 header bytes, but the file has 8/);
+    expect(() => data.parseIdx(new Uint8Array([0, 0, 7, 1, 0, 0, 0, 0]))).toThrow(/byte 2: unknown element type 0x07/);
+    expect(() => data.parseIdx(new Uint8Array([0, 0, 8, 3, 0, 0, 0, 1]))).toThrow(/byte 8: the file ends inside its 16-byte header/);
     expect(() => data.parseIdx(images.subarray(0, images.length - 1))).toThrow(
-      /shape \[3, 2, 4\] of uint8 needs 24 data bytes after the 16-byte header \(40 in all\) but the file has 39/,
+      /byte 39: shape \[3, 2, 4\] of uint8 needs 24 data bytes after the 16-byte header \(40 in all\) but the file has 39/,
     );
     const gz = gzipSync(images);
     await expect(data.readIdx(gz.subarray(0, gz.length - 12))).rejects.toThrow(/gzip data is corrupt or truncated/);
     await expect(data.readIdxDataset(images, idx(0x08, [2], [1, 2], 1))).rejects.toThrow(/3 images but 2 labels/);
+  });
+
+  it('names the file and byte offset, and refuses sizes beyond a tensor before reading the data', async () => {
+    const path = join(tmp, 'short-idx1-ubyte');
+    writeFileSync(path, labels.subarray(0, labels.length - 1));
+    await expect(data.readIdx(path)).rejects.toThrow(`parseIdx: ${path}: byte 10: shape [3] of uint8 needs 3 data bytes`);
+    const huge = new Uint8Array([0, 0, 0x08, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(() => data.parseIdx(huge)).toThrow(/byte 4: the header declares shape \[4294967295, 4294967295\]: .* more than the 2147483647 a tensor can hold/);
+  });
+
+  it('stops inflating a gzipped file once it passes the length its header declares', async () => {
+    // A one-element header followed by 64 MiB of zeros: 64 KiB gzipped.
+    const bomb = new Uint8Array(9 + 64 * 2 ** 20);
+    bomb.set([0, 0, 0x08, 1, 0, 0, 0, 1]);
+    const gz = gzipSync(bomb);
+    expect(gz.length).toBeLessThan(2 ** 17);
+    const before = process.memoryUsage().arrayBuffers;
+    await expect(data.readIdx(gz)).rejects.toThrow(
+      /readIdx: bytes \(inflated\): byte 9: the data runs past the 9 bytes its header declares \(shape \[1\] of uint8\)/,
+    );
+    // Inflation stopped within the first chunks, not after 64 MiB.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
+    const bad = gzipSync(new Uint8Array([0, 0, 0x07, 1, 0, 0, 0, 1, 5]));
+    await expect(data.readIdx(bad)).rejects.toThrow(/readIdx: bytes \(inflated\): byte 2: unknown element type 0x07/);
   });
 });
 

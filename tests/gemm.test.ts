@@ -46,7 +46,7 @@ function mulberry32(seed: number): () => number {
 for (const [name, relaxed] of builds) {
   const supported = !relaxed || relaxedSimdSupported();
 
-  describe.skipIf(!supported)(`gemmF32 (${name} build)`, () => {
+  describe.skipIf(!supported)(`gemmF32 (${name} build${supported ? '' : '; skipped: this runtime does not validate relaxed SIMD'})`, () => {
     const K = (supported ? instantiateKernels(kernelsMemory(false), false, relaxed) : null) as unknown as GemmKernels;
 
     /** C = alpha·op(A)·op(B) + beta·C against a float64 loop, with padded leading dimensions and odd 4-byte offsets. */

@@ -100,7 +100,7 @@ describe('BPETokenizer', () => {
         ]),
       ),
     ).toThrow(/merges\[1\] must be a pair of ids below 257 \(the tokens defined before it\), got \[256,300\]/);
-    expect(() => BPETokenizer.fromJSON(json('nope'))).toThrow(/field "merges" must be an array/);
+    expect(() => BPETokenizer.fromJSON(json('nope'))).toThrow(/BPETokenizer.fromJSON: merges must be an array/);
     expect(() => BPETokenizer.fromJSON({ type: 'tessera.BPETokenizer', version: 2, merges: [] })).toThrow(/field "version" must be 1 \(got 2\)/);
     expect(() => BPETokenizer.fromJSON('[1, 2]')).toThrow(/expected a JSON object \(got an array\)/);
   });

@@ -2,12 +2,12 @@
  * Composite ops: an op written as an expression over other ops. The helper owns the lifetimes of
  * what the expression makes, so an op author writes math only (docs/memory.md).
  */
-import { collectCreated, release } from '../memory.js';
+import { collectCreated, release, releaseWithGraph } from '../memory.js';
 
 /**
  * Runs `fn` and keeps only what it returns (tensors in arrays and plain objects too). Every other
  * tensor it made is freed now, or, when the result carries a graph whose backward may still read
- * it, freed together with that graph. Returned graph tensors are released together.
+ * it, freed together with that graph. Returned graph tensors are settled together.
  * @example const y = composite('silu', () => x.mul(x.sigmoid()));
  */
 export function composite<T>(name: string, fn: () => T): T {
@@ -21,7 +21,7 @@ export function composite<T>(name: string, fn: () => T): T {
     if (returned.includes(t) || t.kept || t.releasedBecause !== null) continue;
     // Internal graph nodes go with the outputs too: those only an unused output reaches (the
     // views inside hN's stack) are never backpropagated, so graph release alone would miss them.
-    if (graphOwner) graphOwner.dependents.push(t);
+    if (graphOwner) releaseWithGraph(graphOwner, t);
     else release(t, `an internal temporary of ${name} was consumed`);
   }
   return result;

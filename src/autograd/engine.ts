@@ -127,9 +127,19 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
         });
         for (const gi of inputGrads) if (gi && gi !== g && !used.has(gi)) release(gi, CONSUMED);
         release(g, CONSUMED);
-        if (!options.retainGraph) node.backward = null;
+        if (!options.retainGraph) {
+          // A consumed node keeps its name only: a loss held after backward (losses.push(loss))
+          // must not keep its step's activations reachable.
+          node.backward = null;
+          node.inputs = [];
+          node.saved = [];
+        }
       }
     }),
   );
-  if (!options.retainGraph) queueGraphRelease(order.filter((t) => t.gradFn !== null));
+  if (!options.retainGraph)
+    queueGraphRelease(
+      order.filter((t) => t.gradFn !== null),
+      root,
+    );
 }

@@ -4,17 +4,19 @@
  */
 import type { Tensor } from '../tensor.js';
 import { queueGraphRelease } from '../memory.js';
+import { func } from '../validate.js';
 
 /** One recorded op: its differentiable inputs and the closure mapping gradOut to their grads. */
 export interface GradNode {
   readonly name: string;
-  readonly inputs: readonly Tensor[];
+  /** Emptied with `saved` when a backward without retainGraph consumes the node. */
+  inputs: readonly Tensor[];
   /** Storage versions of the inputs when the op ran; a mismatch at backward means an in-place overwrite. */
   readonly versions: readonly number[];
   /** Storage version of the output when the op ran: backwards such as exp's and softmax's reuse the output. */
   readonly outputVersion: number;
   /** Tensors the backward reads that are not differentiable inputs (a where mask, class targets), and their versions then. */
-  readonly saved: readonly Tensor[];
+  saved: readonly Tensor[];
   readonly savedVersions: readonly number[];
   /** Null once a backward without retainGraph has consumed the node. */
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null;
@@ -56,18 +58,19 @@ export function setGradEnabled<T>(enabled: boolean, fn: () => T): T {
  * @example noGrad(() => w.sub_(w.grad!.mul(0.1)));
  */
 export function noGrad<T>(fn: () => T): T {
-  return setGradEnabled(false, fn);
+  return setGradEnabled(false, func('noGrad', 'fn', fn));
 }
 
 /** Runs fn with recording on, even inside noGrad. */
 export function enableGrad<T>(fn: () => T): T {
-  return setGradEnabled(true, fn);
+  return setGradEnabled(true, func('enableGrad', 'fn', fn));
 }
 
 /** What an op observer sees of each op as it completes: its name, tensor inputs, output and settings. */
 export interface OpEvent {
   readonly name: string;
-  readonly inputs: readonly Tensor[];
+  /** Emptied with `saved` when a backward without retainGraph consumes the node. */
+  inputs: readonly Tensor[];
   readonly output: Tensor;
   /** The op's settings (dims, shapes, strides…) and any index or mask tensors it read besides its inputs. */
   readonly attrs: Readonly<Record<string, unknown>>;
@@ -83,6 +86,7 @@ const observers: ((event: OpEvent) => void)[] = [];
  */
 export function observeOps<T>(observer: (event: OpEvent) => void, fn: () => T): T {
   if (typeof observer !== 'function') throw new TypeError('observeOps: observer must be a function (event) => void');
+  func('observeOps', 'fn', fn);
   observers.push(observer);
   try {
     return fn();
@@ -130,8 +134,9 @@ export function finish(
     return out;
   }
   if (!trackLifetimes) return out;
+  // Computed from a gradient (directly or through other such tensors): freed at the next step boundary.
   for (const t of inputs) {
-    if (t.pendingRelease || t.isGrad) {
+    if (t.isGrad || (t.pendingRelease && t.gradFn === null && !t.isDependent)) {
       queueGraphRelease([out]);
       return out;
     }

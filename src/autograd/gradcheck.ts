@@ -7,6 +7,7 @@ import { fmtShape } from '../shape.js';
 import { noGrad } from './grad-mode.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import { tensor } from '../creation.js';
 
 /** Options of gradcheck, with PyTorch's defaults. */
@@ -30,7 +31,9 @@ function outputs(result: Tensor | Tensor[]): Tensor[] {
  * @example gradcheck((x) => x.mul(x).sum(), [randn([3], { dtype: 'float64', device: 'js', requiresGrad: true })])
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs: Tensor[], options: GradcheckOptions = {}): boolean {
-  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = options;
+  V.func('gradcheck', 'fn', fn);
+  V.tensorList('gradcheck', 'inputs', inputs);
+  const { eps = 1e-6, atol = 1e-5, rtol = 1e-3, raiseException = true } = V.options('gradcheck', options, ['eps', 'atol', 'rtol', 'raiseException']);
   const evaluate = () => noGrad(() => tidy(() => outputs(fn(...inputs)).map((o) => Array.from(o.toArray()))));
   try {
     const numeric = numericalJacobians(inputs, evaluate, eps);

@@ -4,12 +4,18 @@
  * stops growing memory after its first step. Classes are 2^k and 1.5·2^k bytes (≤ 33% waste);
  * blocks above 256 MiB are rounded to whole pages only, so a 3.6 GB tensor fits under the 4 GiB
  * limit instead of asking for a 4 GiB class.
+ *
+ * An allocation for a new tensor may first run a reclaim pass (`onPressure`, docs/memory.md): when
+ * it would grow WASM memory, or when the tensor bytes live pass 1.5× those left after the previous
+ * pass (plus 64 KiB, so a tiny model does not run a pass every step).
  */
 
 const ALIGN = 16;
 const PAGE = 65536;
 const MIN_BLOCK = 64;
 const PAGE_ROUNDED = 1 << 28;
+/** Live bytes may grow by this much past the last pass before the next, however small the model. */
+const RECLAIM_SLACK = 64 * 1024;
 /** The wasm32 address space: 65,536 pages of 64 KiB. */
 export const MAX_WASM_BYTES = 65536 * PAGE;
 
@@ -28,6 +34,11 @@ export class CachingAllocator {
   liveBytes = 0;
   cachedBytes = 0;
   peakBytes = 0;
+  /** Reclaims blocks of tensors nobody used since the last call; set by the backend. */
+  onPressure: (() => void) | null = null;
+  private reclaimAt = RECLAIM_SLACK;
+  /** Bytes of the backend's own fixed blocks (kernel metadata, GEMM scratch), left out of the 1.5× rule. */
+  private pinnedBytes = 0;
 
   constructor(
     private readonly memory: WebAssembly.Memory,
@@ -36,14 +47,26 @@ export class CachingAllocator {
     this.top = Math.ceil(heapBase / ALIGN) * ALIGN;
   }
 
-  /** Returns a 16-byte aligned block of at least `bytes` bytes (its class size is `sizeClass(bytes)`). */
-  alloc(bytes: number): number {
+  /**
+   * Returns a 16-byte aligned block of at least `bytes` bytes (its class size is `sizeClass(bytes)`).
+   * `mayReclaim` allows a reclaim pass first (never while a kernel's operands are being resolved).
+   */
+  alloc(bytes: number, mayReclaim = false): number {
     // A NaN, fractional or negative size would set `top` to a bad address and every later tensor
     // would alias another's memory: refuse it here, whatever the caller checked.
     if (!Number.isSafeInteger(bytes) || bytes < 0)
       throw new RangeError(`alloc: invalid block size ${bytes} bytes (a tensor size must be a non-negative integer)`);
     const size = sizeClass(bytes);
-    const list = this.freeLists.get(size);
+    let list = this.freeLists.get(size);
+    if (
+      mayReclaim &&
+      this.onPressure !== null &&
+      (this.liveBytes + size > this.reclaimAt || ((list === undefined || list.length === 0) && this.top + size > this.memory.buffer.byteLength))
+    ) {
+      this.onPressure();
+      this.reclaimAt = this.liveBytes + Math.max((this.liveBytes - this.pinnedBytes) / 2, RECLAIM_SLACK);
+      list = this.freeLists.get(size);
+    }
     let ptr: number;
     if (list && list.length > 0) {
       ptr = list.pop()!;
@@ -71,6 +94,12 @@ export class CachingAllocator {
     this.liveBytes += size;
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return ptr;
+  }
+
+  /** Marks the blocks allocated so far as the backend's own: tensors' reclaim passes leave them out of their sums. */
+  pinAllocated(): void {
+    this.pinnedBytes = this.liveBytes;
+    this.reclaimAt = this.liveBytes + RECLAIM_SLACK;
   }
 
   private grow(pages: number): boolean {

@@ -225,7 +225,7 @@ export type AdaptiveWindow2d = Pick<Window2d, 'inH' | 'inW' | 'outH' | 'outW'>;
 
 /** What `memoryStats()` reports: live tensors and bytes, cached bytes and the WASM memory size. */
 export interface MemoryStats {
-  /** Tensors alive (not released) right now. */
+  /** Tensor storages holding backend memory right now (views share one; a spilled one holds none). */
   liveTensors: number;
   /** Bytes in blocks handed to live storages. */
   liveBytes: number;
@@ -398,6 +398,8 @@ export interface Backend {
     dv: Block,
     d: AttentionDims,
   ): void;
-  /** Bytes held by this backend (for memoryStats). */
-  stats(): Omit<MemoryStats, 'liveTensors'>;
+  /** Storages and bytes held by this backend (for memoryStats). */
+  stats(): MemoryStats;
+  /** Moves a storage's contents out of backend memory until its next use (a no-op where memory is JS's own). */
+  spill(storage: Storage): void;
 }

@@ -584,6 +584,12 @@ export class ReferenceBackend implements Backend {
   readonly device = 'js' as const;
   private live = 0;
   private peak = 0;
+  private storages = 0;
+  /** The garbage collector frees a dropped storage's array; this keeps the counts in step (its held value is a size, not the storage). */
+  private readonly collected = new FinalizationRegistry<number>((bytes) => {
+    this.live -= bytes;
+    this.storages--;
+  });
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
     // Typed arrays would silently truncate 2.5 to 2 and NaN to 0.
@@ -591,10 +597,15 @@ export class ReferenceBackend implements Backend {
     const array = new (arrayTypeOf(dtype))(length);
     this.live += array.byteLength;
     this.peak = Math.max(this.peak, this.live);
-    return { backend: this, dtype, length, ptr: 0, array, refs: 0, version: 0, released: false };
+    this.storages++;
+    const storage: Storage = { backend: this, dtype, length, ptr: 0, array, refs: 0, version: 0, released: false };
+    this.collected.register(storage, array.byteLength, storage);
+    return storage;
   }
   free(storage: Storage): void {
+    this.collected.unregister(storage);
     this.live -= storage.array!.byteLength;
+    this.storages--;
   }
   view(storage: Storage): TypedArray {
     return storage.array!;
@@ -799,7 +810,8 @@ export class ReferenceBackend implements Backend {
     const s = (b: Block) => this.span(b);
     attn.attentionBackward(s(q), s(k), s(v), mask && s(mask), s(out), s(lse), s(dOut), s(dq), s(dk), s(dv), d);
   }
-  stats(): Omit<MemoryStats, 'liveTensors'> {
-    return { liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };
+  stats(): MemoryStats {
+    return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };
   }
+  spill(): void {}
 }

@@ -87,6 +87,41 @@ const MAX_NDIM = 64;
 /** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
 const ATTENTION_ROWS = 16;
 
+/** Reclaim passes so far; a storage's `stamp` is the pass count when a kernel last touched it. */
+let epoch = 1;
+
+/**
+ * A tensor's memory on this device: a block of WASM memory while resident, or a JS copy once a
+ * reclaim pass spilled it (docs/memory.md). Every kernel reaches the block through `ptr`, which
+ * copies a spilled storage back first, so no kernel ever reads a spilled block.
+ */
+class WasmStorage implements Storage {
+  readonly array = null;
+  refs = 0;
+  version = 0;
+  released = false;
+  /** Index in the backend's resident list; -1 while spilled. */
+  slot = -1;
+  stamp = epoch;
+  /** The bytes while spilled. V8 counts a typed array's memory, so it collects a dropped tensor's copy. */
+  copy: Uint8Array | null = null;
+
+  constructor(
+    readonly backend: WasmBackend,
+    readonly dtype: Exclude<DType, 'bool'>,
+    readonly length: number,
+    readonly bytes: number,
+    /** The block's address while resident. */
+    public addr: Ptr,
+  ) {}
+
+  get ptr(): Ptr {
+    if (this.copy !== null) this.backend.restore(this);
+    this.stamp = epoch;
+    return this.addr;
+  }
+}
+
 export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
   /** True when the runtime accepted the relaxed-SIMD build (fused multiply-add in GEMM). */
@@ -96,6 +131,8 @@ export class WasmBackend implements Backend {
   private readonly meta: Ptr;
   private metaView: Int32Array;
   private readonly work: Ptr;
+  /** Storages whose block is in WASM memory (a reclaim pass may spill them). */
+  private resident: WasmStorage[] = [];
   /** GEMM workers on the shared memory; null when this runtime has no shared memory (one thread). */
   private readonly threads: GemmThreads | null;
   /** Why GEMM runs on one thread whatever setNumThreads asks, or null. */
@@ -113,9 +150,11 @@ export class WasmBackend implements Backend {
       if (availableCores() > 1) console.warn(`tessera: GEMM runs on one thread: ${shared.reason}`);
     }
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
+    this.allocator.onPressure = () => this.reclaim();
     this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
     this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
+    this.allocator.pinAllocated();
     this.threads = shared.kernels
       ? new GemmThreads(
           this.k.memory,
@@ -157,14 +196,75 @@ export class WasmBackend implements Backend {
 
   alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
-    const ptr = this.allocator.alloc(Math.max(length, 1) * bytesPerElement(dtype));
-    return { backend: this, dtype, length, ptr, array: null, refs: 0, version: 0, released: false };
+    const bytes = Math.max(length, 1) * bytesPerElement(dtype);
+    const storage = new WasmStorage(this, dtype, length, bytes, this.allocator.alloc(bytes, true));
+    this.enlist(storage);
+    return storage;
   }
   free(storage: Storage): void {
-    this.allocator.free(storage.ptr, Math.max(storage.length, 1) * bytesPerElement(storage.dtype));
+    const s = storage as WasmStorage;
+    if (s.copy !== null) s.copy = null;
+    else {
+      this.delist(s);
+      this.allocator.free(s.addr, s.bytes);
+    }
+  }
+  /** Copies a resident storage out to JS and frees its block; the next `ptr` copies it back. */
+  spill(storage: Storage): void {
+    const s = storage as WasmStorage;
+    if (s.copy !== null || s.released) return;
+    this.delist(s);
+    this.spillOut(s);
+  }
+  private spillOut(s: WasmStorage): void {
+    s.copy = new Uint8Array(this.k.memory.buffer, s.addr, s.bytes).slice();
+    this.allocator.free(s.addr, s.bytes);
+    s.addr = -1;
+  }
+  /** @internal Gives a spilled storage a block again (never runs a reclaim pass: a kernel may be resolving operands). */
+  restore(s: WasmStorage): void {
+    const addr = this.allocator.alloc(s.bytes);
+    new Uint8Array(this.k.memory.buffer, addr, s.bytes).set(s.copy!);
+    s.copy = null;
+    s.addr = addr;
+    this.enlist(s);
+  }
+  /** The reclaim pass: spills every resident storage no kernel touched since the previous pass. */
+  private reclaim(): void {
+    const kept: WasmStorage[] = [];
+    for (const s of this.resident) {
+      if (s.stamp < epoch) {
+        s.slot = -1;
+        this.spillOut(s);
+      } else {
+        s.slot = kept.length;
+        kept.push(s);
+      }
+    }
+    this.resident = kept;
+    epoch++;
+  }
+  private enlist(s: WasmStorage): void {
+    s.slot = this.resident.length;
+    this.resident.push(s);
+  }
+  private delist(s: WasmStorage): void {
+    const last = this.resident.pop()!;
+    if (last !== s) {
+      this.resident[s.slot] = last;
+      last.slot = s.slot;
+    }
+    s.slot = -1;
   }
   view(storage: Storage): TypedArray {
-    return new (arrayTypeOf(storage.dtype))(this.k.memory.buffer, storage.ptr, storage.length);
+    // Resolve the address first: copying a spilled storage back may grow (and replace) the buffer.
+    const ptr = storage.ptr;
+    return new (arrayTypeOf(storage.dtype))(this.k.memory.buffer, ptr, storage.length);
+  }
+  /** Views of several storages: all are made resident before the first view, which a later restore's grow would detach. */
+  private views(...storages: Storage[]): TypedArray[] {
+    for (const s of storages) void s.ptr;
+    return storages.map((s) => this.view(s));
   }
 
   private byteAddr(s: Storage, offset: number): Ptr {
@@ -192,16 +292,23 @@ export class WasmBackend implements Backend {
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
     if (x.dtype === 'float32' && out.dtype === 'float32' && SIMD_UNARY.has(op)) {
       this.k[`${op as SimdUnaryOp}F32`](this.byteAddr(x, xOffset), out.ptr, n);
-    } else loops.unary(op, this.view(x), xOffset, this.view(out), n);
+    } else {
+      const [xv, ov] = this.views(x, out);
+      loops.unary(op, xv, xOffset, ov, n);
+    }
   }
   clamp(x: Storage, xOffset: number, out: Storage, n: number, lo: number, hi: number): void {
     if (x.dtype === 'float32') this.k.clampF32(this.byteAddr(x, xOffset), out.ptr, n, lo, hi);
-    else loops.clamp(this.view(x), xOffset, this.view(out), n, lo, hi);
+    else {
+      const [xv, ov] = this.views(x, out);
+      loops.clamp(xv, xOffset, ov, n, lo, hi);
+    }
   }
   binary(op: BinaryOp, a: Strided, b: Strided, out: Storage, shape: readonly number[], outOffset = 0): void {
     const simd = op in ARITH_CODES && a.storage.dtype === 'float32' && b.storage.dtype === 'float32' && out.dtype === 'float32';
     if (!simd) {
-      loops.binary(op, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape, outOffset);
+      const [av, bv, ov] = this.views(a.storage, b.storage, out);
+      loops.binary(op, av, a, bv, b, ov, shape, outOffset);
       return;
     }
     this.writeMeta(op, shape, a.strides, b.strides);
@@ -216,28 +323,36 @@ export class WasmBackend implements Backend {
   }
   copy(x: Strided, out: Storage, outOffset: number, shape: readonly number[]): void {
     if (x.storage.dtype === 'float64' || out.dtype !== x.storage.dtype) {
-      loops.copy(this.view(x.storage), x, this.view(out), outOffset, shape);
+      const [xv, ov] = this.views(x.storage, out);
+      loops.copy(xv, x, ov, outOffset, shape);
       return;
     }
     this.writeMeta('copy', shape, x.strides);
     this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
   assign(x: Strided, out: Strided, shape: readonly number[]): void {
-    loops.assign(this.view(x.storage), x, this.view(out.storage), out, shape);
+    const [xv, ov] = this.views(x.storage, out.storage);
+    loops.assign(xv, x, ov, out, shape);
   }
   where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
-    loops.where(this.view(cond.storage), cond, this.view(a.storage), a, this.view(b.storage), b, this.view(out), shape);
+    const [cv, av, bv, ov] = this.views(cond.storage, a.storage, b.storage, out);
+    loops.where(cv, cond, av, a, bv, b, ov, shape);
   }
   gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
-    loops.gather(this.view(x.storage), x, this.view(index.storage), index, step, this.view(out), shape);
+    const [xv, iv, ov] = this.views(x.storage, index.storage, out);
+    loops.gather(xv, x, iv, index, step, ov, shape);
   }
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
-    loops.scatter(this.view(src.storage), src, this.view(index.storage), index, step, this.view(out.storage), out, shape, accumulate);
+    const [sv, iv, ov] = this.views(src.storage, index.storage, out.storage);
+    loops.scatter(sv, src, iv, index, step, ov, out, shape, accumulate);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
       this.k[`${op}AxisF32`](this.byteAddr(x, xOffset), out.ptr, outer, len, inner);
-    } else loops.reduce(op, this.view(x), xOffset, this.view(out), outer, len, inner);
+    } else {
+      const [xv, ov] = this.views(x, out);
+      loops.reduce(op, xv, xOffset, ov, outer, len, inner);
+    }
   }
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
     const kernel = log ? this.k.logSoftmaxF32 : this.k.softmaxF32;
@@ -486,7 +601,10 @@ export class WasmBackend implements Backend {
   cast(x: Storage, xOffset: number, out: Storage, n: number): void {
     if (x.dtype === 'int32' && out.dtype === 'float32') this.k.castI32F32(this.byteAddr(x, xOffset), out.ptr, n);
     else if (x.dtype === 'float32' && out.dtype === 'int32') this.k.castF32I32(this.byteAddr(x, xOffset), out.ptr, n);
-    else loops.cast(this.view(x), xOffset, this.view(out), n);
+    else {
+      const [xv, ov] = this.views(x, out);
+      loops.cast(xv, xOffset, ov, n);
+    }
   }
   // Conv and pooling tensors are float32 on this device (float64 lives on 'js'), so every call is a kernel.
   im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d, colsOffset = 0): void {
@@ -513,8 +631,14 @@ export class WasmBackend implements Backend {
   adaptiveAvgPool2dBackward(gradOut: Storage, gradOutOffset: number, gradIn: Storage, planes: number, w: AdaptiveWindow2d): void {
     this.k.adaptiveAvgPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, planes, w.inH, w.inW, w.outH, w.outW);
   }
-  stats(): Omit<MemoryStats, 'liveTensors'> {
+  stats(): MemoryStats {
     const a = this.allocator;
-    return { liveBytes: a.liveBytes, cachedBytes: a.cachedBytes, wasmBytes: this.k.memory.buffer.byteLength, peakBytes: a.peakBytes };
+    return {
+      liveTensors: this.resident.length,
+      liveBytes: a.liveBytes,
+      cachedBytes: a.cachedBytes,
+      wasmBytes: this.k.memory.buffer.byteLength,
+      peakBytes: a.peakBytes,
+    };
   }
 }

@@ -38,6 +38,8 @@ export interface DataLoaderOptions<T, B> {
  * @example defaultCollate([[tensor([1, 2]), 0], [tensor([3, 4]), 1]]) // [tensor [[1, 2], [3, 4]], tensor [0, 1]]
  */
 export function defaultCollate<T>(samples: T[]): Collated<T> {
+  if (!Array.isArray(samples) || samples.length === 0)
+    throw new TypeError(`defaultCollate: samples must be a non-empty array of samples (got ${V.show(samples)})`);
   return collate(samples as unknown[], 'batch') as Collated<T>;
 }
 
@@ -144,11 +146,14 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     if (sampler !== undefined && shuffle) throw new TypeError('DataLoader: sampler and shuffle are mutually exclusive (the sampler decides the order)');
     if (iterable && (shuffle || sampler !== undefined))
       throw new TypeError('DataLoader: an IterableDataset gives its own order; shuffle and sampler do not apply (shuffle inside the dataset)');
+    V.int('DataLoader', 'batchSize', batchSize, { min: 1 });
+    V.bool('DataLoader', 'shuffle', shuffle);
+    V.bool('DataLoader', 'dropLast', dropLast);
+    V.generator('DataLoader', generator);
     if (transform !== undefined && typeof transform !== 'function')
       throw new TypeError(`DataLoader: transform must be a function of a batch (got ${V.show(transform)})`);
     if (collate !== undefined && typeof collate !== 'function')
       throw new TypeError(`DataLoader: collate must be a function of a list of samples (got ${V.show(collate)})`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`DataLoader: batchSize must be a positive integer (got ${batchSize})`);
     this.dataset = dataset;
     this.batchSize = batchSize;
     this.shuffle = shuffle;

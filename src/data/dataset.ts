@@ -10,6 +10,7 @@ import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
+import { INT32_MAX, int, show, size } from '../validate.js';
 import { type TransformLike, runTransform } from './transforms.js';
 
 /** What the default collate makes of a batch of samples of type T (PyTorch's default_collate). */
@@ -39,6 +40,15 @@ export abstract class Dataset<T> {
    * computed at once. The DataLoader uses it when no custom collate is given.
    */
   getBatch?(indices: readonly number[]): Collated<T>;
+}
+
+/** A dataset argument: anything with a size `length` and a `getItem` method. */
+export function datasetArg<T>(fn: string, arg: string, v: Dataset<T>): Dataset<T> {
+  if (typeof v !== 'object' || v === null || typeof (v as { getItem?: unknown }).getItem !== 'function') {
+    throw new TypeError(`${fn}: ${arg} must be a Dataset (an object with length and getItem(i)) (got ${show(v)})`);
+  }
+  size(fn, `${arg}.length`, v.length);
+  return v;
 }
 
 function checkIndex(op: string, index: number, length: number): void {
@@ -136,6 +146,8 @@ export class Subset<T> extends Dataset<T> {
 
   constructor(dataset: Dataset<T>, indices: readonly number[]) {
     super();
+    datasetArg('Subset', 'dataset', dataset);
+    if (!Array.isArray(indices)) throw new TypeError(`Subset: indices must be an array of sample indices (got ${show(indices)})`);
     for (const i of indices) checkIndex('Subset', i, dataset.length);
     this.dataset = dataset;
     this.indices = [...indices];
@@ -164,6 +176,9 @@ export class Subset<T> extends Dataset<T> {
 
 /** A random permutation of 0…n-1 (Fisher–Yates) drawn from `generator`. */
 export function randperm(n: number, generator: Generator = defaultGenerator): number[] {
+  // Indices are int32 everywhere (indexSelect, samplers), which also bounds the array made here.
+  int('randperm', 'n', n, { min: 0, max: INT32_MAX });
+  V.generator('randperm', generator);
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = generator.integer(0, i + 1);
@@ -241,8 +256,8 @@ function stratifiedParts(labels: ArrayLike<number>, sizes: number[], g: Generato
 export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], options: Generator | RandomSplitOptions = {}): Subset<T>[] {
   const { generator = defaultGenerator, stratify } =
     options instanceof Generator ? { generator: options } : V.options<RandomSplitOptions>('randomSplit', options, ['generator', 'stratify']);
-  if (!(generator instanceof Generator)) throw new TypeError(`randomSplit: generator must be a Generator (got ${V.show(generator)})`);
-  const n = dataset.length;
+  V.generator('randomSplit', generator);
+  const n = datasetArg('randomSplit', 'dataset', dataset).length;
   const sizes = splitSizes(n, lengths);
   if (stratify !== undefined) {
     const labels = stratify instanceof Tensor ? stratify.toArray() : stratify;

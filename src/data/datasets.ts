@@ -6,6 +6,7 @@
 import { tensor } from '../creation.js';
 import type { Device } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import { DIGITS } from './bundled/digits.js';
 import { FEMALE_NAMES, MALE_NAMES } from './bundled/names.js';
 
@@ -53,6 +54,7 @@ function decodeNames(text: string): string[] {
  * @example const { images, labels } = loadDigits(); // [1797, 1, 8, 8], [1797]
  */
 export function loadDigits(options: { device?: Device } = {}): Digits {
+  V.options('loadDigits', options, ['device']);
   digitsCache ??= decodeDigits();
   const { pixels, targets } = digitsCache;
   const n = targets.length;

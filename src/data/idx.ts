@@ -10,6 +10,7 @@ import type { Device } from '../dtype.js';
 import { nodeFs } from '../io/node-fs.js';
 import { fmtShape, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 
 /** The element types IDX defines, by their type byte. */
 const TYPES = {
@@ -34,32 +35,67 @@ export interface IdxArray {
 /** Where IDX bytes come from: a file path (Node only) or the bytes themselves. */
 export type IdxSource = string | Uint8Array | ArrayBuffer;
 
+/** The header of an IDX file: element type, shape, and where the data starts and ends. */
+interface IdxHeader {
+  type: (typeof TYPES)[keyof typeof TYPES];
+  shape: number[];
+  dataStart: number;
+  /** The file's whole length: header plus shape's elements. */
+  expected: number;
+}
+
 /**
- * Parses an uncompressed IDX file; malformed headers and lengths throw an error naming the problem.
- * @example const { shape, data } = parseIdx(bytes); // shape [60000, 28, 28], data Uint8Array
+ * The elements an IDX file may declare: tensors index with int32, and the largest typed array
+ * Node allocates holds fewer bytes than 2³² float64s anyway.
  */
-export function parseIdx(bytes: Uint8Array): IdxArray {
-  if (bytes.length < 4) throw new RangeError(`parseIdx: ${bytes.length} bytes is too short for the 4-byte IDX magic number`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
+const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Reads the header from the first bytes of a file, or returns null when more bytes are needed;
+ * a malformed header throws naming `where` (the file, or 'bytes') and the byte offset.
+ */
+function readHeader(fn: string, where: string, bytes: Uint8Array): IdxHeader | null {
+  const at = (offset: number, what: string) => `${fn}: ${where}: byte ${offset}: ${what}`;
+  if (bytes.length >= 2 && (bytes[0] !== 0 || bytes[1] !== 0)) {
     const gz = bytes[0] === 0x1f && bytes[1] === 0x8b ? ' (this is gzip data: use readIdx, which decompresses)' : '';
-    throw new RangeError(`parseIdx: not an IDX file: the magic number must start with two zero bytes, got 0x${hex(bytes[0])} 0x${hex(bytes[1])}${gz}`);
+    throw new RangeError(at(0, `not an IDX file: the magic number must start with two zero bytes, got 0x${hex(bytes[0])} 0x${hex(bytes[1])}${gz}`));
   }
+  if (bytes.length < 4) return null;
   const type = TYPES[bytes[2] as keyof typeof TYPES];
-  if (!type) throw new RangeError(`parseIdx: unknown element type 0x${hex(bytes[2])} (byte 2); IDX defines 0x08 0x09 0x0b 0x0c 0x0d 0x0e`);
+  if (!type) throw new RangeError(at(2, `unknown element type 0x${hex(bytes[2])}; IDX defines 0x08 0x09 0x0b 0x0c 0x0d 0x0e`));
   const ndim = bytes[3];
-  if (ndim === 0) throw new RangeError('parseIdx: the header declares 0 dimensions (byte 3)');
+  if (ndim === 0) throw new RangeError(at(3, 'the header declares 0 dimensions'));
   const dataStart = 4 + 4 * ndim;
-  if (bytes.length < dataStart)
-    throw new RangeError(`parseIdx: the header declares ${ndim} dimensions, which need ${dataStart} header bytes, but the file has ${bytes.length}`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < dataStart) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, dataStart);
   const shape = Array.from({ length: ndim }, (_, d) => view.getUint32(4 + 4 * d, false));
   const count = numel(shape);
-  const expected = dataStart + count * type.size;
+  if (count > MAX_ELEMENTS) {
+    throw new RangeError(at(4, `the header declares shape ${fmtShape(shape)}: ${count} elements, more than the ${MAX_ELEMENTS} a tensor can hold`));
+  }
+  return { type, shape, dataStart, expected: dataStart + count * type.size };
+}
+
+/**
+ * Parses an uncompressed IDX file; a malformed header or a length that disagrees with it throws
+ * an error naming the file (`name`, default 'bytes') and the byte offset.
+ * @example const { shape, data } = parseIdx(bytes); // shape [60000, 28, 28], data Uint8Array
+ */
+export function parseIdx(bytes: Uint8Array, name = 'bytes'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError(`parseIdx: bytes must be a Uint8Array (got ${show(bytes)})`);
+  const header = readHeader('parseIdx', name, bytes);
+  if (!header) {
+    const need = bytes.length < 4 ? 4 : 4 + 4 * bytes[3];
+    throw new RangeError(`parseIdx: ${name}: byte ${bytes.length}: the file ends inside its ${need}-byte header`);
+  }
+  const { type, shape, dataStart, expected } = header;
   if (bytes.length !== expected) {
     throw new RangeError(
-      `parseIdx: shape ${fmtShape(shape)} of ${type.name} needs ${count * type.size} data bytes after the ${dataStart}-byte header (${expected} in all) but the file has ${bytes.length}`,
+      `parseIdx: ${name}: byte ${Math.min(bytes.length, expected)}: shape ${fmtShape(shape)} of ${type.name} needs ${expected - dataStart} data bytes after the ${dataStart}-byte header (${expected} in all) but the file has ${bytes.length}`,
     );
   }
+  const count = (expected - dataStart) / type.size;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const get: Record<IdxType, [new (n: number) => IdxArray['data'], (at: number) => number]> = {
     uint8: [Uint8Array, (at) => view.getUint8(at)],
     int8: [Int8Array, (at) => view.getInt8(at)],
@@ -78,21 +114,56 @@ function hex(byte: number): string {
   return byte.toString(16).padStart(2, '0');
 }
 
-/** The bytes of a source, gunzipped when they start with the gzip magic 1f 8b. */
-async function bytesOf(source: IdxSource): Promise<Uint8Array> {
+/**
+ * The bytes of a source, gunzipped when they start with the gzip magic 1f 8b. Inflation stops as
+ * soon as the header is malformed or the output passes the length the header declares, so a
+ * small archive that inflates to gigabytes fails after reading its header.
+ */
+async function bytesOf(source: IdxSource): Promise<[Uint8Array, string]> {
   let bytes: Uint8Array;
+  let name = 'bytes';
   if (typeof source === 'string') {
     const { readFile } = await nodeFs('readIdx');
     bytes = await readFile(source);
-  } else bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+    name = source;
+  } else if (source instanceof Uint8Array || source instanceof ArrayBuffer) {
+    bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+  } else throw new TypeError(`readIdx: source must be a path, a Uint8Array or an ArrayBuffer (got ${show(source)})`);
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return [bytes, name];
+  const reader = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let header: IdxHeader | null = null;
   try {
-    const stream = new Blob([bytes.slice()]).stream().pipeThrough(new DecompressionStream('gzip'));
-    return new Uint8Array(await new Response(stream).arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.length;
+      header ??= readHeader('readIdx', `${name} (inflated)`, chunks.length === 1 ? value : concat(chunks, length));
+      if (header && length > header.expected) {
+        throw new RangeError(
+          `readIdx: ${name} (inflated): byte ${header.expected}: the data runs past the ${header.expected} bytes its header declares (shape ${fmtShape(header.shape)} of ${header.type.name})`,
+        );
+      }
+    }
   } catch (e) {
-    const where = typeof source === 'string' ? ` ${source}` : '';
-    throw new Error(`readIdx: gzip data${where} is corrupt or truncated: ${(e as Error).message}`);
+    await reader.cancel().catch(() => undefined);
+    if (e instanceof RangeError) throw e;
+    throw new Error(`readIdx: ${name}: gzip data is corrupt or truncated (after ${length} inflated bytes): ${(e as Error).message}`);
   }
+  return [concat(chunks, length), name];
+}
+
+function concat(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 /**
@@ -100,7 +171,8 @@ async function bytesOf(source: IdxSource): Promise<Uint8Array> {
  * @example const labels = await readIdx('data/fashion/train-labels-idx1-ubyte.gz');
  */
 export async function readIdx(source: IdxSource): Promise<IdxArray> {
-  return parseIdx(await bytesOf(source));
+  const [bytes, name] = await bytesOf(source);
+  return parseIdx(bytes, name);
 }
 
 /** Options of readIdxDataset. */

@@ -171,6 +171,9 @@ export class BPETokenizer {
   private readonly cache = new Map<string, number[]>();
 
   private constructor(merges: [number, number][], specialTokens: string[]) {
+    // Private in TypeScript only: plain JavaScript can call it.
+    checkMerges('BPETokenizer', merges);
+    checkSpecialTokens('BPETokenizer', specialTokens);
     this.merges = merges;
     this.specialTokens = specialTokens;
     for (let b = 0; b < BYTE_TOKENS; b++) this.bytes.push(Uint8Array.of(b));
@@ -341,13 +344,7 @@ export class BPETokenizer {
     const obj = parseJson(op, json);
     checkType(op, obj, 'tessera.BPETokenizer');
     const { merges, specialTokens = [] } = obj;
-    if (!Array.isArray(merges)) throw new TypeError(`${op}: field "merges" must be an array of [id, id] pairs`);
-    merges.forEach((m, i) => {
-      const known = BYTE_TOKENS + i;
-      if (!Array.isArray(m) || m.length !== 2 || !m.every((id) => Number.isInteger(id) && id >= 0 && id < known)) {
-        throw new RangeError(`${op}: merges[${i}] must be a pair of ids below ${known} (the tokens defined before it), got ${JSON.stringify(m)}`);
-      }
-    });
+    checkMerges(op, merges);
     checkSpecialTokens(op, specialTokens);
     return new BPETokenizer(
       merges.map(([a, b]) => [a, b]),
@@ -364,6 +361,16 @@ export class BPETokenizer {
   static async load(path: string): Promise<BPETokenizer> {
     return BPETokenizer.fromJSON(await readJson('BPETokenizer.load', path));
   }
+}
+
+function checkMerges(op: string, merges: unknown): asserts merges is [number, number][] {
+  if (!Array.isArray(merges)) throw new TypeError(`${op}: merges must be an array of [id, id] pairs`);
+  merges.forEach((m, i) => {
+    const known = BYTE_TOKENS + i;
+    if (!Array.isArray(m) || m.length !== 2 || !m.every((id) => Number.isInteger(id) && id >= 0 && id < known)) {
+      throw new RangeError(`${op}: merges[${i}] must be a pair of ids below ${known} (the tokens defined before it), got ${JSON.stringify(m)}`);
+    }
+  });
 }
 
 function checkSpecialTokens(op: string, tokens: unknown): asserts tokens is string[] {

@@ -32,6 +32,13 @@ export interface Transform<T = Tensor> {
 /** A transform object or a plain function from a sample to a sample. */
 export type TransformLike<T = Tensor> = Transform<T> | ((x: T) => T);
 
+/** One number (for every channel) or an array of finite numbers, as an array. */
+function numbers(fn: string, arg: string, v: number | readonly number[]): number[] {
+  const list = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(list)) throw new TypeError(`${fn}: ${arg} must be a number or an array of numbers (got ${V.show(v)})`);
+  return list.map((x: unknown, i: number) => V.num(fn, `${arg}[${i}]`, x));
+}
+
 /** Applies a transform object or function. */
 export function runTransform<T>(t: TransformLike<T>, x: T): T {
   return typeof t === 'function' ? t(x) : t.forward(x);
@@ -72,8 +79,8 @@ export class Normalize implements Transform {
   readonly mean: readonly number[];
   readonly std: readonly number[];
   constructor(mean: number | readonly number[], std: number | readonly number[]) {
-    this.mean = typeof mean === 'number' ? [mean] : [...mean];
-    this.std = typeof std === 'number' ? [std] : [...std];
+    this.mean = numbers('Normalize', 'mean', mean);
+    this.std = numbers('Normalize', 'std', std);
     const zero = this.std.findIndex((s) => s === 0);
     if (zero >= 0) throw new RangeError(`Normalize: std is 0 at channel ${zero}, which would divide by zero`);
   }
@@ -115,16 +122,21 @@ export class RandomCrop implements Transform {
   private readonly generator: Generator | undefined;
 
   constructor(size: number | readonly [number, number], options: RandomCropOptions = {}) {
+    V.options('RandomCrop', options, ['padding', 'fill', 'generator']);
+    if (typeof size !== 'number' && !(Array.isArray(size) && size.length === 2))
+      throw new TypeError(`RandomCrop: size must be a number or [h, w] (got ${V.show(size)})`);
     this.size = typeof size === 'number' ? [size, size] : [size[0], size[1]];
     const p = options.padding ?? 0;
+    if (typeof p !== 'number' && !(Array.isArray(p) && (p.length === 2 || p.length === 4)))
+      throw new TypeError(`RandomCrop: padding must be a number, [left/right, top/bottom] or [left, top, right, bottom] (got ${V.show(p)})`);
     this.padding = typeof p === 'number' ? [p, p, p, p] : p.length === 2 ? [p[0], p[1], p[0], p[1]] : [p[0], p[1], p[2], p[3]];
     if (![...this.size, ...this.padding].every((v) => Number.isInteger(v) && v >= 0) || this.size.some((v) => v === 0)) {
       throw new RangeError(
         `RandomCrop: size must be positive and padding non-negative integers (got size ${fmtShape(this.size)}, padding ${fmtShape(this.padding)})`,
       );
     }
-    this.fill = options.fill ?? 0;
-    this.generator = options.generator;
+    this.fill = V.num('RandomCrop', 'fill', options.fill ?? 0, { finite: false });
+    this.generator = V.generator('RandomCrop', options.generator);
   }
 
   forward(x: Tensor): Tensor {
@@ -167,8 +179,9 @@ export class RandomHorizontalFlip implements Transform {
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
+    V.options('RandomHorizontalFlip', options, ['generator']);
     this.p = probability('RandomHorizontalFlip', 'p', p);
-    this.generator = options.generator;
+    this.generator = V.generator('RandomHorizontalFlip', options.generator);
   }
 
   forward(x: Tensor): Tensor {
@@ -223,8 +236,7 @@ function probability(op: string, arg: string, p: unknown): number {
 }
 
 function checkGenerator(op: string, g: unknown): Generator | undefined {
-  if (g !== undefined && !(g instanceof Generator)) throw new TypeError(`${op}: generator must be a Generator (got ${V.show(g)})`);
-  return g;
+  return V.generator(op, g as Generator | undefined);
 }
 
 /** A symmetric range (a number v → [-v, v], or v ≥ 0 → [center - v, center + v]) or an explicit [min, max]. */

@@ -10,6 +10,7 @@ import type { LRScheduler, SchedulerStateDict } from '../optim/lr-scheduler.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { Tensor } from '../tensor.js';
 import { nodeFs } from './node-fs.js';
+import * as V from '../validate.js';
 import { SafetensorsError, deserialize, serialize } from './safetensors.js';
 
 /** What a checkpoint holds: any of model, optimizer, scheduler, plus the epoch and user values (JSON-able or tensors). */
@@ -102,6 +103,7 @@ export async function saveCheckpoint(path: string, contents: CheckpointContents)
 export function deserializeCheckpoint(bytes: Uint8Array | ArrayBuffer, targets: LoadCheckpointOptions = {}): Record<string, unknown> {
   if (targets === null || typeof targets !== 'object')
     throw new TypeError(`loadCheckpoint: expected { model, optimizer, scheduler } to restore, got ${JSON.stringify(targets)}`);
+  V.options('deserializeCheckpoint', targets, ['model', 'optimizer', 'scheduler', 'strict', 'device']);
   const { tensors, metadata } = deserialize(bytes, { device: targets.device });
   if (metadata.format !== FORMAT) {
     throw new SafetensorsError(

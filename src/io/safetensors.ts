@@ -22,6 +22,7 @@ import type { Device } from '../dtype.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { nodeFs } from './node-fs.js';
+import * as V from '../validate.js';
 
 /** A malformed or unsupported safetensors file, or a state dict that cannot be written. */
 export class SafetensorsError extends Error {
@@ -117,6 +118,13 @@ export interface SerializeOptions {
  * @example const bytes = serialize(model.stateDict(), { epoch: '3' });
  */
 export function serialize(stateDict: StateDict, metadata?: Record<string, string>, options: SerializeOptions = {}): Uint8Array {
+  if (!(stateDict instanceof Map) && (typeof stateDict !== 'object' || stateDict === null))
+    fail(`serialize: stateDict must be an object or Map of tensors (got ${V.show(stateDict)})`);
+  if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null))
+    fail(`serialize: metadata must be an object of strings (got ${V.show(metadata)})`);
+  V.options('serialize', options, ['int8']);
+  if (options.int8 !== undefined && (typeof options.int8 !== 'object' || options.int8 === null || !(Symbol.iterator in options.int8)))
+    fail(`serialize: options.int8 must be an array of tensor names (got ${V.show(options.int8)})`);
   const items = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
   const int8 = new Set(options.int8 ?? []);
   for (const name of int8) {
@@ -351,7 +359,8 @@ export function deserialize(data: Uint8Array | ArrayBuffer, opts: SafetensorsLoa
     throw new TypeError(`deserialize: expected the file's bytes as a Uint8Array or ArrayBuffer, got ${data === null ? 'null' : typeof data}`);
   if (opts === null || typeof opts !== 'object') throw new TypeError(`deserialize: expected options { device }, got ${JSON.stringify(opts)}`);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  const device = opts.device ?? getDefaultDevice();
+  V.options('deserialize', opts, ['device']);
+  const device = opts.device === undefined ? getDefaultDevice() : V.device('deserialize', opts.device);
   const { entries, metadata, dataStart } = readHeader(bytes);
   const decoded = entries.map((e) => decode(e, bytes.subarray(dataStart + e.begin, dataStart + e.end), device === 'js'));
   const tensors: Record<string, Tensor> = {};

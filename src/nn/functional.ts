@@ -10,6 +10,7 @@ import { copyRaw, withContiguous } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import { matmul } from '../ops/linalg.js';
 import { indexSelect, scatterAddGrad } from '../ops/indexing.js';
 import { transpose, transposeView } from '../ops/shape.js';
@@ -28,10 +29,7 @@ export { scaledDotProductAttention } from './attention.js';
 /** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
-function checkTensor(op: string, arg: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor`);
-  return x.check(op);
-}
+const checkTensor = V.tensorArg;
 
 function checkFloat(op: string, arg: string, x: unknown): Tensor {
   const t = checkTensor(op, arg, x);
@@ -100,7 +98,7 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
 
 /** max(x, 0). */
 export function relu(input: Tensor): Tensor {
-  return input.relu();
+  return checkTensor('relu', 'input', input).relu();
 }
 
 /**
@@ -115,22 +113,22 @@ export function gelu(input: Tensor, options: GeluOptions = {}): Tensor {
 
 /** 1 / (1 + e^−x). */
 export function sigmoid(input: Tensor): Tensor {
-  return input.sigmoid();
+  return checkTensor('sigmoid', 'input', input).sigmoid();
 }
 
 /** The hyperbolic tangent. */
 export function tanh(input: Tensor): Tensor {
-  return input.tanh();
+  return checkTensor('tanh', 'input', input).tanh();
 }
 
 /** exp(x) / Σ exp(x) along dim. @example F.softmax(logits, 1) */
 export function softmax(input: Tensor, dim: number): Tensor {
-  return input.softmax(dim);
+  return checkTensor('softmax', 'input', input).softmax(dim);
 }
 
 /** log(softmax(x)) along dim, computed stably. */
 export function logSoftmax(input: Tensor, dim: number): Tensor {
-  return input.logSoftmax(dim);
+  return checkTensor('logSoftmax', 'input', input).logSoftmax(dim);
 }
 
 /**
@@ -196,6 +194,10 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
  */
 export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor {
   checkFloat('layerNorm', 'input', input);
+  normalizedShape = V.shapeOrInt('layerNorm', normalizedShape, 'normalizedShape');
+  V.optionalTensor('layerNorm', 'weight', weight);
+  V.optionalTensor('layerNorm', 'bias', bias);
+  V.num('layerNorm', 'eps', eps, { min: 0 });
   const k = normalizedShape.length;
   if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
     throw new RangeError(`layerNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);
@@ -347,6 +349,8 @@ export function groupNorm(input: Tensor, numGroups: number, weight: Tensor | nul
  */
 export function rmsNorm(input: Tensor, normalizedShape: readonly number[], weight: Tensor | null = null, eps: number | null = null): Tensor {
   checkFloat('rmsNorm', 'input', input);
+  normalizedShape = V.shapeOrInt('rmsNorm', normalizedShape, 'normalizedShape');
+  V.optionalTensor('rmsNorm', 'weight', weight);
   const k = normalizedShape.length;
   if (k === 0 || k > input.ndim || !sameShape(input.shape.slice(-k), normalizedShape)) {
     throw new RangeError(`rmsNorm: input ${fmtShape(input.shape)} does not end in normalizedShape ${fmtShape(normalizedShape)}`);

@@ -280,8 +280,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
     V.options('LayerNorm', options, ['device', 'dtype', 'eps', 'elementwiseAffine', 'bias']);
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    this.normalizedShape.forEach((s) => checkSize('LayerNorm', 'normalizedShape', s));
+    this.normalizedShape = V.shapeOrInt('LayerNorm', normalizedShape, 'normalizedShape');
     this.eps = options.eps ?? 1e-5;
     if (options.elementwiseAffine !== false) {
       this.weight = init.ones_(emptyParameter(this.normalizedShape, options));
@@ -366,8 +365,7 @@ export class RMSNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
     super();
     V.options('RMSNorm', options, ['device', 'dtype', 'eps', 'elementwiseAffine']);
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    this.normalizedShape.forEach((s) => checkSize('RMSNorm', 'normalizedShape', s));
+    this.normalizedShape = V.shapeOrInt('RMSNorm', normalizedShape, 'normalizedShape');
     this.eps = options.eps ?? null;
     if (options.elementwiseAffine !== false) this.weight = init.ones_(emptyParameter(this.normalizedShape, options));
   }
@@ -502,11 +500,10 @@ export class ReLU extends Module {
 /** x·Φ(x) elementwise: the exact erf form, or the tanh approximation with `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
-  constructor({ approximate = 'none' }: F.GeluOptions = {}) {
+  constructor(options: F.GeluOptions = {}) {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh')
-      throw new TypeError(`GELU: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
-    this.approximate = approximate;
+    const { approximate = 'none' } = V.options('GELU', options, ['approximate']);
+    this.approximate = V.oneOf('GELU', 'approximate', approximate, ['none', 'tanh'] as const);
   }
   forward(input: Tensor): Tensor {
     return F.gelu(input, { approximate: this.approximate });
@@ -555,8 +552,9 @@ export class ELU extends Module {
 export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
-  constructor({ beta = 1, threshold = 20 }: F.SoftplusOptions = {}) {
+  constructor(options: F.SoftplusOptions = {}) {
     super();
+    const { beta = 1, threshold = 20 } = V.options('Softplus', options, ['beta', 'threshold']);
     checkNumber('Softplus', 'beta', beta);
     checkNumber('Softplus', 'threshold', threshold);
     this.beta = beta;

@@ -6,6 +6,9 @@
 import type { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import { Module } from './module.js';
+import * as V from '../validate.js';
+
+const REDUCTIONS: readonly F.Reduction[] = ['mean', 'sum', 'none'];
 
 import type { ReductionOptions } from './functional.js';
 
@@ -17,9 +20,9 @@ export type { ReductionOptions };
  */
 export class MSELoss extends Module {
   readonly reduction: F.Reduction;
-  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+  constructor(options: ReductionOptions = {}) {
     super();
-    this.reduction = reduction;
+    this.reduction = V.oneOf('MSELoss', 'reduction', V.options('MSELoss', options, ['reduction']).reduction ?? 'mean', REDUCTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.mseLoss(input, target, { reduction: this.reduction });
@@ -32,9 +35,9 @@ export class MSELoss extends Module {
 /** Mean absolute error |input − target|, reduced. */
 export class L1Loss extends Module {
   readonly reduction: F.Reduction;
-  constructor({ reduction = 'mean' }: ReductionOptions = {}) {
+  constructor(options: ReductionOptions = {}) {
     super();
-    this.reduction = reduction;
+    this.reduction = V.oneOf('L1Loss', 'reduction', V.options('L1Loss', options, ['reduction']).reduction ?? 'mean', REDUCTIONS);
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.l1Loss(input, target, { reduction: this.reduction });
@@ -53,6 +56,7 @@ export class CrossEntropyLoss extends Module {
   readonly options: F.CrossEntropyOptions;
   constructor(options: F.CrossEntropyOptions = {}) {
     super();
+    V.options('CrossEntropyLoss', options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
     this.options = { ...options, weight: keep(options.weight) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -68,6 +72,7 @@ export class NLLLoss extends Module {
   readonly options: F.NLLLossOptions;
   constructor(options: F.NLLLossOptions = {}) {
     super();
+    V.options('NLLLoss', options, ['weight', 'ignoreIndex', 'reduction']);
     this.options = { ...options, weight: keep(options.weight) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -83,6 +88,7 @@ export class BCELoss extends Module {
   readonly options: F.BCEOptions;
   constructor(options: F.BCEOptions = {}) {
     super();
+    V.options('BCELoss', options, ['weight', 'reduction']);
     this.options = { ...options, weight: keep(options.weight) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
@@ -98,6 +104,7 @@ export class BCEWithLogitsLoss extends Module {
   readonly options: F.BCEWithLogitsOptions;
   constructor(options: F.BCEWithLogitsOptions = {}) {
     super();
+    V.options('BCEWithLogitsLoss', options, ['weight', 'reduction', 'posWeight']);
     this.options = { ...options, weight: keep(options.weight), posWeight: keep(options.posWeight) };
   }
   forward(input: Tensor, target: Tensor): Tensor {

@@ -8,6 +8,7 @@ import { release, releasePendingGraphs } from '../memory.js';
 import { snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import type { Device } from '../dtype.js';
 import type { ForwardHook, ForwardPreHook, FullBackwardHook, HookRegistries, RemovableHandle } from './hooks.js';
 import { addHook, callWithHooks } from './hooks.js';
@@ -19,7 +20,8 @@ import { addHook, callWithHooks } from './hooks.js';
  */
 export class Parameter extends Tensor {
   constructor(data: Tensor, requiresGrad = true) {
-    data.check('Parameter');
+    V.tensorArg('Parameter', 'data', data);
+    V.bool('Parameter', 'requiresGrad', requiresGrad);
     super(data.storage, data.shape, data.strides, data.offset, data.dtype);
     this.keep();
     if (requiresGrad) this.requiresGrad_(true);

@@ -8,6 +8,7 @@ import { tensor } from '../creation.js';
 import { Module, Parameter } from '../nn/module.js';
 import * as F from '../nn/functional.js';
 import { fmtShape } from '../shape.js';
+import { show } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import { cat } from '../ops/shape.js';
 import { erf, gelu, where } from '../ops/elementwise.js';
@@ -128,6 +129,7 @@ export class OnnxModule extends Module {
   /** @internal Use onnx.load. */
   constructor(bytes: Uint8Array) {
     super();
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`OnnxModule: expected the model as a Uint8Array (got ${show(bytes)}); use onnx.load`);
     const model = readFields(bytes, 0, 'ModelProto');
     const graphField = model.find((f) => f.field === 7);
     if (!graphField) throw new ProtoError('onnx.load: the file has no graph (is it an ONNX model?)');

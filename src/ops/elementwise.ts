@@ -9,7 +9,7 @@ import { isFloat, promoteTypes } from '../dtype.js';
 import { broadcastShapes, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
-import { show, tensorArg } from '../validate.js';
+import { int, oneOf, options as options_, show, tensorArg } from '../validate.js';
 import { assignInto, copyRaw, operand, scalarAs, stridedAs, unbroadcast, withContiguous, withDtype } from './util.js';
 import { composite } from '../autograd/composite.js';
 import { full } from '../creation.js';
@@ -161,6 +161,7 @@ export function sigmoid(x: Tensor): Tensor {
 }
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
+  tensorArg('relu', 'input', x);
   return unary(
     'relu',
     x,
@@ -190,8 +191,8 @@ export interface GeluOptions {
  * @example gelu(x, { approximate: 'tanh' })
  */
 export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
-  const { approximate = 'none' } = options;
-  if (approximate !== 'none' && approximate !== 'tanh') throw new TypeError(`gelu: approximate must be 'none' or 'tanh' (got ${JSON.stringify(approximate)})`);
+  const { approximate = 'none' } = options_('gelu', options, ['approximate']);
+  oneOf('gelu', 'approximate', approximate, ['none', 'tanh']);
   const tanhForm = approximate === 'tanh';
   return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
     fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())),
@@ -211,8 +212,9 @@ export function ceil(x: Tensor): Tensor {
  * @example round(tensor([0.5, 1.5, 2.345]), { decimals: 0 }) // [0, 2, 2]
  */
 export function round(x: Tensor, options: { decimals?: number } = {}): Tensor {
-  const { decimals = 0 } = options;
-  if (!Number.isInteger(decimals)) throw new TypeError(`round: decimals must be an integer (got ${decimals})`);
+  tensorArg('round', 'input', x);
+  // 10^±308 is the widest finite scale.
+  const decimals = int('round', 'decimals', options_('round', options, ['decimals']).decimals ?? 0, { min: -308, max: 308 });
   if (decimals === 0 || !isFloat(x.dtype)) return unary('round', x, zeroGrad, true);
   const scale = 10 ** decimals;
   return composite('round', () => div(unary('round', mul(x, scale), zeroGrad), scale));

@@ -121,6 +121,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 
 /** Transpose of a 0-, 1- or 2-D tensor. */
 export function t(x: Tensor): Tensor {
+  V.tensorArg('t', 'input', x);
   if (x.ndim > 2) throw new RangeError(`t: expects a tensor with at most 2 dims (got shape ${fmtShape(x.shape)}); use transpose(dim0, dim1)`);
   return x.ndim < 2 ? transpose(x, 0, 0) : transpose(x, 0, 1);
 }

@@ -8,6 +8,7 @@ import { isFloat } from '../dtype.js';
 import { defaultGenerator, Generator } from '../random.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 import { gather } from './indexing.js';
 import { aroundDim, valuesIndices, type ValuesIndices } from './reduce.js';
 import { contiguous, slice } from './shape.js';
@@ -34,8 +35,7 @@ export interface TopkOptions {
 }
 
 function checkTensor(op: string, x: unknown): Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
-  return x.check(op);
+  return V.tensorArg(op, 'input', x);
 }
 
 /** NaN sorts above every number, as in PyTorch. */
@@ -65,9 +65,7 @@ function orderAlong(x: Tensor, d: number, descending: boolean): Tensor {
 
 function sortArgs(op: string, x: Tensor, options: SortOptions): [number, boolean] {
   checkTensor(op, x);
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(`${op}: options must be an object such as { dim: -1, descending: true } (got ${String(options)})`);
-  const { dim = -1, descending = false } = options;
+  const { dim = -1, descending = false } = V.options(op, options, ['dim', 'descending']);
   if (typeof descending !== 'boolean') throw new TypeError(`${op}: descending must be a boolean (got ${String(descending)})`);
   return [normDim(op, dim, x.ndim), descending];
 }
@@ -96,7 +94,8 @@ export function argsort(x: Tensor, options: SortOptions = {}): Tensor {
  */
 export function topk(x: Tensor, k: number, options: TopkOptions = {}): ValuesIndices {
   checkTensor('topk', x);
-  const { dim = -1, largest = true } = options;
+  const { dim = -1, largest = true } = V.options('topk', options, ['dim', 'largest', 'sorted']);
+  V.bool('topk', 'largest', largest);
   const d = normDim('topk', dim, x.ndim);
   const n = x.ndim === 0 ? 1 : x.shape[d];
   if (x.ndim === 0 && k !== 1) throw new RangeError(`topk: k must be 1 for a 0-d tensor (got ${k})`);
@@ -124,7 +123,8 @@ export interface MultinomialOptions {
  */
 export function multinomial(probs: Tensor, numSamples: number, options: MultinomialOptions = {}): Tensor {
   checkTensor('multinomial', probs);
-  const { replacement = false, generator = defaultGenerator } = options;
+  const { replacement = false, generator = defaultGenerator } = V.options('multinomial', options, ['replacement', 'generator']);
+  V.bool('multinomial', 'replacement', replacement);
   if (!isFloat(probs.dtype)) throw new TypeError(`multinomial: probs must be a floating point tensor (got ${probs.dtype})`);
   if (probs.ndim !== 1 && probs.ndim !== 2) throw new RangeError(`multinomial: probs must be 1-D [C] or 2-D [N, C] (got shape ${fmtShape(probs.shape)})`);
   if (!Number.isInteger(numSamples) || numSamples <= 0) throw new RangeError(`multinomial: numSamples must be a positive integer (got ${numSamples})`);

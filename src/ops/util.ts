@@ -2,7 +2,7 @@
 import type { Strided } from '../backend/backend.js';
 import type { DType } from '../dtype.js';
 import { composite } from '../autograd/composite.js';
-import { release } from '../memory.js';
+import { release, releaseWithGraph } from '../memory.js';
 import { broadcastStrides, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
@@ -84,7 +84,7 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
 export function settle(out: Tensor, temps: readonly (Tensor | null | undefined)[]): Tensor {
   for (const t of new Set(temps)) {
     if (!t || t === out || t.gradFn || t.kept || t.releasedBecause !== null) continue;
-    if (out.gradFn) out.dependents.push(t);
+    if (out.gradFn) releaseWithGraph(out, t);
     else release(t, 'an internal temporary was consumed');
   }
   return out;

@@ -90,6 +90,14 @@ function releaseState(s: ParamState): void {
   for (const v of Object.values(s)) if (v instanceof Tensor) release(v, 'its optimizer state was replaced by loadStateDict()');
 }
 
+/** The items of an iterable argument, or a TypeError naming it. */
+function iterable<T>(fn: string, arg: string, v: Iterable<T>, of: string): Iterable<T> {
+  if (v === null || typeof v !== 'object' || typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${fn}: ${arg} must be an iterable of ${of} (got ${V.show(v)})`);
+  }
+  return v;
+}
+
 /**
  * Base class of the optimizers: holds parameter groups and per-parameter state; `step()` applies
  * the subclass's fused update to every parameter whose `.grad` is not null.
@@ -112,14 +120,19 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
     defaults: O,
     options: Partial<O> | number,
   ) {
+    if (new.target === Optimizer) throw new TypeError('Optimizer: is abstract; construct a subclass such as SGD or Adam');
     // PyTorch's positional form: Adam(params, 0.01) sets lr.
     const opts = typeof options === 'number' ? ({ lr: options } as Partial<O>) : V.options(name, options, Object.keys(defaults));
     this.defaults = Object.freeze({ ...defaults, ...definedEntries(opts) });
     if (params instanceof Tensor) {
       throw new TypeError(`${name}: params must be an iterable of tensors or of parameter groups, not a single tensor (wrap it: [p])`);
     }
-    const items = [...(params as Iterable<Tensor | ParamGroupInput<O>>)];
+    const items = [...iterable(name, 'params', params as Iterable<Tensor | ParamGroupInput<O>>, 'tensors or of parameter groups')];
     if (items.length === 0) throw new RangeError(`${name}: got an empty parameter list`);
+    items.forEach((item, i) => {
+      if (!(item instanceof Tensor) && !V.isPlainObject(item))
+        throw new TypeError(`${name}: params[${i}] must be a Tensor or a parameter group { params, … } (got ${V.show(item)})`);
+    });
     const groups = items[0] instanceof Tensor ? [Object.assign({} as Partial<O>, { params: items as Tensor[] })] : (items as ParamGroupInput<O>[]);
     for (const g of groups) this.addParamGroup(g);
   }
@@ -135,8 +148,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
 
   /** Adds a group of parameters, with hyperparameters that override the defaults (e.g. to unfreeze layers while training). */
   addParamGroup(group: ParamGroupInput<O>): void {
-    const params = group.params instanceof Tensor ? [group.params] : [...group.params];
     const index = this.paramGroups.length;
+    if (!V.isPlainObject(group)) throw new TypeError(`${this.name}: parameter group ${index} must be an object { params, … } (got ${V.show(group)})`);
+    const params = group.params instanceof Tensor ? [group.params] : [...iterable(this.name, `parameter group ${index}'s params`, group.params, 'tensors')];
     V.options(this.name, group, [...Object.keys(this.defaults), ...SCHEDULE_FIELDS, 'params'], `parameter group ${index}`);
     const g = { ...this.defaults, ...definedEntries(group), params } as ParamGroup<O>;
     if (g.lr === undefined || Number.isNaN(g.lr)) {

@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { runWorkload, type WorkloadResult } from './workload.js';
+import type { runMnistLoop } from './memory-loop.js';
 import { serveStatic } from './static-server.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium.mjs';
 
@@ -22,6 +23,7 @@ it('runs against the built package in dist/', () => {
 
 describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let browser: Browser | undefined;
+  let page: Page | undefined;
   let server: Awaited<ReturnType<typeof serveStatic>> | undefined;
   let inBrowser: WorkloadResult & { error?: string };
   let inNode: WorkloadResult;
@@ -37,7 +39,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
       if (!existsSync(chromiumPath)) throw new Error(`${noChromium}; CI is set, so this fails instead of skipping`);
       server = await serveStatic(root);
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: 90_000 });
-      const page = await browser.newPage();
+      page = await browser.newPage();
       page.on('console', (message) => {
         if (message.type() === 'error') consoleErrors.push(message.text());
       });
@@ -100,6 +102,18 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     // Same allocator, same op sequence: the counts agree exactly whichever kernel build ran.
     expect(counts).toEqual(nodeCounts);
   });
+
+  it('runs the MNIST-shaped loop (a fresh 256 × 784 batch / 255 each step, 2,000 steps) synchronously in bounded memory', async ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    // One page job with no await inside the loop: the page's synchronous-loop case of docs/memory.md.
+    const result: ReturnType<typeof runMnistLoop> = await page!.evaluate(
+      "import('/tests/browser/memory-loop.js').then(async (m) => m.runMnistLoop(await import('/dist/index.js'), 2000))",
+    );
+    expect(result.early).toBeGreaterThan(0);
+    expect(result.late).toBeLessThanOrEqual(2 * result.early);
+    expect(result.wasmBytes).toBeLessThan(512 * 2 ** 20);
+    expect(result.lastLoss).toBeLessThan(result.firstLoss);
+  }, 300_000);
 
   it('logs no console errors', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');

@@ -8,7 +8,7 @@ import { serveStatic } from './static-server.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const skip = !existsSync(CHROMIUM_PATH) && !process.env.CI;
 
-describe.skipIf(skip)('fitAsync in headless Chromium', () => {
+describe.skipIf(skip)(`fitAsync in headless Chromium${skip ? ` (skipped: no Chromium at ${CHROMIUM_PATH})` : ''}`, () => {
   it('trains 3 epochs of 64 batches while a 5 ms timer keeps firing and onBatchEnd repaints each batch', async () => {
     const server = await serveStatic(root);
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, timeout: 90_000 });

@@ -25,7 +25,7 @@ interface PlaygroundState {
 }
 const read = (page: Page) => page.evaluate(() => (window as unknown as { playground: PlaygroundState }).playground);
 
-describe.skipIf(skip)('the playground in headless Chromium', () => {
+describe.skipIf(skip)(`the playground in headless Chromium${skip ? ` (skipped: no Chromium at ${CHROMIUM_PATH})` : ''}`, () => {
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(outDir, { recursive: true });
