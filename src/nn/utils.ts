@@ -1,7 +1,7 @@
 /** nn.utils: gradient clipping, flattening parameters into one vector, `rnn.padSequence` and `prune`. */
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
-import { release } from '../memory.js';
+import { composite } from '../autograd/composite.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cat } from '../ops/shape.js';
@@ -25,12 +25,7 @@ export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, nor
   const grads = [...parameters].map((p) => p.grad).filter((g): g is Tensor => g !== null);
   if (grads.length === 0) return 0;
   const total = noGrad(() => {
-    const norms = grads.map((g) => {
-      const t = g.norm(normType);
-      const v = t.item();
-      release(t, 'a gradient norm was read');
-      return v;
-    });
+    const norms = grads.map((g) => composite('clipGradNorm_', () => g.norm(normType).item()));
     if (normType === Infinity) return Math.max(...norms);
     return norms.reduce((acc, n) => acc + n ** normType, 0) ** (1 / normType);
   });
@@ -51,9 +46,8 @@ export function clipGradValue_(parameters: Iterable<Tensor>, clipValue: number):
   noGrad(() => {
     for (const p of parameters) {
       if (!p.grad) continue;
-      const clamped = p.grad.clamp(-clipValue, clipValue);
-      p.grad.copy_(clamped);
-      release(clamped, 'a clipped gradient was written back');
+      const grad = p.grad;
+      composite('clipGradValue_', () => void grad.copy_(grad.clamp(-clipValue, clipValue)));
     }
   });
 }
@@ -62,12 +56,14 @@ export function clipGradValue_(parameters: Iterable<Tensor>, clipValue: number):
 export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
   const params = [...parameters];
   if (params.length === 0) return tensor([], { dtype: 'float32' });
-  return noGrad(() => {
-    const flat = params.map((p) => p.reshape(-1));
-    const out = cat(flat, 0);
-    for (const [i, f] of flat.entries()) if (f !== params[i]) release(f, 'an internal view was consumed');
-    return out;
-  });
+  return noGrad(() =>
+    composite('parametersToVector', () =>
+      cat(
+        params.map((p) => p.reshape(-1)),
+        0,
+      ),
+    ),
+  );
 }
 
 /** Copies consecutive slices of a 1-D vector into the parameters, in place (inverse of parametersToVector). */
@@ -80,10 +76,8 @@ export function vectorToParameters(vector: Tensor, parameters: Iterable<Tensor>)
   noGrad(() => {
     let offset = 0;
     for (const p of params) {
-      const piece = vector.slice(0, offset, offset + p.numel());
-      const shaped = piece.reshape([...p.shape]);
-      p.copy_(shaped);
-      for (const t of new Set([piece, shaped])) release(t, 'an internal view was consumed');
+      const start = offset;
+      composite('vectorToParameters', () => void p.copy_(vector.slice(0, start, start + p.numel()).reshape([...p.shape])));
       offset += p.numel();
     }
   });
