@@ -59,7 +59,7 @@ const OPS: Record<string, (x: Tensor[], a: Args) => Tensor | T.ValuesIndices> = 
   tile: ([x], a) => T.tile(x, a.dims),
   pad: ([x], a) => F.pad(x, a.pad, { mode: a.mode, value: a.value }),
   sort: ([x], a) => T.sort(x, a),
-  topk: ([x], a) => T.topk(x, a.k, a),
+  topk: ([x], { k, ...options }) => T.topk(x, k, options),
   argsort: ([x], a) => T.argsort(x, a),
   cumsum: ([x], a) => T.cumsum(x, a.dim),
   cumprod: ([x], a) => T.cumprod(x, a.dim),
