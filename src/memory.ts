@@ -11,7 +11,7 @@
 import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
-import { func } from './validate.js';
+import { func } from './describe.js';
 
 const scopes: Set<Tensor>[] = [];
 let pendingGraphs: Tensor[] = [];

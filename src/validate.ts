@@ -6,22 +6,15 @@
 import type { Device, DType } from './dtype.js';
 import { Generator } from './random.js';
 import { Tensor } from './tensor.js';
+import { show } from './describe.js';
+
+export { func, show } from './describe.js';
 
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 export const DEVICES: readonly Device[] = ['wasm', 'js'];
 /** The largest int32, the bound of every int32 value and index. */
 export const INT32_MAX = 2147483647;
 export const INT32_MIN = -2147483648;
-
-/** A value as an error message shows it: numbers and strings verbatim, objects by their kind. */
-export function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' || v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return v.length <= 8 ? `[${v.map(show).join(', ')}]` : `an array of length ${v.length}`;
-  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
-  const name = (v as object).constructor?.name;
-  return name && name !== 'Object' ? `a ${name}` : 'an object';
-}
 
 interface Range {
   min?: number;
@@ -130,12 +123,6 @@ export function options<T extends object>(fn: string, v: T | undefined, allowed:
       throw new TypeError(`${fn}: unknown option ${show(key)} in ${arg}; valid options are ${allowed.map((k) => `'${k}'`).join(', ')}`);
     }
   }
-  return v;
-}
-
-/** A function argument (a callback such as tidy's body or a transform). */
-export function func<F extends Function>(fn: string, arg: string, v: F): F {
-  if (typeof v !== 'function') throw new TypeError(`${fn}: ${arg} must be a function (got ${show(v)})`);
   return v;
 }
 
