@@ -4,7 +4,7 @@
  * returning one gradient per argument. `apply` records the pair as one node of the graph, so a
  * student can write an op with its own backward without touching `src/` and check it with gradcheck.
  */
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { composite } from './composite.js';
 import { finish, noGrad } from './grad-mode.js';
@@ -36,7 +36,7 @@ export class FunctionCtx {
 }
 
 function isTensor(value: unknown): value is Tensor {
-  return typeof value === 'object' && value !== null && 'storage' in value && 'shape' in value && 'gradFn' in value;
+  return value instanceof Tensor;
 }
 
 function describe(value: unknown): string {
