@@ -9,6 +9,7 @@ import { queueGraphRelease, release, releasePendingGraphs, tidy } from '../memor
 import { noGrad, withoutLifetimeTracking } from './grad-mode.js';
 import { ones } from '../creation.js';
 import { alias, clone } from '../ops/shape.js';
+import { withReadGuard } from '../backend/version.js';
 
 const CONSUMED = 'a gradient buffer was consumed by backward';
 
@@ -66,6 +67,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
     throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match the output shape ${fmtShape(root.shape)}`);
   }
   const order = topologicalOrder(root);
+  // The caller's gradient is theirs to change: backward closures may read it whatever its version.
+  const rootStorage = gradient ? gradient.storage : null;
   withoutLifetimeTracking(() =>
     noGrad(() => {
       const grads = new Map<Tensor, Tensor>();
@@ -92,20 +95,14 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
             );
           }
         });
-        node.saved.forEach((s, i) => {
-          if (s.storage.version !== node.savedVersions[i]) {
-            throw new Error(
-              `backward: a tensor ${node.name} saved for its backward (a ${s.dtype} tensor of shape ${fmtShape(s.shape)}, e.g. its mask or target) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`,
-            );
-          }
-        });
         if (t.storage.version !== node.outputVersion) {
           throw new Error(
             `backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`,
           );
         }
         const fn = node.backward;
-        const inputGrads = tidy(() => fn(g));
+        const guard = { op: node.name, stamp: node.stamp, exempt: rootStorage };
+        const inputGrads = tidy(() => withReadGuard(guard, () => fn(g)));
         const used = new Set<Tensor>();
         inputGrads.forEach((gi, i) => {
           const input = node.inputs[i];
@@ -132,7 +129,6 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
           // must not keep its step's activations reachable.
           node.backward = null;
           node.inputs = [];
-          node.saved = [];
         }
       }
     }),

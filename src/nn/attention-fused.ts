@@ -80,7 +80,6 @@ export function fusedAttention(query: Tensor, key: Tensor, value: Tensor, attnMa
         return null;
       });
     },
-    [],
     { isCausal: causal, scale },
   );
   return settle(out, [q === query ? null : q, k === key ? null : k, v === value ? null : v, m?.mask, lse]);

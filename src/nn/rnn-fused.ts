@@ -136,7 +136,6 @@ export function lstmSequence(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Te
       };
       return [keep(dGates, xpIn.requiresGrad), keep(dh, h0In.requiresGrad), keep(dc, c0In.requiresGrad), dW];
     },
-    [],
     { reverse },
   );
   return settle(out, [gates, cs, h0 === h0In ? null : h0, c0 === c0In ? null : c0, wHh === wHhIn ? null : wHh]);
@@ -202,7 +201,6 @@ export function gruSequence(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Te
       const grads = [keep(dxp, xpIn.requiresGrad), keep(dh, h0In.requiresGrad), dW];
       return bHhIn ? [...grads, db] : grads;
     },
-    [],
     { reverse },
   );
   return settle(out, [saved, xp === xpIn ? null : xp, h0 === h0In ? null : h0, wHh === wHhIn ? null : wHh, bHh === bHhIn ? null : bHh]);

@@ -202,7 +202,7 @@ export class QuantizedLinear extends QuantizedBase {
     });
     release(a, 'int8 activations were consumed');
     if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedLinear', [input], null, [], attrs);
+    return finish(out, 'quantizedLinear', [input], null, attrs);
   }
 
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
@@ -320,7 +320,7 @@ export class QuantizedConv2d extends QuantizedBase {
     }
     for (const t of [cols, b]) release(t, 'int8 conv scratch was consumed');
     if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedConv2d', [input], null, [], attrs);
+    return finish(out, 'quantizedConv2d', [input], null, attrs);
   }
 
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
