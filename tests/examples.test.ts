@@ -119,4 +119,17 @@ describe('examples run against the built package', () => {
     });
     expect(stdout).toContain(`held-out accuracy: fine-tuned ${accuracies[0]} vs from scratch ${accuracies[1]}`);
   }, 120_000);
+
+  it('the PyTorch-trained digits CNN loads through safetensors and through ONNX with PyTorch logits, then fine-tunes in Tessera', async () => {
+    const { stdout } = await run('node', ['examples/from-pytorch.mjs', '--epochs', '2'], { cwd: root });
+    expect(stdout).toContain('bn1.running_var, bn1.num_batches_tracked');
+    const torchAccuracy = Number(/PyTorch's own test accuracy: (\d+\.\d+)%/.exec(stdout)?.[1]);
+    for (const name of ['safetensors → nn.Module', 'ONNX → onnx.load']) {
+      const row = stdout.split('\n').find((l) => l.startsWith(`| ${name}`)) ?? '';
+      const [diff, loaded, tuned] = row.split('|').slice(2, 5).map(Number);
+      expect(diff, name).toBeLessThan(1e-4);
+      expect(loaded, name).toBe(torchAccuracy);
+      expect(tuned, name).toBeGreaterThan(loaded);
+    }
+  }, 120_000);
 });

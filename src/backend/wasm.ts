@@ -403,7 +403,7 @@ export class WasmBackend implements Backend {
     this.k.crossEntropyBackwardF32(probs.ptr, target.ptr, scale.ptr, gradIn.ptr, rows, cols);
   }
   gemm(g: GemmArgs): void {
-    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (assembly/reduce.ts).
+    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (gemvF32, beside gemmF32 in assembly/gemm.ts).
     if (g.m === 1 && !g.transA)
       return this.k.gemvF32(
         +g.transB,
