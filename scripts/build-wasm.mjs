@@ -10,7 +10,8 @@
 // 1..65536 pages); src/backend/wasm-builds.ts flips the import to shared at load time where GEMM
 // runs on workers, so one binary serves both cases:
 // - kernels: every kernel (assembly/index.ts), baseline SIMD;
-// - gemm: the GEMM alone (assembly/gemm.ts), what each worker instantiates on the shared memory;
+// - gemm: the GEMM and the fused attention kernels built on it (assembly/worker.ts), what each
+//   worker instantiates on the shared memory;
 // - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel, instantiated on the main
 //   thread's memory beside `kernels` (and in the workers) where the runtime validates it.
 // Relaxed SIMD changes only GEMM's micro-kernel, so the big module exists once.
@@ -90,10 +91,10 @@ async function compile(variant, features, entry) {
 }
 
 const { wasm: kernels, dts: kernelsDts } = await compile('kernels', [], 'assembly/index.ts');
-const { wasm: gemm } = await compile('gemm', [], 'assembly/gemm.ts');
+const { wasm: gemm } = await compile('gemm', [], 'assembly/worker.ts');
 // Picked at load time where the runtime validates it (Chromium, Node 22; Node 20 only with
 // --experimental-wasm-relaxed-simd).
-const { wasm: gemmRelaxed } = await compile('gemm-relaxed', ['relaxed-simd'], 'assembly/gemm.ts');
+const { wasm: gemmRelaxed } = await compile('gemm-relaxed', ['relaxed-simd'], 'assembly/worker.ts');
 
 /** Fails the build unless `bytes` imports exactly env.memory and exports every name in `exports`. */
 function checkInterface(name, bytes, exports) {
@@ -108,7 +109,7 @@ function checkInterface(name, bytes, exports) {
 }
 checkInterface('kernels', kernels, ['memory', 'heapBase', 'gemmF32', 'gemmWorkBytes']);
 // The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
-checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes']);
+checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes', 'attentionF32', 'attentionBackwardF32']);
 
 // A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
 // written again there (over live static data), so the GEMM builds must have none.
@@ -118,7 +119,7 @@ for (const [name, bytes] of [
 ]) {
   if (dataSegmentCount(bytes) > 0) {
     console.error(
-      `build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); instantiating it beside the kernels would overwrite their static data`,
+      `build-wasm: ${name} has data segments (static data in assembly/gemm.ts or attention.ts?); instantiating it beside the kernels would overwrite their static data`,
     );
     process.exit(1);
   }
