@@ -89,6 +89,13 @@ export const loops = {
       out[at] = toInt ? Math.trunc(v) : v;
     });
   },
+  indexBounds(index: TypedArray, offset: number, n: number, bound: number): number {
+    for (let i = 0; i < n; i++) {
+      const v = index[offset + i];
+      if (v < 0 || v >= bound) return i;
+    }
+    return -1;
+  },
   reduce(op: ReduceOp, x: TypedArray, xOffset: number, out: TypedArray, outer: number, len: number, inner: number): void {
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
@@ -459,6 +466,9 @@ export class ReferenceBackend implements Backend {
   }
   gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
     loops.gather(this.view(x.storage), x, this.view(index.storage), index, step, this.view(out), shape);
+  }
+  indexBounds(index: Storage, offset: number, n: number, bound: number): number {
+    return loops.indexBounds(this.view(index), offset, n, bound);
   }
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
     loops.scatter(this.view(src.storage), src, this.view(index.storage), index, step, this.view(out.storage), out, shape, accumulate);
