@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import { queueGraphRelease } from '../memory.js';
-import { func } from '../validate.js';
+import { func } from '../describe.js';
 import { tick } from '../backend/version.js';
 
 /** One recorded op: its differentiable inputs and the closure mapping gradOut to their grads. */
@@ -72,7 +72,7 @@ export function enableGrad<T>(fn: () => T): T {
 /** What an op observer sees of each op as it completes: its name, tensor inputs, output and settings. */
 export interface OpEvent {
   readonly name: string;
-  /** Emptied with `saved` when a backward without retainGraph consumes the node. */
+  /** Emptied when a backward without retainGraph consumes the node. */
   inputs: readonly Tensor[];
   readonly output: Tensor;
   /** The op's settings (dims, shapes, strides…) and any index or mask tensors it read besides its inputs. */

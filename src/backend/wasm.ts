@@ -85,6 +85,12 @@ type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
 const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
 const ARITH_CODES: Record<ArithOp, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM };
 const MAX_NDIM = 64;
+/** Rows of the strided kernels' meta block: the shape and up to three operands' strides. */
+const META_ROWS = 4;
+/** scatter32's modes (assembly/indexing.ts). */
+const SCATTER_WRITE = 0;
+const SCATTER_ADD_F32 = 1;
+const SCATTER_ADD_I32 = 2;
 /** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
 const ATTENTION_ROWS = 16;
 
@@ -153,8 +159,8 @@ export class WasmBackend implements Backend {
     }
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
     this.allocator.onPressure = () => this.reclaim();
-    this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
-    this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    this.meta = this.allocator.alloc(META_ROWS * MAX_NDIM * 4);
+    this.metaView = new Int32Array(this.k.memory.buffer, this.meta, META_ROWS * MAX_NDIM);
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
     this.allocator.pinAllocated();
     this.threads = shared.kernels
@@ -163,7 +169,7 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          { gemm: this.k.gemmF32, work: this.work },
+          { gemm: this.k.gemmF32, attention: this.k.attentionF32, attentionBackward: this.k.attentionBackwardF32, work: this.work },
           availableCores(),
         )
       : null;
@@ -191,7 +197,7 @@ export class WasmBackend implements Backend {
   setNumThreads(n: number): Promise<number> {
     return this.threads ? this.threads.setThreads(n) : Promise.resolve(1);
   }
-  /** GEMM calls split across threads so far. */
+  /** GEMM and fused attention calls split across threads so far. */
   get parallelGemmCalls(): number {
     return this.threads ? this.threads.parallelCalls : 0;
   }
@@ -276,7 +282,7 @@ export class WasmBackend implements Backend {
   private writeMeta(op: string, shape: readonly number[], ...strides: (readonly number[])[]): void {
     if (shape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported (got ${shape.length})`);
     // memory.grow detaches a view over non-shared memory (length 0); a shared memory's old views stay valid.
-    if (this.metaView.length === 0) this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    if (this.metaView.length === 0) this.metaView = new Int32Array(this.k.memory.buffer, this.meta, META_ROWS * MAX_NDIM);
     const view = this.metaView;
     const nd = shape.length;
     if (nd === 0) {
@@ -337,16 +343,39 @@ export class WasmBackend implements Backend {
     loops.assign(xv, x, ov, out, shape);
   }
   where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
-    const [cv, av, bv, ov] = this.views(cond.storage, a.storage, b.storage, out);
-    loops.where(cv, cond, av, a, bv, b, ov, shape);
+    const word = out.dtype !== 'float64' && a.storage.dtype === out.dtype && b.storage.dtype === out.dtype;
+    if (!word || cond.storage.dtype !== 'int32') {
+      const [cv, av, bv, ov] = this.views(cond.storage, a.storage, b.storage, out);
+      loops.where(cv, cond, av, a, bv, b, ov, shape);
+      return;
+    }
+    this.writeMeta('where', shape, cond.strides, a.strides, b.strides);
+    const at = (s: Strided) => this.byteAddr(s.storage, s.offset);
+    this.k.where32(at(cond), at(a), at(b), out.ptr, Math.max(shape.length, 1), this.meta);
   }
   gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
-    const [xv, iv, ov] = this.views(x.storage, index.storage, out);
-    loops.gather(xv, x, iv, index, step, ov, shape);
+    if (out.dtype === 'float64' || x.storage.dtype !== out.dtype) {
+      const [xv, iv, ov] = this.views(x.storage, index.storage, out);
+      loops.gather(xv, x, iv, index, step, ov, shape);
+      return;
+    }
+    this.writeMeta('gather', shape, x.strides, index.strides);
+    this.k.gather32(this.byteAddr(x.storage, x.offset), this.byteAddr(index.storage, index.offset), step, out.ptr, Math.max(shape.length, 1), this.meta);
+  }
+  indexBounds(index: Storage, offset: number, n: number, bound: number): number {
+    return this.k.indexBoundsI32(this.byteAddr(index, offset), n, bound);
   }
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
-    const [sv, iv, ov] = this.views(src.storage, index.storage, out.storage);
-    loops.scatter(sv, src, iv, index, step, ov, out, shape, accumulate);
+    const dtype = out.storage.dtype;
+    if (dtype === 'float64' || src.storage.dtype !== dtype) {
+      const [sv, iv, ov] = this.views(src.storage, index.storage, out.storage);
+      loops.scatter(sv, src, iv, index, step, ov, out, shape, accumulate);
+      return;
+    }
+    this.writeMeta('scatter', shape, out.strides, index.strides, src.strides);
+    const mode = !accumulate ? SCATTER_WRITE : dtype === 'float32' ? SCATTER_ADD_F32 : SCATTER_ADD_I32;
+    const at = (s: Strided) => this.byteAddr(s.storage, s.offset);
+    this.k.scatter32(at(src), at(index), step, at(out), Math.max(shape.length, 1), this.meta, mode);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
@@ -405,7 +434,7 @@ export class WasmBackend implements Backend {
     this.k.crossEntropyBackwardF32(probs.ptr, target.ptr, scale.ptr, gradIn.ptr, rows, cols);
   }
   gemm(g: GemmArgs): void {
-    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (assembly/reduce.ts).
+    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (gemvF32, beside gemmF32 in assembly/gemm.ts).
     if (g.m === 1 && !g.transA)
       return this.k.gemvF32(
         +g.transB,
@@ -485,10 +514,7 @@ export class WasmBackend implements Backend {
     this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
   }
   attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void {
-    const a = (b: Block | null) => this.at(b);
-    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
-      this.k.attentionF32(a(q), a(k), a(v), a(mask), d.maskStride, a(out), a(lse), d.batch, d.L, d.S, d.E, d.Ev, d.scale, +d.causal, scratch, this.work),
-    );
+    this.runAttention(false, [q, k, v, mask, out, lse, null, null, null, null], d);
   }
   attentionBackward(
     q: Block,
@@ -503,31 +529,22 @@ export class WasmBackend implements Backend {
     dv: Block,
     d: AttentionDims,
   ): void {
-    const a = (b: Block | null) => this.at(b);
-    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
-      this.k.attentionBackwardF32(
-        a(q),
-        a(k),
-        a(v),
-        a(mask),
-        d.maskStride,
-        a(out),
-        a(lse),
-        a(dOut),
-        a(dq),
-        a(dk),
-        a(dv),
-        d.batch,
-        d.L,
-        d.S,
-        d.E,
-        d.Ev,
-        d.scale,
-        +d.causal,
-        scratch,
-        this.work,
-      ),
-    );
+    this.runAttention(true, [q, k, v, mask, out, lse, dOut, dq, dk, dv], d);
+  }
+  /** The fused attention forward or backward, its batch·head entries split across threads when they pay off. */
+  private runAttention(backward: boolean, blocks: (Block | null)[], d: AttentionDims): void {
+    const floats = 2 * ATTENTION_ROWS * d.S;
+    this.withScratch(floats, (scratch) => {
+      // Addresses taken after the scratch is allocated: an allocation may move spilled storages back.
+      const [q, k, v, mask, out, lse, dOut, dq, dk, dv] = blocks.map((b) => this.at(b));
+      const { batch, L, S, E, Ev, scale, causal, maskStride } = d;
+      if (this.threads) {
+        const call = { backward, q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, causal };
+        this.threads.attention(call, scratch, Math.max(floats, 1) * 4);
+      } else if (backward)
+        this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+    });
   }
   /** Runs fn with a scratch block of `floats` float32s from the allocator. */
   private withScratch(floats: number, fn: (ptr: Ptr) => void): void {
