@@ -81,7 +81,7 @@ export function fusedAttention(query: Tensor, key: Tensor, value: Tensor, attnMa
       });
     },
     [],
-    { isCausal: causal, scale },
+    { isCausal: causal, scale, attnMask },
   );
   return settle(out, [q === query ? null : q, k === key ? null : k, v === value ? null : v, m?.mask, lse]);
 }
