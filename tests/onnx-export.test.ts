@@ -93,7 +93,7 @@ async function roundTrip(model: nn.AnyModule, args: Tensor[], argsOther: Tensor[
   return bytes;
 }
 
-/** The op types of an exported model's nodes, read back through onnx.load's parser. */
+/** Which of a few op types appear in an exported model's bytes. */
 function opTypes(bytes: Uint8Array): Set<string> {
   const text = Buffer.from(bytes).toString('latin1');
   return new Set(['LSTM', 'GRU', 'RNN', 'Softmax', 'MatMul'].filter((op) => text.includes(op)));
