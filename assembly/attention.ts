@@ -14,7 +14,7 @@
 // scratch holds 2·RB·S floats; work is gemmWorkBytes() of GEMM scratch.
 // Aliasing: none of the outputs may overlap an input.
 import { gemmF32 } from "./gemm";
-import { exp4 } from "./vmath";
+import { exp4, log4 } from "./vmath";
 
 const RB = 16;
 
@@ -133,7 +133,8 @@ export function attentionF32(
         const sum = expShift(row, valid, m);
         scaleRow(row, valid, 1 / sum);
         zeroRange(row, valid, sc);
-        store<f32>(lb + (<usize>(i0 + r) << 2), m + Mathf.log(sum));
+        // log4, not Mathf.log: AssemblyScript's logf reads a table, static data the worker build may not have.
+        store<f32>(lb + (<usize>(i0 + r) << 2), m + f32x4.extract_lane(log4(f32x4.splat(sum)), 0));
       }
       gemmF32(0, 0, rb, Ev, sc, 1, scratch, sc, vb, Ev, 0, ob + (<usize>i0 * <usize>Ev << 2), Ev, work);
     }

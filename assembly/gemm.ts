@@ -5,7 +5,8 @@
 // Alignment: 4-byte only; packed panels in `work` are read with v128 loads,
 // which are unaligned-safe anyway.
 // Aliasing: C must not overlap A, B or work. beta == 0 never reads C.
-// Called by the TS wasm backend (matmul/linear/conv paths).
+// Called by the TS wasm backend (matmul/linear/conv paths). gemvF32, the
+// one-row case, sits at the end.
 //
 // Design (Goto/BLIS, explained in docs/performance.md): B is packed per
 // (KC×NC) block into NR-wide slivers and A per (MC×KC) block into MR-tall
@@ -17,6 +18,8 @@
 // vectors + 4 A broadcasts fill 14 of the 15 xmm registers it allocates;
 // 6×8 (or unrolling k by 2) spills accumulators to the stack and runs at half
 // speed. Blocking between KC 128–512, MC 64–256, NC 256–1024 measured flat.
+
+import { hsum } from "./vmath";
 
 const MR = 4;
 const NR = 8;
@@ -320,4 +323,128 @@ export function gemmF32(
       }
     }
   }
+}
+
+// ----------------------------------------------------------------- gemv ---
+
+// One row times a matrix: c[0:n] = alpha·(a[0:k] · op(B)) + beta·c, the m = 1
+// case of gemmF32 (same argument meanings). GEMM would pack all of B for a
+// single row, which costs more than the product; here B is streamed once.
+// transB: B stored n×k, so each output is a dot of two contiguous rows, four
+// rows at a time for ILP. Otherwise B is k×n and is streamed row by row.
+// Aliasing: c must not overlap a or B. beta == 0 never reads c's old values.
+export function gemvF32(transB: i32, n: i32, k: i32, alpha: f32, a: usize, b: usize, ldb: i32, beta: f32, c: usize): void {
+  const ldbB = <usize>ldb << 2;
+  if (transB) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + <usize>j * ldbB;
+      const b1 = b0 + ldbB;
+      const b2 = b1 + ldbB;
+      const b3 = b2 + ldbB;
+      let s0 = f32x4.splat(0);
+      let s1 = f32x4.splat(0);
+      let s2 = f32x4.splat(0);
+      let s3 = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const va = v128.load(a + o);
+        s0 = f32x4.add(s0, f32x4.mul(va, v128.load(b0 + o)));
+        s1 = f32x4.add(s1, f32x4.mul(va, v128.load(b1 + o)));
+        s2 = f32x4.add(s2, f32x4.mul(va, v128.load(b2 + o)));
+        s3 = f32x4.add(s3, f32x4.mul(va, v128.load(b3 + o)));
+      }
+      // Transpose-add the four partial vectors into one vector of four sums.
+      const t0 = f32x4.add(i32x4.shuffle(s0, s1, 0, 4, 1, 5), i32x4.shuffle(s0, s1, 2, 6, 3, 7));
+      const t1 = f32x4.add(i32x4.shuffle(s2, s3, 0, 4, 1, 5), i32x4.shuffle(s2, s3, 2, 6, 3, 7));
+      let r = f32x4.add(i32x4.shuffle(t0, t1, 0, 1, 4, 5), i32x4.shuffle(t0, t1, 2, 3, 6, 7));
+      for (; p < k; p++) {
+        const o = <usize>p << 2;
+        const va = f32x4.splat(load<f32>(a + o));
+        const vb = f32x4(load<f32>(b0 + o), load<f32>(b1 + o), load<f32>(b2 + o), load<f32>(b3 + o));
+        r = f32x4.add(r, f32x4.mul(va, vb));
+      }
+      storeScaled4(c + (<usize>j << 2), r, alpha, beta);
+    }
+    for (; j < n; j++) {
+      const bj = b + <usize>j * ldbB;
+      let s = f32x4.splat(0);
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        s = f32x4.add(s, f32x4.mul(v128.load(a + o), v128.load(bj + o)));
+      }
+      let r = <f32>hsum(s);
+      for (; p < k; p++) r += load<f32>(a + (<usize>p << 2)) * load<f32>(bj + (<usize>p << 2));
+      storeScaled1(c + (<usize>j << 2), r, alpha, beta);
+    }
+    return;
+  }
+  // B is k×n: stream it row by row (contiguous, what the prefetcher likes) and
+  // update c in column blocks that stay in L1, four rows of B per pass so c is
+  // read and written once per four rows. alpha is folded into a's entries.
+  for (let j0 = 0; j0 < n; j0 += GEMV_COLS) {
+    const nb = min(GEMV_COLS, n - j0);
+    const pc = c + (<usize>j0 << 2);
+    const pb = b + (<usize>j0 << 2);
+    for (let jj = 0; jj < nb; jj++) {
+      const o = <usize>jj << 2;
+      store<f32>(pc + o, beta != 0 ? beta * load<f32>(pc + o) : 0);
+    }
+    let p = 0;
+    for (; p + 4 <= k; p += 4) {
+      const pa = a + (<usize>p << 2);
+      const a0 = alpha * load<f32>(pa);
+      const a1 = alpha * load<f32>(pa, 4);
+      const a2 = alpha * load<f32>(pa, 8);
+      const a3 = alpha * load<f32>(pa, 12);
+      const v0 = f32x4.splat(a0);
+      const v1 = f32x4.splat(a1);
+      const v2 = f32x4.splat(a2);
+      const v3 = f32x4.splat(a3);
+      const r0 = pb + <usize>p * ldbB;
+      const r1 = r0 + ldbB;
+      const r2 = r1 + ldbB;
+      const r3 = r2 + ldbB;
+      let jj = 0;
+      for (; jj + 4 <= nb; jj += 4) {
+        const o = <usize>jj << 2;
+        const s01 = f32x4.add(f32x4.mul(v0, v128.load(r0 + o)), f32x4.mul(v1, v128.load(r1 + o)));
+        const s23 = f32x4.add(f32x4.mul(v2, v128.load(r2 + o)), f32x4.mul(v3, v128.load(r3 + o)));
+        v128.store(pc + o, f32x4.add(v128.load(pc + o), f32x4.add(s01, s23)));
+      }
+      for (; jj < nb; jj++) {
+        const o = <usize>jj << 2;
+        const s = a0 * load<f32>(r0 + o) + a1 * load<f32>(r1 + o) + a2 * load<f32>(r2 + o) + a3 * load<f32>(r3 + o);
+        store<f32>(pc + o, load<f32>(pc + o) + s);
+      }
+    }
+    for (; p < k; p++) {
+      const ap = alpha * load<f32>(a + (<usize>p << 2));
+      const vp = f32x4.splat(ap);
+      const row = pb + <usize>p * ldbB;
+      let jj = 0;
+      for (; jj + 4 <= nb; jj += 4) {
+        const o = <usize>jj << 2;
+        v128.store(pc + o, f32x4.add(v128.load(pc + o), f32x4.mul(vp, v128.load(row + o))));
+      }
+      for (; jj < nb; jj++) {
+        const o = <usize>jj << 2;
+        store<f32>(pc + o, load<f32>(pc + o) + ap * load<f32>(row + o));
+      }
+    }
+  }
+}
+
+// Columns of c updated per pass of the non-transposed gemv: 8 KB of c stays in L1.
+const GEMV_COLS = 2048;
+
+@inline function storeScaled4(pc: usize, r: v128, alpha: f32, beta: f32): void {
+  let v = f32x4.mul(r, f32x4.splat(alpha));
+  if (beta != 0) v = f32x4.add(v, f32x4.mul(v128.load(pc), f32x4.splat(beta)));
+  v128.store(pc, v);
+}
+@inline function storeScaled1(pc: usize, r: f32, alpha: f32, beta: f32): void {
+  store<f32>(pc, beta != 0 ? alpha * r + beta * load<f32>(pc) : alpha * r);
 }

@@ -1,10 +1,16 @@
 // Vector math for the elementwise, softmax and activation kernels.
 // Layout: pure register functions on f32x4 (v128) values; no memory access.
-// Alignment/aliasing: n/a. Callers: elementwise.ts (unary kernels) and
-// reduce.ts (softmax). All helpers are @inline so each kernel loop gets a
-// straight-line body with constants hoisted by binaryen.
+// Alignment/aliasing: n/a. Callers: elementwise.ts (unary kernels),
+// reduce.ts (softmax, sums) and gemm.ts (gemv). All helpers are @inline so
+// each kernel loop gets a straight-line body with constants hoisted by binaryen.
 // Scalar tails call these same functions on a splatted lane so bulk and tail
 // results are bit-identical.
+
+// The sum of a vector's four lanes, in f64 (a row total's last step).
+@inline export function hsum(v: v128): f64 {
+  return <f64>f32x4.extract_lane(v, 0) + <f64>f32x4.extract_lane(v, 1) +
+    <f64>f32x4.extract_lane(v, 2) + <f64>f32x4.extract_lane(v, 3);
+}
 
 // Horner step: p*x + c (no FMA: relaxed-simd is not available by default and
 // would make results platform dependent).

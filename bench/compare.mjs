@@ -295,9 +295,9 @@ async function main() {
   for (const line of limitLines({ peak, gemm: gemmNN, floor, cnn: cnnProf, cnnTorch: cnnRow.torch?.figure?.median, mlp: mlpProf, threads, size, steal, cores }))
     say(line);
   progress('sequence models');
-  const { tesseraSeq, torchSeq, seqSection } = await import('./seq.mjs');
+  const { tesseraSeq, torchSeq, tfjsSeq, seqSection } = await import('./seq.mjs');
   say();
-  say(seqSection(tesseraSeq(), torchSeq()));
+  say(seqSection(await tesseraSeq(), torchSeq(), await tfjsSeq()));
   progress('int8 and onnxruntime-web');
   const { int8Section } = await import('./int8.mjs');
   say();

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { wasmDir } from '../scripts/build-cache.mjs';
 import { measure, quantile } from './lib.mjs';
 import { tesseraAdapter } from './tessera.mjs';
 
@@ -225,9 +226,9 @@ fs.writeFileSync(out, JSON.stringify(profile));
 console.log(JSON.stringify({ ms }));
 `;
 
-/** Function names of a build, in function-index order, from the .wat the wasm build leaves in out/. */
+/** Function names of a build, in function-index order, from the .wat the wasm build leaves in its cache. */
 function watNames(file) {
-  const text = fs.readFileSync(path.join(root, 'out', file), 'utf8');
+  const text = fs.readFileSync(path.join(wasmDir, file), 'utf8');
   return [...text.matchAll(/^ \(func \$(\S+)/gm)].map((m) => m[1].replace(/^assembly\//, ''));
 }
 

@@ -5,10 +5,11 @@
  * (which load on other cores does not inflate). Every shape is checked against a float64
  * reference on sampled entries before it is timed.
  *
- *   node bench/profile-gemm.mjs [--wasm out/kernels.wasm,out/gemm-relaxed.wasm]
+ *   node bench/profile-gemm.mjs [--wasm kernels.wasm,gemm-relaxed.wasm]
  *        [--shapes 512,256x1024x1024,64x784x256] [--trans NN,TN,NT,TT] [--reps 15]
  *
- * Shapes are m×k×n (as in bench/), or one number for a cube. Node 20 needs
+ * `--wasm` files are paths, or names of builds in node_modules/.cache/tessera/wasm/ where
+ * `npm run build:wasm` leaves them. Shapes are m×k×n (as in bench/), or one number for a cube. Node 20 needs
  * --experimental-wasm-relaxed-simd to load the relaxed build; a module the runtime rejects is
  * skipped with a note.
  *
@@ -23,10 +24,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmDir } from '../scripts/build-cache.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
-const wasmFiles = (args.wasm ?? 'out/kernels.wasm,out/gemm-relaxed.wasm').split(',');
+const wasmFiles = (args.wasm ?? 'kernels.wasm,gemm-relaxed.wasm').split(',').map((f) => (f.includes('/') ? f : path.join(wasmDir, f)));
 const shapes = (args.shapes ?? '64,128,256,512,1024,64x784x256,256x1024x1024').split(',').map((s) => {
   const d = s.split('x').map(Number);
   return d.length === 1 ? [d[0], d[0], d[0]] : d;
@@ -67,7 +69,7 @@ async function peers(rounds) {
   if (tess.setNumThreads) await tess.setNumThreads(1);
   const adapters = [tesseraAdapter(tess), await tfjsAdapter('wasm'), await jaxAdapter()];
   // The backend loads the relaxed build exactly when the runtime validates it.
-  const relaxed = WebAssembly.validate(fs.readFileSync(path.join(root, 'out/gemm-relaxed.wasm')));
+  const relaxed = WebAssembly.validate(fs.readFileSync(path.join(wasmDir, 'gemm-relaxed.wasm')));
   const cases = allCases().filter((c) => c.kind === 'gemm');
   const figures = cases.map(() => adapters.map(() => []));
   const timeMs = Number(process.env.BENCH_TIME_MS ?? 200);

@@ -1,9 +1,12 @@
 // Sequence-model workloads of issue 10 against PyTorch CPU (one thread, its own process):
-// an LSTM training step, causal attention forward + backward, and a GPT training step.
+// an LSTM training step, causal attention forward + backward, and a GPT training step; the LSTM
+// step also against tf.layers.lstm on tfjs-backend-wasm, and the GPT step and attention again with
+// Tessera on two threads.
 //
 //   npm run build && node bench/seq.mjs     (also run as the last section of bench:compare)
 import { spawnSync } from 'node:child_process';
 import { nn, optim, randn, randint, tensor, setNumThreads, manualSeed, noGrad, tidy } from '../dist/index.js';
+import { tfjsLstmStepMs } from './peers/tfjs-lstm.mjs';
 import { PYTHON, pythonEnv } from './peers/python.mjs';
 
 const F = nn.functional;
@@ -20,9 +23,9 @@ function medianMs(fn, warmup, reps) {
   return times[Math.floor(times.length / 2)];
 }
 
-/** The three workloads in Tessera; each returns its median ms per step. */
-export function tesseraSeq() {
-  setNumThreads(1);
+/** The three workloads in Tessera, median ms per step; GPT and attention again on two threads (`threads2`). */
+export async function tesseraSeq() {
+  await setNumThreads(1);
   manualSeed(0);
   const lstm = new nn.LSTM(64, 128);
   const lstmOpt = new optim.Adam(lstm.parameters(), { lr: 1e-3 });
@@ -84,7 +87,7 @@ export function tesseraSeq() {
   // tidy frees what its function leaves behind except what it returns: return nothing.
   const lstmForward = medianMs(() => tidy(() => void noGrad(() => lstm(lstmX))), 3, 15);
   const gptForward = medianMs(() => tidy(() => void noGrad(() => gpt(idx))), 2, 8);
-  return {
+  const one = {
     lstm: medianMs(lstmStep, 3, 15),
     attention: medianMs(attention, 3, 30),
     attentionComposed: medianMs(attentionComposed, 3, 30),
@@ -93,6 +96,19 @@ export function tesseraSeq() {
     lstmGemm: lstmGemmMs(),
     gptForward,
   };
+  const running = await setNumThreads(2);
+  const threads2 = running === 2 ? { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8) } : null;
+  await setNumThreads(1);
+  return { ...one, threads2 };
+}
+
+/** tf.layers.lstm's step on tfjs-backend-wasm (one thread), or the reason it could not run. */
+export async function tfjsSeq() {
+  try {
+    return { lstm: await tfjsLstmStepMs('wasm', 1, 5) };
+  } catch (error) {
+    return { error: String(error) };
+  }
 }
 
 /**
@@ -133,7 +149,7 @@ export function torchSeq() {
 }
 
 /** The markdown section bench:compare prints. */
-export function seqSection(tess, torch) {
+export function seqSection(tess, torch, tfjs) {
   const ms = (x) => (x === undefined || x === null ? '—' : `${x.toFixed(1)} ms`);
   const rows = [
     ['LSTM step (in 64, hidden 128, seq 32, batch 32, Adam)', 'lstm', 0.6],
@@ -151,6 +167,24 @@ export function seqSection(tess, torch) {
       `| ${name} | ${ms(tess[key])} | ${ms(torch?.[key])} | ${r === null ? '—' : `${r.toFixed(2)}×`} | ≥ ${target}× ${r === null ? '' : r >= target ? 'met' : 'MISSED'} |`,
     );
   }
+  const two = tess.threads2;
+  for (const [name, key, target] of [
+    ['GPT step, Tessera on 2 threads', 'gpt', 1.0],
+    ['causal attention fwd+bwd, Tessera on 2 threads', 'attention', null],
+    ['LSTM step, Tessera on 2 threads', 'lstm', null],
+  ]) {
+    const r = torch && two ? torch[key] / two[key] : null;
+    const verdict = target === null || r === null ? '' : `≥ ${target}× ${r >= target ? 'met' : 'MISSED'}`;
+    lines.push(
+      `| ${name} | ${two ? ms(two[key]) : '— (2 threads not available)'} | ${ms(torch?.[key])} (1 thread) | ${r === null ? '—' : `${r.toFixed(2)}×`} | ${verdict} |`,
+    );
+  }
+  if (tfjs?.lstm) {
+    const r = tfjs.lstm / tess.lstm;
+    lines.push(
+      `| LSTM step vs tf.layers.lstm on tfjs-backend-wasm (1 thread) | ${ms(tess.lstm)} | ${ms(tfjs.lstm)} (tfjs-wasm) | ${r.toFixed(1)}× | ≥ 15× ${r >= 15 ? 'met' : 'MISSED'} |`,
+    );
+  } else lines.push(`| LSTM step vs tf.layers.lstm on tfjs-backend-wasm | ${ms(tess.lstm)} | — (${tfjs?.error ?? 'not run'}) | — | ≥ 15× |`);
   const fusedGain = tess.attentionComposed / tess.attention;
   lines.push(
     `| causal attention fwd+bwd, fused vs Tessera composed (matmul, maskedFill, softmax, matmul) | ${ms(tess.attention)} | ${ms(tess.attentionComposed)} (composed) | ${fusedGain.toFixed(2)}× | ≥ 2× ${fusedGain >= 2 ? 'met' : 'MISSED'} |`,
@@ -169,12 +203,12 @@ export function seqSection(tess, torch) {
   );
   lines.push(
     '',
-    "PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul); Tessera's runs the fused kernel (assembly/attention.ts). tfjs is not compared: tf.layers.lstm needs @tensorflow/tfjs-layers, which is not a dev dependency.",
+    "PyTorch 1.13 has no scaled_dot_product_attention: its attention row is composed by hand (matmul, masked_fill, softmax, matmul); Tessera's runs the fused kernel (assembly/attention.ts). tf.layers.lstm (@tensorflow/tfjs-layers 4.22.0) runs the same LSTM step (batch-first input, all steps' outputs, mean of squares, Adam) with a Glorot-uniform recurrent initializer: its default orthogonal one fails on the wasm backend; tfjs-backend-cpu is not timed (≈ 8 s per step here).",
   );
   return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const tess = tesseraSeq();
-  console.log(seqSection(tess, torchSeq()));
+  const tess = await tesseraSeq();
+  console.log(seqSection(tess, torchSeq(), await tfjsSeq()));
 }

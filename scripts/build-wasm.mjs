@@ -1,28 +1,41 @@
 // Compiles assembly/ to WebAssembly (SIMD, -O3, stub runtime) and inlines the bytes in
 // src/backend/kernels-wasm.ts so the library needs no fs/fetch at runtime, and writes the kernels'
 // exports as a TypeScript interface to src/backend/kernel-exports.ts (both gitignored). Leaves each build in
-// out/ (gitignored) as .wasm and .wat for inspection.
+// node_modules/.cache/tessera/wasm/ as .wasm and .wat for inspection (bench/limits.mjs names profiled
+// functions from the .wat). Skipped when assembly/, this script (its flags) and the compiler's version
+// are what they were at the last build and its outputs are untouched (scripts/build-cache.mjs);
+// `--force` rebuilds anyway.
 //
 // Three builds are shipped, every one importing its memory as env.memory (non-shared, limits
 // 1..65536 pages); src/backend/wasm-builds.ts flips the import to shared at load time where GEMM
 // runs on workers, so one binary serves both cases:
 // - kernels: every kernel (assembly/index.ts), baseline SIMD;
-// - gemm: the GEMM alone (assembly/gemm.ts), what each worker instantiates on the shared memory;
+// - gemm: the GEMM and the fused attention kernels built on it (assembly/worker.ts), what each
+//   worker instantiates on the shared memory;
 // - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel, instantiated on the main
 //   thread's memory beside `kernels` (and in the workers) where the runtime validates it.
 // Relaxed SIMD changes only GEMM's micro-kernel, so the big module exists once.
-import asc from 'assemblyscript/asc';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { cacheKey, isUpToDate, packageVersion, recordBuild, root, wasmDir } from './build-cache.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outTs = join(root, 'src/backend/kernels-wasm.ts');
 const outExports = join(root, 'src/backend/kernel-exports.ts');
-const buildDir = join(root, 'out'); // gitignored
+const VARIANTS = ['kernels', 'gemm', 'gemm-relaxed'];
+const outputs = [outTs, outExports, ...VARIANTS.flatMap((v) => [join(wasmDir, `${v}.wasm`), join(wasmDir, `${v}.wat`)])];
 
 const t0 = performance.now();
+const key = cacheKey([join(root, 'assembly'), fileURLToPath(import.meta.url)], [`assemblyscript ${packageVersion('assemblyscript')}`]);
+if (!process.argv.includes('--force') && isUpToDate('wasm', key, outputs)) {
+  console.log(
+    `build-wasm: up to date (assembly/, flags and compiler unchanged; --force rebuilds) -> ${outTs.slice(root.length + 1)} in ${Math.round(performance.now() - t0)} ms`,
+  );
+  process.exit(0);
+}
+// Imported only when compiling: loading the compiler alone takes seconds.
+const { default: asc } = await import('assemblyscript/asc');
 
 /** Compiles `entry` with the given extra features; fails the build loudly on any error. */
 async function compile(variant, features, entry) {
@@ -71,17 +84,17 @@ async function compile(variant, features, entry) {
     console.error(`build-wasm: ${variant}: compiler produced no .wasm`);
     process.exit(1);
   }
-  await mkdir(buildDir, { recursive: true });
-  await writeFile(join(buildDir, `${variant}.wasm`), wasm);
-  if (wat) await writeFile(join(buildDir, `${variant}.wat`), wat);
+  await mkdir(wasmDir, { recursive: true });
+  await writeFile(join(wasmDir, `${variant}.wasm`), wasm);
+  if (wat) await writeFile(join(wasmDir, `${variant}.wat`), wat);
   return { wasm, dts };
 }
 
 const { wasm: kernels, dts: kernelsDts } = await compile('kernels', [], 'assembly/index.ts');
-const { wasm: gemm } = await compile('gemm', [], 'assembly/gemm.ts');
+const { wasm: gemm } = await compile('gemm', [], 'assembly/worker.ts');
 // Picked at load time where the runtime validates it (Chromium, Node 22; Node 20 only with
 // --experimental-wasm-relaxed-simd).
-const { wasm: gemmRelaxed } = await compile('gemm-relaxed', ['relaxed-simd'], 'assembly/gemm.ts');
+const { wasm: gemmRelaxed } = await compile('gemm-relaxed', ['relaxed-simd'], 'assembly/worker.ts');
 
 /** Fails the build unless `bytes` imports exactly env.memory and exports every name in `exports`. */
 function checkInterface(name, bytes, exports) {
@@ -96,7 +109,7 @@ function checkInterface(name, bytes, exports) {
 }
 checkInterface('kernels', kernels, ['memory', 'heapBase', 'gemmF32', 'gemmWorkBytes']);
 // The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
-checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes']);
+checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes', 'attentionF32', 'attentionBackwardF32']);
 
 // A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
 // written again there (over live static data), so the GEMM builds must have none.
@@ -106,7 +119,7 @@ for (const [name, bytes] of [
 ]) {
   if (dataSegmentCount(bytes) > 0) {
     console.error(
-      `build-wasm: ${name} has data segments (static data in assembly/gemm.ts?); instantiating it beside the kernels would overwrite their static data`,
+      `build-wasm: ${name} has data segments (static data in assembly/gemm.ts or attention.ts?); instantiating it beside the kernels would overwrite their static data`,
     );
     process.exit(1);
   }
@@ -187,6 +200,7 @@ function kernelExportsInterface(dts) {
   );
 }
 await writeFile(outExports, kernelExportsInterface(kernelsDts));
+recordBuild('wasm', key, outputs);
 
 const gz = (b) => gzipSync(b, { level: 9 }).length;
 console.log(

@@ -16,15 +16,17 @@
 //   (nothing is installed) and copied to data/names/{female,male}-first-names-en.txt.
 //
 // The generated modules embed the data as text, so loading it needs no fs or fetch (browsers too).
+// `--offline` skips the generation when data/ and this script are what they were at the last run and
+// the generated modules are untouched (scripts/build-cache.mjs).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
+import { cacheKey, isUpToDate, recordBuild, root } from './build-cache.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = join(root, 'data');
 const outDir = join(root, 'src/data/bundled');
 const SKLEARN_DIGITS = '/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz';
@@ -118,8 +120,16 @@ function frontCode(names) {
   });
 }
 
-if (!process.argv.includes('--offline')) fetchSources();
-mkdirSync(outDir, { recursive: true });
-generateDigits();
-generateNames();
-console.log(`build-data: ${process.argv.includes('--offline') ? '' : 'vendored data/ and '}wrote src/data/bundled/{digits,names}.ts`);
+const offline = process.argv.includes('--offline');
+if (!offline) fetchSources();
+const outputs = [join(outDir, 'digits.ts'), join(outDir, 'names.ts')];
+const key = cacheKey([dataDir, fileURLToPath(import.meta.url)]);
+if (offline && isUpToDate('data', key, outputs)) {
+  console.log('build-data: up to date (data/ and scripts/vendor-data.mjs unchanged) -> src/data/bundled/{digits,names}.ts');
+} else {
+  mkdirSync(outDir, { recursive: true });
+  generateDigits();
+  generateNames();
+  recordBuild('data', key, outputs);
+  console.log(`build-data: ${offline ? '' : 'vendored data/ and '}wrote src/data/bundled/{digits,names}.ts`);
+}

@@ -7,11 +7,12 @@ import './disposable.js';
 import type { Backend, Storage } from './backend/backend.js';
 import { loops } from './backend/reference.js';
 import { backward as runBackward } from './autograd/engine.js';
+import { onesLike } from './creation.js';
 import type { GradNode } from './autograd/grad-mode.js';
 import { backendFor, getDefaultDevice } from './device.js';
 import type { Device, DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
-import { assertAlive, release, setTensorClass, track } from './memory.js';
+import { assertAlive, disposeTensor, gradReplaced, setTensorClass, track } from './memory.js';
 import { formatTensor } from './print.js';
 import { contiguousStrides, fmtShape, normDim, numel } from './shape.js';
 import * as E from './ops/elementwise.js';
@@ -100,7 +101,7 @@ export class Tensor {
   set grad(value: Tensor | null) {
     const old = this.gradTensor;
     this.gradTensor = value;
-    if (old && old !== value && old.isGrad) release(old, 'it was replaced as .grad (zeroGrad() or assignment)');
+    gradReplaced(old, value);
   }
 
   get backend(): Backend {
@@ -203,7 +204,7 @@ export class Tensor {
    * @example const loss = x.mul(x).sum(); loss.backward(); x.grad; // 2x
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, gradient, options);
+    runBackward(this, gradient, () => onesLike(this), options);
   }
 
   /** Exempts this tensor from automatic release at step boundaries and tidy() ends; returns this. */
@@ -214,7 +215,7 @@ export class Tensor {
 
   /** Releases this tensor's memory now; using it afterwards throws. */
   dispose(): void {
-    release(this, 'dispose() was called on it');
+    disposeTensor(this);
   }
   [Symbol.dispose](): void {
     this.dispose();

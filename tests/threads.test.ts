@@ -1,15 +1,16 @@
-// GEMM across worker threads: the same bits as one thread for every transpose case and shape, however
-// the call is cut into chunks, across memory growth, before the workers are up, and without keeping
-// Node alive; and the chunk loop's claiming, geometry and failure accounting on one thread.
+// GEMM and fused attention across worker threads: the same bits as one thread for every transpose
+// case and shape, however the call is cut into chunks, across memory growth, before the workers are
+// up, and without keeping Node alive; and the chunk loop's claiming, geometry and failure accounting
+// on one thread.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Generator, conv2d, getNumThreads, matmul, randn, setNumThreads, zeros, type Tensor } from '../src/index.js';
+import { Generator, conv2d, getNumThreads, manualSeed, matmul, nn, randn, setNumThreads, zeros, type Tensor } from '../src/index.js';
 import { backendFor } from '../src/device.js';
 import type { WasmBackend } from '../src/backend/wasm.js';
 import { planChunks, type GemmCall, type GemmThreads } from '../src/backend/threads.js';
-import { JOB, JOB_BYTES, runChunks } from '../src/backend/gemm-worker.js';
+import { JOB, JOB_BYTES, JOB_KIND, runChunks, type ThreadKernels } from '../src/backend/gemm-worker.js';
 
 const wasm = () => backendFor('wasm') as WasmBackend;
 const pool = () => (wasm() as unknown as { threads: GemmThreads }).threads;
@@ -169,6 +170,62 @@ describe('GEMM on two threads', () => {
   });
 });
 
+describe('fused attention on two threads', () => {
+  const F = nn.functional;
+  beforeAll(async () => {
+    expect(await setNumThreads(2)).toBe(2);
+  });
+
+  /** Output and the three input gradients of attention(q, k, v) under a fixed upstream gradient, as one array. */
+  function forwardBackward(shape: number[], seed: number, attention: (q: Tensor, k: Tensor, v: Tensor) => Tensor): () => Tensor {
+    const [q0, k0, v0] = [0, 1, 2].map((i) => rnd(shape, seed + i));
+    const g = rnd(shape, seed + 3);
+    return () => {
+      const [q, k, v] = [q0, k0, v0].map((t) => t.detach().requiresGrad_());
+      const out = attention(q, k, v);
+      out.mul(g).sum().backward();
+      return nn.utils.parametersToVector([out, q.grad!, k.grad!, v.grad!]);
+    };
+  }
+
+  it('splits the batch·head entries of the forward and the backward, with the same bits: causal, a shared float mask, a per-batch bool mask', async () => {
+    // 2·5 entries of 64 queries: 10 entries cut into 4 runs (the last shorter).
+    const shape = [2, 5, 64, 32];
+    const floatMask = rnd([64, 64], 20).mul(0.5);
+    const boolMask = rnd([2, 5, 64, 64], 21).gt(-1);
+    for (const attention of [
+      (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, { isCausal: true }),
+      (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, { attnMask: floatMask, scale: 0.3 }),
+      (q: Tensor, k: Tensor, v: Tensor) => F.scaledDotProductAttention(q, k, v, { attnMask: boolMask }),
+    ]) {
+      const r = await oneAndTwo(forwardBackward(shape, 30, attention));
+      expect(r.split).toBe(2);
+      expect(r.one.length).toBe(4 * 2 * 5 * 64 * 32);
+      expect(bitDifferences(r.one, r.two)).toBe(0);
+    }
+  });
+
+  it('gives a Transformer encoder layer the same output and parameter gradients on one thread and two', async () => {
+    manualSeed(3);
+    const layer = new nn.TransformerEncoderLayer(64, 4, { dimFeedforward: 128, dropout: 0, batchFirst: true });
+    const x = rnd([4, 48, 64], 40);
+    const r = await oneAndTwo(() => {
+      layer.zeroGrad();
+      const y = layer(x, { isCausal: true });
+      y.square().mean().backward();
+      return nn.utils.parametersToVector([y, ...layer.parameters().map((p) => p.grad!)]);
+    });
+    expect(r.split).toBeGreaterThanOrEqual(2);
+    expect(bitDifferences(r.one, r.two)).toBe(0);
+  });
+
+  it('leaves small attention on the calling thread', async () => {
+    const before = wasm().parallelGemmCalls;
+    F.scaledDotProductAttention(rnd([2, 8, 16], 50), rnd([2, 8, 16], 51), rnd([2, 8, 16], 52));
+    expect(wasm().parallelGemmCalls).toBe(before);
+  });
+});
+
 describe('planChunks', () => {
   const call: GemmCall = { tA: 0, tB: 0, m: 256, n: 256, k: 256, alpha: 1, a: 0, lda: 256, b: 0, ldb: 256, beta: 0, c: 0, ldc: 256 };
   const chunking = { perThread: 4, minExtent: 64 };
@@ -189,6 +246,11 @@ describe('planChunks', () => {
 
 describe('runChunks', () => {
   type Args = number[];
+  const unexpected = () => {
+    throw new Error('not a GEMM call');
+  };
+  /** Kernels whose GEMM is `gemm` and whose attention must not run. */
+  const only = (gemm: (...args: Args) => void): ThreadKernels => ({ gemm, attention: unexpected, attentionBackward: unexpected });
   /** A job block holding `call` cut by `plan`, claimable as generation `gen`, and a gemm that records its calls. */
   function job(call: GemmCall, plan: { byRows: boolean; step: number; count: number }, gen: number) {
     const buffer = new SharedArrayBuffer(JOB_BYTES);
@@ -206,11 +268,11 @@ describe('runChunks', () => {
 
   it('computes every row chunk once, offsetting A and C by whole rows (A by single floats when stored transposed)', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 7);
-    runChunks(j.ints, j.scalars, JOB, 7, j.gemm, 99);
+    runChunks(j.ints, j.scalars, JOB, 7, only(j.gemm), 99, 0);
     expect(j.calls).toEqual([0, 4, 8].map((i) => [0, 0, Math.min(4, 10 - i), 6, 3, 0.5, 1000 + 4 * i * 3, 3, 2000, 6, 2, 3000 + 4 * i * 6, 6, 99]));
     expect(j.ints[JOB.finished]).toBe((7 << JOB.indexBits) | 3);
     const t = job({ ...call, tA: 1, lda: 10 }, { byRows: true, step: 8, count: 2 }, 7);
-    runChunks(t.ints, t.scalars, JOB, 7, t.gemm, 99);
+    runChunks(t.ints, t.scalars, JOB, 7, only(t.gemm), 99, 0);
     expect(t.calls.map((c) => [c[2], c[6]])).toEqual([
       [8, 1000],
       [2, 1000 + 4 * 8],
@@ -220,30 +282,87 @@ describe('runChunks', () => {
   it('computes column chunks, offsetting B and C by columns (B by whole rows when stored transposed)', () => {
     const wide = { ...call, m: 4, n: 40, ldb: 40, ldc: 40 };
     const j = job(wide, { byRows: false, step: 32, count: 2 }, 1);
-    runChunks(j.ints, j.scalars, JOB, 1, j.gemm, 0);
+    runChunks(j.ints, j.scalars, JOB, 1, only(j.gemm), 0, 0);
     expect(j.calls.map((c) => [c[2], c[3], c[8], c[11]])).toEqual([
       [4, 32, 2000, 3000],
       [4, 8, 2000 + 4 * 32, 3000 + 4 * 32],
     ]);
     const t = job({ ...wide, tB: 1, ldb: 3 }, { byRows: false, step: 32, count: 2 }, 1);
-    runChunks(t.ints, t.scalars, JOB, 1, t.gemm, 0);
+    runChunks(t.ints, t.scalars, JOB, 1, only(t.gemm), 0, 0);
     expect(t.calls[1][8]).toBe(2000 + 4 * 32 * 3);
+  });
+
+  it('gives an attention chunk its run of batch entries, every operand advanced by whole entries (a shared mask not at all)', () => {
+    const buffer = new SharedArrayBuffer(JOB_BYTES);
+    const ints = new Int32Array(buffer);
+    const scalars = new Float64Array(buffer);
+    // 5 entries in runs of 2; L 3, S 4, E 2, Ev 5; per-entry mask (stride 12), then backward.
+    const [L, S, E, Ev] = [3, 4, 2, 5];
+    ints.set([5, L, S, E, Ev, 1, 1000, 2000, 3000, 4000, 12, 5000, 6000, 7000, 8000, 9000, 10000], JOB.attBatch);
+    ints[JOB.step] = 2;
+    ints[JOB.count] = 3;
+    ints[JOB.kind] = JOB_KIND.attentionBackward;
+    scalars[JOB.alpha] = 0.25;
+    ints[JOB.claim] = ints[JOB.finished] = 3 << JOB.indexBits;
+    const calls: number[][] = [];
+    const kernels: ThreadKernels = { gemm: unexpected, attention: unexpected, attentionBackward: (...args: number[]) => void calls.push(args) };
+    runChunks(ints, scalars, JOB, 3, kernels, 77, 88);
+    const at = (base: number, b0: number, per: number) => base + 4 * b0 * per;
+    expect(calls).toEqual(
+      [0, 2, 4].map((b0) => [
+        at(1000, b0, L * E),
+        at(2000, b0, S * E),
+        at(3000, b0, S * Ev),
+        at(4000, b0, 12),
+        12,
+        at(5000, b0, L * Ev),
+        at(6000, b0, L),
+        at(7000, b0, L * Ev),
+        at(8000, b0, L * E),
+        at(9000, b0, S * E),
+        at(10000, b0, S * Ev),
+        Math.min(2, 5 - b0),
+        L,
+        S,
+        E,
+        Ev,
+        0.25,
+        1,
+        88,
+        77,
+      ]),
+    );
+    expect(ints[JOB.finished]).toBe((3 << JOB.indexBits) | 3);
+    // Forward, one mask for every entry (stride 0), no mask pointer advance; 0 stays 0 (absent).
+    calls.length = 0;
+    ints[JOB.kind] = JOB_KIND.attention;
+    ints[JOB.attMaskStride] = 0;
+    ints[JOB.claim] = ints[JOB.finished] = 4 << JOB.indexBits;
+    runChunks(ints, scalars, JOB, 4, { ...kernels, attention: (...args: number[]) => void calls.push(args) }, 77, 88);
+    expect(calls.map((c) => [c[0], c[3], c[4], c[5], c[7]])).toEqual(
+      [0, 2, 4].map((b0) => [at(1000, b0, L * E), 4000, 0, at(5000, b0, L * Ev), Math.min(2, 5 - b0)]),
+    );
+    ints[JOB.attMask] = 0;
+    ints[JOB.claim] = ints[JOB.finished] = 5 << JOB.indexBits;
+    calls.length = 0;
+    runChunks(ints, scalars, JOB, 5, { ...kernels, attention: (...args: number[]) => void calls.push(args) }, 77, 88);
+    expect(calls.map((c) => c[3])).toEqual([0, 0, 0]);
   });
 
   it('takes only the chunks left, and nothing from another generation or a closed call', () => {
     const j = job(call, { byRows: true, step: 4, count: 3 }, 5);
     j.ints[JOB.claim] = (5 << JOB.indexBits) | 2;
-    runChunks(j.ints, j.scalars, JOB, 5, j.gemm, 0);
+    runChunks(j.ints, j.scalars, JOB, 5, only(j.gemm), 0, 0);
     expect(j.calls.map((c) => c[2])).toEqual([2]);
     const late = job(call, { byRows: true, step: 4, count: 3 }, 6);
-    runChunks(late.ints, late.scalars, JOB, 5, late.gemm, 0);
+    runChunks(late.ints, late.scalars, JOB, 5, only(late.gemm), 0, 0);
     late.ints[JOB.claim] = (6 << JOB.indexBits) | ((1 << JOB.indexBits) - 1);
-    runChunks(late.ints, late.scalars, JOB, 6, late.gemm, 0);
+    runChunks(late.ints, late.scalars, JOB, 6, only(late.gemm), 0, 0);
     expect(late.calls).toEqual([]);
     // The largest generation sets CLAIM's sign bit; it must still match.
     const top = 2 ** (32 - JOB.indexBits) - 1;
     const high = job(call, { byRows: true, step: 4, count: 3 }, top);
-    runChunks(high.ints, high.scalars, JOB, top, high.gemm, 0);
+    runChunks(high.ints, high.scalars, JOB, top, only(high.gemm), 0, 0);
     expect(high.calls.length).toBe(3);
     expect(high.ints[JOB.finished] & ((1 << JOB.indexBits) - 1)).toBe(3);
   });
@@ -257,9 +376,10 @@ describe('runChunks', () => {
       j.scalars,
       JOB,
       4,
-      () => {
+      only(() => {
         j.ints[JOB.finished] = j.ints[JOB.claim] = next;
-      },
+      }),
+      0,
       0,
     );
     expect(j.ints[JOB.finished]).toBe(next);
@@ -270,7 +390,7 @@ describe('runChunks', () => {
     const failing = () => {
       throw new RangeError('out of bounds');
     };
-    expect(() => runChunks(j.ints, j.scalars, JOB, 2, failing, 0)).toThrow('out of bounds');
+    expect(() => runChunks(j.ints, j.scalars, JOB, 2, only(failing), 0, 0)).toThrow('out of bounds');
     expect(j.ints[JOB.finished]).toBe((2 << JOB.indexBits) | 1);
     expect(j.ints[JOB.claim] & ((1 << JOB.indexBits) - 1)).toBe(1);
   });

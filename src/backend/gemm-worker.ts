@@ -3,9 +3,11 @@
  * to the worker as source text (`gemmWorkerSource`), so neither may reference anything outside
  * itself: the layout of the shared job block travels as data (`JOB`, in the worker's init).
  *
- * A call is published in the pool's job block (its arguments and how C is cut into chunks), and the
+ * A call is published in the pool's job block (its arguments and how it is cut into chunks), and the
  * threads claim chunks one at a time with a compare-and-swap on the block's CLAIM word until none is
- * left (`runChunks`). A thread that is slow or not running just claims fewer chunks.
+ * left (`runChunks`). A thread that is slow or not running just claims fewer chunks. A call is a
+ * GEMM (chunks: row or column blocks of C) or a fused attention forward or backward (chunks: runs
+ * of batch·head entries, each computed whole by one thread, so the bits never depend on the cut).
  */
 
 /** One gemmF32 (assembly/gemm.ts) on a thread's own instance; pointers in bytes. */
@@ -26,10 +28,66 @@ export type GemmF32 = (
   work: number,
 ) => void;
 
+/** assembly/attention.ts's attentionF32 on a thread's own instance; pointers in bytes, 0 = absent. */
+export type AttentionF32 = (
+  q: number,
+  k: number,
+  v: number,
+  mask: number,
+  maskStride: number,
+  out: number,
+  lse: number,
+  batch: number,
+  L: number,
+  S: number,
+  E: number,
+  Ev: number,
+  scale: number,
+  causal: number,
+  scratch: number,
+  work: number,
+) => void;
+
+/** assembly/attention.ts's attentionBackwardF32 on a thread's own instance. */
+export type AttentionBackwardF32 = (
+  q: number,
+  k: number,
+  v: number,
+  mask: number,
+  maskStride: number,
+  out: number,
+  lse: number,
+  dOut: number,
+  dq: number,
+  dk: number,
+  dv: number,
+  batch: number,
+  L: number,
+  S: number,
+  E: number,
+  Ev: number,
+  scale: number,
+  causal: number,
+  scratch: number,
+  work: number,
+) => void;
+
+/** The kernels a thread runs chunks with. */
+export interface ThreadKernels {
+  gemm: GemmF32;
+  attention: AttentionF32;
+  attentionBackward: AttentionBackwardF32;
+}
+
+/** What a call computes (JOB.kind). */
+export const JOB_KIND = { gemm: 0, attention: 1, attentionBackward: 2 } as const;
+
 /**
  * Int32 slots of the job block (`JOB_BYTES` of SharedArrayBuffer per pool). ALPHA and BETA index its
- * Float64Array. CLAIM (the call's generation above INDEX_BITS, the next chunk below) and FINISHED
- * (the generation, and the chunks done) are written by every thread, so each has a cache line of its own.
+ * Float64Array (an attention call's scale goes in ALPHA). CLAIM (the call's generation above
+ * INDEX_BITS, the next chunk below) and FINISHED (the generation, and the chunks done) are written by
+ * every thread, so each has a cache line of its own. STEP and COUNT cut every kind of call; the att*
+ * slots are an attention call's arguments.
  */
 export const JOB = {
   tA: 0,
@@ -46,21 +104,39 @@ export const JOB = {
   byRows: 11,
   step: 12,
   count: 13,
+  kind: 14,
   alpha: 8,
   beta: 9,
   claim: 32,
   finished: 48,
   failed: 49,
+  attBatch: 64,
+  attL: 65,
+  attS: 66,
+  attE: 67,
+  attEv: 68,
+  attCausal: 69,
+  attQ: 70,
+  attK: 71,
+  attV: 72,
+  attMask: 73,
+  attMaskStride: 74,
+  attOut: 75,
+  attLse: 76,
+  attDOut: 77,
+  attDq: 78,
+  attDk: 79,
+  attDv: 80,
   indexBits: 10,
 } as const;
 export type JobLayout = typeof JOB;
-export const JOB_BYTES = 256;
+export const JOB_BYTES = 384;
 
 /** What the main thread hands a worker at start: Node's `workerData`, or a browser worker's first message. */
 export interface GemmWorkerInit {
   memory: WebAssembly.Memory;
   /**
-   * The GEMM-only module, compiled once by the calling thread: every worker instantiating the same
+   * The GEMM (and attention) module, compiled once by the calling thread: every worker instantiating the same
    * module shares its machine code, so a worker started later runs the already optimised code
    * instead of V8's baseline code (5–10× slower) for its first calls.
    */
@@ -78,58 +154,84 @@ export interface GemmWorkerInit {
  * the caller's wait always ends — but only while FINISHED carries the same generation, so a worker
  * given up for lost that finishes late cannot count towards a later call.
  */
-export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, gen: number, gemm: GemmF32, work: number): void {
+export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, gen: number, kernels: ThreadKernels, work: number, scratch: number): void {
   const mask = (1 << J.indexBits) - 1;
+  const { gemm } = kernels;
   for (;;) {
     const claim = Atomics.load(job, J.claim);
     const index = claim & mask;
     if (claim >>> J.indexBits !== gen || index >= job[J.count]) return;
     if (Atomics.compareExchange(job, J.claim, claim, claim + 1) !== claim) continue;
     try {
-      const m = job[J.m],
-        n = job[J.n],
-        step = job[J.step],
-        start = index * step;
-      const lda = job[J.lda],
-        ldb = job[J.ldb],
-        ldc = job[J.ldc],
-        tA = job[J.tA],
-        tB = job[J.tB];
-      if (job[J.byRows]) {
-        // Row i of op(A) starts i·lda floats in, or i floats when A is stored transposed.
-        gemm(
-          tA,
-          tB,
-          Math.min(step, m - start),
-          n,
-          job[J.k],
-          scalars[J.alpha],
-          job[J.a] + 4 * start * (tA ? 1 : lda),
-          lda,
-          job[J.b],
-          ldb,
-          scalars[J.beta],
-          job[J.c] + 4 * start * ldc,
-          ldc,
-          work,
-        );
+      if (job[J.kind] !== 0) {
+        // Attention: entries b0 … b0 + nb − 1, every operand advanced by b0 entries (4 bytes a float).
+        const L = job[J.attL],
+          S = job[J.attS],
+          E = job[J.attE],
+          Ev = job[J.attEv],
+          b0 = index * job[J.step];
+        const nb = Math.min(job[J.step], job[J.attBatch] - b0);
+        const at = (slot: number, perEntry: number) => (job[slot] === 0 ? 0 : job[slot] + 4 * b0 * perEntry);
+        const operands = [at(J.attQ, L * E), at(J.attK, S * E), at(J.attV, S * Ev), at(J.attMask, job[J.attMaskStride]), job[J.attMaskStride]] as const;
+        const sizes = [nb, L, S, E, Ev, scalars[J.alpha], job[J.attCausal], scratch, work] as const;
+        if (job[J.kind] === 1) kernels.attention(...operands, at(J.attOut, L * Ev), at(J.attLse, L), ...sizes);
+        else
+          kernels.attentionBackward(
+            ...operands,
+            at(J.attOut, L * Ev),
+            at(J.attLse, L),
+            at(J.attDOut, L * Ev),
+            at(J.attDq, L * E),
+            at(J.attDk, S * E),
+            at(J.attDv, S * Ev),
+            ...sizes,
+          );
       } else {
-        gemm(
-          tA,
-          tB,
-          m,
-          Math.min(step, n - start),
-          job[J.k],
-          scalars[J.alpha],
-          job[J.a],
-          lda,
-          job[J.b] + 4 * start * (tB ? ldb : 1),
-          ldb,
-          scalars[J.beta],
-          job[J.c] + 4 * start,
-          ldc,
-          work,
-        );
+        const m = job[J.m],
+          n = job[J.n],
+          step = job[J.step],
+          start = index * step;
+        const lda = job[J.lda],
+          ldb = job[J.ldb],
+          ldc = job[J.ldc],
+          tA = job[J.tA],
+          tB = job[J.tB];
+        if (job[J.byRows]) {
+          // Row i of op(A) starts i·lda floats in, or i floats when A is stored transposed.
+          gemm(
+            tA,
+            tB,
+            Math.min(step, m - start),
+            n,
+            job[J.k],
+            scalars[J.alpha],
+            job[J.a] + 4 * start * (tA ? 1 : lda),
+            lda,
+            job[J.b],
+            ldb,
+            scalars[J.beta],
+            job[J.c] + 4 * start * ldc,
+            ldc,
+            work,
+          );
+        } else {
+          gemm(
+            tA,
+            tB,
+            m,
+            Math.min(step, n - start),
+            job[J.k],
+            scalars[J.alpha],
+            job[J.a],
+            lda,
+            job[J.b] + 4 * start * (tB ? ldb : 1),
+            ldb,
+            scalars[J.beta],
+            job[J.c] + 4 * start,
+            ldc,
+            work,
+          );
+        }
       }
     } finally {
       for (let done = Atomics.load(job, J.finished); done >>> J.indexBits === gen; done = Atomics.load(job, J.finished)) {
@@ -146,15 +248,20 @@ function gemmWorkerMain(run: typeof runChunks): void {
     DONE = 1,
     STATUS = 2,
     READY = 3,
-    WORK = 4;
+    WORK = 4,
+    SCRATCH = 5;
   const serve = ({ memory, module, control, job: jobBuffer, layout }: GemmWorkerInit): void => {
     const ctl = new Int32Array(control);
     const job = new Int32Array(jobBuffer);
     const scalars = new Float64Array(jobBuffer);
-    let gemm: GemmF32;
+    let kernels: ThreadKernels;
     try {
-      const instance = new WebAssembly.Instance(module, { env: { memory } });
-      gemm = instance.exports.gemmF32 as GemmF32;
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+      kernels = {
+        gemm: exports.gemmF32 as GemmF32,
+        attention: exports.attentionF32 as AttentionF32,
+        attentionBackward: exports.attentionBackwardF32 as AttentionBackwardF32,
+      };
     } catch {
       Atomics.store(ctl, READY, -1);
       return;
@@ -176,7 +283,7 @@ function gemmWorkerMain(run: typeof runChunks): void {
       if (gen < 0) return;
       seen = gen;
       try {
-        run(job, scalars, layout, gen, gemm, ctl[WORK]);
+        run(job, scalars, layout, gen, kernels, ctl[WORK], ctl[SCRATCH]);
       } catch {
         Atomics.store(ctl, STATUS, 1);
         Atomics.store(job, layout.failed, 1);

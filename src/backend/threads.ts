@@ -1,6 +1,8 @@
 /**
- * GEMM across threads that share one WebAssembly.Memory. Each worker runs the GEMM-only build on
- * that memory (`gemm-worker.ts`) with its own packing scratch. A call is cut into chunks of C — row
+ * GEMM and fused attention across threads that share one WebAssembly.Memory. Each worker runs the
+ * GEMM build (GEMM and the attention kernels on it) on that memory (`gemm-worker.ts`) with its own
+ * packing scratch. An attention call is cut into runs of batch·head entries, each entry computed
+ * whole by one thread, so its bits are those of one thread too. A call is cut into chunks of C — row
  * blocks, or column blocks when C is wide and short; two per thread when C is large enough — and
  * every thread, the calling one included, claims chunks from a shared counter until none is left
  * (`runChunks`), so a thread that loses its core takes fewer chunks instead of holding up the call,
@@ -10,7 +12,7 @@
  * Workers start asynchronously and GEMM runs on the threads that are ready, never waiting for
  * one to start. They do not keep a Node process alive (`unref`).
  */
-import { gemmWorkerSource, JOB, JOB_BYTES, runChunks, type GemmF32, type GemmWorkerInit } from './gemm-worker.js';
+import { gemmWorkerSource, JOB, JOB_BYTES, JOB_KIND, runChunks, type GemmWorkerInit, type ThreadKernels } from './gemm-worker.js';
 
 type Ptr = number;
 
@@ -31,9 +33,34 @@ export interface GemmCall {
   ldc: number;
 }
 
-/** The calling thread's GEMM: its instance's gemmF32 and its packing scratch. */
-export interface LocalGemm {
-  gemm: GemmF32;
+/**
+ * One fused attention call over `batch` entries (assembly/attention.ts), forward or, with `backward`,
+ * backward; pointers in bytes, 0 for those the direction does not use (and for no mask).
+ */
+export interface AttentionCall {
+  backward: boolean;
+  q: Ptr;
+  k: Ptr;
+  v: Ptr;
+  mask: Ptr;
+  maskStride: number;
+  out: Ptr;
+  lse: Ptr;
+  dOut: Ptr;
+  dq: Ptr;
+  dk: Ptr;
+  dv: Ptr;
+  batch: number;
+  L: number;
+  S: number;
+  E: number;
+  Ev: number;
+  scale: number;
+  causal: boolean;
+}
+
+/** The calling thread's kernels (its instance's GEMM and attention) and its packing scratch. */
+export interface LocalGemm extends ThreadKernels {
   work: Ptr;
 }
 
@@ -58,7 +85,7 @@ export interface Chunking {
 
 // Int32 slots of a worker's control block (a 64-byte SharedArrayBuffer of its own, so two workers'
 // flags never share a cache line). Mirrored in gemm-worker.ts.
-const Control = { Seq: 0, Done: 1, Status: 2, Ready: 3, Work: 4 } as const;
+const Control = { Seq: 0, Done: 1, Status: 2, Ready: 3, Work: 4, Scratch: 5 } as const;
 const CONTROL_BYTES = 64;
 
 /** Below this many multiply-adds per thread a split costs more in wake-up and packing than it saves. */
@@ -135,13 +162,16 @@ interface Slot {
   stop: () => void;
   /** Packing scratch, allocated at the slot's first call (0 until then), so unthreaded programs pay nothing. */
   work: Ptr;
+  /** Attention's row-block scratch (`scratchBytes` of it), grown when a call needs more. */
+  scratch: Ptr;
+  scratchBytes: number;
   failed: boolean;
 }
 
 /** A pool of GEMM workers over one shared memory; `threads` counts the calling thread. */
 export class GemmThreads {
   private readonly slots: Slot[] = [];
-  /** The GEMM-only module, compiled at the first spawn. */
+  /** The GEMM (and attention) module, compiled at the first spawn. */
   private workerModule: WebAssembly.Module | null = null;
   private wanted: number;
   private readonly jobBuffer = new SharedArrayBuffer(JOB_BYTES);
@@ -180,30 +210,117 @@ export class GemmThreads {
 
   /** C = alpha·op(A)·op(B) + beta·C, split across the ready workers when it is big enough to pay off. */
   gemm(call: GemmCall): void {
-    const cap = Math.min(this.wanted, Math.floor((call.m * call.n * call.k) / MIN_MACS_PER_THREAD));
-    if (cap >= 2) {
-      // Worth threads: make sure they are coming, and use the ones already running.
-      if (this.slots.length < this.wanted - 1) this.spawn();
-      const ready = this.slots.filter((s) => !s.failed && Atomics.load(s.ctl, Control.Ready) === 1).slice(0, cap - 1);
-      const plan = planChunks(call, ready.length + 1, this.chunking);
-      if (ready.length > 0 && plan.count >= 2) return this.run(call, plan, ready.slice(0, plan.count - 1));
+    const ready = this.readyWorkers(Math.min(this.wanted, Math.floor((call.m * call.n * call.k) / MIN_MACS_PER_THREAD)));
+    const plan = planChunks(call, ready.length + 1, this.chunking);
+    if (ready.length > 0 && plan.count >= 2) {
+      const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
+      this.job.set(
+        args.map((v) => v | 0),
+        JOB.tA,
+      );
+      this.job[JOB.kind] = JOB_KIND.gemm;
+      this.scalars[JOB.alpha] = call.alpha;
+      this.scalars[JOB.beta] = call.beta;
+      return this.run(ready.slice(0, plan.count - 1), 0);
     }
     const { gemm, work } = this.local;
     gemm(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, work);
   }
 
-  /** Publishes the call, wakes the workers, takes chunks alongside them, and waits for the chunks they took. */
-  private run(call: GemmCall, plan: ChunkPlan, workers: Slot[]): void {
+  /**
+   * A fused attention call, its batch·head entries split across the ready workers when there are
+   * enough of them and enough work; `scratch` is the calling thread's row-block scratch of
+   * `scratchBytes` (each worker gets its own of the same size).
+   */
+  attention(call: AttentionCall, scratch: Ptr, scratchBytes: number): void {
+    // Multiply-adds: QKᵀ and ·V forward; the backward recomputes QKᵀ and adds four more products.
+    const macs = call.batch * call.L * call.S * (call.E + call.Ev) * (call.backward ? 3 : 1);
+    const ready = this.readyWorkers(Math.min(this.wanted, call.batch, Math.floor(macs / MIN_MACS_PER_THREAD)));
+    const { job } = this;
+    if (ready.length > 0) {
+      const count = Math.min(call.batch, (ready.length + 1) * this.chunking.perThread, (1 << JOB.indexBits) - 1);
+      const step = Math.ceil(call.batch / count);
+      job[JOB.kind] = call.backward ? JOB_KIND.attentionBackward : JOB_KIND.attention;
+      job[JOB.step] = step;
+      job[JOB.count] = Math.ceil(call.batch / step);
+      const slots = [
+        call.batch,
+        call.L,
+        call.S,
+        call.E,
+        call.Ev,
+        +call.causal,
+        call.q,
+        call.k,
+        call.v,
+        call.mask,
+        call.maskStride,
+        call.out,
+        call.lse,
+        call.dOut,
+        call.dq,
+        call.dk,
+        call.dv,
+      ];
+      job.set(
+        slots.map((v) => v | 0),
+        JOB.attBatch,
+      );
+      this.scalars[JOB.alpha] = call.scale;
+      const workers = ready.slice(0, job[JOB.count] - 1);
+      for (const slot of workers) {
+        if (slot.scratchBytes < scratchBytes) {
+          if (slot.scratch !== 0) this.scratch.free(slot.scratch, slot.scratchBytes);
+          slot.ctl[Control.Scratch] = slot.scratch = this.scratch.alloc(scratchBytes);
+          slot.scratchBytes = scratchBytes;
+        }
+      }
+      return this.run(workers, scratch);
+    }
+    const { work } = this.local;
+    const { q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale } = call;
+    if (call.backward)
+      this.local.attentionBackward(
+        q,
+        k,
+        v,
+        mask,
+        maskStride,
+        out,
+        lse,
+        call.dOut,
+        call.dq,
+        call.dk,
+        call.dv,
+        batch,
+        L,
+        S,
+        E,
+        Ev,
+        scale,
+        +call.causal,
+        scratch,
+        work,
+      );
+    else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch, work);
+  }
+
+  /** Up to cap − 1 workers that are running (none when cap < 2); asks for the missing ones to start. */
+  private readyWorkers(cap: number): Slot[] {
+    if (cap < 2) return [];
+    // Worth threads: make sure they are coming, and use the ones already running.
+    if (this.slots.length < this.wanted - 1) this.spawn();
+    return this.slots.filter((s) => !s.failed && Atomics.load(s.ctl, Control.Ready) === 1).slice(0, cap - 1);
+  }
+
+  /**
+   * Runs the call written in the job block: wakes the workers, takes chunks alongside them (with
+   * `scratch`, the calling thread's attention scratch), and waits for the chunks they took.
+   */
+  private run(workers: Slot[], scratch: Ptr): void {
     this.parallelCalls++;
     const { job } = this;
     const gen = (this.gen = (this.gen % MAX_GEN) + 1);
-    const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
-    job.set(
-      args.map((v) => v | 0),
-      JOB.tA,
-    );
-    this.scalars[JOB.alpha] = call.alpha;
-    this.scalars[JOB.beta] = call.beta;
     Atomics.store(job, JOB.finished, gen << JOB.indexBits);
     Atomics.store(job, JOB.failed, 0);
     // Stored last: from here on the call's chunks can be claimed.
@@ -214,7 +331,7 @@ export class GemmThreads {
       Atomics.notify(slot.ctl, Control.Seq);
     }
     try {
-      runChunks(job, this.scalars, JOB, gen, this.local.gemm, this.local.work);
+      runChunks(job, this.scalars, JOB, gen, this.local, this.local.work, scratch);
     } finally {
       // Even when a chunk on this thread throws, the chunks the workers took must end before C is touched again.
       this.join(gen, workers);
@@ -253,7 +370,7 @@ export class GemmThreads {
     const node = nodeHost();
     while (this.slots.length < this.wanted - 1) {
       const control = new SharedArrayBuffer(CONTROL_BYTES);
-      const slot: Slot = { ctl: new Int32Array(control), stop: () => undefined, work: 0, failed: false };
+      const slot: Slot = { ctl: new Int32Array(control), stop: () => undefined, work: 0, scratch: 0, scratchBytes: 0, failed: false };
       try {
         this.workerModule ??= new WebAssembly.Module(this.workerBytes as BufferSource);
         const init: GemmWorkerInit = { memory: this.memory, module: this.workerModule, control, job: this.jobBuffer, layout: JOB };
@@ -306,7 +423,9 @@ export class GemmThreads {
     Atomics.store(slot.ctl, Control.Seq, -1);
     Atomics.notify(slot.ctl, Control.Seq);
     slot.stop();
-    if (slot.work !== 0 && !slot.failed) this.scratch.free(slot.work, this.workBytes);
+    if (slot.failed) return;
+    if (slot.work !== 0) this.scratch.free(slot.work, this.workBytes);
+    if (slot.scratch !== 0) this.scratch.free(slot.scratch, slot.scratchBytes);
   }
 }
 

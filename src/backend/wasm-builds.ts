@@ -1,11 +1,11 @@
 /**
  * The inlined wasm builds and how they are put together at load time. Three binaries ship
  * (scripts/build-wasm.mjs), each importing its memory as env.memory, declared non-shared:
- * `kernels` (every kernel, baseline SIMD), `gemm` (GEMM alone, for workers) and `gemmRelaxed`
- * (GEMM with relaxed-SIMD FMA). Where GEMM runs on workers, the import is flipped to shared in the
- * binary itself, so the threaded and single-thread paths run the same code; where the runtime
- * validates relaxed SIMD, `gemmRelaxed` is instantiated on the kernels' memory and its gemmF32
- * replaces theirs.
+ * `kernels` (every kernel, baseline SIMD), `gemm` (GEMM and the fused attention on it, for
+ * workers) and `gemmRelaxed` (the same with relaxed-SIMD FMA). Where GEMM runs on workers, the
+ * import is flipped to shared in the binary itself, so the threaded and single-thread paths run the
+ * same code; where the runtime validates relaxed SIMD, `gemmRelaxed` is instantiated on the
+ * kernels' memory and its GEMM and attention replace theirs.
  */
 import type { KernelExports } from './kernel-exports.js';
 import { gemmRelaxedWasm, gemmWasm, kernelsWasm } from './kernels-wasm.js';
@@ -96,14 +96,15 @@ export function kernelsMemory(shared: boolean): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared });
 }
 
-/** The GEMM module a worker instantiates on the shared memory: the relaxed build or the baseline one. */
+/** The GEMM (and attention) module a worker instantiates on the shared memory: the relaxed build or the baseline one. */
 export function workerGemmBytes(relaxed: boolean): Uint8Array {
   return withSharedMemory(relaxed ? wasmBuilds.gemmRelaxed() : wasmBuilds.gemm());
 }
 
 /**
- * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, gemmF32 and gemmWorkBytes come from the
- * relaxed-SIMD GEMM module, instantiated on the same memory.
+ * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, the GEMM and the
+ * fused attention come from the relaxed-SIMD GEMM module, instantiated on the same memory, so
+ * they run the code the workers run.
  */
 export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): KernelExports {
   // The one cast from WebAssembly.Exports: the interface is generated from these very exports.
@@ -113,5 +114,6 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());
-  return { ...kernels, gemmF32: gemm.gemmF32, gemmWorkBytes: gemm.gemmWorkBytes };
+  const { gemmF32, gemmWorkBytes, attentionF32, attentionBackwardF32 } = gemm;
+  return { ...kernels, gemmF32, gemmWorkBytes, attentionF32, attentionBackwardF32 };
 }

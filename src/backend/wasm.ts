@@ -161,7 +161,7 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          { gemm: this.k.gemmF32, work: this.work },
+          { gemm: this.k.gemmF32, attention: this.k.attentionF32, attentionBackward: this.k.attentionBackwardF32, work: this.work },
           availableCores(),
         )
       : null;
@@ -189,7 +189,7 @@ export class WasmBackend implements Backend {
   setNumThreads(n: number): Promise<number> {
     return this.threads ? this.threads.setThreads(n) : Promise.resolve(1);
   }
-  /** GEMM calls split across threads so far. */
+  /** GEMM and fused attention calls split across threads so far. */
   get parallelGemmCalls(): number {
     return this.threads ? this.threads.parallelCalls : 0;
   }
@@ -403,7 +403,7 @@ export class WasmBackend implements Backend {
     this.k.crossEntropyBackwardF32(probs.ptr, target.ptr, scale.ptr, gradIn.ptr, rows, cols);
   }
   gemm(g: GemmArgs): void {
-    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (assembly/reduce.ts).
+    // One row: a matrix-vector product streams B once, where GEMM would pack all of it (gemvF32, beside gemmF32 in assembly/gemm.ts).
     if (g.m === 1 && !g.transA)
       return this.k.gemvF32(
         +g.transB,
@@ -483,10 +483,7 @@ export class WasmBackend implements Backend {
     this.k.gruCellBackwardF32(a(saved), a(hPrev), a(dhOut), a(dh), a(dxp), a(dhp), a(dhPrev), rows, hidden);
   }
   attention(q: Block, k: Block, v: Block, mask: Block | null, out: Block, lse: Block, d: AttentionDims): void {
-    const a = (b: Block | null) => this.at(b);
-    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
-      this.k.attentionF32(a(q), a(k), a(v), a(mask), d.maskStride, a(out), a(lse), d.batch, d.L, d.S, d.E, d.Ev, d.scale, +d.causal, scratch, this.work),
-    );
+    this.runAttention(false, [q, k, v, mask, out, lse, null, null, null, null], d);
   }
   attentionBackward(
     q: Block,
@@ -501,31 +498,22 @@ export class WasmBackend implements Backend {
     dv: Block,
     d: AttentionDims,
   ): void {
-    const a = (b: Block | null) => this.at(b);
-    this.withScratch(2 * ATTENTION_ROWS * d.S, (scratch) =>
-      this.k.attentionBackwardF32(
-        a(q),
-        a(k),
-        a(v),
-        a(mask),
-        d.maskStride,
-        a(out),
-        a(lse),
-        a(dOut),
-        a(dq),
-        a(dk),
-        a(dv),
-        d.batch,
-        d.L,
-        d.S,
-        d.E,
-        d.Ev,
-        d.scale,
-        +d.causal,
-        scratch,
-        this.work,
-      ),
-    );
+    this.runAttention(true, [q, k, v, mask, out, lse, dOut, dq, dk, dv], d);
+  }
+  /** The fused attention forward or backward, its batch·head entries split across threads when they pay off. */
+  private runAttention(backward: boolean, blocks: (Block | null)[], d: AttentionDims): void {
+    const floats = 2 * ATTENTION_ROWS * d.S;
+    this.withScratch(floats, (scratch) => {
+      // Addresses taken after the scratch is allocated: an allocation may move spilled storages back.
+      const [q, k, v, mask, out, lse, dOut, dq, dk, dv] = blocks.map((b) => this.at(b));
+      const { batch, L, S, E, Ev, scale, causal, maskStride } = d;
+      if (this.threads) {
+        const call = { backward, q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, causal };
+        this.threads.attention(call, scratch, Math.max(floats, 1) * 4);
+      } else if (backward)
+        this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+    });
   }
   /** Runs fn with a scratch block of `floats` float32s from the allocator. */
   private withScratch(floats: number, fn: (ptr: Ptr) => void): void {

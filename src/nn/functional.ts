@@ -1,21 +1,31 @@
 /**
  * nn.functional: the stateless computations behind the layers and losses (PyTorch's
  * torch.nn.functional). Each is built from tensor ops, so autograd comes for free; `linear`,
- * `embedding` and `binaryCrossEntropy` are ops of their own for a leaner or exact backward.
+ * `embedding`, `binaryCrossEntropy` and the 2-D cross-entropy are fused ops of their own
+ * (ops/fused.ts) for a leaner or exact backward.
  */
 import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor, zeros } from '../creation.js';
 import { isFloat } from '../dtype.js';
-import { copyRaw, withContiguous } from '../ops/util.js';
+import { copyRaw } from '../ops/util.js';
 import { defaultGenerator } from '../random.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
-import { matmul } from '../ops/linalg.js';
-import { indexSelect, scatterAddGrad } from '../ops/indexing.js';
-import { transpose, transposeView } from '../ops/shape.js';
 import { gelu as geluOp, where, type GeluOptions } from '../ops/elementwise.js';
 import { composite } from '../autograd/composite.js';
+import {
+  checkFloat,
+  checkReduction,
+  checkSameShape,
+  floatConst,
+  reduceLoss as reduce,
+  softmaxCrossEntropy,
+  type BCEOptions,
+  type ClassTargets,
+  type Reduction,
+} from '../ops/fused.js';
+export { linear, embedding, binaryCrossEntropy, type BCEOptions, type Reduction } from '../ops/fused.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
 export { pad, type PadOptions } from '../ops/rearrange.js';
@@ -23,78 +33,11 @@ export { interpolate, type InterpolateOptions, type InterpolateMode } from './in
 export { oneHot } from '../ops/indexing.js';
 export type { GeluOptions };
 
-/** How a loss reduces its per-element values: their mean (default), their sum, or none. */
 export { scaledDotProductAttention } from './attention.js';
-
-/** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
-export type Reduction = 'mean' | 'sum' | 'none';
 
 const checkTensor = V.tensorArg;
 
-function checkFloat(op: string, arg: string, x: unknown): Tensor {
-  const t = checkTensor(op, arg, x);
-  if (!isFloat(t.dtype)) throw new TypeError(`${op}: ${arg} must be a floating point tensor (got ${t.dtype})`);
-  return t;
-}
-
-function checkReduction(op: string, reduction: Reduction): void {
-  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new TypeError(`${op}: reduction must be 'mean', 'sum' or 'none' (got ${JSON.stringify(reduction)})`);
-  }
-}
-
-function checkSameShape(op: string, input: Tensor, target: Tensor): void {
-  if (!sameShape(input.shape, target.shape)) {
-    throw new RangeError(`${op}: target shape ${fmtShape(target.shape)} must match input shape ${fmtShape(input.shape)}`);
-  }
-}
-
-/** Reduces per-element losses (called inside the loss's composite). */
-function reduce(loss: Tensor, reduction: Reduction, denominator?: number): Tensor {
-  if (reduction === 'none') return loss;
-  if (reduction === 'sum') return loss.sum();
-  return loss.sum().div(denominator ?? loss.numel());
-}
-
-function floatConst(values: ArrayLike<number>, shape: readonly number[], like: Tensor): Tensor {
-  return tensor(values as Float64Array, { shape, dtype: like.dtype, device: like.device });
-}
-
 // ---------------------------------------------------------------- layers
-
-/**
- * y = x·Wᵀ + b over the last dim of x: one GEMM reading W transposed in place, then the bias.
- * Shapes: x [..., in], weight [out, in], bias [out] → [..., out].
- * @example F.linear(randn([8, 4]), randn([2, 4]), zeros([2])) // [8, 2]
- */
-export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  checkFloat('linear', 'input', input);
-  checkFloat('linear', 'weight', weight);
-  if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in] (got ${fmtShape(weight.shape)})`);
-  const [outF, inF] = weight.shape;
-  if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
-    throw new RangeError(`linear: input ${fmtShape(input.shape)} does not end in the ${inF} input features of weight ${fmtShape(weight.shape)}`);
-  }
-  if (bias) {
-    checkFloat('linear', 'bias', bias);
-    if (bias.ndim !== 1 || bias.shape[0] !== outF) throw new RangeError(`linear: bias must have shape [${outF}] (got ${fmtShape(bias.shape)})`);
-  }
-  return composite('linear', () => {
-    const x = input.ndim === 2 ? input : input.reshape(-1, inF);
-    const y = noGrad(() => {
-      const out = matmul(x, transposeView(weight, 0, 1));
-      return bias ? out.add_(bias) : out;
-    });
-    const inputs = bias ? [x, weight, bias] : [x, weight];
-    finish(y, 'linear', inputs, (g) => [
-      // [N, out]·[out, in] → [N, in]; gᵀ·x → [out, in] with g read transposed by the GEMM.
-      x.requiresGrad ? matmul(g, weight) : null,
-      weight.requiresGrad ? matmul(transpose(g, 0, 1), x) : null,
-      bias?.requiresGrad ? g.sum(0) : null,
-    ]);
-    return input.ndim === 2 ? y : y.reshape([...input.shape.slice(0, -1), outF]);
-  });
-}
 
 /** max(x, 0). */
 export function relu(input: Tensor): Tensor {
@@ -144,46 +87,6 @@ export function dropout(input: Tensor, p = 0.5, training = true): Tensor {
   const values = new Float32Array(input.numel());
   for (let i = 0; i < values.length; i++) values[i] = defaultGenerator.random() < p ? 0 : scale;
   return composite('dropout', () => input.mul(floatConst(values, input.shape, input)));
-}
-
-/**
- * Picks rows of `weight` ([numEmbeddings, dim]) by the int32 indices in `input`: [...input] →
- * [...input, dim]. The row at paddingIdx receives no gradient.
- * @example F.embedding(tensor([[1, 2]], { dtype: 'int32' }), weight) // [1, 2, dim]
- */
-export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | null = null): Tensor {
-  checkTensor('embedding', 'input', input);
-  checkFloat('embedding', 'weight', weight);
-  if (input.dtype !== 'int32') throw new TypeError(`embedding: input must hold int32 indices (got ${input.dtype})`);
-  if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [numEmbeddings, dim] (got ${fmtShape(weight.shape)})`);
-  const [rows, dim] = weight.shape;
-  const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-  const idx = input.toArray();
-  // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
-  const bad = idx.findIndex((v) => v < 0 || v >= rows);
-  if (bad >= 0)
-    throw new RangeError(
-      `embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`,
-    );
-  return composite('embedding', () => {
-    const flat = input.reshape(-1);
-    const picked = noGrad(() => indexSelect(weight, 0, flat));
-    finish(
-      picked,
-      'embedding',
-      [weight],
-      (g) => {
-        // indexSelect's scatter-add, then the padding row's gradient dropped.
-        const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
-        const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
-        if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
-        return [gw];
-      },
-      [],
-      { indices: flat },
-    );
-    return picked.reshape([...input.shape, dim]);
-  });
 }
 
 /**
@@ -495,18 +398,6 @@ export interface CrossEntropyOptions extends NLLLossOptions {
   labelSmoothing?: number;
 }
 
-/** Class-index targets checked against [C] / [N, C, d1…] input, in the forms the losses use. */
-interface ClassTargets {
-  /** Target indices with the class dim inserted (ignored positions → 0), for gather. */
-  index: Tensor;
-  /** Per-position weight of the target class, 0 where ignored. */
-  weights: Float64Array;
-  /** 1 per position, 0 where ignored. */
-  kept: Float64Array;
-  /** The mean's denominator: the summed weights. */
-  total: number;
-}
-
 function classDimOf(op: string, input: Tensor): number {
   if (input.ndim === 0) throw new RangeError(`${op}: input must be [C], [N, C] or [N, C, d1, ...] (got a 0-d tensor)`);
   return input.ndim === 1 ? 0 : 1;
@@ -639,94 +530,10 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   });
 }
 
-/**
- * Cross-entropy of [N, C] logits in one fused kernel each way: the forward keeps the softmax
- * probabilities, so the backward is (softmax − onehot)·scale per row, where scale folds the
- * incoming gradient, the target's class weight and the mean's divisor (0 on ignored rows).
- */
-function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
-  const [rows, cols] = input.shape;
-  const { backend } = input;
-  const probs = Tensor.empty(input.shape, input.dtype, backend);
-  const rowLoss = Tensor.empty([rows], input.dtype, backend);
-  withContiguous(input, (x) => backend.crossEntropy(x.storage, x.offset, t.index.storage, probs.storage, rowLoss.storage, rows, cols));
-  const losses = rowLoss.toArray();
-  const weighted = losses.map((l, i) => (t.kept[i] ? t.weights[i] * l : 0));
-  let out: Tensor;
-  if (reduction === 'none') out = floatConst(weighted, target.shape, input);
-  else {
-    let total = 0;
-    for (const v of weighted) total += v;
-    out = floatConst([reduction === 'mean' ? total / t.total : total], [], input);
-  }
-  finish(
-    out,
-    'crossEntropy',
-    [input],
-    (g) => {
-      const gv = g.toArray();
-      const denominator = reduction === 'mean' ? t.total : 1;
-      const scale = floatConst(
-        t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator),
-        [rows],
-        input,
-      );
-      const grad = Tensor.empty(input.shape, input.dtype, backend);
-      backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
-      return [grad];
-    },
-    [target],
-  );
-  return out;
-}
-
-/** Options of `binaryCrossEntropy`. */
-export interface BCEOptions {
-  /** Rescales each element's loss (broadcast to input's shape). */
-  weight?: Tensor | null;
-  reduction?: Reduction;
-}
-
 /** Options of `binaryCrossEntropyWithLogits`. */
 export interface BCEWithLogitsOptions extends BCEOptions {
   /** Weight of the positive term, per class (broadcast along the last dim). */
   posWeight?: Tensor | null;
-}
-
-/**
- * Binary cross entropy of probabilities: −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at
- * −100 as in PyTorch, so x = 0 or 1 gives a finite loss.
- * @example F.binaryCrossEntropy(logits.sigmoid(), targets)
- */
-export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
-  const op = 'binaryCrossEntropy';
-  const { weight = null, reduction = 'mean' } = options;
-  checkFloat(op, 'input', input);
-  checkFloat(op, 'target', target);
-  checkSameShape(op, input, target);
-  checkReduction(op, reduction);
-  const min = composite(op, () => input.min().item());
-  const max = composite(op, () => input.max().item());
-  if (!(min >= 0 && max <= 1)) {
-    throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
-  }
-  return composite(op, () => {
-    // The forward's logs are scratch, freed before the graph is recorded.
-    const elementwise = composite(op, () =>
-      noGrad(() => {
-        const logX = input.log().clamp(-100);
-        const log1mX = input.neg().add(1).log().clamp(-100);
-        // −(t·log x + (1 − t)·log(1 − x)) = −(log(1 − x) + t·(log x − log(1 − x)))
-        return target.mul(logX.sub(log1mX)).add(log1mX).neg();
-      }),
-    );
-    finish(elementwise, op, [input, target], (g) => [
-      // d/dx = (x − t) / max(x·(1 − x), 1e-12): the bound PyTorch uses, finite at x = 0 or 1.
-      input.requiresGrad ? g.mul(input.sub(target)).div(input.mul(input.neg().add(1)).clamp(1e-12)) : null,
-      target.requiresGrad ? g.mul(input.neg().add(1).log().clamp(-100).sub(input.log().clamp(-100))) : null,
-    ]);
-    return reduce(weight ? elementwise.mul(weight) : elementwise, reduction);
-  });
 }
 
 /**

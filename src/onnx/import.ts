@@ -583,7 +583,8 @@ const OPS: Record<string, Op> = {
 export function loadModel(bytes: Uint8Array | ArrayBuffer): OnnxModule {
   const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(data instanceof Uint8Array)) throw new TypeError('onnx.load: expected the model as a Uint8Array or ArrayBuffer (use loadFile for a path)');
-  return new OnnxModule(data);
+  // A Node Buffer's slice() shares memory instead of copying, which the tensor decoding relies on: view it as a plain Uint8Array.
+  return new OnnxModule(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /** Reads an ONNX file from a path (Node only). */
