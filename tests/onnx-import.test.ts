@@ -89,7 +89,7 @@ describe('onnx.load round trip (same outputs and gradients)', () => {
     const bytes = onnx.export(model, randint(0, 10, [2, 3], { dtype: 'int32' }), { inputNames: ['ids'], dynamicAxes: { ids: [0, 1], output: [0] } });
     const imported = onnx.load(bytes);
     const ids = randint(0, 10, [4, 7], { dtype: 'int32' });
-    expect(maxDiff(noGrad(() => model(ids)).toArray(), (noGrad(() => imported(ids)) as Tensor).toArray())).toBeLessThan(1e-5);
+    expect(maxDiff(noGrad(() => model(ids)).toArray(), noGrad(() => imported(ids)).toArray())).toBeLessThan(1e-5);
   });
 });
 
@@ -164,7 +164,7 @@ describe('an imported model fine-tunes', () => {
     const x = randn([32, 4]);
     const target = x.sum(1, true);
     const opt = new optim.Adam(imported.parameters(), { lr: 0.01 });
-    const lossOf = () => nn.functional.mseLoss(imported(x) as Tensor, target);
+    const lossOf = () => nn.functional.mseLoss(imported(x), target);
     const before = noGrad(() => lossOf().item());
     for (let i = 0; i < 50; i++) {
       opt.zeroGrad();
@@ -174,7 +174,7 @@ describe('an imported model fine-tunes', () => {
     const after = noGrad(() => lossOf().item());
     expect(after).toBeLessThan(before * 0.5);
     const again = onnx.load(onnx.export(imported, x));
-    expect(maxDiff((noGrad(() => again(x)) as Tensor).toArray(), (noGrad(() => imported(x)) as Tensor).toArray())).toBeLessThan(1e-5);
+    expect(maxDiff(noGrad(() => again(x)).toArray(), noGrad(() => imported(x)).toArray())).toBeLessThan(1e-5);
   });
 });
 

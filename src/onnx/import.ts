@@ -121,8 +121,11 @@ class OnnxContainer extends Module {
   }
 }
 
-/** A Module running an imported ONNX graph; its float initializers are its parameters. */
-export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
+/**
+ * A Module running an imported ONNX graph; its float initializers are its parameters. A graph with
+ * several outputs returns them as an array: load it as `onnx.load<Tensor[]>(bytes)` for that type.
+ */
+export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<Tensor[], Out> {
   readonly inputNames: string[];
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
@@ -180,7 +183,7 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
   }
 
   /** Runs the graph on the inputs (in the file's input order): its output, or an array of them in `outputNames` order when it has several. */
-  forward(...inputs: Tensor[]): Tensor | Tensor[] {
+  forward(...inputs: Tensor[]): Out {
     if (inputs.length !== this.inputNames.length)
       throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
     const env = new Map<string, Val>(this.#constants);
@@ -199,7 +202,7 @@ export class OnnxModule extends Module<Tensor[], Tensor | Tensor[]> {
       });
     }
     const results = this.outputNames.map((n) => asTensor(env.get(n)!));
-    return results.length === 1 ? results[0] : results;
+    return (results.length === 1 ? results[0] : results) as Out;
   }
 }
 
@@ -580,15 +583,15 @@ const OPS: Record<string, Op> = {
 };
 
 /** Reads an ONNX model (bytes, or a file path in Node) as a trainable Module; `onnx.load`. */
-export function loadModel(bytes: Uint8Array | ArrayBuffer): OnnxModule {
+export function loadModel<Out extends Tensor | Tensor[] = Tensor>(bytes: Uint8Array | ArrayBuffer): OnnxModule<Out> {
   const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(data instanceof Uint8Array)) throw new TypeError('onnx.load: expected the model as a Uint8Array or ArrayBuffer (use loadFile for a path)');
   // A Node Buffer's slice() shares memory instead of copying, which the tensor decoding relies on: view it as a plain Uint8Array.
-  return new OnnxModule(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return new OnnxModule<Out>(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /** Reads an ONNX file from a path (Node only). */
-export async function loadFile(path: string): Promise<OnnxModule> {
+export async function loadFile<Out extends Tensor | Tensor[] = Tensor>(path: string): Promise<OnnxModule<Out>> {
   const { readFile } = await nodeFs('onnx.loadFile');
-  return loadModel(new Uint8Array(await readFile(path)));
+  return loadModel<Out>(new Uint8Array(await readFile(path)));
 }
