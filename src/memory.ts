@@ -47,6 +47,17 @@ export function releaseWithGraph(owner: Tensor, t: Tensor): void {
   owner.dependents.push(t);
 }
 
+/**
+ * `x`, a result a container (nn.Sequential) passed from one layer to the next, was consumed by the
+ * layer that made `next`. A graph tensor is left to its graph; any other is freed now, or with
+ * next's graph when there is one (its backward may read x).
+ */
+export function intermediateConsumed(x: Tensor, next: Tensor): void {
+  if (x === next || x.gradFn || x.kept || x.releasedBecause !== null) return;
+  if (next.gradFn) releaseWithGraph(next, x);
+  else release(x, 'a layer of its container consumed it');
+}
+
 /** Throws the error a user sees when touching a released tensor. */
 export function assertAlive(t: Tensor, op: string): void {
   if (t.releasedBecause !== null) {
@@ -217,6 +228,107 @@ export function releasePendingGraphs(): void {
   };
   for (const t of graphs) settle(t);
   for (const [storage, n] of views) if (n === storage.refs) storage.backend.spill(storage);
+}
+
+const CONSUMED = 'a gradient buffer was consumed by backward';
+
+/**
+ * The gradients one backward() pass is summing, at most one buffer per tensor still to visit.
+ * The pass owns every buffer (the caller's `gradient` enters as a detached alias of it), so each
+ * is freed the moment it is consumed: summed into another, handed to its node, or adopted as a
+ * leaf's `.grad`. Only the engine makes these; nothing else can reach them.
+ */
+export class GradientBuffers {
+  private readonly sums = new Map<Tensor, Tensor>();
+
+  constructor(root: Tensor, seed: Tensor) {
+    this.sums.set(root, seed);
+  }
+
+  /** Removes and returns t's summed gradient; the caller hands it to `consumed` once read. */
+  take(t: Tensor): Tensor | undefined {
+    const g = this.sums.get(t);
+    this.sums.delete(t);
+    return g;
+  }
+
+  /**
+   * Gives each input that requires grad what its node's backward returned for it, then frees
+   * gradOut and whatever no input took. A buffer returned twice (or gradOut passed through)
+   * enters again as an alias, so consuming one entry never frees another's.
+   */
+  distribute(inputs: readonly Tensor[], inputGrads: readonly (Tensor | null)[], gradOut: Tensor): void {
+    const used = new Set<Tensor>();
+    inputGrads.forEach((gi, i) => {
+      if (!gi || !inputs[i].requiresGrad) return;
+      const own = used.has(gi) || gi === gradOut ? gi.detach() : gi;
+      used.add(gi);
+      this.add(inputs[i], own);
+    });
+    for (const gi of inputGrads) if (gi && gi !== gradOut && !used.has(gi)) release(gi, CONSUMED);
+    release(gradOut, CONSUMED);
+  }
+
+  /** Adds g (owned) to t's pending gradient. */
+  private add(t: Tensor, g: Tensor): void {
+    const prev = this.sums.get(t);
+    if (!prev) {
+      this.sums.set(t, g);
+      return;
+    }
+    this.sums.set(t, prev.add(g));
+    release(prev, CONSUMED);
+    release(g, CONSUMED);
+  }
+
+  /** Accumulates g (owned) into t.grad in place, as PyTorch does across backward calls until zeroGrad. */
+  accumulateGrad(t: Tensor, g: Tensor): void {
+    if (t.grad && t.grad.releasedBecause === null) {
+      t.grad.add_(g);
+      release(g, CONSUMED);
+      return;
+    }
+    // .grad must own contiguous memory: optimizers update it in place.
+    const own = g.isContiguous() && g.offset === 0 && g.storage.refs === 1 && g.storage.length === g.numel() ? g : g.clone();
+    if (own !== g) release(g, CONSUMED);
+    own.kept = true;
+    own.isGrad = true;
+    own.pendingRelease = false;
+    t.grad = own;
+  }
+}
+
+/** A leaf's `.grad` was set to `value`: the old one is freed if backward made it (a tensor the user assigned stays theirs). */
+export function gradReplaced(old: Tensor | null, value: Tensor | null): void {
+  if (old && old !== value && old.isGrad) release(old, 'it was replaced as .grad (zeroGrad() or assignment)');
+}
+
+/** `Tensor.dispose()`: releases t now. */
+export function disposeTensor(t: Tensor): void {
+  release(t, 'dispose() was called on it');
+}
+
+/**
+ * Lifetimes for a producer that hands out one value at a time (a DataLoader's batches): `next(fn)`
+ * runs fn and then releases what the previous call created (unless kept), so a loop holds one
+ * batch at a time with nothing in the user's code; `end()` releases the last one.
+ */
+export class Succession {
+  private current: Set<Tensor> | null = null;
+
+  constructor(private readonly why: string) {}
+
+  next<T>(fn: () => T): T {
+    const { result, created } = tidyCreated(fn);
+    this.end();
+    this.current = created;
+    return result;
+  }
+
+  end(): void {
+    if (this.current) for (const t of this.current) if (!t.kept) release(t, this.why);
+    this.current = null;
+  }
 }
 
 /** Live storages and the bytes of every backend in use, to check that a loop does not leak. */

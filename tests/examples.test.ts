@@ -132,4 +132,63 @@ describe('examples run against the built package', () => {
       expect(tuned, name).toBeGreaterThan(loaded);
     }
   }, 120_000);
+
+  /** The rows of the Markdown table whose header starts with `| first`: cells by column name. */
+  function tableRows(stdout: string, first: string): Record<string, string>[] {
+    const lines = stdout.split('\n');
+    const start = lines.findIndex((l) => l.startsWith(`| ${first} `));
+    const cells = (l: string) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+    const header = cells(lines[start]);
+    const rows: Record<string, string>[] = [];
+    for (let i = start + 2; lines[i]?.startsWith('|'); i++) rows.push(Object.fromEntries(cells(lines[i]).map((c, j) => [header[j], c])));
+    return rows;
+  }
+
+  it('the transfer-learning comparison (smoke setting): frozen backbone, fine-tuning with two parameter groups and from scratch in one table', async () => {
+    const { stdout } = await run('node', ['examples/transfer.mjs', '--smoke'], { cwd: root });
+    expect(stdout).toMatch(/pretrained on \d+ images of classes 0–4/);
+    const rows = tableRows(stdout, 'method');
+    expect(rows.map((r) => r.method)).toEqual(['frozen backbone + new head', 'full fine-tuning (backbone lr ÷10)', 'from scratch']);
+    const trainable = rows.map((r) => Number(r['trainable parameters'].replace(/,/g, '')));
+    expect(trainable[0]).toBe(128 * 5 + 5); // only the new head
+    expect(trainable[1]).toBe(trainable[2]);
+    for (const r of rows) {
+      const mean = Number(r['test accuracy % (mean ± sd)'].split(' ± ')[0]);
+      expect(mean).toBeGreaterThan(20); // at least chance for 5 classes
+      expect(mean).toBeLessThanOrEqual(100);
+    }
+  }, 180_000);
+
+  it('the distillation comparison (smoke setting): teacher, student alone and distilled students at two temperatures, the student a quarter the size', async () => {
+    const { stdout } = await run('node', ['examples/distill.mjs', '--smoke'], { cwd: root });
+    const rows = tableRows(stdout, 'model');
+    expect(rows.map((r) => r.model)).toEqual(['teacher', 'student alone (labels only)', 'student distilled, T = 1', 'student distilled, T = 4']);
+    const params = rows.map((r) => Number(r.parameters.replace(/,/g, '')));
+    expect(params[1] / params[0]).toBeGreaterThan(0.2);
+    expect(params[1] / params[0]).toBeLessThan(0.3);
+    for (const r of rows) expect(Number(r['test accuracy %'])).toBeGreaterThan(10);
+  }, 180_000);
+
+  it('the compression comparison (smoke setting): float32, 50% pruned, int8 and the distilled student in one table and one SVG', async () => {
+    const { stdout } = await run('node', ['examples/compress.mjs', '--smoke'], { cwd: root });
+    expect(stdout).toMatch(/pruning: 50\.0% of the conv\/Linear weights are zero/);
+    const rows = tableRows(stdout, 'model');
+    expect(rows.map((r) => r.model)).toEqual(['float32', '50% pruned', 'int8 (static)', 'distilled student']);
+    const size = Object.fromEntries(rows.map((r) => [r.model, Number(r['size % of float32'])]));
+    expect(size['50% pruned']).toBe(100); // dense safetensors: pruning saves only after compression
+    expect(size['int8 (static)']).toBeLessThan(30);
+    expect(Number(rows[1]['gzip -9 KiB'])).toBeLessThan(0.7 * Number(rows[0]['gzip -9 KiB']));
+    for (const r of rows) {
+      expect(Number(r['batch-1 ms'])).toBeGreaterThan(0);
+      expect(Number(r['batch-64 ms'])).toBeGreaterThan(0);
+    }
+    expect(stdout).toMatch(/digits: \d+\.\d+% → \d+\.\d+% \([+-]\d+\.\d+ points\) on 497 test images/);
+    const svg = readFileSync(join(root, 'out', 'compress-smoke.svg'), 'utf8');
+    expect(svg.match(/<rect /g)).toHaveLength(1 + 3 * 4);
+    expect(svg).toContain('distilled student');
+  }, 180_000);
 });

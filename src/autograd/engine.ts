@@ -5,12 +5,8 @@
  */
 import type { Tensor } from '../tensor.js';
 import { fmtShape, sameShape } from '../shape.js';
-import { queueGraphRelease, release, releasePendingGraphs, tidy } from '../memory.js';
+import { GradientBuffers, queueGraphRelease, releasePendingGraphs, tidy } from '../memory.js';
 import { noGrad, withoutLifetimeTracking } from './grad-mode.js';
-import { ones } from '../creation.js';
-import { alias, clone } from '../ops/shape.js';
-
-const CONSUMED = 'a gradient buffer was consumed by backward';
 
 /** Tensors reachable from root through gradFn edges, consumers before producers (iterative DFS). */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -34,24 +30,11 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-/** Adds g into leaf.grad in place (PyTorch accumulates across backward calls until zeroGrad). */
-function accumulateIntoGrad(t: Tensor, g: Tensor): void {
-  if (t.grad && t.grad.releasedBecause === null) {
-    t.grad.add_(g);
-    release(g, CONSUMED);
-    return;
-  }
-  // .grad must own contiguous memory: optimizers update it in place.
-  const own = g.isContiguous() && g.offset === 0 && g.storage.refs === 1 && g.storage.length === g.numel() ? g : clone(g);
-  if (own !== g) release(g, CONSUMED);
-  own.kept = true;
-  own.isGrad = true;
-  own.pendingRelease = false;
-  t.grad = own;
-}
-
-/** Runs backward from `root`; see Tensor.backward. */
-export function backward(root: Tensor, gradient: Tensor | undefined, options: { retainGraph?: boolean }): void {
+/**
+ * Runs backward from `root`; see Tensor.backward. `seed` makes the implicit gradient of a
+ * one-element root (ones), so this module needs no tensor factory.
+ */
+export function backward(root: Tensor, gradient: Tensor | undefined, seed: () => Tensor, options: { retainGraph?: boolean }): void {
   root.check('backward');
   releasePendingGraphs();
   if (!root.requiresGrad) {
@@ -68,18 +51,16 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
   const order = topologicalOrder(root);
   withoutLifetimeTracking(() =>
     noGrad(() => {
-      const grads = new Map<Tensor, Tensor>();
-      grads.set(root, gradient ? alias(gradient.check('backward')) : ones(root.shape, { dtype: root.dtype, device: root.device }));
+      const grads = new GradientBuffers(root, gradient ? gradient.check('backward').detach() : seed());
       for (const t of order) {
-        const g = grads.get(t);
+        const g = grads.take(t);
         if (!g) continue;
-        grads.delete(t);
         const node = t.gradFn;
         if (!node) {
-          accumulateIntoGrad(t, g);
+          grads.accumulateGrad(t, g);
           continue;
         }
-        if (t.retainsGrad) accumulateIntoGrad(t, clone(g));
+        if (t.retainsGrad) grads.accumulateGrad(t, g.clone());
         if (!node.backward) {
           throw new Error(
             `backward: trying to backward through the graph a second time (through ${node.name}); its saved tensors were freed after the first backward. Pass { retainGraph: true } to the first backward() if you need to.`,
@@ -106,27 +87,15 @@ export function backward(root: Tensor, gradient: Tensor | undefined, options: { 
         }
         const fn = node.backward;
         const inputGrads = tidy(() => fn(g));
-        const used = new Set<Tensor>();
         inputGrads.forEach((gi, i) => {
           const input = node.inputs[i];
-          if (!gi || !input.requiresGrad) return;
-          if (!sameShape(gi.shape, input.shape)) {
+          if (gi && input.requiresGrad && !sameShape(gi.shape, input.shape)) {
             throw new Error(
               `backward: ${node.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)} (a bug in ${node.name}'s backward)`,
             );
           }
-          // Every map entry owns its tensor object, so consuming one never frees another's.
-          const own = used.has(gi) || gi === g ? alias(gi) : gi;
-          used.add(gi);
-          const prev = grads.get(input);
-          if (prev) {
-            grads.set(input, prev.add(own));
-            release(prev, CONSUMED);
-            release(own, CONSUMED);
-          } else grads.set(input, own);
         });
-        for (const gi of inputGrads) if (gi && gi !== g && !used.has(gi)) release(gi, CONSUMED);
-        release(g, CONSUMED);
+        grads.distribute(node.inputs, inputGrads, g);
         if (!options.retainGraph) {
           // A consumed node keeps its name only: a loss held after backward (losses.push(loss))
           // must not keep its step's activations reachable.

@@ -3,7 +3,7 @@
  * (single process). Batches are step-scoped so a plain training loop does not leak: see DataLoader.
  */
 import { tensor } from '../creation.js';
-import { release, tidyCreated } from '../memory.js';
+import { Succession } from '../memory.js';
 import { stack } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
@@ -133,7 +133,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   private readonly collateFn: ((samples: T[]) => B) | undefined;
   private readonly transform: ((batch: B) => B) | undefined;
   /** The last batch of a finished pass, released when the next batch is made. */
-  private leftover: Set<Tensor> | null = null;
+  private leftover: Succession | null = null;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     options = V.options('DataLoader', options, ['batchSize', 'shuffle', 'sampler', 'dropLast', 'generator', 'collate', 'transform']);
@@ -205,21 +205,17 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    let previous: Set<Tensor> | null = null;
+    const batches = new Succession('the DataLoader produced the next batch');
     try {
       for (const group of this.groups()) {
-        const { result, created } = tidyCreated(() => this.fetch(group));
-        releaseBatch(previous, 'the DataLoader produced the next batch');
-        releaseBatch(this.leftover, 'the DataLoader produced the next batch');
+        const batch = batches.next(() => this.fetch(group));
+        this.leftover?.end();
         this.leftover = null;
-        previous = created;
-        yield result;
+        yield batch;
       }
     } finally {
-      if (previous) {
-        releaseBatch(this.leftover, 'the DataLoader produced the next batch');
-        this.leftover = previous;
-      }
+      this.leftover?.end();
+      this.leftover = batches;
     }
   }
 
@@ -238,8 +234,4 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     const samples = 'samples' in group ? group.samples : group.indices.map((i) => ds.getItem(i));
     return this.collateFn ? this.collateFn(samples) : (defaultCollate(samples) as B);
   }
-}
-
-function releaseBatch(tensors: Set<Tensor> | null, why: string): void {
-  if (tensors) for (const t of tensors) if (!t.kept) release(t, why);
 }

@@ -5,12 +5,12 @@
  * and causal attention skips the keys past each block's diagonal. F.scaledDotProductAttention and
  * nn.MultiheadAttention take this path when no dropout applies and the shapes allow it.
  */
+import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
 import type { Block } from '../backend/backend.js';
 import { zeros } from '../creation.js';
 import { logicalNot } from '../ops/elementwise.js';
-import { release } from '../memory.js';
-import { copyRaw, settle } from '../ops/util.js';
+import { copyRaw } from '../ops/util.js';
 import { sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -39,49 +39,44 @@ export function canFuseAttention(q: Tensor, k: Tensor, v: Tensor, mask: Tensor |
  * [batch, L, S] (stride L·S). Bool masks follow scaledDotProductAttention's meaning: true takes part.
  */
 function kernelMask(mask: Tensor, like: Tensor, lead: readonly number[], L: number, S: number): { mask: Tensor; stride: number } {
-  const additive = mask.dtype === 'bool' ? zeros(mask.shape, { dtype: like.dtype, device: like.device }).maskedFill(logicalNot(mask), -Infinity) : mask;
-  const mLead = mask.shape.slice(0, -2);
-  const shared = mLead.every((n) => n === 1);
-  const target = shared ? [...mLead, L, S] : [...lead, L, S];
-  const expanded = additive.expand(...target);
-  const out = copyRaw(expanded);
-  if (expanded !== additive) release(expanded, 'an internal view was consumed');
-  if (additive !== mask) release(additive, 'an internal temporary was consumed');
-  return { mask: out, stride: shared ? 0 : L * S };
+  return composite('attentionMask', () => {
+    const additive = mask.dtype === 'bool' ? zeros(mask.shape, { dtype: like.dtype, device: like.device }).maskedFill(logicalNot(mask), -Infinity) : mask;
+    const mLead = mask.shape.slice(0, -2);
+    const shared = mLead.every((n) => n === 1);
+    const target = shared ? [...mLead, L, S] : [...lead, L, S];
+    return { mask: copyRaw(additive.expand(...target)), stride: shared ? 0 : L * S };
+  });
 }
 
 /** The fused forward and backward; the caller has checked `canFuseAttention`. */
 export function fusedAttention(query: Tensor, key: Tensor, value: Tensor, attnMask: Tensor | null, causal: boolean, scale: number): Tensor {
-  const { backend, dtype } = query;
-  const lead = query.shape.slice(0, -2);
-  const [L, E] = query.shape.slice(-2);
-  const S = key.shape[key.ndim - 2];
-  const Ev = value.shape[value.ndim - 1];
-  const batch = lead.reduce((n, d) => n * d, 1);
-  const [q, k, v] = [query, key, value].map((t) => (t.isContiguous() ? t : copyRaw(t)));
-  const m = attnMask ? kernelMask(attnMask, query, lead, L, S) : null;
-  const dims = { batch, L, S, E, Ev, scale, causal, maskStride: m?.stride ?? 0 };
-  const out = Tensor.empty([...lead, L, Ev], dtype, backend);
-  const lse = Tensor.empty([batch, L], dtype, backend);
-  const maskBlock = m ? block(m.mask) : null;
-  backend.attention(block(q), block(k), block(v), maskBlock, block(out), block(lse), dims);
-  finish(
-    out,
-    'scaledDotProductAttention',
-    [query, key, value],
-    (gIn) => {
-      const g = gIn.isContiguous() ? gIn : copyRaw(gIn);
-      const [dq, dk, dv] = [query, key, value].map((t) => Tensor.empty(t.shape, dtype, backend));
-      backend.attentionBackward(block(q), block(k), block(v), maskBlock, block(out), block(lse), block(g), block(dq), block(dk), block(dv), dims);
-      if (g !== gIn) release(g, 'an internal contiguous copy was consumed');
-      return [dq, dk, dv].map((grad, i) => {
-        if ([query, key, value][i].requiresGrad) return grad;
-        release(grad, 'the input needs no gradient');
-        return null;
-      });
-    },
-    [],
-    { isCausal: causal, scale },
-  );
-  return settle(out, [q === query ? null : q, k === key ? null : k, v === value ? null : v, m?.mask, lse]);
+  return composite('scaledDotProductAttention', () => {
+    const { backend, dtype } = query;
+    const lead = query.shape.slice(0, -2);
+    const [L, E] = query.shape.slice(-2);
+    const S = key.shape[key.ndim - 2];
+    const Ev = value.shape[value.ndim - 1];
+    const batch = lead.reduce((n, d) => n * d, 1);
+    const [q, k, v] = [query, key, value].map((t) => (t.isContiguous() ? t : copyRaw(t)));
+    const m = attnMask ? kernelMask(attnMask, query, lead, L, S) : null;
+    const dims = { batch, L, S, E, Ev, scale, causal, maskStride: m?.stride ?? 0 };
+    const out = Tensor.empty([...lead, L, Ev], dtype, backend);
+    // The log-sum-exp of each row of weights, saved so the backward recomputes them.
+    const lse = Tensor.empty([batch, L], dtype, backend);
+    const maskBlock = m ? block(m.mask) : null;
+    backend.attention(block(q), block(k), block(v), maskBlock, block(out), block(lse), dims);
+    return finish(
+      out,
+      'scaledDotProductAttention',
+      [query, key, value],
+      (gIn) => {
+        const g = gIn.isContiguous() ? gIn : copyRaw(gIn);
+        const [dq, dk, dv] = [query, key, value].map((t) => Tensor.empty(t.shape, dtype, backend));
+        backend.attentionBackward(block(q), block(k), block(v), maskBlock, block(out), block(lse), block(g), block(dq), block(dk), block(dv), dims);
+        return [dq, dk, dv];
+      },
+      [],
+      { isCausal: causal, scale },
+    );
+  });
 }

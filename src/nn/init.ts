@@ -2,9 +2,9 @@
  * nn.init: in-place initialisers with PyTorch's fan and gain rules. Each fills a tensor (usually a
  * Parameter) under noGrad from the global generator, or the one passed, and returns it.
  */
+import { composite } from '../autograd/composite.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
-import { release } from '../memory.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -29,9 +29,7 @@ export interface KaimingOptions {
 function fill<T extends Tensor>(t: T, sample: () => number): T {
   const values = new Float64Array(t.numel());
   for (let i = 0; i < values.length; i++) values[i] = sample();
-  const src = tensor(values, { shape: t.shape, dtype: t.dtype, device: t.device });
-  noGrad(() => t.copy_(src));
-  release(src, 'an initialiser wrote it');
+  composite('init', () => noGrad(() => void t.copy_(tensor(values, { shape: t.shape, dtype: t.dtype, device: t.device }))));
   return t;
 }
 

@@ -2,11 +2,12 @@
  * The standard layers. Each keeps its parameters as fields (registered by assignment), initialises
  * them the way PyTorch does from the global generator, and forwards to nn.functional.
  */
+import { composite } from '../autograd/composite.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { ones, zeros } from '../creation.js';
 import { getDefaultDevice } from '../device.js';
 import type { Device, DType } from '../dtype.js';
-import { release } from '../memory.js';
+import { intermediateConsumed } from '../memory.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
@@ -14,7 +15,6 @@ import * as F from './functional.js';
 import { checkNumber } from './activation.js';
 import * as init from './init.js';
 import { Module, Parameter } from './module.js';
-import { settle } from '../ops/util.js';
 
 /** Where a layer creates its parameters. */
 export interface FactoryOptions {
@@ -26,10 +26,7 @@ export interface FactoryOptions {
 export function emptyParameter(shape: number[], { device, dtype = 'float32' }: FactoryOptions): Parameter {
   if (device !== undefined) V.device('Module', device);
   V.dtype('Module', dtype);
-  const data = Tensor.empty(shape, dtype, device ?? getDefaultDevice());
-  const p = new Parameter(data);
-  release(data, 'it was wrapped in a Parameter');
-  return p;
+  return composite('emptyParameter', () => new Parameter(Tensor.empty(shape, dtype, device ?? getDefaultDevice())));
 }
 
 /**
@@ -71,7 +68,7 @@ export class Sequential extends Module {
     let x = input;
     for (const layer of this.children()) {
       const next = layer(x);
-      if (x !== input && x !== next) settle(next, [x]);
+      if (x !== input) intermediateConsumed(x, next);
       x = next;
     }
     return x;
@@ -242,11 +239,8 @@ export class Embedding extends Module {
   /** Draws fresh N(0, 1) rows and zeroes the padding row. */
   resetParameters(): void {
     init.normal_(this.weight);
-    if (this.paddingIdx !== null) {
-      const row = this.weight.select(0, this.paddingIdx);
-      noGrad(() => row.fill_(0));
-      release(row, 'an internal view was consumed');
-    }
+    const pad = this.paddingIdx;
+    if (pad !== null) composite('Embedding.resetParameters', () => noGrad(() => void this.weight.select(0, pad).fill_(0)));
   }
 
   forward(input: Tensor): Tensor {

@@ -4,7 +4,7 @@
  * registration order), so a layer is written as a class with fields and a forward().
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { release, releasePendingGraphs } from '../memory.js';
+import { releasePendingGraphs } from '../memory.js';
 import { snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -337,17 +337,15 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
   }
 
   /**
-   * Clears every parameter's gradient: releases it (setToNone, the default) or fills it with zeros.
+   * Clears every parameter's gradient: sets it to null (setToNone, the default; one backward made is freed) or fills it with zeros.
    * It is a step boundary, so the previous step's backpropagated graph is released first.
    */
   zeroGrad(setToNone = true): void {
     releasePendingGraphs();
     for (const p of this.parameters()) {
       if (!p.grad) continue;
-      if (setToNone) {
-        release(p.grad, 'zeroGrad() cleared the gradient');
-        p.grad = null;
-      } else if (p.grad.releasedBecause === null) p.grad.zero_();
+      if (setToNone) p.grad = null;
+      else if (p.grad.releasedBecause === null) p.grad.zero_();
     }
   }
 

@@ -6,13 +6,13 @@
  * forward and backward, writing into buffers allocated once per sequence. The backward runs the
  * steps in reverse and forms weight_hh's gradient as one GEMM over all steps at the end.
  */
+import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
 import type { Backend, Block } from '../backend/backend.js';
-import { release } from '../memory.js';
-import { copyRaw, settle } from '../ops/util.js';
+import { copyRaw } from '../ops/util.js';
 import { Tensor } from '../tensor.js';
 
-/** t as a contiguous tensor: itself, or a copy the caller releases. */
+/** t as a contiguous tensor: itself, or a copy (freed by the enclosing composite or backward). */
 function contiguous(t: Tensor): Tensor {
   return t.isContiguous() ? t : copyRaw(t);
 }
@@ -90,6 +90,10 @@ function order(T: number, reverse: boolean): { step: (i: number) => number; prev
  * each step, then the final c.
  */
 export function lstmSequence(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Tensor, reverse: boolean): Tensor {
+  return composite('lstm', () => lstm(xpIn, h0In, c0In, wHhIn, reverse));
+}
+
+function lstm(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Tensor, reverse: boolean): Tensor {
   const [T, B, G] = xpIn.shape;
   const H = G / 4;
   const { backend, dtype } = xpIn;
@@ -112,7 +116,7 @@ export function lstmSequence(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Te
     }
   });
   backend.copy({ storage: cs.storage, offset: step(T - 1) * B * H, strides: [1] }, out.storage, T * B * H, [B * H]);
-  finish(
+  return finish(
     out,
     'lstm',
     [xpIn, h0In, c0In, wHhIn],
@@ -133,18 +137,11 @@ export function lstmSequence(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Te
         }
       });
       const dW = wHhIn.requiresGrad ? recurrentWeightGrad(dGates, out, h0, T, B, G, H, reverse) : null;
-      if (g !== gIn) release(g, 'an internal contiguous copy was consumed');
-      const keep = (t: Tensor, wanted: boolean) => {
-        if (wanted) return t;
-        release(t, 'the input needs no gradient');
-        return null;
-      };
-      return [keep(dGates, xpIn.requiresGrad), keep(dh, h0In.requiresGrad), keep(dc, c0In.requiresGrad), dW];
+      return [dGates, dh, dc, dW];
     },
     [],
     { reverse },
   );
-  return settle(out, [gates, cs, h0 === h0In ? null : h0, c0 === c0In ? null : c0, wHh === wHhIn ? null : wHh]);
 }
 
 /**
@@ -153,6 +150,10 @@ export function lstmSequence(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Te
  * each step, [T, B, H].
  */
 export function gruSequence(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Tensor | null, reverse: boolean): Tensor {
+  return composite('gru', () => gru(xpIn, h0In, wHhIn, bHhIn, reverse));
+}
+
+function gru(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Tensor | null, reverse: boolean): Tensor {
   const [T, B, G] = xpIn.shape;
   const H = G / 3;
   const { backend, dtype } = xpIn;
@@ -174,9 +175,8 @@ export function gruSequence(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Te
       backend.gruCell(rows(xp, t, G), rows(hp, 0, 0), bias, hPrev, state(out, t), rows(saved, t, 4 * H), B, H);
     }
   });
-  release(hp, 'an internal temporary was consumed');
   const inputs = bHhIn ? [xpIn, h0In, wHhIn, bHhIn] : [xpIn, h0In, wHhIn];
-  finish(
+  return finish(
     out,
     'gru',
     inputs,
@@ -201,18 +201,9 @@ export function gruSequence(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Te
         db = Tensor.empty([G], dtype, backend);
         backend.reduce('sum', dhp.storage, 0, db.storage, 1, T * B, G);
       }
-      release(dhp, 'an internal temporary was consumed');
-      if (g !== gIn) release(g, 'an internal contiguous copy was consumed');
-      const keep = (t: Tensor, wanted: boolean) => {
-        if (wanted) return t;
-        release(t, 'the input needs no gradient');
-        return null;
-      };
-      const grads = [keep(dxp, xpIn.requiresGrad), keep(dh, h0In.requiresGrad), dW];
-      return bHhIn ? [...grads, db] : grads;
+      return bHhIn ? [dxp, dh, dW, db] : [dxp, dh, dW];
     },
     [],
     { reverse },
   );
-  return settle(out, [saved, xp === xpIn ? null : xp, h0 === h0In ? null : h0, wHh === wHhIn ? null : wHh, bHh === bHhIn ? null : bHh]);
 }

@@ -7,7 +7,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { zeros } from '../creation.js';
 import type { DType } from '../dtype.js';
 import { bytesPerElement } from '../dtype.js';
-import { release } from '../memory.js';
+import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import type { AnyModule } from './module.js';
 import type { RemovableHandle } from './hooks.js';
@@ -85,10 +85,8 @@ export function summary(model: AnyModule, input: number[] | Tensor | (number[] |
   const modes = model.modules().map((m) => [m, m.training] as const);
   model.eval();
   try {
-    noGrad(() => {
-      const out = model(...made);
-      for (const t of tensorsIn(out)) if (!made.includes(t)) release(t, 'summary() read its shape');
-    });
+    // The outputs are read by the hooks above only: the pass frees everything it made.
+    noGrad(() => tidy(() => void model(...made)));
   } finally {
     for (const h of handles) h.remove();
     for (const [m, training] of modes) m.training = training;

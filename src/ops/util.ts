@@ -2,7 +2,6 @@
 import type { Strided } from '../backend/backend.js';
 import type { DType } from '../dtype.js';
 import { composite } from '../autograd/composite.js';
-import { release, releaseWithGraph } from '../memory.js';
 import { broadcastStrides, fmtShape, sameShape } from '../shape.js';
 import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
@@ -73,19 +72,4 @@ export function unbroadcast(g: Tensor, shape: readonly number[]): Tensor {
   for (let d = 0; d < g.ndim; d++) if (d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1)) dims.push(d);
   const summed = dims.length > 0 ? sum(g, dims, true) : g;
   return reshape(summed, [...shape]);
-}
-
-/**
- * @internal Frees the temporaries a composite made once `out` exists. Those recorded in out's
- * graph are freed with that graph; untracked ones (masks, constants, no-grad intermediates) are
- * tied to out's graph when it has one, because a backward closure may still read them, else
- * freed now. Returns out.
- */
-export function settle(out: Tensor, temps: readonly (Tensor | null | undefined)[]): Tensor {
-  for (const t of new Set(temps)) {
-    if (!t || t === out || t.gradFn || t.kept || t.releasedBecause !== null) continue;
-    if (out.gradFn) releaseWithGraph(out, t);
-    else release(t, 'an internal temporary was consumed');
-  }
-  return out;
 }

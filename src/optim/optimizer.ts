@@ -7,8 +7,9 @@
 import type { OptimTarget } from '../backend/backend.js';
 import { tensor, full } from '../creation.js';
 import { isFloat } from '../dtype.js';
-import { release, releasePendingGraphs } from '../memory.js';
-import { clone, contiguous } from '../ops/shape.js';
+import { releasePendingGraphs } from '../memory.js';
+import { clone } from '../ops/shape.js';
+import { withContiguous } from '../ops/util.js';
 import { camelKey, snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -86,8 +87,9 @@ function restoredState<S extends ParamState>(saved: Record<string, unknown>, lik
   return out as S;
 }
 
-function releaseState(s: ParamState): void {
-  for (const v of Object.values(s)) if (v instanceof Tensor) release(v, 'its optimizer state was replaced by loadStateDict()');
+/** Frees state loadStateDict() replaced: the optimizer made those tensors and is their only holder. */
+function disposeState(s: ParamState): void {
+  for (const v of Object.values(s)) if (v instanceof Tensor) v.dispose();
 }
 
 /** The items of an iterable argument, or a TypeError naming it. */
@@ -196,11 +198,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
             `${this.name}.step: a parameter of shape ${fmtShape(p.shape)} (${p.dtype} on '${p.device}') has a gradient of shape ${fmtShape(grad.shape)} (${grad.dtype} on '${grad.device}')`,
           );
         }
-        let state = this.state.get(p);
-        if (!state) this.state.set(p, (state = this.initState(p, group)));
-        const g = contiguous(grad);
-        this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.numel() }, p, state, group);
-        if (g !== grad) release(g, 'a contiguous copy of a gradient was consumed');
+        const state = this.state.get(p) ?? this.initState(p, group);
+        this.state.set(p, state);
+        withContiguous(grad, (g) => this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.numel() }, p, state, group));
         p.storage.version++;
         for (const v of Object.values(state)) if (v instanceof Tensor) v.storage.version++;
       }
@@ -281,7 +281,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
       if (!p) throw new RangeError(`loadStateDict: the state dict has state for parameter ${key}, which no parameter group lists`);
       state.set(p, restoredState<S>(s, p, `parameter ${key}`));
     }
-    for (const s of this.state.values()) releaseState(s);
+    for (const s of this.state.values()) disposeState(s);
     this.state = state;
     this.paramGroups = groups;
   }

@@ -4,9 +4,9 @@
  * replace. The input's quantization parameters are fixed by calibration (static) or computed from
  * each batch's min and max (dynamic, as torch.ao.nn.quantized.dynamic.Linear).
  */
+import { composite } from '../autograd/composite.js';
 import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
-import { release } from '../memory.js';
 import { Module } from '../nn/module.js';
 import { fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -96,7 +96,7 @@ abstract class QuantizedBase extends Module {
     const state = BUFFERS.map((name) => this.buffer(name, true)).map((t) => [t?.storage ?? null, t?.storage.version ?? 0] as const);
     const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
     if (!this.#packed || !fresh) {
-      for (const t of [this.#packed, this.#scales, this.#bias]) if (t) release(t, 'the quantized weights were repacked');
+      for (const t of [this.#packed, this.#scales, this.#bias]) t?.dispose();
       const w = this.buffer('weight');
       const raw = noGrad(() => w.toArray());
       const values = Int8Array.from(raw);
@@ -180,29 +180,29 @@ export class QuantizedLinear extends QuantizedBase {
       throw new RangeError(`QuantizedLinear: input ${fmtShape(input.shape)} does not end in the layer's ${inF} input features`);
     }
     const { packed, scales, bias, attrs } = this.operands();
-    const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
-    const rows = numel(input.shape) / inF;
-    const q = this.inputParams(x);
-    const a = Tensor.empty([(rows * this.kPad) / 2], 'int32', x.backend);
-    this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
-    const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
-    x.backend.gemmInt8({
-      m: rows,
-      n: this.outFeatures,
-      kPad: this.kPad,
-      a: a.storage,
-      b: packed.storage,
-      scaleA: q.scale,
-      scaleB: scales.storage,
-      bias: bias?.storage ?? null,
-      out: out.storage,
-      outOffset: 0,
-      ldc: this.outFeatures,
-      transOut: false,
+    return composite('quantizedLinear', () => {
+      const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
+      const rows = numel(input.shape) / inF;
+      const q = this.inputParams(x);
+      const a = Tensor.empty([(rows * this.kPad) / 2], 'int32', x.backend);
+      this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
+      const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
+      x.backend.gemmInt8({
+        m: rows,
+        n: this.outFeatures,
+        kPad: this.kPad,
+        a: a.storage,
+        b: packed.storage,
+        scaleA: q.scale,
+        scaleB: scales.storage,
+        bias: bias?.storage ?? null,
+        out: out.storage,
+        outOffset: 0,
+        ldc: this.outFeatures,
+        transOut: false,
+      });
+      return finish(out, 'quantizedLinear', [input], null, [], attrs);
     });
-    release(a, 'int8 activations were consumed');
-    if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedLinear', [input], null, [], attrs);
   }
 
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {
@@ -263,64 +263,64 @@ export class QuantizedConv2d extends QuantizedBase {
     const outW = Math.floor((W + 2 * g.padding[1] - g.dilation[1] * (kW - 1) - 1) / g.stride[1]) + 1;
     if (outH < 1 || outW < 1) throw new RangeError(`QuantizedConv2d: the kernel is larger than the padded input ${fmtShape(input.shape)}`);
     const { packed, scales, bias, attrs } = this.operands();
-    const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
-    const q = this.inputParams(x);
-    const P = outH * outW;
-    const window = {
-      inH: H,
-      inW: W,
-      outH,
-      outW,
-      kH,
-      kW,
-      strideH: g.stride[0],
-      strideW: g.stride[1],
-      padH: g.padding[0],
-      padW: g.padding[1],
-      dilationH: g.dilation[0],
-      dilationW: g.dilation[1],
-    };
-    const backend = x.backend;
-    const cols = Tensor.empty([this.k * P], 'float32', backend);
-    const b = Tensor.empty([Math.ceil(P / 4) * this.kPad * 2], 'int32', backend);
-    const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
-    for (let n = 0; n < N; n++) {
-      backend.im2col(x.storage, x.offset + n * C * H * W, cols.storage, C, window);
-      // The weight is A (rows = output channels) and the columns B, so the GEMM writes the
-      // [outC, H·W] planes in place, with per-row (per-channel) scales.
-      backend.quantizePackI16({
-        x: cols.storage,
-        xOffset: 0,
-        rows: this.k,
-        cols: P,
-        rowStride: P,
-        colStride: 1,
-        invScale: Math.fround(1 / q.scale),
-        zeroPoint: q.zeroPoint,
-        qmin: 0,
-        qmax: 255,
-        out: b.storage,
-        kPad: this.kPad,
-      });
-      backend.gemmInt8({
-        m: g.outChannels,
-        n: P,
-        kPad: this.kPad,
-        a: packed.storage,
-        b: b.storage,
-        scaleA: q.scale,
-        scaleB: scales.storage,
-        bias: bias?.storage ?? null,
-        out: out.storage,
-        outOffset: n * g.outChannels * P,
-        ldc: P,
-        transOut: false,
-        perRowScale: true,
-      });
-    }
-    for (const t of [cols, b]) release(t, 'int8 conv scratch was consumed');
-    if (x !== input) release(x, 'a contiguous copy was consumed');
-    return finish(out, 'quantizedConv2d', [input], null, [], attrs);
+    return composite('quantizedConv2d', () => {
+      const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
+      const q = this.inputParams(x);
+      const P = outH * outW;
+      const window = {
+        inH: H,
+        inW: W,
+        outH,
+        outW,
+        kH,
+        kW,
+        strideH: g.stride[0],
+        strideW: g.stride[1],
+        padH: g.padding[0],
+        padW: g.padding[1],
+        dilationH: g.dilation[0],
+        dilationW: g.dilation[1],
+      };
+      const backend = x.backend;
+      const cols = Tensor.empty([this.k * P], 'float32', backend);
+      const b = Tensor.empty([Math.ceil(P / 4) * this.kPad * 2], 'int32', backend);
+      const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
+      for (let n = 0; n < N; n++) {
+        backend.im2col(x.storage, x.offset + n * C * H * W, cols.storage, C, window);
+        // The weight is A (rows = output channels) and the columns B, so the GEMM writes the
+        // [outC, H·W] planes in place, with per-row (per-channel) scales.
+        backend.quantizePackI16({
+          x: cols.storage,
+          xOffset: 0,
+          rows: this.k,
+          cols: P,
+          rowStride: P,
+          colStride: 1,
+          invScale: Math.fround(1 / q.scale),
+          zeroPoint: q.zeroPoint,
+          qmin: 0,
+          qmax: 255,
+          out: b.storage,
+          kPad: this.kPad,
+        });
+        backend.gemmInt8({
+          m: g.outChannels,
+          n: P,
+          kPad: this.kPad,
+          a: packed.storage,
+          b: b.storage,
+          scaleA: q.scale,
+          scaleB: scales.storage,
+          bias: bias?.storage ?? null,
+          out: out.storage,
+          outOffset: n * g.outChannels * P,
+          ldc: P,
+          transOut: false,
+          perRowScale: true,
+        });
+      }
+      return finish(out, 'quantizedConv2d', [input], null, [], attrs);
+    });
   }
 
   exportAttrs(inputQParams: QParams | null): Record<string, unknown> {

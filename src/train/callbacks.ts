@@ -4,7 +4,6 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { serialize } from '../io/safetensors.js';
-import { release } from '../memory.js';
 import { clone } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import type { History, StepOptimizer, Trainable } from './fit.js';
@@ -171,7 +170,7 @@ export class EarlyStopping implements Callback {
   }
 
   private dropSnapshot(): void {
-    if (this.snapshot) for (const t of Object.values(this.snapshot)) release(t, 'EarlyStopping replaced its best-weights snapshot');
+    if (this.snapshot) for (const t of Object.values(this.snapshot)) t.dispose();
     this.snapshot = null;
   }
 }

@@ -5,7 +5,7 @@
  * leaves no trace on the training that follows.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { release, tidy } from '../memory.js';
+import { tidy } from '../memory.js';
 import { clone } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
@@ -139,10 +139,10 @@ export function lrFinder<B = Batch>(model: Trainable, batches: Iterable<B>, opti
   } finally {
     // Put everything back: the test only measures.
     module.loadStateDict!(weights);
-    for (const t of Object.values(weights)) release(t, 'lrFinder restored the weights');
+    for (const t of Object.values(weights)) t.dispose();
     if (optimizerState && typeof optimizer.loadStateDict === 'function') {
       optimizer.loadStateDict(optimizerState as never);
-      releaseTensors(optimizerState);
+      disposeTensors(optimizerState);
     }
     optimizer.paramGroups.forEach((g, i) => (g.lr = groupLrs[i]));
     optimizer.zeroGrad();
@@ -172,7 +172,8 @@ function steepest(lrs: number[], losses: number[], skipStart: number, skipEnd: n
   return best;
 }
 
-function releaseTensors(v: unknown): void {
-  if (v instanceof Tensor) release(v, 'lrFinder restored the optimizer');
-  else if (v && typeof v === 'object') for (const x of Object.values(v)) releaseTensors(x);
+/** Frees the tensors of the optimizer state lrFinder saved (its own clones) once restored. */
+function disposeTensors(v: unknown): void {
+  if (v instanceof Tensor) v.dispose();
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) disposeTensors(x);
 }
