@@ -265,6 +265,8 @@ export interface Backend {
    * else = (torch.scatter's write); float → int truncates.
    */
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void;
+  /** The position of the first of n contiguous int32 indices (from offset) outside [0, bound), or -1: what gather and scatter require. */
+  indexBounds(index: Storage, offset: number, n: number, bound: number): number;
   /** Reduces the middle axis of a contiguous [outer, len, inner] block into [outer, inner]. */
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */

@@ -109,8 +109,10 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     const result: ReturnType<typeof runMnistLoop> = await page!.evaluate(
       "import('/tests/browser/memory-loop.js').then(async (m) => m.runMnistLoop(await import('/dist/index.js'), 2000))",
     );
-    expect(result.early).toBeGreaterThan(0);
-    expect(result.late).toBeLessThanOrEqual(2 * result.early);
+    expect(result.earlyBytes).toBeGreaterThan(0);
+    expect(result.lateBytes).toBeLessThanOrEqual(2 * result.earlyBytes);
+    expect(result.lateTensors).toBeLessThanOrEqual(2 * result.earlyTensors);
+    expect(result.wasmBytes).toBe(result.wasmAfterEarly);
     expect(result.wasmBytes).toBeLessThan(512 * 2 ** 20);
     expect(result.lastLoss).toBeLessThan(result.firstLoss);
   }, 300_000);
