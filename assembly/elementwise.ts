@@ -10,6 +10,7 @@
 import {
   exp4, log4, tanh4, sigmoid4, gelu4, geluGrad4, geluTanh4, geluTanhGrad4, erf4, log1p4, expm14, sin4, cos4, pow4, powf,
 } from "./vmath";
+import { SA, SB, SH, coalesce, copyRow, firstRow, geti, nextRow, offA, offB } from "./strided";
 
 // ---------------------------------------------------------------- unary ---
 
@@ -214,93 +215,23 @@ export function minimumF32(a: usize, b: usize, out: usize, n: i32): void { binar
 
 // ------------------------------------------------- strided iteration -----
 
-// Static scratch (below __heap_base) for the coalesced shape/strides and the
-// odometer; kernels are never re-entered, so one copy suffices.
-const MAX_DIMS = 64;
-const SH: usize = memory.data(MAX_DIMS * 4, 16);
-const SA: usize = memory.data(MAX_DIMS * 4, 16);
-const SB: usize = memory.data(MAX_DIMS * 4, 16);
-const IDX: usize = memory.data(MAX_DIMS * 4, 16);
-
-@inline function geti(base: usize, i: i32): i32 { return load<i32>(base + (<usize>i << 2)); }
-@inline function seti(base: usize, i: i32, v: i32): void { store<i32>(base + (<usize>i << 2), v); }
-
-// Drops size-1 dims and merges neighbours that are jointly contiguous in
-// both operands, so e.g. a contiguous [2,3,4] op becomes one 24-long row and
-// a scalar broadcast becomes a single stride-0 row. Writes SH/SA/SB and
-// returns the new ndim (≥ 1), or 0 if the shape has no elements.
-function coalesce(ndim: i32, shape: usize, sa: usize, sb: usize): i32 {
-  // Trap rather than overrun the static scratch (torch's limit is 64 too).
-  if (ndim > MAX_DIMS) unreachable();
-  let nd = 0;
-  for (let d = 0; d < ndim; d++) {
-    const s = geti(shape, d);
-    if (s == 0) return 0;
-    if (s == 1) continue;
-    const a = geti(sa, d);
-    const b = geti(sb, d);
-    if (nd > 0) {
-      const ps = geti(SH, nd - 1);
-      if (geti(SA, nd - 1) == a * s && geti(SB, nd - 1) == b * s) {
-        seti(SH, nd - 1, ps * s);
-        seti(SA, nd - 1, a);
-        seti(SB, nd - 1, b);
-        continue;
-      }
-    }
-    seti(SH, nd, s);
-    seti(SA, nd, a);
-    seti(SB, nd, b);
-    nd++;
-  }
-  if (nd == 0) {
-    seti(SH, 0, 1);
-    seti(SA, 0, 0);
-    seti(SB, 0, 0);
-    nd = 1;
-  }
-  return nd;
-}
-
-// Rows = product of the outer dims [0, nd-1); the loops below walk them with
-// an odometer in IDX (no recursion or allocation).
-@inline function rowCount(nd: i32): i32 {
-  let rows = 1;
-  for (let d = 0; d < nd - 1; d++) rows *= geti(SH, d);
-  return rows;
-}
-
 @inline function stridedBinary(op: i32, a: usize, b: usize, out: usize, nd: i32): void {
   const inner = geti(SH, nd - 1);
   const ia = geti(SA, nd - 1);
   const ib = geti(SB, nd - 1);
-  const rows = rowCount(nd);
-  for (let d = 0; d < nd - 1; d++) seti(IDX, d, 0);
-  let offA: usize = 0;
-  let offB: usize = 0;
+  const rows = firstRow(nd);
   let po = out;
   const rowBytes = <usize>inner << 2;
   for (let r = 0; r < rows; r++) {
     binaryRow(op, a + (offA << 2), b + (offB << 2), po, inner, ia, ib);
     po += rowBytes;
-    for (let d = nd - 2; d >= 0; d--) {
-      const k = geti(IDX, d) + 1;
-      const s = geti(SH, d);
-      offA += <usize>geti(SA, d);
-      offB += <usize>geti(SB, d);
-      if (k < s) {
-        seti(IDX, d, k);
-        break;
-      }
-      seti(IDX, d, 0);
-      offA -= <usize>geti(SA, d) * <usize>s;
-      offB -= <usize>geti(SB, d) * <usize>s;
-    }
+    nextRow(nd);
   }
 }
 
 export function binaryF32(op: i32, a: usize, b: usize, out: usize, ndim: i32, meta: usize): void {
-  const nd = coalesce(ndim, meta, meta + (<usize>ndim << 2), meta + (<usize>ndim << 3));
+  const sb = meta + (<usize>ndim << 3);
+  const nd = coalesce(ndim, meta, meta + (<usize>ndim << 2), sb, sb);
   if (nd == 0) return;
   // Dispatch once, outside the loops, into per-op specialised copies.
   switch (op) {
@@ -319,49 +250,17 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, ndim: i32, me
 // as-is, so NaN payloads survive) into contiguous `out`.
 export function copy32(x: usize, out: usize, ndim: i32, meta: usize): void {
   const strides = meta + (<usize>ndim << 2);
-  const nd = coalesce(ndim, meta, strides, strides);
+  const nd = coalesce(ndim, meta, strides, strides, strides);
   if (nd == 0) return;
   const inner = geti(SH, nd - 1);
   const is = geti(SA, nd - 1);
-  const rows = rowCount(nd);
-  for (let d = 0; d < nd - 1; d++) seti(IDX, d, 0);
-  let off: usize = 0;
+  const rows = firstRow(nd);
   let po = out;
   const rowBytes = <usize>inner << 2;
   for (let r = 0; r < rows; r++) {
-    const px = x + (off << 2);
-    let i = 0;
-    if (is == 1) {
-      for (; i + 4 <= inner; i += 4) {
-        const o = <usize>i << 2;
-        v128.store(po + o, v128.load(px + o));
-      }
-      for (; i < inner; i++) {
-        const o = <usize>i << 2;
-        store<i32>(po + o, load<i32>(px + o));
-      }
-    } else if (is == 0) {
-      fillI32(po, inner, load<i32>(px));
-    } else {
-      const dx = <usize>is << 2;
-      let q = px;
-      for (; i < inner; i++) {
-        store<i32>(po + (<usize>i << 2), load<i32>(q));
-        q += dx;
-      }
-    }
+    copyRow(x + (offA << 2), po, inner, is);
     po += rowBytes;
-    for (let d = nd - 2; d >= 0; d--) {
-      const k = geti(IDX, d) + 1;
-      const s = geti(SH, d);
-      off += <usize>geti(SA, d);
-      if (k < s) {
-        seti(IDX, d, k);
-        break;
-      }
-      seti(IDX, d, 0);
-      off -= <usize>geti(SA, d) * <usize>s;
-    }
+    nextRow(nd);
   }
 }
 

@@ -11,6 +11,7 @@ export * from "./fused";
 export * from "./int8";
 export * from "./rnn";
 export * from "./attention";
+export * from "./indexing";
 
 // Static data (scratch for strided kernels) lives below __heap_base; round
 // up so the TS allocator can hand out 16-byte aligned blocks from here.

@@ -15,6 +15,7 @@ import type {
   Backend,
   BinaryOp,
   Block,
+  FixedBGemm,
   GemmArgs,
   GemmInt8Args,
   MemoryStats,
@@ -84,6 +85,12 @@ type SimdUnaryOp = (typeof SIMD_UNARY_OPS)[number];
 const SIMD_UNARY = new Set<UnaryOp>(SIMD_UNARY_OPS);
 const ARITH_CODES: Record<ArithOp, number> = { add: ADD, sub: SUB, mul: MUL, div: DIV, pow: POW, maximum: MAXIMUM, minimum: MINIMUM };
 const MAX_NDIM = 64;
+/** Rows of the strided kernels' meta block: the shape and up to three operands' strides. */
+const META_ROWS = 4;
+/** scatter32's modes (assembly/indexing.ts). */
+const SCATTER_WRITE = 0;
+const SCATTER_ADD_F32 = 1;
+const SCATTER_ADD_I32 = 2;
 /** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
 const ATTENTION_ROWS = 16;
 
@@ -151,8 +158,8 @@ export class WasmBackend implements Backend {
     }
     this.allocator = new CachingAllocator(this.k.memory, this.k.heapBase() >>> 0);
     this.allocator.onPressure = () => this.reclaim();
-    this.meta = this.allocator.alloc(3 * MAX_NDIM * 4);
-    this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    this.meta = this.allocator.alloc(META_ROWS * MAX_NDIM * 4);
+    this.metaView = new Int32Array(this.k.memory.buffer, this.meta, META_ROWS * MAX_NDIM);
     this.work = this.allocator.alloc(this.k.gemmWorkBytes());
     this.allocator.pinAllocated();
     this.threads = shared.kernels
@@ -161,7 +168,13 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          { gemm: this.k.gemmF32, attention: this.k.attentionF32, attentionBackward: this.k.attentionBackwardF32, work: this.work },
+          {
+            gemm: this.k.gemmF32,
+            gemmPacked: this.k.gemmPackedF32,
+            attention: this.k.attentionF32,
+            attentionBackward: this.k.attentionBackwardF32,
+            work: this.work,
+          },
           availableCores(),
         )
       : null;
@@ -274,7 +287,7 @@ export class WasmBackend implements Backend {
   private writeMeta(op: string, shape: readonly number[], ...strides: (readonly number[])[]): void {
     if (shape.length > MAX_NDIM) throw new RangeError(`${op}: at most ${MAX_NDIM} dimensions are supported (got ${shape.length})`);
     // memory.grow detaches a view over non-shared memory (length 0); a shared memory's old views stay valid.
-    if (this.metaView.length === 0) this.metaView = new Int32Array(this.k.memory.buffer, this.meta, 3 * MAX_NDIM);
+    if (this.metaView.length === 0) this.metaView = new Int32Array(this.k.memory.buffer, this.meta, META_ROWS * MAX_NDIM);
     const view = this.metaView;
     const nd = shape.length;
     if (nd === 0) {
@@ -335,16 +348,39 @@ export class WasmBackend implements Backend {
     loops.assign(xv, x, ov, out, shape);
   }
   where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
-    const [cv, av, bv, ov] = this.views(cond.storage, a.storage, b.storage, out);
-    loops.where(cv, cond, av, a, bv, b, ov, shape);
+    const word = out.dtype !== 'float64' && a.storage.dtype === out.dtype && b.storage.dtype === out.dtype;
+    if (!word || cond.storage.dtype !== 'int32') {
+      const [cv, av, bv, ov] = this.views(cond.storage, a.storage, b.storage, out);
+      loops.where(cv, cond, av, a, bv, b, ov, shape);
+      return;
+    }
+    this.writeMeta('where', shape, cond.strides, a.strides, b.strides);
+    const at = (s: Strided) => this.byteAddr(s.storage, s.offset);
+    this.k.where32(at(cond), at(a), at(b), out.ptr, Math.max(shape.length, 1), this.meta);
   }
   gather(x: Strided, index: Strided, step: number, out: Storage, shape: readonly number[]): void {
-    const [xv, iv, ov] = this.views(x.storage, index.storage, out);
-    loops.gather(xv, x, iv, index, step, ov, shape);
+    if (out.dtype === 'float64' || x.storage.dtype !== out.dtype) {
+      const [xv, iv, ov] = this.views(x.storage, index.storage, out);
+      loops.gather(xv, x, iv, index, step, ov, shape);
+      return;
+    }
+    this.writeMeta('gather', shape, x.strides, index.strides);
+    this.k.gather32(this.byteAddr(x.storage, x.offset), this.byteAddr(index.storage, index.offset), step, out.ptr, Math.max(shape.length, 1), this.meta);
+  }
+  indexBounds(index: Storage, offset: number, n: number, bound: number): number {
+    return this.k.indexBoundsI32(this.byteAddr(index, offset), n, bound);
   }
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
-    const [sv, iv, ov] = this.views(src.storage, index.storage, out.storage);
-    loops.scatter(sv, src, iv, index, step, ov, out, shape, accumulate);
+    const dtype = out.storage.dtype;
+    if (dtype === 'float64' || src.storage.dtype !== dtype) {
+      const [sv, iv, ov] = this.views(src.storage, index.storage, out.storage);
+      loops.scatter(sv, src, iv, index, step, ov, out, shape, accumulate);
+      return;
+    }
+    this.writeMeta('scatter', shape, out.strides, index.strides, src.strides);
+    const mode = !accumulate ? SCATTER_WRITE : dtype === 'float32' ? SCATTER_ADD_F32 : SCATTER_ADD_I32;
+    const at = (s: Strided) => this.byteAddr(s.storage, s.offset);
+    this.k.scatter32(at(src), at(index), step, at(out), Math.max(shape.length, 1), this.meta, mode);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {
@@ -433,6 +469,43 @@ export class WasmBackend implements Backend {
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
+  }
+  withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void {
+    const bytes = this.k.gemmPackedBBytes(n, k);
+    // Packed at the first call that uses it: a GEMM of one row goes by gemv, which streams B once anyway.
+    let packed: Ptr = 0;
+    try {
+      fn((transA, m, a, lda, beta, c, ldc) => {
+        if ((m === 1 && !transA) || bytes === 0)
+          return this.gemm({
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha: 1,
+            a: a.storage,
+            aOffset: a.offset,
+            lda,
+            b: b.storage,
+            bOffset: b.offset,
+            ldb,
+            beta,
+            c: c.storage,
+            cOffset: c.offset,
+            ldc,
+          });
+        if (packed === 0) {
+          packed = this.allocator.alloc(bytes);
+          this.k.gemmPackB(+transB, n, k, this.at(b), ldb, packed);
+        }
+        const call: GemmCall = { tA: +transA, tB: +transB, m, n, k, alpha: 1, a: this.at(a), lda, b: packed, ldb: 0, beta, c: this.at(c), ldc };
+        if (this.threads) this.threads.gemmPacked(call);
+        else this.k.gemmPackedF32(call.tA, m, n, k, 1, call.a, lda, packed, beta, call.c, ldc, this.work);
+      });
+    } finally {
+      if (packed !== 0) this.allocator.free(packed, bytes);
+    }
   }
   minMax(x: Storage, xOffset: number, n: number): [number, number] {
     this.k.minMaxF32(this.byteAddr(x, xOffset), n, this.meta);

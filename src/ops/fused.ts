@@ -14,7 +14,7 @@ import { tensorArg } from '../validate.js';
 import { indexSelect, scatterAddGrad } from './indexing.js';
 import { matmul } from './linalg.js';
 import { transpose, transposeView } from './shape.js';
-import { withContiguous } from './util.js';
+import { copyRaw, withContiguous } from './util.js';
 
 /** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -117,15 +117,14 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
   if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [numEmbeddings, dim] (got ${fmtShape(weight.shape)})`);
   const [rows, dim] = weight.shape;
   const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-  const idx = input.toArray();
-  // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
-  const bad = idx.findIndex((v) => v < 0 || v >= rows);
-  if (bad >= 0)
-    throw new RangeError(
-      `embedding: index ${idx[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`,
-    );
   return composite('embedding', () => {
-    const flat = input.reshape(-1);
+    const flat = input.isContiguous() ? input.reshape(-1) : copyRaw(input).reshape(-1);
+    const bad = flat.backend.indexBounds(flat.storage, flat.offset, flat.numel(), rows);
+    // NOTE: as in PyTorch, -1 is not "the last row": a -1 padding id must not train the last embedding.
+    if (bad >= 0)
+      throw new RangeError(
+        `embedding: index ${flat.toArray()[bad]} (element ${bad} of the input) is out of range for ${rows} embeddings (indices must lie in 0..${rows - 1})`,
+      );
     const picked = noGrad(() => indexSelect(weight, 0, flat));
     finish(
       picked,
@@ -133,12 +132,11 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
       [weight],
       (g) => {
         // indexSelect's scatter-add, then the padding row's gradient dropped.
-        const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: g.device });
-        const gw = scatterAddGrad(g, weight.shape, 0, pos, [1, 0]);
+        const gw = scatterAddGrad(g, weight.shape, 0, flat, [1, 0]);
         if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
         return [gw];
       },
-      [],
+      [flat],
       { indices: flat },
     );
     return picked.reshape([...input.shape, dim]);

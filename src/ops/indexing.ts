@@ -7,28 +7,11 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import type { Strided } from '../backend/backend.js';
 import { fmtShape, normDim } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { tensor, zeros } from '../creation.js';
+import { zeros } from '../creation.js';
 import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
 import { composite } from '../autograd/composite.js';
-import { scalarAs } from './util.js';
-
-function checkIndex(op: string, index: Tensor, x: Tensor, d: number): Int32Array | Float32Array | Float64Array {
-  indexTensor(op, index);
-  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must have dtype int32 (got ${index.dtype})`);
-  if (index.device !== x.device) throw new TypeError(`${op}: index is on device '${index.device}' but the input is on '${x.device}'`);
-  const values = index.toArray();
-  const n = x.ndim === 0 ? 1 : x.shape[d];
-  // NOTE: negative indices raise, as in PyTorch: a -1 padding id must not silently read the last row.
-  for (let i = 0; i < values.length; i++) {
-    if (values[i] < 0 || values[i] >= n) {
-      throw new RangeError(
-        `${op}: index ${values[i]} (element ${i} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`,
-      );
-    }
-  }
-  return values;
-}
+import { copyRaw, scalarAs } from './util.js';
 
 function indexTensor(op: string, index: unknown): Tensor {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor (got ${show(index)})`);
@@ -36,12 +19,23 @@ function indexTensor(op: string, index: unknown): Tensor {
 }
 
 /**
- * The checked index as a contiguous int32 tensor of non-negative positions on x's device, what the
- * Backend's gather and scatter read; with its values for the checks callers make on them.
+ * The index as a contiguous int32 tensor on x's device (index itself when it already is), what the
+ * Backend's gather and scatter read, after the backend has checked every position against dim d.
  */
-function positions(op: string, index: Tensor, x: Tensor, d: number): { pos: Tensor; idx: Int32Array } {
-  const idx = Int32Array.from(checkIndex(op, index, x, d));
-  return { pos: tensor(idx, { dtype: 'int32', device: x.device, shape: [...index.shape] }), idx };
+function positions(op: string, index: Tensor, x: Tensor, d: number): Tensor {
+  indexTensor(op, index);
+  if (index.dtype !== 'int32') throw new TypeError(`${op}: index must have dtype int32 (got ${index.dtype})`);
+  if (index.device !== x.device) throw new TypeError(`${op}: index is on device '${index.device}' but the input is on '${x.device}'`);
+  const pos = index.isContiguous() ? index : copyRaw(index);
+  const n = x.ndim === 0 ? 1 : x.shape[d];
+  const bad = pos.backend.indexBounds(pos.storage, pos.offset, pos.numel(), n);
+  // NOTE: negative indices raise, as in PyTorch: a -1 padding id must not silently read the last row.
+  if (bad >= 0) {
+    throw new RangeError(
+      `${op}: index ${pos.reshape(-1).toArray()[bad]} (element ${bad} of the index) is out of range for dim ${d} of size ${n} (input shape ${fmtShape(x.shape)})`,
+    );
+  }
+  return pos;
 }
 
 /** A strided operand over `storage` (a tensor's, or a fresh contiguous one) with the given strides. */
@@ -71,14 +65,14 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   indexTensor('indexSelect', index);
   if (index.ndim > 1) throw new RangeError(`indexSelect: index must be 0-D or 1-D (got shape ${fmtShape(index.shape)})`);
   return composite('indexSelect', () => {
-    const { pos, idx } = positions('indexSelect', index, x, d);
-    const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
+    const pos = positions('indexSelect', index, x, d);
+    const shape = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? pos.numel() : s));
     const out = Tensor.empty(shape, x.dtype, x.backend);
     // The output walks the index along d (stride 1 there, 0 elsewhere) and x everywhere but d.
     const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
     const step = x.ndim === 0 ? 0 : x.strides[d];
     x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
-    return finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [], { dim: d, index });
+    return finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [pos], { dim: d, index });
   });
 }
 
@@ -96,12 +90,12 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     if (i !== d && s > x.shape[i]) throw new RangeError(`gather: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
   return composite('gather', () => {
-    const { pos } = positions('gather', index, x, d);
+    const pos = positions('gather', index, x, d);
     const shape = [...index.shape];
     const out = Tensor.empty(shape, x.dtype, x.backend);
     const step = x.ndim === 0 ? 0 : x.strides[d];
     x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
-    return finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [], { dim: d, index });
+    return finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [pos], { dim: d, index });
   });
 }
 
@@ -119,7 +113,7 @@ function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tens
     if (src && s > src.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dim ${i}`);
     if (i !== d && s > x.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than the input ${fmtShape(x.shape)} in dim ${i}`);
   });
-  return positions(op, index, x, d).pos;
+  return positions(op, index, x, d);
 }
 
 /**
@@ -199,17 +193,16 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   source.check('indexAdd');
   if (!(index instanceof Tensor) || index.ndim > 1)
     throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
-  const idx = checkIndex('indexAdd', index, x, d);
-  const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? idx.length : s));
+  const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? index.numel() : s));
   if (source.ndim !== expected.length || source.shape.some((s, i) => s !== expected[i])) {
     throw new RangeError(
-      `indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${idx.length}), got ${fmtShape(source.shape)}`,
+      `indexAdd: source must have shape ${fmtShape(expected)} (the input ${fmtShape(x.shape)} with dim ${d} of the index's length ${index.numel()}), got ${fmtShape(source.shape)}`,
     );
   }
   const out = composite('indexAdd', () => {
+    const pos = positions('indexAdd', index, x, d);
     const out = Tensor.empty(x.shape, x.dtype, x.backend);
     x.backend.copy(x, out.storage, 0, x.shape);
-    const pos = tensor(Int32Array.from(idx), { dtype: 'int32', device: x.device, shape: [...index.shape] });
     const scaled = alpha === 1 ? source : noGrad(() => mul(source, alpha));
     const posStrides = source.shape.map((_, i) => (i === d ? 1 : 0));
     const step = out.ndim === 0 ? 0 : out.strides[d];
@@ -233,18 +226,31 @@ export function oneHot(index: Tensor, numClasses = -1): Tensor {
   index.check('oneHot');
   if (index.dtype !== 'int32') throw new TypeError(`oneHot: input must hold int32 class indices (got ${index.dtype})`);
   if (!Number.isInteger(numClasses) || numClasses < -1) throw new RangeError(`oneHot: numClasses must be a non-negative integer or -1 (got ${numClasses})`);
-  const values = index.toArray();
   let classes = numClasses;
   if (classes === -1) {
-    if (values.length === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass it');
-    classes = 0;
-    for (const v of values) classes = Math.max(classes, v + 1);
+    if (index.numel() === 0) throw new RangeError('oneHot: cannot infer numClasses from an empty tensor; pass it');
+    classes = Math.max(composite('oneHot', () => index.max().item()) + 1, 0);
   }
-  const out = zeros([...index.shape, classes], { dtype: 'int32', device: index.device });
-  const ov = out.backend.view(out.storage);
-  values.forEach((v, i) => {
-    if (v < 0 || v >= classes) throw new RangeError(`oneHot: class index ${v} (element ${i}) is out of range for ${classes} classes`);
-    ov[i * classes + v] = 1;
+  return composite('oneHot', () => {
+    const pos = index.isContiguous() ? index : copyRaw(index);
+    const bad = pos.backend.indexBounds(pos.storage, pos.offset, pos.numel(), classes);
+    if (bad >= 0) throw new RangeError(`oneHot: class index ${pos.reshape(-1).toArray()[bad]} (element ${bad}) is out of range for ${classes} classes`);
+    const out = zeros([...index.shape, classes], { dtype: 'int32', device: index.device });
+    // One write per index along the new last dim: scatter's shape is the index's with a 1 appended.
+    const shape = [...index.shape, 1];
+    const one = scalarAs(1, out);
+    const outStrides = withoutDim(out.strides, out.ndim - 1);
+    out.backend.scatter(
+      strided(
+        one,
+        shape.map(() => 0),
+      ),
+      strided(pos, [...pos.strides, 0]),
+      1,
+      strided(out, outStrides),
+      shape,
+      false,
+    );
+    return out;
   });
-  return out;
 }
