@@ -21,6 +21,7 @@ import * as S from './ops/shape.js';
 import * as I from './ops/indexing.js';
 import * as A from './ops/rearrange.js';
 import * as O from './ops/sort.js';
+import * as V from './validate.js';
 import { tensorArg } from './validate.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
@@ -79,7 +80,11 @@ export class Tensor {
   /** @internal A new contiguous, uninitialised tensor. */
   static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
-    if (dtype === 'float64' && backend.device !== 'js') throw new TypeError(`float64 tensors live on the 'js' device only (got device '${backend.device}')`);
+    if (dtype === 'float64' && backend.device !== 'js') {
+      throw new TypeError(
+        `float64 tensors live on the 'js' device only (got device '${backend.device}'): pass { device: 'js' }, or use float32 on '${backend.device}'`,
+      );
+    }
     for (const s of shape)
       if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     let storage: Storage;
@@ -367,31 +372,51 @@ export class Tensor {
   maskedFill(mask: Tensor, value: number): Tensor {
     return E.maskedFill(this, mask, value);
   }
-  /** Converts to another dtype or device (a copy, or this tensor when it already matches). @example x.to('js'); x.to('float64') */
-  to(target: DType | Device): Tensor {
-    if (target === 'wasm' || target === 'js') return E.toDevice(this, target);
-    if (target === 'float32' || target === 'float64' || target === 'int32' || target === 'bool') return E.cast(this, target);
-    throw new TypeError(`to: expected a dtype ('float32', 'float64', 'int32', 'bool') or a device ('wasm', 'js'), got ${JSON.stringify(target)}`);
+  /**
+   * Converts to another dtype and/or device, as PyTorch's `x.to(...)` (a copy, or this tensor when it
+   * already matches): a dtype, a device, a device then a dtype, `{ device, dtype }`, or another tensor
+   * whose device and dtype to take. @example x.to('js', 'float64'); x.to({ dtype: 'int32' }); x.to(y)
+   */
+  to(target: DType | Device | Tensor | { device?: Device; dtype?: DType }, dtype?: DType): Tensor {
+    let device: Device | undefined;
+    let type: DType | undefined;
+    if (target instanceof Tensor) [device, type] = [target.device, target.dtype];
+    else if (target === 'wasm' || target === 'js') [device, type] = [target, dtype === undefined ? undefined : V.dtype('to', dtype)];
+    else if (typeof target === 'string' && (V.DTYPES as readonly string[]).includes(target) && dtype === undefined) type = target as DType;
+    else if (target !== null && typeof target === 'object' && !Array.isArray(target) && dtype === undefined) {
+      const unknown = Object.keys(target).filter((k) => k !== 'device' && k !== 'dtype');
+      if (unknown.length > 0) throw new TypeError(`to: unknown option ${JSON.stringify(unknown[0])} (expected device, dtype)`);
+      if (target.device !== undefined) device = V.device('to', target.device);
+      if (target.dtype !== undefined) type = V.dtype('to', target.dtype);
+    } else {
+      throw new TypeError(
+        `to: expected a dtype ('float32', 'float64', 'int32', 'bool'), a device ('wasm', 'js') optionally followed by a dtype, { device, dtype } or a tensor, got ${V.show(target)}${dtype === undefined ? '' : ` and ${V.show(dtype)}`}`,
+      );
+    }
+    // float64 exists only on 'js': move there before converting up, convert down before leaving it.
+    if (device === 'js') return type === undefined ? E.toDevice(this, device) : E.cast(E.toDevice(this, device), type);
+    const converted = type === undefined ? this : E.cast(this, type);
+    return device === undefined ? converted : E.toDevice(converted, device);
   }
   /** A float32 copy (this tensor when it already is float32). */
   float(): Tensor {
-    return E.cast(this, 'float32');
+    return E.cast(this, 'float32', 'float');
   }
-  /** A float64 copy (this tensor when it already is float64). */
+  /** A float64 copy (this tensor when it already is float64); float64 lives on the 'js' device: `x.to('js', 'float64')` moves and converts. */
   double(): Tensor {
-    return E.cast(this, 'float64');
+    return E.cast(this, 'float64', 'double');
   }
   /** An int32 copy: Tessera's integers are int32, so `long()` is `int()` (floats truncate toward zero). */
   int(): Tensor {
-    return E.cast(this, 'int32');
+    return E.cast(this, 'int32', 'int');
   }
   /** An int32 copy, as `int()`: Tessera has no int64, and PyTorch code calls `.long()` for indices. */
   long(): Tensor {
-    return E.cast(this, 'int32');
+    return E.cast(this, 'int32', 'long');
   }
   /** A bool copy: true where non-zero. */
   bool(): Tensor {
-    return E.cast(this, 'bool');
+    return E.cast(this, 'bool', 'bool');
   }
   // in place, for optimizers and init; they bump the storage version
   add_(other: TensorLike, alpha = 1): this {

@@ -51,10 +51,55 @@ describe('dtype conversions by name', () => {
     const x = tensor([0, 1.5, -2.7]);
     const onJs = x.to('js');
     expect([onJs.double().dtype, onJs.double().float().dtype]).toEqual(['float64', 'float32']);
-    expect(() => x.double()).toThrow("float64 tensors live on the 'js' device only (got device 'wasm')");
     expect([x.int().dtype, x.int().tolist()]).toEqual(['int32', [0, 1, -2]]);
     expect([x.long().dtype, x.long().tolist()]).toEqual(['int32', [0, 1, -2]]);
     expect([x.bool().dtype, x.bool().tolist()]).toEqual(['bool', [false, true, true]]);
+  });
+});
+
+// PyTorch refuses float64 on a device without it (MPS) rather than moving the tensor: Tessera's wasm
+// device likewise, with the one call that does it in the message.
+describe('float64 lives on the js device', () => {
+  it(".double() and .to('float64') on wasm name the call that moves and converts: x.to('js', 'float64')", () => {
+    const x = tensor([0.5, 1.5]);
+    expect(() => x.double()).toThrow(
+      "double: float64 tensors live on the 'js' device only, and this tensor is on 'wasm': move and convert it at once with x.to('js', 'float64') (or x.to('js').double())",
+    );
+    expect(() => x.to('float64')).toThrow(/^to: float64 tensors live on the 'js' device only, and this tensor is on 'wasm': .*x\.to\('js', 'float64'\)/);
+    expect(() => x.to({ dtype: 'float64' })).toThrow(/^to: float64 tensors live on the 'js' device only/);
+    expect(() => zeros([2], { dtype: 'float64' })).toThrow(
+      "float64 tensors live on the 'js' device only (got device 'wasm'): pass { device: 'js' }, or use float32 on 'wasm'",
+    );
+  });
+
+  it("x.to('js', 'float64'), x.to({ device, dtype }) and x.to(other) move and convert in one call, gradients flowing back to wasm float32", () => {
+    const x = tensor([0.5, 1.5, -2]).requiresGrad_();
+    for (const y of [x.to('js', 'float64'), x.to({ device: 'js', dtype: 'float64' }), x.to(zeros([1], { device: 'js', dtype: 'float64' }))]) {
+      expect([y.device, y.dtype, y.tolist()]).toEqual(['js', 'float64', [0.5, 1.5, -2]]);
+    }
+    const y = x.to('js', 'float64');
+    y.mul(y).sum().backward();
+    expect([x.grad!.device, x.grad!.dtype, x.grad!.tolist()]).toEqual(['wasm', 'float32', [1, 3, -4]]);
+    expect(x.to('js').double().dtype).toBe('float64');
+    expect(x.to({ dtype: 'int32' }).tolist()).toEqual([0, 1, -2]);
+  });
+
+  it("a float64 tensor leaves js only converted: x.to('wasm', 'float32'), not x.to('wasm')", () => {
+    const d = tensor([1.25, 2], { device: 'js', dtype: 'float64' });
+    const back = d.to('wasm', 'float32');
+    expect([back.device, back.dtype, back.tolist()]).toEqual(['wasm', 'float32', [1.25, 2]]);
+    expect(() => d.to('wasm')).toThrow(
+      "to: float64 tensors live on the 'js' device only, so this one cannot move to 'wasm': convert and move it at once with x.to('wasm', 'float32')",
+    );
+  });
+
+  it('to() with arguments a JS user gets wrong names them', () => {
+    const x = tensor([1]);
+    expect(() => x.to('float16' as never)).toThrow(/^to: expected a dtype .* got "float16"/);
+    expect(() => x.to('float32', 'js' as never)).toThrow(/^to: expected a dtype .* got "float32" and "js"/);
+    expect(() => x.to('js', 'half' as never)).toThrow(/^to: dtype must be one of "float32", "float64", "int32", "bool" \(got "half"\)/);
+    expect(() => x.to({ device: 'cuda' } as never)).toThrow(/^to: device must be one of "wasm", "js" \(got "cuda"\)/);
+    expect(() => x.to({ dtype: 'float32', copy: true } as never)).toThrow(/^to: unknown option "copy" \(expected device, dtype\)/);
   });
 });
 

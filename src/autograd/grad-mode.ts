@@ -4,7 +4,7 @@
  */
 import type { Tensor } from '../tensor.js';
 import { queueGraphRelease } from '../memory.js';
-import { func } from '../validate.js';
+import { func } from '../describe.js';
 
 /** One recorded op: its differentiable inputs and the closure mapping gradOut to their grads. */
 export interface GradNode {

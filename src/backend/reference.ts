@@ -1,9 +1,11 @@
 /**
  * The reference backend: every kernel as a plain loop over typed arrays, computed in float64 and
- * stored in the storage's dtype. It is the oracle the SIMD kernels are tested against, the backend
- * `gradcheck` runs on in float64, and the code to read first to learn what a kernel does.
- * The wasm backend reuses these loops, over views of its linear memory, for dtypes and ops that
- * have no SIMD kernel.
+ * stored in the storage's dtype. Read it first to learn what a kernel computes: `loops` holds one
+ * loop per Backend method, `ReferenceBackend` maps storages to typed arrays and calls them, and the
+ * scalar functions and pooling windows the loops share come last. It is also the `js` device (the
+ * only one with float64, where `gradcheck` runs), the oracle the SIMD kernels are tested against,
+ * and what the wasm backend runs, over views of its linear memory, for dtypes and ops that have no
+ * SIMD kernel.
  */
 import type { DType, TypedArray } from '../dtype.js';
 import { arrayTypeOf } from '../dtype.js';
@@ -15,6 +17,7 @@ import type {
   Backend,
   BinaryOp,
   Block,
+  FixedBGemm,
   GemmArgs,
   GemmInt8Args,
   MemoryStats,
@@ -31,182 +34,7 @@ import * as rnn from './rnn-reference.js';
 import * as attn from './attention-reference.js';
 import type { Span } from './rnn-reference.js';
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SQRT_2_PI = Math.sqrt(2 / Math.PI);
-const GELU_TANH_C = 0.044715;
-
-/** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
-export function erf(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const ax = Math.abs(x);
-  if (ax < 2.5) {
-    let term = x;
-    let sum = x;
-    const x2 = x * x;
-    for (let n = 1; n < 80; n++) {
-      term *= -x2 / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    return (2 / Math.sqrt(Math.PI)) * sum;
-  }
-  if (ax > 6) return Math.sign(x);
-  // erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))), evaluated bottom-up.
-  let f = ax;
-  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
-  return Math.sign(x) * (1 - erfc);
-}
-
-export const unaryFns: Record<UnaryOp, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  exp: Math.exp,
-  log: Math.log,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  sin: Math.sin,
-  cos: Math.cos,
-  tanh: Math.tanh,
-  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  relu: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
-  gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  erf,
-  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x))),
-  geluGrad: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
-  geluTanhGrad: (x) => {
-    const t = Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x));
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_TANH_C * x * x);
-  },
-};
-
-/** Rounds to the nearest integer, ties to even, as torch.round (Math.round sends ties up). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b));
-
-export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  pow: Math.pow,
-  maximum: nanAware(Math.max),
-  minimum: nanAware(Math.min),
-  eq: (a, b) => +(a === b),
-  ne: (a, b) => +(a !== b),
-  lt: (a, b) => +(a < b),
-  le: (a, b) => +(a <= b),
-  gt: (a, b) => +(a > b),
-  ge: (a, b) => +(a >= b),
-};
-
-/** int32 arithmetic wraps like C's int32_t instead of drifting into floats. */
-const intFns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
-  add: (a, b) => (a + b) | 0,
-  sub: (a, b) => (a - b) | 0,
-  mul: Math.imul,
-};
-
-/**
- * Average-pool window (oh, ow) clipped to the input, [h0, h1, w0, w1, divisor], as PyTorch defines
- * the divisor: the window clipped to the padded input when padding counts, to the input when not.
- */
-function avgWindow(w: AvgWindow2d, oh: number, ow: number): [number, number, number, number, number] {
-  const h0 = oh * w.strideH - w.padH;
-  const w0 = ow * w.strideW - w.padW;
-  const h1 = Math.min(h0 + w.kH, w.inH);
-  const w1 = Math.min(w0 + w.kW, w.inW);
-  const padded = (Math.min(h0 + w.kH, w.inH + w.padH) - h0) * (Math.min(w0 + w.kW, w.inW + w.padW) - w0);
-  const inside = (h1 - Math.max(h0, 0)) * (w1 - Math.max(w0, 0));
-  const divisor = w.divisor !== 0 ? w.divisor : w.countIncludePad ? padded : inside;
-  return [Math.max(h0, 0), h1, Math.max(w0, 0), w1, divisor];
-}
-
-/** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis, divided by its area. */
-function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number, number] {
-  const h0 = Math.floor((oh * w.inH) / w.outH),
-    h1 = Math.ceil(((oh + 1) * w.inH) / w.outH);
-  const w0 = Math.floor((ow * w.inW) / w.outW),
-    w1 = Math.ceil(((ow + 1) * w.inW) / w.outW);
-  return [h0, h1, w0, w1, (h1 - h0) * (w1 - w0)];
-}
-
-/** A pooling geometry and the window [h0, h1, w0, w1, divisor] each output cell averages. */
-interface MeanWindows {
-  inH: number;
-  inW: number;
-  outH: number;
-  outW: number;
-  window(oh: number, ow: number): [number, number, number, number, number];
-}
-
-/** Average of each output cell's window, plane by plane: avg pooling and adaptive avg pooling. */
-function windowMean(x: TypedArray, xOffset: number, out: TypedArray, planes: number, g: MeanWindows): void {
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = xOffset + p * g.inH * g.inW;
-    for (let oh = 0; oh < g.outH; oh++) {
-      for (let ow = 0; ow < g.outW; ow++, o++) {
-        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
-        let acc = 0;
-        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * g.inW + col];
-        out[o] = acc / divisor;
-      }
-    }
-  }
-}
-
-/** The adjoint of windowMean: each cell's gradient, divided by its divisor, spread over its window. */
-function windowMeanBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, g: MeanWindows): void {
-  gradIn.fill(0, 0, planes * g.inH * g.inW);
-  let o = gradOutOffset;
-  for (let p = 0; p < planes; p++) {
-    const base = p * g.inH * g.inW;
-    for (let oh = 0; oh < g.outH; oh++) {
-      for (let ow = 0; ow < g.outW; ow++, o++) {
-        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
-        const share = gradOut[o] / divisor;
-        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * g.inW + col] += share;
-      }
-    }
-  }
-}
-
-const avgWindows = (w: AvgWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => avgWindow(w, oh, ow) });
-const adaptiveWindows = (w: AdaptiveWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => adaptiveWindow(w, oh, ow) });
-
 /** The loops, over any typed arrays; shared by both backends. */
-/**
- * A row's max and Σ exp(x − max), the two halves of its log-sum-exp. Subtracting the max keeps
- * exp() from overflowing; an all −inf row gives NaN, as in PyTorch.
- */
-function maxAndExpSum(x: TypedArray, base: number, cols: number): [number, number] {
-  let max = -Infinity;
-  for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
-  let sum = 0;
-  for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
-  return [max, sum];
-}
-
-/** NaN sorts above every number, as in PyTorch. */
-function compareAscending(a: number, b: number): number {
-  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
-  if (Number.isNaN(b)) return -1;
-  return a - b;
-}
-
 export const loops = {
   unary(op: UnaryOp, x: TypedArray, xOffset: number, out: TypedArray, n: number): void {
     const f = unaryFns[op];
@@ -635,11 +463,6 @@ export const loops = {
   },
 };
 
-/** The i16 pairs an int32 storage holds for the int8 kernels. */
-export function i16(a: TypedArray): Int16Array {
-  return new Int16Array(a.buffer, a.byteOffset, a.length * 2);
-}
-
 /** Plain TypeScript backend; storages are ordinary typed arrays the garbage collector owns. */
 export class ReferenceBackend implements Backend {
   readonly device = 'js' as const;
@@ -772,6 +595,28 @@ export class ReferenceBackend implements Backend {
   gemm(g: GemmArgs): void {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));
   }
+  withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void {
+    fn((transA, m, a, lda, beta, c, ldc) =>
+      this.gemm({
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha: 1,
+        a: a.storage,
+        aOffset: a.offset,
+        lda,
+        b: b.storage,
+        bOffset: b.offset,
+        ldb,
+        beta,
+        c: c.storage,
+        cOffset: c.offset,
+        ldc,
+      }),
+    );
+  }
   minMax(x: Storage, xOffset: number, n: number): [number, number] {
     const v = this.view(x);
     let lo = Infinity;
@@ -887,4 +732,187 @@ export class ReferenceBackend implements Backend {
     return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };
   }
   spill(): void {}
+}
+
+// ---- What the loops share: scalar functions, pooling windows, row statistics.
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_PI = Math.sqrt(2 / Math.PI);
+const GELU_TANH_C = 0.044715;
+
+/** erf to ~1e-15: Taylor series near 0, a continued fraction for erfc in the tails. */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax < 2.5) {
+    let term = x;
+    let sum = x;
+    const x2 = x * x;
+    for (let n = 1; n < 80; n++) {
+      term *= -x2 / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  if (ax > 6) return Math.sign(x);
+  // erfc(x) = exp(-x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))), evaluated bottom-up.
+  let f = ax;
+  for (let n = 60; n >= 1; n--) f = ax + n / 2 / f;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / f;
+  return Math.sign(x) * (1 - erfc);
+}
+
+export const unaryFns: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  exp: Math.exp,
+  log: Math.log,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  sin: Math.sin,
+  cos: Math.cos,
+  tanh: Math.tanh,
+  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
+  // NaN passes through (as in PyTorch); negatives and -0 become +0, as the SIMD kernel gives.
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+  gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  round: roundHalfEven,
+  log1p: Math.log1p,
+  expm1: Math.expm1,
+  erf,
+  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x))),
+  geluGrad: (x) => 0.5 * (1 + erf(x * SQRT1_2)) + x * INV_SQRT_2PI * Math.exp(-0.5 * x * x),
+  geluTanhGrad: (x) => {
+    const t = Math.tanh(SQRT_2_PI * (x + GELU_TANH_C * x * x * x));
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_TANH_C * x * x);
+  },
+};
+
+/** Rounds to the nearest integer, ties to even, as torch.round (Math.round sends ties up). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b));
+
+export const binaryFns: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  pow: Math.pow,
+  maximum: nanAware(Math.max),
+  minimum: nanAware(Math.min),
+  eq: (a, b) => +(a === b),
+  ne: (a, b) => +(a !== b),
+  lt: (a, b) => +(a < b),
+  le: (a, b) => +(a <= b),
+  gt: (a, b) => +(a > b),
+  ge: (a, b) => +(a >= b),
+};
+
+/** int32 arithmetic wraps like C's int32_t instead of drifting into floats. */
+const intFns: Partial<Record<BinaryOp, (a: number, b: number) => number>> = {
+  add: (a, b) => (a + b) | 0,
+  sub: (a, b) => (a - b) | 0,
+  mul: Math.imul,
+};
+
+/**
+ * Average-pool window (oh, ow) clipped to the input, [h0, h1, w0, w1, divisor], as PyTorch defines
+ * the divisor: the window clipped to the padded input when padding counts, to the input when not.
+ */
+function avgWindow(w: AvgWindow2d, oh: number, ow: number): [number, number, number, number, number] {
+  const h0 = oh * w.strideH - w.padH;
+  const w0 = ow * w.strideW - w.padW;
+  const h1 = Math.min(h0 + w.kH, w.inH);
+  const w1 = Math.min(w0 + w.kW, w.inW);
+  const padded = (Math.min(h0 + w.kH, w.inH + w.padH) - h0) * (Math.min(w0 + w.kW, w.inW + w.padW) - w0);
+  const inside = (h1 - Math.max(h0, 0)) * (w1 - Math.max(w0, 0));
+  const divisor = w.divisor !== 0 ? w.divisor : w.countIncludePad ? padded : inside;
+  return [Math.max(h0, 0), h1, Math.max(w0, 0), w1, divisor];
+}
+
+/** Adaptive-pool cell (oh, ow): [floor(o·in/out), ceil((o+1)·in/out)) on each axis, divided by its area. */
+function adaptiveWindow(w: AdaptiveWindow2d, oh: number, ow: number): [number, number, number, number, number] {
+  const h0 = Math.floor((oh * w.inH) / w.outH),
+    h1 = Math.ceil(((oh + 1) * w.inH) / w.outH);
+  const w0 = Math.floor((ow * w.inW) / w.outW),
+    w1 = Math.ceil(((ow + 1) * w.inW) / w.outW);
+  return [h0, h1, w0, w1, (h1 - h0) * (w1 - w0)];
+}
+
+/** A pooling geometry and the window [h0, h1, w0, w1, divisor] each output cell averages. */
+interface MeanWindows {
+  inH: number;
+  inW: number;
+  outH: number;
+  outW: number;
+  window(oh: number, ow: number): [number, number, number, number, number];
+}
+
+/** Average of each output cell's window, plane by plane: avg pooling and adaptive avg pooling. */
+function windowMean(x: TypedArray, xOffset: number, out: TypedArray, planes: number, g: MeanWindows): void {
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = xOffset + p * g.inH * g.inW;
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, o++) {
+        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
+        let acc = 0;
+        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) acc += x[base + h * g.inW + col];
+        out[o] = acc / divisor;
+      }
+    }
+  }
+}
+
+/** The adjoint of windowMean: each cell's gradient, divided by its divisor, spread over its window. */
+function windowMeanBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, planes: number, g: MeanWindows): void {
+  gradIn.fill(0, 0, planes * g.inH * g.inW);
+  let o = gradOutOffset;
+  for (let p = 0; p < planes; p++) {
+    const base = p * g.inH * g.inW;
+    for (let oh = 0; oh < g.outH; oh++) {
+      for (let ow = 0; ow < g.outW; ow++, o++) {
+        const [h0, h1, w0, w1, divisor] = g.window(oh, ow);
+        const share = gradOut[o] / divisor;
+        for (let h = h0; h < h1; h++) for (let col = w0; col < w1; col++) gradIn[base + h * g.inW + col] += share;
+      }
+    }
+  }
+}
+
+const avgWindows = (w: AvgWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => avgWindow(w, oh, ow) });
+const adaptiveWindows = (w: AdaptiveWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => adaptiveWindow(w, oh, ow) });
+
+/** NaN sorts above every number, as in PyTorch. */
+function compareAscending(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a - b;
+}
+
+/**
+ * A row's max and Σ exp(x − max), the two halves of its log-sum-exp. Subtracting the max keeps
+ * exp() from overflowing; an all −inf row gives NaN, as in PyTorch.
+ */
+function maxAndExpSum(x: TypedArray, base: number, cols: number): [number, number] {
+  let max = -Infinity;
+  for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]);
+  let sum = 0;
+  for (let c = 0; c < cols; c++) sum += Math.exp(x[base + c] - max);
+  return [max, sum];
+}
+
+/** The i16 pairs an int32 storage holds for the int8 kernels. */
+export function i16(a: TypedArray): Int16Array {
+  return new Int16Array(a.buffer, a.byteOffset, a.length * 2);
 }

@@ -354,9 +354,15 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 }
 
 /** x converted to dtype (x itself when it already has it); differentiable between float dtypes. */
-export function cast(x: Tensor, dtype: DType): Tensor {
-  tensorArg('to', 'input', x);
+export function cast(x: Tensor, dtype: DType, name = 'to'): Tensor {
+  tensorArg(name, 'input', x);
   if (x.dtype === dtype) return x;
+  // As PyTorch's MPS device refuses float64 rather than moving the tensor behind the user's back.
+  if (dtype === 'float64' && x.device !== 'js') {
+    throw new TypeError(
+      `${name}: float64 tensors live on the 'js' device only, and this tensor is on '${x.device}': move and convert it at once with x.to('js', 'float64') (or x.to('js').double())`,
+    );
+  }
   // NOTE: a raw copy would keep 2 or 0.5 as a bool's stored word; bool must hold exactly 0 or 1.
   if (dtype === 'bool') return ne(x, 0);
   const out = copyRaw(x, dtype);
@@ -367,6 +373,11 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function toDevice(x: Tensor, device: Device): Tensor {
   tensorArg('to', 'input', x);
   if (x.device === device) return x;
+  if (x.dtype === 'float64' && device !== 'js') {
+    throw new TypeError(
+      `to: float64 tensors live on the 'js' device only, so this one cannot move to '${device}': convert and move it at once with x.to('${device}', 'float32')`,
+    );
+  }
   // The copy crosses backends, so it goes through host memory.
   const out = tensor(x.toArray(), { shape: [...x.shape], dtype: x.dtype, device });
   return finish(out, 'to', [x], isFloat(x.dtype) ? (g) => [toDevice(g, x.device)] : null);
