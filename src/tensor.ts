@@ -5,7 +5,6 @@
  */
 import './disposable.js';
 import type { Backend, Storage } from './backend/backend.js';
-import { loops } from './backend/reference.js';
 import { backward as runBackward } from './autograd/engine.js';
 import { onesLike } from './creation.js';
 import type { GradNode } from './autograd/grad-mode.js';
@@ -14,7 +13,7 @@ import type { Device, DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
 import { assertAlive, disposeTensor, gradReplaced, setTensorClass, track } from './memory.js';
 import { formatTensor } from './print.js';
-import { contiguousStrides, fmtShape, normDim, numel } from './shape.js';
+import { contiguousStrides, fmtShape, forEachStrided, normDim, numel } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as L from './ops/linalg.js';
@@ -78,8 +77,8 @@ export class Tensor {
     track(this);
   }
 
-  /** @internal A new contiguous, uninitialised tensor. */
-  static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
+  /** @internal A new contiguous tensor: uninitialised, or zeros with `zeroed`. */
+  static empty(shape: readonly number[], dtype: DType, device: Device | Backend, zeroed = false): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') {
       throw new TypeError(
@@ -90,7 +89,7 @@ export class Tensor {
       if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     let storage: Storage;
     try {
-      storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
+      storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape), zeroed);
     } catch (error) {
       if (error instanceof RangeError) throw new RangeError(`a ${dtype} tensor of shape ${fmtShape(shape)}: ${error.message}`);
       throw error;
@@ -181,7 +180,10 @@ export class Tensor {
     const view = this.backend.view(this.storage);
     const out = new (view.constructor as new (n: number) => TypedArray)(this.numel());
     if (this.isContiguous()) out.set(view.subarray(this.offset, this.offset + this.numel()));
-    else loops.copy(view, this, out, 0, this.shape);
+    else
+      forEachStrided(this.shape, [this.strides], [this.offset], (i, [j]) => {
+        out[i] = view[j];
+      });
     return out;
   }
 
