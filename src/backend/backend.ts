@@ -17,8 +17,10 @@ export interface Storage {
   readonly array: TypedArray | null;
   /** Live tensors sharing this storage; it returns to the allocator at 0. */
   refs: number;
-  /** Bumped by every in-place write, so backward can detect a saved tensor that was overwritten. */
+  /** The write clock's tick at the last in-place write (0: never written in place); see version.ts. */
   version: number;
+  /** The write clock's tick when this storage was allocated. */
+  readonly born: number;
   released: boolean;
 }
 
@@ -243,7 +245,8 @@ export interface MemoryStats {
 
 export interface Backend {
   readonly device: Device;
-  alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage;
+  /** A storage of `length` elements; with `zeroed` it reads as zeros (free where the memory was never used). */
+  alloc(dtype: Exclude<DType, 'bool'>, length: number, zeroed?: boolean): Storage;
   free(storage: Storage): void;
   /** A live view of the whole storage; short-lived: any later allocation may invalidate it. */
   view(storage: Storage): TypedArray;

@@ -33,6 +33,7 @@ import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
+import { now } from './version.js';
 
 type Ptr = number;
 /** The kernels' exports, typed from the build (scripts/build-wasm.mjs): a misspelt kernel is a type error. */
@@ -107,6 +108,7 @@ class WasmStorage implements Storage {
   readonly array = null;
   refs = 0;
   version = 0;
+  readonly born = now();
   released = false;
   /** Index in the backend's resident list; -1 while spilled. */
   slot = -1;
@@ -208,10 +210,13 @@ export class WasmBackend implements Backend {
     return this.threads ? this.threads.parallelCalls : 0;
   }
 
-  alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage {
+  alloc(dtype: Exclude<DType, 'bool'>, length: number, zeroed = false): Storage {
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`alloc: invalid tensor length ${length} (must be a non-negative integer)`);
     const bytes = Math.max(length, 1) * bytesPerElement(dtype);
-    const storage = new WasmStorage(this, dtype, length, bytes, this.allocator.alloc(bytes, true));
+    const addr = this.allocator.alloc(bytes, true);
+    // WASM memory nobody used yet is zero: zeros([9e8]) then touches none of its 3.6 GB.
+    if (zeroed && !this.allocator.lastFresh) new Uint8Array(this.k.memory.buffer, addr, bytes).fill(0);
+    const storage = new WasmStorage(this, dtype, length, bytes, addr);
     this.enlist(storage);
     return storage;
   }
