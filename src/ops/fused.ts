@@ -15,6 +15,7 @@ import { indexSelect, scatterAddGrad } from './indexing.js';
 import { matmul } from './linalg.js';
 import { transpose, transposeView } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
+import * as V from '../validate.js';
 
 /** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -184,7 +185,7 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTarge
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
-  const { weight = null, reduction = 'mean' } = options;
+  const { weight = null, reduction = 'mean' } = V.options(op, options, ['weight', 'reduction']);
   checkFloat(op, 'input', input);
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
