@@ -1,7 +1,34 @@
 // Issue 8: every argument a plain-JavaScript caller can pass gets a right answer or a clear error.
 // Each reproduction from the issue is a test here; it failed (silently wrong) before the fix.
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { arange, cat, eye, full, memoryStats, nn, ones, rand, randint, randn, sum, tensor, where, zeros } from '../src/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  arange,
+  cat,
+  data,
+  deserialize,
+  eye,
+  fit,
+  full,
+  load,
+  memoryStats,
+  nn,
+  ones,
+  optim,
+  rand,
+  randint,
+  randn,
+  SafetensorsError,
+  sum,
+  type MetricSpec,
+  type Tensor,
+  tensor,
+  where,
+  zeros,
+} from '../src/index.js';
 
 const F = nn.functional;
 
@@ -149,7 +176,7 @@ describe('wrong gradients: tensors a backward reads are version-checked', () => 
     const y = where(mask, x, 0).sum();
     mask.fill_(1);
     expect(() => y.backward()).toThrow(
-      /^backward: a tensor where saved for its backward \(a bool tensor of shape \[4\], e\.g\. its mask or target\) was modified by an in-place operation/,
+      /^backward: a tensor where saved for its backward \(a bool tensor of shape \[4\]\) was modified by an in-place operation/,
     );
     const x2 = ones([4], { requiresGrad: true });
     const m2 = tensor([false, true, false, true]);
@@ -164,12 +191,17 @@ describe('wrong gradients: tensors a backward reads are version-checked', () => 
     expect(x3.grad!.tolist()).toEqual([1, 0, 1, 0]);
   });
 
-  it('crossEntropy raises when its class targets change before backward', () => {
+  it('crossEntropy copies its class targets at the forward, so changing them before backward leaves the gradient right', () => {
+    // More cases, one per kind of backward: tests/saved-tensors.test.ts.
     const logits = randn([3, 4], { requiresGrad: true });
     const target = tensor([0, 1, 2]);
+    F.crossEntropy(logits, target).backward();
+    const expected = logits.grad!.tolist();
+    logits.grad = null;
     const loss = F.crossEntropy(logits, target);
     target.fill_(3);
-    expect(() => loss.backward()).toThrow(/a tensor crossEntropy saved for its backward/);
+    loss.backward();
+    expect(logits.grad!.tolist()).toEqual(expected);
   });
 });
 
@@ -201,10 +233,86 @@ describe('wrong values: indices and int32 sums', () => {
     expect(tensor([2e9, -2e9, 5], { dtype: 'int32' }).sum().item()).toBe(5);
   });
 
+  it('toString and util.inspect of a 5,000-dim tensor, and of one showing 280,000 values, do not overflow the stack', () => {
+    const deep = ones(new Array(5000).fill(1));
+    const text = deep.toString();
+    expect(text).toBe(`tensor(${'['.repeat(5000)}1.${']'.repeat(5000)})`);
+    expect(inspect(deep)).toBe(text);
+    // 7 per dim is past the summary threshold: 6 shown per dim, 6^7 values in all.
+    const wide = ones(new Array(7).fill(7));
+    expect(wide.toString().split('1.').length - 1).toBe(6 ** 7);
+  });
+
+  it('errors name the op the caller called: zero_, an empty binaryCrossEntropy', () => {
+    const x = tensor([1.5]);
+    x.dispose();
+    expect(() => x.zero_()).toThrow(/^zero_: this float32 tensor of shape \[1\] was released/);
+    expect(F.binaryCrossEntropy(zeros([0]), zeros([0]), { reduction: 'sum' }).item()).toBe(0);
+    expect(Number.isNaN(F.binaryCrossEntropy(zeros([0]), zeros([0])).item())).toBe(true);
+  });
+
   it('errors name the op the caller called', () => {
     expect(() => js(cat, [1, 2])).toThrow(/^cat: tensors\[0\] must be a Tensor \(got 1\)$/);
     expect(() => js(tensor([1.5]).maskedFill.bind(tensor([1.5])), tensor([1]), 0)).toThrow(/^maskedFill: mask must have dtype bool \(got int32\)/);
     expect(() => tensor([1.5]).maskedFill(tensor([true, false]), 0)).toThrow(/^maskedFill: /);
     expect(() => js(sum, [1, 2])).toThrow(/^sum: input must be a Tensor \(got \[1, 2\]\)$/);
+  });
+});
+
+/** A safetensors file with this header text and no data. */
+function safetensorsBytes(header: string): Uint8Array {
+  const text = new TextEncoder().encode(header);
+  const out = new Uint8Array(8 + text.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  return out;
+}
+
+describe('files: limits checked before the work, errors naming the file and byte', () => {
+  it('a shape nested 10,000 deep is a SafetensorsError naming the byte, not a stack overflow', () => {
+    const deep = `{"a":{"dtype":"F32","shape":${'['.repeat(10000)}${']'.repeat(10000)},"data_offsets":[0,0]}}`;
+    expect(() => deserialize(safetensorsBytes(deep))).toThrow(SafetensorsError);
+    expect(() => deserialize(safetensorsBytes(deep))).toThrow(/^safetensors: header nests deeper than 64 levels at byte 98$/);
+  });
+
+  it('a header listing more than 100,000 tensors is refused before any tensor is made', () => {
+    const entries = Array.from({ length: 100_001 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const before = memoryStats().liveBytes;
+    expect(() => deserialize(safetensorsBytes(`{${entries.join(',')}}`))).toThrow(/^safetensors: header lists more than 100000 tensors \(at byte \d+\)/);
+    expect(memoryStats().liveBytes).toBe(before);
+  });
+
+  it('load(path) names the file in its error', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tessera-')), 'bad.safetensors');
+    writeFileSync(path, safetensorsBytes('{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{}}'));
+    await expect(load(path)).rejects.toThrow(`safetensors: ${path}: header has the key 'a' twice (byte 62)`);
+  });
+});
+
+describe('fit metrics with float targets: right values or a clear error, never dropped', () => {
+  const X = randn([16, 3]);
+  /** One epoch at lr 0, so the metrics are those of the model as made. */
+  const run = (target: Tensor, loss: (o: Tensor, t: Tensor) => Tensor, metrics: MetricSpec[]) => {
+    const model = new nn.Linear(3, target.shape[1]);
+    const loader = new data.DataLoader(new data.TensorDataset(X, target), { batchSize: 4 });
+    const history = fit(model, loader, { epochs: 1, optimizer: new optim.SGD(model.parameters(), { lr: 0 }), loss, metrics, verbose: false });
+    return { history, model };
+  };
+
+  it('a regression target with a classification metric raises naming the metric; regression metrics are computed', () => {
+    const y = X.sum(1, true);
+    expect(() => run(y, (o, t) => F.mseLoss(o, t), ['accuracy'])).toThrow(/^accuracy: targets must be class labels .* use 'mse', 'mae', 'rmse' or 'r2'$/);
+    const { history, model } = run(y, (o, t) => F.mseLoss(o, t), ['mse', 'mae']);
+    const out = model.forward(X);
+    expect(history.mse).toHaveLength(1);
+    expect(history.mse[0]).toBeCloseTo(out.sub(y).square().mean().item(), 4);
+    expect(history.mae[0]).toBeCloseTo(out.sub(y).abs().mean().item(), 4);
+  });
+
+  it('0/1 float targets of a binary classifier give the accuracy of outputs thresholded at 0.5', () => {
+    const y = X.sum(1, true).gt(0).float();
+    const { history, model } = run(y, (o, t) => F.binaryCrossEntropyWithLogits(o, t), ['accuracy']);
+    const expected = model.forward(X).ge(0.5).float().eq(y).float().mean().item();
+    expect(history.accuracy).toEqual([expected]);
   });
 });

@@ -137,7 +137,6 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
         if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
         return [gw];
       },
-      [flat],
       { indices: flat },
     );
     return picked.reshape([...input.shape, dim]);
@@ -161,21 +160,15 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTarge
     if (reduction === 'none') return weighted;
     return reduction === 'mean' ? weighted.sum().div(t.total) : weighted.sum();
   });
-  finish(
-    out,
-    'crossEntropy',
-    [input],
-    (g) => {
-      // Each row's scale folds the incoming gradient, its class weight and the mean's divisor.
-      const scale = floatConst(t.weights, [rows], input)
-        .mul(g)
-        .div(reduction === 'mean' ? t.total : 1);
-      const grad = Tensor.empty(input.shape, input.dtype, backend);
-      backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
-      return [grad];
-    },
-    [target],
-  );
+  finish(out, 'crossEntropy', [input], (g) => {
+    // Each row's scale folds the incoming gradient, its class weight and the mean's divisor.
+    const scale = floatConst(t.weights, [rows], input)
+      .mul(g)
+      .div(reduction === 'mean' ? t.total : 1);
+    const grad = Tensor.empty(input.shape, input.dtype, backend);
+    backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
+    return [grad];
+  });
   return out;
 }
 
@@ -191,8 +184,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   checkReduction(op, reduction);
-  const min = composite(op, () => input.min().item());
-  const max = composite(op, () => input.max().item());
+  // An empty input has no values to range-check (and min() of nothing would raise naming min).
+  const min = input.numel() === 0 ? 0 : composite(op, () => input.min().item());
+  const max = input.numel() === 0 ? 1 : composite(op, () => input.max().item());
   if (!(min >= 0 && max <= 1)) {
     throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
   }
