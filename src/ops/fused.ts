@@ -148,7 +148,7 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
  * probabilities, so the backward is (softmax − onehot)·scale per row, where scale folds the
  * incoming gradient, the target's class weight and the mean's divisor (0 on ignored rows).
  */
-export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
+export function softmaxCrossEntropy(input: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
   const [rows, cols] = input.shape;
   const { backend } = input;
   const probs = Tensor.empty(input.shape, input.dtype, backend);
