@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,5 +43,31 @@ describe('docs examples run against the built package', () => {
     for (const text of stated.filter((t) => /^([[\d'-]|true|false)/.test(t))) {
       expect([...printed], `stated output ${text}`).toContain(squash(text));
     }
+  });
+});
+
+describe('docs/architecture.md matches the code', () => {
+  const doc = readFileSync(new URL('architecture.md', docsDir), 'utf8');
+
+  it('the Backend surface table names exactly the methods of the Backend interface', () => {
+    const source = readFileSync(new URL('../src/backend/backend.ts', import.meta.url), 'utf8');
+    const body = source.slice(source.indexOf('export interface Backend '));
+    const declared = [...body.slice(0, body.indexOf('\n}')).matchAll(/^ {2}(\w+)\(/gm)].map((m) => m[1]).sort();
+    const table = doc.slice(doc.indexOf('## The Backend surface'), doc.indexOf('## Memory'));
+    const rows = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| group'));
+    const listed = rows.flatMap((row) => [...row.split('|')[2].matchAll(/`(\w+)`/g)].map((m) => m[1])).sort();
+    expect(listed).toEqual(declared);
+  });
+
+  it('the quoted stack from loss.backward() to the GEMM is the one scripts/backward-stack.mjs records', () => {
+    const script = new URL('../scripts/backward-stack.mjs', import.meta.url);
+    const out = execFileSync(process.execPath, ['--enable-source-maps', script.pathname], { encoding: 'utf8' });
+    const recorded = [...out.matchAll(/^ *\d+\. .*\((src\/[^:)]+)/gm)].map((m) => m[1]);
+    const section = doc.slice(doc.indexOf('## From `loss.backward()`'));
+    const quoted = [...section.slice(0, section.indexOf('\n```\n', section.indexOf('```') + 3)).matchAll(/^ *\d+\. .*?((?:src|assembly)\/\S+)/gm)].map(
+      (m) => m[1],
+    );
+    expect(quoted.slice(0, -1)).toEqual(recorded);
+    expect(quoted.at(-1)).toBe('assembly/gemm.ts');
   });
 });
