@@ -296,31 +296,84 @@ export function gemmF32(
     scaleC(m, n, beta, c, ldc);
     return;
   }
-  const apack = work;
   const bpack = work + A_PACK_BYTES;
-  const tile = bpack + B_PACK_BYTES;
-  const ldcB = <usize>ldc << 2;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
-      const betaEff: f32 = pc == 0 ? beta : 1;
       packB(transB, b, ldb, pc, jc, kc, nc, bpack);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
-        packA(transA, a, lda, ic, pc, mc, kc, apack);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const nr = min(NR, nc - jr);
-          const bp = bpack + (<usize>jr * <usize>kc << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            const ap = apack + (<usize>ir * <usize>kc << 2);
-            const cp = c + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
-            if (nr > 4) microKernel(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
-            else microKernelHalf(kc, ap, bp, cp, ldc, mr, nr, alpha, betaEff, tile);
-          }
-        }
+      panel(transA, m, jc, nc, pc, kc, alpha, a, lda, bpack, pc == 0 ? beta : 1, c, ldc, work);
+    }
+  }
+}
+
+// C[:, jc:jc+nc] = alpha·op(A)[:, pc:pc+kc]·B_block + beta·C for one packed
+// KC×NC block of B at `bpack`, packing A per MC×KC block into `work`.
+@inline function panel(
+  transA: i32, m: i32, jc: i32, nc: i32, pc: i32, kc: i32, alpha: f32,
+  a: usize, lda: i32, bpack: usize, beta: f32, c: usize, ldc: i32, work: usize,
+): void {
+  const apack = work;
+  const tile = work + A_PACK_BYTES + B_PACK_BYTES;
+  const ldcB = <usize>ldc << 2;
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = min(MC, m - ic);
+    packA(transA, a, lda, ic, pc, mc, kc, apack);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const nr = min(NR, nc - jr);
+      const bp = bpack + (<usize>jr * <usize>kc << 2);
+      for (let ir = 0; ir < mc; ir += MR) {
+        const mr = min(MR, mc - ir);
+        const ap = apack + (<usize>ir * <usize>kc << 2);
+        const cp = c + <usize>(ic + ir) * ldcB + (<usize>(jc + jr) << 2);
+        if (nr > 4) microKernel(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile);
+        else microKernelHalf(kc, ap, bp, cp, ldc, mr, nr, alpha, beta, tile);
       }
+    }
+  }
+}
+
+// A B that many GEMMs share (an RNN's recurrent weight, one GEMM per time
+// step) is packed once, whole, by gemmPackB: every KC×NC block as gemmF32
+// packs it, in gemmF32's order (column blocks outer, k blocks inner), each
+// kc·roundUp(nc, NR) floats. gemmPackedF32 then runs gemmF32 on it without
+// packing B: the same blocks through the same micro-kernel, so the same bits.
+export function gemmPackedBBytes(n: i32, k: i32): i32 {
+  let floats = 0;
+  for (let jc = 0; jc < n; jc += NC) floats += k * ((min(NC, n - jc) + NR - 1) / NR * NR);
+  return floats << 2;
+}
+
+export function gemmPackB(transB: i32, n: i32, k: i32, b: usize, ldb: i32, dst: usize): void {
+  let at = dst;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const width = (nc + NR - 1) / NR * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      packB(transB, b, ldb, pc, jc, kc, nc, at);
+      at += <usize>kc * <usize>width << 2;
+    }
+  }
+}
+
+export function gemmPackedF32(
+  transA: i32, m: i32, n: i32, k: i32, alpha: f32,
+  a: usize, lda: i32, bPacked: usize, beta: f32, c: usize, ldc: i32, work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == 0) {
+    scaleC(m, n, beta, c, ldc);
+    return;
+  }
+  let bpack = bPacked;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const width = (nc + NR - 1) / NR * NR;
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      panel(transA, m, jc, nc, pc, kc, alpha, a, lda, bpack, pc == 0 ? beta : 1, c, ldc, work);
+      bpack += <usize>kc * <usize>width << 2;
     }
   }
 }

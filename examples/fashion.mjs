@@ -154,16 +154,21 @@ export function accuracy(model, { images, labels }) {
   return correct / labels.shape[0];
 }
 
-/** Median milliseconds of one eval-mode forward pass on `x` (after warm-up runs). */
-export function latency(model, x, reps = 30) {
-  model.eval();
-  const times = [];
-  for (let i = 0; i < reps + 3; i++) {
-    const started = performance.now();
-    noGrad(() => model(x));
-    if (i >= 3) times.push(performance.now() - started);
+/**
+ * Median milliseconds of one eval-mode forward pass on `x` for each model, after warm-up runs;
+ * the models take turns within every round, so load from other processes falls on all alike.
+ */
+export function latencies(models, x, rounds = 30) {
+  for (const model of models) model.eval();
+  const times = models.map(() => []);
+  for (let round = 0; round < rounds + 3; round++) {
+    models.forEach((model, i) => {
+      const started = performance.now();
+      noGrad(() => model(x));
+      if (round >= 3) times[i].push(performance.now() - started);
+    });
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
 /** A Markdown table. */

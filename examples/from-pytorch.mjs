@@ -5,10 +5,12 @@
 // 1. The same architecture written with Tessera's nn loads the state_dict as PyTorch wrote it:
 //    no key map, BatchNorm's running statistics and num_batches_tracked included.
 // 2. onnx.load reads the ONNX file into a Module whose initializers are parameters.
-// Both give PyTorch's logits; then both are fine-tuned on images 600–1399, which PyTorch never saw.
+// Both give PyTorch's logits; then both are fine-tuned on images 600–1399, which PyTorch never saw,
+// and the fine-tuned state_dict goes back to PyTorch:
+//   /usr/bin/python3 scripts/torch_pretrained_digits.py check out/from-pytorch-finetuned.safetensors
 // Run after `npm run build`:  node examples/from-pytorch.mjs [--epochs N]
-import { readFile } from 'node:fs/promises';
-import { data, deserialize, fit, load, manualSeed, nn, noGrad, onnx, optim } from '../dist/index.js';
+import { mkdir, readFile } from 'node:fs/promises';
+import { data, deserialize, fit, load, manualSeed, nn, noGrad, onnx, optim, save } from '../dist/index.js';
 
 const args = process.argv.slice(2);
 const epochs = Number(args[args.indexOf('--epochs') + 1] || 0) || 5;
@@ -65,3 +67,10 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
 console.log(`\nPyTorch's own test accuracy: ${(100 * torchAccuracy).toFixed(2)}% (397 test images)\n`);
 console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n'));
+
+const outDir = new URL('../out/', import.meta.url);
+await mkdir(outDir, { recursive: true });
+const finetuned = new URL('from-pytorch-finetuned.safetensors', outDir).pathname;
+await save(fromSafetensors.stateDict(), finetuned);
+console.log(`\nfine-tuned state_dict saved to ${finetuned} (test accuracy ${(100 * accuracy(fromSafetensors)).toFixed(2)}%); load it back in PyTorch with`);
+console.log(`  /usr/bin/python3 scripts/torch_pretrained_digits.py check ${finetuned}`);

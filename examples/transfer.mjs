@@ -6,7 +6,7 @@
 //   from scratch — the same CNN from random weights.
 // Each is repeated on several draws of the 50 images per class (mean ± standard deviation).
 // Run after `npm run build`:
-//   node examples/transfer.mjs [/usr/share/datasets/fashion-mnist] [--full] [--smoke] [--draws N] [--epochs N]
+//   node examples/transfer.mjs [/usr/share/datasets/fashion-mnist] [--full] [--smoke] [--draws N] [--epochs N] [--shots N]
 // Fashion-MNIST comes from Debian: `sudo apt-get install dataset-fashion-mnist`; without it the
 // example prints that hint and stops (the smoke setting, for the test suite, uses the bundled digits).
 import { manualSeed, nn } from '../dist/index.js';
@@ -25,9 +25,10 @@ const sizes = smoke
   ? { source: 60, pretrain: 2, shots: 10, epochs: 8, draws: 1, test: 40 }
   : full
     ? { source: 6000, pretrain: 5, shots: 50, epochs: 40, draws: 5, test: 1000 }
-    : { source: 2000, pretrain: 3, shots: 50, epochs: 40, draws: 3, test: 1000 };
+    : { source: 2000, pretrain: 3, shots: 50, epochs: 20, draws: 3, test: 1000 };
 sizes.draws = option('draws', sizes.draws);
 sizes.epochs = option('epochs', sizes.epochs);
+sizes.shots = option('shots', sizes.shots);
 const hidden = 128;
 
 // Pretraining on the source classes.

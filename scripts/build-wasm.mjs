@@ -109,7 +109,7 @@ function checkInterface(name, bytes, exports) {
 }
 checkInterface('kernels', kernels, ['memory', 'heapBase', 'gemmF32', 'gemmWorkBytes']);
 // The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
-checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes', 'attentionF32', 'attentionBackwardF32']);
+checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes', 'gemmPackB', 'gemmPackedBBytes', 'gemmPackedF32', 'attentionF32', 'attentionBackwardF32']);
 
 // A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
 // written again there (over live static data), so the GEMM builds must have none.

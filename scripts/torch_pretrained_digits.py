@@ -1,6 +1,7 @@
 """A digits CNN defined and trained in PyTorch, for examples/from-pytorch.mjs.
 
-    /usr/bin/python3 scripts/torch_pretrained_digits.py
+    /usr/bin/python3 scripts/torch_pretrained_digits.py             # writes the files below
+    /usr/bin/python3 scripts/torch_pretrained_digits.py check FILE  # loads a Tessera-fine-tuned state_dict
 
 (needs Debian's python3-torch 1.13, python3-sklearn and python3-onnx.) Trains on the first 600 of
 scikit-learn's 1,797 8×8 digits (the same images, in the same order, as Tessera's
@@ -12,6 +13,9 @@ something left to gain; images 1400–1796 are the test split. Writes, to exampl
   torch-digits-cnn.onnx         the same model through torch.onnx.export (opset 17, dynamic batch);
   torch-digits-outputs.safetensors  "logits": the eval-mode logits of the 397 test images, and
       __metadata__ "test_accuracy".
+
+`check FILE` loads FILE (the state_dict examples/from-pytorch.mjs fine-tuned and saved) into
+DigitsNet with strict=True and prints its test accuracy, which should equal the one Tessera printed.
 """
 import os
 import sys
@@ -47,11 +51,29 @@ def save(path, state, metadata):
     safetensors_reader.write(path, tensors, {"format": "pt", "written_by": "scripts/torch_pretrained_digits.py", **metadata})
 
 
-def main():
-    torch.manual_seed(0)
+def digits_tensors():
     digits = load_digits()
     x = torch.tensor(digits.data, dtype=torch.float32).reshape(-1, 1, 8, 8) / 16
     y = torch.tensor(digits.target, dtype=torch.int64)
+    return x, y
+
+
+def check(path):
+    x, y = digits_tensors()
+    tensors = safetensors_reader.read(path)["tensors"]
+    dtypes = {"F32": torch.float32, "I64": torch.int64, "I32": torch.int64}
+    state = {k: torch.tensor(t["values"], dtype=dtypes[t["dtype"]]).reshape(t["shape"]) for k, t in tensors.items()}
+    model = DigitsNet()
+    model.load_state_dict(state, strict=True)
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x[1400:]).argmax(1) == y[1400:]).float().mean().item()
+    print(f"PyTorch: {path} loaded strictly; test accuracy {100 * accuracy:.2f}%")
+
+
+def main():
+    torch.manual_seed(0)
+    x, y = digits_tensors()
     x_train, y_train, x_test, y_test = x[:600], y[:600], x[1400:], y[1400:]
 
     model = DigitsNet()
@@ -86,4 +108,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "check":
+        check(sys.argv[2])
+    else:
+        main()

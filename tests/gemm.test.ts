@@ -3,6 +3,7 @@
 // steps of 4 k-values with a remainder, and blocks crossing MC, KC and NC. Every build the runtime
 // accepts is checked (the relaxed-SIMD one only where WebAssembly.validate takes it, e.g. Node 22,
 // or Node 20 via `npx vitest run tests/gemm.test.ts --execArgv=--experimental-wasm-relaxed-simd`).
+// gemmPackedF32 (B packed once by gemmPackB) must give gemmF32's bits.
 // Run `npm run build:wasm` first.
 import { describe, expect, it } from 'vitest';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported } from '../src/backend/wasm-builds.js';
@@ -22,6 +23,22 @@ interface GemmKernels {
     lda: number,
     b: number,
     ldb: number,
+    beta: number,
+    c: number,
+    ldc: number,
+    work: number,
+  ): void;
+  gemmPackedBBytes(n: number, k: number): number;
+  gemmPackB(tB: number, n: number, k: number, b: number, ldb: number, dst: number): void;
+  gemmPackedF32(
+    tA: number,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: number,
+    lda: number,
+    bPacked: number,
     beta: number,
     c: number,
     ldc: number,
@@ -92,6 +109,50 @@ for (const [name, relaxed] of builds) {
         expect(Object.is(got[i * ldc + n], beta === 0 ? NaN : C[i * ldc + n])).toBe(true); // padding untouched
       }
     }
+
+    it('gemmPackedF32 on a B packed once by gemmPackB gives gemmF32 bit for bit (blocks crossing MC, KC, NC; partial slivers; beta 0 and 1)', () => {
+      const rand = mulberry32(7);
+      let seed = 0;
+      for (const [m, n, k] of [
+        [133, 517, 261],
+        [32, 512, 128],
+        [32, 128, 512],
+        [6, 20, 7],
+        [5, 3, 1],
+      ]) {
+        expect(K.gemmPackedBBytes(n, k)).toBe(
+          4 * k * [...Array(Math.ceil(n / 512)).keys()].reduce((w, j) => w + Math.ceil(Math.min(512, n - 512 * j) / 8) * 8, 0),
+        );
+        for (const [tA, tB, beta] of [
+          [0, 0, 0],
+          [1, 0, 1],
+          [0, 1, 1],
+          [1, 1, 0],
+        ]) {
+          const [lda, ldb, ldc] = [(tA ? m : k) + 1, (tB ? k : n) + 3, n + 2];
+          const sizes = [(tA ? k : m) * lda, (tB ? n : k) * ldb, m * ldc, m * ldc, K.gemmPackedBBytes(n, k) / 4, K.gemmWorkBytes() / 4];
+          const bytes = sizes.reduce((t, x) => t + 4 * x + 16, 0);
+          let top = K.heapBase() + 4;
+          const need = top + bytes - K.memory.buffer.byteLength;
+          if (need > 0) K.memory.grow(Math.ceil(need / 65536));
+          const [pa, pb, pc1, pc2, packed, work] = sizes.map((x) => {
+            const p = top;
+            top += 4 * x + 16;
+            return p;
+          });
+          const fill = (p: number, x: number) => new Float32Array(K.memory.buffer, p, x).forEach((_, i, arr) => (arr[i] = rand() * 2 - 1));
+          fill(pa, sizes[0]);
+          fill(pb, sizes[1]);
+          fill(pc1, sizes[2]);
+          new Float32Array(K.memory.buffer, pc2, sizes[3]).set(new Float32Array(K.memory.buffer, pc1, sizes[2]));
+          K.gemmF32(tA, tB, m, n, k, 0.75, pa, lda, pb, ldb, beta, pc1, ldc, work);
+          K.gemmPackB(tB, n, k, pb, ldb, packed);
+          K.gemmPackedF32(tA, m, n, k, 0.75, pa, lda, packed, beta, pc2, ldc, work);
+          const bits = (p: number) => new Uint32Array(K.memory.buffer, p, m * ldc).slice();
+          expect(bits(pc2), `${m}×${n}×${k} tA=${tA} tB=${tB} (seed ${seed++})`).toEqual(bits(pc1));
+        }
+      }
+    });
 
     for (const [tA, tB] of [
       [0, 0],

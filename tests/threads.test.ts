@@ -226,6 +226,29 @@ describe('fused attention on two threads', () => {
   });
 });
 
+describe('LSTM and GRU on two threads', () => {
+  beforeAll(async () => {
+    expect(await setNumThreads(2)).toBe(2);
+  });
+
+  for (const Layer of [nn.LSTM, nn.GRU]) {
+    it(`${Layer.name}: the recurrent GEMMs against the once-packed weight_hh split by rows, with the same output and gradients as one thread`, async () => {
+      manualSeed(5);
+      const rnn = new Layer(48, 128, { numLayers: 1, bidirectional: true });
+      const x = rnd([12, 32, 48], 60);
+      const r = await oneAndTwo(() => {
+        rnn.zeroGrad();
+        const [y] = rnn(x);
+        y.square().mean().backward();
+        return nn.utils.parametersToVector([y, ...rnn.parameters().map((p) => p.grad!)]);
+      });
+      // 12 steps × 2 directions forward and backward: the recurrent GEMMs (32 × 512 × 128 for the LSTM) split.
+      expect(r.split).toBeGreaterThanOrEqual(2 * 12 * 2);
+      expect(bitDifferences(r.one, r.two)).toBe(0);
+    });
+  }
+});
+
 describe('planChunks', () => {
   const call: GemmCall = { tA: 0, tB: 0, m: 256, n: 256, k: 256, alpha: 1, a: 0, lda: 256, b: 0, ldb: 256, beta: 0, c: 0, ldc: 256 };
   const chunking = { perThread: 4, minExtent: 64 };
@@ -250,7 +273,7 @@ describe('runChunks', () => {
     throw new Error('not a GEMM call');
   };
   /** Kernels whose GEMM is `gemm` and whose attention must not run. */
-  const only = (gemm: (...args: Args) => void): ThreadKernels => ({ gemm, attention: unexpected, attentionBackward: unexpected });
+  const only = (gemm: (...args: Args) => void): ThreadKernels => ({ gemm, gemmPacked: unexpected, attention: unexpected, attentionBackward: unexpected });
   /** A job block holding `call` cut by `plan`, claimable as generation `gen`, and a gemm that records its calls. */
   function job(call: GemmCall, plan: { byRows: boolean; step: number; count: number }, gen: number) {
     const buffer = new SharedArrayBuffer(JOB_BYTES);
@@ -305,7 +328,12 @@ describe('runChunks', () => {
     scalars[JOB.alpha] = 0.25;
     ints[JOB.claim] = ints[JOB.finished] = 3 << JOB.indexBits;
     const calls: number[][] = [];
-    const kernels: ThreadKernels = { gemm: unexpected, attention: unexpected, attentionBackward: (...args: number[]) => void calls.push(args) };
+    const kernels: ThreadKernels = {
+      gemm: unexpected,
+      gemmPacked: unexpected,
+      attention: unexpected,
+      attentionBackward: (...args: number[]) => void calls.push(args),
+    };
     runChunks(ints, scalars, JOB, 3, kernels, 77, 88);
     const at = (base: number, b0: number, per: number) => base + 4 * b0 * per;
     expect(calls).toEqual(
@@ -347,6 +375,14 @@ describe('runChunks', () => {
     calls.length = 0;
     runChunks(ints, scalars, JOB, 5, { ...kernels, attention: (...args: number[]) => void calls.push(args) }, 77, 88);
     expect(calls.map((c) => c[3])).toEqual([0, 0, 0]);
+  });
+
+  it('cuts a GEMM against a packed B by rows, every chunk reading the whole packed B', () => {
+    const j = job({ ...call, b: 5000 }, { byRows: true, step: 4, count: 3 }, 9);
+    j.ints[JOB.kind] = JOB_KIND.gemmPacked;
+    const calls: Args[] = [];
+    runChunks(j.ints, j.scalars, JOB, 9, { ...only(unexpected), gemmPacked: (...args: Args) => void calls.push(args) }, 99, 0);
+    expect(calls).toEqual([0, 4, 8].map((i) => [0, Math.min(4, 10 - i), 6, 3, 0.5, 1000 + 4 * i * 3, 3, 5000, 2, 3000 + 4 * i * 6, 6, 99]));
   });
 
   it('takes only the chunks left, and nothing from another generation or a closed call', () => {

@@ -176,6 +176,9 @@ export interface QuantizeArgs {
 }
 
 /** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
+/** C = op(A)·B + beta·C (alpha 1) with the op(B) `Backend.withFixedB` fixed; A is m×k, C m×n. */
+export type FixedBGemm = (transA: boolean, m: number, a: Block, lda: number, beta: number, c: Block, ldc: number) => void;
+
 export interface Block {
   readonly storage: Storage;
   readonly offset: number;
@@ -318,6 +321,12 @@ export interface Backend {
   crossEntropyBackward(probs: Storage, target: Storage, scale: Storage, gradIn: Storage, rows: number, cols: number): void;
   /** Row-major C = alpha·op(A)·op(B) + beta·C; beta = 0 never reads C. */
   gemm(args: GemmArgs): void;
+  /**
+   * Runs `fn` with a GEMM against one fixed k×n op(B) of `b` (an RNN's recurrent weight, one GEMM
+   * per time step): the wasm device packs B once for all of fn's calls instead of at each call.
+   * B must not change while fn runs.
+   */
+  withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void;
   /** The smallest and largest of n contiguous float32 elements. */
   minMax(x: Storage, xOffset: number, n: number): [number, number];
   /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */

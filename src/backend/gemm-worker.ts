@@ -28,6 +28,22 @@ export type GemmF32 = (
   work: number,
 ) => void;
 
+/** gemmPackedF32 (assembly/gemm.ts): C = alpha·op(A)·B + beta·C against a B packed by gemmPackB. */
+export type GemmPackedF32 = (
+  tA: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: number,
+  lda: number,
+  bPacked: number,
+  beta: number,
+  c: number,
+  ldc: number,
+  work: number,
+) => void;
+
 /** assembly/attention.ts's attentionF32 on a thread's own instance; pointers in bytes, 0 = absent. */
 export type AttentionF32 = (
   q: number,
@@ -75,12 +91,13 @@ export type AttentionBackwardF32 = (
 /** The kernels a thread runs chunks with. */
 export interface ThreadKernels {
   gemm: GemmF32;
+  gemmPacked: GemmPackedF32;
   attention: AttentionF32;
   attentionBackward: AttentionBackwardF32;
 }
 
 /** What a call computes (JOB.kind). */
-export const JOB_KIND = { gemm: 0, attention: 1, attentionBackward: 2 } as const;
+export const JOB_KIND = { gemm: 0, attention: 1, attentionBackward: 2, gemmPacked: 3 } as const;
 
 /**
  * Int32 slots of the job block (`JOB_BYTES` of SharedArrayBuffer per pool). ALPHA and BETA index its
@@ -163,7 +180,9 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
     if (claim >>> J.indexBits !== gen || index >= job[J.count]) return;
     if (Atomics.compareExchange(job, J.claim, claim, claim + 1) !== claim) continue;
     try {
-      if (job[J.kind] !== 0) {
+      // JOB_KIND's values (this function travels as source text, so it cannot name it).
+      const kind = job[J.kind];
+      if (kind === 1 || kind === 2) {
         // Attention: entries b0 … b0 + nb − 1, every operand advanced by b0 entries (4 bytes a float).
         const L = job[J.attL],
           S = job[J.attS],
@@ -174,7 +193,7 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
         const at = (slot: number, perEntry: number) => (job[slot] === 0 ? 0 : job[slot] + 4 * b0 * perEntry);
         const operands = [at(J.attQ, L * E), at(J.attK, S * E), at(J.attV, S * Ev), at(J.attMask, job[J.attMaskStride]), job[J.attMaskStride]] as const;
         const sizes = [nb, L, S, E, Ev, scalars[J.alpha], job[J.attCausal], scratch, work] as const;
-        if (job[J.kind] === 1) kernels.attention(...operands, at(J.attOut, L * Ev), at(J.attLse, L), ...sizes);
+        if (kind === 1) kernels.attention(...operands, at(J.attOut, L * Ev), at(J.attLse, L), ...sizes);
         else
           kernels.attentionBackward(
             ...operands,
@@ -196,7 +215,23 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
           ldc = job[J.ldc],
           tA = job[J.tA],
           tB = job[J.tB];
-        if (job[J.byRows]) {
+        if (kind === 3) {
+          // Against a packed B, always cut by rows.
+          kernels.gemmPacked(
+            tA,
+            Math.min(step, m - start),
+            n,
+            job[J.k],
+            scalars[J.alpha],
+            job[J.a] + 4 * start * (tA ? 1 : lda),
+            lda,
+            job[J.b],
+            scalars[J.beta],
+            job[J.c] + 4 * start * ldc,
+            ldc,
+            work,
+          );
+        } else if (job[J.byRows]) {
           // Row i of op(A) starts i·lda floats in, or i floats when A is stored transposed.
           gemm(
             tA,
@@ -259,6 +294,7 @@ function gemmWorkerMain(run: typeof runChunks): void {
       const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
       kernels = {
         gemm: exports.gemmF32 as GemmF32,
+        gemmPacked: exports.gemmPackedF32 as GemmPackedF32,
         attention: exports.attentionF32 as AttentionF32,
         attentionBackward: exports.attentionBackwardF32 as AttentionBackwardF32,
       };

@@ -17,6 +17,7 @@ import type {
   Backend,
   BinaryOp,
   Block,
+  FixedBGemm,
   GemmArgs,
   GemmInt8Args,
   MemoryStats,
@@ -537,6 +538,28 @@ export class ReferenceBackend implements Backend {
   }
   gemm(g: GemmArgs): void {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));
+  }
+  withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void {
+    fn((transA, m, a, lda, beta, c, ldc) =>
+      this.gemm({
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        alpha: 1,
+        a: a.storage,
+        aOffset: a.offset,
+        lda,
+        b: b.storage,
+        bOffset: b.offset,
+        ldb,
+        beta,
+        c: c.storage,
+        cOffset: c.offset,
+        ldc,
+      }),
+    );
   }
   minMax(x: Storage, xOffset: number, n: number): [number, number] {
     const v = this.view(x);

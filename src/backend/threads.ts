@@ -213,18 +213,38 @@ export class GemmThreads {
     const ready = this.readyWorkers(Math.min(this.wanted, Math.floor((call.m * call.n * call.k) / MIN_MACS_PER_THREAD)));
     const plan = planChunks(call, ready.length + 1, this.chunking);
     if (ready.length > 0 && plan.count >= 2) {
-      const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
-      this.job.set(
-        args.map((v) => v | 0),
-        JOB.tA,
-      );
-      this.job[JOB.kind] = JOB_KIND.gemm;
-      this.scalars[JOB.alpha] = call.alpha;
-      this.scalars[JOB.beta] = call.beta;
+      this.publishGemm(call, plan, JOB_KIND.gemm);
       return this.run(ready.slice(0, plan.count - 1), 0);
     }
     const { gemm, work } = this.local;
     gemm(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, work);
+  }
+
+  /**
+   * C = alpha·op(A)·B + beta·C against a B that gemmPackB packed (call.b; call.tB unused), split by
+   * rows across the ready workers when it is big enough: every thread reads the one packed B.
+   */
+  gemmPacked(call: GemmCall): void {
+    const ready = this.readyWorkers(Math.min(this.wanted, Math.floor((call.m * call.n * call.k) / MIN_MACS_PER_THREAD)));
+    const plan = planChunks(call, ready.length + 1, this.chunking, true);
+    if (ready.length > 0 && plan.count >= 2) {
+      this.publishGemm(call, plan, JOB_KIND.gemmPacked);
+      return this.run(ready.slice(0, plan.count - 1), 0);
+    }
+    const { gemmPacked, work } = this.local;
+    gemmPacked(call.tA, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.beta, call.c, call.ldc, work);
+  }
+
+  /** Writes a GEMM call and its cut into the job block. */
+  private publishGemm(call: GemmCall, plan: ChunkPlan, kind: number): void {
+    const args = [call.tA, call.tB, call.m, call.n, call.k, call.a, call.lda, call.b, call.ldb, call.c, call.ldc, +plan.byRows, plan.step, plan.count];
+    this.job.set(
+      args.map((v) => v | 0),
+      JOB.tA,
+    );
+    this.job[JOB.kind] = kind;
+    this.scalars[JOB.alpha] = call.alpha;
+    this.scalars[JOB.beta] = call.beta;
   }
 
   /**
@@ -429,9 +449,8 @@ export class GemmThreads {
   }
 }
 
-/** Cuts a call for `threads` threads: by rows (multiples of MR) unless C is wider than tall, then by columns (multiples of 16). */
-export function planChunks(call: GemmCall, threads: number, chunking: Chunking): ChunkPlan {
-  const byRows = call.m >= call.n;
+/** Cuts a call for `threads` threads: by rows (multiples of MR) unless C is wider than tall (and `byRows` not forced), then by columns (multiples of 16). */
+export function planChunks(call: GemmCall, threads: number, chunking: Chunking, byRows = call.m >= call.n): ChunkPlan {
   const extent = byRows ? call.m : call.n;
   const align = byRows ? ROW_ALIGN : COL_ALIGN;
   const maxChunks = (1 << JOB.indexBits) - 1;

@@ -114,6 +114,6 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());
-  const { gemmF32, gemmWorkBytes, attentionF32, attentionBackwardF32 } = gemm;
-  return { ...kernels, gemmF32, gemmWorkBytes, attentionF32, attentionBackwardF32 };
+  const { gemmF32, gemmWorkBytes, gemmPackB, gemmPackedBBytes, gemmPackedF32, attentionF32, attentionBackwardF32 } = gemm;
+  return { ...kernels, gemmF32, gemmWorkBytes, gemmPackB, gemmPackedBBytes, gemmPackedF32, attentionF32, attentionBackwardF32 };
 }

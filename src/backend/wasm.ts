@@ -15,6 +15,7 @@ import type {
   Backend,
   BinaryOp,
   Block,
+  FixedBGemm,
   GemmArgs,
   GemmInt8Args,
   MemoryStats,
@@ -167,7 +168,13 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          { gemm: this.k.gemmF32, attention: this.k.attentionF32, attentionBackward: this.k.attentionBackwardF32, work: this.work },
+          {
+            gemm: this.k.gemmF32,
+            gemmPacked: this.k.gemmPackedF32,
+            attention: this.k.attentionF32,
+            attentionBackward: this.k.attentionBackwardF32,
+            work: this.work,
+          },
           availableCores(),
         )
       : null;
@@ -462,6 +469,43 @@ export class WasmBackend implements Backend {
     };
     if (this.threads) this.threads.gemm(call);
     else this.k.gemmF32(call.tA, call.tB, call.m, call.n, call.k, call.alpha, call.a, call.lda, call.b, call.ldb, call.beta, call.c, call.ldc, this.work);
+  }
+  withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void {
+    const bytes = this.k.gemmPackedBBytes(n, k);
+    // Packed at the first call that uses it: a GEMM of one row goes by gemv, which streams B once anyway.
+    let packed: Ptr = 0;
+    try {
+      fn((transA, m, a, lda, beta, c, ldc) => {
+        if ((m === 1 && !transA) || bytes === 0)
+          return this.gemm({
+            transA,
+            transB,
+            m,
+            n,
+            k,
+            alpha: 1,
+            a: a.storage,
+            aOffset: a.offset,
+            lda,
+            b: b.storage,
+            bOffset: b.offset,
+            ldb,
+            beta,
+            c: c.storage,
+            cOffset: c.offset,
+            ldc,
+          });
+        if (packed === 0) {
+          packed = this.allocator.alloc(bytes);
+          this.k.gemmPackB(+transB, n, k, this.at(b), ldb, packed);
+        }
+        const call: GemmCall = { tA: +transA, tB: +transB, m, n, k, alpha: 1, a: this.at(a), lda, b: packed, ldb: 0, beta, c: this.at(c), ldc };
+        if (this.threads) this.threads.gemmPacked(call);
+        else this.k.gemmPackedF32(call.tA, m, n, k, 1, call.a, lda, packed, beta, call.c, ldc, this.work);
+      });
+    } finally {
+      if (packed !== 0) this.allocator.free(packed, bytes);
+    }
   }
   minMax(x: Storage, xOffset: number, n: number): [number, number] {
     this.k.minMaxF32(this.byteAddr(x, xOffset), n, this.meta);

@@ -1,7 +1,8 @@
 /**
  * The fused recurrences behind nn.LSTM and nn.GRU: one op per layer and direction over the whole
  * sequence. The input projection (x·W_ihᵀ for every time step) is one GEMM before it (F.linear);
- * each step is then one small GEMM against weight_hh and one fused gate kernel (assembly/rnn.ts),
+ * each step is then one small GEMM against weight_hh (packed once per pass, Backend.withFixedB)
+ * and one fused gate kernel (assembly/rnn.ts),
  * forward and backward, writing into buffers allocated once per sequence. The backward runs the
  * steps in reverse and forms weight_hh's gradient as one GEMM over all steps at the end.
  */
@@ -104,14 +105,16 @@ function lstm(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Tensor, reverse: 
   const { step, prev } = order(T, reverse);
   const state = (t: Tensor, i: number) => rowsOf(t, i, B * H);
   const gateRows = (t: Tensor, i: number) => rowsOf(t, i, B * G);
-  for (let i = 0; i < T; i++) {
-    const t = step(i),
-      p = prev(t);
-    const hPrev = p === null ? state(h0, 0) : state(out, p);
-    const cPrev = p === null ? state(c0, 0) : state(cs, p);
-    gemm(backend, false, true, B, G, H, hPrev, H, state(wHh, 0), H, 1, gateRows(gates, t), G);
-    backend.lstmCell(gateRows(gates, t), cPrev, state(cs, t), state(out, t), B, H);
-  }
+  backend.withFixedB(true, G, H, state(wHh, 0), H, (hhGemm) => {
+    for (let i = 0; i < T; i++) {
+      const t = step(i),
+        p = prev(t);
+      const hPrev = p === null ? state(h0, 0) : state(out, p);
+      const cPrev = p === null ? state(c0, 0) : state(cs, p);
+      hhGemm(false, B, hPrev, H, 1, gateRows(gates, t), G);
+      backend.lstmCell(gateRows(gates, t), cPrev, state(cs, t), state(out, t), B, H);
+    }
+  });
   backend.copy({ storage: cs.storage, offset: step(T - 1) * B * H, strides: [1] }, out.storage, T * B * H, [B * H]);
   return finish(
     out,
@@ -124,13 +127,15 @@ function lstm(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Tensor, reverse: 
       backend.fill(dh.storage, 0, B * H, 0);
       const dc = Tensor.empty([B, H], dtype, backend);
       backend.copy({ storage: g.storage, offset: g.offset + T * B * H, strides: [1] }, dc.storage, 0, [B * H]);
-      for (let i = T - 1; i >= 0; i--) {
-        const t = step(i),
-          p = prev(t);
-        const cPrev = p === null ? state(c0, 0) : state(cs, p);
-        backend.lstmCellBackward(gateRows(gates, t), cPrev, state(cs, t), state(g, t), state(dh, 0), state(dc, 0), gateRows(dGates, t), state(dc, 0), B, H);
-        gemm(backend, false, false, B, H, G, gateRows(dGates, t), G, state(wHh, 0), H, 0, state(dh, 0), H);
-      }
+      backend.withFixedB(false, H, G, state(wHh, 0), H, (hhGemm) => {
+        for (let i = T - 1; i >= 0; i--) {
+          const t = step(i),
+            p = prev(t);
+          const cPrev = p === null ? state(c0, 0) : state(cs, p);
+          backend.lstmCellBackward(gateRows(gates, t), cPrev, state(cs, t), state(g, t), state(dh, 0), state(dc, 0), gateRows(dGates, t), state(dc, 0), B, H);
+          hhGemm(false, B, gateRows(dGates, t), G, 0, state(dh, 0), H);
+        }
+      });
       const dW = wHhIn.requiresGrad ? recurrentWeightGrad(dGates, out, h0, T, B, G, H, reverse) : null;
       return [dGates, dh, dc, dW];
     },
@@ -161,13 +166,15 @@ function gru(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Tensor | null, re
   const state = (t: Tensor, i: number) => rowsOf(t, i, B * H);
   const rows = (t: Tensor, i: number, width: number) => rowsOf(t, i, B * width);
   const bias = bHh && rowsOf(bHh, 0, 0);
-  for (let i = 0; i < T; i++) {
-    const t = step(i),
-      p = prev(t);
-    const hPrev = p === null ? state(h0, 0) : state(out, p);
-    gemm(backend, false, true, B, G, H, hPrev, H, state(wHh, 0), H, 0, rows(hp, 0, 0), G);
-    backend.gruCell(rows(xp, t, G), rows(hp, 0, 0), bias, hPrev, state(out, t), rows(saved, t, 4 * H), B, H);
-  }
+  backend.withFixedB(true, G, H, state(wHh, 0), H, (hhGemm) => {
+    for (let i = 0; i < T; i++) {
+      const t = step(i),
+        p = prev(t);
+      const hPrev = p === null ? state(h0, 0) : state(out, p);
+      hhGemm(false, B, hPrev, H, 0, rows(hp, 0, 0), G);
+      backend.gruCell(rows(xp, t, G), rows(hp, 0, 0), bias, hPrev, state(out, t), rows(saved, t, 4 * H), B, H);
+    }
+  });
   const inputs = bHhIn ? [xpIn, h0In, wHhIn, bHhIn] : [xpIn, h0In, wHhIn];
   return finish(
     out,
@@ -179,13 +186,15 @@ function gru(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Tensor | null, re
       const dhp = Tensor.empty([T, B, G], dtype, backend);
       const dh = Tensor.empty([B, H], dtype, backend);
       backend.fill(dh.storage, 0, B * H, 0);
-      for (let i = T - 1; i >= 0; i--) {
-        const t = step(i),
-          p = prev(t);
-        const hPrev = p === null ? state(h0, 0) : state(out, p);
-        backend.gruCellBackward(rows(saved, t, 4 * H), hPrev, state(g, t), state(dh, 0), rows(dxp, t, G), rows(dhp, t, G), state(dh, 0), B, H);
-        gemm(backend, false, false, B, H, G, rows(dhp, t, G), G, state(wHh, 0), H, 1, state(dh, 0), H);
-      }
+      backend.withFixedB(false, H, G, state(wHh, 0), H, (hhGemm) => {
+        for (let i = T - 1; i >= 0; i--) {
+          const t = step(i),
+            p = prev(t);
+          const hPrev = p === null ? state(h0, 0) : state(out, p);
+          backend.gruCellBackward(rows(saved, t, 4 * H), hPrev, state(g, t), state(dh, 0), rows(dxp, t, G), rows(dhp, t, G), state(dh, 0), B, H);
+          hhGemm(false, B, rows(dhp, t, G), G, 1, state(dh, 0), H);
+        }
+      });
       const dW = wHhIn.requiresGrad ? recurrentWeightGrad(dhp, out, h0, T, B, G, H, reverse) : null;
       let db: Tensor | null = null;
       if (bHhIn?.requiresGrad) {
