@@ -115,23 +115,6 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * `tidy(fn)` that also reports which returned tensors `fn` created (the others existed before it
- * ran), so a caller can later release what it made without touching what it was handed.
- */
-export function tidyCreated<T>(fn: () => T): { result: T; created: Set<Tensor> } {
-  const created = new Set<Tensor>();
-  const result = tidy(() => {
-    const made = scopes[scopes.length - 1];
-    const value = fn();
-    const returned = new Set<Tensor>();
-    collectTensors(value, returned, tensorClass);
-    for (const t of returned) if (made.has(t)) created.add(t);
-    return value;
-  });
-  return { result, created };
-}
-
-/**
  * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive)
  * and the tensors `fn` returned, then hands them all to the enclosing scope. `composite` decides
  * what to free.
@@ -306,29 +289,6 @@ export function gradReplaced(old: Tensor | null, value: Tensor | null): void {
 /** `Tensor.dispose()`: releases t now. */
 export function disposeTensor(t: Tensor): void {
   release(t, 'dispose() was called on it');
-}
-
-/**
- * Lifetimes for a producer that hands out one value at a time (a DataLoader's batches): `next(fn)`
- * runs fn and then releases what the previous call created (unless kept), so a loop holds one
- * batch at a time with nothing in the user's code; `end()` releases the last one.
- */
-export class Succession {
-  private current: Set<Tensor> | null = null;
-
-  constructor(private readonly why: string) {}
-
-  next<T>(fn: () => T): T {
-    const { result, created } = tidyCreated(fn);
-    this.end();
-    this.current = created;
-    return result;
-  }
-
-  end(): void {
-    if (this.current) for (const t of this.current) if (!t.kept) release(t, this.why);
-    this.current = null;
-  }
 }
 
 /** Live storages and the bytes of every backend in use, to check that a loop does not leak. */

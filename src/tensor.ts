@@ -5,7 +5,6 @@
  */
 import './disposable.js';
 import type { Backend, Storage } from './backend/backend.js';
-import { loops } from './backend/reference.js';
 import { backward as runBackward } from './autograd/engine.js';
 import { onesLike } from './creation.js';
 import type { GradNode } from './autograd/grad-mode.js';
@@ -14,7 +13,7 @@ import type { Device, DType, TypedArray } from './dtype.js';
 import { isFloat } from './dtype.js';
 import { assertAlive, disposeTensor, gradReplaced, setTensorClass, track } from './memory.js';
 import { formatTensor } from './print.js';
-import { contiguousStrides, fmtShape, normDim, numel } from './shape.js';
+import { contiguousStrides, fmtShape, forEachStrided, normDim, numel } from './shape.js';
 import * as E from './ops/elementwise.js';
 import * as R from './ops/reduce.js';
 import * as L from './ops/linalg.js';
@@ -181,7 +180,10 @@ export class Tensor {
     const view = this.backend.view(this.storage);
     const out = new (view.constructor as new (n: number) => TypedArray)(this.numel());
     if (this.isContiguous()) out.set(view.subarray(this.offset, this.offset + this.numel()));
-    else loops.copy(view, this, out, 0, this.shape);
+    else
+      forEachStrided(this.shape, [this.strides], [this.offset], (i, [j]) => {
+        out[i] = view[j];
+      });
     return out;
   }
 

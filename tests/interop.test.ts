@@ -297,7 +297,7 @@ describe('a PyTorch-written ResNet-style CNN with BatchNorm (tests/fixtures/torc
   });
 
   it.skipIf(!hasTorch)(
-    "a Tessera-written file loads strictly in PyTorch and gives Tessera's eval output (skipped when /usr/bin/python3 has no torch)",
+    `a Tessera-written file loads strictly in PyTorch and gives Tessera's eval output${hasTorch ? '' : ' (skipped: /usr/bin/python3 has no torch)'}`,
     async () => {
       manualSeed(3);
       const model = new ResNetish();

@@ -56,31 +56,47 @@ async function runOrt(ort: typeof ortNode | typeof ortWeb, bytes: Uint8Array, in
   const session = await ort.InferenceSession.create(bytes);
   const feeds: Record<string, ortNode.Tensor> = {};
   for (const [name, t] of Object.entries(inputs)) {
-    feeds[name] = new ort.Tensor(ORT_DTYPE[t.dtype as keyof typeof ORT_DTYPE], t.toArray() as Float32Array, [...t.shape]) as ortNode.Tensor;
+    const data = t.dtype === 'bool' ? Uint8Array.from(t.toArray()) : (t.toArray() as Float32Array);
+    feeds[name] = new ort.Tensor(ORT_DTYPE[t.dtype as keyof typeof ORT_DTYPE], data, [...t.shape]) as ortNode.Tensor;
   }
   const results = await session.run(feeds);
   return session.outputNames.map((n) => Float32Array.from(results[n].data as Float32Array));
 }
 
-/** Exports `model` traced at `args`, then runs it in both runtimes at args and at argsOther, comparing with Tessera within 1e-4. */
-async function roundTrip(model: nn.Module, args: Tensor[], argsOther: Tensor[], options: onnx.ExportOptions = {}): Promise<Uint8Array> {
+/** The tensors of a model's result (nested arrays flattened, nulls dropped), as onnx.export writes its outputs. */
+function flatOutputs(v: unknown): Tensor[] {
+  if (v === null) return [];
+  return Array.isArray(v) ? v.flatMap(flatOutputs) : [v as Tensor];
+}
+
+/** Exports `model` traced at `args`, then runs it in both runtimes at args and at argsOther, comparing every output with Tessera's within 1e-4. */
+async function roundTrip(model: nn.AnyModule, args: Tensor[], argsOther: Tensor[], options: onnx.ExportOptions = {}): Promise<Uint8Array> {
   model.eval();
   const names = options.inputNames ?? (args.length === 1 ? ['input'] : args.map((_, i) => `input_${i}`));
   const dynamicAxes = options.dynamicAxes ?? Object.fromEntries([...names, 'output'].map((n) => [n, [0]]));
   const bytes = onnx.export(model, args, { ...options, dynamicAxes });
   checkWithPython(bytes);
   for (const a of [args, argsOther]) {
-    const expected = noGrad(() => (model as unknown as (...x: Tensor[]) => Tensor)(...a).toArray());
+    const expected = noGrad(() => flatOutputs((model as unknown as (...x: Tensor[]) => unknown)(...a)).map((t) => t.toArray()));
     const feeds = Object.fromEntries(names.map((n, i) => [n, a[i]]));
     for (const ort of [ortNode, ortWeb]) {
-      const [got] = await runOrt(ort, bytes, feeds);
+      const got = await runOrt(ort, bytes, feeds);
       expect(got.length).toBe(expected.length);
-      let worst = 0;
-      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-      expect(worst).toBeLessThan(1e-4);
+      got.forEach((g, k) => {
+        expect(g.length).toBe(expected[k].length);
+        let worst = 0;
+        for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(g[i] - expected[k][i]));
+        expect(worst, `output ${k}`).toBeLessThan(1e-4);
+      });
     }
   }
   return bytes;
+}
+
+/** Which of a few op types appear in an exported model's bytes. */
+function opTypes(bytes: Uint8Array): Set<string> {
+  const text = Buffer.from(bytes).toString('latin1');
+  return new Set(['LSTM', 'GRU', 'RNN', 'Softmax', 'MatMul'].filter((op) => text.includes(op)));
 }
 
 describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
@@ -168,6 +184,102 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
       expect(got.length).toBe(5 * 9);
       for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThan(1e-4);
     }
+  });
+});
+
+describe('recurrent layers export as ONNX RNN/LSTM/GRU with the same outputs', () => {
+  const seqFirst = (batch: number) => randn([5, batch, 4]);
+  const batchFirst = (batch: number) => randn([batch, 5, 4]);
+  const axes = (batchDim: number, states: string[]) => ({
+    input: [batchDim],
+    ...Object.fromEntries(['output_0', ...states].map((n, k) => [n, [k === 0 ? batchDim : 1]])),
+  });
+
+  it('a two-layer bidirectional batch-first LSTM: output, h_n and c_n at batch 3 and 6', async () => {
+    manualSeed(11);
+    const lstm = new nn.LSTM(4, 6, { numLayers: 2, bidirectional: true, batchFirst: true });
+    const bytes = await roundTrip(lstm, [batchFirst(3)], [batchFirst(6)], { dynamicAxes: axes(0, ['output_1', 'output_2']) });
+    expect(opTypes(bytes).has('LSTM')).toBe(true);
+  });
+
+  it('an LSTM given (h0, c0) as graph inputs, sequence first', async () => {
+    manualSeed(12);
+    const lstm = new nn.LSTM(4, 3, { numLayers: 2 });
+    class WithState extends Module {
+      lstm = lstm;
+      forward(x: Tensor, h0: Tensor, c0: Tensor): Tensor {
+        return this.lstm(x, [h0, c0])[0];
+      }
+    }
+    const args = (b: number) => [seqFirst(b), randn([2, b, 3]), randn([2, b, 3])];
+    await roundTrip(new WithState(), args(2), args(4), { dynamicAxes: { input_0: [1], input_1: [1], input_2: [1], output: [1] } });
+  });
+
+  it('a two-layer GRU (linear_before_reset, z-r-h gate order) and a bidirectional one', async () => {
+    manualSeed(13);
+    const gru = new nn.GRU(4, 5, { numLayers: 2 });
+    const bytes = await roundTrip(gru, [seqFirst(2)], [seqFirst(5)], { dynamicAxes: axes(1, ['output_1']) });
+    expect(opTypes(bytes).has('GRU')).toBe(true);
+    await roundTrip(new nn.GRU(4, 3, { bidirectional: true, batchFirst: true }), [batchFirst(2)], [batchFirst(3)], { dynamicAxes: axes(0, ['output_1']) });
+  });
+
+  it('tanh and relu RNNs, bidirectional, and an unbatched LSTM', async () => {
+    manualSeed(14);
+    await roundTrip(new nn.RNN(4, 3, { bidirectional: true }), [seqFirst(2)], [seqFirst(4)], { dynamicAxes: axes(1, ['output_1']) });
+    await roundTrip(new nn.RNN(4, 3, { nonlinearity: 'relu', numLayers: 2 }), [seqFirst(3)], [seqFirst(1)], { dynamicAxes: axes(1, ['output_1']) });
+    await roundTrip(new nn.LSTM(4, 3, { bias: false }), [randn([5, 4])], [randn([7, 4])], { dynamicAxes: { input: [0], output_0: [0] } });
+  });
+});
+
+describe("attention and Transformer layers export as PyTorch's op sequence", () => {
+  it('MultiheadAttention returning its averaged weights, and without them (the fused kernel) with a key padding mask', async () => {
+    manualSeed(15);
+    const mha = new nn.MultiheadAttention(8, 2);
+    class SelfAttention extends Module<[Tensor], Tensor[]> {
+      mha = mha;
+      forward(x: Tensor): Tensor[] {
+        const [out, weights] = this.mha(x, x, x);
+        return [out, weights!];
+      }
+    }
+    await roundTrip(new SelfAttention(), [randn([4, 2, 8])], [randn([4, 5, 8])], { dynamicAxes: { input: [1], output_0: [1], output_1: [0] } });
+    class Padded extends Module {
+      mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
+      forward(x: Tensor, pad: Tensor): Tensor {
+        return this.mha(x, x, x, { keyPaddingMask: pad, needWeights: false })[0];
+      }
+    }
+    const pad = (b: number) =>
+      tensor(
+        Array.from({ length: b * 4 }, (_, i) => (i % 4 === 3 ? 1 : 0)),
+        { shape: [b, 4], dtype: 'bool' },
+      );
+    const bytes = await roundTrip(new Padded(), [randn([2, 4, 8]), pad(2)], [randn([3, 4, 8]), pad(3)]);
+    expect(opTypes(bytes)).toEqual(new Set(['Softmax', 'MatMul']));
+  });
+
+  it('a TransformerEncoder (two layers, gelu, norm first) and a TransformerDecoderLayer with a causal mask, at batch 2 and 3', async () => {
+    manualSeed(16);
+    const encoder = new nn.TransformerEncoder(
+      new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, activation: 'gelu', normFirst: true, batchFirst: true }),
+      2,
+    );
+    await roundTrip(encoder, [randn([2, 5, 8])], [randn([3, 5, 8])]);
+    const decoder = new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16 });
+    const causal = tensor(
+      Array.from({ length: 16 }, (_, i) => (i % 4 > Math.floor(i / 4) ? -Infinity : 0)),
+      { shape: [4, 4] },
+    );
+    class Decode extends Module {
+      decoder = decoder;
+      forward(tgt: Tensor, memory: Tensor): Tensor {
+        // The float mask, then the same attention as isCausal (the fused kernel's own mask).
+        return this.decoder(tgt, memory, { tgtMask: causal }).add(this.decoder(tgt, memory, { tgtIsCausal: true }));
+      }
+    }
+    await roundTrip(new Decode(), [randn([4, 2, 8]), randn([6, 2, 8])], [randn([4, 3, 8]), randn([6, 3, 8])], {
+      dynamicAxes: { input_0: [1], input_1: [1], output: [1] },
+    });
   });
 });
 

@@ -1,7 +1,8 @@
 // ONNX import: Tessera → ONNX → Tessera gives the same outputs and gradients, with the file's
 // initializer names as state-dict keys; the imported module trains; bad files are named.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, noGrad, onnx, optim, randint, randn, type Tensor } from '../src/index.js';
+import { manualSeed, nn, noGrad, onnx, optim, randint, randn, tensor, type Tensor } from '../src/index.js';
 
 const { Sequential, Linear, ReLU, Conv2d, MaxPool2d, BatchNorm2d, Flatten, GELU, LayerNorm, Embedding, AdaptiveAvgPool2d, Module } = nn;
 
@@ -12,26 +13,38 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-/** Exports, imports, and compares outputs at a new batch size and every parameter's gradient of a sum-of-squares loss. */
-function roundTrip(model: nn.Module, example: Tensor, other: Tensor): nn.Module {
+function flatOutputs(v: unknown): Tensor[] {
+  if (v === null) return [];
+  return Array.isArray(v) ? v.flatMap(flatOutputs) : [v as Tensor];
+}
+
+/** Exports, imports, and compares outputs at a new batch size and every parameter's gradient of a sum-of-squares loss over all outputs. */
+function roundTrip(model: nn.AnyModule, example: Tensor, other: Tensor, batchDim = 0): nn.AnyModule {
   model.eval();
-  const bytes = onnx.export(model, example, { dynamicAxes: { input: [0], output: [0] } });
+  const outputs = flatOutputs(noGrad(() => (model as unknown as (x: Tensor) => unknown)(example)));
+  // The recurrent layers' final states carry the batch in dim 1.
+  const dynamicAxes: Record<string, number[]> =
+    outputs.length === 1
+      ? { input: [batchDim], output: [batchDim] }
+      : { input: [batchDim], ...Object.fromEntries(outputs.map((_, k) => [`output_${k}`, [k === 0 ? batchDim : 1]])) };
+  const bytes = onnx.export(model, example, { dynamicAxes });
   const imported = onnx.load(bytes);
   imported.eval();
   // num_batches_tracked counts training steps; the graph never reads it, so the file has none.
   const floatKeys = Object.keys(model.stateDict()).filter((k) => !k.endsWith('num_batches_tracked'));
   expect(Object.keys(imported.stateDict()).sort()).toEqual(floatKeys.sort());
-  const run = (m: nn.Module) => {
+  const run = (m: nn.AnyModule) => {
     m.zeroGrad();
-    const y = (m as unknown as (x: Tensor) => Tensor)(other);
-    const loss = y.mul(y).sum();
+    const ys = flatOutputs((m as unknown as (x: Tensor) => unknown)(other));
+    const loss = ys.map((y) => y.mul(y).sum()).reduce((p, q) => p.add(q));
     loss.backward();
     const grads = Object.fromEntries(m.namedParameters().map(([k, p]) => [k, Array.from(p.grad!.toArray())]));
-    return { y: Array.from(y.toArray()), grads };
+    return { ys: ys.map((y) => Array.from(y.toArray())), grads };
   };
   const a = run(model);
   const b = run(imported);
-  expect(maxDiff(a.y, b.y)).toBeLessThan(1e-5);
+  expect(b.ys.length).toBe(a.ys.length);
+  a.ys.forEach((y, k) => expect(maxDiff(y, b.ys[k])).toBeLessThan(1e-5));
   expect(Object.keys(b.grads).sort()).toEqual(Object.keys(a.grads).sort());
   for (const k of Object.keys(a.grads)) expect(maxDiff(a.grads[k], b.grads[k])).toBeLessThan(1e-4);
   return imported;
@@ -78,6 +91,69 @@ describe('onnx.load round trip (same outputs and gradients)', () => {
     const ids = randint(0, 10, [4, 7], { dtype: 'int32' });
     expect(maxDiff(noGrad(() => model(ids)).toArray(), noGrad(() => imported(ids)).toArray())).toBeLessThan(1e-5);
   });
+});
+
+describe('recurrent, attention and Transformer layers round trip (same outputs and gradients, PyTorch keys)', () => {
+  it('a two-layer bidirectional batch-first LSTM (output, h_n, c_n)', () => {
+    manualSeed(21);
+    roundTrip(new nn.LSTM(3, 4, { numLayers: 2, bidirectional: true, batchFirst: true }), randn([2, 5, 3]), randn([4, 5, 3]));
+  });
+
+  it('a GRU, a bidirectional relu RNN and an LSTM without biases, sequence first', () => {
+    manualSeed(22);
+    roundTrip(new nn.GRU(3, 4, { numLayers: 2 }), randn([5, 2, 3]), randn([5, 3, 3]), 1);
+    roundTrip(new nn.RNN(3, 4, { nonlinearity: 'relu', bidirectional: true }), randn([4, 2, 3]), randn([4, 3, 3]), 1);
+    roundTrip(new nn.LSTM(3, 2, { bias: false }), randn([4, 2, 3]), randn([4, 1, 3]), 1);
+  });
+
+  it('a TransformerEncoderLayer (fused attention) and MultiheadAttention with its weights', () => {
+    manualSeed(23);
+    roundTrip(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), randn([2, 4, 8]), randn([3, 4, 8]));
+    class SelfAttention extends Module<[Tensor], Tensor[]> {
+      mha = new nn.MultiheadAttention(8, 4);
+      forward(x: Tensor): Tensor[] {
+        const [out, weights] = this.mha(x, x, x);
+        return [out, weights!];
+      }
+    }
+    roundTrip(new SelfAttention(), randn([3, 2, 8]), randn([3, 4, 8]), 1);
+  });
+});
+
+interface Record32 {
+  shape: number[];
+  dtype: 'float32';
+  data: number[];
+}
+const torchFiles: {
+  torch: string;
+  cases: { name: string; file: string; ops: string[]; outputNames: string[]; runs: { input: Record32; outputs: Record32[] }[] }[];
+} = JSON.parse(readFileSync(new URL('./fixtures/onnx/torch-onnx.json', import.meta.url), 'utf8'));
+
+// Files written by PyTorch 1.13's torch.onnx.export (scripts/torch_onnx_fixtures.py), with PyTorch's outputs.
+describe(`onnx.load runs what PyTorch ${torchFiles.torch}'s exporter writes`, () => {
+  for (const c of torchFiles.cases) {
+    it(`${c.name} (${c.ops.join(', ')}) at both batch sizes, and it trains`, () => {
+      const model = onnx.load(new Uint8Array(readFileSync(new URL(`./fixtures/onnx/${c.file}`, import.meta.url))));
+      model.eval();
+      expect(model.outputNames).toEqual(c.outputNames);
+      for (const run of c.runs) {
+        const x = tensor(run.input.data, { shape: run.input.shape, dtype: run.input.dtype });
+        const got = flatOutputs(noGrad(() => model(x)));
+        expect(got.map((t) => t.shape)).toEqual(run.outputs.map((o) => o.shape));
+        got.forEach((t, k) => expect(maxDiff(t.toArray(), run.outputs[k].data)).toBeLessThan(1e-4));
+      }
+      // Its initializers are parameters that receive gradients.
+      const x = tensor(c.runs[0].input.data, { shape: c.runs[0].input.shape });
+      const loss = flatOutputs(model(x))
+        .map((y) => y.mul(y).sum())
+        .reduce((p, q) => p.add(q));
+      loss.backward();
+      const params = model.parameters();
+      expect(params.length).toBeGreaterThan(0);
+      for (const p of params) expect(p.grad, 'every parameter gets a gradient').not.toBeNull();
+    });
+  }
 });
 
 describe('an imported model fine-tunes', () => {

@@ -186,7 +186,7 @@ describe('safetensors: interoperability with an independent reader (scripts/safe
     expectDumpMatches(dump, bytes);
   });
 
-  it.skipIf(!existsSync(PYTHON))('the Python reader reads a file Tessera writes now (skipped: needs /usr/bin/python3)', () => {
+  it.skipIf(!existsSync(PYTHON))(`the Python reader reads a file Tessera writes now${existsSync(PYTHON) ? '' : ' (skipped: no /usr/bin/python3)'}`, () => {
     const path = join(tmp, 'for-python.safetensors');
     const bytes = serialize({ ...tesseraState(), extra: f32([Math.PI, -Math.E]) }, { k: 'v' });
     writeFileSync(path, bytes);

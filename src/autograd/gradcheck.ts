@@ -68,16 +68,17 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | Tensor[], inputs
 function numericalJacobians(inputs: Tensor[], evaluate: () => number[][], eps: number): number[][][][] {
   return inputs.map((x) => {
     if (!x.requiresGrad) return [];
+    const values = x.toArray();
     return Array.from({ length: x.numel() }, (_, e) => {
       const pos = flatOffset(x, e);
-      const saved = x.backend.view(x.storage)[pos];
+      const saved = values[e];
       const at = (v: number) => {
-        x.backend.view(x.storage)[pos] = v;
+        x.backend.fill(x.storage, pos, 1, v);
         return evaluate();
       };
       const plus = at(saved + eps);
       const minus = at(saved - eps);
-      x.backend.view(x.storage)[pos] = saved;
+      x.backend.fill(x.storage, pos, 1, saved);
       return plus.map((out, o) => out.map((v, j) => (v - minus[o][j]) / (2 * eps)));
     });
   });

@@ -59,6 +59,7 @@ export type ArithOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minim
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 export type BinaryOp = ArithOp | CompareOp;
 export type ReduceOp = 'sum' | 'max' | 'min' | 'argmax' | 'argmin';
+export type ScanOp = 'sum' | 'prod';
 
 /**
  * The operands of one fused optimizer update: n contiguous elements of `param` and of each state
@@ -272,6 +273,15 @@ export interface Backend {
   indexBounds(index: Storage, offset: number, n: number, bound: number): number;
   /** Reduces the middle axis of a contiguous [outer, len, inner] block into [outer, inner]. */
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
+  /** Running sum or product along the middle axis of a contiguous [outer, len, inner] block into out (same layout; int32 wraps). */
+  scan(op: ScanOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void;
+  /**
+   * The running product's backward, exact where x has zeros (no division): gradIn[k] =
+   * Σ_{i ≥ k} gradOut[i]·Π_{m ≤ i, m ≠ k} x[m] along the middle axis of [outer, len, inner]; all contiguous.
+   */
+  cumprodBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, outer: number, len: number, inner: number): void;
+  /** int32 positions that stably sort each line along the middle axis of contiguous [outer, len, inner] x (NaN above every number). */
+  argsort(x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number, descending: boolean): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void;
   /** gradIn[i] = gradOut[i]·gelu'(x[i]) for n contiguous elements (the exact form, or the tanh one). */

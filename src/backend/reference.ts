@@ -23,6 +23,7 @@ import type {
   MemoryStats,
   QuantizeArgs,
   ReduceOp,
+  ScanOp,
   Storage,
   Strided,
   UnaryOp,
@@ -96,6 +97,52 @@ export const loops = {
       if (v < 0 || v >= bound) return i;
     }
     return -1;
+  },
+  scan(op: ScanOp, x: TypedArray, xOffset: number, out: TypedArray, outer: number, len: number, inner: number): void {
+    const wrap = out instanceof Int32Array;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        let acc = op === 'sum' ? 0 : 1;
+        for (let i = 0; i < len; i++) {
+          const at = (o * len + i) * inner + j;
+          const v = x[xOffset + at];
+          if (wrap) acc = op === 'sum' ? (acc + v) | 0 : Math.imul(acc, v);
+          else acc = op === 'sum' ? acc + v : acc * v;
+          out[at] = acc;
+        }
+      }
+    }
+  },
+  cumprodBackward(x: TypedArray, xOffset: number, g: TypedArray, gOffset: number, out: TypedArray, outer: number, len: number, inner: number): void {
+    // O(len²) per line: each product skips x[k] instead of dividing by it.
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (i: number) => (o * len + i) * inner + j;
+        let prefix = 1;
+        for (let k = 0; k < len; k++) {
+          let p = prefix;
+          let acc = g[gOffset + at(k)] * p;
+          for (let i = k + 1; i < len; i++) {
+            p *= x[xOffset + at(i)];
+            acc += g[gOffset + at(i)] * p;
+          }
+          out[at(k)] = acc;
+          prefix *= x[xOffset + at(k)];
+        }
+      }
+    }
+  },
+  argsort(x: TypedArray, xOffset: number, out: TypedArray, outer: number, len: number, inner: number, descending: boolean): void {
+    const order = new Array<number>(len);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const at = (i: number) => (o * len + i) * inner + j;
+        const value = (i: number) => x[xOffset + at(i)];
+        for (let i = 0; i < len; i++) order[i] = i;
+        order.sort((p, q) => (descending ? compareAscending(value(q), value(p)) : compareAscending(value(p), value(q))));
+        for (let i = 0; i < len; i++) out[at(i)] = order[i];
+      }
+    }
   },
   reduce(op: ReduceOp, x: TypedArray, xOffset: number, out: TypedArray, outer: number, len: number, inner: number): void {
     for (let o = 0; o < outer; o++) {
@@ -474,6 +521,15 @@ export class ReferenceBackend implements Backend {
   scatter(src: Strided, index: Strided, step: number, out: Strided, shape: readonly number[], accumulate: boolean): void {
     loops.scatter(this.view(src.storage), src, this.view(index.storage), index, step, this.view(out.storage), out, shape, accumulate);
   }
+  scan(op: ScanOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
+    loops.scan(op, this.view(x), xOffset, this.view(out), outer, len, inner);
+  }
+  cumprodBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, outer: number, len: number, inner: number): void {
+    loops.cumprodBackward(this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), outer, len, inner);
+  }
+  argsort(x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number, descending: boolean): void {
+    loops.argsort(this.view(x), xOffset, this.view(out), outer, len, inner, descending);
+  }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     loops.reduce(op, this.view(x), xOffset, this.view(out), outer, len, inner);
   }
@@ -836,6 +892,13 @@ function windowMeanBackward(gradOut: TypedArray, gradOutOffset: number, gradIn: 
 
 const avgWindows = (w: AvgWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => avgWindow(w, oh, ow) });
 const adaptiveWindows = (w: AdaptiveWindow2d): MeanWindows => ({ ...w, window: (oh, ow) => adaptiveWindow(w, oh, ow) });
+
+/** NaN sorts above every number, as in PyTorch. */
+function compareAscending(a: number, b: number): number {
+  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+  if (Number.isNaN(b)) return -1;
+  return a - b;
+}
 
 /**
  * A row's max and Σ exp(x − max), the two halves of its log-sum-exp. Subtracting the max keeps

@@ -21,6 +21,7 @@ import type {
   MemoryStats,
   QuantizeArgs,
   ReduceOp,
+  ScanOp,
   Storage,
   Strided,
   UnaryOp,
@@ -381,6 +382,19 @@ export class WasmBackend implements Backend {
     const mode = !accumulate ? SCATTER_WRITE : dtype === 'float32' ? SCATTER_ADD_F32 : SCATTER_ADD_I32;
     const at = (s: Strided) => this.byteAddr(s.storage, s.offset);
     this.k.scatter32(at(src), at(index), step, at(out), Math.max(shape.length, 1), this.meta, mode);
+  }
+  // The scans and sorts run the reference loops over views: no training step spends its time there.
+  scan(op: ScanOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
+    const [xv, ov] = this.views(x, out);
+    loops.scan(op, xv, xOffset, ov, outer, len, inner);
+  }
+  cumprodBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, outer: number, len: number, inner: number): void {
+    const [xv, gv, ov] = this.views(x, gradOut, gradIn);
+    loops.cumprodBackward(xv, xOffset, gv, gradOutOffset, ov, outer, len, inner);
+  }
+  argsort(x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number, descending: boolean): void {
+    const [xv, ov] = this.views(x, out);
+    loops.argsort(xv, xOffset, ov, outer, len, inner, descending);
   }
   reduce(op: ReduceOp, x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number): void {
     if (x.dtype === 'float32' && len > 0) {

@@ -3,7 +3,7 @@
  * (single process). Batches are step-scoped so a plain training loop does not leak: see DataLoader.
  */
 import { tensor } from '../creation.js';
-import { Succession } from '../memory.js';
+import { tidy } from '../memory.js';
 import { stack } from '../ops/shape.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { fmtShape } from '../shape.js';
@@ -114,11 +114,9 @@ function collate(samples: unknown[], path: string): unknown {
  * `manualSeed`, when none is given): the same seed gives the same order. A TensorDataset (or a
  * Subset of one) is gathered with one indexSelect per tensor rather than sample by sample.
  *
- * Batches are step-scoped: the tensors of a batch are released when the loader produces the
- * next batch (the last batch of a pass, when the next pass produces its first), so a plain
- * training loop does not accumulate memory. `keep()` (or `clone()`) a batch tensor that must
- * live longer. Only tensors the loader or collate created are released, never tensors a dataset
- * or custom collate handed back unchanged.
+ * Batches are ordinary tensors, as in PyTorch: one you hold (in an array, to `cat` later) stays
+ * intact, and one you drop is reclaimed like any other (docs/memory.md). Only what collate made
+ * and did not return is freed when the batch is made.
  * @example
  * const loader = new DataLoader(new TensorDataset(x, y), { batchSize: 32, shuffle: true });
  * for (const [xb, yb] of loader) { const loss = F.crossEntropy(model.forward(xb), yb); … }
@@ -132,8 +130,6 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   readonly generator: Generator | undefined;
   private readonly collateFn: ((samples: T[]) => B) | undefined;
   private readonly transform: ((batch: B) => B) | undefined;
-  /** The last batch of a finished pass, released when the next batch is made. */
-  private leftover: Succession | null = null;
 
   constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
     options = V.options('DataLoader', options, ['batchSize', 'shuffle', 'sampler', 'dropLast', 'generator', 'collate', 'transform']);
@@ -205,18 +201,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
   }
 
   *[Symbol.iterator](): Iterator<B> {
-    const batches = new Succession('the DataLoader produced the next batch');
-    try {
-      for (const group of this.groups()) {
-        const batch = batches.next(() => this.fetch(group));
-        this.leftover?.end();
-        this.leftover = null;
-        yield batch;
-      }
-    } finally {
-      this.leftover?.end();
-      this.leftover = batches;
-    }
+    for (const group of this.groups()) yield tidy(() => this.fetch(group));
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {

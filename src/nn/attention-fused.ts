@@ -76,7 +76,7 @@ export function fusedAttention(query: Tensor, key: Tensor, value: Tensor, attnMa
         return [dq, dk, dv];
       },
       [],
-      { isCausal: causal, scale },
+      { isCausal: causal, scale, attnMask },
     );
   });
 }

@@ -4,8 +4,8 @@
  * Transformer layers' bool masks: true is masked out).
  */
 import { composite } from '../autograd/composite.js';
-import { tensor, zeros } from '../creation.js';
-import { logicalNot } from '../ops/elementwise.js';
+import { tensor } from '../creation.js';
+import { logicalNot, where } from '../ops/elementwise.js';
 import { isFloat } from '../dtype.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -115,7 +115,8 @@ export interface MultiheadAttentionForwardOptions {
 
 /** A float mask to add to the scores: bool true → −∞, float as is. */
 function additiveMask(op: string, arg: string, m: Tensor): Tensor {
-  if (m.dtype === 'bool') return zeros(m.shape, { device: m.device }).maskedFill(m, -Infinity);
+  // where() over scalars rather than a zeros tensor of the mask's shape: a traced export then reads no constant that follows the batch size.
+  if (m.dtype === 'bool') return where(m, tensor(-Infinity, { device: m.device }), tensor(0, { device: m.device }));
   if (!isFloat(m.dtype)) throw new TypeError(`${op}: ${arg} must be bool or float (got ${m.dtype})`);
   return m;
 }

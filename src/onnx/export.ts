@@ -6,7 +6,8 @@
  */
 import { noGrad, observeOps, type OpEvent } from '../autograd/grad-mode.js';
 import { promoteTypes, type DType } from '../dtype.js';
-import { Module } from '../nn/module.js';
+import { type AnyModule, Module } from '../nn/module.js';
+import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensor } from '../creation.js';
@@ -42,30 +43,72 @@ interface Trace {
   constants: Map<Tensor, { values: ArrayLike<number>; shape: number[]; dtype: DType }>;
 }
 
+/** The tensors an event produced: a recurrent layer's several outputs, else the op's one. */
+function eventOutputs(e: OpEvent): Tensor[] {
+  return (e.attrs.outputs as Tensor[] | undefined) ?? [e.output];
+}
+
 function attrTensors(e: OpEvent): Tensor[] {
   return Object.values(e.attrs).filter((v): v is Tensor => v instanceof Tensor);
 }
 
-function trace(model: Module, args: Tensor[], known: Set<Tensor>): Trace {
+/** Tensors in a module's result (nested arrays, nulls dropped), in order. */
+function flatTensors(v: unknown): Tensor[] | null {
+  if (v instanceof Tensor) return [v];
+  if (v === null) return [];
+  if (!Array.isArray(v)) return null;
+  const parts = v.map(flatTensors);
+  return parts.every((p) => p !== null) ? (parts as Tensor[][]).flat() : null;
+}
+
+/**
+ * A recurrent layer is written as ONNX's own RNN/LSTM/GRU op, so its forward is traced as one
+ * event (the ops inside it are not recorded) whose inputs are the input and the initial states
+ * it was given, and whose attrs carry the module and all of its outputs.
+ */
+function recurrentEvent(m: RNN | LSTM | GRU, args: unknown[], result: unknown): OpEvent {
+  const [input, state] = args as [Tensor, Tensor | [Tensor, Tensor] | null | undefined];
+  const [h0, c0] = state instanceof Tensor ? [state, null] : Array.isArray(state) ? state : [null, null];
+  const outputs = flatTensors(result)!;
+  return { name: m.mode === 'LSTM' ? 'LSTM' : m.mode === 'GRU' ? 'GRU' : 'RNN', inputs: [input], output: outputs[0], attrs: { module: m, outputs, h0, c0 } };
+}
+
+function trace(model: AnyModule, args: Tensor[], known: Set<Tensor>): Trace {
   const events: Traced[] = [];
   const constants: Trace['constants'] = new Map();
   const seen = new Set(known);
-  const stack: [string, Module][] = [];
-  const handles = model
-    .namedModules()
-    .flatMap(([path, m]) => [m.registerForwardPreHook(() => void stack.push([path, m])), m.registerForwardHook(() => void stack.pop())]);
+  const stack: [string, AnyModule][] = [];
+  const record = (event: OpEvent, path: string, m: AnyModule) => {
+    for (const t of [...event.inputs, ...attrTensors(event)]) {
+      if (seen.has(t) || constants.has(t)) continue;
+      constants.set(t, { values: t.toArray().slice(), shape: [...t.shape], dtype: t.dtype });
+    }
+    for (const t of (event.attrs.outputs as Tensor[] | undefined) ?? [event.output]) seen.add(t);
+    events.push({ event, path, moduleType: m.constructor.name });
+  };
+  // The recurrent layer running now, whose inner ops are not recorded.
+  let recurrent: { m: unknown; args: unknown[] } | null = null;
+  const handles = model.namedModules().flatMap(([path, m]) => [
+    m.registerForwardPreHook((_, a) => {
+      stack.push([path, m]);
+      if (!recurrent && (m instanceof RNN || m instanceof LSTM || m instanceof GRU)) recurrent = { m, args: a };
+    }),
+    m.registerForwardHook((_, __, result) => {
+      if (recurrent?.m === m) {
+        record(recurrentEvent(m as RNN, recurrent.args, result), path, m);
+        recurrent = null;
+      }
+      stack.pop();
+    }),
+  ]);
   let result: unknown;
   try {
     result = noGrad(() =>
       observeOps(
         (event) => {
-          for (const t of [...event.inputs, ...attrTensors(event)]) {
-            if (seen.has(t) || constants.has(t)) continue;
-            constants.set(t, { values: t.toArray().slice(), shape: [...t.shape], dtype: t.dtype });
-          }
-          seen.add(event.output);
+          if (recurrent) return;
           const [path, m] = stack[stack.length - 1] ?? ['', model];
-          events.push({ event, path, moduleType: m.constructor.name });
+          record(event, path, m);
         },
         () => (model as unknown as (...a: Tensor[]) => unknown)(...args),
       ),
@@ -73,8 +116,8 @@ function trace(model: Module, args: Tensor[], known: Set<Tensor>): Trace {
   } finally {
     for (const h of handles) h.remove();
   }
-  const outputs = result instanceof Tensor ? [result] : Array.isArray(result) && result.every((t) => t instanceof Tensor) ? (result as Tensor[]) : null;
-  if (!outputs) throw new TypeError('onnx.export: the model must return a Tensor or an array of Tensors');
+  const outputs = flatTensors(result);
+  if (!outputs || outputs.length === 0) throw new TypeError('onnx.export: the model must return a Tensor or an array of Tensors');
   return { events, outputs, constants };
 }
 
@@ -94,7 +137,7 @@ interface NodeSpec {
   inputs: string[];
   outputs: string[];
   name: string;
-  attrs: Record<string, number | number[] | string | { tensor: Initializer }>;
+  attrs: Record<string, number | number[] | string | string[] | { tensor: Initializer }>;
 }
 
 interface Initializer {
@@ -109,6 +152,12 @@ interface EmitContext {
   op: string;
   x: Value[];
   out: Value;
+  /** All of the op's outputs (a recurrent layer has several); outs[0] is out. */
+  outs: Value[];
+  /** The graph value of a tensor the op reads directly (a layer's parameter). */
+  valueOf(t: Tensor): Value;
+  /** Adds the node that writes the op's k-th output. */
+  finalAt(k: number, op: string, inputs: string[], attrs?: NodeSpec['attrs']): void;
   attrs: Readonly<Record<string, unknown>>;
   attrsB: Readonly<Record<string, unknown>>;
   /** The graph value of a tensor the op read through its attrs (an index or condition). */
@@ -186,6 +235,28 @@ function same(c: EmitContext, key: string): unknown {
 }
 
 const EMITTERS: Record<string, (c: EmitContext) => void> = {
+  RNN: recurrentLayer,
+  LSTM: recurrentLayer,
+  GRU: recurrentLayer,
+  scaledDotProductAttention: (c) => {
+    // PyTorch's form: softmax(q·kᵀ·scale + mask)·v with the mask additive.
+    const [q, k, v] = c.x;
+    const nd = k.shape.length;
+    const perm = k.shape.map((_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
+    let scores = c.node('Mul', [c.node('MatMul', [q.name, c.node('Transpose', [k.name], { perm })]), c.scalar(c.attrs.scale as number, q.dtype)]);
+    if (c.attrs.isCausal) {
+      const [L, S] = [q.shape[nd - 2], k.shape[nd - 2]];
+      if (isDyn(q, nd - 2) || isDyn(k, nd - 2)) c.fail('a causal mask over a dynamic sequence axis is not written yet; pass the mask as attnMask');
+      const hidden = new Float32Array(L * S);
+      for (let i = 0; i < L; i++) hidden.fill(-Infinity, i * S + i + 1, (i + 1) * S);
+      scores = c.node('Add', [scores, c.init('float32', [L, S], hidden)]);
+    } else if (c.attrs.attnMask) {
+      const mask = c.attrValue('attnMask');
+      const additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, q.dtype), c.scalar(-Infinity, q.dtype)]) : castTo(c, mask, q.dtype);
+      scores = c.node('Add', [scores, additive]);
+    }
+    c.final('MatMul', [c.node('Softmax', [scores], { axis: -1 }), v.name]);
+  },
   quantizedLinear: quantizedLayer,
   quantizedConv2d: quantizedLayer,
   linear: (c) =>
@@ -325,6 +396,69 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
   },
 };
 
+/** PyTorch's gate blocks in ONNX's order: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */
+const ONNX_GATE_ORDER: Record<string, number[]> = { RNN: [0], LSTM: [0, 3, 1, 2], GRU: [1, 0, 2] };
+
+/**
+ * A recurrent layer as ONNX's RNN/LSTM/GRU, one node per layer as PyTorch's exporter writes it.
+ * W, R and B are computed in the graph from the layer's own parameters (rows gathered into ONNX's
+ * gate order, directions stacked), so the file keeps PyTorch's keys (weight_ih_l0, …) and ONNX
+ * Runtime folds the reordering away when it loads the model.
+ */
+function recurrentLayer(c: EmitContext): void {
+  const m = c.attrs.module as RNN | LSTM | GRU;
+  const kind = c.op;
+  const [x] = c.x;
+  const H = m.hiddenSize;
+  const dirs = m.bidirectional ? 2 : 1;
+  const batched = x.shape.length === 3;
+  const order = ONNX_GATE_ORDER[kind];
+  const rows = order.length === 1 ? null : c.int64(order.flatMap((k) => Array.from({ length: H }, (_, j) => k * H + j)));
+  const params = m as unknown as Record<string, Tensor | undefined>;
+  const reordered = (key: string) => {
+    const v = c.valueOf(params[key]!).name;
+    return rows ? c.node('Gather', [v, rows], { axis: 0 }) : v;
+  };
+  const stackDirs = (names: string[]) => {
+    const lifted = names.map((n) => c.node('Unsqueeze', [n, c.int64([0])]));
+    return lifted.length === 1 ? lifted[0] : c.node('Concat', lifted, { axis: 0 });
+  };
+  const state = (key: 'h0' | 'c0') => {
+    if (!c.attrs[key]) return '';
+    const v = c.attrValue(key).name;
+    return batched ? v : c.node('Unsqueeze', [v, c.int64([1])]);
+  };
+  const [h0, c0] = [state('h0'), state('c0')];
+  let seq = !batched ? c.node('Unsqueeze', [x.name, c.int64([1])]) : m.batchFirst ? c.node('Transpose', [x.name], { perm: [1, 0, 2] }) : x.name;
+  const finals: string[][] = [[], []];
+  for (let layer = 0; layer < m.numLayers; layer++) {
+    const suffixes = dirs === 1 ? [`_l${layer}`] : [`_l${layer}`, `_l${layer}_reverse`];
+    const W = stackDirs(suffixes.map((s) => reordered(`weight_ih${s}`)));
+    const R = stackDirs(suffixes.map((s) => reordered(`weight_hh${s}`)));
+    const B = m.bias ? stackDirs(suffixes.map((s) => c.node('Concat', [reordered(`bias_ih${s}`), reordered(`bias_hh${s}`)], { axis: 0 }))) : '';
+    const initial = (v: string) => (v ? c.node('Slice', [v, c.int64([layer * dirs]), c.int64([(layer + 1) * dirs]), c.int64([0])]) : '');
+    const attrs: NodeSpec['attrs'] = { hidden_size: H, direction: dirs === 2 ? 'bidirectional' : 'forward' };
+    if (kind === 'GRU') attrs.linear_before_reset = 1;
+    if (kind === 'RNN') attrs.activations = new Array<string>(dirs).fill(m.mode === 'RNN_RELU' ? 'Relu' : 'Tanh');
+    const ins = [seq, W, R, B, '', initial(h0), ...(kind === 'LSTM' ? [initial(c0)] : [])];
+    while (ins[ins.length - 1] === '') ins.pop();
+    const [Y, Yh, Yc] = c.nodeOutputs(kind, ins, kind === 'LSTM' ? 3 : 2, attrs);
+    finals[0].push(Yh);
+    if (Yc) finals[1].push(Yc);
+    // Y is [seq, dirs, batch, H]; the next layer and the output read [seq, batch, dirs·H].
+    seq = dirs === 1 ? c.node('Squeeze', [Y, c.int64([1])]) : c.node('Reshape', [c.node('Transpose', [Y], { perm: [0, 2, 1, 3] }), c.int64([0, 0, -1])]);
+  }
+  if (!batched) c.finalAt(0, 'Squeeze', [seq, c.int64([1])]);
+  else if (m.batchFirst) c.finalAt(0, 'Transpose', [seq], { perm: [1, 0, 2] });
+  else c.finalAt(0, 'Identity', [seq]);
+  finals.forEach((parts, k) => {
+    if (k + 1 >= c.outs.length) return;
+    const all = parts.length === 1 ? parts[0] : c.node('Concat', parts, { axis: 0 });
+    if (batched) c.finalAt(k + 1, 'Identity', [all]);
+    else c.finalAt(k + 1, 'Squeeze', [all, c.int64([1])]);
+  });
+}
+
 interface QuantizedAttrs {
   kind: 'linear' | 'conv';
   weightInt8: Int8Array;
@@ -392,7 +526,7 @@ function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {
 }
 
 /** Serializes a model as ONNX; `onnx.export`. */
-export function exportModel(model: Module, args: Tensor | Tensor[], options: ExportOptions = {}): Uint8Array {
+export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: ExportOptions = {}): Uint8Array {
   if (!(model instanceof Module)) throw new TypeError('onnx.export: model must be an nn.Module');
   const inputs = args instanceof Tensor ? [args] : args;
   if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
@@ -439,7 +573,9 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
 
   // The ops the outputs depend on, walking back from them (ops nested in another op are skipped).
   const producer = new Map<Tensor, number>();
-  A.events.forEach((e, i) => producer.set(e.event.output, i));
+  A.events.forEach((e, i) => {
+    for (const t of eventOutputs(e.event)) producer.set(t, i);
+  });
   const needed = new Set<number>();
   const stack = [...A.outputs];
   while (stack.length > 0) {
@@ -507,18 +643,25 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
     for (const [key, v] of Object.entries(event.attrs)) {
       if (v instanceof Tensor) attrValues.set(key, graphValue(v, eB?.attrs[key] as Tensor | undefined, where));
     }
-    const oi = outputIndex.get(event.output);
-    const out: Value = {
-      name: fresh(oi !== undefined ? outputNames[oi] : `/${path ? `${path.replaceAll('.', '/')}/` : ''}${event.name}_output_${i}`),
-      dtype: event.output.dtype,
-      shape: event.output.shape,
-      shapeB: eB ? eB.output.shape : event.output.shape,
-    };
+    const outTensorsB = eB ? eventOutputs(eB) : null;
+    const outs: Value[] = eventOutputs(event).map((t, k) => {
+      const oi = outputIndex.get(t);
+      return {
+        name: fresh(oi !== undefined ? outputNames[oi] : `/${path ? `${path.replaceAll('.', '/')}/` : ''}${event.name}_output_${i}${k > 0 ? `_${k}` : ''}`),
+        dtype: t.dtype,
+        shape: t.shape,
+        shapeB: outTensorsB ? outTensorsB[k].shape : t.shape,
+      };
+    });
+    const out = outs[0];
     const nodeName = (op: string) => `/${path ? `${path.replaceAll('.', '/')}/` : ''}${op}_${nodes.length}`;
     const c: EmitContext = {
       op: event.name,
       x,
       out,
+      outs,
+      valueOf: (t) => graphValue(t, undefined, where),
+      finalAt: (k, op, ins, attrs = {}) => void nodes.push({ op, inputs: ins, outputs: [outs[k].name], name: nodeName(op), attrs }),
       attrs: event.attrs,
       attrsB: eB?.attrs ?? event.attrs,
       attrValue: (key) => attrValues.get(key) ?? fail(`its ${key} tensor is missing`),
@@ -586,7 +729,7 @@ export function exportModel(model: Module, args: Tensor | Tensor[], options: Exp
       fail(
         `Tessera has no ONNX export for '${event.name}' (export supports ${[...RESHAPES, ...IDENTITY, ...Object.keys(UNARY), ...Object.keys(ARITHMETIC), ...Object.keys(COMPARISON), ...Object.keys(EMITTERS)].sort().join(', ')})`,
       );
-    values.set(event.output, out);
+    eventOutputs(event).forEach((t, k) => values.set(t, outs[k]));
   }
 
   // Outputs that no op of the trace produced (an input or parameter returned as is) go through Identity.
@@ -673,7 +816,10 @@ function writeNode(w: ProtoWriter, n: NodeSpec): void {
         if (Number.isInteger(value) && name !== 'alpha' && name !== 'beta' && name !== 'epsilon') aw.int(3, value).int(20, 2);
         else aw.float(2, value).int(20, 1);
       } else if (typeof value === 'string') aw.string(4, value).int(20, 3);
-      else if (Array.isArray(value)) aw.packedInts(8, value).int(20, 7);
+      else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) {
+        for (const v of value) aw.string(9, v);
+        aw.int(20, 8);
+      } else if (Array.isArray(value)) aw.packedInts(8, value as number[]).int(20, 7);
       else aw.message(5, (tw) => writeTensor(tw, value.tensor)).int(20, 4);
     });
   }
@@ -718,7 +864,7 @@ function writeValueInfo(w: ProtoWriter, v: GraphIO): void {
 }
 
 /** Writes `onnx.export`'s bytes to a file (Node only). */
-export async function exportToFile(model: Module, args: Tensor | Tensor[], path: string, options: ExportOptions = {}): Promise<void> {
+export async function exportToFile(model: AnyModule, args: Tensor | Tensor[], path: string, options: ExportOptions = {}): Promise<void> {
   const bytes = exportModel(model, args, options);
   const { writeFile } = await nodeFs('onnx.exportToFile');
   await writeFile(path, bytes);

@@ -4,13 +4,14 @@
  * so state-dict keys are the file's initializer names), integer ones stay constants. int64 values
  * (shapes, axes) are computed in JavaScript, as ONNX Runtime does on the host.
  */
-import { tensor } from '../creation.js';
+import { full, tensor, zeros } from '../creation.js';
 import { Module, Parameter } from '../nn/module.js';
 import * as F from '../nn/functional.js';
 import { fmtShape } from '../shape.js';
 import { show } from '../validate.js';
 import { Tensor } from '../tensor.js';
-import { cat } from '../ops/shape.js';
+import { cat, stack } from '../ops/shape.js';
+import { gruSequence, lstmSequence } from '../nn/rnn-fused.js';
 import { erf, gelu, where } from '../ops/elementwise.js';
 import { gather, indexSelect } from '../ops/indexing.js';
 import { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
@@ -31,6 +32,7 @@ interface Attr {
   s?: string;
   ints?: number[];
   floats?: number[];
+  strings?: string[];
   t?: Val;
 }
 
@@ -105,6 +107,7 @@ function parseNode(f: ProtoField): OnnxNode {
     if (get(5)) attr.t = parseTensor(get(5)!.data, get(5)!.at).value;
     if (af.some((g) => g.field === 8)) attr.ints = repeatedInts(af, 8);
     if (af.some((g) => g.field === 7)) attr.floats = repeatedFloats(af, 7);
+    if (af.some((g) => g.field === 9)) attr.strings = af.filter((g) => g.field === 9).map(fieldString);
     attrs.set(fieldString(get(1)!), attr);
   }
   const domain = strings(7)[0] ?? '';
@@ -118,8 +121,11 @@ class OnnxContainer extends Module {
   }
 }
 
-/** A Module running an imported ONNX graph; its float initializers are its parameters. */
-export class OnnxModule extends Module {
+/**
+ * A Module running an imported ONNX graph; its float initializers are its parameters. A graph with
+ * several outputs returns them as an array: load it as `onnx.load<Tensor[]>(bytes)` for that type.
+ */
+export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<Tensor[], Out> {
   readonly inputNames: string[];
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
@@ -160,7 +166,7 @@ export class OnnxModule extends Module {
   /** Running statistics become buffers (not trained), everything else a Parameter, under its dotted name. */
   #addParameter(name: string, value: Tensor): void {
     const parts = name.split('.');
-    let holder: Module = this;
+    let holder = this as unknown as Module;
     for (const part of parts.slice(0, -1)) {
       const h = holder as unknown as Record<string, unknown>;
       if (!(h[part] instanceof Module)) h[part] = new OnnxContainer();
@@ -176,8 +182,8 @@ export class OnnxModule extends Module {
     this.#params.push([name, holder as unknown as Record<string, unknown>, leaf]);
   }
 
-  /** Runs the graph on the inputs (in the file's input order); one output is returned as a Tensor. */
-  forward(...inputs: Tensor[]): Tensor {
+  /** Runs the graph on the inputs (in the file's input order): its output, or an array of them in `outputNames` order when it has several. */
+  forward(...inputs: Tensor[]): Out {
     if (inputs.length !== this.inputNames.length)
       throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
     const env = new Map<string, Val>(this.#constants);
@@ -196,7 +202,7 @@ export class OnnxModule extends Module {
       });
     }
     const results = this.outputNames.map((n) => asTensor(env.get(n)!));
-    return results[0];
+    return (results.length === 1 ? results[0] : results) as Out;
   }
 }
 
@@ -220,6 +226,16 @@ const t0 = (x: (Val | undefined)[]) => asTensor(x[0]!);
 const binary =
   (fn: (a: Tensor, b: Tensor) => Tensor): Op =>
   (x) => [fn(asTensor(x[0]!), asTensor(x[1]!))];
+/** Arithmetic on int64 values (shape computations) stays on the host, with ONNX's integer semantics (Div truncates). */
+const arithmetic =
+  (fn: (a: Tensor, b: Tensor) => Tensor, host: (a: number, b: number) => number): Op =>
+  (x) => {
+    const [a, b] = [x[0]!, x[1]!];
+    if (a instanceof Tensor || b instanceof Tensor) return [fn(asTensor(a), asTensor(b))];
+    const long = a.data.length >= b.data.length ? a : b;
+    const at = (v: Host, i: number) => v.data[v.data.length === 1 ? 0 : i];
+    return [{ host: true, shape: long.shape, data: long.data.map((_, i) => host(at(a, i), at(b, i))) }];
+  };
 const unary =
   (fn: (a: Tensor) => Tensor): Op =>
   (x) => [fn(t0(x))];
@@ -237,14 +253,114 @@ function poolPads(n: OnnxNode): [number, number] {
   return [pads[0], pads[1]];
 }
 
+type Recurrence = 'RNN' | 'LSTM' | 'GRU';
+const GATE_COUNT: Record<Recurrence, number> = { RNN: 1, LSTM: 4, GRU: 3 };
+/** The ONNX gate blocks in PyTorch's order: LSTM i,o,f,c → i,f,c,o; GRU z,r,h → r,z,n. */
+const TORCH_ORDER: Record<Recurrence, number[]> = { RNN: [0], LSTM: [0, 2, 3, 1], GRU: [1, 0, 2] };
+const DEFAULT_ACTIVATIONS: Record<Recurrence, string[]> = { RNN: ['Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'] };
+
+/**
+ * ONNX's RNN, LSTM and GRU ops (what PyTorch's exporter and Tessera's write) run with Tessera's
+ * recurrent kernels: the weights are put back in PyTorch's gate order with differentiable slices,
+ * so gradients reach the file's W, R and B. Returns Y [seq, dirs, batch, H], Y_h (and Y_c).
+ */
+function recurrence(kind: Recurrence): Op {
+  return (x, n) => {
+    const fail = (why: string): never => {
+      throw new Error(`onnx model: node '${n.name}' (${kind}) ${why}, which Tessera's ONNX import does not support`);
+    };
+    const X = t0(x);
+    const [W, R] = [asTensor(x[1]!), asTensor(x[2]!)];
+    const B = x[3] ? asTensor(x[3]) : null;
+    if (attrI(n, 'layout', 0) !== 0) fail('has layout=1 (batch-major)');
+    if (n.attrs.has('clip')) fail('clips its cell state');
+    if (attrI(n, 'input_forget', 0) !== 0) fail('couples the input and forget gates (input_forget=1)');
+    if (kind === 'GRU' && attrI(n, 'linear_before_reset', 0) !== 1)
+      fail("applies the reset gate before the linear map (linear_before_reset=0, not PyTorch's GRU)");
+    if (x[7]) fail('has peephole weights (P)');
+    const direction = n.attrs.get('direction')?.s ?? 'forward';
+    const dirs = direction === 'bidirectional' ? 2 : 1;
+    const acts = n.attrs.get('activations')?.strings ?? [];
+    const per = kind === 'RNN' ? 1 : DEFAULT_ACTIVATIONS[kind].length;
+    const relu = kind === 'RNN' && acts[0] === 'Relu';
+    const expected = kind === 'RNN' ? [relu ? 'Relu' : 'Tanh'] : DEFAULT_ACTIVATIONS[kind];
+    for (let i = 0; i < acts.length; i++) if (acts[i] !== expected[i % per]) fail(`uses activations ${acts.join(', ')}`);
+    const [T, batch] = X.shape;
+    if (x[4]) {
+      const lens = ints(x[4], 'sequence_lens');
+      if (lens.some((l) => l !== T)) fail(`has sequence_lens ${lens.join(', ')} shorter than the sequence (${T})`);
+    }
+    const H = attrI(n, 'hidden_size', W.shape[1] / GATE_COUNT[kind]);
+    const G = GATE_COUNT[kind] * H;
+    const torchOrder = (w: Tensor) => (kind === 'RNN' ? w : cat(TORCH_ORDER[kind].map((k) => w.narrow(0, k * H, H))));
+    const initial = (v: Val | undefined, d: number) => (v ? asTensor(v).select(0, d) : zeros([batch, H], { dtype: X.dtype }));
+    const ys: Tensor[] = [];
+    const hs: Tensor[] = [];
+    const cs: Tensor[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const reverse = direction === 'reverse' || d === 1;
+      const wIh = torchOrder(W.select(0, d));
+      const wHh = torchOrder(R.select(0, d));
+      const bIh = B && torchOrder(B.select(0, d).narrow(0, 0, G));
+      const bHh = B && torchOrder(B.select(0, d).narrow(0, G, G));
+      const last = reverse ? 0 : T - 1;
+      if (kind === 'LSTM') {
+        const hc = lstmSequence(F.linear(X, wIh, bIh && bHh!.add(bIh)), initial(x[5], d), initial(x[6], d), wHh, reverse);
+        ys.push(hc.narrow(0, 0, T));
+        hs.push(hc.select(0, last));
+        cs.push(hc.select(0, T));
+      } else if (kind === 'GRU') {
+        const out = gruSequence(F.linear(X, wIh, bIh), initial(x[5], d), wHh, bHh, reverse);
+        ys.push(out);
+        hs.push(out.select(0, last));
+      } else {
+        const xp = F.linear(X, wIh, bIh && bHh!.add(bIh));
+        const steps = new Array<Tensor>(T);
+        let h = initial(x[5], d);
+        for (let i = 0; i < T; i++) {
+          const t = reverse ? T - 1 - i : i;
+          const pre = xp.select(0, t).add(F.linear(h, wHh));
+          h = relu ? pre.relu() : pre.tanh();
+          steps[t] = h;
+        }
+        ys.push(stack(steps, 0));
+        hs.push(h);
+      }
+    }
+    return [stack(ys, 1), stack(hs, 0), kind === 'LSTM' ? stack(cs, 0) : undefined];
+  };
+}
+
 const OPS: Record<string, Op> = {
+  RNN: recurrence('RNN'),
+  LSTM: recurrence('LSTM'),
+  GRU: recurrence('GRU'),
+  ConstantOfShape: (x, n) => {
+    const shape = ints(x[0], 'ConstantOfShape shape');
+    const value = n.attrs.get('value')?.t;
+    const fill = value ? asTensor(value).toArray()[0] : 0;
+    if (value && !(value instanceof Tensor)) return [{ host: true, shape, data: new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(fill) }];
+    return [full(shape, fill, { dtype: value instanceof Tensor ? value.dtype : 'float32' })];
+  },
   Identity: (x) => [x[0]],
   Dropout: (x) => [x[0]],
   Constant: (_, n) => [n.attrs.get('value')?.t ?? tensor([n.attrs.get('value_float')?.f ?? 0])],
-  Add: binary((a, b) => a.add(b)),
-  Sub: binary((a, b) => a.sub(b)),
-  Mul: binary((a, b) => a.mul(b)),
-  Div: binary((a, b) => a.div(b)),
+  Add: arithmetic(
+    (a, b) => a.add(b),
+    (a, b) => a + b,
+  ),
+  Sub: arithmetic(
+    (a, b) => a.sub(b),
+    (a, b) => a - b,
+  ),
+  Mul: arithmetic(
+    (a, b) => a.mul(b),
+    (a, b) => a * b,
+  ),
+  Div: arithmetic(
+    (a, b) => a.div(b),
+    (a, b) => Math.trunc(a / b),
+  ),
   Pow: binary((a, b) => a.pow(b)),
   Max: binary((a, b) => a.maximum(b)),
   Min: binary((a, b) => a.minimum(b)),
@@ -467,15 +583,15 @@ const OPS: Record<string, Op> = {
 };
 
 /** Reads an ONNX model (bytes, or a file path in Node) as a trainable Module; `onnx.load`. */
-export function loadModel(bytes: Uint8Array | ArrayBuffer): OnnxModule {
+export function loadModel<Out extends Tensor | Tensor[] = Tensor>(bytes: Uint8Array | ArrayBuffer): OnnxModule<Out> {
   const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(data instanceof Uint8Array)) throw new TypeError('onnx.load: expected the model as a Uint8Array or ArrayBuffer (use loadFile for a path)');
   // A Node Buffer's slice() shares memory instead of copying, which the tensor decoding relies on: view it as a plain Uint8Array.
-  return new OnnxModule(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return new OnnxModule<Out>(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 }
 
 /** Reads an ONNX file from a path (Node only). */
-export async function loadFile(path: string): Promise<OnnxModule> {
+export async function loadFile<Out extends Tensor | Tensor[] = Tensor>(path: string): Promise<OnnxModule<Out>> {
   const { readFile } = await nodeFs('onnx.loadFile');
-  return loadModel(new Uint8Array(await readFile(path)));
+  return loadModel<Out>(new Uint8Array(await readFile(path)));
 }

@@ -12,7 +12,7 @@ import { Tensor } from '../tensor.js';
 import { int, oneOf, options as options_, show, tensorArg } from '../validate.js';
 import { assignInto, copyRaw, operand, scalarAs, stridedAs, unbroadcast, withContiguous, withDtype } from './util.js';
 import { composite } from '../autograd/composite.js';
-import { full } from '../creation.js';
+import { full, tensor } from '../creation.js';
 
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
@@ -378,8 +378,8 @@ export function toDevice(x: Tensor, device: Device): Tensor {
       `to: float64 tensors live on the 'js' device only, so this one cannot move to '${device}': convert and move it at once with x.to('${device}', 'float32')`,
     );
   }
-  const out = Tensor.empty(x.shape, x.dtype, device);
-  out.backend.view(out.storage).set(x.toArray());
+  // The copy crosses backends, so it goes through host memory.
+  const out = tensor(x.toArray(), { shape: [...x.shape], dtype: x.dtype, device });
   return finish(out, 'to', [x], isFloat(x.dtype) ? (g) => [toDevice(g, x.device)] : null);
 }
 

@@ -6,12 +6,13 @@
  */
 import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
-import { full, tensor } from '../creation.js';
-import { fmtShape, forEachStrided, normDim, numel } from '../shape.js';
+import { arange, full, tensor } from '../creation.js';
+import { fmtShape, normDim, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { indexSelect } from './indexing.js';
 import { cat, expand, reshape, slice } from './shape.js';
-import { assignInto, copyRaw } from './util.js';
+import { assignInto, scalarAs } from './util.js';
+import { ge, le, sub, where } from './elementwise.js';
 
 function checkTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -36,18 +37,13 @@ function triangle(op: 'tril' | 'triu', x: Tensor, diagonal: number): Tensor {
   if (x.ndim < 2) throw new RangeError(`${op}: input must have at least 2 dims (got shape ${fmtShape(x.shape)})`);
   const rows = x.shape[x.ndim - 2],
     cols = x.shape[x.ndim - 1];
-  const out = copyRaw(x);
-  const v = out.backend.view(out.storage);
-  const batches = rows * cols === 0 ? 0 : out.numel() / (rows * cols);
-  for (let b = 0; b < batches; b++) {
-    for (let i = 0; i < rows; i++) {
-      // tril keeps j − i ≤ diagonal, triu keeps j − i ≥ diagonal.
-      const base = (b * rows + i) * cols;
-      if (op === 'tril') v.fill(0, base + Math.max(0, Math.min(cols, i + diagonal + 1)), base + cols);
-      else v.fill(0, base, base + Math.max(0, Math.min(cols, i + diagonal)));
-    }
-  }
-  return finish(out, op, [x], (g) => [triangle(op, g, diagonal)]);
+  // A [rows, cols] mask of the kept elements, broadcast over the batch dims: tril keeps
+  // j − i ≤ diagonal, triu keeps j − i ≥ diagonal.
+  return composite(op, () => {
+    const offsets = sub(arange(cols, { device: x.device }).unsqueeze(0), arange(rows, { device: x.device }).unsqueeze(1));
+    const keep = op === 'tril' ? le(offsets, diagonal) : ge(offsets, diagonal);
+    return where(keep, x, scalarAs(0, x));
+  });
 }
 
 /**
@@ -79,11 +75,7 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
     offset += (x.shape[d] - 1) * s;
     return -s;
   });
-  const xv = x.backend.view(x.storage);
-  const ov = out.backend.view(out.storage);
-  forEachStrided(x.shape, [strides], [offset], (i, [j]) => {
-    ov[i] = xv[j];
-  });
+  x.backend.copy({ storage: x.storage, offset, strides }, out.storage, 0, x.shape);
   return finish(out, 'flip', [x], (g) => [flip(g, list)]);
 }
 

@@ -12,7 +12,8 @@ import { Tensor } from '../tensor.js';
 import { add, div, eq, exp, gt, log, mul, ne, pow, sqrt, sub, abs, where } from './elementwise.js';
 import { composite } from '../autograd/composite.js';
 import { gather, indexSelect } from './indexing.js';
-import { copyRaw, withContiguous } from './util.js';
+import { copyRaw, scalarAs, withContiguous } from './util.js';
+import { tensor } from '../creation.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
 import { tensorArg } from '../validate.js';
 
@@ -351,34 +352,35 @@ export function prod(x: Tensor, dim?: number, keepdim = false): Tensor {
   const d = flat || x.ndim === 0 ? 0 : normDim('prod', dim, x.ndim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
   const [outer, len, inner] = aroundDim(sourceShape, d);
-  const values = x.toArray();
-  const products = new Float64Array(outer * inner).fill(1);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < len; i++) for (let j = 0; j < inner; j++) products[o * inner + j] *= values[(o * len + i) * inner + j];
-  }
   const shape = flat ? (keepdim ? x.shape.map(() => 1) : []) : finalShape(x.shape, x.ndim === 0 ? [] : [d], keepdim);
-  const out = Tensor.empty(shape, dtype, x.backend);
-  out.backend.view(out.storage).set(dtype === 'int32' ? products.map((v) => v | 0) : products);
+  const { backend } = x;
+  // The product is the last running product along the dim (1 where the dim is empty).
+  const out = Tensor.empty(shape, dtype, backend);
+  if (len === 0) backend.fill(out.storage, 0, out.numel(), 1);
+  else
+    composite('prod', () => {
+      const running = Tensor.empty(sourceShape, dtype, backend);
+      withContiguous(x, (c) => backend.scan('prod', c.storage, c.offset, running.storage, outer, len, inner));
+      backend.copy({ storage: running.storage, offset: (len - 1) * inner, strides: [len * inner, 1] }, out.storage, 0, [outer, inner]);
+    });
   return finish(out, 'prod', [x], (g) => {
-    // others[i] = Π_{k<i} x_k · Π_{k>i} x_k along the reduced dim.
-    const others = new Float64Array(values.length);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < inner; j++) {
-        let prefix = 1;
-        for (let i = 0; i < len; i++) {
-          others[(o * len + i) * inner + j] = prefix;
-          prefix *= values[(o * len + i) * inner + j];
-        }
-        let suffix = 1;
-        for (let i = len - 1; i >= 0; i--) {
-          others[(o * len + i) * inner + j] *= suffix;
-          suffix *= values[(o * len + i) * inner + j];
-        }
-      }
-    }
-    const factor = Tensor.empty(x.shape, g.dtype, g.backend);
-    factor.backend.view(factor.storage).set(others);
-    return [mul(reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d])), factor)];
+    // others = Π of the other elements along the dim: the running product's backward from a
+    // gradient of 1 at the last position.
+    const others = composite('prod', () => {
+      const lastOnes = Tensor.empty(sourceShape, g.dtype, backend);
+      backend.fill(lastOnes.storage, 0, lastOnes.numel(), 0);
+      const one = scalarAs(1, g);
+      if (len > 0)
+        backend.assign(
+          { storage: one.storage, offset: 0, strides: [0, 0] },
+          { storage: lastOnes.storage, offset: (len - 1) * inner, strides: [len * inner, 1] },
+          [outer, inner],
+        );
+      const factor = Tensor.empty(x.shape, g.dtype, backend);
+      withContiguous(x, (c) => backend.cumprodBackward(c.storage, c.offset, lastOnes.storage, 0, factor.storage, outer, len, inner));
+      return factor;
+    });
+    return [mul(reshape(g, flat ? x.shape.map(() => 1) : keptShape(x.shape, x.ndim === 0 ? [] : [d])), others)];
   });
 }
 
@@ -419,16 +421,8 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const d = normDim('cumsum', dim, x.ndim);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
-  const out = copyRaw(x, dtype);
-  const v = out.backend.view(out.storage);
-  const wrap = dtype === 'int32';
-  for (let o = 0; o < outer; o++) {
-    for (let i = 1; i < len; i++) {
-      const row = (o * len + i) * inner,
-        prev = row - inner;
-      for (let j = 0; j < inner; j++) v[row + j] = wrap ? (v[row + j] + v[prev + j]) | 0 : v[row + j] + v[prev + j];
-    }
-  }
+  const out = Tensor.empty(x.shape, dtype, x.backend);
+  withContiguous(x, (c) => x.backend.scan('sum', c.storage, c.offset, out.storage, outer, len, inner));
   // d out[i] / d x[k] = 1 for i ≥ k: the gradient is the running sum of g from the end.
   return finish(out, 'cumsum', [x], (g) => [reverseCumsum(g, d)]);
 }
@@ -441,9 +435,7 @@ function reverseCumsum(g: Tensor, d: number): Tensor {
 function flipDim(x: Tensor, d: number): Tensor {
   if (x.ndim === 0) return x;
   const index = Int32Array.from({ length: x.shape[d] }, (_, i) => x.shape[d] - 1 - i);
-  const idx = Tensor.empty([index.length], 'int32', x.backend);
-  idx.backend.view(idx.storage).set(index);
-  return indexSelect(x, d, idx);
+  return composite('flip', () => indexSelect(x, d, tensor(index, { dtype: 'int32', device: x.device })));
 }
 
 /**
@@ -456,41 +448,12 @@ export function cumprod(x: Tensor, dim: number): Tensor {
   const d = normDim('cumprod', dim, x.ndim);
   const [outer, len, inner] = aroundDim(x.shape, d);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
-  const values = x.toArray();
   const out = Tensor.empty(x.shape, dtype, x.backend);
-  const v = out.backend.view(out.storage);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      let p = 1;
-      for (let i = 0; i < len; i++) {
-        const at = (o * len + i) * inner + j;
-        p *= values[at];
-        v[at] = dtype === 'int32' ? p | 0 : p;
-      }
-    }
-  }
+  withContiguous(x, (c) => x.backend.scan('prod', c.storage, c.offset, out.storage, outer, len, inner));
   return finish(out, 'cumprod', [x], (g) => {
-    // grad x[k] = Σ_{i ≥ k} g[i] · Π_{m ≤ i, m ≠ k} x[m]: O(len²) per line, no division.
-    const gv = g.toArray();
-    const grad = new Float64Array(values.length);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < inner; j++) {
-        const at = (i: number) => (o * len + i) * inner + j;
-        let prefix = 1;
-        for (let k = 0; k < len; k++) {
-          let p = prefix;
-          let acc = gv[at(k)] * p;
-          for (let i = k + 1; i < len; i++) {
-            p *= values[at(i)];
-            acc += gv[at(i)] * p;
-          }
-          grad[at(k)] = acc;
-          prefix *= values[at(k)];
-        }
-      }
-    }
+    // grad x[k] = Σ_{i ≥ k} g[i] · Π_{m ≤ i, m ≠ k} x[m], with no division (exact at zeros).
     const gx = Tensor.empty(x.shape, g.dtype, g.backend);
-    gx.backend.view(gx.storage).set(grad);
+    withContiguous(x, (c) => withContiguous(g, (gc) => g.backend.cumprodBackward(c.storage, c.offset, gc.storage, gc.offset, gx.storage, outer, len, inner)));
     return [gx];
   });
 }

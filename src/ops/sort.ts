@@ -13,6 +13,8 @@ import { gather } from './indexing.js';
 import { aroundDim, valuesIndices, type ValuesIndices } from './reduce.js';
 import { contiguous, slice } from './shape.js';
 import { composite } from '../autograd/composite.js';
+import { tensor } from '../creation.js';
+import { withContiguous } from './util.js';
 
 /** Options of `sort` and `argsort`. */
 export interface SortOptions {
@@ -38,28 +40,11 @@ function checkTensor(op: string, x: unknown): Tensor {
   return V.tensorArg(op, 'input', x);
 }
 
-/** NaN sorts above every number, as in PyTorch. */
-function compareAscending(a: number, b: number): number {
-  if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
-  if (Number.isNaN(b)) return -1;
-  return a - b;
-}
-
-/** int32 indices, x's shape, that order each line along dim d (a stable sort). */
+/** int32 indices, x's shape, that order each line along dim d (a stable sort, NaN above every number). */
 function orderAlong(x: Tensor, d: number, descending: boolean): Tensor {
   const [outer, len, inner] = aroundDim(x.shape, d);
-  const values = x.toArray();
   const out = Tensor.empty(x.shape, 'int32', x.backend);
-  const ov = out.backend.view(out.storage);
-  const order = new Array<number>(len);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      const at = (i: number) => (o * len + i) * inner + j;
-      for (let i = 0; i < len; i++) order[i] = i;
-      order.sort((p, q) => (descending ? compareAscending(values[at(q)], values[at(p)]) : compareAscending(values[at(p)], values[at(q)])));
-      for (let i = 0; i < len; i++) ov[at(i)] = order[i];
-    }
-  }
+  withContiguous(x, (c) => x.backend.argsort(c.storage, c.offset, out.storage, outer, len, inner, descending));
   return out;
 }
 
@@ -134,8 +119,7 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
   if (!replacement && numSamples > classes)
     throw new RangeError(`multinomial: cannot draw ${numSamples} samples without replacement from ${classes} categories`);
   const w = probs.toArray();
-  const out = Tensor.empty(probs.ndim === 1 ? [numSamples] : [rows, numSamples], 'int32', probs.backend);
-  const ov = out.backend.view(out.storage);
+  const ov = new Int32Array(rows * numSamples);
   const weights = new Float64Array(classes);
   for (let r = 0; r < rows; r++) {
     let total = 0;
@@ -166,5 +150,7 @@ export function multinomial(probs: Tensor, numSamples: number, options: Multinom
       }
     }
   }
+  // Sampling runs on the host, from the generator's stream, as the random factories do.
+  const out = tensor(ov, { shape: probs.ndim === 1 ? [numSamples] : [rows, numSamples], dtype: 'int32', device: probs.device });
   return finish(out, 'multinomial', [probs], null);
 }

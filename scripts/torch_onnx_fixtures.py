@@ -1,0 +1,90 @@
+"""Generate ONNX files written by PyTorch 1.13's torch.onnx.export for tests/onnx-import.test.ts.
+
+Rerun with:
+
+    /usr/bin/python3 scripts/torch_onnx_fixtures.py
+
+(needs Debian's python3-torch and python3-onnx). Writes, per model, tests/fixtures/onnx/<name>.onnx
+(exported with a dynamic batch axis, constant folding on, as torch.onnx.export does by default) and
+tests/fixtures/onnx/torch-onnx.json with inputs and PyTorch's outputs at the export batch size
+and another one. Values are written with 9 significant digits (exact for float32) and a dtype.
+"""
+import json
+import os
+
+import onnx
+import torch
+
+torch.manual_seed(0)
+OUT_DIR = os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "onnx")
+
+
+def record(t):
+    return {"shape": list(t.shape), "dtype": "float32", "data": [float("%.9g" % v) for v in t.detach().reshape(-1).tolist()]}
+
+
+class LastOutputs(torch.nn.Module):
+    """Runs a recurrent layer and returns its output and final states as a flat tuple."""
+
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x):
+        out, state = self.rnn(x)
+        return (out, *state) if isinstance(state, tuple) else (out, state)
+
+
+class SelfAttention(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = torch.nn.MultiheadAttention(8, 2)
+
+    def forward(self, x):
+        return self.mha(x, x, x)[0]
+
+
+def batch_axis(seq_first):
+    return 1 if seq_first else 0
+
+
+models = [
+    # name, module, input shape at export, at the other batch size, batch dim, output names
+    ("lstm", LastOutputs(torch.nn.LSTM(5, 6, num_layers=2, bidirectional=True, batch_first=True)), [3, 4, 5], [5, 4, 5], 0, ["output", "h_n", "c_n"]),
+    ("gru", LastOutputs(torch.nn.GRU(4, 5, num_layers=2)), [6, 2, 4], [6, 3, 4], 1, ["output", "h_n"]),
+    ("rnn", LastOutputs(torch.nn.RNN(4, 3, nonlinearity="relu", bidirectional=True)), [5, 2, 4], [5, 4, 4], 1, ["output", "h_n"]),
+    ("mha", SelfAttention(), [5, 2, 8], [5, 3, 8], 1, ["output"]),
+    (
+        "encoder",
+        torch.nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, dropout=0.0, batch_first=True),
+        [2, 5, 8],
+        [3, 5, 8],
+        0,
+        ["output"],
+    ),
+]
+
+cases = []
+for name, model, shape, other, bdim, outputs in models:
+    model.eval()
+    x = torch.randn(*shape)
+    x2 = torch.randn(*other)
+    path = os.path.join(OUT_DIR, f"{name}.onnx")
+    axes = {"input": {bdim: "batch"}}
+    for o in outputs:
+        axes[o] = {0 if o == "output" and bdim == 0 else (1 if o != "output" else bdim): "batch"}
+    torch.onnx.export(model, (x,), path, input_names=["input"], output_names=outputs, dynamic_axes=axes, opset_version=14)
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    ops = sorted({n.op_type for n in onnx.load(path).graph.node})
+    with torch.no_grad():
+        runs = []
+        for inp in (x, x2):
+            out = model(inp)
+            out = out if isinstance(out, tuple) else (out,)
+            runs.append({"input": record(inp), "outputs": [record(o) for o in out]})
+    cases.append({"name": name, "file": f"{name}.onnx", "ops": ops, "outputNames": outputs, "runs": runs})
+
+with open(os.path.join(OUT_DIR, "torch-onnx.json"), "w") as f:
+    json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "cases": cases}, f)
+    f.write("\n")
+print("\n".join(f"{c['name']}: {' '.join(c['ops'])}" for c in cases))
