@@ -95,6 +95,7 @@ export async function tesseraSeq() {
     lstmForward,
     lstmGemm: lstmGemmMs(),
     gptForward,
+    gptGemm: gptGemmMs(),
   };
   const running = await setNumThreads(2);
   const threads2 = running === 2 ? { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8) } : null;
@@ -140,6 +141,40 @@ function lstmGemmMs() {
     3,
     15,
   );
+}
+
+/**
+ * The GPT step's linear-layer GEMMs alone, same shapes and transposes, no graph: per layer the
+ * in-projection (128→384), out-projection (128→128), linear1 (128→512) and linear2 (512→128), then
+ * the head (128→65), each forward (x·Wᵀ) and backward (dY·W for the input, dYᵀ·x for the weight),
+ * over 16·64 = 1024 tokens. Returns its median ms and GFLOP.
+ */
+function gptGemmMs() {
+  const N = 1024;
+  const linears = [...Array(4)].flatMap(() => [
+    [128, 384],
+    [128, 128],
+    [128, 512],
+    [512, 128],
+  ]);
+  linears.push([128, 65]);
+  const ops = linears.map(([inF, outF]) => ({ x: randn([N, inF]).keep(), w: randn([outF, inF]).keep(), dy: randn([N, outF]).keep() }));
+  const ms = medianMs(
+    () =>
+      tidy(() =>
+        noGrad(() => {
+          for (const { x, w, dy } of ops) {
+            x.matmul(w.t());
+            dy.matmul(w);
+            dy.t().matmul(x);
+          }
+        }),
+      ),
+    2,
+    9,
+  );
+  const gflop = linears.reduce((t, [inF, outF]) => t + 3 * 2 * N * inF * outF, 0) / 1e9;
+  return { ms, gflop };
 }
 
 /** PyTorch's figures, or null when /usr/bin/python3 has no torch. */
@@ -200,6 +235,15 @@ export function seqSection(tess, torch, tfjs) {
         : '') +
       `The forward alone (no graph) takes ${tess.lstmForward.toFixed(1)} ms. ` +
       `The GPT step's forward alone (no graph) takes ${tess.gptForward.toFixed(1)} ms of its ${tess.gpt.toFixed(1)} ms.`,
+  );
+  const g = tess.gptGemm;
+  const gptParts = g.ms + 4 * tess.attention;
+  lines.push(
+    '',
+    `What limits the GPT step: its linear layers' GEMMs (${g.gflop.toFixed(2)} GFLOP) alone, same shapes, no graph, take ${g.ms.toFixed(1)} ms ` +
+      `(${((g.gflop / g.ms) * 1000).toFixed(1)} GFLOP/s), and its four causal attentions fwd+bwd (the attention row's shape) ${(4 * tess.attention).toFixed(1)} ms: ` +
+      `${gptParts.toFixed(1)} ms, ${((100 * gptParts) / tess.gpt).toFixed(0)}% of the ${tess.gpt.toFixed(1)} ms step` +
+      (torch ? `; 0.6× PyTorch's ${ms(torch.gpt)} allows ${ms(torch.gpt / 0.6)}.` : '.'),
   );
   lines.push(
     '',

@@ -8,14 +8,20 @@ import { data, fit, nn, noGrad, optim, tensor } from '../dist/index.js';
 
 export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
 
-/** The command line: `--smoke` (tiny sizes, for the test suite), `--full`, `--name value` options and a dataset directory. */
+/** The command line: `--smoke` (tiny sizes, for the test suite), `--full`, `--name N` options and a dataset directory. */
 export function parseArgs(argv = process.argv.slice(2)) {
-  const option = (name, fallback) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : fallback;
-  };
-  const dir = argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--') && !/^\d/.test(a)) ?? '/usr/share/datasets/fashion-mnist';
-  return { smoke: argv.includes('--smoke'), full: argv.includes('--full'), option, dir };
+  const values = new Map();
+  const positional = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--smoke' || argv[i] === '--full') continue;
+    if (argv[i].startsWith('--')) {
+      const value = Number(argv[++i]);
+      if (!Number.isFinite(value)) throw new Error(`${argv[i - 1]} needs a number (got ${argv[i]})`);
+      values.set(argv[i - 1].slice(2), value);
+    } else positional.push(argv[i]);
+  }
+  const option = (name, fallback) => values.get(name) ?? fallback;
+  return { smoke: argv.includes('--smoke'), full: argv.includes('--full'), option, dir: positional[0] ?? '/usr/share/datasets/fashion-mnist' };
 }
 
 /**

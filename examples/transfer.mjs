@@ -38,7 +38,7 @@ const pretrained = makeCnn(side, { hidden, classes: 5 });
 const pretrainSeconds = train(pretrained, source, { epochs: sizes.pretrain });
 const sourceTest = pick(images.test, sourceClasses, sizes.test);
 const targetTest = pick(images.test, targetClasses, sizes.test);
-const classNames = (classes) => (name === 'Fashion-MNIST' ? classes.map((c) => FASHION_CLASSES[c]).join(', ') : classes.join(', '));
+const classNames = (classes) => (name === 'Fashion-MNIST' ? classes.map((c) => FASHION_CLASSES[c]).join(', ') : `the digits ${classes.join(', ')}`);
 console.log(
   `${name}: pretrained on ${source.labels.shape[0]} images of classes 0–4 (${classNames(sourceClasses)}), ${sizes.pretrain} epochs in ${pretrainSeconds.toFixed(1)} s`,
 );

@@ -139,8 +139,10 @@ function fill(fn: string, shape: number[], value: number, opts: TensorOptions): 
   if (dtype === 'int32' && (!Number.isInteger(value) || value < V.INT32_MIN || value > V.INT32_MAX)) {
     throw new RangeError(`${fn}: cannot fill an int32 tensor with ${value} (int32 holds integers in ${V.INT32_MIN}..${V.INT32_MAX})`);
   }
-  const t = Tensor.empty(shape, dtype, opts.device ?? getDefaultDevice());
-  t.backend.fill(t.storage, 0, t.numel(), dtype === 'bool' ? +!!value : value);
+  // +0 and false, not -0 or NaN: fresh memory holds +0's bits.
+  const zero = Object.is(Number(value), 0);
+  const t = Tensor.empty(shape, dtype, opts.device ?? getDefaultDevice(), zero);
+  if (!zero) t.backend.fill(t.storage, 0, t.numel(), dtype === 'bool' ? +!!value : value);
   if (opts.requiresGrad) t.requiresGrad_(true);
   return t;
 }

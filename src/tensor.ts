@@ -77,8 +77,8 @@ export class Tensor {
     track(this);
   }
 
-  /** @internal A new contiguous, uninitialised tensor. */
-  static empty(shape: readonly number[], dtype: DType, device: Device | Backend): Tensor {
+  /** @internal A new contiguous tensor: uninitialised, or zeros with `zeroed`. */
+  static empty(shape: readonly number[], dtype: DType, device: Device | Backend, zeroed = false): Tensor {
     const backend = typeof device === 'string' ? backendFor(device) : device;
     if (dtype === 'float64' && backend.device !== 'js') {
       throw new TypeError(
@@ -89,7 +89,7 @@ export class Tensor {
       if (!Number.isInteger(s) || s < 0) throw new RangeError(`invalid tensor shape ${fmtShape(shape)} (sizes must be non-negative integers)`);
     let storage: Storage;
     try {
-      storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape));
+      storage = backend.alloc(dtype === 'bool' ? 'int32' : dtype, numel(shape), zeroed);
     } catch (error) {
       if (error instanceof RangeError) throw new RangeError(`a ${dtype} tensor of shape ${fmtShape(shape)}: ${error.message}`);
       throw error;

@@ -191,4 +191,11 @@ describe('examples run against the built package', () => {
     expect(svg.match(/<rect /g)).toHaveLength(1 + 3 * 4);
     expect(svg).toContain('distilled student');
   }, 180_000);
+
+  it('the Fashion-MNIST examples stop with the install hint when the data set is absent', async () => {
+    for (const example of ['transfer', 'distill', 'compress']) {
+      const { stdout } = await run('node', [`examples/${example}.mjs`, '/nonexistent/fashion-mnist', '--epochs', '1'], { cwd: root });
+      expect(stdout.trim(), example).toBe('Fashion-MNIST not found in /nonexistent/fashion-mnist; install it with: sudo apt-get install dataset-fashion-mnist');
+    }
+  }, 60_000);
 });

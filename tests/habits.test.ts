@@ -215,18 +215,32 @@ describe('every functional loss takes { reduction }', () => {
     expect(nn.functional.l1Loss(a(), b(), { reduction: 'none' }).tolist()).toEqual([1, 0, 2]);
     expect(new nn.MSELoss({ reduction: 'sum' })(a(), b()).item()).toBe(5);
   });
-  it.each([
-    ['mseLoss', (x: Tensor, y: Tensor) => nn.functional.mseLoss(x, y, { reduction: 'sum' })],
-    ['l1Loss', (x: Tensor, y: Tensor) => nn.functional.l1Loss(x, y, { reduction: 'sum' })],
-    ['huberLoss', (x: Tensor, y: Tensor) => nn.functional.huberLoss(x, y, { reduction: 'sum' })],
-    ['smoothL1Loss', (x: Tensor, y: Tensor) => nn.functional.smoothL1Loss(x, y, { reduction: 'sum' })],
-    ['binaryCrossEntropy', (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropy(x.sigmoid(), y.div(10), { reduction: 'sum' })],
-    ['binaryCrossEntropyWithLogits', (x: Tensor, y: Tensor) => nn.functional.binaryCrossEntropyWithLogits(x, y.div(10), { reduction: 'sum' })],
-    ['klDiv', (x: Tensor, y: Tensor) => nn.functional.klDiv(x.logSoftmax(0), y.softmax(0), { reduction: 'sum' })],
-  ])('%s sums with { reduction: "sum" }', (_, loss) => {
-    const none = loss(a(), b());
-    expect(none.ndim).toBe(0);
-    expect(Number.isFinite(none.item())).toBe(true);
+  // Every loss nn.functional exports: a loss added later without a case here fails the first assertion.
+  const x = randn(4, 3, { generator: new Generator(1) });
+  const y = randn(4, 3, { generator: new Generator(2) });
+  const probs = y.sigmoid();
+  const classes = tensor([0, 2, 1, 2]);
+  type Reduction = { reduction: 'none' | 'mean' | 'sum' };
+  const losses: Record<string, (r: Reduction) => Tensor> = {
+    mseLoss: (r) => nn.functional.mseLoss(x, y, r),
+    l1Loss: (r) => nn.functional.l1Loss(x, y, r),
+    huberLoss: (r) => nn.functional.huberLoss(x, y, r),
+    smoothL1Loss: (r) => nn.functional.smoothL1Loss(x, y, r),
+    binaryCrossEntropy: (r) => nn.functional.binaryCrossEntropy(x.sigmoid(), probs, r),
+    binaryCrossEntropyWithLogits: (r) => nn.functional.binaryCrossEntropyWithLogits(x, probs, r),
+    klDiv: (r) => nn.functional.klDiv(x.logSoftmax(1), y.softmax(1), r),
+    crossEntropy: (r) => nn.functional.crossEntropy(x, classes, r),
+    nllLoss: (r) => nn.functional.nllLoss(x.logSoftmax(1), classes, r),
+  };
+  it('the cases below are every loss in nn.functional', () => {
+    const exported = Object.keys(nn.functional).filter((k) => /Loss$|Entropy|^klDiv$/.test(k));
+    expect(exported.sort()).toEqual(Object.keys(losses).sort());
+  });
+  it.each(Object.keys(losses))("%s: 'none' keeps one loss per element (or sample), 'sum' and 'mean' reduce it", (name) => {
+    const none = losses[name]({ reduction: 'none' });
+    expect(none.shape).toEqual(name === 'crossEntropy' || name === 'nllLoss' ? [4] : [4, 3]);
+    expect(losses[name]({ reduction: 'sum' }).item()).toBeCloseTo(none.sum().item(), 5);
+    expect(losses[name]({ reduction: 'mean' }).item()).toBeCloseTo(none.mean().item(), 6);
   });
   it('a bare reduction string gets a hint', () => {
     expect(() => nn.functional.mseLoss(a(), b(), 'sum' as never)).toThrow(`mseLoss: pass the reduction as an option, { reduction: "sum" }`);

@@ -145,4 +145,23 @@ describe('memory', () => {
     expect(ptr + bytes).toBeLessThanOrEqual(byteLength);
     expect(byteLength).toBeLessThanOrEqual(MAX_WASM_BYTES);
   });
+
+  it('zeros() reads as zeros from a reused block, and takes a never-used one without writing it', () => {
+    const dirty = randn([4096]).add(1);
+    dirty.dispose();
+    expect(zeros([4096]).abs().sum().item()).toBe(0);
+    expect(zeros([4096], { dtype: 'int32' }).abs().sum().item()).toBe(0);
+  });
+
+  // Last in the file: WASM memory never shrinks, so the tests after this would run in a 3.6 GB memory.
+  it('zeros([9e8]) (3.6 GB) is allocated at once without touching its pages; randn([1e9]) then fails at once, naming what is held', () => {
+    const t0 = performance.now();
+    const big = zeros([9e8]);
+    expect(big.shape).toEqual([9e8]);
+    expect(big.narrow(0, 9e8 - 4, 4).tolist()).toEqual([0, 0, 0, 0]);
+    expect(memoryStats().wasmBytes).toBeGreaterThan(3.6e9);
+    // 4.0 GB fits under 4 GiB only in an empty memory; here the view above still holds the 3.6 GB block.
+    expect(() => randn([1e9])).toThrow(/shape \[1000000000\]: out of memory: a 4\.00 GB tensor does not fit in WASM.s 4 GiB address space \(3\.60 GB live/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
 });

@@ -34,6 +34,8 @@ export class CachingAllocator {
   liveBytes = 0;
   cachedBytes = 0;
   peakBytes = 0;
+  /** Whether the last alloc came from memory no block ever used (WASM memory is zero there). */
+  lastFresh = false;
   /** Reclaims blocks of tensors nobody used since the last call; set by the backend. */
   onPressure: (() => void) | null = null;
   private reclaimAt = RECLAIM_SLACK;
@@ -68,8 +70,9 @@ export class CachingAllocator {
       list = this.freeLists.get(size);
     }
     let ptr: number;
-    if (list && list.length > 0) {
-      ptr = list.pop()!;
+    this.lastFresh = !(list && list.length > 0);
+    if (!this.lastFresh) {
+      ptr = list!.pop()!;
       this.cachedBytes -= size;
     } else {
       ptr = this.top;

@@ -243,7 +243,8 @@ export interface MemoryStats {
 
 export interface Backend {
   readonly device: Device;
-  alloc(dtype: Exclude<DType, 'bool'>, length: number): Storage;
+  /** A storage of `length` elements; with `zeroed` it reads as zeros (free where the memory was never used). */
+  alloc(dtype: Exclude<DType, 'bool'>, length: number, zeroed?: boolean): Storage;
   free(storage: Storage): void;
   /** A live view of the whole storage; short-lived: any later allocation may invalidate it. */
   view(storage: Storage): TypedArray;
