@@ -56,7 +56,7 @@ describe('docs/architecture.md matches the code', () => {
     const table = doc.slice(doc.indexOf('## The Backend surface'), doc.indexOf('## Memory'));
     const rows = table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| group'));
     const listed = rows.flatMap((row) => [...row.split('|')[2].matchAll(/`(\w+)`/g)].map((m) => m[1])).sort();
-    expect(listed).toEqual(declared);
+    expect(listed, 'add a new Backend method to the table under "The Backend surface" in docs/architecture.md').toEqual(declared);
   });
 
   it('the quoted stack from loss.backward() to the GEMM is the one scripts/backward-stack.mjs records', () => {
