@@ -115,10 +115,72 @@ export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f
   for (let k0 = 0; k0 < kp; k0 += KC_PAIRS) {
     const k1 = min(kp, k0 + KC_PAIRS);
     const first = k0 == 0;
-    for (let col = 0; col < n; col += 8) {
+    let col = 0;
+    // Fewer than 4 rows (a batch-1 Linear): 16 columns at a time, so four independent
+    // accumulators hide the add latency and each A pair is splatted once for 16 columns.
+    if (m < 4) {
+      for (; col + 16 <= n; col += 16) {
+        const g0 = b + <usize>(col >> 2) * groupBytes;
+        const g1 = g0 + groupBytes;
+        const g2 = g1 + groupBytes;
+        const g3 = g2 + groupBytes;
+        for (let row = 0; row < m; row++) {
+          const a0 = a + <usize>row * rowBytes;
+          let c0 = i32x4.splat(0);
+          let c1 = i32x4.splat(0);
+          let c2 = i32x4.splat(0);
+          let c3 = i32x4.splat(0);
+          for (let p = k0; p < k1; p++) {
+            const x0 = v128.load32_splat(a0 + (<usize>p << 2));
+            const at = <usize>p << 4;
+            c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(g0 + at)));
+            c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(g1 + at)));
+            c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load(g2 + at)));
+            c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load(g3 + at)));
+          }
+          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c1, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c2, row, col + 8, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c3, row, col + 12, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        }
+      }
+    }
+    for (; col < n; col += 8) {
       const g0 = b + <usize>(col >> 2) * groupBytes;
-      // A lone last group reads itself twice; its second half is not stored.
-      const g1 = col + 4 < n ? g0 + groupBytes : g0;
+      if (col + 4 >= n) {
+        // A lone last group: 4 rows × 4 columns, so no work is spent on columns past n.
+        let row = 0;
+        for (; row + 4 <= m; row += 4) {
+          const a0 = a + <usize>row * rowBytes;
+          const a1 = a0 + rowBytes;
+          const a2 = a1 + rowBytes;
+          const a3 = a2 + rowBytes;
+          let c0 = i32x4.splat(0);
+          let c1 = i32x4.splat(0);
+          let c2 = i32x4.splat(0);
+          let c3 = i32x4.splat(0);
+          for (let p = k0; p < k1; p++) {
+            const off = <usize>p << 2;
+            const b0 = v128.load(g0 + (<usize>p << 4));
+            c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(a0 + off), b0));
+            c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v128.load32_splat(a1 + off), b0));
+            c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v128.load32_splat(a2 + off), b0));
+            c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v128.load32_splat(a3 + off), b0));
+          }
+          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c1, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c2, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+          storeAcc(c3, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        }
+        for (; row < m; row++) {
+          const a0 = a + <usize>row * rowBytes;
+          let c0 = i32x4.splat(0);
+          for (let p = k0; p < k1; p++) c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(a0 + (<usize>p << 2)), v128.load(g0 + (<usize>p << 4))));
+          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
+        }
+        continue;
+      }
+      const g1 = g0 + groupBytes;
       let row = 0;
       for (; row + 4 <= m; row += 4) {
         const a0 = a + <usize>row * rowBytes;

@@ -37,11 +37,16 @@ class Formatter {
     }
     const finite = (values as number[]).filter((v) => Number.isFinite(v) && v !== 0).map(Math.abs);
     if (finite.length === 0) {
-      this.#width = Math.max(1, ...values.map((v) => this.format(v as number).length));
+      for (const v of values) this.#width = Math.max(this.#width, this.format(v as number).length);
       return;
     }
-    const min = Math.min(...finite);
-    const max = Math.max(...finite);
+    // Loops, not Math.min(...finite): a spread of a few hundred thousand values overflows the stack.
+    let min = Infinity;
+    let max = 0;
+    for (const v of finite) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
     this.#intMode = finite.every((v) => Number.isInteger(v));
     this.#sciMode = max / min > 1000 || max > 1e8 || (!this.#intMode && min < 1e-4);
     for (const v of values) this.#width = Math.max(this.#width, this.format(v as number).length);
@@ -83,7 +88,7 @@ class Printer {
     this.#summarize = summarize;
     this.#strides = shape.map((_, i) => shape.slice(i + 1).reduce((n, s) => n * s, 1));
     const shown: Value[] = [];
-    this.#visit(0, 0, (v) => shown.push(v));
+    this.#visit((v) => shown.push(v));
     this.#f = new Formatter(dtype, shown);
   }
 
@@ -99,29 +104,67 @@ class Printer {
     return [...all.slice(0, EDGE_ITEMS), -1, ...all.slice(n - EDGE_ITEMS)];
   }
 
-  #visit(dim: number, offset: number, fn: (v: Value) => void): void {
-    if (dim === this.#shape.length) return fn(this.#value(offset));
-    for (const i of this.#indices(dim)) if (i >= 0) this.#visit(dim + 1, offset + i * this.#strides[dim], fn);
+  /** Calls fn on each shown value in order; a loop, not recursion, so thousands of dims cannot overflow the stack. */
+  #visit(fn: (v: Value) => void): void {
+    const rank = this.#shape.length;
+    if (rank === 0) return fn(this.#value(0));
+    const lists = this.#shape.map((_, d) => this.#indices(d).filter((i) => i >= 0));
+    if (lists.some((l) => l.length === 0)) return;
+    const pos = new Array<number>(rank).fill(0);
+    for (;;) {
+      let offset = 0;
+      for (let d = 0; d < rank; d++) offset += lists[d][pos[d]] * this.#strides[d];
+      fn(this.#value(offset));
+      let d = rank - 1;
+      while (d >= 0 && ++pos[d] === lists[d].length) pos[d--] = 0;
+      if (d < 0) return;
+    }
   }
 
   scalar(): string {
     return this.#f.format(this.#value(0));
   }
 
-  /** The tensor from `dim` on, starting at `offset`, printed at column `indent`. */
+  /** The tensor from `dim` on, starting at `offset`, printed at column `indent`; an explicit stack, not recursion (see #visit). */
   nested(dim: number, offset: number, indent: number): string {
-    const f = this.#f;
-    const at = (i: number) => offset + i * this.#strides[dim];
-    if (dim === this.#shape.length - 1) {
-      const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (f.width + 2)));
-      const items = this.#indices(dim).map((i) => (i < 0 ? ' ...' : f.pad(this.#value(at(i)))));
-      const lines: string[] = [];
-      for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
-      return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
+    interface Frame {
+      dim: number;
+      offset: number;
+      indent: number;
+      indices: number[];
+      next: number;
+      parts: string[];
     }
-    const slices = this.#indices(dim).map((i) => (i < 0 ? '...' : this.nested(dim + 1, at(i), indent + 1)));
-    const rank = this.#shape.length - dim;
-    return `[${slices.join(`,${'\n'.repeat(rank - 1)}${' '.repeat(indent + 1)}`)}]`;
+    const frame = (d: number, o: number, ind: number): Frame => ({ dim: d, offset: o, indent: ind, indices: this.#indices(d), next: 0, parts: [] });
+    const stack = [frame(dim, offset, indent)];
+    for (;;) {
+      const top = stack[stack.length - 1];
+      let text: string | null = null;
+      if (top.dim === this.#shape.length - 1) text = this.#row(top.offset, top.indent, top.indices);
+      else if (top.next < top.indices.length) {
+        const i = top.indices[top.next++];
+        if (i < 0) top.parts.push('...');
+        else stack.push(frame(top.dim + 1, top.offset + i * this.#strides[top.dim], top.indent + 1));
+      } else {
+        const rank = this.#shape.length - top.dim;
+        text = `[${top.parts.join(`,${'\n'.repeat(rank - 1)}${' '.repeat(top.indent + 1)}`)}]`;
+      }
+      if (text === null) continue;
+      stack.pop();
+      if (stack.length === 0) return text;
+      stack[stack.length - 1].parts.push(text);
+    }
+  }
+
+  /** The last dim at `offset`, wrapped at the line width. */
+  #row(offset: number, indent: number, indices: number[]): string {
+    const f = this.#f;
+    const step = this.#strides[this.#shape.length - 1];
+    const perLine = Math.max(1, Math.floor((LINE_WIDTH - indent) / (f.width + 2)));
+    const items = indices.map((i) => (i < 0 ? ' ...' : f.pad(this.#value(offset + i * step))));
+    const lines: string[] = [];
+    for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
+    return `[${lines.join(`,\n${' '.repeat(indent + 1)}`)}]`;
   }
 }
 

@@ -23,6 +23,7 @@ import * as A from './ops/rearrange.js';
 import * as O from './ops/sort.js';
 import * as V from './validate.js';
 import { tensorArg } from './validate.js';
+import { overwrittenSince, readGuard } from './backend/version.js';
 
 /** A tensor or a plain number, which broadcasts as a 0-d tensor of a matching dtype. */
 export type TensorLike = Tensor | number;
@@ -47,7 +48,7 @@ export class Tensor {
   /** Element offset of this view into its storage. */
   readonly offset: number;
   readonly dtype: DType;
-  readonly storage: Storage;
+  readonly #storage: Storage;
   private gradTensor: Tensor | null = null;
   /** The op that produced this tensor, when it was recorded for autograd; null for leaves. */
   gradFn: GradNode | null = null;
@@ -68,7 +69,7 @@ export class Tensor {
 
   /** @internal Use `tensor()`, the factories or ops; this wraps an existing storage. */
   constructor(storage: Storage, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType) {
-    this.storage = storage;
+    this.#storage = storage;
     // Own copies, read-only by type; not Object.freeze()d, which costs more than a small op's kernel.
     this.shape = shape.slice();
     this.strides = strides.slice();
@@ -166,6 +167,21 @@ export class Tensor {
       expected *= this.shape[d];
     }
     return true;
+  }
+
+  /**
+   * The memory this tensor views. Inside a backward closure, reading a tensor overwritten in place
+   * since its op's forward raises (backend/version.ts): every read of values goes through here.
+   */
+  get storage(): Storage {
+    const s = this.#storage;
+    if (readGuard !== null && overwrittenSince(s, readGuard)) {
+      const op = readGuard.op;
+      throw new Error(
+        `backward: a tensor ${op} saved for its backward (a ${this.dtype} tensor of shape ${fmtShape(this.shape)}) was modified by an in-place operation after ${op} used it; clone() it before modifying`,
+      );
+    }
+    return s;
   }
 
   /** @internal Throws a clear error if this tensor was released. */
@@ -438,7 +454,7 @@ export class Tensor {
     return E.fill_(this, value);
   }
   zero_(): this {
-    return E.fill_(this, 0);
+    return E.fill_(this, 0, 'zero_');
   }
   clamp_(min?: number | null, max?: number | null): this {
     return E.clamp_(this, min, max);

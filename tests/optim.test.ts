@@ -136,9 +136,9 @@ describe('Optimizer', () => {
     stepWith(opt, p, adamCase.float32, 0);
     const expAvg = (opt.state.get(p.A) as optim.AdamState).expAvg;
     const stateBefore = expAvg.storage.version;
-    expect(p.A.storage.version).toBe(before + 1);
+    expect(p.A.storage.version).toBeGreaterThan(before);
     stepWith(opt, p, adamCase.float32, 1);
-    expect(expAvg.storage.version).toBe(stateBefore + 1);
+    expect(expAvg.storage.version).toBeGreaterThan(stateBefore);
   });
 
   it('accepts a non-contiguous gradient and reads it in logical order', () => {

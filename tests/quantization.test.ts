@@ -104,6 +104,32 @@ describe('quantization vs PyTorch 1.13', () => {
   });
 });
 
+describe('the int8 GEMM matches the reference backend on every tile path (bit for bit up to 512 k)', () => {
+  // Batch 1–3 take the 16-column path, a last group of 1–4 columns the single-group path, 4+ rows the 4×8 tiles.
+  for (const [m, k, n] of [
+    [1, 30, 40],
+    [2, 31, 36],
+    [3, 8, 16],
+    [1, 5, 3],
+    [5, 20, 13],
+    [4, 9, 4],
+    [9, 600, 21],
+  ]) {
+    it(`Linear ${m}×${k}×${n}`, () => {
+      const make = (device: Device) => {
+        manualSeed(m * 1000 + n);
+        return quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(k, n)).to(device));
+      };
+      const x = randn([m, k]);
+      const wasm = noGrad(() => make('wasm')(x)).toArray();
+      const reference = noGrad(() => make('js')(x.to('js'))).toArray();
+      // Past 512 k the kernel sums K blocks in float (the reference in int32): equal up to float rounding.
+      if (k <= 512) expect(Array.from(wasm)).toEqual(Array.from(reference));
+      else wasm.forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-5));
+    });
+  }
+});
+
 describe('quantization API', () => {
   it('serialize stores int8 weights as I8 (a quarter of float32) and loadStateDict restores an identical model', () => {
     manualSeed(1);

@@ -7,6 +7,7 @@ import type { Tensor } from '../tensor.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { GradientBuffers, queueGraphRelease, releasePendingGraphs, tidy } from '../memory.js';
 import { noGrad, withoutLifetimeTracking } from './grad-mode.js';
+import { withReadGuard } from '../backend/version.js';
 
 /** Tensors reachable from root through gradFn edges, consumers before producers (iterative DFS). */
 function topologicalOrder(root: Tensor): Tensor[] {
@@ -49,6 +50,8 @@ export function backward(root: Tensor, gradient: Tensor | undefined, seed: () =>
     throw new RangeError(`backward: gradient shape ${fmtShape(gradient.shape)} does not match the output shape ${fmtShape(root.shape)}`);
   }
   const order = topologicalOrder(root);
+  // The caller's gradient is theirs to change: backward closures may read it whatever its version.
+  const rootStorage = gradient ? gradient.storage : null;
   withoutLifetimeTracking(() =>
     noGrad(() => {
       const grads = new GradientBuffers(root, gradient ? gradient.check('backward').detach() : seed());
@@ -73,20 +76,14 @@ export function backward(root: Tensor, gradient: Tensor | undefined, seed: () =>
             );
           }
         });
-        node.saved.forEach((s, i) => {
-          if (s.storage.version !== node.savedVersions[i]) {
-            throw new Error(
-              `backward: a tensor ${node.name} saved for its backward (a ${s.dtype} tensor of shape ${fmtShape(s.shape)}, e.g. its mask or target) was modified by an in-place operation after ${node.name} used it; clone() it before modifying`,
-            );
-          }
-        });
         if (t.storage.version !== node.outputVersion) {
           throw new Error(
             `backward: the output of ${node.name} (shape ${fmtShape(t.shape)}) was modified by an in-place operation after ${node.name} computed it; clone() it before modifying`,
           );
         }
         const fn = node.backward;
-        const inputGrads = tidy(() => fn(g));
+        const guard = { op: node.name, stamp: node.stamp, exempt: rootStorage };
+        const inputGrads = tidy(() => withReadGuard(guard, () => fn(g)));
         inputGrads.forEach((gi, i) => {
           const input = node.inputs[i];
           if (gi && input.requiresGrad && !sameShape(gi.shape, input.shape)) {
@@ -101,7 +98,6 @@ export function backward(root: Tensor, gradient: Tensor | undefined, seed: () =>
           // must not keep its step's activations reachable.
           node.backward = null;
           node.inputs = [];
-          node.saved = [];
         }
       }
     }),

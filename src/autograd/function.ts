@@ -75,31 +75,25 @@ export class AutogradFunction {
       // An argument returned as is gets its own node, as PyTorch does, instead of being overwritten.
       const out = args.includes(result) ? alias(result) : result;
       const inputs = args.filter(isTensor);
-      return finish(
-        out,
-        name,
-        inputs,
-        (grad) => {
-          const returned = this.backward(ctx, grad);
-          const grads = Array.isArray(returned) ? returned : [returned];
-          if (grads.length !== args.length) {
+      return finish(out, name, inputs, (grad) => {
+        const returned = this.backward(ctx, grad);
+        const grads = Array.isArray(returned) ? returned : [returned];
+        if (grads.length !== args.length) {
+          throw new Error(
+            `${name}.backward returned ${grads.length} gradient(s) but forward took ${args.length} argument(s); return one per argument (null for non-tensors)`,
+          );
+        }
+        return args.flatMap((arg, i) => {
+          if (!isTensor(arg)) return [];
+          const g = grads[i] ?? null;
+          if (g !== null && (!isTensor(g) || !sameShape(g.shape, arg.shape))) {
             throw new Error(
-              `${name}.backward returned ${grads.length} gradient(s) but forward took ${args.length} argument(s); return one per argument (null for non-tensors)`,
+              `${name}.backward: gradient ${i} has shape ${isTensor(g) ? fmtShape(g.shape) : describe(g)} but argument ${i} has shape ${fmtShape(arg.shape)}`,
             );
           }
-          return args.flatMap((arg, i) => {
-            if (!isTensor(arg)) return [];
-            const g = grads[i] ?? null;
-            if (g !== null && (!isTensor(g) || !sameShape(g.shape, arg.shape))) {
-              throw new Error(
-                `${name}.backward: gradient ${i} has shape ${isTensor(g) ? fmtShape(g.shape) : describe(g)} but argument ${i} has shape ${fmtShape(arg.shape)}`,
-              );
-            }
-            return [g];
-          });
-        },
-        ctx.savedTensors,
-      );
+          return [g];
+        });
+      });
     });
   }
 }

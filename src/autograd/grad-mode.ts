@@ -5,19 +5,22 @@
 import type { Tensor } from '../tensor.js';
 import { queueGraphRelease } from '../memory.js';
 import { func } from '../describe.js';
+import { tick } from '../backend/version.js';
 
 /** One recorded op: its differentiable inputs and the closure mapping gradOut to their grads. */
 export interface GradNode {
   readonly name: string;
-  /** Emptied with `saved` when a backward without retainGraph consumes the node. */
+  /** Emptied when a backward without retainGraph consumes the node. */
   inputs: readonly Tensor[];
   /** Storage versions of the inputs when the op ran; a mismatch at backward means an in-place overwrite. */
   readonly versions: readonly number[];
   /** Storage version of the output when the op ran: backwards such as exp's and softmax's reuse the output. */
   readonly outputVersion: number;
-  /** Tensors the backward reads that are not differentiable inputs (a where mask, class targets), and their versions then. */
-  saved: readonly Tensor[];
-  readonly savedVersions: readonly number[];
+  /**
+   * The write-clock tick when the op finished: while the backward runs, reading any tensor
+   * overwritten in place after it raises (backend/version.ts), whatever the closure captured.
+   */
+  readonly stamp: number;
   /** Null once a backward without retainGraph has consumed the node. */
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null;
 }
@@ -69,7 +72,7 @@ export function enableGrad<T>(fn: () => T): T {
 /** What an op observer sees of each op as it completes: its name, tensor inputs, output and settings. */
 export interface OpEvent {
   readonly name: string;
-  /** Emptied with `saved` when a backward without retainGraph consumes the node. */
+  /** Emptied when a backward without retainGraph consumes the node. */
   inputs: readonly Tensor[];
   readonly output: Tensor;
   /** The op's settings (dims, shapes, strides…) and any index or mask tensors it read besides its inputs. */
@@ -107,16 +110,15 @@ export function reportOp(out: Tensor, name: string, inputs: readonly Tensor[], a
 /**
  * Completes an op: reports it to any op observers, records its backward when grad flows, and ties
  * outputs computed without grad from this step's graph or gradients to that step's lifetime (see
- * memory.ts). `saved` lists the other tensors the backward closure reads (as PyTorch's
- * save_for_backward), so an in-place change to one between forward and backward raises instead of
- * giving a wrong gradient. `attrs` are the op's settings, for observers.
+ * memory.ts). Nothing lists what the backward closure reads: whatever it reads that was modified
+ * in place after now raises when it reads it (backend/version.ts), instead of giving a wrong
+ * gradient. `attrs` are the op's settings, for observers.
  */
 export function finish(
   out: Tensor,
   name: string,
   inputs: readonly Tensor[],
   backward: ((gradOut: Tensor) => (Tensor | null)[]) | null,
-  saved: readonly Tensor[] = [],
   attrs: Readonly<Record<string, unknown>> = NO_ATTRS,
 ): Tensor {
   for (const observe of observers) observe({ name, inputs, output: out, attrs });
@@ -127,8 +129,7 @@ export function finish(
       versions: inputs.map((t) => t.storage.version),
       outputVersion: out.storage.version,
       backward,
-      saved,
-      savedVersions: saved.map((t) => t.storage.version),
+      stamp: tick(),
     };
     out.setRequiresGrad(true);
     return out;

@@ -17,8 +17,10 @@ export interface Storage {
   readonly array: TypedArray | null;
   /** Live tensors sharing this storage; it returns to the allocator at 0. */
   refs: number;
-  /** Bumped by every in-place write, so backward can detect a saved tensor that was overwritten. */
+  /** The write clock's tick at the last in-place write (0: never written in place); see version.ts. */
   version: number;
+  /** The write clock's tick when this storage was allocated. */
+  readonly born: number;
   released: boolean;
 }
 

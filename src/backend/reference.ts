@@ -33,6 +33,7 @@ import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } fro
 import * as rnn from './rnn-reference.js';
 import * as attn from './attention-reference.js';
 import type { Span } from './rnn-reference.js';
+import { now } from './version.js';
 
 /** The loops, over any typed arrays; shared by both backends. */
 export const loops = {
@@ -482,7 +483,7 @@ export class ReferenceBackend implements Backend {
     this.live += array.byteLength;
     this.peak = Math.max(this.peak, this.live);
     this.storages++;
-    const storage: Storage = { backend: this, dtype, length, ptr: 0, array, refs: 0, version: 0, released: false };
+    const storage: Storage = { backend: this, dtype, length, ptr: 0, array, refs: 0, version: 0, born: now(), released: false };
     this.collected.register(storage, array.byteLength, storage);
     return storage;
   }

@@ -33,6 +33,7 @@ import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
+import { now } from './version.js';
 
 type Ptr = number;
 /** The kernels' exports, typed from the build (scripts/build-wasm.mjs): a misspelt kernel is a type error. */
@@ -107,6 +108,7 @@ class WasmStorage implements Storage {
   readonly array = null;
   refs = 0;
   version = 0;
+  readonly born = now();
   released = false;
   /** Index in the backend's resident list; -1 while spilled. */
   slot = -1;

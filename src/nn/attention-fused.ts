@@ -75,7 +75,6 @@ export function fusedAttention(query: Tensor, key: Tensor, value: Tensor, attnMa
         backend.attentionBackward(block(q), block(k), block(v), maskBlock, block(out), block(lse), block(g), block(dq), block(dk), block(dv), dims);
         return [dq, dk, dv];
       },
-      [],
       { isCausal: causal, scale, attnMask },
     );
   });

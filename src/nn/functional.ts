@@ -150,7 +150,6 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[], wei
         );
         return [input.requiresGrad ? gradIn : null, ...(weight ? [gradW] : []), ...(bias ? [gradB] : [])];
       },
-      [],
       { axis: input.ndim - k, epsilon: eps, weight, bias },
     );
     return out;

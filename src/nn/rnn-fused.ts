@@ -139,7 +139,6 @@ function lstm(xpIn: Tensor, h0In: Tensor, c0In: Tensor, wHhIn: Tensor, reverse: 
       const dW = wHhIn.requiresGrad ? recurrentWeightGrad(dGates, out, h0, T, B, G, H, reverse) : null;
       return [dGates, dh, dc, dW];
     },
-    [],
     { reverse },
   );
 }
@@ -203,7 +202,6 @@ function gru(xpIn: Tensor, h0In: Tensor, wHhIn: Tensor, bHhIn: Tensor | null, re
       }
       return bHhIn ? [dxp, dh, dW, db] : [dxp, dh, dW];
     },
-    [],
     { reverse },
   );
 }

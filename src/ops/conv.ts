@@ -320,7 +320,6 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
           }
           return bias ? [gradInput, gradWeight, gradBias] : [gradInput, gradWeight];
         }),
-      [],
       {
         kernelShape: [kH, kW],
         strides: [strideH, strideW],
@@ -418,7 +417,6 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
         withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
         return [gradInput];
       },
-      [],
       poolAttrs(win, o.ceilMode ?? false),
     );
     return out;
@@ -451,7 +449,6 @@ export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Te
       withContiguous(gradOut, (g) => backend.avgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, avgWin));
       return [gradInput];
     },
-    [],
     { ...poolAttrs(win, o.ceilMode ?? false), countIncludePad: avgWin.countIncludePad, divisorOverride: o.divisorOverride ?? null },
   );
 }
@@ -487,7 +484,6 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | [number | 
       withContiguous(gradOut, (g) => backend.adaptiveAvgPool2dBackward(g.storage, g.offset, gradInput.storage, planes, win));
       return [gradInput];
     },
-    [],
     { outputSize: [outH, outW] },
   );
 }

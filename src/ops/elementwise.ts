@@ -13,6 +13,7 @@ import { int, oneOf, options as options_, show, tensorArg } from '../validate.js
 import { assignInto, copyRaw, operand, scalarAs, stridedAs, unbroadcast, withContiguous, withDtype } from './util.js';
 import { composite } from '../autograd/composite.js';
 import { full, tensor } from '../creation.js';
+import { bumpVersion } from '../backend/version.js';
 
 const COMPARISONS = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge']);
 
@@ -309,7 +310,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
       const inside = lo === -Infinity ? le(x, hi) : hi === Infinity ? ge(x, lo) : mul(ge(x, lo), le(x, hi));
       return [where(inside, g, 0)];
     },
-    [],
     { min: lo, max: hi },
   );
 }
@@ -333,7 +333,6 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
       'where',
       [x, y],
       (g) => [x.requiresGrad ? unbroadcast(where(condition, g, 0), x.shape) : null, y.requiresGrad ? unbroadcast(where(condition, 0, g), y.shape) : null],
-      [condition],
       { condition },
     );
   });
@@ -366,7 +365,7 @@ export function cast(x: Tensor, dtype: DType, name = 'to'): Tensor {
   // NOTE: a raw copy would keep 2 or 0.5 as a bool's stored word; bool must hold exactly 0 or 1.
   if (dtype === 'bool') return ne(x, 0);
   const out = copyRaw(x, dtype);
-  return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null, [], { dtype });
+  return finish(out, 'to', [x], isFloat(dtype) ? (g) => [cast(g, x.dtype)] : null, { dtype });
 }
 
 /** A copy of x on another device (x itself when it is already there); gradients flow back to x's device. */
@@ -420,7 +419,7 @@ export function inplace<T extends Tensor>(x: T, name: InplaceName, other: Tensor
       if (!assigns && writesInPlace(x, src)) {
         // The kernel writes x's own elements: no result tensor, no copy back.
         x.backend.binary(INPLACE_OPS[name], stridedAs(x, shape), stridedAs(src, shape), x.storage, shape, x.offset);
-        x.storage.version++;
+        bumpVersion(x.storage);
       } else {
         assignInto(x, assigns ? src : binaryRaw(INPLACE_OPS[name], x, src));
       }
@@ -503,11 +502,11 @@ export function clamp_<T extends Tensor>(x: T, min?: number | null, max?: number
 }
 
 /** @internal Fills x with value in place; returns x. */
-export function fill_<T extends Tensor>(x: T, value: number): T {
-  checkInplace(x, 'fill_');
-  if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number (got ${typeof value})`);
+export function fill_<T extends Tensor>(x: T, value: number, name = 'fill_'): T {
+  checkInplace(x, name);
+  if (typeof value !== 'number') throw new TypeError(`${name}: value must be a number (got ${typeof value})`);
   if (x.isContiguous()) x.backend.fill(x.storage, x.offset, x.numel(), value);
-  else composite('fill_', () => assignInto(x, scalarAs(value, x)));
-  x.storage.version++;
+  else composite(name, () => assignInto(x, scalarAs(value, x)));
+  bumpVersion(x.storage);
   return x;
 }

@@ -136,7 +136,6 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
         if (pad >= 0 && pad < rows) gw.backend.fill(gw.storage, pad * dim, dim, 0);
         return [gw];
       },
-      [flat],
       { indices: flat },
     );
     return picked.reshape([...input.shape, dim]);
@@ -163,24 +162,18 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTarge
     for (const v of weighted) total += v;
     out = floatConst([reduction === 'mean' ? total / t.total : total], [], input);
   }
-  finish(
-    out,
-    'crossEntropy',
-    [input],
-    (g) => {
-      const gv = g.toArray();
-      const denominator = reduction === 'mean' ? t.total : 1;
-      const scale = floatConst(
-        t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator),
-        [rows],
-        input,
-      );
-      const grad = Tensor.empty(input.shape, input.dtype, backend);
-      backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
-      return [grad];
-    },
-    [target],
-  );
+  finish(out, 'crossEntropy', [input], (g) => {
+    const gv = g.toArray();
+    const denominator = reduction === 'mean' ? t.total : 1;
+    const scale = floatConst(
+      t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator),
+      [rows],
+      input,
+    );
+    const grad = Tensor.empty(input.shape, input.dtype, backend);
+    backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
+    return [grad];
+  });
   return out;
 }
 
@@ -196,8 +189,9 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOp
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
   checkReduction(op, reduction);
-  const min = composite(op, () => input.min().item());
-  const max = composite(op, () => input.max().item());
+  // An empty input has no values to range-check (and min() of nothing would raise naming min).
+  const min = input.numel() === 0 ? 0 : composite(op, () => input.min().item());
+  const max = input.numel() === 0 ? 1 : composite(op, () => input.max().item());
   if (!(min >= 0 && max <= 1)) {
     throw new RangeError(`${op}: every input must be a probability in [0, 1] (got values from ${min} to ${max}); use binaryCrossEntropyWithLogits for logits`);
   }

@@ -72,7 +72,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     const posStrides = shape.map((_, i) => (i === d ? 1 : 0));
     const step = x.ndim === 0 ? 0 : x.strides[d];
     x.backend.gather(strided(x, withoutDim(x.strides, d)), strided(pos, posStrides), step, out.storage, shape);
-    return finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], [pos], { dim: d, index });
+    return finish(out, 'indexSelect', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, posStrides)], { dim: d, index });
   });
 }
 
@@ -95,7 +95,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     const out = Tensor.empty(shape, x.dtype, x.backend);
     const step = x.ndim === 0 ? 0 : x.strides[d];
     x.backend.gather(strided(x, withoutDim(x.strides, d)), pos, step, out.storage, shape);
-    return finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], [pos], { dim: d, index });
+    return finish(out, 'gather', [x], (g) => [scatterAddGrad(g, x.shape, d, pos, pos.strides)], { dim: d, index });
   });
 }
 

@@ -66,7 +66,7 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
   const dims = reduceDims('sum', x, dim);
   const dtype: DType = isFloat(x.dtype) ? x.dtype : 'int32';
   const out = reduceRaw('sum', x, dims, dtype, finalShape(x.shape, dims, keepdim));
-  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])], [], { dims, keepdim });
+  return finish(out, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, dims)), [...x.shape])], { dims, keepdim });
 }
 
 /** Mean over dims (all when omitted). */
@@ -152,7 +152,7 @@ function extremeDim(op: 'max' | 'min', x: Tensor, dim: number, keepdim: boolean)
   if (x.ndim > 0 && x.shape[d] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension ${d} of shape ${fmtShape(x.shape)}`);
   return composite(op, () => {
     const source = x.ndim === 0 ? reshape(x, [1]) : x;
-    const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, [], {
+    const idx = finish(reduceOne(op === 'max' ? 'argmax' : 'argmin', source, d, 'int32'), op === 'max' ? 'argmax' : 'argmin', [source], null, {
       dim: d,
       keepdim: true,
     });
@@ -182,7 +182,6 @@ function extremeOver(op: 'max' | 'min', x: Tensor, dim: number | number[] | unde
       const hit = eq(x, reshape(out, kept));
       return [div(mul(reshape(g, kept), hit), sum(hit, dims, true))];
     },
-    [],
     { dims, keepdim },
   );
 }
@@ -218,11 +217,11 @@ function argExtreme(op: 'argmax' | 'argmin', x: Tensor, dim: number | undefined,
   if (x.numel() === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape ${fmtShape(x.shape)}`);
   if (dim === undefined) {
     const out = composite(op, () => reduceOne(op, reshape(x, [x.numel()]), 0, 'int32', keepdim ? x.shape.map(() => 1) : []));
-    return finish(out, op, [x], null, [], { dim: null, keepdim });
+    return finish(out, op, [x], null, { dim: null, keepdim });
   }
   const d = normDim(op, dim, x.ndim);
   if (x.ndim === 0) return finish(copyRaw(x, 'int32').fill_(0), op, [x], null);
-  return finish(reduceOne(op, x, d, 'int32', finalShape(x.shape, [d], keepdim)), op, [x], null, [], { dim: d, keepdim });
+  return finish(reduceOne(op, x, d, 'int32', finalShape(x.shape, [d], keepdim)), op, [x], null, { dim: d, keepdim });
 }
 
 /**
@@ -272,7 +271,6 @@ function softmaxLike(name: 'softmax' | 'logSoftmax', x: Tensor, dim: number): Te
         if (d === last && src.ndim > 0) return [softmaxBackwardRows(name === 'logSoftmax', out, g, cols)];
         return name === 'softmax' ? [mul(out, sub(g, sum(mul(g, out), d, true)))] : [sub(g, mul(exp(out), sum(g, d, true)))];
       },
-      [],
       { dim: d },
     );
   });

@@ -116,7 +116,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const a = normDim('transpose', dim0, x.ndim);
   const b = normDim('transpose', dim1, x.ndim);
   if (x.ndim === 0) return finish(alias(x), 'transpose', [x], (g) => [g]);
-  return finish(transposeView(x, a, b), 'transpose', [x], (g) => [transpose(g, a, b)], [], { dim0: a, dim1: b });
+  return finish(transposeView(x, a, b), 'transpose', [x], (g) => [transpose(g, a, b)], { dim0: a, dim1: b });
 }
 
 /** Transpose of a 0-, 1- or 2-D tensor. */
@@ -142,7 +142,7 @@ export function permute(x: Tensor, dims: number[]): Tensor {
   );
   const inverse = new Array<number>(norm.length);
   norm.forEach((d, i) => (inverse[d] = i));
-  return finish(out, 'permute', [x], (g) => [permute(g, inverse)], [], { dims: norm });
+  return finish(out, 'permute', [x], (g) => [permute(g, inverse)], { dims: norm });
 }
 
 /** Broadcasts size-1 dims to larger sizes without copying (-1 keeps a size). */
@@ -220,7 +220,7 @@ export function slice(x: Tensor, dim: number, start?: number | null, end?: numbe
   const e = clampIndex(end ?? n);
   const length = e > s ? Math.ceil((e - s) / step) : 0;
   const out = sliceView(x, d, s, length, step);
-  return finish(out, 'slice', [x], (g) => [scatterIntoZeros(x, g, (z) => sliceView(z, d, s, length, step))], [], {
+  return finish(out, 'slice', [x], (g) => [scatterIntoZeros(x, g, (z) => sliceView(z, d, s, length, step))], {
     dim: d,
     start: s,
     end: s + (length - 1) * step + 1,
@@ -258,7 +258,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   if (!Number.isInteger(index) || index < -n || index >= n)
     throw new RangeError(`select: index ${index} is out of range for dim ${d} of size ${n} (shape ${fmtShape(x.shape)})`);
   const i = index < 0 ? index + n : index;
-  return finish(selectView(x, d, i), 'select', [x], (g) => [scatterIntoZeros(x, g, (z) => selectView(z, d, i))], [], { dim: d, index: i });
+  return finish(selectView(x, d, i), 'select', [x], (g) => [scatterIntoZeros(x, g, (z) => selectView(z, d, i))], { dim: d, index: i });
 }
 
 /** Splits into pieces of `size` along dim (the last may be smaller), or into the given section sizes. */
@@ -321,7 +321,7 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
       start += t.shape[d];
     }
   });
-  return finish(out, 'cat', tensors, (g) => tensors.map((t, i) => (t.requiresGrad ? slice(g, d, offsets[i], offsets[i] + t.shape[d]) : null)), [], { dim: d });
+  return finish(out, 'cat', tensors, (g) => tensors.map((t, i) => (t.requiresGrad ? slice(g, d, offsets[i], offsets[i] + t.shape[d]) : null)), { dim: d });
 }
 
 /** Joins tensors of equal shape along a new dim. @example stack([a, b], 0) */

@@ -7,6 +7,7 @@ import type { TensorLike } from '../tensor.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
 import { reshape } from './shape.js';
+import { bumpVersion } from '../backend/version.js';
 
 /** Turns a number operand into a 0-d tensor matching `like` (dtype promoted for fractional scalars). */
 export function operand(op: string, x: TensorLike, like: Tensor, arg: string): Tensor {
@@ -60,7 +61,7 @@ export function assignInto(dst: Tensor, src: Tensor): void {
   } else {
     dst.backend.assign(s, dst, dst.shape);
   }
-  dst.storage.version++;
+  bumpVersion(dst.storage);
 }
 
 /** Sums a gradient of a broadcast result back to the shape of the input that was broadcast. */

@@ -14,6 +14,7 @@ import { camelKey, snakeKey } from '../names.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
+import { bumpVersion } from '../backend/version.js';
 
 const SCHEDULE_FIELDS: (keyof ScheduleFields)[] = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
@@ -201,8 +202,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends P
         const state = this.state.get(p) ?? this.initState(p, group);
         this.state.set(p, state);
         withContiguous(grad, (g) => this.update({ param: p.storage, grad: g.storage, gradOffset: g.offset, n: p.numel() }, p, state, group));
-        p.storage.version++;
-        for (const v of Object.values(state)) if (v instanceof Tensor) v.storage.version++;
+        bumpVersion(p.storage);
+        for (const v of Object.values(state)) if (v instanceof Tensor) bumpVersion(v.storage);
       }
     }
   }

@@ -201,7 +201,7 @@ export class QuantizedLinear extends QuantizedBase {
         ldc: this.outFeatures,
         transOut: false,
       });
-      return finish(out, 'quantizedLinear', [input], null, [], attrs);
+      return finish(out, 'quantizedLinear', [input], null, attrs);
     });
   }
 
@@ -319,7 +319,7 @@ export class QuantizedConv2d extends QuantizedBase {
           perRowScale: true,
         });
       }
-      return finish(out, 'quantizedConv2d', [input], null, [], attrs);
+      return finish(out, 'quantizedConv2d', [input], null, attrs);
     });
   }
 

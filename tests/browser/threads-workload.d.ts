@@ -13,7 +13,12 @@ export interface ThreadsResult {
   /** base64 of the float32 bits of the 512×512 product on one thread, then on two. */
   one: string;
   two: string;
+  /** base64 of the float32 bits of causal attention's output and input gradients on one thread, then on two. */
+  attentionOne: string;
+  attentionTwo: string;
+  /** Attention calls (forward, backward) split across threads. */
+  attentionSplitCalls: number;
 }
 
-/** A 512×512 matmul on one thread and on two. */
+/** A 512×512 matmul and causal attention forward + backward, each on one thread and on two. */
 export function runThreadsWorkload(T: typeof Tessera): Promise<ThreadsResult>;

@@ -83,14 +83,16 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
     await Promise.all(servers.map((s) => s.close()));
   });
 
-  it('splits the matmul across two threads in Node, with the same bits as one', () => {
+  it('splits the matmul and the fused attention across two threads in Node, with the same bits as one', () => {
     if (setupError) throw setupError;
     expect(inNode.running).toBe(2);
     expect(inNode.splitCalls).toBe(1);
     expect(inNode.two === inNode.one).toBe(true);
+    expect(inNode.attentionSplitCalls).toBe(2);
+    expect(inNode.attentionTwo === inNode.attentionOne).toBe(true);
   });
 
-  it('runs it on two Web Workers in a cross-origin isolated page and matches Node', ({ skip }) => {
+  it('runs both on two Web Workers in a cross-origin isolated page and matches Node', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     const r = isolated.result;
     expect(r.error).toBeUndefined();
@@ -99,6 +101,9 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
     expect(r.threads).toBe(2);
     expect(r.splitCalls).toBe(1);
     expect(r.two === r.one).toBe(true);
+    expect(r.attentionSplitCalls).toBe(2);
+    expect(r.attentionTwo === r.attentionOne).toBe(true);
+    if (r.relaxedSimd === inNode.relaxedSimd) expect(r.attentionTwo === inNode.attentionTwo).toBe(true);
     expectNodeNumbers(r.two, r.relaxedSimd, inNode);
     expect(isolated.warnings).toEqual([]);
     expect(isolated.errors).toEqual([]);
@@ -109,8 +114,9 @@ describe.skipIf(skipReason)(`threaded GEMM in headless Chromium${skipReason ? ` 
     const r = plain.result;
     expect(r.error).toBeUndefined();
     expect(r.crossOriginIsolated).toBe(false);
-    expect([r.defaultThreads, r.running, r.threads, r.splitCalls]).toEqual([1, 1, 1, 0]);
+    expect([r.defaultThreads, r.running, r.threads, r.splitCalls, r.attentionSplitCalls]).toEqual([1, 1, 1, 0, 0]);
     expect(r.two === r.one).toBe(true);
+    expect(r.attentionTwo === r.attentionOne).toBe(true);
     expectNodeNumbers(r.two, r.relaxedSimd, inNode);
     // The warning is for a machine where a second core goes unused.
     expect(plain.warnings).toHaveLength((r.cores ?? 1) > 1 ? 1 : 0);
