@@ -44,12 +44,12 @@ function encode(list) {
     });
   });
   return [
-    tensor(ids, { shape: [list.length, MAX_LEN], dtype: 'int32' }).keep(),
-    tensor(mask, { dtype: 'bool' }).reshape(list.length, MAX_LEN).keep(),
+    tensor(ids, { shape: [list.length, MAX_LEN], dtype: 'int32' }),
+    tensor(mask, { dtype: 'bool' }).reshape(list.length, MAX_LEN),
     tensor(
       Int32Array.from(list, (m) => m.label),
       { dtype: 'int32' },
-    ).keep(),
+    ),
   ];
 }
 const labelled = train.slice(0, LABELLED);

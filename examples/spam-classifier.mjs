@@ -39,12 +39,12 @@ function encode(list) {
     for (let j = 0; j < Math.max(1, tokens.length); j++) mask[i * MAX_LEN + j] = false;
   });
   return [
-    tensor(ids, { shape: [list.length, MAX_LEN], dtype: 'int32' }).keep(),
-    tensor(mask, { dtype: 'bool' }).reshape(list.length, MAX_LEN).keep(),
+    tensor(ids, { shape: [list.length, MAX_LEN], dtype: 'int32' }),
+    tensor(mask, { dtype: 'bool' }).reshape(list.length, MAX_LEN),
     tensor(
       Int32Array.from(list, (m) => m.label),
       { dtype: 'int32' },
-    ).keep(),
+    ),
   ];
 }
 const trainSet = new data.TensorDataset(...encode(trainMessages));

@@ -25,8 +25,8 @@ const order = data.randperm(images.shape[0]);
 const pick = (indices) => tensor(indices, { dtype: 'int32' });
 const trainIndex = pick(order.slice(0, 1437));
 const testIndex = pick(order.slice(1437));
-const train = { x: images.indexSelect(0, trainIndex).keep(), y: labels.indexSelect(0, trainIndex).keep() };
-const test = { x: images.indexSelect(0, testIndex).keep(), y: labels.indexSelect(0, testIndex).keep() };
+const train = { x: images.indexSelect(0, trainIndex), y: labels.indexSelect(0, trainIndex) };
+const test = { x: images.indexSelect(0, testIndex), y: labels.indexSelect(0, testIndex) };
 
 let model = null;
 let running = false;

@@ -1,5 +1,8 @@
-// Bundles src/ into one ESM file, dist/index.js, with its source map; `npm run build` then has tsc
-// type-check src/ and write the declarations (tsconfig.build.json: emitDeclarationOnly).
+// Bundles src/ into one ESM file, dist/index.js, with its source map, beside the declarations of
+// src/ that `tsc -p tsconfig.build.json` (run first by `npm run build`) type-checked and wrote.
+// tsc writes them incrementally into node_modules/.cache/tessera/types (an unchanged src/ is not
+// checked again: ~11 s of CPU per build); this script copies those of the current src/ files into
+// dist/, so a deleted module's stale declaration does not ship.
 //
 // One file because loading was dominated by the module graph: a fresh Node process resolved, read
 // and compiled the 57 modules tsc emits one by one (~85% of import + first op; one file takes
@@ -9,13 +12,30 @@
 // minify anyway; gzip takes most of the difference). Function and class names are kept
 // (Module.toString() and error messages print class names). The GEMM worker's body travels as
 // source text (gemm-worker.ts), so it needs no file of its own.
-import { rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { rolldown } from 'rolldown';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
+const src = join(root, 'src');
+const types = join(root, 'node_modules/.cache/tessera/types'); // tsconfig.build.json's declarationDir
+
+/** Copies the declaration tsc wrote for every .ts file under src/ into dist/. */
+function copyDeclarations(dir = src) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) copyDeclarations(path);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      const rel = relative(src, path).replace(/\.ts$/, '.d.ts');
+      if (!existsSync(join(types, rel)))
+        throw new Error(`bundle: no declaration ${rel} in ${relative(root, types)}: run \`tsc -p tsconfig.build.json\` first (npm run build does)`);
+      mkdirSync(dirname(join(dist, rel)), { recursive: true });
+      copyFileSync(join(types, rel), join(dist, rel));
+    }
+  }
+}
 
 /** The package's rolldown input options (the bench rebuilds with them to size variants). */
 export const inputOptions = {
@@ -41,6 +61,7 @@ async function main() {
   const bundle = await rolldown(inputOptions);
   const { output } = await bundle.write({ ...outputOptions, file: join(dist, 'index.js') });
   await bundle.close();
+  copyDeclarations();
   const files = output.map((o) => `${o.fileName} (${((o.type === 'chunk' ? o.code : o.source).length / 1024).toFixed(0)} KB)`);
   console.log(`bundle: ${files.join(', ')} in ${(performance.now() - start).toFixed(0)} ms`);
 }
