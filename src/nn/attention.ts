@@ -129,18 +129,31 @@ function additiveMask(op: string, arg: string, m: Tensor): Tensor {
  * @example const mha = new nn.MultiheadAttention(64, 4, { batchFirst: true }); const [y] = mha(x, x, x, { needWeights: false });
  */
 export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
+  /** Model width: query and output features (PyTorch's embed_dim). */
   readonly embedDim: number;
+  /** Parallel attention heads; embedDim is split across them (PyTorch's num_heads). */
   readonly numHeads: number;
+  /** Features per head, embedDim / numHeads (PyTorch's head_dim). */
   readonly headDim: number;
+  /** Key features (defaults to embedDim). */
   readonly kdim: number;
+  /** Value features (defaults to embedDim). */
   readonly vdim: number;
+  /** Dropout probability on the attention weights in training mode. */
   readonly dropout: number;
+  /** Inputs and outputs are (batch, seq, feature) rather than (seq, batch, feature) (PyTorch's batch_first). */
   readonly batchFirst: boolean;
+  /** Packed q, k, v projection weight (3·embedDim, embedDim) when kdim = vdim = embedDim, else null. */
   in_proj_weight: Parameter | null = null;
+  /** Query projection weight when kdim or vdim differ from embedDim, else null. */
   q_proj_weight: Parameter | null = null;
+  /** Key projection weight (embedDim, kdim) when kdim or vdim differ from embedDim, else null. */
   k_proj_weight: Parameter | null = null;
+  /** Value projection weight (embedDim, vdim) when kdim or vdim differ from embedDim, else null. */
   v_proj_weight: Parameter | null = null;
+  /** Packed q, k, v projection bias (3·embedDim), or null with `bias: false`. */
   in_proj_bias: Parameter | null = null;
+  /** Output projection Linear(embedDim, embedDim). */
   out_proj: Linear;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {

@@ -522,7 +522,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (target.dtype === 'int32') {
     return composite(op, () => {
       const t = classTargets(op, input, target, weight, ignoreIndex);
-      if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, target, t, reduction);
+      if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, t, reduction);
       return nllFromLogProbs(input.logSoftmax(cd), target, t, options);
     });
   }

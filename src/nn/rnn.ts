@@ -260,6 +260,7 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
  * @example const rnn = new nn.RNN(10, 20, { numLayers: 2 }); const [out, hN] = rnn(randn([5, 3, 10]));
  */
 export class RNN extends RNNBase<Tensor> {
+  /** 'tanh' or 'relu', applied at every step. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
@@ -393,6 +394,7 @@ export interface RNNCellLayerOptions extends RNNCellOptions {
  * @example const cell = new nn.RNNCell(10, 20); let h = cell(x0); h = cell(x1, h);
  */
 export class RNNCell extends RNNCellBase<Tensor> {
+  /** 'tanh' or 'relu'. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellLayerOptions = {}) {
