@@ -14,6 +14,7 @@ import * as init from './init.js';
 import { emptyParameter, Linear, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
 import { canFuseAttention, fusedAttention } from './attention-fused.js';
+import * as V from '../validate.js';
 
 function checkFloat(op: string, arg: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -52,7 +53,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const q = checkFloat(op, 'query', query),
     k = checkFloat(op, 'key', key),
     v = checkFloat(op, 'value', value);
-  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = options ?? {};
+  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = V.options(op, options, ['attnMask', 'dropoutP', 'isCausal', 'scale']);
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2)
     throw new RangeError(`${op}: query, key and value need at least 2 dims (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
   const E = q.shape[q.ndim - 1],
@@ -201,7 +202,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     const q = checkFloat(op, 'query', query),
       k = checkFloat(op, 'key', key),
       v = checkFloat(op, 'value', value);
-    const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true, isCausal = false } = options ?? {};
+    const {
+      keyPaddingMask = null,
+      needWeights = true,
+      attnMask = null,
+      averageAttnWeights = true,
+      isCausal = false,
+    } = V.options(op, options, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal']);
     const batched = q.ndim === 3;
     if ((q.ndim !== 3 && q.ndim !== 2) || k.ndim !== q.ndim || v.ndim !== q.ndim) {
       throw new RangeError(
