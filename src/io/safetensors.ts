@@ -26,6 +26,7 @@ import * as V from '../validate.js';
 
 /** A malformed or unsupported safetensors file, or a state dict that cannot be written. */
 export class SafetensorsError extends Error {
+  /** 'SafetensorsError', for `err.name` checks. */
   override name = 'SafetensorsError';
 }
 
