@@ -150,6 +150,7 @@ export class Scope implements Disposable {
     scopes.pop();
     closeScope(this.tensors, survivors);
   }
+  /** Closes the scope at the end of a `using` block, as dispose(). */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -43,10 +43,13 @@ export interface BackwardOptions {
  * @example const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); x.matmul(x).sum().backward();
  */
 export class Tensor {
+  /** The size of each dim (PyTorch's `x.shape`; `size()` returns a copy). */
   readonly shape: readonly number[];
+  /** Elements to step in storage per index of each dim (PyTorch's `x.stride()`). */
   readonly strides: readonly number[];
   /** Element offset of this view into its storage. */
   readonly offset: number;
+  /** The element type: 'float32', 'float64', 'int32' or 'bool'. */
   readonly dtype: DType;
   readonly #storage: Storage;
   private gradTensor: Tensor | null = null;
@@ -60,10 +63,13 @@ export class Tensor {
   releasedBecause: string | null = null;
   /** Tensors computed from this graph tensor without grad, and its graph's temporaries; settled with it at the step boundary. */
   readonly dependents: Tensor[] = [];
+  /** @internal Computed without grad from a graph tensor, so released with that graph (memory.ts). */
   isDependent = false;
+  /** @internal Scheduled for release at the next step boundary (memory.ts). */
   pendingRelease = false;
   /** This tensor is some leaf's .grad. */
   isGrad = false;
+  /** True after retainGrad(): backward keeps .grad on this non-leaf (PyTorch's retains_grad). */
   retainsGrad = false;
   private requiresGradFlag = false;
 
@@ -109,12 +115,15 @@ export class Tensor {
     gradReplaced(old, value);
   }
 
+  /** The backend whose memory holds this tensor's storage. */
   get backend(): Backend {
     return this.storage.backend;
   }
+  /** The device holding the data: 'wasm' or 'js'. */
   get device(): Device {
     return this.storage.backend.device;
   }
+  /** The number of dims (PyTorch's `x.ndim` / `dim()`). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -134,6 +143,7 @@ export class Tensor {
   get isLeaf(): boolean {
     return this.gradFn === null;
   }
+  /** Whether autograd records ops on this tensor; settable on leaves (PyTorch's requires_grad). */
   get requiresGrad(): boolean {
     return this.requiresGradFlag;
   }
@@ -240,6 +250,7 @@ export class Tensor {
   dispose(): void {
     disposeTensor(this);
   }
+  /** Releases the memory at the end of a `using` block, as dispose(). */
   [Symbol.dispose](): void {
     this.dispose();
   }
@@ -265,126 +276,167 @@ export class Tensor {
   }
 
   // ---- elementwise (ops/elementwise.ts)
+  /** Elementwise `this + other`, broadcasting; differentiable. */
   add(other: TensorLike): Tensor {
     return E.add(this, other);
   }
+  /** Elementwise `this - other`, broadcasting; differentiable. */
   sub(other: TensorLike): Tensor {
     return E.sub(this, other);
   }
+  /** Elementwise `this * other`, broadcasting; differentiable. */
   mul(other: TensorLike): Tensor {
     return E.mul(this, other);
   }
+  /** Elementwise true division `this / other`, broadcasting; differentiable. */
   div(other: TensorLike): Tensor {
     return E.div(this, other);
   }
+  /** Elementwise `this ** exponent`, broadcasting; differentiable. */
   pow(exponent: TensorLike): Tensor {
     return E.pow(this, exponent);
   }
+  /** Elementwise larger of `this` and `other`, broadcasting; differentiable. */
   maximum(other: TensorLike): Tensor {
     return E.maximum(this, other);
   }
+  /** Elementwise smaller of `this` and `other`, broadcasting; differentiable. */
   minimum(other: TensorLike): Tensor {
     return E.minimum(this, other);
   }
+  /** Elementwise `this == other` as a bool tensor, broadcasting; not differentiable. */
   eq(other: TensorLike): Tensor {
     return E.eq(this, other);
   }
+  /** Elementwise `this != other` as a bool tensor, broadcasting; not differentiable. */
   ne(other: TensorLike): Tensor {
     return E.ne(this, other);
   }
+  /** Elementwise `this < other` as a bool tensor, broadcasting; not differentiable. */
   lt(other: TensorLike): Tensor {
     return E.lt(this, other);
   }
+  /** Elementwise `this <= other` as a bool tensor, broadcasting; not differentiable. */
   le(other: TensorLike): Tensor {
     return E.le(this, other);
   }
+  /** Elementwise `this > other` as a bool tensor, broadcasting; not differentiable. */
   gt(other: TensorLike): Tensor {
     return E.gt(this, other);
   }
+  /** Elementwise `this >= other` as a bool tensor, broadcasting; not differentiable. */
   ge(other: TensorLike): Tensor {
     return E.ge(this, other);
   }
+  /** Elementwise `-this`; differentiable. */
   neg(): Tensor {
     return E.neg(this);
   }
+  /** Elementwise absolute value; differentiable. */
   abs(): Tensor {
     return E.abs(this);
   }
+  /** Elementwise e^x; differentiable. */
   exp(): Tensor {
     return E.exp(this);
   }
+  /** Elementwise natural logarithm; differentiable. */
   log(): Tensor {
     return E.log(this);
   }
+  /** Elementwise square root; differentiable. */
   sqrt(): Tensor {
     return E.sqrt(this);
   }
+  /** Elementwise 1/sqrt(x); differentiable. */
   rsqrt(): Tensor {
     return E.rsqrt(this);
   }
+  /** Elementwise sine; differentiable. */
   sin(): Tensor {
     return E.sin(this);
   }
+  /** Elementwise cosine; differentiable. */
   cos(): Tensor {
     return E.cos(this);
   }
+  /** Elementwise hyperbolic tangent; differentiable. */
   tanh(): Tensor {
     return E.tanh(this);
   }
+  /** Elementwise logistic sigmoid 1/(1+e^-x); differentiable. */
   sigmoid(): Tensor {
     return E.sigmoid(this);
   }
+  /** Elementwise max(x, 0); differentiable. */
   relu(): Tensor {
     return E.relu(this);
   }
+  /** Elementwise GELU, exact or `{ approximate: 'tanh' }` as PyTorch's F.gelu; differentiable. */
   gelu(options?: E.GeluOptions): Tensor {
     return E.gelu(this, options);
   }
+  /** Elementwise floor; gradient zero. */
   floor(): Tensor {
     return E.floor(this);
   }
+  /** Elementwise ceiling; gradient zero. */
   ceil(): Tensor {
     return E.ceil(this);
   }
+  /** Elementwise round half to even, optionally to `decimals` places; gradient zero. */
   round(options?: { decimals?: number }): Tensor {
     return E.round(this, options);
   }
+  /** Elementwise log(1 + x), accurate near 0; differentiable. */
   log1p(): Tensor {
     return E.log1p(this);
   }
+  /** Elementwise e^x - 1, accurate near 0; differentiable. */
   expm1(): Tensor {
     return E.expm1(this);
   }
+  /** Elementwise Gauss error function; differentiable. */
   erf(): Tensor {
     return E.erf(this);
   }
+  /** Elementwise NaN test as a bool tensor. */
   isnan(): Tensor {
     return E.isnan(this);
   }
+  /** Elementwise NOT as a bool tensor (PyTorch's logical_not). */
   logicalNot(): Tensor {
     return E.logicalNot(this);
   }
+  /** Elementwise AND as a bool tensor, broadcasting (PyTorch's logical_and). */
   logicalAnd(other: TensorLike | boolean): Tensor {
     return E.logicalAnd(this, other);
   }
+  /** Elementwise OR as a bool tensor, broadcasting (PyTorch's logical_or). */
   logicalOr(other: TensorLike | boolean): Tensor {
     return E.logicalOr(this, other);
   }
+  /** Elementwise remainder with the divisor's sign (Python's %, PyTorch's remainder), broadcasting; differentiable. */
   remainder(other: TensorLike): Tensor {
     return E.remainder(this, other);
   }
+  /** Elementwise sign: -1, 0 or 1; gradient zero. */
   sign(): Tensor {
     return E.sign(this);
   }
+  /** Elementwise x²; differentiable. */
   square(): Tensor {
     return E.square(this);
   }
+  /** Elementwise clip to [min, max] (either may be null); differentiable. */
   clamp(min?: number | null, max?: number | null): Tensor {
     return E.clamp(this, min, max);
   }
+  /** `this` where `condition` is true, else `other`, broadcasting (PyTorch's `x.where(cond, y)`); differentiable. */
   where(condition: Tensor, other: TensorLike): Tensor {
     return E.where(condition, this, other);
   }
+  /** A copy with `value` where the bool `mask` is true, broadcasting (PyTorch's masked_fill); differentiable. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return E.maskedFill(this, mask, value);
   }
@@ -435,34 +487,44 @@ export class Tensor {
     return E.cast(this, 'bool', 'bool');
   }
   // in place, for optimizers and init; they bump the storage version
+  /** In place `this += alpha * other`; returns this (PyTorch's add_). */
   add_(other: TensorLike, alpha = 1): this {
     return E.inplace(this, 'add_', other, alpha);
   }
+  /** In place `this -= alpha * other`; returns this (PyTorch's sub_). */
   sub_(other: TensorLike, alpha = 1): this {
     return E.inplace(this, 'sub_', other, alpha);
   }
+  /** In place `this *= other`; returns this (PyTorch's mul_). */
   mul_(other: TensorLike): this {
     return E.inplace(this, 'mul_', other);
   }
+  /** In place `this /= other`; returns this (PyTorch's div_). */
   div_(other: TensorLike): this {
     return E.inplace(this, 'div_', other);
   }
+  /** In place copy of `src`'s values, broadcast to this shape; returns this (PyTorch's copy_). */
   copy_(src: TensorLike): this {
     return E.inplace(this, 'copy_', src);
   }
+  /** In place set every element to `value`; returns this (PyTorch's fill_). */
   fill_(value: number): this {
     return E.fill_(this, value);
   }
+  /** In place set every element to 0; returns this (PyTorch's zero_). */
   zero_(): this {
     return E.fill_(this, 0, 'zero_');
   }
+  /** In place clip to [min, max]; returns this (PyTorch's clamp_). */
   clamp_(min?: number | null, max?: number | null): this {
     return E.clamp_(this, min, max);
   }
   // ---- reductions (ops/reduce.ts)
+  /** Sum over `dim` (one, several, or all when omitted), keeping reduced dims as size 1 with `keepdim`; differentiable. */
   sum(dim?: number | number[], keepdim = false): Tensor {
     return R.sum(this, dim, keepdim);
   }
+  /** Mean over `dim` (one, several, or all when omitted), with `keepdim`; differentiable. */
   mean(dim?: number | number[], keepdim = false): Tensor {
     return R.mean(this, dim, keepdim);
   }
@@ -478,28 +540,35 @@ export class Tensor {
   std(dim?: number | number[], options?: R.VarOptions | boolean, keepdim?: boolean): Tensor {
     return R.std(this, dim, options, keepdim);
   }
+  /** Largest element, or `{ values, indices }` along `dim` with `keepdim` (PyTorch's max); differentiable. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): R.ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.max(this) : R.max(this, dim, keepdim);
   }
+  /** Smallest element, or `{ values, indices }` along `dim` with `keepdim` (PyTorch's min); differentiable. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): R.ValuesIndices;
   min(dim?: number, keepdim = false): Tensor | R.ValuesIndices {
     return dim === undefined ? R.min(this) : R.min(this, dim, keepdim);
   }
+  /** Index of the largest element, flattened or along `dim` with `keepdim`, as int32. */
   argmax(dim?: number, keepdim = false): Tensor {
     return R.argmax(this, dim, keepdim);
   }
+  /** Index of the smallest element, flattened or along `dim` with `keepdim`, as int32. */
   argmin(dim?: number, keepdim = false): Tensor {
     return R.argmin(this, dim, keepdim);
   }
+  /** Softmax along `dim` (PyTorch's `x.softmax(dim)`); differentiable. */
   softmax(dim: number): Tensor {
     return R.softmax(this, dim);
   }
+  /** Log of softmax along `dim`, computed stably (PyTorch's log_softmax); differentiable. */
   logSoftmax(dim: number): Tensor {
     return R.logSoftmax(this, dim);
   }
+  /** log(sum(exp(x))) over `dim`, computed stably, with `keepdim`; differentiable. */
   logsumexp(dim: number | number[], keepdim = false): Tensor {
     return R.logsumexp(this, dim, keepdim);
   }
@@ -515,57 +584,74 @@ export class Tensor {
   amin(dim?: number | number[], keepdim = false): Tensor {
     return R.amin(this, dim, keepdim);
   }
+  /** Product over `dim` (all when omitted), with `keepdim`; differentiable. */
   prod(dim?: number, keepdim = false): Tensor {
     return R.prod(this, dim, keepdim);
   }
+  /** True if any element is non-zero, over `dim` (all when omitted), with `keepdim`; a bool tensor. */
   any(dim?: number, keepdim = false): Tensor {
     return R.any(this, dim, keepdim);
   }
+  /** True if every element is non-zero, over `dim` (all when omitted), with `keepdim`; a bool tensor. */
   all(dim?: number, keepdim = false): Tensor {
     return R.all(this, dim, keepdim);
   }
+  /** Cumulative sum along `dim`; differentiable. */
   cumsum(dim: number): Tensor {
     return R.cumsum(this, dim);
   }
+  /** Cumulative product along `dim`; differentiable. */
   cumprod(dim: number): Tensor {
     return R.cumprod(this, dim);
   }
   // ---- ordering and sampling (ops/sort.ts)
+  /** `{ values, indices }` sorted along `options.dim` (default last), `descending`, `stable`; values differentiable. */
   sort(options?: O.SortOptions): R.ValuesIndices {
     return O.sort(this, options);
   }
+  /** Indices that sort along `options.dim` (default last), as int32. */
   argsort(options?: O.SortOptions): Tensor {
     return O.argsort(this, options);
   }
+  /** `{ values, indices }` of the `k` largest (or `largest: false` smallest) along `options.dim`; values differentiable. */
   topk(k: number, options?: O.TopkOptions): R.ValuesIndices {
     return O.topk(this, k, options);
   }
+  /** `numSamples` int32 indices drawn per row with probability proportional to this tensor's weights. */
   multinomial(numSamples: number, options?: O.MultinomialOptions): Tensor {
     return O.multinomial(this, numSamples, options);
   }
   // ---- linear algebra (ops/linalg.ts)
+  /** Matrix product with NumPy/PyTorch broadcasting of 1-D and batch dims (`@`); differentiable. */
   matmul(other: Tensor): Tensor {
     return L.matmul(this, other);
   }
+  /** Batched matrix product of (b, n, m) and (b, m, p) without broadcasting; differentiable. */
   bmm(other: Tensor): Tensor {
     return L.bmm(this, other);
   }
   // ---- shape and views (ops/shape.ts)
+  /** The same elements in a new shape (-1 infers one size), a view when possible, else a copy; differentiable. */
   reshape(...shape: (number | number[])[]): Tensor {
     return S.reshape(this, S.sizes('reshape', shape));
   }
+  /** The same storage seen with a new shape (-1 infers one size); throws when the strides do not allow it; differentiable. */
   view(...shape: (number | number[])[]): Tensor {
     return S.view(this, S.sizes('view', shape));
   }
+  /** Dims `startDim`..`endDim` merged into one (a view when possible); differentiable. */
   flatten(startDim = 0, endDim = -1): Tensor {
     return S.flatten(this, startDim, endDim);
   }
+  /** A view without size-1 dims (all, or only `dim`); differentiable. */
   squeeze(dim?: number): Tensor {
     return S.squeeze(this, dim);
   }
+  /** A view with a new size-1 dim inserted at `dim`; differentiable. */
   unsqueeze(dim: number): Tensor {
     return S.unsqueeze(this, dim);
   }
+  /** A view with dims `dim0` and `dim1` swapped; differentiable. */
   transpose(dim0: number, dim1: number): Tensor {
     return S.transpose(this, dim0, dim1);
   }
@@ -587,18 +673,23 @@ export class Tensor {
     if (this.ndim < 2) throw new RangeError(`mT: expects a tensor with at least 2 dims (got shape ${fmtShape(this.shape)})`);
     return S.transpose(this, -2, -1);
   }
+  /** A view with the dims reordered to `dims`; differentiable. */
   permute(...dims: (number | number[])[]): Tensor {
     return S.permute(this, S.sizes('permute', dims));
   }
+  /** A broadcast view to `sizes` (-1 keeps a size) without copying; differentiable. */
   expand(...sizes: (number | number[])[]): Tensor {
     return S.expand(this, S.sizes('expand', sizes));
   }
+  /** A broadcast view to `other`'s shape (PyTorch's expand_as); differentiable. */
   expandAs(other: Tensor): Tensor {
     return S.expand(this, [...tensorArg('expandAs', 'other', other).shape]);
   }
+  /** This tensor if row-major contiguous, else a contiguous copy; differentiable. */
   contiguous(): Tensor {
     return S.contiguous(this);
   }
+  /** A copy with its own storage, recorded for autograd; differentiable. */
   clone(): Tensor {
     return S.clone(this);
   }
@@ -606,53 +697,69 @@ export class Tensor {
   detach(): Tensor {
     return S.detach(this);
   }
+  /** A view of `start:end:step` along `dim` (PyTorch's `x[..., start:end:step]`); differentiable. */
   slice(dim: number, start?: number | null, end?: number | null, step = 1): Tensor {
     return S.slice(this, dim, start, end, step);
   }
+  /** A view of `length` elements from `start` along `dim`; differentiable. */
   narrow(dim: number, start: number, length: number): Tensor {
     return S.narrow(this, dim, start, length);
   }
+  /** A view at `index` along `dim`, removing that dim (PyTorch's `x[..., index]`); differentiable. */
   select(dim: number, index: number): Tensor {
     return S.select(this, dim, index);
   }
+  /** Views of `sizeOrSections` elements each (or the listed sizes) along `dim`; differentiable. */
   split(sizeOrSections: number | number[], dim = 0): Tensor[] {
     return S.split(this, sizeOrSections, dim);
   }
+  /** `chunks` views of near-equal size along `dim`; differentiable. */
   chunk(chunks: number, dim = 0): Tensor[] {
     return S.chunk(this, chunks, dim);
   }
   // ---- rearranging (ops/rearrange.ts)
+  /** A copy with elements above diagonal `diagonal` of the last two dims zeroed; differentiable. */
   tril(diagonal = 0): Tensor {
     return A.tril(this, diagonal);
   }
+  /** A copy with elements below diagonal `diagonal` of the last two dims zeroed; differentiable. */
   triu(diagonal = 0): Tensor {
     return A.triu(this, diagonal);
   }
+  /** A copy reversed along `dims`; differentiable. */
   flip(dims: number | number[]): Tensor {
     return A.flip(this, dims);
   }
+  /** A copy shifted circularly by `shifts` along `dims` (flattened when omitted); differentiable. */
   roll(shifts: number | number[], dims?: number | number[]): Tensor {
     return A.roll(this, shifts, dims);
   }
+  /** A copy tiled `sizes` times per dim (PyTorch's repeat, not NumPy's); differentiable. */
   repeat(...sizes: (number | number[])[]): Tensor {
     return A.repeat(this, S.sizes('repeat', sizes));
   }
+  /** A copy tiled `dims` times per dim, leading 1s filled in (PyTorch's tile); differentiable. */
   tile(...dims: (number | number[])[]): Tensor {
     return A.tile(this, S.sizes('tile', dims));
   }
   // ---- indexing (ops/indexing.ts)
+  /** The entries at int32 `index` along `dim` (PyTorch's index_select); differentiable. */
   indexSelect(dim: number, index: Tensor): Tensor {
     return I.indexSelect(this, dim, index);
   }
+  /** Values picked along `dim` at int32 `index`, output shaped like `index`; differentiable. */
   gather(dim: number, index: Tensor): Tensor {
     return I.gather(this, dim, index);
   }
+  /** A copy with `src` written along `dim` at int32 `index` (out-of-place scatter); differentiable. */
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
     return I.scatter(this, dim, index, src);
   }
+  /** A copy with `src` added along `dim` at int32 `index` (out-of-place scatter_add); differentiable. */
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
     return I.scatterAdd(this, dim, index, src);
   }
+  /** A copy with `alpha * source` rows added at int32 `index` along `dim` (out-of-place index_add); differentiable. */
   indexAdd(dim: number, index: Tensor, source: Tensor, options?: { alpha?: number }): Tensor {
     return I.indexAdd(this, dim, index, source, options);
   }

@@ -149,3 +149,79 @@ describe('API fuzz: wrong arguments give a result or a clear Error, and the allo
   const init = Object.entries(T.nn.init).filter(([, v]) => typeof v === 'function') as [string, (...a: unknown[]) => unknown][];
   it.each(init)('nn.init.%s', (name, fn) => check(name, (args) => () => fn(...args)));
 });
+
+/** The source text of f's parameter list (a constructor's, for a class). */
+function parameterText(f: Function): string {
+  let src = Function.prototype.toString.call(f);
+  if (isClass(f)) {
+    const at = src.search(/constructor\s*\(/);
+    if (at < 0) return '';
+    src = src.slice(src.indexOf('(', at));
+  } else src = src.slice(src.indexOf('('));
+  let depth = 0;
+  for (let i = 0; i < src.length; i++) {
+    if ('([{'.includes(src[i])) depth++;
+    else if (')]}'.includes(src[i]) && --depth === 0) return src.slice(1, i);
+  }
+  return src;
+}
+
+/** Takes an options object: a parameter defaulting to {}. */
+const takesOptions = (f: Function): boolean => /=\s*\{\s*\}/.test(parameterText(f));
+
+const x4 = () => randn([1, 2, 5, 5]);
+const F = T.nn.functional;
+const { randn, ones, zeros } = T;
+/**
+ * A valid call per entry point that takes an options object, with the options last: the probe
+ * replaces them with { ...options, bogusKey: 1 } and with null.
+ */
+const OPTION_CALLS: Record<string, (options: unknown) => unknown> = {
+  'F.batchNorm': (o) => F.batchNorm(randn([4, 3]), null, null, { training: true, ...(o as object) }),
+  'F.binaryCrossEntropy': (o) => F.binaryCrossEntropy(ones([2]).mul(0.5), ones([2]), o as never),
+  'F.binaryCrossEntropyWithLogits': (o) => F.binaryCrossEntropyWithLogits(randn([2]), ones([2]), o as never),
+  'F.conv2d': (o) => F.conv2d(x4(), randn([3, 2, 3, 3]), null, o as never),
+  'F.crossEntropy': (o) => F.crossEntropy(randn([2, 3]), tensor([0, 2]), o as never),
+  'F.gelu': (o) => F.gelu(randn([3]), o as never),
+  'F.huberLoss': (o) => F.huberLoss(randn([3]), randn([3]), o as never),
+  'F.interpolate': (o) => F.interpolate(x4(), { scaleFactor: 2, ...(o as object) }),
+  'F.klDiv': (o) => F.klDiv(randn([3]), randn([3]).softmax(0), o as never),
+  'F.l1Loss': (o) => F.l1Loss(randn([3]), randn([3]), o as never),
+  'F.mseLoss': (o) => F.mseLoss(randn([3]), randn([3]), o as never),
+  'F.nllLoss': (o) => F.nllLoss(randn([2, 3]), tensor([0, 2]), o as never),
+  'F.pad': (o) => F.pad(randn([2, 2]), [1, 1], o as never),
+  'F.scaledDotProductAttention': (o) => F.scaledDotProductAttention(randn([1, 2, 4]), randn([1, 2, 4]), randn([1, 2, 4]), o as never),
+  'F.smoothL1Loss': (o) => F.smoothL1Loss(randn([3]), randn([3]), o as never),
+  'F.softplus': (o) => F.softplus(randn([3]), o as never),
+  indexAdd: (o) => T.indexAdd(zeros([3]), 0, tensor([0]), ones([1]), o as never),
+  pad: (o) => T.pad(randn([2, 2]), [1, 1], o as never),
+  conv2d: (o) => T.conv2d(x4(), randn([3, 2, 3, 3]), null, o as never),
+  'nn.RNN': (o) => new T.nn.RNN(2, 3, o as never),
+  'nn.LSTM': (o) => new T.nn.LSTM(2, 3, o as never),
+  'nn.GRU': (o) => new T.nn.GRU(2, 3, o as never),
+  'nn.RNNCell': (o) => new T.nn.RNNCell(2, 3, o as never),
+  'nn.LSTMCell': (o) => new T.nn.LSTMCell(2, 3, o as never),
+  'nn.GRUCell': (o) => new T.nn.GRUCell(2, 3, o as never),
+  'nn.MultiheadAttention.forward': (o) => {
+    const x = randn([2, 1, 4]);
+    return new T.nn.MultiheadAttention(4, 2).forward(x, x, x, o as never);
+  },
+  'nn.utils.clipGradNorm_': (o) => T.nn.utils.clipGradNorm_([ones([1], { requiresGrad: true })], 1, 2, o as never),
+};
+
+describe('options: an unknown key or null names the function and the key, never ignored', () => {
+  it('every nn.functional that takes options has a probe call (new ones are covered when added here)', () => {
+    const missing = Object.entries(F)
+      .filter(([n, f]) => typeof f === 'function' && takesOptions(f as Function) && !(`F.${n}` in OPTION_CALLS))
+      .map(([n]) => n);
+    expect(missing).toEqual([]);
+  });
+
+  it.each(Object.entries(OPTION_CALLS))('%s', (name, call) => {
+    T.tidy(() => call({}));
+    const short = name.split('.').at(-1) === 'forward' ? 'MultiheadAttention' : name.split('.').at(-1)!;
+    expect(() => T.tidy(() => call({ bogusKey: 1 }))).toThrow(new RegExp(`^${short.replace('_', '_?')}: unknown option "bogusKey"`));
+    if (name === 'F.batchNorm' || name === 'F.interpolate') return; // their probe spreads the options into required ones
+    expect(() => T.tidy(() => call(null))).toThrow(new RegExp(`^${short.replace('_', '_?')}: options must be an object \\(got null\\)`));
+  });
+});

@@ -2,7 +2,33 @@
 // Each reproduction from the issue is a test here; it failed (silently wrong) before the fix.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { arange, cat, eye, full, memoryStats, nn, ones, rand, randint, randn, sum, tensor, where, zeros } from '../src/index.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  arange,
+  cat,
+  data,
+  deserialize,
+  eye,
+  fit,
+  full,
+  load,
+  memoryStats,
+  nn,
+  ones,
+  optim,
+  rand,
+  randint,
+  randn,
+  SafetensorsError,
+  sum,
+  type MetricSpec,
+  type Tensor,
+  tensor,
+  where,
+  zeros,
+} from '../src/index.js';
 
 const F = nn.functional;
 
@@ -230,5 +256,63 @@ describe('wrong values: indices and int32 sums', () => {
     expect(() => js(tensor([1.5]).maskedFill.bind(tensor([1.5])), tensor([1]), 0)).toThrow(/^maskedFill: mask must have dtype bool \(got int32\)/);
     expect(() => tensor([1.5]).maskedFill(tensor([true, false]), 0)).toThrow(/^maskedFill: /);
     expect(() => js(sum, [1, 2])).toThrow(/^sum: input must be a Tensor \(got \[1, 2\]\)$/);
+  });
+});
+
+/** A safetensors file with this header text and no data. */
+function safetensorsBytes(header: string): Uint8Array {
+  const text = new TextEncoder().encode(header);
+  const out = new Uint8Array(8 + text.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.length), true);
+  out.set(text, 8);
+  return out;
+}
+
+describe('files: limits checked before the work, errors naming the file and byte', () => {
+  it('a shape nested 10,000 deep is a SafetensorsError naming the byte, not a stack overflow', () => {
+    const deep = `{"a":{"dtype":"F32","shape":${'['.repeat(10000)}${']'.repeat(10000)},"data_offsets":[0,0]}}`;
+    expect(() => deserialize(safetensorsBytes(deep))).toThrow(SafetensorsError);
+    expect(() => deserialize(safetensorsBytes(deep))).toThrow(/^safetensors: header nests deeper than 64 levels at byte 98$/);
+  });
+
+  it('a header listing more than 100,000 tensors is refused before any tensor is made', () => {
+    const entries = Array.from({ length: 100_001 }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const before = memoryStats().liveBytes;
+    expect(() => deserialize(safetensorsBytes(`{${entries.join(',')}}`))).toThrow(/^safetensors: header lists more than 100000 tensors \(at byte \d+\)/);
+    expect(memoryStats().liveBytes).toBe(before);
+  });
+
+  it('load(path) names the file in its error', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tessera-')), 'bad.safetensors');
+    writeFileSync(path, safetensorsBytes('{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{}}'));
+    await expect(load(path)).rejects.toThrow(`safetensors: ${path}: header has the key 'a' twice (byte 62)`);
+  });
+});
+
+describe('fit metrics with float targets: right values or a clear error, never dropped', () => {
+  const X = randn([16, 3]);
+  /** One epoch at lr 0, so the metrics are those of the model as made. */
+  const run = (target: Tensor, loss: (o: Tensor, t: Tensor) => Tensor, metrics: MetricSpec[]) => {
+    const model = new nn.Linear(3, target.shape[1]);
+    const loader = new data.DataLoader(new data.TensorDataset(X, target), { batchSize: 4 });
+    const history = fit(model, loader, { epochs: 1, optimizer: new optim.SGD(model.parameters(), { lr: 0 }), loss, metrics, verbose: false });
+    return { history, model };
+  };
+
+  it('a regression target with a classification metric raises naming the metric; regression metrics are computed', () => {
+    const y = X.sum(1, true);
+    expect(() => run(y, (o, t) => F.mseLoss(o, t), ['accuracy'])).toThrow(/^accuracy: targets must be class labels .* use 'mse', 'mae', 'rmse' or 'r2'$/);
+    const { history, model } = run(y, (o, t) => F.mseLoss(o, t), ['mse', 'mae']);
+    const out = model.forward(X);
+    expect(history.mse).toHaveLength(1);
+    expect(history.mse[0]).toBeCloseTo(out.sub(y).square().mean().item(), 4);
+    expect(history.mae[0]).toBeCloseTo(out.sub(y).abs().mean().item(), 4);
+  });
+
+  it('0/1 float targets of a binary classifier give the accuracy of outputs thresholded at 0.5', () => {
+    const y = X.sum(1, true).gt(0).float();
+    const { history, model } = run(y, (o, t) => F.binaryCrossEntropyWithLogits(o, t), ['accuracy']);
+    const expected = model.forward(X).ge(0.5).float().eq(y).float().mean().item();
+    expect(history.accuracy).toEqual([expected]);
   });
 });

@@ -122,11 +122,17 @@ function collate(samples: unknown[], path: string): unknown {
  * for (const [xb, yb] of loader) { const loss = F.crossEntropy(model.forward(xb), yb); … }
  */
 export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterable<B> {
+  /** The dataset batches are drawn from. */
   readonly dataset: Dataset<T> | IterableDataset<T>;
+  /** Samples per batch (PyTorch's batch_size). */
   readonly batchSize: number;
+  /** The sampler giving the index order, or undefined for sequential or shuffled order. */
   readonly sampler: Sampler | undefined;
+  /** Reshuffle the indices every epoch. */
   readonly shuffle: boolean;
+  /** Drop the last incomplete batch (PyTorch's drop_last). */
   readonly dropLast: boolean;
+  /** Random generator for shuffling, or undefined for the default one. */
   readonly generator: Generator | undefined;
   private readonly collateFn: ((samples: T[]) => B) | undefined;
   private readonly transform: ((batch: B) => B) | undefined;
@@ -200,10 +206,12 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     for (let b = 0; b < batches; b++) yield { indices: order.slice(b * this.batchSize, (b + 1) * this.batchSize) };
   }
 
+  /** Yields the collated batches of one epoch (PyTorch: `for batch in loader`). */
   *[Symbol.iterator](): Iterator<B> {
     for (const group of this.groups()) yield tidy(() => this.fetch(group));
   }
 
+  /** Yields the same batches for `for await` loops. */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     for (const batch of this) yield batch;
   }

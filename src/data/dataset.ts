@@ -71,8 +71,11 @@ export interface TensorDatasetOptions {
  * @example const ds = new TensorDataset(images, labels, { transform: new RandomRotation(10) }); const [x0, y0] = ds.getItem(0);
  */
 export class TensorDataset extends Dataset<Tensor[]> {
+  /** The tensors indexed along their first dim; each sample is one row of every tensor. */
   readonly tensors: readonly Tensor[];
+  /** Applied to the first tensor's row of each sample, or null. */
   readonly transform: TransformLike | null;
+  /** Applied to the last tensor's row of each sample, or null. */
   readonly targetTransform: TransformLike | null;
 
   constructor(...args: [...Tensor[], TensorDatasetOptions] | Tensor[]) {
@@ -141,7 +144,9 @@ export class TensorDataset extends Dataset<Tensor[]> {
  * @example const firstHundred = new Subset(ds, Array.from({ length: 100 }, (_, i) => i));
  */
 export class Subset<T> extends Dataset<T> {
+  /** The dataset indexed into. */
   readonly dataset: Dataset<T>;
+  /** The indices of `dataset` this subset exposes, in order. */
   readonly indices: readonly number[];
 
   constructor(dataset: Dataset<T>, indices: readonly number[]) {
@@ -277,6 +282,7 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
  * @example const all = new ConcatDataset([trainSet, extraSet]);
  */
 export class ConcatDataset<T> extends Dataset<T> {
+  /** The datasets concatenated, in order. */
   readonly datasets: readonly Dataset<T>[];
   /** cumulativeSizes[k]: samples in datasets 0…k. */
   readonly cumulativeSizes: readonly number[];
@@ -333,8 +339,11 @@ export interface WeightedRandomSamplerOptions {
  * @example new DataLoader(ds, { batchSize: 32, sampler: new WeightedRandomSampler(weights, ds.length) })
  */
 export class WeightedRandomSampler implements Sampler {
+  /** Relative probability of drawing each index. */
   readonly weights: Float64Array;
+  /** Indices drawn per epoch (PyTorch's num_samples). */
   readonly numSamples: number;
+  /** Whether an index may be drawn more than once. */
   readonly replacement: boolean;
   private readonly generator: Generator | undefined;
 
@@ -358,10 +367,12 @@ export class WeightedRandomSampler implements Sampler {
     this.generator = options.generator;
   }
 
+  /** Indices yielded per epoch, numSamples (PyTorch's len(sampler)). */
   get length(): number {
     return this.numSamples;
   }
 
+  /** Yields numSamples indices drawn with probability proportional to weights. */
   *[Symbol.iterator](): Iterator<number> {
     const g = this.generator ?? defaultGenerator;
     const w = this.weights.slice();

@@ -110,6 +110,7 @@ function generatorOf(op: string, g: unknown): Generator | undefined {
  * @example new RandomDeletion({ p: 0.2 }).forward('this movie was really good'.split(' '))
  */
 export class RandomDeletion<T = string> implements Transform<T[]> {
+  /** Probability of deleting each token. */
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(options: { p?: number; generator?: Generator } = {}) {
@@ -117,6 +118,7 @@ export class RandomDeletion<T = string> implements Transform<T[]> {
     this.p = V.num('RandomDeletion', 'p', options.p ?? 0.1, { min: 0, max: 1 });
     this.generator = generatorOf('RandomDeletion', options.generator);
   }
+  /** A copy with each token deleted with probability p (at least one kept), as EDA's random deletion. */
   forward(tokens: T[]): T[] {
     checkTokens('RandomDeletion', tokens);
     if (tokens.length <= 1) return [...tokens];
@@ -131,6 +133,7 @@ export class RandomDeletion<T = string> implements Transform<T[]> {
  * @example new RandomSwap({ n: 2 }).forward(['a', 'b', 'c', 'd'])
  */
 export class RandomSwap<T = string> implements Transform<T[]> {
+  /** Number of swaps of two random positions. */
   readonly n: number;
   private readonly generator: Generator | undefined;
   constructor(options: { n?: number; generator?: Generator } = {}) {
@@ -138,6 +141,7 @@ export class RandomSwap<T = string> implements Transform<T[]> {
     this.n = V.int('RandomSwap', 'n', options.n ?? 1, { min: 0 });
     this.generator = generatorOf('RandomSwap', options.generator);
   }
+  /** A copy with two random tokens swapped n times, as EDA's random swap. */
   forward(tokens: T[]): T[] {
     const out = [...checkTokens('RandomSwap', tokens)] as T[];
     if (out.length < 2) return out;
@@ -205,6 +209,7 @@ export class SynonymReplacement extends SynonymBase implements Transform<string[
   constructor(options: SynonymOptions = {}) {
     super('SynonymReplacement', options);
   }
+  /** A copy with up to n words replaced by a random synonym, as EDA's synonym replacement. */
   forward(tokens: string[]): string[] {
     const out = [...checkTokens(this.op, tokens)] as string[];
     const g = this.generator ?? defaultGenerator;
@@ -227,6 +232,7 @@ export class RandomInsertion extends SynonymBase implements Transform<string[]> 
   constructor(options: SynonymOptions = {}) {
     super('RandomInsertion', options);
   }
+  /** A copy with a synonym of a random word inserted at a random position n times, as EDA's random insertion. */
   forward(tokens: string[]): string[] {
     const out = [...checkTokens(this.op, tokens)] as string[];
     const g = this.generator ?? defaultGenerator;

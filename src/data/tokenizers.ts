@@ -71,6 +71,7 @@ export class CharTokenizer {
     this.ids = new Map(chars.map((c, i) => [c, i]));
   }
 
+  /** Number of distinct tokens (characters, plus specials). */
   get vocabSize(): number {
     return this.chars.length;
   }
@@ -163,6 +164,7 @@ const pairKey = (a: number, b: number): number => a * 2 ** 21 + b;
 export class BPETokenizer {
   /** The learned merges in order: token 256 + i is merges[i][0] followed by merges[i][1]. */
   readonly merges: readonly (readonly [number, number])[];
+  /** Tokens never split or merged, given ids after the merges. */
   readonly specialTokens: readonly string[];
   private readonly ranks = new Map<number, number>();
   private readonly bytes: Uint8Array[] = [];

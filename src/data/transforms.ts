@@ -56,6 +56,7 @@ function imageDims(op: string, x: Tensor): [number, number, number, number] {
  * @example const augment = new Compose([new RandomCrop(8, { padding: 1 }), new RandomHorizontalFlip()]);
  */
 export class Compose<T = Tensor> implements Transform<T> {
+  /** The transforms applied in order. */
   readonly transforms: readonly TransformLike<T>[];
   constructor(transforms: readonly TransformLike<T>[]) {
     if (!Array.isArray(transforms)) throw new TypeError(`Compose: expected an array of transforms (got ${V.show(transforms)})`);
@@ -65,6 +66,7 @@ export class Compose<T = Tensor> implements Transform<T> {
     });
     this.transforms = [...transforms];
   }
+  /** Applies each transform in turn to `x`. */
   forward(x: T): T {
     return this.transforms.reduce((y, t) => runTransform(t, y), x);
   }
@@ -76,7 +78,9 @@ export class Compose<T = Tensor> implements Transform<T> {
  * @example new Normalize([0.1307], [0.3081]).forward(images)
  */
 export class Normalize implements Transform {
+  /** Per-channel mean subtracted. */
   readonly mean: readonly number[];
+  /** Per-channel standard deviation divided by. */
   readonly std: readonly number[];
   constructor(mean: number | readonly number[], std: number | readonly number[]) {
     this.mean = numbers('Normalize', 'mean', mean);
@@ -84,6 +88,7 @@ export class Normalize implements Transform {
     const zero = this.std.findIndex((s) => s === 0);
     if (zero >= 0) throw new RangeError(`Normalize: std is 0 at channel ${zero}, which would divide by zero`);
   }
+  /** (x - mean) / std per channel of a (C, H, W) or (N, C, H, W) tensor, as torchvision's Normalize. */
   forward(x: Tensor): Tensor {
     const [, channels] = imageDims('Normalize', x);
     for (const [name, v] of [
@@ -116,8 +121,11 @@ export interface RandomCropOptions {
  * @example new RandomCrop(8, { padding: 1 }).forward(images) // shifts each digit by up to a pixel
  */
 export class RandomCrop implements Transform {
+  /** Output (height, width). */
   readonly size: readonly [number, number];
+  /** Padding (left, top, right, bottom) added before cropping. */
   readonly padding: readonly [number, number, number, number];
+  /** Value of the padded pixels. */
   readonly fill: number;
   private readonly generator: Generator | undefined;
 
@@ -139,6 +147,7 @@ export class RandomCrop implements Transform {
     this.generator = V.generator('RandomCrop', options.generator);
   }
 
+  /** A random (height, width) crop of the last two dims, after padding. */
   forward(x: Tensor): Tensor {
     const [n, c, h, w] = imageDims('RandomCrop', x);
     const [left, top, right, bottom] = this.padding;
@@ -176,6 +185,7 @@ export class RandomCrop implements Transform {
  * @example new RandomHorizontalFlip(0.5).forward(images)
  */
 export class RandomHorizontalFlip implements Transform {
+  /** Probability of flipping. */
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
@@ -184,6 +194,7 @@ export class RandomHorizontalFlip implements Transform {
     this.generator = V.generator('RandomHorizontalFlip', options.generator);
   }
 
+  /** Flips the last dim (width) with probability p. */
   forward(x: Tensor): Tensor {
     const [n, c, h, w] = imageDims('RandomHorizontalFlip', x);
     const g = this.generator ?? defaultGenerator;
@@ -206,6 +217,7 @@ export class RandomHorizontalFlip implements Transform {
  * @example new RandomVerticalFlip(0.5).forward(images)
  */
 export class RandomVerticalFlip implements Transform {
+  /** Probability of flipping. */
   readonly p: number;
   private readonly generator: Generator | undefined;
   constructor(p = 0.5, options: { generator?: Generator } = {}) {
@@ -213,6 +225,7 @@ export class RandomVerticalFlip implements Transform {
     this.generator = checkGenerator('RandomVerticalFlip', V.options('RandomVerticalFlip', options, ['generator']).generator);
   }
 
+  /** Flips the second-to-last dim (height) with probability p. */
   forward(x: Tensor): Tensor {
     const [n, c, h, w] = imageDims('RandomVerticalFlip', x);
     const g = this.generator ?? defaultGenerator;
@@ -290,9 +303,13 @@ export interface RandomRotationOptions {
  * @example new RandomRotation(15).forward(images)
  */
 export class RandomRotation implements Transform {
+  /** Range (min, max) the angle is drawn from, in degrees counter-clockwise. */
   readonly degrees: readonly [number, number];
+  /** 'nearest' or 'bilinear' resampling. */
   readonly interpolation: Interpolation;
+  /** Per-channel value of pixels outside the rotated image. */
   readonly fill: readonly number[];
+  /** Rotation centre (x, y) in pixels, or null for the image centre. */
   readonly center: readonly [number, number] | null;
   private readonly generator: Generator | undefined;
 
@@ -306,6 +323,7 @@ export class RandomRotation implements Transform {
     this.generator = checkGenerator(op, options.generator);
   }
 
+  /** Rotates the image by a random angle from `degrees`, as torchvision's RandomRotation. */
   forward(x: Tensor): Tensor {
     const op = 'RandomRotation';
     const [n, c, h, w] = imageDims(op, x);
@@ -345,12 +363,19 @@ export interface RandomAffineOptions extends RandomRotationOptions {
  * @example new RandomAffine(10, { translate: [0.1, 0.1], scale: [0.9, 1.1] }).forward(images)
  */
 export class RandomAffine implements Transform {
+  /** Range (min, max) of the rotation angle, in degrees. */
   readonly degrees: readonly [number, number];
+  /** Maximum horizontal and vertical shift as fractions of width and height, or null. */
   readonly translate: readonly [number, number] | null;
+  /** Range (min, max) of the scale factor, or null for 1. */
   readonly scale: readonly [number, number] | null;
+  /** Shear ranges in degrees (x, or x then y), or null. */
   readonly shear: readonly number[] | null;
+  /** 'nearest' or 'bilinear' resampling. */
   readonly interpolation: Interpolation;
+  /** Per-channel value of pixels outside the transformed image. */
   readonly fill: readonly number[];
+  /** Centre (x, y) of the transform in pixels, or null for the image centre. */
   readonly center: readonly [number, number] | null;
   private readonly generator: Generator | undefined;
 
@@ -393,6 +418,7 @@ export class RandomAffine implements Transform {
     return { angle, translate, scale, shear, center: this.center };
   }
 
+  /** Applies a random rotation, translation, scale and shear, as torchvision's RandomAffine. */
   forward(x: Tensor): Tensor {
     const op = 'RandomAffine';
     const [n, c, h, w] = imageDims(op, x);
@@ -426,8 +452,11 @@ export interface ResizeOptions {
  * @example new Resize(32).forward(zeros([3, 28, 56])) // [3, 32, 64]
  */
 export class Resize implements Transform {
+  /** Target (height, width), or the length of the shorter side when one number. */
   readonly size: number | readonly [number, number];
+  /** 'nearest' or 'bilinear' resampling. */
   readonly interpolation: Interpolation;
+  /** Upper bound on the longer side when `size` is one number (torchvision's max_size), or null. */
   readonly maxSize: number | null;
 
   constructor(size: number | readonly [number, number], options: ResizeOptions = {}) {
@@ -450,6 +479,7 @@ export class Resize implements Transform {
     return h <= w ? [newShort, newLong] : [newLong, newShort];
   }
 
+  /** Resizes the last two dims to `size`, as torchvision's Resize. */
   forward(x: Tensor): Tensor {
     const [, , h, w] = imageDims('Resize', x);
     return resize(x, this.outputSize(h, w), this.interpolation);
@@ -479,9 +509,13 @@ export interface RandomResizedCropOptions {
  * @example new RandomResizedCrop(8, { scale: [0.6, 1] }).forward(images) // [N, C, 8, 8]
  */
 export class RandomResizedCrop implements Transform {
+  /** Output (height, width). */
   readonly size: readonly [number, number];
+  /** Range of the crop's area as a fraction of the image's. */
   readonly scale: readonly [number, number];
+  /** Range of the crop's aspect ratio (width / height). */
   readonly ratio: readonly [number, number];
+  /** 'nearest' or 'bilinear' resampling. */
   readonly interpolation: Interpolation;
   private readonly generator: Generator | undefined;
 
@@ -514,6 +548,7 @@ export class RandomResizedCrop implements Transform {
     return [Math.floor((height - h) / 2), Math.floor((width - w) / 2), h, w];
   }
 
+  /** A random crop of random area and aspect ratio, resized to `size`, as torchvision's RandomResizedCrop. */
   forward(x: Tensor): Tensor {
     const [n, , height, width] = imageDims('RandomResizedCrop', x);
     const g = this.generator ?? defaultGenerator;
@@ -544,8 +579,11 @@ export interface GaussianNoiseOptions {
  * @example new GaussianNoise({ sigma: 0.05 }).forward(images)
  */
 export class GaussianNoise implements Transform {
+  /** Mean of the added noise. */
   readonly mean: number;
+  /** Standard deviation of the added noise. */
   readonly sigma: number;
+  /** Clamp the result to [0, 1]. */
   readonly clip: boolean;
   private readonly generator: Generator | undefined;
 
@@ -558,6 +596,7 @@ export class GaussianNoise implements Transform {
     this.generator = checkGenerator(op, options.generator);
   }
 
+  /** Adds N(mean, sigma²) noise to every element (clamped to [0, 1] with `clip`). */
   forward(x: Tensor): Tensor {
     imageDims('GaussianNoise', x);
     if (!isFloat(x.dtype)) throw new TypeError(`GaussianNoise: expects a floating point image (got ${x.dtype})`);
@@ -588,9 +627,13 @@ export interface ColorJitterOptions {
  * @example new ColorJitter({ brightness: 0.3, contrast: 0.3 }).forward(images)
  */
 export class ColorJitter implements Transform {
+  /** Range the brightness factor is drawn from, or null to leave brightness. */
   readonly brightness: readonly [number, number] | null;
+  /** Range the contrast factor is drawn from, or null. */
   readonly contrast: readonly [number, number] | null;
+  /** Range the saturation factor is drawn from, or null. */
   readonly saturation: readonly [number, number] | null;
+  /** Range the hue shift is drawn from (within [-0.5, 0.5]), or null. */
   readonly hue: readonly [number, number] | null;
   private readonly generator: Generator | undefined;
 
@@ -609,6 +652,7 @@ export class ColorJitter implements Transform {
     this.generator = checkGenerator(op, options.generator);
   }
 
+  /** Adjusts brightness, contrast, saturation and hue of an RGB image by random factors, in random order. */
   forward(x: Tensor): Tensor {
     const op = 'ColorJitter';
     const [n, c, h, w] = imageDims(op, x);
@@ -654,9 +698,13 @@ export interface RandomErasingOptions {
  * @example new RandomErasing({ p: 0.5, value: 0 }).forward(images)
  */
 export class RandomErasing implements Transform {
+  /** Probability of erasing a rectangle. */
   readonly p: number;
+  /** Range of the erased area as a fraction of the image's. */
   readonly scale: readonly [number, number];
+  /** Range of the erased rectangle's aspect ratio. */
   readonly ratio: readonly [number, number];
+  /** Per-channel fill value, or 'random' for normal noise. */
   readonly value: readonly number[] | 'random';
   private readonly generator: Generator | undefined;
 
@@ -671,6 +719,7 @@ export class RandomErasing implements Transform {
     this.generator = checkGenerator(op, options.generator);
   }
 
+  /** With probability p, fills a random rectangle of a (C, H, W) tensor, as torchvision's RandomErasing. */
   forward(x: Tensor): Tensor {
     const op = 'RandomErasing';
     const [n, c, h, w] = imageDims(op, x);

@@ -26,6 +26,7 @@ import * as V from '../validate.js';
 
 /** A malformed or unsupported safetensors file, or a state dict that cannot be written. */
 export class SafetensorsError extends Error {
+  /** 'SafetensorsError', for `err.name` checks. */
   override name = 'SafetensorsError';
 }
 
@@ -66,6 +67,10 @@ const DTYPE_RANK = Object.keys(DTYPE_SIZES);
 const UNSUPPORTED = new Set(['F8_E5M2', 'F8_E4M3']);
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000;
+/** Real checkpoints hold thousands of tensors per file; a header of millions of empty ones is an attack, refused before any is made. */
+const MAX_TENSORS = 100_000;
+/** A valid header nests three deep ({ name: { shape: [...] } }); far deeper nesting is refused before JSON.parse sees it. */
+const MAX_DEPTH = 64;
 
 interface Entry {
   name: string;
@@ -174,29 +179,46 @@ export function serialize(stateDict: StateDict, metadata?: Record<string, string
   return out;
 }
 
-/** The first key repeated within one JSON object of `text` (already known to be valid JSON). */
-function duplicateKey(text: string): string | null {
+/** The byte offset in the file of character `i` of the header text (which starts at byte 8). */
+function byteOffset(text: string, i: number): number {
+  return 8 + new TextEncoder().encode(text.slice(0, i)).length;
+}
+
+/**
+ * One pass over the header text before JSON.parse: refuses nesting deeper than MAX_DEPTH (JSON.parse
+ * and error messages recurse, and would overflow the stack), more than MAX_TENSORS entries, and a
+ * key repeated within one object (JSON.parse would silently keep the last). Errors name the byte.
+ */
+function scanHeader(text: string): void {
   const objects: (Set<string> | null)[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '{') objects.push(new Set());
-    else if (c === '[') objects.push(null);
-    else if (c === '}' || c === ']') objects.pop();
+    if (c === '{' || c === '[') {
+      if (objects.length === MAX_DEPTH) fail(`header nests deeper than ${MAX_DEPTH} levels at byte ${byteOffset(text, i)}`);
+      objects.push(c === '{' ? new Set() : null);
+    } else if (c === '}' || c === ']') objects.pop();
     else if (c === '"') {
       let j = i + 1;
-      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length) return; // an unterminated string: JSON.parse reports it
       let k = j + 1;
       while (' \t\n\r'.includes(text[k])) k++;
       const keys = objects[objects.length - 1];
       if (keys && text[k] === ':') {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
-        if (keys.has(key)) return key;
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, j + 1)) as string;
+        } catch {
+          return; // a malformed string: JSON.parse reports it
+        }
+        if (keys.has(key)) fail(`header has the key '${key}' twice (byte ${byteOffset(text, i)})`);
         keys.add(key);
+        if (objects.length === 1 && keys.size - +keys.has('__metadata__') > MAX_TENSORS)
+          fail(`header lists more than ${MAX_TENSORS} tensors (at byte ${byteOffset(text, i)}); no real checkpoint holds that many in one file`);
       }
       i = j;
     }
   }
-  return null;
 }
 
 function describe(value: unknown): string {
@@ -220,6 +242,7 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
   } catch {
     fail(`header (bytes 8-${8 + n}) is not valid UTF-8`);
   }
+  scanHeader(text);
   let header: unknown;
   try {
     header = JSON.parse(text);
@@ -227,8 +250,6 @@ function readHeader(bytes: Uint8Array): { entries: Entry[]; metadata: Record<str
     fail(`header (bytes 8-${8 + n}) is not valid JSON: ${(e as Error).message}`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) fail(`header must be a JSON object, got ${describe(header)}`);
-  const repeated = duplicateKey(text);
-  if (repeated !== null) fail(`header has the key '${repeated}' twice`);
 
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
@@ -392,5 +413,11 @@ export async function save(stateDict: StateDict, path: string, metadata?: Record
 export async function load(source: string | Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): Promise<Record<string, Tensor>> {
   if (typeof source !== 'string') return deserialize(source, opts).tensors;
   const { readFile } = await nodeFs('load');
-  return deserialize(await readFile(source), opts).tensors;
+  try {
+    return deserialize(await readFile(source), opts).tensors;
+  } catch (e) {
+    // Name the file: a directory of checkpoints needs to know which one is bad.
+    if (e instanceof SafetensorsError) e.message = e.message.replace(/^safetensors: /, `safetensors: ${source}: `);
+    throw e;
+  }
 }

@@ -8,6 +8,7 @@ import { composite } from '../autograd/composite.js';
 import { isFloat } from '../dtype.js';
 import { clamp, expm1, exp, gt, log1p, mul, tanh, where, sigmoid, div, add } from '../ops/elementwise.js';
 import { Tensor } from '../tensor.js';
+import * as V from '../validate.js';
 
 function checkFloat(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -62,7 +63,7 @@ export interface SoftplusOptions {
  */
 export function softplus(input: Tensor, options: SoftplusOptions = {}): Tensor {
   checkFloat('softplus', input);
-  const { beta = 1, threshold = 20 } = options;
+  const { beta = 1, threshold = 20 } = V.options('softplus', options, ['beta', 'threshold']);
   checkNumber('softplus', 'beta', beta);
   checkNumber('softplus', 'threshold', threshold);
   if (beta === 0) throw new RangeError('softplus: beta must be non-zero');

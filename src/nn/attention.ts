@@ -14,6 +14,7 @@ import * as init from './init.js';
 import { emptyParameter, Linear, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
 import { canFuseAttention, fusedAttention } from './attention-fused.js';
+import * as V from '../validate.js';
 
 function checkFloat(op: string, arg: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${arg} must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -52,7 +53,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const q = checkFloat(op, 'query', query),
     k = checkFloat(op, 'key', key),
     v = checkFloat(op, 'value', value);
-  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = options ?? {};
+  const { attnMask = null, dropoutP = 0, isCausal = false, scale = null } = V.options(op, options, ['attnMask', 'dropoutP', 'isCausal', 'scale']);
   if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2)
     throw new RangeError(`${op}: query, key and value need at least 2 dims (got ${fmtShape(q.shape)}, ${fmtShape(k.shape)}, ${fmtShape(v.shape)})`);
   const E = q.shape[q.ndim - 1],
@@ -128,18 +129,31 @@ function additiveMask(op: string, arg: string, m: Tensor): Tensor {
  * @example const mha = new nn.MultiheadAttention(64, 4, { batchFirst: true }); const [y] = mha(x, x, x, { needWeights: false });
  */
 export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, MultiheadAttentionForwardOptions?], [Tensor, Tensor | null]> {
+  /** Model width: query and output features (PyTorch's embed_dim). */
   readonly embedDim: number;
+  /** Parallel attention heads; embedDim is split across them (PyTorch's num_heads). */
   readonly numHeads: number;
+  /** Features per head, embedDim / numHeads (PyTorch's head_dim). */
   readonly headDim: number;
+  /** Key features (defaults to embedDim). */
   readonly kdim: number;
+  /** Value features (defaults to embedDim). */
   readonly vdim: number;
+  /** Dropout probability on the attention weights in training mode. */
   readonly dropout: number;
+  /** Inputs and outputs are (batch, seq, feature) rather than (seq, batch, feature) (PyTorch's batch_first). */
   readonly batchFirst: boolean;
+  /** Packed q, k, v projection weight (3·embedDim, embedDim) when kdim = vdim = embedDim, else null. */
   in_proj_weight: Parameter | null = null;
+  /** Query projection weight when kdim or vdim differ from embedDim, else null. */
   q_proj_weight: Parameter | null = null;
+  /** Key projection weight (embedDim, kdim) when kdim or vdim differ from embedDim, else null. */
   k_proj_weight: Parameter | null = null;
+  /** Value projection weight (embedDim, vdim) when kdim or vdim differ from embedDim, else null. */
   v_proj_weight: Parameter | null = null;
+  /** Packed q, k, v projection bias (3·embedDim), or null with `bias: false`. */
   in_proj_bias: Parameter | null = null;
+  /** Output projection Linear(embedDim, embedDim). */
   out_proj: Linear;
 
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
@@ -188,7 +202,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     const q = checkFloat(op, 'query', query),
       k = checkFloat(op, 'key', key),
       v = checkFloat(op, 'value', value);
-    const { keyPaddingMask = null, needWeights = true, attnMask = null, averageAttnWeights = true, isCausal = false } = options ?? {};
+    const {
+      keyPaddingMask = null,
+      needWeights = true,
+      attnMask = null,
+      averageAttnWeights = true,
+      isCausal = false,
+    } = V.options(op, options, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal']);
     const batched = q.ndim === 3;
     if ((q.ndim !== 3 && q.ndim !== 2) || k.ndim !== q.ndim || v.ndim !== q.ndim) {
       throw new RangeError(

@@ -25,14 +25,23 @@ const fmtPair = ([a, b]: [number, number]) => `[${a}, ${b}]`;
  * @example const conv = new Conv2d(1, 16, 3, { padding: 1 }); conv.forward(randn([64, 1, 8, 8])) // [64, 16, 8, 8]
  */
 export class Conv2d extends Module {
+  /** Channels of the input (PyTorch's in_channels). */
   readonly inChannels: number;
+  /** Channels of the output (PyTorch's out_channels). */
   readonly outChannels: number;
+  /** Kernel height and width (PyTorch's kernel_size). */
   readonly kernelSize: [number, number];
+  /** Step of the kernel over height and width. */
   readonly stride: [number, number];
+  /** Zeros added on each side of height and width. */
   readonly padding: [number, number] | 'same' | 'valid';
+  /** Spacing between kernel elements over height and width. */
   readonly dilation: [number, number];
+  /** Blocked connections: input and output channels are split into this many groups. */
   readonly groups: number;
+  /** Learnable kernel, shape (outChannels, inChannels / groups, kH, kW). */
   weight: Parameter;
+  /** Learnable per-output-channel bias, shape (outChannels), or null with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
@@ -91,6 +100,7 @@ export class Conv2d extends Module {
  * @example new MaxPool2d(2).forward(randn([8, 16, 28, 28])) // [8, 16, 14, 14]
  */
 export class MaxPool2d extends Module {
+  /** The pooling options: kernelSize, stride, padding, dilation, ceilMode (PyTorch's attributes of the same names). */
   readonly options: MaxPool2dOptions;
 
   constructor(kernelSize: Size2d, options: Omit<MaxPool2dOptions, 'kernelSize'> = {}) {
@@ -115,6 +125,7 @@ export class MaxPool2d extends Module {
  * @example new AvgPool2d(3, { stride: 2, padding: 1 }).forward(randn([8, 16, 28, 28])) // [8, 16, 14, 14]
  */
 export class AvgPool2d extends Module {
+  /** The pooling options: kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride (PyTorch's attributes of the same names). */
   readonly options: AvgPool2dOptions;
 
   constructor(kernelSize: Size2d, options: Omit<AvgPool2dOptions, 'kernelSize'> = {}) {

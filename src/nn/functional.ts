@@ -175,7 +175,14 @@ export interface BatchNormFunctionalOptions {
  * @example F.batchNorm(x, runningMean, runningVar, { training: true })
  */
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormFunctionalOptions = {}): Tensor {
-  const { weight = null, bias = null, training = false, momentum = 0.1, eps = 1e-5, numBatchesTracked = 1 } = options;
+  const {
+    weight = null,
+    bias = null,
+    training = false,
+    momentum = 0.1,
+    eps = 1e-5,
+    numBatchesTracked = 1,
+  } = V.options('batchNorm', options, ['weight', 'bias', 'training', 'momentum', 'eps', 'numBatchesTracked']);
   checkFloat('batchNorm', 'input', input);
   if (input.ndim < 2) throw new RangeError(`batchNorm: input must be [N, C, ...] (got ${fmtShape(input.shape)})`);
   const c = input.shape[1];
@@ -291,8 +298,7 @@ export interface ReductionOptions {
 /** The reduction in a loss's options object; a bare string gets a hint rather than a silent default. */
 function reductionOf(op: string, options: ReductionOptions): Reduction {
   if (typeof options === 'string') throw new TypeError(`${op}: pass the reduction as an option, { reduction: ${JSON.stringify(options)} }`);
-  if (options === null || typeof options !== 'object') throw new TypeError(`${op}: expected options { reduction }, got ${JSON.stringify(options)}`);
-  return options.reduction ?? 'mean';
+  return V.options(op, options, ['reduction']).reduction ?? 'mean';
 }
 
 /** A loss that is `perElement(input − target)`, reduced, after the checks every such loss makes. */
@@ -316,7 +322,7 @@ export interface HuberLossOptions {
  * @example F.huberLoss(pred, target, { delta: 0.5 })
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
-  const { reduction = 'mean', delta = 1 } = options;
+  const { reduction = 'mean', delta = 1 } = V.options('huberLoss', options, ['reduction', 'delta']);
   if (typeof delta !== 'number' || !(delta > 0)) throw new RangeError(`huberLoss: delta must be a positive number (got ${String(delta)})`);
   return differenceLoss('huberLoss', input, target, reduction, (d) => {
     const size = d.abs();
@@ -336,7 +342,7 @@ export interface SmoothL1LossOptions {
  * @example F.smoothL1Loss(pred, target, { beta: 0.1 })
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
-  const { reduction = 'mean', beta = 1 } = options;
+  const { reduction = 'mean', beta = 1 } = V.options('smoothL1Loss', options, ['reduction', 'beta']);
   if (typeof beta !== 'number' || !(beta >= 0)) throw new RangeError(`smoothL1Loss: beta must be a non-negative number (got ${String(beta)})`);
   return differenceLoss('smoothL1Loss', input, target, reduction, (d) => {
     const size = d.abs();
@@ -360,7 +366,7 @@ export interface KLDivOptions {
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
   const op = 'klDiv';
-  const { reduction = 'mean', logTarget = false } = options;
+  const { reduction = 'mean', logTarget = false } = V.options('klDiv', options, ['reduction', 'logTarget']);
   checkFloat(op, 'input', input);
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);
@@ -482,6 +488,7 @@ function nllFromLogProbs(logp: Tensor, target: Tensor, t: ClassTargets, opts: Cr
 export function nllLoss(input: Tensor, target: Tensor, options: NLLLossOptions = {}): Tensor {
   checkFloat('nllLoss', 'input', input);
   checkTensor('nllLoss', 'target', target);
+  V.options('nllLoss', options, ['weight', 'ignoreIndex', 'reduction']);
   checkReduction('nllLoss', options.reduction ?? 'mean');
   if (target.dtype !== 'int32') throw new TypeError(`nllLoss: target must hold int32 class indices (got ${target.dtype})`);
   return composite('nllLoss', () => {
@@ -500,7 +507,12 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const op = 'crossEntropy';
   checkFloat(op, 'input', input);
   checkTensor(op, 'target', target);
-  const { weight = null, ignoreIndex = -100, reduction = 'mean', labelSmoothing = 0 } = options;
+  const {
+    weight = null,
+    ignoreIndex = -100,
+    reduction = 'mean',
+    labelSmoothing = 0,
+  } = V.options('crossEntropy', options, ['weight', 'ignoreIndex', 'reduction', 'labelSmoothing']);
   checkReduction(op, reduction);
   if (typeof labelSmoothing !== 'number' || !(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new RangeError(`${op}: labelSmoothing must be between 0 and 1 (got ${labelSmoothing})`);
@@ -510,7 +522,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (target.dtype === 'int32') {
     return composite(op, () => {
       const t = classTargets(op, input, target, weight, ignoreIndex);
-      if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, target, t, reduction);
+      if (input.ndim === 2 && labelSmoothing === 0) return softmaxCrossEntropy(input, t, reduction);
       return nllFromLogProbs(input.logSoftmax(cd), target, t, options);
     });
   }
@@ -542,7 +554,7 @@ export interface BCEWithLogitsOptions extends BCEOptions {
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BCEWithLogitsOptions = {}): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
-  const { weight = null, posWeight = null, reduction = 'mean' } = options;
+  const { weight = null, posWeight = null, reduction = 'mean' } = V.options('binaryCrossEntropyWithLogits', options, ['weight', 'posWeight', 'reduction']);
   checkFloat(op, 'input', input);
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);

@@ -59,6 +59,7 @@ export class Sequential extends Module {
     return layer;
   }
 
+  /** Iterates the child modules in order (PyTorch: `for m in seq`). */
   [Symbol.iterator](): Iterator<Module> {
     return this.children()[Symbol.iterator]();
   }
@@ -94,9 +95,13 @@ export interface LinearOptions extends FactoryOptions {
  * @example const fc = new Linear(4, 2); fc.forward(randn([8, 4])) // [8, 2]
  */
 export class Linear extends Module {
+  /** Size of each input sample (PyTorch's in_features). */
   readonly inFeatures: number;
+  /** Size of each output sample (PyTorch's out_features). */
   readonly outFeatures: number;
+  /** Learnable weight, shape (outFeatures, inFeatures), as PyTorch stores it. */
   weight: Parameter;
+  /** Learnable bias, shape (outFeatures), or null with `bias: false`. */
   bias: Parameter | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -160,6 +165,7 @@ export class Flatten extends Module {
  * @example const drop = new Dropout(0.2);
  */
 export class Dropout extends Module {
+  /** Probability of zeroing an element in training mode. */
   readonly p: number;
 
   constructor(p = 0.5) {
@@ -183,6 +189,7 @@ export class Dropout extends Module {
  * @example new Upsample({ scaleFactor: 2, mode: 'bilinear', alignCorners: false }).forward(zeros([1, 3, 8, 8])) // [1, 3, 16, 16]
  */
 export class Upsample extends Module {
+  /** The interpolation options: size or scaleFactor, mode, alignCorners. */
   readonly options: Readonly<F.InterpolateOptions>;
 
   constructor(options: F.InterpolateOptions) {
@@ -215,9 +222,13 @@ export interface EmbeddingOptions extends FactoryOptions {
  * @example new Embedding(10, 3).forward(tensor([1, 2, 4], { dtype: 'int32' })) // [3, 3]
  */
 export class Embedding extends Module {
+  /** Size of the dictionary (PyTorch's num_embeddings). */
   readonly numEmbeddings: number;
+  /** Size of each embedding vector (PyTorch's embedding_dim). */
   readonly embeddingDim: number;
+  /** Index whose row gets no gradient (PyTorch's padding_idx), or null. */
   readonly paddingIdx: number | null;
+  /** Learnable table, shape (numEmbeddings, embeddingDim). */
   weight: Parameter;
 
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
@@ -266,9 +277,13 @@ export interface LayerNormOptions extends FactoryOptions {
  * @example new LayerNorm(64).forward(randn([8, 10, 64]))
  */
 export class LayerNorm extends Module {
+  /** The trailing dims normalized over (PyTorch's normalized_shape). */
   readonly normalizedShape: number[];
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Learnable per-element scale of normalizedShape (gamma), or null without elementwiseAffine. */
   weight: Parameter | null = null;
+  /** Learnable per-element shift of normalizedShape (beta), or null. */
   bias: Parameter | null = null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
@@ -304,10 +319,15 @@ export interface GroupNormOptions extends FactoryOptions {
  * @example new nn.GroupNorm(4, 32).forward(randn([8, 32, 5, 5]))
  */
 export class GroupNorm extends Module {
+  /** Groups the channels are split into (PyTorch's num_groups). */
   readonly numGroups: number;
+  /** Channels expected in the input (PyTorch's num_channels). */
   readonly numChannels: number;
+  /** Added to the variance for numerical stability. */
   readonly eps: number;
+  /** Learnable per-channel scale, or null without affine. */
   weight: Parameter | null = null;
+  /** Learnable per-channel shift, or null without affine. */
   bias: Parameter | null = null;
 
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
@@ -352,8 +372,11 @@ export interface RMSNormOptions extends FactoryOptions {
  * @example new nn.RMSNorm(64).forward(randn([8, 10, 64]))
  */
 export class RMSNorm extends Module {
+  /** The trailing dims normalized over (PyTorch's normalized_shape). */
   readonly normalizedShape: number[];
+  /** Added to the mean square for numerical stability. */
   readonly eps: number | null;
+  /** Learnable per-element scale of normalizedShape, or null without elementwiseAffine. */
   weight: Parameter | null = null;
 
   constructor(normalizedShape: number | readonly number[], options: RMSNormOptions = {}) {
@@ -493,6 +516,7 @@ export class ReLU extends Module {
 
 /** x·Φ(x) elementwise: the exact erf form, or the tanh approximation with `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
+  /** 'none' for the exact erf form, 'tanh' for the tanh approximation. */
   readonly approximate: 'none' | 'tanh';
   constructor(options: F.GeluOptions = {}) {
     super();
@@ -544,7 +568,9 @@ export class ELU extends Module {
 
 /** log(1 + e^(βx))/β, linear above βx > threshold. @example new nn.Softplus({ beta: 2, threshold: 10 }) */
 export class Softplus extends Module {
+  /** Sharpness: softplus(x) = log(1 + exp(beta·x)) / beta. */
   readonly beta: number;
+  /** Above beta·x > threshold the output is x, for numerical stability. */
   readonly threshold: number;
   constructor(options: F.SoftplusOptions = {}) {
     super();

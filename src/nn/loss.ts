@@ -19,6 +19,7 @@ export type { ReductionOptions };
  * @example new MSELoss().forward(pred, target)
  */
 export class MSELoss extends Module {
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: F.Reduction;
   constructor(options: ReductionOptions = {}) {
     super();
@@ -34,6 +35,7 @@ export class MSELoss extends Module {
 
 /** Mean absolute error |input − target|, reduced. */
 export class L1Loss extends Module {
+  /** 'mean', 'sum' or 'none'. */
   readonly reduction: F.Reduction;
   constructor(options: ReductionOptions = {}) {
     super();
@@ -53,6 +55,7 @@ export class L1Loss extends Module {
  * @example new CrossEntropyLoss().forward(logits, labels)
  */
 export class CrossEntropyLoss extends Module {
+  /** The loss options: reduction, weight, ignoreIndex, labelSmoothing (PyTorch's names in camelCase). */
   readonly options: F.CrossEntropyOptions;
   constructor(options: F.CrossEntropyOptions = {}) {
     super();
@@ -69,6 +72,7 @@ export class CrossEntropyLoss extends Module {
 
 /** Negative log-likelihood of int32 class indices given log-probabilities, with `weight` and `ignoreIndex`. */
 export class NLLLoss extends Module {
+  /** The loss options: reduction, weight, ignoreIndex. */
   readonly options: F.NLLLossOptions;
   constructor(options: F.NLLLossOptions = {}) {
     super();
@@ -85,6 +89,7 @@ export class NLLLoss extends Module {
 
 /** Binary cross entropy of probabilities in [0, 1] (logs clamped at −100). */
 export class BCELoss extends Module {
+  /** The loss options: reduction and weight. */
   readonly options: F.BCEOptions;
   constructor(options: F.BCEOptions = {}) {
     super();
@@ -101,6 +106,7 @@ export class BCELoss extends Module {
 
 /** Binary cross entropy of logits (a stable sigmoid + BCE), with `weight` and `posWeight`. */
 export class BCEWithLogitsLoss extends Module {
+  /** The loss options: reduction, weight, posWeight (PyTorch's pos_weight). */
   readonly options: F.BCEWithLogitsOptions;
   constructor(options: F.BCEWithLogitsOptions = {}) {
     super();
@@ -117,6 +123,7 @@ export class BCEWithLogitsLoss extends Module {
 
 /** Huber loss: ½d² where |d| < delta, else delta·(|d| − ½delta), reduced. @example new HuberLoss({ delta: 0.5 }) */
 export class HuberLoss extends Module {
+  /** The loss options: reduction and delta. */
   readonly options: F.HuberLossOptions;
   constructor(options: F.HuberLossOptions = {}) {
     super();
@@ -132,6 +139,7 @@ export class HuberLoss extends Module {
 
 /** Smooth L1 loss: ½d²/beta where |d| < beta, else |d| − ½beta, reduced. */
 export class SmoothL1Loss extends Module {
+  /** The loss options: reduction and beta. */
   readonly options: F.SmoothL1LossOptions;
   constructor(options: F.SmoothL1LossOptions = {}) {
     super();
@@ -147,6 +155,7 @@ export class SmoothL1Loss extends Module {
 
 /** KL divergence of the target from input's log-probabilities, with `reduction` ('batchmean' for the true KL) and `logTarget`. */
 export class KLDivLoss extends Module {
+  /** The loss options: reduction and logTarget (PyTorch's log_target). */
   readonly options: F.KLDivOptions;
   constructor(options: F.KLDivOptions = {}) {
     super();

@@ -17,6 +17,7 @@ import * as init from './init.js';
 import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
 import { gruSequence, lstmSequence } from './rnn-fused.js';
+import * as V from '../validate.js';
 
 /** Which recurrence a layer runs. */
 type Mode = 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
@@ -102,9 +103,22 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
 
   constructor(mode: Mode, name: string, inputSize: number, hiddenSize: number, options: RNNBaseOptions) {
     super();
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`${name}: options must be an object (got ${options === null ? 'null' : typeof options})`);
-    const { numLayers = 1, bias = true, batchFirst = false, dropout = 0, bidirectional = false } = options;
+    const {
+      numLayers = 1,
+      bias = true,
+      batchFirst = false,
+      dropout = 0,
+      bidirectional = false,
+    } = V.options(name, options, [
+      'numLayers',
+      'bias',
+      'batchFirst',
+      'dropout',
+      'bidirectional',
+      'device',
+      'dtype',
+      ...(name === 'RNN' ? ['nonlinearity'] : []),
+    ]);
     this.mode = mode;
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
@@ -246,10 +260,11 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
  * @example const rnn = new nn.RNN(10, 20, { numLayers: 2 }); const [out, hN] = rnn(randn([5, 3, 10]));
  */
 export class RNN extends RNNBase<Tensor> {
+  /** 'tanh' or 'relu', applied at every step. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNOptions = {}) {
-    const nonlinearity = options?.nonlinearity ?? 'tanh';
+    const nonlinearity = (options ?? {}).nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
       throw new RangeError(`RNN: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNN', inputSize, hiddenSize, options);
@@ -320,6 +335,7 @@ abstract class RNNCellBase<H> extends Module<[Tensor, H?], H> {
     options: RNNCellOptions,
   ) {
     super();
+    V.options(name, options, ['bias', 'device', 'dtype', ...(name === 'RNNCell' ? ['nonlinearity'] : [])]);
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
     this.bias = options?.bias !== false;
@@ -378,10 +394,11 @@ export interface RNNCellLayerOptions extends RNNCellOptions {
  * @example const cell = new nn.RNNCell(10, 20); let h = cell(x0); h = cell(x1, h);
  */
 export class RNNCell extends RNNCellBase<Tensor> {
+  /** 'tanh' or 'relu'. */
   readonly nonlinearity: 'tanh' | 'relu';
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellLayerOptions = {}) {
-    const nonlinearity = options?.nonlinearity ?? 'tanh';
+    const nonlinearity = (options ?? {}).nonlinearity ?? 'tanh';
     if (nonlinearity !== 'tanh' && nonlinearity !== 'relu')
       throw new RangeError(`RNNCell: unknown nonlinearity '${String(nonlinearity)}' (expected 'tanh' or 'relu')`);
     super(nonlinearity === 'tanh' ? 'RNN_TANH' : 'RNN_RELU', 'RNNCell', inputSize, hiddenSize, options);

@@ -93,13 +93,21 @@ abstract class TransformerLayerBase<Args extends unknown[]> extends Module<Args,
  * @example const layer = new nn.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, batchFirst: true, normFirst: true });
  */
 export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, EncoderForwardOptions?]> {
+  /** The self-attention block (PyTorch's self_attn). */
   selfAttn: MultiheadAttention;
+  /** Feed-forward expansion Linear(dModel, dimFeedforward). */
   linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   dropout: Dropout;
+  /** Feed-forward projection Linear(dimFeedforward, dModel). */
   linear2: Linear;
+  /** LayerNorm around the self-attention block. */
   norm1: LayerNorm;
+  /** LayerNorm around the feed-forward block. */
   norm2: LayerNorm;
+  /** Dropout on the self-attention output. */
   dropout1: Dropout;
+  /** Dropout on the feed-forward output. */
   dropout2: Dropout;
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
@@ -137,16 +145,27 @@ export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, Encod
  * @example const layer = new nn.TransformerDecoderLayer(64, 4, { batchFirst: true });
  */
 export class TransformerDecoderLayer extends TransformerLayerBase<[Tensor, Tensor, DecoderForwardOptions?]> {
+  /** The self-attention block over the target (PyTorch's self_attn). */
   selfAttn: MultiheadAttention;
+  /** The cross-attention block over the encoder memory (PyTorch's multihead_attn). */
   multiheadAttn: MultiheadAttention;
+  /** Feed-forward expansion Linear(dModel, dimFeedforward). */
   linear1: Linear;
+  /** Dropout inside the feed-forward block. */
   dropout: Dropout;
+  /** Feed-forward projection Linear(dimFeedforward, dModel). */
   linear2: Linear;
+  /** LayerNorm around the self-attention block. */
   norm1: LayerNorm;
+  /** LayerNorm around the cross-attention block. */
   norm2: LayerNorm;
+  /** LayerNorm around the feed-forward block. */
   norm3: LayerNorm;
+  /** Dropout on the self-attention output. */
   dropout1: Dropout;
+  /** Dropout on the cross-attention output. */
   dropout2: Dropout;
+  /** Dropout on the feed-forward output. */
   dropout3: Dropout;
 
   constructor(dModel: number, nhead: number, options: TransformerLayerOptions = {}) {
@@ -217,7 +236,9 @@ function copies<L extends TransformerEncoderLayer | TransformerDecoderLayer>(op:
  * @example const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(64, 4), 2);
  */
 export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?], Tensor> {
+  /** The stacked encoder layers, independent copies of the one given. */
   layers: TransformerEncoderLayer[];
+  /** Final LayerNorm applied after the last layer, or null. */
   norm: LayerNorm | null;
 
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
@@ -241,7 +262,9 @@ export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?],
  * @example const dec = new nn.TransformerDecoder(new nn.TransformerDecoderLayer(64, 4), 2);
  */
 export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderForwardOptions?], Tensor> {
+  /** The stacked decoder layers, independent copies of the one given. */
   layers: TransformerDecoderLayer[];
+  /** Final LayerNorm applied after the last layer, or null. */
   norm: LayerNorm | null;
 
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {

@@ -5,6 +5,7 @@ import { composite } from '../autograd/composite.js';
 import { fmtShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { cat } from '../ops/shape.js';
+import * as V from '../validate.js';
 
 export * as rnn from './rnn-utils.js';
 
@@ -19,7 +20,8 @@ export interface ClipGradNormOptions {
  * multiplied by min(1, maxNorm / (total + 1e-6)). Returns the total norm before clipping.
  * @example loss.backward(); clipGradNorm_(model.parameters(), 1.0); optimizer.step();
  */
-export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, normType = 2, { errorIfNonfinite = false }: ClipGradNormOptions = {}): number {
+export function clipGradNorm_(parameters: Iterable<Tensor>, maxNorm: number, normType = 2, options: ClipGradNormOptions = {}): number {
+  const { errorIfNonfinite = false } = V.options('clipGradNorm_', options, ['errorIfNonfinite']);
   if (!(maxNorm >= 0)) throw new RangeError(`clipGradNorm_: maxNorm must be a non-negative number (got ${maxNorm})`);
   if (!(normType > 0)) throw new RangeError(`clipGradNorm_: normType must be positive or Infinity (got ${normType})`);
   const grads = [...parameters].map((p) => p.grad).filter((g): g is Tensor => g !== null);

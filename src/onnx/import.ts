@@ -126,7 +126,9 @@ class OnnxContainer extends Module {
  * several outputs returns them as an array: load it as `onnx.load<Tensor[]>(bytes)` for that type.
  */
 export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<Tensor[], Out> {
+  /** Names of the graph's inputs, in the order forward() takes them. */
   readonly inputNames: string[];
+  /** Names of the graph's outputs, in the order forward() returns them. */
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
   readonly #constants = new Map<string, Val>();

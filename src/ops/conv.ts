@@ -15,6 +15,7 @@ import { Tensor } from '../tensor.js';
 import { squeeze, unsqueeze } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
 import { tensorArg } from '../validate.js';
+import * as V from '../validate.js';
 
 /** A size for both spatial dims, or [height, width]. */
 export type Size2d = number | [number, number];
@@ -144,10 +145,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null
   if (!(weight instanceof Tensor)) throw new TypeError('conv2d: weight must be a Tensor');
   weight.check('conv2d');
   if (weight.ndim !== 4) throw new RangeError(`conv2d: expected a 4-D weight [outChannels, inChannels / groups, kH, kW] (got shape ${fmtShape(weight.shape)})`);
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`conv2d: options must be an object { stride, padding, dilation, groups } (got ${fmtValue(options)})`);
-  }
-  const { groups = 1 } = options;
+  const { groups = 1 } = V.options('conv2d', options, ['stride', 'padding', 'dilation', 'groups']);
   const [N, C, H, W] = input.ndim === 4 ? input.shape : [1, ...input.shape];
   const [outC, Cg, kH, kW] = weight.shape;
   if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`conv2d: groups must be a positive integer (got ${groups})`);

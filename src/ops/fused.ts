@@ -11,10 +11,12 @@ import { isFloat } from '../dtype.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { tensorArg } from '../validate.js';
+import { where } from './elementwise.js';
 import { indexSelect, scatterAddGrad } from './indexing.js';
 import { matmul } from './linalg.js';
 import { transpose, transposeView } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
+import * as V from '../validate.js';
 
 /** How a loss reduces its per-element values: their mean, their sum, or none (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -147,29 +149,23 @@ export function embedding(input: Tensor, weight: Tensor, paddingIdx: number | nu
  * probabilities, so the backward is (softmax − onehot)·scale per row, where scale folds the
  * incoming gradient, the target's class weight and the mean's divisor (0 on ignored rows).
  */
-export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
+export function softmaxCrossEntropy(input: Tensor, t: ClassTargets, reduction: Reduction): Tensor {
   const [rows, cols] = input.shape;
   const { backend } = input;
   const probs = Tensor.empty(input.shape, input.dtype, backend);
   const rowLoss = Tensor.empty([rows], input.dtype, backend);
   withContiguous(input, (x) => backend.crossEntropy(x.storage, x.offset, t.index.storage, probs.storage, rowLoss.storage, rows, cols));
-  const losses = rowLoss.toArray();
-  const weighted = losses.map((l, i) => (t.kept[i] ? t.weights[i] * l : 0));
-  let out: Tensor;
-  if (reduction === 'none') out = floatConst(weighted, target.shape, input);
-  else {
-    let total = 0;
-    for (const v of weighted) total += v;
-    out = floatConst([reduction === 'mean' ? total / t.total : total], [], input);
-  }
+  // Ignored rows contribute 0 whatever their logits hold; the mean divides by the summed weights.
+  const out = noGrad(() => {
+    const weighted = where(floatConst(t.kept, [rows], input).ne(0), rowLoss.mul(floatConst(t.weights, [rows], input)), 0);
+    if (reduction === 'none') return weighted;
+    return reduction === 'mean' ? weighted.sum().div(t.total) : weighted.sum();
+  });
   finish(out, 'crossEntropy', [input], (g) => {
-    const gv = g.toArray();
-    const denominator = reduction === 'mean' ? t.total : 1;
-    const scale = floatConst(
-      t.weights.map((w, i) => (w * gv[reduction === 'none' ? i : 0]) / denominator),
-      [rows],
-      input,
-    );
+    // Each row's scale folds the incoming gradient, its class weight and the mean's divisor.
+    const scale = floatConst(t.weights, [rows], input)
+      .mul(g)
+      .div(reduction === 'mean' ? t.total : 1);
     const grad = Tensor.empty(input.shape, input.dtype, backend);
     backend.crossEntropyBackward(probs.storage, t.index.storage, scale.storage, grad.storage, rows, cols);
     return [grad];
@@ -184,7 +180,7 @@ export function softmaxCrossEntropy(input: Tensor, target: Tensor, t: ClassTarge
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BCEOptions = {}): Tensor {
   const op = 'binaryCrossEntropy';
-  const { weight = null, reduction = 'mean' } = options;
+  const { weight = null, reduction = 'mean' } = V.options(op, options, ['weight', 'reduction']);
   checkFloat(op, 'input', input);
   checkFloat(op, 'target', target);
   checkSameShape(op, input, target);

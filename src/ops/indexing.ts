@@ -12,6 +12,7 @@ import { show, tensorArg } from '../validate.js';
 import { mul } from './elementwise.js';
 import { composite } from '../autograd/composite.js';
 import { copyRaw, scalarAs } from './util.js';
+import * as V from '../validate.js';
 
 function indexTensor(op: string, index: unknown): Tensor {
   if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 Tensor (got ${show(index)})`);
@@ -186,7 +187,7 @@ function gatherInto(g: Tensor, d: number, pos: Tensor, srcShape: readonly number
  */
 export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, options: { alpha?: number } = {}): Tensor {
   tensorArg('indexAdd', 'input', x);
-  const { alpha = 1 } = options;
+  const { alpha = 1 } = V.options('indexAdd', options, ['alpha']);
   if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new TypeError(`indexAdd: alpha must be a finite number (got ${String(alpha)})`);
   const d = normDim('indexAdd', dim, x.ndim);
   if (!(source instanceof Tensor)) throw new TypeError('indexAdd: source must be a Tensor');

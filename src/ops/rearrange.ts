@@ -13,6 +13,7 @@ import { indexSelect } from './indexing.js';
 import { cat, expand, reshape, slice } from './shape.js';
 import { assignInto, scalarAs } from './util.js';
 import { ge, le, sub, where } from './elementwise.js';
+import * as V from '../validate.js';
 
 function checkTensor(op: string, x: unknown): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor (got ${x === null ? 'null' : typeof x})`);
@@ -151,7 +152,7 @@ const PAD_MODES = ['constant', 'reflect', 'replicate', 'circular'];
  */
 export function pad(x: Tensor, padding: number[], options: PadOptions = {}): Tensor {
   checkTensor('pad', x);
-  const { mode = 'constant', value = 0 } = options;
+  const { mode = 'constant', value = 0 } = V.options('pad', options, ['mode', 'value']);
   if (!PAD_MODES.includes(mode)) throw new TypeError(`pad: mode must be one of ${PAD_MODES.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(mode)})`);
   const p = intList('pad', 'pad', padding);
   if (p.length % 2 !== 0) throw new RangeError(`pad: pad must have an even number of entries, (before, after) per dim (got ${p.length})`);

@@ -68,6 +68,7 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
  * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
  */
 export class Adam extends AdamBase {
+  /** False: weight decay is added to the gradient (L2), as torch.optim.Adam. */
   protected readonly decoupled = false;
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> | number = {}) {
     super('Adam', params, DEFAULTS, options);
@@ -80,6 +81,7 @@ export class Adam extends AdamBase {
  * @example const opt = new optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.01 });
  */
 export class AdamW extends AdamBase {
+  /** True: weight decay shrinks the weights directly, as torch.optim.AdamW. */
   protected readonly decoupled = true;
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> | number = {}) {
     super('AdamW', params, { ...DEFAULTS, weightDecay: 1e-2 }, options);

@@ -39,10 +39,13 @@ function settingKey(field: string): string {
 
 /** Base class of the schedulers: tracks the epoch and writes each group's lr. */
 export abstract class LRScheduler {
+  /** The optimizer whose groups' lr this scheduler writes. */
   readonly optimizer: Optimizer<BaseOptions>;
   /** Each group's lr when the schedule started (its `initialLr`). */
   baseLrs: number[];
+  /** Index of the last step taken, -1 before the first (PyTorch's last_epoch). */
   lastEpoch: number;
+  /** Number of step() calls so far (PyTorch's _step_count). */
   protected stepCount = 0;
   private lastLr: number[] = [];
 
@@ -60,6 +63,7 @@ export abstract class LRScheduler {
     this.baseLrs = groups.map((g) => g.initialLr!);
   }
 
+  /** The optimizer's param groups, typed with their initialLr. */
   protected groups(): Group[] {
     return this.optimizer.paramGroups as Group[];
   }
@@ -144,7 +148,9 @@ export abstract class LRScheduler {
  * @example const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
  */
 export class StepLR extends LRScheduler {
+  /** Steps between decays (PyTorch's step_size). */
   readonly stepSize: number;
+  /** Multiplicative decay of the lr every stepSize steps. */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number } & SchedulerOptions) {
@@ -173,7 +179,9 @@ export class StepLR extends LRScheduler {
  * @example const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 50 });
  */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Steps of the half cosine from the base lr down to etaMin (PyTorch's T_max). */
   readonly tMax: number;
+  /** Minimum lr (PyTorch's eta_min). */
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number } & SchedulerOptions) {
@@ -208,8 +216,11 @@ export class CosineAnnealingLR extends LRScheduler {
  * @example const warmup = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  */
 export class LinearLR extends LRScheduler {
+  /** Multiplier of the base lr at the first step (PyTorch's start_factor). */
   readonly startFactor: number;
+  /** Multiplier of the base lr reached after totalIters steps (PyTorch's end_factor). */
   readonly endFactor: number;
+  /** Steps over which the factor moves linearly (PyTorch's total_iters). */
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions = {}) {
@@ -274,6 +285,7 @@ interface Phase {
  * @example const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, epochs: 10, stepsPerEpoch: loader.length });
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the whole cycle (PyTorch's total_steps, or epochs × stepsPerEpoch). */
   readonly totalSteps: number;
   private readonly phases: Phase[];
   private readonly anneal: (start: number, end: number, pct: number) => number;
@@ -410,19 +422,33 @@ export interface ReduceLROnPlateauOptions {
  * @example const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 0.5, patience: 2 }); sched.step(valLoss);
  */
 export class ReduceLROnPlateau {
+  /** The optimizer whose groups' lr this scheduler reduces. */
   readonly optimizer: Optimizer<BaseOptions>;
+  /** Multiplier applied to the lr on a plateau. */
   factor: number;
+  /** Lower bound on each group's lr (PyTorch's min_lrs). */
   minLrs: number[];
+  /** Epochs without improvement tolerated before reducing. */
   patience: number;
+  /** Epochs to wait after a reduction before counting bad epochs again. */
   cooldown: number;
+  /** Epochs of cooldown left (PyTorch's cooldown_counter). */
   cooldownCounter = 0;
+  /** 'min' when lower metrics are better, 'max' when higher are. */
   mode: 'min' | 'max';
+  /** Minimum change that counts as an improvement. */
   threshold: number;
+  /** 'rel' (relative to best) or 'abs' change for an improvement (PyTorch's threshold_mode). */
   thresholdMode: 'rel' | 'abs';
+  /** Best metric seen so far. */
   best: number;
+  /** Consecutive epochs without improvement (PyTorch's num_bad_epochs). */
   numBadEpochs = 0;
+  /** The worst possible metric for `mode`, the initial `best` (PyTorch's mode_worse). */
   modeWorse: number;
+  /** Lr changes smaller than this are skipped. */
   eps: number;
+  /** Number of step() calls so far (PyTorch's last_epoch). */
   lastEpoch = 0;
   private lastLr: number[];
 
@@ -541,6 +567,7 @@ function positiveInt(op: string, what: string, v: unknown): number {
  * @example const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
  */
 export class ExponentialLR extends LRScheduler {
+  /** Multiplicative decay of the lr every step. */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { gamma: number } & SchedulerOptions) {
@@ -567,6 +594,7 @@ export class ExponentialLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   /** The milestones, sorted, repeats kept. */
   readonly milestones: readonly number[];
+  /** Multiplicative decay of the lr at each milestone. */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { milestones: readonly number[]; gamma?: number } & SchedulerOptions) {
@@ -613,7 +641,9 @@ export class MultiStepLR extends LRScheduler {
  * @example const warm = new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
  */
 export class ConstantLR extends LRScheduler {
+  /** Multiplier of the base lr until totalIters steps. */
   readonly factor: number;
+  /** Steps the factor applies for (PyTorch's total_iters). */
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { factor?: number; totalIters?: number } & SchedulerOptions = {}) {
@@ -642,7 +672,9 @@ export class ConstantLR extends LRScheduler {
  * @example const sched = new optim.lrScheduler.PolynomialLR(opt, { totalIters: 10, power: 2 });
  */
 export class PolynomialLR extends LRScheduler {
+  /** Steps over which the lr decays to 0 (PyTorch's total_iters). */
   readonly totalIters: number;
+  /** Power of the polynomial decay. */
   readonly power: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { totalIters?: number; power?: number } & SchedulerOptions = {}) {
@@ -700,10 +732,15 @@ export class LambdaLR extends LRScheduler {
  * @example const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 });
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
+  /** Steps until the first restart (PyTorch's T_0). */
   readonly t0: number;
+  /** Steps in the current cycle (PyTorch's T_i). */
   tI: number;
+  /** Growth factor of the cycle length after each restart (PyTorch's T_mult). */
   readonly tMult: number;
+  /** Minimum lr (PyTorch's eta_min). */
   readonly etaMin: number;
+  /** Steps since the last restart (PyTorch's T_cur). */
   tCur: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { t0: number; tMult?: number; etaMin?: number } & SchedulerOptions) {

@@ -108,6 +108,7 @@ function iterable<T>(fn: string, arg: string, v: Iterable<T>, of: string): Itera
 export abstract class Optimizer<O extends BaseOptions = BaseOptions, S extends ParamState = ParamState> {
   /** The hyperparameters a group gets unless it sets its own. */
   readonly defaults: Readonly<O>;
+  /** The parameter groups, each with its params and hyperparameters (PyTorch's param_groups). */
   paramGroups: ParamGroup<O>[] = [];
   /** Per-parameter state (moment buffers, step counts), created on the parameter's first step. */
   state = new Map<Tensor, S>();

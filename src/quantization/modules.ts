@@ -160,6 +160,7 @@ abstract class QuantizedBase extends Module {
 
 /** Linear with int8 weights (torch.ao.nn.quantized.Linear, or .dynamic.Linear without input parameters). */
 export class QuantizedLinear extends QuantizedBase {
+  /** Size of each input sample (PyTorch's in_features). */
   readonly inFeatures: number;
   constructor(
     weight: ArrayLike<number>,

@@ -61,13 +61,17 @@ export type ObserverKind = 'minmax' | 'histogram';
 
 /** Tracks the running min and max (torch.ao.quantization.MinMaxObserver). */
 export class MinMaxObserver implements Observer {
+  /** Smallest value seen. */
   min = Infinity;
+  /** Largest value seen. */
   max = -Infinity;
+  /** Widens [min, max] to include x's values. */
   observe(x: Tensor): void {
     const [lo, hi] = minMaxOf(x);
     this.min = Math.min(this.min, lo);
     this.max = Math.max(this.max, hi);
   }
+  /** Scale and zero point for quint8 covering [min, max]. */
   qparams(): QParams {
     if (this.min > this.max) throw new Error('quantization: an observer saw no data; run calibration batches through the prepared model before convert()');
     return quint8Params(this.min, this.max);
@@ -80,13 +84,18 @@ export class MinMaxObserver implements Observer {
  * stretch the scale for everyone.
  */
 export class HistogramObserver implements Observer {
+  /** Number of histogram bins. */
   readonly bins = 2048;
+  /** Values counted per bin, over [min, max]. */
   counts = new Float64Array(2048);
+  /** Lower edge of the histogram. */
   min = Infinity;
+  /** Upper edge of the histogram. */
   max = -Infinity;
   constructor(readonly percentile = 99.99) {
     if (!(percentile > 50 && percentile <= 100)) throw new RangeError(`HistogramObserver: percentile must be in (50, 100] (got ${percentile})`);
   }
+  /** Adds x's values to the histogram, widening its range as needed. */
   observe(x: Tensor): void {
     const values = noGrad(() => x.toArray());
     const [lo, hi] = minMaxOf(x);
@@ -111,6 +120,7 @@ export class HistogramObserver implements Observer {
     this.min = lo;
     this.max = hi;
   }
+  /** Scale and zero point for quint8 covering the central `percentile` % of the values seen. */
   qparams(): QParams {
     if (this.min > this.max) throw new Error('quantization: an observer saw no data; run calibration batches through the prepared model before convert()');
     const total = this.counts.reduce((a, b) => a + b, 0);

@@ -92,14 +92,21 @@ export interface EarlyStoppingOptions {
  * @example fit(model, loader, { …, validation, callbacks: [new EarlyStopping({ patience: 3, restoreBestWeights: true })] });
  */
 export class EarlyStopping implements Callback {
+  /** Name of the metric watched, e.g. 'valLoss'. */
   readonly monitor: string;
+  /** Minimum change that counts as an improvement (Keras' min_delta). */
   readonly minDelta: number;
+  /** Epochs without improvement before training stops. */
   readonly patience: number;
+  /** 'min' when lower values are better, 'max' when higher are, 'auto' to tell from the metric's name. */
   readonly mode: Mode;
+  /** Value the metric must beat to count as improving, or undefined. */
   readonly baseline: number | undefined;
+  /** Load the best epoch's weights back into the model when training stops. */
   readonly restoreBestWeights: boolean;
   /** The epoch (1-based) with the best value, and that value. */
   bestEpoch = 0;
+  /** The best value of the monitored metric so far. */
   best = NaN;
   /** The epoch training stopped at, or 0 when it ran to the end. */
   stoppedEpoch = 0;
@@ -131,6 +138,7 @@ export class EarlyStopping implements Callback {
     return b;
   }
 
+  /** Resets the patience counter and best value (and checks the model has a state dict when restoring). */
   onTrainBegin(ctx: TrainContext): void {
     if (this.restoreBestWeights) stateOf('EarlyStopping', ctx.model);
     this.wait = 0;
@@ -158,6 +166,7 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  /** Restores the best weights when restoreBestWeights is set. */
   onTrainEnd(ctx: TrainContext): void {
     if (this.snapshot && this.bestEpoch !== ctx.epoch) stateOf('EarlyStopping', ctx.model).loadStateDict(this.snapshot);
     this.dropSnapshot();
@@ -203,9 +212,13 @@ export interface ModelCheckpointOptions {
  * @example new ModelCheckpoint({ path: 'out/best.safetensors', monitor: 'valAccuracy', saveBestOnly: true })
  */
 export class ModelCheckpoint implements Callback {
+  /** File the weights are saved to (safetensors), or undefined when onSave receives them. */
   readonly path: string | undefined;
+  /** Name of the metric compared between epochs. */
   readonly monitor: string;
+  /** Save only when the monitored metric improves. */
   readonly saveBestOnly: boolean;
+  /** 'min' when lower values are better, 'max' when higher are, 'auto' to tell from the metric's name. */
   readonly mode: Mode;
   /** The epochs saved, in order. */
   readonly savedEpochs: number[] = [];
@@ -233,6 +246,7 @@ export class ModelCheckpoint implements Callback {
     return new Best(this.mode === 'max' || (this.mode === 'auto' && higherIsBetter(this.monitor)), 0);
   }
 
+  /** Resets the best value tracked and checks the model has a state dict. */
   onTrainBegin(ctx: TrainContext): void {
     stateOf('ModelCheckpoint', ctx.model);
     this.tracker = this.fresh();
@@ -274,8 +288,11 @@ export interface HistoryLoggerOptions {
  * @example new HistoryLogger({ path: 'out/history.csv' })
  */
 export class HistoryLogger implements Callback {
+  /** File the history is written to, or undefined. */
   readonly path: string | undefined;
+  /** 'csv' or 'json'. */
   readonly format: 'csv' | 'json';
+  /** Column separator of the CSV output. */
   readonly separator: string;
   private readonly onWrite: ((text: string) => void) | undefined;
   private rows: Array<Record<string, number>> = [];
@@ -294,6 +311,7 @@ export class HistoryLogger implements Callback {
     this.separator = separator;
   }
 
+  /** Starts a new, empty history. */
   onTrainBegin(): void {
     this.rows = [];
   }

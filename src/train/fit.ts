@@ -11,7 +11,7 @@ import { tidy } from '../memory.js';
 import { ReduceLROnPlateau } from '../optim/lr-scheduler.js';
 import { Tensor } from '../tensor.js';
 import type { Callback, TrainContext } from './callbacks.js';
-import { BUILTIN_METRICS, toLabels } from './metrics.js';
+import { BUILTIN_METRICS, targetLabels, toLabels } from './metrics.js';
 import { Progress } from './progress.js';
 import * as V from '../validate.js';
 
@@ -233,7 +233,15 @@ class OutputLog {
     return tidy(() => {
       const [o, t] = this.tensors();
       if (o.ndim > 2 || t.ndim > 2) return [new Int32Array(0), new Int32Array(0)];
-      return [toLabels('evaluate', o), toLabels('evaluate', t)];
+      // Regression targets have no labels to report (targetLabels refuses them).
+      let labels: Int32Array;
+      try {
+        labels = targetLabels('evaluate', t);
+      } catch (e) {
+        if (e instanceof RangeError) return [new Int32Array(0), new Int32Array(0)];
+        throw e;
+      }
+      return [toLabels('evaluate', o), labels];
     });
   }
 }

@@ -23,9 +23,30 @@ export function toLabels(op: string, x: Tensor | ArrayLike<number>): Int32Array 
   return Int32Array.from(x.toArray(), (v) => Math.trunc(v));
 }
 
+/**
+ * @internal Class labels from targets: integer labels [N], 0/1 targets [N, 1], or one-hot or
+ * probability targets [N, C]. A regression target (a fractional value, or [N, 1] beyond 0/1) raises
+ * instead of being rounded into labels, which would give a meaningless score.
+ */
+export function targetLabels(op: string, x: Tensor | ArrayLike<number>): Int32Array {
+  const values = x instanceof Tensor ? (x.check(op).ndim === 2 && x.shape[1] > 1 ? null : x.toArray()) : x;
+  if (values !== null) {
+    const binary = x instanceof Tensor && x.ndim === 2;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v) || (binary && v !== 0 && v !== 1)) {
+        throw new RangeError(
+          `${op}: targets must be class labels (integers, or 0/1 for [N, 1] targets), but element ${i} is ${v}; a classification metric of a regression target means nothing: use 'mse', 'mae', 'rmse' or 'r2'`,
+        );
+      }
+    }
+  }
+  return toLabels(op, x);
+}
+
 function pair(op: string, pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>): [Int32Array, Int32Array] {
   const p = toLabels(op, pred);
-  const t = toLabels(op, target);
+  const t = targetLabels(op, target);
   if (p.length !== t.length) throw new RangeError(`${op}: ${p.length} predictions but ${t.length} targets`);
   return [p, t];
 }
@@ -284,7 +305,7 @@ export function topKAccuracy(scores: Tensor, target: Tensor | ArrayLike<number>,
     throw new RangeError(`topKAccuracy: scores must be a Tensor [N, C]${scores instanceof Tensor ? ` (got shape ${fmtShape(scores.shape)})` : ''}`);
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`topKAccuracy: k must be a positive integer (got ${k})`);
   const [n, c] = scores.shape;
-  const t = toLabels('topKAccuracy', target);
+  const t = targetLabels('topKAccuracy', target);
   if (t.length !== n) throw new RangeError(`topKAccuracy: ${n} score rows but ${t.length} targets`);
   const s = scores.toArray() as ArrayLike<number>;
   let hit = 0;
@@ -345,7 +366,7 @@ export function rocCurve(
   options: { posLabel?: number; dropIntermediate?: boolean } = {},
 ): RocCurve {
   const s = binaryScores('rocCurve', scores);
-  const t = toLabels('rocCurve', target);
+  const t = targetLabels('rocCurve', target);
   if (s.length !== t.length) throw new RangeError(`rocCurve: ${s.length} scores but ${t.length} targets`);
   const posLabel = options.posLabel ?? 1;
   const order = Array.from(s.keys()).sort((a, b) => s[b] - s[a] || a - b);
@@ -388,7 +409,7 @@ function trapezoid(x: number[], y: number[]): number {
 export function rocAuc(scores: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: { average?: 'macro' | 'weighted' } = {}): number {
   if (scores instanceof Tensor && scores.ndim === 2 && scores.shape[1] > 2) {
     const [n, c] = scores.shape;
-    const t = toLabels('rocAuc', target);
+    const t = targetLabels('rocAuc', target);
     if (t.length !== n) throw new RangeError(`rocAuc: ${n} score rows but ${t.length} targets`);
     const s = scores.toArray() as ArrayLike<number>;
     const average = options.average ?? 'macro';
