@@ -106,4 +106,29 @@ describe('lr schedulers follow PyTorch 1.13 step by step', () => {
     expect(() => new S.ReduceLROnPlateau(opt, { factor: 1 })).toThrow(/factor must be < 1/);
     expect(() => new S.ReduceLROnPlateau(opt).step(Number.NaN)).toThrow(/expected the monitored value/);
   });
+  it('a misspelt or null options object is refused naming the scheduler and the key, for every scheduler', () => {
+    const opt = optimizer();
+    const valid: [string, Record<string, unknown>][] = [
+      ['StepLR', { stepSize: 2 }],
+      ['CosineAnnealingLR', { tMax: 4 }],
+      ['LinearLR', {}],
+      ['OneCycleLR', { maxLr: 0.1, totalSteps: 10 }],
+      ['ReduceLROnPlateau', {}],
+      ['ExponentialLR', { gamma: 0.9 }],
+      ['MultiStepLR', { milestones: [2] }],
+      ['ConstantLR', {}],
+      ['PolynomialLR', {}],
+      ['LambdaLR', { lrLambda: () => 1 }],
+      ['CosineAnnealingWarmRestarts', { t0: 2 }],
+      ['SequentialLR', { schedulers: [new S.ConstantLR(opt), new S.LinearLR(opt)], milestones: [2] }],
+    ];
+    const exported = Object.keys(S).filter((k) => /^[A-Z]/.test(k) && k !== 'LRScheduler');
+    expect(valid.map(([name]) => name).sort()).toEqual(exported.sort());
+    for (const [name, options] of valid) {
+      const Ctor = (S as unknown as Record<string, new (o: unknown, p: unknown) => unknown>)[name];
+      expect(() => new Ctor(opt, options), name).not.toThrow();
+      expect(() => new Ctor(opt, { ...options, gamam: 0.5 }), name).toThrow(new RegExp(`^${name}: unknown option "gamam" in options; valid options are`));
+      expect(() => new Ctor(opt, null), name).toThrow(new RegExp(`^${name}: options must be an object \\(got null\\)`));
+    }
+  });
 });

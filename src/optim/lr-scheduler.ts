@@ -5,6 +5,7 @@
  * The recursive ("chainable") forms PyTorch uses are kept, so the sequences match it to the ulp.
  */
 import { snakeKey } from '../names.js';
+import { options as checkOptions } from '../validate.js';
 import type { BaseOptions, Optimizer, ParamGroup } from './optimizer.js';
 
 /** A group as a scheduler sees it; momentum or betas when the optimizer has them. */
@@ -27,6 +28,11 @@ export interface SchedulerStateDict {
   _last_lr: number[];
   _step_count: number;
   [setting: string]: unknown;
+}
+
+/** Refuses option keys a scheduler does not know (a misspelt `gamma` would otherwise be ignored); all take `lastEpoch`. */
+function schedulerOptions(fn: string, options: object | undefined, settings: readonly string[]): void {
+  checkOptions(fn, options, [...settings, 'lastEpoch']);
 }
 
 /** The fields the base class saves under PyTorch's private names. */
@@ -154,6 +160,7 @@ export class StepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { stepSize: number; gamma?: number } & SchedulerOptions) {
+    schedulerOptions('StepLR', options, ['stepSize', 'gamma']);
     super(optimizer, options);
     if (!Number.isInteger(options.stepSize) || options.stepSize <= 0)
       throw new RangeError(`StepLR: stepSize must be a positive integer (got ${options.stepSize})`);
@@ -185,6 +192,7 @@ export class CosineAnnealingLR extends LRScheduler {
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { tMax: number; etaMin?: number } & SchedulerOptions) {
+    schedulerOptions('CosineAnnealingLR', options, ['tMax', 'etaMin']);
     super(optimizer, options);
     if (!(options.tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be > 0 (got ${options.tMax})`);
     this.tMax = options.tMax;
@@ -224,6 +232,7 @@ export class LinearLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { startFactor?: number; endFactor?: number; totalIters?: number } & SchedulerOptions = {}) {
+    schedulerOptions('LinearLR', options, ['startFactor', 'endFactor', 'totalIters']);
     super(optimizer, options);
     this.startFactor = options.startFactor ?? 1 / 3;
     this.endFactor = options.endFactor ?? 1;
@@ -293,6 +302,20 @@ export class OneCycleLR extends LRScheduler {
   private readonly useBeta1: boolean;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: OneCycleLROptions) {
+    schedulerOptions('OneCycleLR', options, [
+      'maxLr',
+      'totalSteps',
+      'epochs',
+      'stepsPerEpoch',
+      'pctStart',
+      'annealStrategy',
+      'cycleMomentum',
+      'baseMomentum',
+      'maxMomentum',
+      'divFactor',
+      'finalDivFactor',
+      'threePhase',
+    ]);
     const positiveInt = (what: string, v: number | undefined): number => {
       if (v === undefined || !Number.isInteger(v) || v <= 0) throw new RangeError(`OneCycleLR: ${what} must be a positive integer (got ${v})`);
       return v;
@@ -453,6 +476,7 @@ export class ReduceLROnPlateau {
   private lastLr: number[];
 
   constructor(optimizer: Optimizer<BaseOptions>, options: ReduceLROnPlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps']);
     const { mode = 'min', factor = 0.1, patience = 10, threshold = 1e-4, thresholdMode = 'rel', cooldown = 0, minLr = 0, eps = 1e-8 } = options;
     if (typeof factor !== 'number' || !(factor < 1)) throw new RangeError(`ReduceLROnPlateau: factor must be < 1 (got ${JSON.stringify(factor)})`);
     if (mode !== 'min' && mode !== 'max') throw new RangeError(`ReduceLROnPlateau: mode must be 'min' or 'max' (got ${JSON.stringify(mode)})`);
@@ -571,6 +595,7 @@ export class ExponentialLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { gamma: number } & SchedulerOptions) {
+    schedulerOptions('ExponentialLR', options, ['gamma']);
     super(optimizer, options);
     if (typeof options.gamma !== 'number' || !(options.gamma > 0))
       throw new RangeError(`ExponentialLR: gamma must be a number > 0 (got ${JSON.stringify(options.gamma)})`);
@@ -598,6 +623,7 @@ export class MultiStepLR extends LRScheduler {
   readonly gamma: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { milestones: readonly number[]; gamma?: number } & SchedulerOptions) {
+    schedulerOptions('MultiStepLR', options, ['milestones', 'gamma']);
     super(optimizer, options);
     if (!Array.isArray(options.milestones) || options.milestones.some((m) => !Number.isInteger(m) || m < 0)) {
       throw new TypeError(`MultiStepLR: milestones must be an array of epoch numbers (integers ≥ 0) (got ${JSON.stringify(options.milestones)})`);
@@ -647,6 +673,7 @@ export class ConstantLR extends LRScheduler {
   readonly totalIters: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { factor?: number; totalIters?: number } & SchedulerOptions = {}) {
+    schedulerOptions('ConstantLR', options, ['factor', 'totalIters']);
     super(optimizer, options);
     this.factor = options.factor ?? 1 / 3;
     this.totalIters = options.totalIters ?? 5;
@@ -678,6 +705,7 @@ export class PolynomialLR extends LRScheduler {
   readonly power: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { totalIters?: number; power?: number } & SchedulerOptions = {}) {
+    schedulerOptions('PolynomialLR', options, ['totalIters', 'power']);
     super(optimizer, options);
     this.totalIters = positiveInt('PolynomialLR', 'totalIters', options.totalIters ?? 5);
     this.power = options.power ?? 1;
@@ -707,6 +735,7 @@ export class LambdaLR extends LRScheduler {
   readonly #lambdas: ((epoch: number) => number)[];
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { lrLambda: ((epoch: number) => number) | ((epoch: number) => number)[] } & SchedulerOptions) {
+    schedulerOptions('LambdaLR', options, ['lrLambda']);
     super(optimizer, options);
     const n = optimizer.paramGroups.length;
     const fns = Array.isArray(options.lrLambda) ? options.lrLambda : Array.from({ length: n }, () => options.lrLambda as (epoch: number) => number);
@@ -744,6 +773,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   tCur: number;
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { t0: number; tMult?: number; etaMin?: number } & SchedulerOptions) {
+    schedulerOptions('CosineAnnealingWarmRestarts', options, ['t0', 'tMult', 'etaMin']);
     super(optimizer, options);
     this.t0 = positiveInt('CosineAnnealingWarmRestarts', 't0', options.t0);
     this.tMult = positiveInt('CosineAnnealingWarmRestarts', 'tMult', options.tMult ?? 1);
@@ -799,6 +829,7 @@ export class SequentialLR extends LRScheduler {
   readonly #milestones: number[];
 
   constructor(optimizer: Optimizer<BaseOptions>, options: { schedulers: LRScheduler[]; milestones: number[] } & SchedulerOptions) {
+    schedulerOptions('SequentialLR', options, ['schedulers', 'milestones']);
     const { schedulers, milestones } = options;
     if (!Array.isArray(schedulers) || schedulers.length === 0 || schedulers.some((s) => !(s instanceof LRScheduler))) {
       throw new TypeError('SequentialLR: schedulers must be a non-empty array of lr schedulers');
