@@ -6,45 +6,10 @@
 // gemmPackedF32 (B packed once by gemmPackB) must give gemmF32's bits.
 // Run `npm run build:wasm` first.
 import { describe, expect, it } from 'vitest';
+import type { KernelExports } from '../src/backend/kernel-exports.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported } from '../src/backend/wasm-builds.js';
 
-interface GemmKernels {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  gemmWorkBytes(): number;
-  gemmF32(
-    tA: number,
-    tB: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    b: number,
-    ldb: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    work: number,
-  ): void;
-  gemmPackedBBytes(n: number, k: number): number;
-  gemmPackB(tB: number, n: number, k: number, b: number, ldb: number, dst: number): void;
-  gemmPackedF32(
-    tA: number,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: number,
-    lda: number,
-    bPacked: number,
-    beta: number,
-    c: number,
-    ldc: number,
-    work: number,
-  ): void;
-}
+type GemmKernels = Pick<KernelExports, 'memory' | 'heapBase' | 'gemmWorkBytes' | 'gemmF32' | 'gemmPackedBBytes' | 'gemmPackB' | 'gemmPackedF32'>;
 
 const builds = [
   ['baseline', false],

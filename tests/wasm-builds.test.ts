@@ -5,31 +5,11 @@
 // run only where WebAssembly.validate takes them (Node 22, Chromium; Node 20 with
 // --experimental-wasm-relaxed-simd).
 import { describe, expect, it } from 'vitest';
+import type { KernelExports } from '../src/backend/kernel-exports.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, wasmBuilds, withSharedMemory, workerGemmBytes } from '../src/backend/wasm-builds.js';
 
-type Gemm = (
-  tA: number,
-  tB: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: number,
-  lda: number,
-  b: number,
-  ldb: number,
-  beta: number,
-  c: number,
-  ldc: number,
-  work: number,
-) => void;
-interface Kernels {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-  gemmWorkBytes(): number;
-  gemmF32: Gemm;
-  expF32(x: number, out: number, n: number): void;
-}
+type Gemm = KernelExports['gemmF32'];
+type Kernels = Pick<KernelExports, 'memory' | 'heapBase' | 'gemmWorkBytes' | 'gemmF32' | 'expF32'>;
 
 const relaxed = relaxedSimdSupported();
 const M = 5,
@@ -72,7 +52,7 @@ const variants = [
 ];
 
 describe('shipped wasm builds', () => {
-  const reference = run(instantiateKernels(kernelsMemory(false), false, false) as unknown as Kernels);
+  const reference = run(instantiateKernels(kernelsMemory(false), false, false));
 
   it('compute the reference GEMM and exp', () => {
     for (let i = 0; i < M * N; i++) expect(reference.c[i]).toBeCloseTo(expectedC[i], 5);

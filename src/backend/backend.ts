@@ -178,13 +178,48 @@ export interface QuantizeArgs {
   kPad: number;
 }
 
-/** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
 /** C = op(A)·B + beta·C (alpha 1) with the op(B) `Backend.withFixedB` fixed; A is m×k, C m×n. */
 export type FixedBGemm = (transA: boolean, m: number, a: Block, lda: number, beta: number, c: Block, ldc: number) => void;
 
+/** A contiguous run of elements: storage and element offset (the recurrent-cell kernels' operands). */
 export interface Block {
   readonly storage: Storage;
   readonly offset: number;
+}
+
+/** The GemmArgs of C = op(A)·op(B) + beta·C (alpha 1) over blocks whose rows are lda, ldb, ldc apart. */
+export function blockGemm(
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Block,
+  lda: number,
+  b: Block,
+  ldb: number,
+  beta: number,
+  c: Block,
+  ldc: number,
+): GemmArgs {
+  return {
+    transA,
+    transB,
+    m,
+    n,
+    k,
+    alpha: 1,
+    a: a.storage,
+    aOffset: a.offset,
+    lda,
+    b: b.storage,
+    bOffset: b.offset,
+    ldb,
+    beta,
+    c: c.storage,
+    cOffset: c.offset,
+    ldc,
+  };
 }
 
 /**

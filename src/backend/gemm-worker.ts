@@ -10,83 +10,19 @@
  * of batch·head entries, each computed whole by one thread, so the bits never depend on the cut).
  */
 
+import type { KernelExports } from './kernel-exports.js';
+
 /** One gemmF32 (assembly/gemm.ts) on a thread's own instance; pointers in bytes. */
-export type GemmF32 = (
-  tA: number,
-  tB: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: number,
-  lda: number,
-  b: number,
-  ldb: number,
-  beta: number,
-  c: number,
-  ldc: number,
-  work: number,
-) => void;
+export type GemmF32 = KernelExports['gemmF32'];
 
 /** gemmPackedF32 (assembly/gemm.ts): C = alpha·op(A)·B + beta·C against a B packed by gemmPackB. */
-export type GemmPackedF32 = (
-  tA: number,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-  a: number,
-  lda: number,
-  bPacked: number,
-  beta: number,
-  c: number,
-  ldc: number,
-  work: number,
-) => void;
+export type GemmPackedF32 = KernelExports['gemmPackedF32'];
 
 /** assembly/attention.ts's attentionF32 on a thread's own instance; pointers in bytes, 0 = absent. */
-export type AttentionF32 = (
-  q: number,
-  k: number,
-  v: number,
-  mask: number,
-  maskStride: number,
-  out: number,
-  lse: number,
-  batch: number,
-  L: number,
-  S: number,
-  E: number,
-  Ev: number,
-  scale: number,
-  causal: number,
-  scratch: number,
-  work: number,
-) => void;
+export type AttentionF32 = KernelExports['attentionF32'];
 
 /** assembly/attention.ts's attentionBackwardF32 on a thread's own instance. */
-export type AttentionBackwardF32 = (
-  q: number,
-  k: number,
-  v: number,
-  mask: number,
-  maskStride: number,
-  out: number,
-  lse: number,
-  dOut: number,
-  dq: number,
-  dk: number,
-  dv: number,
-  batch: number,
-  L: number,
-  S: number,
-  E: number,
-  Ev: number,
-  scale: number,
-  causal: number,
-  scratch: number,
-  work: number,
-) => void;
+export type AttentionBackwardF32 = KernelExports['attentionBackwardF32'];
 
 /** The kernels a thread runs chunks with. */
 export interface ThreadKernels {

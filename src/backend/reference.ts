@@ -30,6 +30,7 @@ import type {
   Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import { blockGemm } from './backend.js';
 import * as rnn from './rnn-reference.js';
 import * as attn from './attention-reference.js';
 import type { Span } from './rnn-reference.js';
@@ -597,26 +598,7 @@ export class ReferenceBackend implements Backend {
     loops.gemm(g, this.view(g.a), this.view(g.b), this.view(g.c));
   }
   withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void {
-    fn((transA, m, a, lda, beta, c, ldc) =>
-      this.gemm({
-        transA,
-        transB,
-        m,
-        n,
-        k,
-        alpha: 1,
-        a: a.storage,
-        aOffset: a.offset,
-        lda,
-        b: b.storage,
-        bOffset: b.offset,
-        ldb,
-        beta,
-        c: c.storage,
-        cOffset: c.offset,
-        ldc,
-      }),
-    );
+    fn((transA, m, a, lda, beta, c, ldc) => this.gemm(blockGemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc)));
   }
   minMax(x: Storage, xOffset: number, n: number): [number, number] {
     const v = this.view(x);

@@ -28,6 +28,7 @@ import type {
   Window2d,
 } from './backend.js';
 import type { AdagradHyper, AdamHyper, OptimTarget, RmspropHyper, SgdHyper } from './backend.js';
+import { blockGemm } from './backend.js';
 import type { KernelExports } from './kernel-exports.js';
 import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
@@ -495,25 +496,7 @@ export class WasmBackend implements Backend {
     let packed: Ptr = 0;
     try {
       fn((transA, m, a, lda, beta, c, ldc) => {
-        if ((m === 1 && !transA) || bytes === 0)
-          return this.gemm({
-            transA,
-            transB,
-            m,
-            n,
-            k,
-            alpha: 1,
-            a: a.storage,
-            aOffset: a.offset,
-            lda,
-            b: b.storage,
-            bOffset: b.offset,
-            ldb,
-            beta,
-            c: c.storage,
-            cOffset: c.offset,
-            ldc,
-          });
+        if ((m === 1 && !transA) || bytes === 0) return this.gemm(blockGemm(transA, transB, m, n, k, a, lda, b, ldb, beta, c, ldc));
         if (packed === 0) {
           packed = this.allocator.alloc(bytes);
           this.k.gemmPackB(+transB, n, k, this.at(b), ldb, packed);

@@ -8,7 +8,7 @@
  */
 import { composite } from '../autograd/composite.js';
 import { finish } from '../autograd/grad-mode.js';
-import type { Backend, Block } from '../backend/backend.js';
+import { type Block, blockGemm } from '../backend/backend.js';
 import { copyRaw } from '../ops/util.js';
 import { Tensor } from '../tensor.js';
 
@@ -20,42 +20,6 @@ function contiguous(t: Tensor): Tensor {
 /** Row block `i` of `rows`·`width` elements of a contiguous tensor. */
 function rowsOf(t: Tensor, i: number, size: number): Block {
   return { storage: t.storage, offset: t.offset + i * size };
-}
-
-/** C = op(A)·op(B) + beta·C on contiguous row-major blocks (lda, ldb, ldc their row lengths). */
-function gemm(
-  backend: Backend,
-  transA: boolean,
-  transB: boolean,
-  m: number,
-  n: number,
-  k: number,
-  a: Block,
-  lda: number,
-  b: Block,
-  ldb: number,
-  beta: number,
-  c: Block,
-  ldc: number,
-): void {
-  backend.gemm({
-    transA,
-    transB,
-    m,
-    n,
-    k,
-    alpha: 1,
-    a: a.storage,
-    aOffset: a.offset,
-    lda,
-    b: b.storage,
-    bOffset: b.offset,
-    ldb,
-    beta,
-    c: c.storage,
-    cOffset: c.offset,
-    ldc,
-  });
 }
 
 /**
@@ -70,9 +34,9 @@ function recurrentWeightGrad(dGates: Tensor, hs: Tensor, h0: Tensor, T: number, 
     // forward: steps 1…T−1 against h at 0…T−2; reverse: steps 0…T−2 against h at 1…T−1.
     const dFrom = reverse ? 0 : 1,
       hFrom = reverse ? 1 : 0;
-    gemm(dGates.backend, true, false, G, H, (T - 1) * B, at(dGates, dFrom, G), G, at(hs, hFrom, H), H, 0, rowsOf(dW, 0, 0), H);
+    dGates.backend.gemm(blockGemm(true, false, G, H, (T - 1) * B, at(dGates, dFrom, G), G, at(hs, hFrom, H), H, 0, rowsOf(dW, 0, 0), H));
   }
-  gemm(dGates.backend, true, false, G, H, B, at(dGates, first, G), G, rowsOf(h0, 0, 0), H, T > 1 ? 1 : 0, rowsOf(dW, 0, 0), H);
+  dGates.backend.gemm(blockGemm(true, false, G, H, B, at(dGates, first, G), G, rowsOf(h0, 0, 0), H, T > 1 ? 1 : 0, rowsOf(dW, 0, 0), H));
   return dW;
 }
 
