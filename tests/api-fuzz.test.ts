@@ -207,7 +207,75 @@ const OPTION_CALLS: Record<string, (options: unknown) => unknown> = {
     return new T.nn.MultiheadAttention(4, 2).forward(x, x, x, o as never);
   },
   'nn.utils.clipGradNorm_': (o) => T.nn.utils.clipGradNorm_([ones([1], { requiresGrad: true })], 1, 2, o as never),
+  norm: (o) => randn([3]).norm(2, o as never),
+  maxPool2d: (o) => T.maxPool2d(x4(), { kernelSize: 2, ...(o as object) }),
+  avgPool2d: (o) => T.avgPool2d(x4(), { kernelSize: 2, ...(o as object) }),
+  'nn.MaxPool2d': (o) => new T.nn.MaxPool2d(2, o as never),
+  'nn.AvgPool2d': (o) => new T.nn.AvgPool2d(2, o as never),
+  'nn.KLDivLoss': (o) => new T.nn.KLDivLoss(o as never),
+  'nn.MultiheadAttention': (o) => new T.nn.MultiheadAttention(4, 2, o as never),
+  'nn.TransformerEncoderLayer': (o) => new T.nn.TransformerEncoderLayer(4, 2, o as never),
+  'nn.TransformerDecoderLayer': (o) => new T.nn.TransformerDecoderLayer(4, 2, o as never),
+  'nn.TransformerEncoder': (o) => new T.nn.TransformerEncoder(new T.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1, o as never),
+  'nn.TransformerDecoder': (o) => new T.nn.TransformerDecoder(new T.nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1, o as never),
+  'nn.TransformerEncoderLayer.forward': (o) => new T.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }).forward(randn([2, 1, 4]), o as never),
+  'nn.TransformerDecoderLayer.forward': (o) =>
+    new T.nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }).forward(randn([2, 1, 4]), randn([3, 1, 4]), o as never),
+  'nn.TransformerEncoder.forward': (o) =>
+    new T.nn.TransformerEncoder(new T.nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(randn([2, 1, 4]), o as never),
+  'nn.TransformerDecoder.forward': (o) =>
+    new T.nn.TransformerDecoder(new T.nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 }), 1).forward(randn([2, 1, 4]), randn([3, 1, 4]), o as never),
+  loadStateDict: (o) => {
+    const m = new T.nn.Linear(2, 1);
+    return m.loadStateDict(m.stateDict(), o as never);
+  },
+  'nn.summary': (o) => T.nn.summary(new T.nn.Linear(2, 1), [1, 2], o as never),
+  'nn.utils.rnn.padSequence': (o) => T.nn.utils.rnn.padSequence([randn([2]), randn([3])], o as never),
+  'onnx.export': (o) => T.onnx.export(new T.nn.Linear(2, 1), [randn([1, 2])], o as never),
+  'quantization.quantizeDynamic': (o) => T.quantization.quantizeDynamic(new T.nn.Sequential(new T.nn.Linear(2, 1)), o as never),
+  'quantization.prepare': (o) => T.quantization.prepare(new T.nn.Sequential(new T.nn.Linear(2, 1)), o as never),
+  EarlyStopping: (o) => new T.EarlyStopping(o as never),
+  ModelCheckpoint: (o) => new T.ModelCheckpoint({ onSave: () => {}, ...(o as object) }),
+  HistoryLogger: (o) => new T.HistoryLogger({ onWrite: () => {}, ...(o as object) }),
+  'metrics.precision': (o) => T.metrics.precision([0, 1], [0, 1], o as never),
+  'metrics.recall': (o) => T.metrics.recall([0, 1], [0, 1], o as never),
+  'metrics.f1': (o) => T.metrics.f1([0, 1], [0, 1], o as never),
+  'metrics.rocAuc': (o) => T.metrics.rocAuc([0.1, 0.9], [0, 1], o as never),
+  'metrics.classificationReport': (o) => T.metrics.classificationReport([0, 1], [0, 1], o as never),
+  'metrics.confusionMatrixSvg': (o) =>
+    T.metrics.confusionMatrixSvg(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      o as never,
+    ),
 };
+
+/** The name an entry's errors start with, where it is not the last part of the entry's path. */
+const ERROR_NAME: Record<string, string> = {
+  'nn.MultiheadAttention.forward': 'MultiheadAttention',
+  'nn.TransformerEncoderLayer.forward': 'TransformerEncoderLayer.forward',
+  'nn.TransformerDecoderLayer.forward': 'TransformerDecoderLayer.forward',
+  'nn.TransformerEncoder.forward': 'TransformerEncoder.forward',
+  'nn.TransformerDecoder.forward': 'TransformerDecoder.forward',
+  'onnx.export': 'onnx.export',
+};
+/**
+ * Entries null cannot be refused by: the probe spreads the options into required ones, or null is
+ * a valid value there (precision/recall/f1 take scikit-learn's average=None as null).
+ */
+const NULL_EXEMPT = new Set([
+  'F.batchNorm',
+  'F.interpolate',
+  'maxPool2d',
+  'avgPool2d',
+  'ModelCheckpoint',
+  'HistoryLogger',
+  'metrics.precision',
+  'metrics.recall',
+  'metrics.f1',
+]);
 
 describe('options: an unknown key or null names the function and the key, never ignored', () => {
   it('every nn.functional that takes options has a probe call (new ones are covered when added here)', () => {
@@ -219,9 +287,9 @@ describe('options: an unknown key or null names the function and the key, never 
 
   it.each(Object.entries(OPTION_CALLS))('%s', (name, call) => {
     T.tidy(() => call({}));
-    const short = name.split('.').at(-1) === 'forward' ? 'MultiheadAttention' : name.split('.').at(-1)!;
+    const short = (ERROR_NAME[name] ?? name.split('.').at(-1)!).replace('.', '\\.');
     expect(() => T.tidy(() => call({ bogusKey: 1 }))).toThrow(new RegExp(`^${short.replace('_', '_?')}: unknown option "bogusKey"`));
-    if (name === 'F.batchNorm' || name === 'F.interpolate') return; // their probe spreads the options into required ones
+    if (NULL_EXEMPT.has(name)) return;
     expect(() => T.tidy(() => call(null))).toThrow(new RegExp(`^${short.replace('_', '_?')}: options must be an object \\(got null\\)`));
   });
 });

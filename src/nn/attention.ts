@@ -162,7 +162,13 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     if (!Number.isInteger(embedDim) || embedDim < 1) throw new RangeError(`${op}: embedDim must be a positive integer (got ${embedDim})`);
     if (!Number.isInteger(numHeads) || numHeads < 1) throw new RangeError(`${op}: numHeads must be a positive integer (got ${numHeads})`);
     if (embedDim % numHeads !== 0) throw new RangeError(`${op}: embedDim ${embedDim} must be divisible by numHeads ${numHeads}`);
-    const { dropout = 0, bias = true, batchFirst = false, kdim = embedDim, vdim = embedDim } = options ?? {};
+    const {
+      dropout = 0,
+      bias = true,
+      batchFirst = false,
+      kdim = embedDim,
+      vdim = embedDim,
+    } = V.options(op, options, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'device', 'dtype']);
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
       throw new RangeError(`${op}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
     for (const [arg, n] of [

@@ -4,7 +4,7 @@
  */
 import { Tensor } from '../tensor.js';
 import type { AvgPool2dOptions, Conv2dOptions, MaxPool2dOptions, Size2d } from '../ops/conv.js';
-import { adaptiveAvgPool2d, avgPool2d, conv2d, maxPool2d, pair } from '../ops/conv.js';
+import { AVG_POOL_KEYS, adaptiveAvgPool2d, avgPool2d, conv2d, MAX_POOL_KEYS, maxPool2d, pair } from '../ops/conv.js';
 import * as init from './init.js';
 import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
@@ -106,7 +106,7 @@ export class MaxPool2d extends Module {
   constructor(kernelSize: Size2d, options: Omit<MaxPool2dOptions, 'kernelSize'> = {}) {
     super();
     pair('MaxPool2d', 'kernelSize', kernelSize, 1);
-    this.options = { ...options, kernelSize };
+    this.options = { ...V.options('MaxPool2d', options, MAX_POOL_KEYS.slice(1)), kernelSize };
   }
 
   forward(input: Tensor): Tensor {
@@ -131,7 +131,7 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2d, options: Omit<AvgPool2dOptions, 'kernelSize'> = {}) {
     super();
     pair('AvgPool2d', 'kernelSize', kernelSize, 1);
-    this.options = { ...options, kernelSize };
+    this.options = { ...V.options('AvgPool2d', options, AVG_POOL_KEYS.slice(1)), kernelSize };
   }
 
   forward(input: Tensor): Tensor {

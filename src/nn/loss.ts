@@ -159,7 +159,7 @@ export class KLDivLoss extends Module {
   readonly options: F.KLDivOptions;
   constructor(options: F.KLDivOptions = {}) {
     super();
-    this.options = { ...options };
+    this.options = { ...V.options('KLDivLoss', options, ['reduction', 'logTarget']) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, this.options);

@@ -369,7 +369,7 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
    * @example model.loadStateDict(await load('resnet.safetensors'), { stripPrefix: 'module.' });
    */
   loadStateDict(state: StateDict | Map<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
-    const { strict = true, assign = false, stripPrefix, mapKeys } = options;
+    const { strict = true, assign = false, stripPrefix, mapKeys } = V.options('loadStateDict', options, ['strict', 'assign', 'stripPrefix', 'mapKeys']);
     const where = `(loading into ${this.constructor.name})`;
     if (state === null || typeof state !== 'object')
       throw new TypeError(`loadStateDict: expected a state dict (an object or Map of tensors), got ${state === null ? 'null' : typeof state}`);

@@ -6,6 +6,7 @@ import { full } from '../creation.js';
 import { cat, stack } from '../ops/shape.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { options as checkOptions } from '../validate.js';
 
 /** Options of `padSequence`. */
 export interface PadSequenceOptions {
@@ -23,7 +24,7 @@ export interface PadSequenceOptions {
  * @example nn.utils.rnn.padSequence([a, b, c], { batchFirst: true }) // [3, maxLen, …]
  */
 export function padSequence(sequences: Tensor[], options: PadSequenceOptions = {}): Tensor {
-  const { batchFirst = false, paddingValue = 0, paddingSide = 'right' } = options;
+  const { batchFirst = false, paddingValue = 0, paddingSide = 'right' } = checkOptions('padSequence', options, ['batchFirst', 'paddingValue', 'paddingSide']);
   if (!Array.isArray(sequences) || sequences.length === 0) throw new TypeError('padSequence: expects a non-empty array of tensors');
   if (paddingSide !== 'right' && paddingSide !== 'left')
     throw new RangeError(`padSequence: paddingSide must be 'right' or 'left' (got '${String(paddingSide)}')`);

@@ -9,6 +9,7 @@ import type { DType } from '../dtype.js';
 import { bytesPerElement } from '../dtype.js';
 import { tidy } from '../memory.js';
 import { Tensor } from '../tensor.js';
+import { options as checkOptions } from '../validate.js';
 import type { AnyModule } from './module.js';
 import type { RemovableHandle } from './hooks.js';
 
@@ -60,7 +61,7 @@ export interface ModelSummary {
 export function summary(model: AnyModule, input: number[] | Tensor | (number[] | Tensor)[], options: SummaryOptions = {}): ModelSummary {
   if (typeof model !== 'function' || typeof (model as { namedModules?: unknown }).namedModules !== 'function')
     throw new TypeError(`summary: the first argument must be an nn.Module, got ${model === null ? 'null' : typeof model}`);
-  const { dtype = 'float32', depth = Infinity } = options;
+  const { dtype = 'float32', depth = Infinity } = checkOptions('summary', options, ['dtype', 'depth']);
   const inputs = inputList(input);
   const outputs = new Map<AnyModule, number[][]>();
   const outputBytes = new Map<AnyModule, number>();

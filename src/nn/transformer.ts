@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import { MultiheadAttention } from './attention.js';
 import { Dropout, LayerNorm, Linear, type FactoryOptions } from './layers.js';
 import { Module } from './module.js';
+import * as V from '../validate.js';
 
 /** Options of the Transformer encoder and decoder layers. */
 export interface TransformerLayerOptions extends FactoryOptions {
@@ -46,6 +47,9 @@ export interface DecoderForwardOptions {
   memoryIsCausal?: boolean;
 }
 
+const ENCODER_FORWARD_KEYS = ['srcMask', 'srcKeyPaddingMask', 'isCausal'] as const;
+const DECODER_FORWARD_KEYS = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', 'memoryKeyPaddingMask', 'tgtIsCausal', 'memoryIsCausal'] as const;
+
 function activationOf(op: string, a: TransformerLayerOptions['activation']): (x: Tensor) => Tensor {
   if (a === undefined || a === 'relu') return (x) => x.relu();
   if (a === 'gelu') return (x) => x.gelu();
@@ -63,7 +67,7 @@ abstract class TransformerLayerBase<Args extends unknown[]> extends Module<Args,
 
   constructor(op: string, dModel: number, nhead: number, options: TransformerLayerOptions) {
     super();
-    if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options must be an object`);
+    V.options(op, options, ['dimFeedforward', 'dropout', 'activation', 'layerNormEps', 'batchFirst', 'normFirst', 'bias', 'device', 'dtype']);
     this.dModel = dModel;
     this.nhead = nhead;
     this.options = { ...options };
@@ -124,7 +128,7 @@ export class TransformerEncoderLayer extends TransformerLayerBase<[Tensor, Encod
   }
 
   forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
-    const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = options ?? {};
+    const { srcMask = null, srcKeyPaddingMask = null, isCausal = false } = V.options('TransformerEncoderLayer.forward', options, ENCODER_FORWARD_KEYS);
     return composite('TransformerEncoderLayer', () => {
       const sa = (x: Tensor) =>
         this.dropout1(this.selfAttn(x, x, x, { attnMask: srcMask, keyPaddingMask: srcKeyPaddingMask, needWeights: false, isCausal })[0]);
@@ -185,7 +189,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase<[Tensor, Tenso
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
-    const o = options ?? {};
+    const o = V.options('TransformerDecoderLayer.forward', options, DECODER_FORWARD_KEYS);
     return composite('TransformerDecoderLayer', () => {
       const sa = (x: Tensor) =>
         this.dropout1(this.selfAttn(x, x, x, { attnMask: o.tgtMask, keyPaddingMask: o.tgtKeyPaddingMask, needWeights: false, isCausal: o.tgtIsCausal })[0]);
@@ -244,10 +248,11 @@ export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?],
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
     this.layers = copies('TransformerEncoder', encoderLayer, numLayers);
-    this.norm = options?.norm ?? null;
+    this.norm = V.options('TransformerEncoder', options, ['norm']).norm ?? null;
   }
 
   forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
+    V.options('TransformerEncoder.forward', options, ENCODER_FORWARD_KEYS);
     return composite('TransformerEncoder', () => {
       let x = src;
       for (const layer of this.layers) x = layer(x, options);
@@ -270,10 +275,11 @@ export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderForwardOp
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
     this.layers = copies('TransformerDecoder', decoderLayer, numLayers);
-    this.norm = options?.norm ?? null;
+    this.norm = V.options('TransformerDecoder', options, ['norm']).norm ?? null;
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
+    V.options('TransformerDecoder.forward', options, DECODER_FORWARD_KEYS);
     return composite('TransformerDecoder', () => {
       let x = tgt;
       for (const layer of this.layers) x = layer(x, memory, options);

@@ -10,6 +10,7 @@ import { type AnyModule, Module } from '../nn/module.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { options as checkOptions } from '../validate.js';
 import { tensor } from '../creation.js';
 import { nodeFs } from '../io/node-fs.js';
 import { ProtoWriter } from './proto.js';
@@ -528,6 +529,7 @@ function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {
 /** Serializes a model as ONNX; `onnx.export`. */
 export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: ExportOptions = {}): Uint8Array {
   if (!(model instanceof Module)) throw new TypeError('onnx.export: model must be an nn.Module');
+  checkOptions('onnx.export', options, ['inputNames', 'outputNames', 'dynamicAxes', 'opsetVersion']);
   const inputs = args instanceof Tensor ? [args] : args;
   if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
     throw new TypeError('onnx.export: args must be a Tensor or a non-empty array of Tensors (the example inputs to trace with)');

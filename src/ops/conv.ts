@@ -386,10 +386,14 @@ function poolGeometry(
   return { win, planes: numel(lead), outShape: [...lead, outH, outW] };
 }
 
-function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size2d | T): T {
+/** The option keys of maxPool2d and avgPool2d (and, without kernelSize, of their modules). */
+export const MAX_POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'] as const;
+export const AVG_POOL_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
+
+function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size2d | T, keys: readonly string[]): T {
   if (typeof options === 'number' || Array.isArray(options)) return { kernelSize: options } as T;
   if (!options || options.kernelSize === undefined) throw new TypeError(`${op}: kernelSize is required`);
-  return options;
+  return V.options(op, options, keys);
 }
 
 /**
@@ -398,7 +402,7 @@ function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size
  */
 export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Tensor {
   checkImage('maxPool2d', input);
-  const o = poolOptions('maxPool2d', options);
+  const o = poolOptions('maxPool2d', options, MAX_POOL_KEYS);
   const { win, planes, outShape } = poolGeometry('maxPool2d', input, o.kernelSize, o.stride, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false);
   const backend = input.backend;
   return composite('maxPool2d', () => {
@@ -427,7 +431,7 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
  */
 export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Tensor {
   checkImage('avgPool2d', input);
-  const o = poolOptions('avgPool2d', options);
+  const o = poolOptions('avgPool2d', options, AVG_POOL_KEYS);
   const { win, planes, outShape } = poolGeometry('avgPool2d', input, o.kernelSize, o.stride, o.padding ?? 0, 1, o.ceilMode ?? false);
   const divisor = o.divisorOverride ?? 0;
   if (o.divisorOverride != null && (!Number.isInteger(divisor) || divisor < 1)) {

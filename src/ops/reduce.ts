@@ -15,7 +15,7 @@ import { gather, indexSelect } from './indexing.js';
 import { copyRaw, scalarAs, withContiguous } from './util.js';
 import { tensor } from '../creation.js';
 import { expand, reshape, squeeze, transposeView } from './shape.js';
-import { tensorArg } from '../validate.js';
+import { options as checkOptions, tensorArg } from '../validate.js';
 
 /** The largest finite float32. */
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -323,8 +323,7 @@ export interface NormOptions {
  */
 export function norm(x: Tensor, p: number | 'fro' = 2, options: NormOptions = {}): Tensor {
   tensorArg('norm', 'input', x);
-  if (options === null || typeof options !== 'object') throw new TypeError(`norm: expected options { dim, keepdim } after p, got ${JSON.stringify(options)}`);
-  const { dim, keepdim = false } = options;
+  const { dim, keepdim = false } = checkOptions('norm', options, ['dim', 'keepdim']);
   const order = p === 'fro' ? 2 : p;
   if (typeof order !== 'number' || Number.isNaN(order) || (order < 0 && order !== -Infinity))
     throw new RangeError(`norm: p must be a non-negative number, Infinity, -Infinity or 'fro' (got ${JSON.stringify(p)})`);

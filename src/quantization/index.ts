@@ -14,6 +14,7 @@ import type { RemovableHandle } from '../nn/hooks.js';
 import { serialize as serializeSafetensors } from '../io/safetensors.js';
 import { HistogramObserver, MinMaxObserver, type Observer, type ObserverKind, type QParams } from './observer.js';
 import { QuantizedConv2d, QuantizedLinear } from './modules.js';
+import { options as checkOptions } from '../validate.js';
 
 export { QuantizedLinear, QuantizedConv2d, type QuantizedConvGeometry } from './modules.js';
 export { MinMaxObserver, HistogramObserver, quint8Params, type Observer, type ObserverKind, type QParams } from './observer.js';
@@ -99,6 +100,7 @@ function convGeometry(m: Conv2d): ConstructorParameters<typeof QuantizedConv2d>[
  */
 export function quantizeDynamic<M extends Module>(model: M, options: QuantizeDynamicOptions = {}): M {
   checkModel('quantizeDynamic', model);
+  checkOptions('quantizeDynamic', options, ['modules']);
   const classes = checkClasses('quantizeDynamic', options.modules ?? [Linear], [Linear]);
   for (const slot of slots(model, (m) => classes.some((c) => m.constructor === c))) replace(slot, quantized(slot.child as Linear, null));
   return model.eval();
@@ -114,6 +116,7 @@ const OBSERVERS = new WeakMap<Module, { observers: Map<AnyModule, Observer>; han
  */
 export function prepare<M extends Module>(model: M, options: PrepareOptions = {}): M {
   checkModel('prepare', model);
+  checkOptions('prepare', options, ['modules', 'observer', 'percentile']);
   if (OBSERVERS.has(model)) throw new Error('quantization.prepare: this model is already prepared; call convert() first');
   const classes = checkClasses('prepare', options.modules ?? [Linear, Conv2d], [Linear, Conv2d]);
   const kind = options.observer ?? 'minmax';

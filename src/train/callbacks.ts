@@ -5,6 +5,7 @@
 import { noGrad } from '../autograd/grad-mode.js';
 import { serialize } from '../io/safetensors.js';
 import { clone } from '../ops/shape.js';
+import { options as checkOptions } from '../validate.js';
 import type { Tensor } from '../tensor.js';
 import type { History, StepOptimizer, Trainable } from './fit.js';
 
@@ -115,7 +116,14 @@ export class EarlyStopping implements Callback {
   private snapshot: Record<string, Tensor> | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
-    const { monitor = 'valLoss', minDelta = 0, patience = 0, mode = 'auto', baseline, restoreBestWeights = false } = options;
+    const {
+      monitor = 'valLoss',
+      minDelta = 0,
+      patience = 0,
+      mode = 'auto',
+      baseline,
+      restoreBestWeights = false,
+    } = checkOptions('EarlyStopping', options, ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights']);
     if (typeof monitor !== 'string' || monitor === '')
       throw new TypeError(`EarlyStopping: monitor must be the name of a log such as 'valLoss' (got ${JSON.stringify(monitor)})`);
     if (typeof minDelta !== 'number' || !(minDelta >= 0))
@@ -226,7 +234,13 @@ export class ModelCheckpoint implements Callback {
   private tracker: Best;
 
   constructor(options: ModelCheckpointOptions) {
-    const { path, onSave, monitor = 'valLoss', saveBestOnly = false, mode = 'auto' } = options ?? {};
+    const {
+      path,
+      onSave,
+      monitor = 'valLoss',
+      saveBestOnly = false,
+      mode = 'auto',
+    } = checkOptions('ModelCheckpoint', options, ['path', 'onSave', 'monitor', 'saveBestOnly', 'mode']);
     if (path === undefined && onSave === undefined)
       throw new TypeError('ModelCheckpoint: give path (a .safetensors file) or onSave(stateDict, { epoch, logs })');
     if (path !== undefined && (typeof path !== 'string' || path === ''))
@@ -298,7 +312,7 @@ export class HistoryLogger implements Callback {
   private rows: Array<Record<string, number>> = [];
 
   constructor(options: HistoryLoggerOptions) {
-    const { path, onWrite, separator = ',' } = options ?? {};
+    const { path, onWrite, separator = ',' } = checkOptions('HistoryLogger', options, ['path', 'onWrite', 'format', 'separator']);
     if (path === undefined && onWrite === undefined) throw new TypeError('HistoryLogger: give path (.csv or .json) or onWrite(text)');
     if (path !== undefined && (typeof path !== 'string' || path === ''))
       throw new TypeError(`HistoryLogger: path must be a file name (got ${JSON.stringify(path)})`);

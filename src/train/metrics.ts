@@ -5,6 +5,7 @@
  */
 import { Tensor } from '../tensor.js';
 import { fmtShape } from '../shape.js';
+import { options as checkOptions } from '../validate.js';
 
 /**
  * How per-class scores are combined (scikit-learn's `average`): 'binary' reports the class
@@ -132,6 +133,7 @@ function scoreOptions(op: string, options: Average | ScoreOptions | undefined): 
     throw new TypeError(
       `${op}: the third argument must be an average ('binary', 'macro', 'micro', 'weighted', null) or { average, labels, posLabel, zeroDivision } (got ${JSON.stringify(options)})`,
     );
+  checkOptions(op, o, ['average', 'labels', 'posLabel', 'zeroDivision']);
   const average = o.average === undefined ? 'binary' : o.average;
   if (!AVERAGES.includes(average))
     throw new RangeError(`${op}: average must be 'binary', 'macro', 'micro', 'weighted' or null (got ${JSON.stringify(o.average)})`);
@@ -243,7 +245,7 @@ export interface ReportOptions {
  * @example console.log(classificationReport(logits, labels));
  */
 export function classificationReport(pred: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: ReportOptions = {}): string {
-  const digits = options.digits ?? 2;
+  const digits = checkOptions('classificationReport', options, ['targetNames', 'digits']).digits ?? 2;
   const matrix = confusionMatrix(pred, target, options.targetNames?.length);
   const s = classScores(matrix);
   const names = options.targetNames ?? matrix.map((_, i) => String(i));
@@ -407,6 +409,7 @@ function trapezoid(x: number[], y: number[]): number {
  * @example rocAuc([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]) // 0.75
  */
 export function rocAuc(scores: Tensor | ArrayLike<number>, target: Tensor | ArrayLike<number>, options: { average?: 'macro' | 'weighted' } = {}): number {
+  checkOptions('rocAuc', options, ['average']);
   if (scores instanceof Tensor && scores.ndim === 2 && scores.shape[1] > 2) {
     const [n, c] = scores.shape;
     const t = targetLabels('rocAuc', target);
@@ -448,6 +451,7 @@ export interface HeatMapOptions {
  * @example writeFileSync('confusion.svg', confusionMatrixSvg(confusionMatrix(pred, target)));
  */
 export function confusionMatrixSvg(matrix: readonly (readonly number[])[], options: HeatMapOptions = {}): string {
+  checkOptions('confusionMatrixSvg', options, ['labels', 'title', 'cellSize']);
   const n = matrix.length;
   if (n === 0 || matrix.some((row) => !Array.isArray(row) || row.length !== n))
     throw new RangeError('confusionMatrixSvg: expected a square matrix (an array of n rows of n counts), as confusionMatrix returns');
