@@ -140,6 +140,15 @@ describe('corruption: bad sizes never reach the allocator', () => {
 });
 
 describe('dtypes and options are checked', () => {
+  it("PyTorch's positional pool stride (max_pool2d(x, 2, 1)) is refused, not ignored: ignoring it changed the output shape", () => {
+    const x = randn([1, 1, 4, 4]);
+    expect(() => js(F.maxPool2d, x, 2, 1)).toThrow(
+      /^maxPool2d: pass stride, padding and the rest in an options object, e\.g\. maxPool2d\(x, \{ kernelSize: 2, stride: 1 \}\) \(got 3 arguments\)$/,
+    );
+    expect(() => js(F.avgPool2d, x, 2, 1)).toThrow(/^avgPool2d: pass stride/);
+    expect(F.maxPool2d(x, { kernelSize: 2, stride: 1 }).shape).toEqual([1, 1, 3, 3]);
+  });
+
   it('unknown dtype and device strings list the valid ones', () => {
     expect(() => js(tensor, [0.5, 1.5], { dtype: 'float16' })).toThrow(
       /^tensor: dtype must be one of "float32", "float64", "int32", "bool" \(got "float16"\)$/,

@@ -390,7 +390,12 @@ function poolGeometry(
 export const MAX_POOL_KEYS = ['kernelSize', 'stride', 'padding', 'dilation', 'ceilMode'] as const;
 export const AVG_POOL_KEYS = ['kernelSize', 'stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
 
-function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size2d | T, keys: readonly string[]): T {
+/** A pool's options; a third argument (PyTorch's positional stride) is refused rather than ignored. */
+function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size2d | T, keys: readonly string[], argCount: number): T {
+  if (argCount > 2)
+    throw new TypeError(
+      `${op}: pass stride, padding and the rest in an options object, e.g. ${op}(x, { kernelSize: 2, stride: 1 }) (got ${argCount} arguments)`,
+    );
   if (typeof options === 'number' || Array.isArray(options)) return { kernelSize: options } as T;
   if (!options || options.kernelSize === undefined) throw new TypeError(`${op}: kernelSize is required`);
   return V.options(op, options, keys);
@@ -400,9 +405,9 @@ function poolOptions<T extends { kernelSize: Size2d }>(op: string, options: Size
  * Max over each kH×kW window (padding counts as -inf); gradients flow to each window's argmax.
  * @example maxPool2d(randn([8, 16, 28, 28]), 2) // [8, 16, 14, 14]
  */
-export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Tensor {
+export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions, ...positional: never[]): Tensor {
   checkImage('maxPool2d', input);
-  const o = poolOptions('maxPool2d', options, MAX_POOL_KEYS);
+  const o = poolOptions('maxPool2d', options, MAX_POOL_KEYS, 2 + positional.length);
   const { win, planes, outShape } = poolGeometry('maxPool2d', input, o.kernelSize, o.stride, o.padding ?? 0, o.dilation ?? 1, o.ceilMode ?? false);
   const backend = input.backend;
   return composite('maxPool2d', () => {
@@ -429,9 +434,9 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions): Te
  * Mean over each kH×kW window; with countIncludePad (the default) padding zeros count in the divisor.
  * @example avgPool2d(randn([8, 16, 28, 28]), { kernelSize: 3, stride: 2, padding: 1 }) // [8, 16, 14, 14]
  */
-export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions): Tensor {
+export function avgPool2d(input: Tensor, options: Size2d | AvgPool2dOptions, ...positional: never[]): Tensor {
   checkImage('avgPool2d', input);
-  const o = poolOptions('avgPool2d', options, AVG_POOL_KEYS);
+  const o = poolOptions('avgPool2d', options, AVG_POOL_KEYS, 2 + positional.length);
   const { win, planes, outShape } = poolGeometry('avgPool2d', input, o.kernelSize, o.stride, o.padding ?? 0, 1, o.ceilMode ?? false);
   const divisor = o.divisorOverride ?? 0;
   if (o.divisorOverride != null && (!Number.isInteger(divisor) || divisor < 1)) {
