@@ -7,20 +7,9 @@
  * rounds after warm-up; both builds see the same shapes and seeded data.
  */
 import * as Now from '../dist/index.js';
+import { medianMs } from './lib.mjs';
 
 const other = process.argv[2] ? await import(new URL(process.argv[2], `file://${process.cwd()}/`).href) : null;
-
-function medianMs(fn, reps = 9, inner = 5) {
-  for (let i = 0; i < 3; i++) fn();
-  const ts = [];
-  for (let r = 0; r < reps; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    ts.push((performance.now() - t0) / inner);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[Math.floor(reps / 2)];
-}
 
 /**
  * The workloads on one build of Tessera: each makes its own tensors when it is timed and frees
@@ -83,7 +72,7 @@ const before = other ? workloads(other) : null;
 /** Median ms of one workload, its tensors made before and freed after. */
 function timed(setup) {
   const { step, dispose } = setup();
-  const ms = medianMs(step);
+  const ms = medianMs(step, 3, 9, 5);
   dispose();
   return ms;
 }

@@ -34,6 +34,19 @@ export function quantile(sorted, q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Median ms per call of fn over `reps` timed rounds of `inner` calls each, after `warmup` calls (the upper median for an even `reps`). */
+export function medianMs(fn, warmup, reps, inner = 1) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  for (let r = 0; r < reps; r++) {
+    const t = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    times.push((performance.now() - t) / inner);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(reps / 2)];
+}
+
 /** Median and p10–p90 of per-iteration latencies in ms. */
 export function latencyStats(samplesMs) {
   const s = [...samplesMs].sort((a, b) => a - b);

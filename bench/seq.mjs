@@ -7,21 +7,10 @@
 import { spawnSync } from 'node:child_process';
 import { nn, optim, randn, randint, tensor, setNumThreads, manualSeed, noGrad, tidy } from '../dist/index.js';
 import { tfjsLstmStepMs } from './peers/tfjs-lstm.mjs';
+import { medianMs } from './lib.mjs';
 import { PYTHON, pythonEnv } from './peers/python.mjs';
 
 const F = nn.functional;
-
-function medianMs(fn, warmup, reps) {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 /** The three workloads in Tessera, median ms per step; GPT and attention again on two threads (`threads2`). */
 export async function tesseraSeq() {

@@ -5,20 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as layers from '@tensorflow/tfjs-layers';
+import { medianMs } from '../lib.mjs';
 import { tfjsAdapter } from './tfjs.mjs';
-
-/** Median ms of `reps` calls after `warmup`. */
-function medianMs(fn, warmup, reps) {
-  for (let i = 0; i < warmup; i++) fn();
-  const times = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
 
 /** ms per LSTM training step on tfjs backend 'wasm' or 'cpu' (warmup, reps: timed calls). */
 export async function tfjsLstmStepMs(backend, warmup, reps) {

@@ -13,6 +13,7 @@
  * one to start. They do not keep a Node process alive (`unref`).
  */
 import { gemmWorkerSource, JOB, JOB_BYTES, JOB_KIND, runChunks, type GemmWorkerInit, type ThreadKernels } from './gemm-worker.js';
+import type { AttentionDims } from './backend.js';
 
 type Ptr = number;
 
@@ -37,26 +38,18 @@ export interface GemmCall {
  * One fused attention call over `batch` entries (assembly/attention.ts), forward or, with `backward`,
  * backward; pointers in bytes, 0 for those the direction does not use (and for no mask).
  */
-export interface AttentionCall {
+export interface AttentionCall extends AttentionDims {
   backward: boolean;
   q: Ptr;
   k: Ptr;
   v: Ptr;
   mask: Ptr;
-  maskStride: number;
   out: Ptr;
   lse: Ptr;
   dOut: Ptr;
   dq: Ptr;
   dk: Ptr;
   dv: Ptr;
-  batch: number;
-  L: number;
-  S: number;
-  E: number;
-  Ev: number;
-  scale: number;
-  causal: boolean;
 }
 
 /** The calling thread's kernels (its instance's GEMM and attention) and its packing scratch. */
