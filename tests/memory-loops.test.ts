@@ -129,6 +129,55 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]);
   });
 
+  it('feature extraction under noGrad: a forward hook captures the hidden layer every step', () => {
+    const { model } = mlp(32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb] = it.next().value!;
+        noGrad(() => model(xb.div(255)));
+        const f = features!;
+        if (i % 1000 === 0) {
+          sampled.push(f);
+          sums.push(f.sum().item());
+        }
+        expect(f.min().item()).toBeGreaterThanOrEqual(0);
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
+  });
+
+  it('training with a forward hook capturing activations, read after later steps', () => {
+    const { model, optimizer } = mlp(32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb, yb] = it.next().value!;
+        const loss = nn.functional.crossEntropy(model(xb.div(255)), yb);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        if (i % 1000 === 0) {
+          sampled.push(features!);
+          sums.push(features!.sum().item());
+        }
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
+  });
+
   it('losses kept in an array are read after training', () => {
     const { model, optimizer } = mlp(32);
     const it = batches(loader, STEPS);
