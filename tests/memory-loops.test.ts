@@ -108,8 +108,9 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
     expectBounded(runLoop(() => void model(input)));
   });
 
-  it('fit() with a /255 transform in the batch iterable', () => {
+  it('fit() with a /255 transform in the batch iterable, validation and a metric every epoch', () => {
     const { model, optimizer } = mlp(32);
+    const val = new data.DataLoader(new data.TensorDataset(x.slice(0, 0, 32).div(255), y.slice(0, 0, 32)), { batchSize: 16 });
     const meter = loopMeter(T, STEPS);
     let step = 0;
     const scaled = {
@@ -121,12 +122,15 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
       epochs: STEPS / loader.length,
       optimizer,
       loss: nn.functional.crossEntropy,
+      validation: val,
+      metrics: ['accuracy'],
       verbose: false,
       callbacks: { onBatchEnd: () => meter.after(step++) },
     });
     expect(step).toBe(STEPS);
     expectBounded(meter.peaks);
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]);
+    expect(history.valAccuracy.at(-1)!).toBeGreaterThan(0.9);
   });
 
   it('feature extraction under noGrad: a forward hook captures the hidden layer every step', () => {
