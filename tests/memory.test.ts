@@ -99,12 +99,11 @@ describe('memory', () => {
     // A small transformer whose step allocates and frees many activations: the per-pass rule ran
     // passes mid-step and spilled AdamW's state, weights and saved activations (≈ 220 copies a step).
     manualSeed(4);
-    const model = new nn.Sequential(
-      new nn.Embedding(20, 32),
-      new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 2, { dimFeedforward: 128, dropout: 0, batchFirst: true }), 2),
-      new nn.Linear(32, 20),
-    );
-    const optimizer = new optim.AdamW(model.parameters(), { lr: 1e-2 });
+    const embed = new nn.Embedding(20, 32);
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 2, { dimFeedforward: 128, dropout: 0, batchFirst: true }), 2);
+    const head = new nn.Linear(32, 20);
+    const model = (x: Tensor): Tensor => head(encoder(embed(x)));
+    const optimizer = new optim.AdamW([...embed.parameters(), ...encoder.parameters(), ...head.parameters()], { lr: 1e-2 });
     const tokens = randint(0, 20, [8, 16], { dtype: 'int32' });
     const targets = tokens.flip([1]).reshape([-1]);
     const step = (): number => {
