@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { cat, fit, manualSeed, nn, noGrad, optim, randn, type Tensor } from '../src/index.js';
+import { cat, data, fit, manualSeed, nn, noGrad, optim, randn, type Tensor } from '../src/index.js';
 import {
   batches,
   type LoopPeaks,
@@ -32,7 +32,7 @@ function mean(values: number[]): number {
 }
 
 describe('memory stays bounded in every loop shape, with nothing added to user code', { timeout: 300_000 }, () => {
-  const { x, loader } = pixels(T, 256, 32);
+  const { x, y, loader } = pixels(T, 256, 32);
 
   it('DataLoader batches with xb.div(255) before the forward', () => {
     const { model, optimizer } = mlp(T, 32);
@@ -83,8 +83,9 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
     expect(m.lastLoss).toBeLessThan(m.firstLoss * 0.5);
   });
 
-  it('fit() with a /255 transform in the batch iterable', () => {
+  it('fit() with a /255 transform in the batch iterable, validation and a metric every epoch', () => {
     const { model, optimizer } = mlp(T, 32);
+    const val = new data.DataLoader(new data.TensorDataset(x.slice(0, 0, 32).div(255), y.slice(0, 0, 32)), { batchSize: 16 });
     const meter = loopMeter(T, STEPS);
     let step = 0;
     const scaled = {
@@ -96,12 +97,64 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
       epochs: STEPS / loader.length,
       optimizer,
       loss: nn.functional.crossEntropy,
+      validation: val,
+      metrics: ['accuracy'],
       verbose: false,
       callbacks: { onBatchEnd: () => meter.after(step++) },
     });
     expect(step).toBe(STEPS);
     expectBounded(meter.peaks);
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]);
+    expect(history.valAccuracy.at(-1)!).toBeGreaterThan(0.9);
+  });
+
+  it('feature extraction under noGrad: a forward hook captures the hidden layer every step', () => {
+    const { model } = mlp(T, 32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb] = it.next().value!;
+        noGrad(() => model(xb.div(255)));
+        const f = features!;
+        if (i % 1000 === 0) {
+          sampled.push(f);
+          sums.push(f.sum().item());
+        }
+        expect(f.min().item()).toBeGreaterThanOrEqual(0);
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
+  });
+
+  it('training with a forward hook capturing activations, read after later steps', () => {
+    const { model, optimizer } = mlp(T, 32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb, yb] = it.next().value!;
+        const loss = nn.functional.crossEntropy(model(xb.div(255)), yb);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        if (i % 1000 === 0) {
+          sampled.push(features!);
+          sums.push(features!.sum().item());
+        }
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
   });
 
   it('losses kept in an array are read after training', () => {
