@@ -235,28 +235,63 @@ function same(c: EmitContext, key: string): unknown {
   return a;
 }
 
+/**
+ * PyTorch's attention weights softmax(q·kᵀ·scale + mask) over the last two of `nd` dims, the mask
+ * additive; a [N·heads, L, S] mask is seen as [N, heads, L, S] when `heads` is given (the packed
+ * self-attention's queries are [N, heads, L, hd]).
+ */
+function attentionWeights(
+  c: EmitContext,
+  q: string,
+  k: string,
+  nd: number,
+  L: number,
+  S: number,
+  dynamic: boolean,
+  dtype: DType,
+  heads: number | null,
+): string {
+  const perm = Array.from({ length: nd }, (_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
+  let scores = c.node('Mul', [c.node('MatMul', [q, c.node('Transpose', [k], { perm })]), c.scalar(c.attrs.scale as number, dtype)]);
+  if (c.attrs.isCausal) {
+    if (dynamic) c.fail('a causal mask over a dynamic sequence axis is not written yet; pass the mask as attnMask');
+    const hidden = new Float32Array(L * S);
+    for (let i = 0; i < L; i++) hidden.fill(-Infinity, i * S + i + 1, (i + 1) * S);
+    scores = c.node('Add', [scores, c.init('float32', [L, S], hidden)]);
+  } else if (c.attrs.attnMask) {
+    const mask = c.attrValue('attnMask');
+    let additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, dtype), c.scalar(-Infinity, dtype)]) : castTo(c, mask, dtype);
+    if (heads !== null && mask.shape.length === 3) additive = c.node('Reshape', [additive, c.int64([-1, heads, mask.shape[1], mask.shape[2]])]);
+    scores = c.node('Add', [scores, additive]);
+  }
+  return c.node('Softmax', [scores], { axis: -1 });
+}
+
 const EMITTERS: Record<string, (c: EmitContext) => void> = {
   RNN: recurrentLayer,
   LSTM: recurrentLayer,
   GRU: recurrentLayer,
   scaledDotProductAttention: (c) => {
-    // PyTorch's form: softmax(q·kᵀ·scale + mask)·v with the mask additive.
     const [q, k, v] = c.x;
     const nd = k.shape.length;
-    const perm = k.shape.map((_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
-    let scores = c.node('Mul', [c.node('MatMul', [q.name, c.node('Transpose', [k.name], { perm })]), c.scalar(c.attrs.scale as number, q.dtype)]);
-    if (c.attrs.isCausal) {
-      const [L, S] = [q.shape[nd - 2], k.shape[nd - 2]];
-      if (isDyn(q, nd - 2) || isDyn(k, nd - 2)) c.fail('a causal mask over a dynamic sequence axis is not written yet; pass the mask as attnMask');
-      const hidden = new Float32Array(L * S);
-      for (let i = 0; i < L; i++) hidden.fill(-Infinity, i * S + i + 1, (i + 1) * S);
-      scores = c.node('Add', [scores, c.init('float32', [L, S], hidden)]);
-    } else if (c.attrs.attnMask) {
-      const mask = c.attrValue('attnMask');
-      const additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, q.dtype), c.scalar(-Infinity, q.dtype)]) : castTo(c, mask, q.dtype);
-      scores = c.node('Add', [scores, additive]);
-    }
-    c.final('MatMul', [c.node('Softmax', [scores], { axis: -1 }), v.name]);
+    const dynamic = isDyn(q, nd - 2) || isDyn(k, nd - 2);
+    c.final('MatMul', [attentionWeights(c, q.name, k.name, nd, q.shape[nd - 2], k.shape[nd - 2], dynamic, q.dtype, null), v.name]);
+  },
+  packedSelfAttention: (c) => {
+    // qkv [N, L, 3E] (batchFirst) or [L, N, 3E] regrouped as [3, N, H, L, hd]; the heads' outputs merged back.
+    const [qkv] = c.x;
+    const heads = c.attrs.heads as number;
+    const batchFirst = c.attrs.batchFirst as boolean;
+    const hd = qkv.shape[2] / 3 / heads;
+    const seqDim = batchFirst ? 1 : 0;
+    const grouped = c.node('Transpose', [c.node('Reshape', [qkv.name, c.int64([0, 0, 3, heads, hd])])], {
+      perm: batchFirst ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4],
+    });
+    const [q, k, v] = [0, 1, 2].map((i) => c.node('Gather', [grouped, c.int64Scalar(i)], { axis: 0 }));
+    const L = qkv.shape[seqDim];
+    const weights = attentionWeights(c, q, k, 4, L, L, isDyn(qkv, seqDim), qkv.dtype, heads);
+    const merged = c.node('Transpose', [c.node('MatMul', [weights, v])], { perm: batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3] });
+    c.final('Reshape', [merged, c.int64([0, 0, heads * hd])]);
   },
   quantizedLinear: quantizedLayer,
   quantizedConv2d: quantizedLayer,
