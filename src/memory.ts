@@ -135,6 +135,22 @@ export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; 
   return { result, created: [...made], returned: [...returnedSet] };
 }
 
+/**
+ * Runs user code that Tessera calls (a module hook), handing it `given`: the tensors among them
+ * and those the code makes are the user's to hold (a hook capturing features), so no automatic
+ * release (a container passing outputs on, a composite's cleanup, a step boundary, an internal
+ * tidy) frees them: they are kept. A reclaim pass still spills one once unused, so a dropped one
+ * costs a copy, never memory.
+ */
+export function userCode<T>(given: unknown, fn: () => T): T {
+  const handed = new Set<Tensor>();
+  collectTensors(given, handed, tensorClass);
+  for (const t of handed) t.kept = true;
+  const { result, created } = collectCreated(fn);
+  for (const t of created) t.kept = true;
+  return result;
+}
+
 /** A disposable scope for `using`: tensors created until it is disposed are released then, unless kept. */
 export class Scope implements Disposable {
   private readonly tensors = new Set<Tensor>();
