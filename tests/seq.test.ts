@@ -193,7 +193,7 @@ describe('attention', () => {
           x.grad = null;
           const out = mha(x, kv, kv, { needWeights: false, ...call })[0];
           out.mul(out).sum().backward();
-          return [out, x.grad!, ...mha.parameters().map((p) => p.grad!)].map((t) => t.reshape(-1).toArray() as number[]);
+          return [out, x.grad!, ...mha.parameters().map((p) => p.grad!)].map((t) => Array.from(t.toArray()));
         };
         const packed = run(x);
         const separate = run(x.clone());
