@@ -653,7 +653,7 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
     const dynInputs = inputNames.map((name, i) => dynamicDims('input', name, dynamicAxes[name], inputs[i].ndim));
     checkDistinctSizes(inputs, inputNames, dynInputs, dynamicAxes);
     if (dynInputs.some((d) => d.size > 0)) {
-      argsB = inputs.map((t, i) => resized(t, dynInputs[i]));
+      argsB = otherShapes(inputs, dynInputs).map((shape, i) => resized(inputs[i], shape));
       B = trace(model, argsB, new Set([...argsB, ...paramNames.keys()]));
     }
   } finally {
@@ -899,13 +899,29 @@ function dimParams(v: Value, spec: unknown, name: string): (string | null)[] {
   return v.shape.map((_, d) => given[d] ?? (isDyn(v, d) || (Array.isArray(spec) && spec.includes(d)) ? `${name}_dim${d}` : null));
 }
 
-/** The size a dynamic dim of size s takes in the second trace: one less, so an input at a model's maximum (its context length) stays within it; one more below 3, so no dim becomes 1. */
-const otherSize = (s: number): number => (s >= 3 ? s - 1 : s + 1);
+/**
+ * The inputs' shapes in the second trace. Dynamic dims shrink by one, so an input at a model's
+ * maximum (a GPT at its context length) stays within it; a dim below 3 grows instead, so none
+ * becomes 1. Mixing the two can leave a product of dims unchanged (2·3 → 3·2), which would make a
+ * flattening reshape look static: then every dim grows.
+ */
+function otherShapes(inputs: Tensor[], dyn: Set<number>[]): number[][] {
+  const plan = (size: (s: number) => number) => inputs.map((t, i) => t.shape.map((s, d) => (dyn[i].has(d) ? size(s) : s)));
+  const mixed = plan((s) => (s >= 3 ? s - 1 : s + 1));
+  const keepsAProduct = inputs.some((t, i) => {
+    const dims = [...dyn[i]];
+    for (let subset = 1; subset < 1 << dims.length; subset++) {
+      const chosen = dims.filter((_, k) => subset & (1 << k));
+      if (chosen.length > 1 && chosen.reduce((p, d) => p * t.shape[d], 1) === chosen.reduce((p, d) => p * mixed[i][d], 1)) return true;
+    }
+    return false;
+  });
+  return keepsAProduct ? plan((s) => s + 1) : mixed;
+}
 
-/** t with each dynamic dim resized by otherSize (values repeated cyclically, so indices stay valid). */
-function resized(t: Tensor, dims: Set<number>): Tensor {
-  if (dims.size === 0) return t;
-  const shape = t.shape.map((s, d) => (dims.has(d) ? otherSize(s) : s));
+/** t resized to `shape` (values repeated cyclically, so indices stay valid). */
+function resized(t: Tensor, shape: number[]): Tensor {
+  if (shape.every((s, d) => s === t.shape[d])) return t;
   const src = t.toArray();
   const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const count = shape.reduce((a, b) => a * b, 1);
