@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 export const distEntry = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
-/** Loads dist and describes what it offers. */
-export async function loadTessera() {
-  const T = await import(distEntry);
+/** Loads dist (or another build's `dist/index.js`) and describes what it offers. */
+export async function loadTessera(entry = distEntry) {
+  const T = await import(entry);
   const F = T.nn?.functional ?? T.F ?? null;
   return {
     T,

@@ -13,7 +13,9 @@ import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
 import { func } from './describe.js';
 
-const scopes: Set<Tensor>[] = [];
+// Each open scope lists the tensors made while it is innermost (each tensor is in at most one
+// scope, so arrays suffice: cheaper per op than sets).
+const scopes: Tensor[][] = [];
 let pendingGraphs: Tensor[] = [];
 let pendingRoots = new Set<Tensor>();
 
@@ -28,7 +30,7 @@ function dropStorageRef(storage: Storage): void {
 export function track(t: Tensor): void {
   t.storage.refs++;
   const scope = scopes[scopes.length - 1];
-  if (scope) scope.add(t);
+  if (scope) scope.push(t);
 }
 
 /** Releases a tensor's hold on its storage; idempotent. `why` is quoted if the tensor is used later. */
@@ -83,13 +85,13 @@ export function setTensorClass(cls: Function): void {
   tensorClass = cls;
 }
 
-function closeScope(scope: Set<Tensor>, result: unknown): void {
+function closeScope(scope: Tensor[], result: unknown): void {
   const keepers = new Set<Tensor>();
   collectTensors(result, keepers, tensorClass);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t.releasedBecause !== null) continue;
-    if (keepers.has(t) || t.kept) parent?.add(t);
+    if (keepers.has(t) || t.kept) parent?.push(t);
     else release(t, 'its tidy()/scope() block ended');
   }
 }
@@ -101,7 +103,7 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
  */
 export function tidy<T>(fn: () => T): T {
   func('tidy', 'fn', fn);
-  const scope = new Set<Tensor>();
+  const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T | undefined;
   try {
@@ -115,29 +117,53 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive)
- * and the tensors `fn` returned, then hands them all to the enclosing scope. `composite` decides
- * what to free.
+ * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive),
+ * then hands them all to the enclosing scope. `composite` decides what to free.
  */
-export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; returned: Tensor[] } {
-  const made = new Set<Tensor>();
+export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[] } {
+  const made: Tensor[] = [];
   scopes.push(made);
   let result: T;
   try {
     result = fn();
   } finally {
-    scopes.splice(scopes.lastIndexOf(made), 1);
+    // Ops nest strictly, so `made` is the innermost scope: pop, not search (this runs for every op).
+    if (scopes[scopes.length - 1] === made) scopes.pop();
+    else scopes.splice(scopes.lastIndexOf(made), 1);
     const parent = scopes[scopes.length - 1];
-    if (parent) for (const t of made) if (t.releasedBecause === null) parent.add(t);
+    if (parent) for (const t of made) if (t.releasedBecause === null) parent.push(t);
   }
-  const returnedSet = new Set<Tensor>();
-  collectTensors(result, returnedSet, tensorClass);
-  return { result, created: [...made], returned: [...returnedSet] };
+  return { result, created: made };
+}
+
+/** The tensors a value holds: itself, or those inside its arrays and plain objects. */
+export function tensorsIn(value: unknown): Tensor[] {
+  // Most composites return one tensor: no set to build for it.
+  if (value instanceof tensorClass) return [value as Tensor];
+  const found = new Set<Tensor>();
+  collectTensors(value, found, tensorClass);
+  return [...found];
+}
+
+/**
+ * Runs user code that Tessera calls (a module hook), handing it `given`: the tensors among them
+ * and those the code makes are the user's to hold (a hook capturing features), so no automatic
+ * release (a container passing outputs on, a composite's cleanup, a step boundary, an internal
+ * tidy) frees them: they are kept. A reclaim pass still spills one once unused, so a dropped one
+ * costs a copy, never memory.
+ */
+export function userCode<T>(given: unknown, fn: () => T): T {
+  const handed = new Set<Tensor>();
+  collectTensors(given, handed, tensorClass);
+  for (const t of handed) t.kept = true;
+  const { result, created } = collectCreated(fn);
+  for (const t of created) t.kept = true;
+  return result;
 }
 
 /** A disposable scope for `using`: tensors created until it is disposed are released then, unless kept. */
 export class Scope implements Disposable {
-  private readonly tensors = new Set<Tensor>();
+  private readonly tensors: Tensor[] = [];
   private open = true;
   constructor() {
     scopes.push(this.tensors);

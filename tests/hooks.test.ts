@@ -2,7 +2,7 @@
 // full-backward-hook wiring, whoever calls the module (user code, Sequential, a parent module).
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { nn, noGrad, ones, tensor, zeros, type Tensor } from '../src/index.js';
+import { manualSeed, nn, noGrad, ones, randn, tensor, zeros, type Tensor } from '../src/index.js';
 import { expectValues } from './helpers.js';
 
 const { Linear, ReLU, Sequential, Module, Parameter } = nn;
@@ -214,5 +214,88 @@ describe('Module.to and printing', () => {
   it('console.log(model) prints the module tree', () => {
     const seq = new Sequential(new Linear(2, 3), new ReLU());
     expect(inspect(seq)).toBe('Sequential(\n  (0): Linear(inFeatures=2, outFeatures=3, bias=true)\n  (1): ReLU()\n)');
+  });
+});
+
+describe('what a hook captures is the user’s (feature extraction)', () => {
+  const x = f([
+    [1, -1],
+    [2, 0.5],
+  ]);
+  // fc1(x) = [[-0.5, -1.5], [3.5, 7.5]]; relu → [[0, 0], [3.5, 7.5]]; fc2 → [[0.5, -0.5], [19, 40]]
+  const hidden = [
+    [0, 0],
+    [3.5, 7.5],
+  ];
+  const fixedSeq = () => new Sequential(fixedLinear(), new ReLU(), fixedLinear());
+
+  it('Sequential under noGrad: a captured output and a captured input stay readable after the pass', () => {
+    const seq = fixedSeq();
+    const outs: Tensor[] = [];
+    const ins: Tensor[] = [];
+    seq.at(1).registerForwardHook((_m, _args, out) => void outs.push(out));
+    seq.at(2).registerForwardHook((_m, args) => void ins.push(args[0]));
+    const y = noGrad(() => seq(x));
+    expectValues(y, [
+      [0.5, -0.5],
+      [19, 40],
+    ]);
+    expectValues(outs[0], hidden);
+    expectValues(ins[0], hidden);
+  });
+
+  it('with grad on: activations captured in each training step are intact after later backward() calls', () => {
+    const seq = fixedSeq();
+    const outs: Tensor[] = [];
+    const made: Tensor[] = [];
+    seq.at(1).registerForwardHook((_m, _args, out) => {
+      outs.push(out);
+      made.push(out.sum(1));
+    });
+    for (let step = 0; step < 3; step++) {
+      seq.zeroGrad();
+      seq(x).sum().backward();
+    }
+    expect(outs.length).toBe(3);
+    for (const out of outs) expectValues(out, hidden);
+    for (const m of made) expectValues(m, [0, 11]);
+  });
+
+  it('a hook inside a composite layer (TransformerEncoder) keeps what it receives and what it makes', () => {
+    manualSeed(4);
+    const layer = new nn.TransformerEncoderLayer(8, 2, { dropout: 0, batchFirst: true });
+    const encoder = new nn.TransformerEncoder(layer, 2);
+    encoder.eval();
+    const src = randn([2, 3, 8]);
+    const outs: Tensor[] = [];
+    const pooled: Tensor[] = [];
+    encoder.layers[0].registerForwardHook((_m, _args, out) => {
+      outs.push(out);
+      pooled.push(out.mean(1));
+    });
+    noGrad(() => encoder(src));
+    const expected = noGrad(() => encoder.layers[0].forward(src));
+    expectValues(outs[0], expected.tolist() as number[][][]);
+    expectValues(pooled[0], expected.mean(1).tolist() as number[][]);
+  });
+
+  it('a full backward hook may keep gradOutput and gradInput (grad-CAM) past later backward() calls', () => {
+    const net = new TwoLayer();
+    const gradOuts: Tensor[] = [];
+    const gradIns: Tensor[] = [];
+    net.fc2.registerFullBackwardHook((_m, gradInput, gradOutput) => {
+      gradOuts.push(gradOutput[0]!);
+      gradIns.push(gradInput[0]!);
+    });
+    for (let step = 0; step < 2; step++) {
+      const input = tensor([[1, 1]], { requiresGrad: true });
+      net(input)
+        .mul(tensor([[1, 2]]))
+        .sum()
+        .backward();
+      expectValues(input.grad!, [[37, 54]]);
+    }
+    for (const g of gradOuts) expectValues(g, [[1, 2]]);
+    for (const g of gradIns) expectValues(g, [[7, 10]]);
   });
 });

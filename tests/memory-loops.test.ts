@@ -108,8 +108,9 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
     expectBounded(runLoop(() => void model(input)));
   });
 
-  it('fit() with a /255 transform in the batch iterable', () => {
+  it('fit() with a /255 transform in the batch iterable, validation and a metric every epoch', () => {
     const { model, optimizer } = mlp(32);
+    const val = new data.DataLoader(new data.TensorDataset(x.slice(0, 0, 32).div(255), y.slice(0, 0, 32)), { batchSize: 16 });
     const meter = loopMeter(T, STEPS);
     let step = 0;
     const scaled = {
@@ -121,12 +122,64 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
       epochs: STEPS / loader.length,
       optimizer,
       loss: nn.functional.crossEntropy,
+      validation: val,
+      metrics: ['accuracy'],
       verbose: false,
       callbacks: { onBatchEnd: () => meter.after(step++) },
     });
     expect(step).toBe(STEPS);
     expectBounded(meter.peaks);
     expect(history.loss.at(-1)!).toBeLessThan(history.loss[0]);
+    expect(history.valAccuracy.at(-1)!).toBeGreaterThan(0.9);
+  });
+
+  it('feature extraction under noGrad: a forward hook captures the hidden layer every step', () => {
+    const { model } = mlp(32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb] = it.next().value!;
+        noGrad(() => model(xb.div(255)));
+        const f = features!;
+        if (i % 1000 === 0) {
+          sampled.push(f);
+          sums.push(f.sum().item());
+        }
+        expect(f.min().item()).toBeGreaterThanOrEqual(0);
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
+  });
+
+  it('training with a forward hook capturing activations, read after later steps', () => {
+    const { model, optimizer } = mlp(32);
+    const it = batches(loader, STEPS);
+    let features: Tensor | null = null;
+    const sampled: Tensor[] = [];
+    const sums: number[] = [];
+    model.at(1).registerForwardHook((_m, _args, out) => {
+      features = out;
+    });
+    expectBounded(
+      runLoop((i) => {
+        const [xb, yb] = it.next().value!;
+        const loss = nn.functional.crossEntropy(model(xb.div(255)), yb);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        if (i % 1000 === 0) {
+          sampled.push(features!);
+          sums.push(features!.sum().item());
+        }
+      }),
+    );
+    expect(sampled.map((f) => f.sum().item())).toEqual(sums);
   });
 
   it('losses kept in an array are read after training', () => {

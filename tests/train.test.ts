@@ -13,7 +13,6 @@ import {
   fitAsync,
   load,
   manualSeed,
-  memoryStats,
   metrics,
   nn,
   noGrad,
@@ -118,34 +117,76 @@ function blobs(n: number): Array<[Tensor, Tensor]> {
 }
 
 describe('fit and evaluate', () => {
-  it('fit trains a model, records loss/accuracy/validation per epoch and leaves memory flat', () => {
+  // Memory over a long fit, with no tidy inside it: tests/memory-loops.test.ts (10,000 steps).
+  it('fit trains a model, records loss/accuracy/validation per epoch', () => {
     manualSeed(3);
     const train = blobs(96);
     const val = blobs(48);
     const { model, optimizer } = softmaxRegression(2, 3);
     const lines: string[] = [];
     const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (lines.push(String(s)), true));
-    let before = 0;
     const history = fit(model, train, {
       epochs: 6,
       optimizer,
       loss: crossEntropy,
       metrics: ['accuracy', 'f1'],
       validation: val,
-      callbacks: { onEpochEnd: (epoch) => void (epoch === 2 && (before = memoryStats().liveTensors)) },
     });
     write.mockRestore();
     expect(Object.keys(history)).toEqual(['loss', 'accuracy', 'f1', 'valLoss', 'valAccuracy', 'valF1']);
     expect(history.loss).toHaveLength(6);
     expect(history.loss[5]).toBeLessThan(history.loss[0]);
     expect(history.valAccuracy[5]).toBeGreaterThan(0.9);
-    expect(memoryStats().liveTensors).toBe(before);
     expect(model.training).toBe(true);
     expect(lines.filter((l) => /^Epoch \d\/6 {2}6 steps .* loss \d\.\d{4} {2}accuracy/.test(l))).toHaveLength(6);
     const evaluation = evaluate(model, val, { loss: crossEntropy, metrics: ['accuracy'] });
     expect(evaluation.logs.accuracy).toBeCloseTo(history.valAccuracy[5], 12);
     expect(evaluation.logs.loss).toBeCloseTo(history.valLoss[5], 5);
     expect(evaluation.predictions).toHaveLength(48);
+  });
+
+  it('a callback may keep each batch’s loss and (detached) outputs from a user step, in fit and in its validation', () => {
+    manualSeed(5);
+    const train = blobs(64);
+    const val = blobs(32);
+    const model = new nn.Sequential(new nn.Linear(2, 8), new nn.ReLU(), new nn.Linear(8, 3));
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+    let last: { loss: Tensor; output: Tensor } | null = null;
+    const losses: Tensor[] = [];
+    const outputs: Tensor[] = [];
+    const seen: number[][] = [];
+    const valOutputs: Tensor[] = [];
+    const step = ([x, y]: [Tensor, Tensor]) => {
+      const output = model(x);
+      const loss = crossEntropy(output, y);
+      if (model.training) last = { loss, output };
+      else valOutputs.push(output);
+      return { loss, output, target: y };
+    };
+    const history = fit(model, train, {
+      epochs: 3,
+      optimizer,
+      step,
+      validation: val,
+      verbose: false,
+      callbacks: {
+        onBatchEnd: () => {
+          losses.push(last!.loss);
+          outputs.push(last!.output.detach());
+          seen.push([last!.loss.item(), last!.output.sum().item()]);
+        },
+      },
+    });
+    expect(losses).toHaveLength(12);
+    expect(losses.map((l, i) => [l.item(), outputs[i].sum().item()])).toEqual(seen);
+    // Equal batches: an epoch's logged loss is the mean of its batches' losses.
+    for (let e = 0; e < 3; e++) {
+      const epochLosses = losses.slice(4 * e, 4 * e + 4).map((l) => l.item());
+      expect(epochLosses.reduce((a, b) => a + b, 0) / 4).toBeCloseTo(history.loss[e], 6);
+    }
+    expect(valOutputs).toHaveLength(6);
+    const valLoss = valOutputs.slice(4).map((o, i) => crossEntropy(o, val[i][1]).item());
+    expect(valLoss.reduce((a, b) => a + b, 0) / 2).toBeCloseTo(history.valLoss[2], 6);
   });
 
   it('onEpochEnd returning false stops training, and a diverging loss is reported', () => {

@@ -351,8 +351,13 @@ export class WasmBackend implements Backend {
     this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
   assign(x: Strided, out: Strided, shape: readonly number[]): void {
-    const [xv, ov] = this.views(x.storage, out.storage);
-    loops.assign(xv, x, ov, out, shape);
+    if (x.storage.dtype === 'float64' || out.storage.dtype !== x.storage.dtype) {
+      const [xv, ov] = this.views(x.storage, out.storage);
+      loops.assign(xv, x, ov, out, shape);
+      return;
+    }
+    this.writeMeta('assign', shape, out.strides, x.strides);
+    this.k.assign32(this.byteAddr(x.storage, x.offset), this.byteAddr(out.storage, out.offset), Math.max(shape.length, 1), this.meta);
   }
   where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
     const word = out.dtype !== 'float64' && a.storage.dtype === out.dtype && b.storage.dtype === out.dtype;

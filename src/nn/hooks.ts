@@ -5,6 +5,7 @@
  * BackwardHook does.
  */
 import { finish, isGradEnabled } from '../autograd/grad-mode.js';
+import { userCode } from '../memory.js';
 import { alias, clone } from '../ops/shape.js';
 import { fmtShape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -57,14 +58,14 @@ type AnyFn = (...args: unknown[]) => unknown;
 /** @internal PyTorch's Module.__call__: pre-hooks, forward, forward hooks, backward-hook wiring. */
 export function callWithHooks(module: object, forward: AnyFn, args: unknown[], hooks: HookRegistries): unknown {
   for (const hook of [...hooks.forwardPre.values()] as AnyFn[]) {
-    const result = hook(module, args);
+    const result = userCode(args, () => hook(module, args));
     if (result !== undefined) args = Array.isArray(result) ? result : [result];
   }
   const boundary = hooks.backward.size > 0 && isGradEnabled() ? new BackwardBoundary(module, hooks.backward as Map<number, AnyFn>) : null;
   if (boundary) args = boundary.wrapInputs(args);
   let output = forward.apply(module, args);
   for (const hook of [...hooks.forward.values()] as AnyFn[]) {
-    const result = hook(module, args, output);
+    const result = userCode([args, output], () => hook(module, args, output));
     if (result !== undefined) output = result;
   }
   return boundary ? boundary.wrapOutputs(output) : output;
@@ -126,13 +127,21 @@ class BackwardBoundary {
 
   #run(gradInput: (Tensor | null)[]): (Tensor | null)[] {
     try {
+      // The hooks get gradients of their own (kept: a hook may hold them, as grad-CAM does); the
+      // engine consumes only what flows on.
+      const gradOutput = this.#gradOutput;
+      let given = gradInput.map((g) => g && alias(g));
+      let changed = false;
       for (const hook of [...this.#hooks.values()]) {
-        const result = hook(this.#module, gradInput, this.#gradOutput);
-        if (result !== undefined) gradInput = this.#checked(result, gradInput);
+        const seen = given;
+        const result = userCode([seen, gradOutput], () => hook(this.#module, seen, gradOutput));
+        if (result !== undefined) {
+          given = this.#checked(result, given);
+          changed = true;
+        }
       }
-      return gradInput;
+      return changed ? given.map((g) => g && alias(g)) : gradInput;
     } finally {
-      for (const g of this.#gradOutput) g?.dispose();
       this.#gradOutput = this.#gradOutput.map(() => null);
       this.#pendingOutputs = this.#trackedOutputs;
     }
@@ -152,8 +161,7 @@ class BackwardBoundary {
         const got = g instanceof Tensor ? `shape ${fmtShape(g.shape)}` : String(g);
         throw new TypeError(`${where} returned ${got} for gradInput[${i}], expected ${before ? `a tensor of shape ${fmtShape(before.shape)}` : 'null'}`);
       }
-      // The engine consumes what a backward returns; an alias leaves the hook's tensor to its owner.
-      return alias(g);
+      return g;
     });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * fit(), fitAsync() and evaluate(): the training loop users would otherwise write by hand,
- * Keras-style. Every step runs inside tidy(), so a fit never grows memory however long it runs.
+ * Keras-style. Steps run in no tidy(): automatic memory management keeps the loop bounded
+ * (docs/memory.md), and what a user's step or callback holds (a loss, an output) stays theirs.
  * The loop is written once, as a generator that asks its driver for each next batch; the
  * synchronous driver (fit) pulls batches directly, the asynchronous one (fitAsync) awaits them
  * and hands the event loop back between batches so a page stays responsive.
@@ -304,18 +305,16 @@ function* evaluateLoop<B>(op: string, model: Trainable, batches: unknown, option
   let hasLoss = false;
   try {
     yield* eachBatch(op, batches, async, function* (batch) {
-      noGrad(() =>
-        tidy(() => {
-          const c = compute(op, model, batch as B, options.loss, options.step);
-          const n = batchSize(c);
-          if (c.loss) {
-            lossSum += c.loss.item() * n;
-            hasLoss = true;
-          }
-          count += n;
-          outputs.add(op, c.output, c.target);
-        }),
-      );
+      noGrad(() => {
+        const c = compute(op, model, batch as B, options.loss, options.step);
+        const n = batchSize(c);
+        if (c.loss) {
+          lossSum += c.loss.item() * n;
+          hasLoss = true;
+        }
+        count += n;
+        outputs.add(op, c.output, c.target);
+      });
     });
   } finally {
     model.train(wasTraining);
@@ -381,19 +380,16 @@ function* fitLoop<B>(op: string, model: Trainable, batches: unknown, options: Fi
       let count = 0;
       let stepIndex = 0;
       yield* eachBatch(op, batches, async, function* (batch) {
-        const [lossValue, n] = tidy(() => {
-          const c = compute(op, model, batch as B, loss, step);
-          const l = c.loss!;
-          const value = l.item();
-          // Stop before a non-finite loss reaches the weights: nothing the user had is lost.
-          if (!Number.isFinite(value))
-            throw new Error(`${op}: the loss became ${value} at epoch ${epoch}, step ${stepIndex + 1}; lower the learning rate or check the data`);
-          optimizer.zeroGrad();
-          l.backward();
-          optimizer.step();
-          outputs?.add(op, c.output, c.target);
-          return [value, batchSize(c)] as const;
-        });
+        const c = compute(op, model, batch as B, loss, step);
+        const lossValue = c.loss!.item();
+        // Stop before a non-finite loss reaches the weights: nothing the user had is lost.
+        if (!Number.isFinite(lossValue))
+          throw new Error(`${op}: the loss became ${lossValue} at epoch ${epoch}, step ${stepIndex + 1}; lower the learning rate or check the data`);
+        optimizer.zeroGrad();
+        c.loss!.backward();
+        optimizer.step();
+        outputs?.add(op, c.output, c.target);
+        const n = batchSize(c);
         lossSum += lossValue * n;
         count += n;
         stepIndex++;

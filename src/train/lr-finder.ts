@@ -5,7 +5,6 @@
  * leaves no trace on the training that follows.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { tidy } from '../memory.js';
 import { clone } from '../ops/shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
@@ -110,17 +109,13 @@ export function lrFinder<B = Batch>(model: Trainable, batches: Iterable<B>, opti
         next = it.next();
         if (next.done) throw new RangeError(`${op}: the batches are empty`);
       }
-      const value = tidy(() => {
-        const c = compute(op, model, next.value, loss, step);
-        const l = c.loss!;
-        const v = l.item();
-        if (Number.isFinite(v)) {
-          optimizer.zeroGrad();
-          l.backward();
-          optimizer.step();
-        }
-        return v;
-      });
+      const c = compute(op, model, next.value, loss, step);
+      const value = c.loss!.item();
+      if (Number.isFinite(value)) {
+        optimizer.zeroGrad();
+        c.loss!.backward();
+        optimizer.step();
+      }
       if (!Number.isFinite(value)) {
         diverged = true;
         break;
