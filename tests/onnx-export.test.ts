@@ -369,7 +369,7 @@ describe('onnx.export errors', () => {
 });
 
 describe('observeOps', () => {
-  it('reports each op with its inputs, output and settings, nested ops first', () => {
+  it('reports each op with its inputs, output and settings; a composite as the ops it is built from', () => {
     const fc = new Linear(3, 2);
     const seen: string[] = [];
     const x = randn([4, 3]);
@@ -377,8 +377,14 @@ describe('observeOps', () => {
       (e) => seen.push(`${e.name}:${e.inputs.length}:${e.output.shape.join('x')}`),
       () => fc(x).softmax(1),
     );
-    expect(seen).toEqual(['matmul:2:4x2', 'linear:3:4x2', 'softmax:1:4x2']);
+    expect(seen).toEqual(['linear:3:4x2', 'softmax:1:4x2']);
     expect(y.shape).toEqual([4, 2]);
+    seen.length = 0;
+    observeOps(
+      (e) => seen.push(`${e.name}:${e.inputs.length}:${e.output.shape.join('x')}`),
+      () => nn.functional.silu(x),
+    );
+    expect(seen).toEqual(['sigmoid:1:4x3', 'mul:2:4x3']);
     const attrs: unknown[] = [];
     observeOps(
       (e) => attrs.push(e.attrs),
