@@ -292,6 +292,10 @@ export interface MemoryStats {
   wasmBytes: number;
   /** Highest liveBytes seen. */
   peakBytes: number;
+  /** Storages copied out of backend memory so far (reclaim passes, step boundaries; docs/memory.md). */
+  spills: number;
+  /** Spilled storages copied back so far, on their next use: a count that grows every step is a loop paying copies. */
+  restores: number;
 }
 
 export interface Backend {
@@ -483,4 +487,6 @@ export interface Backend {
   stats(): MemoryStats;
   /** Moves a storage's contents out of backend memory until its next use (a no-op where memory is JS's own). */
   spill(storage: Storage): void;
+  /** A training step boundary (a backward() or zeroGrad() that released a graph): what a step touched is not spilled. */
+  stepBoundary(): void;
 }

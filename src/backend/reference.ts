@@ -721,9 +721,10 @@ export class ReferenceBackend implements Backend {
     attn.attentionBackward(s(q), s(k), s(v), mask && s(mask), s(out), s(lse), s(dOut), s(dq), s(dk), s(dv), d);
   }
   stats(): MemoryStats {
-    return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak };
+    return { liveTensors: this.storages, liveBytes: this.live, cachedBytes: 0, wasmBytes: 0, peakBytes: this.peak, spills: 0, restores: 0 };
   }
   spill(): void {}
+  stepBoundary(): void {}
 }
 
 // ---- What the loops share: scalar functions, pooling windows, row statistics.
