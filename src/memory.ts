@@ -12,6 +12,7 @@ import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
 import { func } from './describe.js';
+import { activeBackends } from './device.js';
 
 // Each open scope lists the tensors made while it is innermost (each tensor is in at most one
 // scope, so arrays suffice: cheaper per op than sets).
@@ -207,7 +208,8 @@ export function queueGraphRelease(tensors: Tensor[], root: Tensor | null = null)
 const GRAPH_RELEASED = 'its graph was backpropagated and a later backward()/zeroGrad() began';
 
 /**
- * A step boundary (start of backward() or zeroGrad()): the graphs queued before it are done.
+ * A step boundary (start of backward() or zeroGrad()): the graphs queued before it are done, and
+ * the backends learn that a step ended (reclaim passes keep what the last steps touched).
  * Freed outright, with no copy: a graph's internal temporaries, its activations (graph tensors
  * other than the loss) and what was computed from gradients. Kept, by spilling them out of
  * backend memory until their next use: the loss each backward started from and what was computed
@@ -220,6 +222,7 @@ export function releasePendingGraphs(): void {
   const roots = pendingRoots;
   pendingGraphs = [];
   pendingRoots = new Set();
+  if (graphs.length > 0) for (const b of activeBackends()) b.stepBoundary();
   const done = new Set<Tensor>();
   // Storages → how many of the spilled tensors view them: a storage is spilled only when no
   // other tensor (a parameter a detached view shares, say) holds it too.
@@ -320,7 +323,7 @@ export function disposeTensor(t: Tensor): void {
 
 /** Live storages and the bytes of every backend in use, to check that a loop does not leak. */
 export function memoryStats(backends: Backend[]): MemoryStats {
-  const out: MemoryStats = { liveTensors: 0, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0 };
+  const out: MemoryStats = { liveTensors: 0, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0, spills: 0, restores: 0 };
   for (const b of backends) {
     const s = b.stats();
     out.liveTensors += s.liveTensors;
@@ -328,6 +331,8 @@ export function memoryStats(backends: Backend[]): MemoryStats {
     out.cachedBytes += s.cachedBytes;
     out.wasmBytes += s.wasmBytes;
     out.peakBytes += s.peakBytes;
+    out.spills += s.spills;
+    out.restores += s.restores;
   }
   return out;
 }
