@@ -269,6 +269,36 @@ export function copy32(x: usize, out: usize, ndim: i32, meta: usize): void {
   }
 }
 
+// Write a strided view of 4-byte elements into a strided `out` (bits as-is):
+// cat's slices and copy_ into a view. meta rows: shape, out's strides, x's.
+// Callers never pass overlapping views other than x == out exactly.
+export function assign32(x: usize, out: usize, ndim: i32, meta: usize): void {
+  const so = meta + (<usize>ndim << 2);
+  const sx = meta + (<usize>ndim << 3);
+  const nd = coalesce(ndim, meta, so, sx, sx);
+  if (nd == 0) return;
+  const inner = geti(SH, nd - 1);
+  const os = geti(SA, nd - 1);
+  const is = geti(SB, nd - 1);
+  const rows = firstRow(nd);
+  for (let r = 0; r < rows; r++) {
+    const po = out + (offA << 2);
+    if (os == 1) copyRow(x + (offB << 2), po, inner, is);
+    else {
+      const dx = <usize>is << 2;
+      const dout = <usize>os << 2;
+      let q = x + (offB << 2);
+      let o = po;
+      for (let i = 0; i < inner; i++) {
+        store<i32>(o, load<i32>(q));
+        q += dx;
+        o += dout;
+      }
+    }
+    nextRow(nd);
+  }
+}
+
 // ------------------------------------------------------- fill and casts ---
 
 export function fillI32(out: usize, n: i32, v: i32): void {

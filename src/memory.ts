@@ -12,8 +12,11 @@ import './disposable.js';
 import type { Backend, MemoryStats, Storage } from './backend/backend.js';
 import type { Tensor } from './tensor.js';
 import { func } from './describe.js';
+import { activeBackends } from './device.js';
 
-const scopes: Set<Tensor>[] = [];
+// Each open scope lists the tensors made while it is innermost (each tensor is in at most one
+// scope, so arrays suffice: cheaper per op than sets).
+const scopes: Tensor[][] = [];
 let pendingGraphs: Tensor[] = [];
 let pendingRoots = new Set<Tensor>();
 
@@ -28,7 +31,7 @@ function dropStorageRef(storage: Storage): void {
 export function track(t: Tensor): void {
   t.storage.refs++;
   const scope = scopes[scopes.length - 1];
-  if (scope) scope.add(t);
+  if (scope) scope.push(t);
 }
 
 /** Releases a tensor's hold on its storage; idempotent. `why` is quoted if the tensor is used later. */
@@ -83,13 +86,13 @@ export function setTensorClass(cls: Function): void {
   tensorClass = cls;
 }
 
-function closeScope(scope: Set<Tensor>, result: unknown): void {
+function closeScope(scope: Tensor[], result: unknown): void {
   const keepers = new Set<Tensor>();
   collectTensors(result, keepers, tensorClass);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
     if (t.releasedBecause !== null) continue;
-    if (keepers.has(t) || t.kept) parent?.add(t);
+    if (keepers.has(t) || t.kept) parent?.push(t);
     else release(t, 'its tidy()/scope() block ended');
   }
 }
@@ -101,7 +104,7 @@ function closeScope(scope: Set<Tensor>, result: unknown): void {
  */
 export function tidy<T>(fn: () => T): T {
   func('tidy', 'fn', fn);
-  const scope = new Set<Tensor>();
+  const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T | undefined;
   try {
@@ -115,24 +118,32 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive)
- * and the tensors `fn` returned, then hands them all to the enclosing scope. `composite` decides
- * what to free.
+ * Runs `fn` in a scope that releases nothing: it reports every tensor made inside (still alive),
+ * then hands them all to the enclosing scope. `composite` decides what to free.
  */
-export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[]; returned: Tensor[] } {
-  const made = new Set<Tensor>();
+export function collectCreated<T>(fn: () => T): { result: T; created: Tensor[] } {
+  const made: Tensor[] = [];
   scopes.push(made);
   let result: T;
   try {
     result = fn();
   } finally {
-    scopes.splice(scopes.lastIndexOf(made), 1);
+    // Ops nest strictly, so `made` is the innermost scope: pop, not search (this runs for every op).
+    if (scopes[scopes.length - 1] === made) scopes.pop();
+    else scopes.splice(scopes.lastIndexOf(made), 1);
     const parent = scopes[scopes.length - 1];
-    if (parent) for (const t of made) if (t.releasedBecause === null) parent.add(t);
+    if (parent) for (const t of made) if (t.releasedBecause === null) parent.push(t);
   }
-  const returnedSet = new Set<Tensor>();
-  collectTensors(result, returnedSet, tensorClass);
-  return { result, created: [...made], returned: [...returnedSet] };
+  return { result, created: made };
+}
+
+/** The tensors a value holds: itself, or those inside its arrays and plain objects. */
+export function tensorsIn(value: unknown): Tensor[] {
+  // Most composites return one tensor: no set to build for it.
+  if (value instanceof tensorClass) return [value as Tensor];
+  const found = new Set<Tensor>();
+  collectTensors(value, found, tensorClass);
+  return [...found];
 }
 
 /**
@@ -153,7 +164,7 @@ export function userCode<T>(given: unknown, fn: () => T): T {
 
 /** A disposable scope for `using`: tensors created until it is disposed are released then, unless kept. */
 export class Scope implements Disposable {
-  private readonly tensors = new Set<Tensor>();
+  private readonly tensors: Tensor[] = [];
   private open = true;
   constructor() {
     scopes.push(this.tensors);
@@ -197,7 +208,8 @@ export function queueGraphRelease(tensors: Tensor[], root: Tensor | null = null)
 const GRAPH_RELEASED = 'its graph was backpropagated and a later backward()/zeroGrad() began';
 
 /**
- * A step boundary (start of backward() or zeroGrad()): the graphs queued before it are done.
+ * A step boundary (start of backward() or zeroGrad()): the graphs queued before it are done, and
+ * the backends learn that a step ended (reclaim passes keep what the last steps touched).
  * Freed outright, with no copy: a graph's internal temporaries, its activations (graph tensors
  * other than the loss) and what was computed from gradients. Kept, by spilling them out of
  * backend memory until their next use: the loss each backward started from and what was computed
@@ -210,6 +222,7 @@ export function releasePendingGraphs(): void {
   const roots = pendingRoots;
   pendingGraphs = [];
   pendingRoots = new Set();
+  if (graphs.length > 0) for (const b of activeBackends()) b.stepBoundary();
   const done = new Set<Tensor>();
   // Storages → how many of the spilled tensors view them: a storage is spilled only when no
   // other tensor (a parameter a detached view shares, say) holds it too.
@@ -310,7 +323,7 @@ export function disposeTensor(t: Tensor): void {
 
 /** Live storages and the bytes of every backend in use, to check that a loop does not leak. */
 export function memoryStats(backends: Backend[]): MemoryStats {
-  const out: MemoryStats = { liveTensors: 0, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0 };
+  const out: MemoryStats = { liveTensors: 0, liveBytes: 0, cachedBytes: 0, wasmBytes: 0, peakBytes: 0, spills: 0, restores: 0 };
   for (const b of backends) {
     const s = b.stats();
     out.liveTensors += s.liveTensors;
@@ -318,6 +331,8 @@ export function memoryStats(backends: Backend[]): MemoryStats {
     out.cachedBytes += s.cachedBytes;
     out.wasmBytes += s.wasmBytes;
     out.peakBytes += s.peakBytes;
+    out.spills += s.spills;
+    out.restores += s.restores;
   }
   return out;
 }

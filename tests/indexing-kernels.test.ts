@@ -1,4 +1,4 @@
-// The wasm backend's where/gather/scatter/indexBounds kernels (assembly/indexing.ts) against the
+// The wasm backend's where/gather/scatter/assign/indexBounds kernels (assembly/indexing.ts) against the
 // reference backend's loops, called through the Backend interface with hand-made strided
 // operands: odd sizes, transposed and offset views, broadcast (stride-0) operands, repeated
 // indices. Both backends must agree bit for bit (the kernels move bits or add in f32 in the same
@@ -198,6 +198,39 @@ describe('where kernel (wasm vs reference)', () => {
     const bv = wasm.view(b.w.storage);
     expect(Array.from(wasm.view(ow))).toEqual([0, -1, 2, 0, 1 << 31, 7, 0, 0, 3].map((c, i) => (c !== 0 ? av[i] : bv[i])));
   });
+});
+
+describe('assign kernel (wasm vs reference)', () => {
+  // out is a strided view of a larger storage (cat's slices, copy_ into a cache); the elements
+  // outside it must keep their values.
+  const cases: { name: string; shape: number[]; xS: number[]; xLen: number; xOff?: number; oS: number[]; oLen: number; oOff: number }[] = [
+    {
+      name: 'a slice along an inner dim (cat along dim 2)',
+      shape: [1, 4, 3, 16],
+      xS: [192, 48, 16, 1],
+      xLen: 192,
+      oS: [1024, 256, 16, 1],
+      oLen: 1024,
+      oOff: 80,
+    },
+    { name: 'a transposed source', shape: [5, 7], xS: [1, 5], xLen: 35, oS: [9, 1], oLen: 45, oOff: 1 },
+    { name: 'a strided destination (every other column)', shape: [3, 6], xS: [6, 1], xLen: 18, oS: [12, 2], oLen: 36, oOff: 1 },
+    { name: 'a broadcast scalar', shape: [2, 5], xS: [0, 0], xLen: 1, oS: [10, 1], oLen: 20, oOff: 10 },
+    { name: 'an offset source, 0-d', shape: [], xS: [], xLen: 4, xOff: 3, oS: [], oLen: 3, oOff: 2 },
+  ];
+  for (const c of cases) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      it(`${c.name} (${dtype})`, () => {
+        const data = (n: number, seed: number) => (dtype === 'float32' ? floats(n, seed) : ints(n, seed, 1000));
+        const x = operand(dtype, data(c.xLen, 1), c.xS, c.xOff ?? 0);
+        const out = operand(dtype, data(c.oLen, 2), c.oS, c.oOff);
+        wasm.assign(x.w, out.w, c.shape);
+        ref.assign(x.r, out.r, c.shape);
+        const [w, r] = bits(out.w.storage, out.r.storage);
+        expect(w).toEqual(r);
+      });
+    }
+  }
 });
 
 describe('indexBounds kernel (wasm vs reference)', () => {

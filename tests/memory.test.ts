@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CachingAllocator, MAX_WASM_BYTES, sizeClass } from '../src/backend/allocator.js';
-import { Scope, manualSeed, memoryStats, noGrad, randn, scope, tensor, tidy, zeros, type Tensor } from '../src/index.js';
+import { Scope, manualSeed, memoryStats, nn, noGrad, optim, randint, randn, scope, tensor, tidy, zeros, type Tensor } from '../src/index.js';
 
 /** A two-layer MLP trained by hand, written the way a PyTorch user writes a loop: no dispose, no tidy. */
 function makeModel() {
@@ -93,6 +93,59 @@ describe('memory', () => {
     expect(Array.from(kept.toArray())).toEqual(e);
     expect(() => out.toArray()).toThrow(/released \(its graph was backpropagated.*detach\(\) an activation/);
     expect(() => first.backward()).toThrow(/backward through the graph a second time/);
+  });
+
+  it('reclaim passes inside training steps spill no weight, optimizer state or activation: per step only the loss is copied out', () => {
+    // A small transformer whose step allocates and frees many activations: the per-pass rule ran
+    // passes mid-step and spilled AdamW's state, weights and saved activations (≈ 220 copies a step).
+    manualSeed(4);
+    const embed = new nn.Embedding(20, 32);
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(32, 2, { dimFeedforward: 128, dropout: 0, batchFirst: true }), 2);
+    const head = new nn.Linear(32, 20);
+    const model = (x: Tensor): Tensor => head(encoder(embed(x)));
+    const optimizer = new optim.AdamW([...embed.parameters(), ...encoder.parameters(), ...head.parameters()], { lr: 1e-2 });
+    const tokens = randint(0, 20, [8, 16], { dtype: 'int32' });
+    const targets = tokens.flip([1]).reshape([-1]);
+    const step = (): number => {
+      optimizer.zeroGrad();
+      const loss = nn.functional.crossEntropy(model(tokens).reshape([-1, 20]), targets);
+      loss.backward();
+      optimizer.step();
+      return loss.item();
+    };
+    const first = step();
+    for (let i = 0; i < 4; i++) step();
+    const before = memoryStats();
+    let last = first;
+    for (let i = 0; i < 20; i++) last = step();
+    const after = memoryStats();
+    expect(after.restores - before.restores).toBe(0);
+    expect(after.spills - before.spills).toBeLessThanOrEqual(20);
+    expect(last).toBeLessThan(first);
+  });
+
+  it('a loop with no step boundaries after training falls back to per-pass reclaiming and stays bounded', () => {
+    manualSeed(6);
+    const model = new nn.Linear(64, 64);
+    const optimizer = new optim.SGD(model.parameters(), { lr: 0.01 });
+    const x = randn([256, 64]);
+    for (let i = 0; i < 5; i++) {
+      optimizer.zeroGrad();
+      model(x).square().mean().backward();
+      optimizer.step();
+    }
+    const spillsBefore = memoryStats().spills;
+    let early = 0;
+    let late = 0;
+    // Inference whose 64 KB results are dropped: nothing but a reclaim pass can return them.
+    for (let i = 0; i < 600; i++) {
+      void model(x).relu();
+      const { liveBytes } = memoryStats();
+      if (i >= 100 && i < 200) early = Math.max(early, liveBytes);
+      if (i >= 500) late = Math.max(late, liveBytes);
+    }
+    expect(late).toBeLessThanOrEqual(2 * early);
+    expect(memoryStats().spills - spillsBefore).toBeGreaterThan(500);
   });
 
   it('a disposed tensor throws a clear error when used', () => {

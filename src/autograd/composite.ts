@@ -2,7 +2,7 @@
  * Composite ops: an op written as an expression over other ops. The helper owns the lifetimes of
  * what the expression makes, so an op author writes math only (docs/memory.md).
  */
-import { collectCreated, release, releaseWithGraph } from '../memory.js';
+import { collectCreated, release, releaseWithGraph, tensorsIn } from '../memory.js';
 
 /**
  * Runs `fn` and keeps only what it returns (tensors in arrays and plain objects too). Every other
@@ -11,7 +11,10 @@ import { collectCreated, release, releaseWithGraph } from '../memory.js';
  * @example const y = composite('silu', () => x.mul(x.sigmoid()));
  */
 export function composite<T>(name: string, fn: () => T): T {
-  const { result, created, returned } = collectCreated(fn);
+  const { result, created } = collectCreated(fn);
+  // The common cases, an op that made nothing or only the tensor it returns: nothing to free or tie together.
+  if (created.length === 0 || (created.length === 1 && created[0] === result)) return result;
+  const returned = tensorsIn(result);
   const graphOwner = returned.find((t) => t.gradFn !== null) ?? null;
   // Several graph outputs (an LSTM's output, hN and cN) are released together: a loss built from
   // any one of them releases the others, which would otherwise outlive the step unused.

@@ -34,6 +34,8 @@ export class CachingAllocator {
   liveBytes = 0;
   cachedBytes = 0;
   peakBytes = 0;
+  /** Bytes of every block handed out so far: how much a stretch of a loop allocates. */
+  allocatedBytes = 0;
   /** Whether the last alloc came from memory no block ever used (WASM memory is zero there). */
   lastFresh = false;
   /** Reclaims blocks of tensors nobody used since the last call; set by the backend. */
@@ -95,6 +97,7 @@ export class CachingAllocator {
       this.top = end;
     }
     this.liveBytes += size;
+    this.allocatedBytes += size;
     this.peakBytes = Math.max(this.peakBytes, this.liveBytes);
     return ptr;
   }

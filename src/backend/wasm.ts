@@ -20,6 +20,7 @@ import type {
   GemmInt8Args,
   MemoryStats,
   QuantizeArgs,
+  QuantizeBytesArgs,
   ReduceOp,
   ScanOp,
   Storage,
@@ -97,8 +98,13 @@ const SCATTER_ADD_I32 = 2;
 /** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
 const ATTENTION_ROWS = 16;
 
-/** Reclaim passes so far; a storage's `stamp` is the pass count when a kernel last touched it. */
-let epoch = 1;
+/**
+ * Ticks at every reclaim pass and every step boundary; a storage's `stamp` is its value when a
+ * kernel last touched it, so one store in `ptr` serves both the per-pass and the per-step rule.
+ */
+let clock = 1;
+/** A pass keeps what was touched since the third-last step boundary: a whole training step, even with two optimizers. */
+const STEP_MARKS = 3;
 
 /**
  * A tensor's memory on this device: a block of WASM memory while resident, or a JS copy once a
@@ -113,7 +119,7 @@ class WasmStorage implements Storage {
   released = false;
   /** Index in the backend's resident list; -1 while spilled. */
   slot = -1;
-  stamp = epoch;
+  stamp = clock;
   /** The bytes while spilled. V8 counts a typed array's memory, so it collects a dropped tensor's copy. */
   copy: Uint8Array | null = null;
 
@@ -128,7 +134,7 @@ class WasmStorage implements Storage {
 
   get ptr(): Ptr {
     if (this.copy !== null) this.backend.restore(this);
-    this.stamp = epoch;
+    this.stamp = clock;
     return this.addr;
   }
 }
@@ -144,6 +150,14 @@ export class WasmBackend implements Backend {
   private readonly work: Ptr;
   /** Storages whose block is in WASM memory (a reclaim pass may spill them). */
   private resident: WasmStorage[] = [];
+  /** The clock after the last pass: a stamp below it was not touched since. */
+  private lastPass = 1;
+  /** The clock after each of the last STEP_MARKS step boundaries, oldest first (0: none yet). */
+  private readonly stepMarks: number[] = new Array<number>(STEP_MARKS).fill(0);
+  /** The allocator's allocatedBytes at each of those boundaries: how much a step allocates. */
+  private readonly stepAllocated: number[] = new Array<number>(STEP_MARKS).fill(0);
+  private spills = 0;
+  private restores = 0;
   /** GEMM workers on the shared memory; null when this runtime has no shared memory (one thread). */
   private readonly threads: GemmThreads | null;
   /** Why GEMM runs on one thread whatever setNumThreads asks, or null. */
@@ -237,23 +251,34 @@ export class WasmBackend implements Backend {
     this.spillOut(s);
   }
   private spillOut(s: WasmStorage): void {
+    this.spills++;
     s.copy = new Uint8Array(this.k.memory.buffer, s.addr, s.bytes).slice();
     this.allocator.free(s.addr, s.bytes);
     s.addr = -1;
   }
   /** @internal Gives a spilled storage a block again (never runs a reclaim pass: a kernel may be resolving operands). */
   restore(s: WasmStorage): void {
+    this.restores++;
     const addr = this.allocator.alloc(s.bytes);
     new Uint8Array(this.k.memory.buffer, addr, s.bytes).set(s.copy!);
     s.copy = null;
     s.addr = addr;
     this.enlist(s);
   }
-  /** The reclaim pass: spills every resident storage no kernel touched since the previous pass. */
+  /**
+   * The reclaim pass: spills every resident storage no kernel touched since the previous pass and,
+   * in a loop with step boundaries, since the third-last one, so a step's weights, optimizer state
+   * and saved activations stay put (docs/memory.md).
+   */
   private reclaim(): void {
+    // A step that has allocated more than twice what the last one did is no step: a loop with no
+    // step boundaries (inference, evaluation), which the per-pass rule alone keeps bounded.
+    const last = this.stepAllocated[STEP_MARKS - 1];
+    const inStep = this.allocator.allocatedBytes - last <= 2 * (last - this.stepAllocated[STEP_MARKS - 2]);
+    const before = inStep ? Math.min(this.lastPass, this.stepMarks[0]) : this.lastPass;
     const kept: WasmStorage[] = [];
     for (const s of this.resident) {
-      if (s.stamp < epoch) {
+      if (s.stamp < before) {
         s.slot = -1;
         this.spillOut(s);
       } else {
@@ -262,7 +287,13 @@ export class WasmBackend implements Backend {
       }
     }
     this.resident = kept;
-    epoch++;
+    this.lastPass = ++clock;
+  }
+  stepBoundary(): void {
+    this.stepMarks.shift();
+    this.stepMarks.push(++clock);
+    this.stepAllocated.shift();
+    this.stepAllocated.push(this.allocator.allocatedBytes);
   }
   private enlist(s: WasmStorage): void {
     s.slot = this.resident.length;
@@ -351,8 +382,13 @@ export class WasmBackend implements Backend {
     this.k.copy32(this.byteAddr(x.storage, x.offset), this.byteAddr(out, outOffset), Math.max(shape.length, 1), this.meta);
   }
   assign(x: Strided, out: Strided, shape: readonly number[]): void {
-    const [xv, ov] = this.views(x.storage, out.storage);
-    loops.assign(xv, x, ov, out, shape);
+    if (x.storage.dtype === 'float64' || out.storage.dtype !== x.storage.dtype) {
+      const [xv, ov] = this.views(x.storage, out.storage);
+      loops.assign(xv, x, ov, out, shape);
+      return;
+    }
+    this.writeMeta('assign', shape, out.strides, x.strides);
+    this.k.assign32(this.byteAddr(x.storage, x.offset), this.byteAddr(out.storage, out.offset), Math.max(shape.length, 1), this.meta);
   }
   where(cond: Strided, a: Strided, b: Strided, out: Storage, shape: readonly number[]): void {
     const word = out.dtype !== 'float64' && a.storage.dtype === out.dtype && b.storage.dtype === out.dtype;
@@ -514,18 +550,33 @@ export class WasmBackend implements Backend {
     const v = new Float32Array(this.k.memory.buffer, this.meta, 2);
     return [v[0], v[1]];
   }
-  quantizeI16(q: QuantizeArgs): void {
+  quantizeInt8A(q: QuantizeArgs): void {
     const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
-    this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+    this.k.quantizeA(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
   }
-  quantizePackI16(q: QuantizeArgs): void {
-    const { rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
-    this.k.quantizePackI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  quantizeInt8(q: QuantizeBytesArgs): void {
+    this.k.quantizeI8(this.byteAddr(q.x, q.xOffset), q.n, q.invScale, q.zeroPoint, q.qmin, q.qmax, q.out.ptr);
+  }
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
+    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad);
   }
   gemmInt8(g: GemmInt8Args): void {
-    const bias = g.bias ? g.bias.ptr : 0;
-    const layout = g.perRowScale ? -1 : +g.transOut;
-    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, layout);
+    const ptr = (s: Storage | null) => (s ? s.ptr : 0);
+    this.k.gemmI8(
+      g.m,
+      g.n,
+      g.kPad,
+      g.a.ptr,
+      g.b.ptr,
+      g.scaleA,
+      g.scaleB.ptr,
+      ptr(g.corr),
+      g.corrMul,
+      ptr(g.bias),
+      this.byteAddr(g.out, g.outOffset),
+      g.ldc,
+      +g.perRowScale,
+    );
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {
@@ -702,6 +753,8 @@ export class WasmBackend implements Backend {
       cachedBytes: a.cachedBytes,
       wasmBytes: this.k.memory.buffer.byteLength,
       peakBytes: a.peakBytes,
+      spills: this.spills,
+      restores: this.restores,
     };
   }
 }

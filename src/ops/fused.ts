@@ -13,8 +13,8 @@ import { Tensor } from '../tensor.js';
 import { tensorArg } from '../validate.js';
 import { where } from './elementwise.js';
 import { indexSelect, scatterAddGrad } from './indexing.js';
-import { matmul } from './linalg.js';
-import { transpose, transposeView } from './shape.js';
+import { addmmTransposed, matmul } from './linalg.js';
+import { transpose } from './shape.js';
 import { copyRaw, withContiguous } from './util.js';
 import * as V from '../validate.js';
 
@@ -90,12 +90,12 @@ export function linear(input: Tensor, weight: Tensor, bias: Tensor | null = null
     checkFloat('linear', 'bias', bias);
     if (bias.ndim !== 1 || bias.shape[0] !== outF) throw new RangeError(`linear: bias must have shape [${outF}] (got ${fmtShape(bias.shape)})`);
   }
+  for (const [arg, t] of [['weight', weight] as const, ['bias', bias] as const]) {
+    if (t && t.device !== input.device) throw new TypeError(`linear: ${arg} is on device '${t.device}' but input is on '${input.device}'`);
+  }
   return composite('linear', () => {
     const x = input.ndim === 2 ? input : input.reshape(-1, inF);
-    const y = noGrad(() => {
-      const out = matmul(x, transposeView(weight, 0, 1));
-      return bias ? out.add_(bias) : out;
-    });
+    const y = addmmTransposed(x, weight, bias);
     const inputs = bias ? [x, weight, bias] : [x, weight];
     finish(y, 'linear', inputs, (g) => [
       // [N, out]·[out, in] → [N, in]; gᵀ·x → [out, in] with g read transposed by the GEMM.

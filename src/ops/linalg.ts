@@ -10,7 +10,7 @@ import { composite } from '../autograd/composite.js';
 import { broadcastShapes, broadcastStrides, fmtShape, numel } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { copyRaw, operand, unbroadcast } from './util.js';
-import { squeeze, transpose, unsqueeze } from './shape.js';
+import { squeeze, transpose, transposeView, unsqueeze } from './shape.js';
 
 interface GemmOperand {
   source: Tensor;
@@ -18,17 +18,46 @@ interface GemmOperand {
   ld: number;
 }
 
-/** How GEMM can read the last two dims of x in place, or a contiguous copy when it cannot. */
-function gemmOperand(x: Tensor): GemmOperand {
+/**
+ * How GEMM can read the last two dims of x (of xᵀ with `transposed`, no view made) in place, or
+ * a contiguous copy when it cannot.
+ */
+function gemmOperand(x: Tensor, transposed = false): GemmOperand {
   const d = x.ndim;
-  const rows = x.shape[d - 2],
-    cols = x.shape[d - 1];
-  const rs = x.strides[d - 2],
-    cs = x.strides[d - 1];
+  const [r, c] = transposed ? [d - 1, d - 2] : [d - 2, d - 1];
+  const rows = x.shape[r],
+    cols = x.shape[c];
+  const rs = x.strides[r],
+    cs = x.strides[c];
   if ((cs === 1 || cols === 1) && (rows === 1 || rs >= cols)) return { source: x, trans: false, ld: rows === 1 ? Math.max(cols, 1) : rs };
   if ((rs === 1 || rows === 1) && (cols === 1 || cs >= rows)) return { source: x, trans: true, ld: cols === 1 ? Math.max(rows, 1) : cs };
-  const c = copyRaw(x);
-  return { source: c, trans: false, ld: Math.max(cols, 1) };
+  const copy = copyRaw(transposed ? transposeView(x, d - 2, d - 1) : x);
+  return { source: copy, trans: false, ld: Math.max(cols, 1) };
+}
+
+/**
+ * @internal x·Wᵀ + bias with no graph, for x [N, in], weight [out, in] and bias [out] or null, as
+ * PyTorch's addmm: the bias rows are written first and the GEMM adds onto them (beta 1), so a
+ * layer is one kernel call and no separate add. Computes in x's and weight's promoted dtype.
+ */
+export function addmmTransposed(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const dtype = promoteTypes(x.dtype, weight.dtype);
+  const n = x.shape[0],
+    k = x.shape[1],
+    outF = weight.shape[0];
+  const out = Tensor.empty([n, outF], dtype, x.backend);
+  // Casts and copies the GEMM cannot read in place are freed once it has run.
+  composite('linear', () => {
+    const [a, w] = [x, weight].map((t) => (t.dtype === dtype ? t : copyRaw(t, dtype)));
+    if (bias) {
+      const b = bias.dtype === dtype ? bias : copyRaw(bias, dtype);
+      out.backend.copy({ storage: b.storage, offset: b.offset, strides: [0, b.strides[0]] }, out.storage, 0, [n, outF]);
+    }
+    const A = gemmOperand(a);
+    const B = gemmOperand(w, true);
+    gemm(A, A.source.offset, B, B.source.offset, out.storage, 0, n, outF, k, bias ? 1 : 0);
+  });
+  return out;
 }
 
 /** Batched [..., m, k] · [..., k, n] for tensors of ≥ 2 dims; the op both public functions build on. */
@@ -75,7 +104,7 @@ function gemmBatches(A: GemmOperand, a: Tensor, B: GemmOperand, b: Tensor, batch
   }
 }
 
-function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Storage, cOff: number, m: number, n: number, k: number): void {
+function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Storage, cOff: number, m: number, n: number, k: number, beta = 0): void {
   A.source.backend.gemm({
     transA: A.trans,
     transB: B.trans,
@@ -89,7 +118,7 @@ function gemm(A: GemmOperand, aOff: number, B: GemmOperand, bOff: number, c: Sto
     b: B.source.storage,
     bOffset: bOff,
     ldb: B.ld,
-    beta: 0,
+    beta,
     c,
     cOffset: cOff,
     ldc: Math.max(n, 1),

@@ -15,7 +15,8 @@ import * as V from '../validate.js';
 /** Accepts both `reshape(2, 3)` and `reshape([2, 3])`; every entry must be an integer (-1 and other negatives are the op's to judge). */
 export function sizes(op: string, args: readonly unknown[]): number[] {
   const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
-  list.forEach((s, i) => V.int(op, `size ${fmtShape(list as number[])} element ${i}`, s));
+  // The message is formatted only for a bad entry: reshape runs this on every call.
+  for (let i = 0; i < list.length; i++) if (!Number.isInteger(list[i])) V.int(op, `size ${fmtShape(list as number[])} element ${i}`, list[i]);
   return [...list] as number[];
 }
 
