@@ -1,11 +1,13 @@
 // Sequence-model workloads of issue 10 against PyTorch CPU (one thread, its own process):
-// an LSTM training step, causal attention forward + backward, and a GPT training step; the LSTM
+// an LSTM training step, causal attention forward + backward, a GPT training step and sampling
+// from the names model at batch 1 through a static key/value cache; the LSTM
 // step also against tf.layers.lstm on tfjs-backend-wasm, and the GPT step and attention again with
 // Tessera on two threads.
 //
 //   npm run build && node bench/seq.mjs     (also run as the last section of bench:compare)
 import { spawnSync } from 'node:child_process';
-import { nn, optim, randn, randint, tensor, setNumThreads, manualSeed, noGrad, tidy } from '../dist/index.js';
+import { nn, optim, randn, randint, tensor, setNumThreads, manualSeed, noGrad, tidy, multinomial, Generator } from '../dist/index.js';
+import { NamesGPT } from '../examples/names-model.mjs';
 import { tfjsLstmStepMs } from './peers/tfjs-lstm.mjs';
 import { medianMs } from './lib.mjs';
 import { PYTHON, pythonEnv } from './peers/python.mjs';
@@ -85,11 +87,43 @@ export async function tesseraSeq() {
     lstmGemm: lstmGemmMs(),
     gptForward,
     gptGemm: gptGemmMs(),
+    sample: samplingMs(),
   };
   const running = await setNumThreads(2);
   const threads2 = running === 2 ? { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8) } : null;
   await setNumThreads(1);
   return { ...one, threads2 };
+}
+
+/** The names model's shape (examples/names-model.mjs): the bench/python/seq.py peer builds the same. */
+const NAMES = { vocab: 27, context: 16 };
+
+/**
+ * Sampling from the names model at batch 1 through its static key/value cache: whole contexts of
+ * tokens (no stop token), each drawn from softmax(logits). Median wall ms per token over 40
+ * sequences, and their mean CPU ms per token (process.cpuUsage: the machine is shared).
+ */
+function samplingMs() {
+  manualSeed(0);
+  const model = new NamesGPT(NAMES);
+  model.eval();
+  const caches = model.newCache();
+  const generator = new Generator(0);
+  const sequence = () =>
+    noGrad(() => {
+      for (const cache of caches) cache.length = 0;
+      let token = 0;
+      for (let t = 0; t < NAMES.context; t++) {
+        const logits = (step) => model(tensor([[step]], { dtype: 'int32' }), caches, t).reshape(NAMES.vocab);
+        token = tidy(() => multinomial(logits(token).softmax(-1), 1, { generator }).item());
+      }
+    });
+  for (let i = 0; i < 5; i++) sequence();
+  const reps = 40;
+  const cpu0 = process.cpuUsage();
+  const ms = medianMs(sequence, 0, reps) / NAMES.context;
+  const cpu = process.cpuUsage(cpu0);
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 / (reps * NAMES.context) };
 }
 
 /** tf.layers.lstm's step on tfjs-backend-wasm (one thread), or the reason it could not run. */
@@ -203,6 +237,13 @@ export function seqSection(tess, torch, tfjs) {
       `| ${name} | ${two ? ms(two[key]) : '— (2 threads not available)'} | ${ms(torch?.[key])} (1 thread) | ${r === null ? '—' : `${r.toFixed(2)}×`} | ${verdict} |`,
     );
   }
+  const perSecond = (msPerToken) => Math.round(1000 / msPerToken).toLocaleString('en-US');
+  const sample = tess.sample;
+  const sampleRatio = torch?.sample ? torch.sample / sample.ms : null;
+  lines.push(
+    `| sampling from the names model, tokens/s (batch 1, static key/value cache; vocab 27, d 64, 2 layers, 4 heads, ctx 16) | ${perSecond(sample.ms)} (${perSecond(sample.cpuMs)} per CPU-s) | ` +
+      `${torch?.sample ? `${perSecond(torch.sample)} (${perSecond(torch.sampleCpu)} per CPU-s)` : '—'} | ${sampleRatio === null ? '—' : `${sampleRatio.toFixed(2)}×`} | ≥ 1,000 tokens/s ${1000 / sample.ms >= 1000 ? 'met' : 'MISSED'} |`,
+  );
   if (tfjs?.lstm) {
     const r = tfjs.lstm / tess.lstm;
     lines.push(

@@ -3,7 +3,8 @@
 //
 //   node examples/names-transformer.mjs            # full run (a few minutes on two cores)
 //   node examples/names-transformer.mjs --steps 30 # the short setting the test suite runs
-import { nn, optim, data, tensor, zeros, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
+import { nn, optim, data, tensor, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
+import { NamesGPT } from './names-model.mjs';
 
 const F = nn.functional;
 const arg = (name, fallback) => {
@@ -35,82 +36,7 @@ names.forEach((name, i) => {
 const X = tensor(xs, { shape: [names.length, CONTEXT], dtype: 'int32' });
 const Y = tensor(ys, { shape: [names.length, CONTEXT], dtype: 'int32' });
 
-/** Causal self-attention whose keys and values can be cached across calls when sampling. */
-class CausalSelfAttention extends nn.Module {
-  constructor(dModel, nHead) {
-    super();
-    this.nHead = nHead;
-    this.qkv = new nn.Linear(dModel, 3 * dModel);
-    this.proj = new nn.Linear(dModel, dModel);
-  }
-
-  forward(x, cache = null) {
-    const [B, T, C] = x.shape;
-    const [q, k, v] = this.qkv(x)
-      .split(C, 2)
-      .map((t) => t.reshape(B, T, this.nHead, C / this.nHead).transpose(1, 2));
-    let keys = k,
-      values = v;
-    if (cache) {
-      // This step's keys and values are written in place after the cached ones; attention reads
-      // the filled part, so a new token copies nothing of the past.
-      const end = cache.length + T;
-      cache.k.narrow(2, cache.length, T).copy_(k);
-      cache.v.narrow(2, cache.length, T).copy_(v);
-      keys = cache.k.narrow(2, 0, end);
-      values = cache.v.narrow(2, 0, end);
-      cache.length = end;
-    }
-    // With a cache a single new token sees every cached position; a prompt is causal.
-    const y = F.scaledDotProductAttention(q, keys, values, { isCausal: T > 1 });
-    return this.proj(y.transpose(1, 2).reshape(B, T, C));
-  }
-}
-
-class Block extends nn.Module {
-  constructor(dModel, nHead) {
-    super();
-    this.ln1 = new nn.LayerNorm(dModel);
-    this.attn = new CausalSelfAttention(dModel, nHead);
-    this.ln2 = new nn.LayerNorm(dModel);
-    this.fc = new nn.Linear(dModel, 4 * dModel);
-    this.out = new nn.Linear(4 * dModel, dModel);
-  }
-
-  forward(x, cache = null) {
-    const h = x.add(this.attn(this.ln1(x), cache));
-    return h.add(this.out(this.fc(this.ln2(h)).gelu()));
-  }
-}
-
-class NamesGPT extends nn.Module {
-  constructor({ vocab, context, dModel = 64, nHead = 4, nLayer = 2 }) {
-    super();
-    this.tokens = new nn.Embedding(vocab, dModel);
-    this.positions = new nn.Embedding(context, dModel);
-    this.blocks = Array.from({ length: nLayer }, () => new Block(dModel, nHead));
-    this.lnF = new nn.LayerNorm(dModel);
-    this.head = new nn.Linear(dModel, vocab);
-  }
-
-  /** idx [B, T] → logits [B, T, vocab]; `caches` (one per block) and `start` for cached sampling. */
-  forward(idx, caches = null, start = 0) {
-    const T = idx.shape[1];
-    const pos = tensor(
-      Int32Array.from({ length: T }, (_, i) => start + i),
-      { dtype: 'int32' },
-    );
-    let x = this.tokens(idx).add(this.positions(pos));
-    this.blocks.forEach((block, i) => {
-      x = block(x, caches ? caches[i] : null);
-    });
-    return this.head(this.lnF(x));
-  }
-}
-
-const D_MODEL = 64;
-const N_HEAD = 4;
-const model = new NamesGPT({ vocab: V, context: CONTEXT, dModel: D_MODEL, nHead: N_HEAD });
+const model = new NamesGPT({ vocab: V, context: CONTEXT });
 const opt = new optim.AdamW(model.parameters(), { lr: 3e-3, weightDecay: 0.01 });
 const gen = new Generator(1);
 console.log(`${names.length} names, vocabulary ${V}, ${model.parameters().reduce((n, p) => n + p.numel(), 0)} parameters`);
@@ -148,15 +74,8 @@ function pick(logits, { temperature = 1, topK = 0, topP = 1 }) {
   return ids[multinomial(kept, 1, { generator: gen }).item()];
 }
 
-/**
- * A static key/value cache (as PyTorch's static caches): per block, [1, heads, context, headDim]
- * buffers allocated once and filled in place, `length` positions of them in use.
- */
-const caches = model.blocks.map(() => ({
-  k: zeros([1, N_HEAD, CONTEXT, D_MODEL / N_HEAD]),
-  v: zeros([1, N_HEAD, CONTEXT, D_MODEL / N_HEAD]),
-  length: 0,
-}));
+// Keys and values of the sequence so far, written in place as it grows (see names-model.mjs).
+const caches = model.newCache();
 
 /** One name, sampled token by token; each step feeds only the new token through the cached keys/values. */
 function sampleName(settings) {

@@ -1,6 +1,6 @@
 """PyTorch side of bench/seq.mjs: the same sequence workloads, one thread, median ms per step.
 
-    /usr/bin/python3 bench/python/seq.py  # prints {"lstm": ms, "attention": ms, "gpt": ms} as JSON
+    /usr/bin/python3 bench/python/seq.py  # prints {"lstm": ms, "attention": ms, "gpt": ms, "sample": ms, "sampleCpu": ms} as JSON
 """
 import json
 import math
@@ -75,4 +75,86 @@ def gpt_step():
     gpt_opt.step()
 
 
-print(json.dumps({"lstm": median_ms(lstm_step, 3, 15), "attention": median_ms(attention, 3, 30), "gpt": median_ms(gpt_step, 2, 8)}))
+class CausalSelfAttention(nn.Module):
+    """examples/names-model.mjs's attention: a static key/value cache written in place."""
+
+    def __init__(self, d_model, n_head):
+        super().__init__()
+        self.n_head = n_head
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+
+    def forward(self, x, cache, start):
+        B, T, C = x.shape
+        q, k, v = (t.reshape(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in self.qkv(x).split(C, 2))
+        end = start + T
+        cache["k"][:, :, start:end] = k
+        cache["v"][:, :, start:end] = v
+        keys, values = cache["k"][:, :, :end], cache["v"][:, :, :end]
+        # composed by hand: torch 1.13 has no scaled_dot_product_attention (one query: no mask)
+        w = torch.softmax((q @ keys.transpose(-2, -1)) * (1 / math.sqrt(C // self.n_head)), -1)
+        return self.proj((w @ values).transpose(1, 2).reshape(B, T, C))
+
+
+class NamesBlock(nn.Module):
+    def __init__(self, d_model, n_head):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d_model)
+        self.attn = CausalSelfAttention(d_model, n_head)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.fc = nn.Linear(d_model, 4 * d_model)
+        self.out = nn.Linear(4 * d_model, d_model)
+
+    def forward(self, x, cache, start):
+        h = x + self.attn(self.ln1(x), cache, start)
+        return h + self.out(nn.functional.gelu(self.fc(self.ln2(h))))
+
+
+class NamesGPT(nn.Module):
+    def __init__(self, vocab=27, context=16, d_model=64, n_head=4, n_layer=2):
+        super().__init__()
+        self.tokens = nn.Embedding(vocab, d_model)
+        self.positions = nn.Embedding(context, d_model)
+        self.blocks = nn.ModuleList(NamesBlock(d_model, n_head) for _ in range(n_layer))
+        self.ln_f = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab)
+        self.cache_shape = (1, n_head, context, d_model // n_head)
+
+    def forward(self, idx, caches, start):
+        x = self.tokens(idx) + self.positions(torch.arange(start, start + idx.shape[1]))
+        for block, cache in zip(self.blocks, caches):
+            x = block(x, cache, start)
+        return self.head(self.ln_f(x))
+
+
+names = NamesGPT().eval()
+names_caches = [{"k": torch.zeros(names.cache_shape), "v": torch.zeros(names.cache_shape)} for _ in names.blocks]
+names_gen = torch.Generator().manual_seed(0)
+
+
+def names_sequence():
+    # a whole context of tokens, each drawn from softmax(logits), as bench/seq.mjs's samplingMs
+    with torch.no_grad():
+        token = 0
+        for t in range(16):
+            logits = names(torch.tensor([[token]]), names_caches, t).reshape(27)
+            token = torch.multinomial(torch.softmax(logits, -1), 1, generator=names_gen).item()
+
+
+for _ in range(5):
+    names_sequence()
+cpu0 = time.process_time()
+sample = median_ms(names_sequence, 0, 40) / 16
+sample_cpu = (time.process_time() - cpu0) * 1000 / (40 * 16)
+
+print(
+    json.dumps(
+        {
+            "lstm": median_ms(lstm_step, 3, 15),
+            "attention": median_ms(attention, 3, 30),
+            "gpt": median_ms(gpt_step, 2, 8),
+            "sample": sample,
+            "sampleCpu": sample_cpu,
+        }
+    )
+)
