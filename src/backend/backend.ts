@@ -378,7 +378,7 @@ export interface Backend {
     rows: number,
     cols: number,
   ): void;
-  /** gradIn[i] = gradOut[i] where x[i] > 0, else 0, for n contiguous elements (relu's backward). */
+  /** gradIn[i] = 0 where x[i] <= 0, else gradOut[i] (NaN passes), for n contiguous elements (relu's backward). */
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
   /**
    * Cross-entropy of contiguous [rows, cols] logits against int32 classes `target` [rows] (each in

@@ -45,8 +45,10 @@ export const loops = {
   },
   clamp(x: TypedArray, xOffset: number, out: TypedArray, n: number, lo: number, hi: number): void {
     for (let i = 0; i < n; i++) {
+      // torch's std::max/min order: NaN and either zero pass unless strictly outside.
       const v = x[xOffset + i];
-      out[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
+      const m = v < lo ? lo : v;
+      out[i] = hi < m ? hi : m;
     }
   },
   binary(op: BinaryOp, a: TypedArray, aS: Strided, b: TypedArray, bS: Strided, out: TypedArray, shape: readonly number[], outOffset = 0): void {
@@ -173,7 +175,8 @@ export const loops = {
     }
   },
   reluBackward(x: TypedArray, xOffset: number, gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, n: number): void {
-    for (let i = 0; i < n; i++) gradIn[i] = x[xOffset + i] > 0 ? gradOut[gradOutOffset + i] : 0;
+    // torch's threshold_backward: a NaN input passes its gradient on.
+    for (let i = 0; i < n; i++) gradIn[i] = x[xOffset + i] <= 0 ? 0 : gradOut[gradOutOffset + i];
   },
   crossEntropy(x: TypedArray, xOffset: number, target: TypedArray, probs: TypedArray, loss: TypedArray, rows: number, cols: number): void {
     loops.softmax(false, x, xOffset, probs, rows, cols);
@@ -769,8 +772,8 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   cos: Math.cos,
   tanh: Math.tanh,
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  // NaN passes through (as in PyTorch); negatives and -0 become +0, as the SIMD kernel gives.
-  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+  // torch's clamp_min(x, 0): NaN and -0 pass through.
+  relu: (x) => (x < 0 ? 0 : x),
   gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
   floor: Math.floor,
