@@ -49,9 +49,9 @@ const U_GELU_TANH_GRAD = 20;
   if (op == U_COS) return cos4(v);
   if (op == U_TANH) return tanh4(v);
   if (op == U_SIGMOID) return sigmoid4(v);
-  // pmax(v, 0) keeps NaN and is one instruction (f32x4.max is a long NaN-safe sequence); it
-  // keeps -0 too, and adding +0 turns that into +0 as torch gives.
-  if (op == U_RELU) return f32x4.add(f32x4.pmax(v, f32x4.splat(0.0)), f32x4.splat(0.0));
+  // torch's clamp_min(x, 0), `x < 0 ? 0 : x`: NaN and -0 pass through (relu(-0.) is -0.). A
+  // compare and an and-not; f32x4.max is a long NaN-safe sequence, and pmax measured no faster.
+  if (op == U_RELU) return v128.andnot(v, f32x4.lt(v, f32x4.splat(0.0)));
   if (op == U_FLOOR) return f32x4.floor(v);
   if (op == U_CEIL) return f32x4.ceil(v);
   // nearest rounds ties to even, as torch.round.
@@ -101,31 +101,36 @@ export function geluGradF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GE
 export function geluTanhGradF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU_TANH_GRAD, x, out, n); }
 
 export function clampF32(x: usize, out: usize, n: i32, lo: f32, hi: f32): void {
-  // wasm min/max propagate NaN, matching torch.clamp.
+  // torch.clamp is `min(max(x, lo), hi)` with std::max/min: `x < lo ? lo : x`, then
+  // `hi < m ? hi : m`. pmax/pmin are exactly those comparisons (one instruction each): NaN and
+  // a zero of either sign pass through unless strictly outside (clamp(-0., 0) is -0.).
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(out + o, f32x4.min(f32x4.max(v128.load(x + o), vlo), vhi));
+    v128.store(out + o, f32x4.pmin(f32x4.pmax(v128.load(x + o), vlo), vhi));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(out + o, Mathf.min(Mathf.max(load<f32>(x + o), lo), hi));
+    const v = load<f32>(x + o);
+    const m = v < lo ? lo : v;
+    store<f32>(out + o, hi < m ? hi : m);
   }
 }
 
+// torch's threshold_backward: `x <= 0 ? 0 : g`, so a NaN input passes its gradient on.
 export function reluBackwardF32(x: usize, gradOut: usize, gradIn: usize, n: i32): void {
   const zero = f32x4.splat(0.0);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    const mask = f32x4.gt(v128.load(x + o), zero);
-    v128.store(gradIn + o, v128.and(v128.load(gradOut + o), mask));
+    const off = f32x4.le(v128.load(x + o), zero);
+    v128.store(gradIn + o, v128.andnot(v128.load(gradOut + o), off));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(gradIn + o, load<f32>(x + o) > 0 ? load<f32>(gradOut + o) : 0);
+    store<f32>(gradIn + o, load<f32>(x + o) <= 0 ? 0 : load<f32>(gradOut + o));
   }
 }
 

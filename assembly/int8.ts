@@ -1,20 +1,28 @@
 // int8 inference kernels (quantized Linear / Conv2d, src/quantization/).
 //
-// Values are 8-bit (int8 weights, uint8 or int8 activations) but are held as
-// i16 with the zero point already subtracted, so one i32x4.dot_i16x8_s does 8
-// multiply-adds into four i32 lanes with no saturation (|a − zp| ≤ 255,
-// |w| ≤ 128: each pair sum fits i32 exactly). The f32 GEMM does 4 per
-// f32x4.mul + f32x4.add, so the micro-kernel does twice the work per
-// instruction, and its operands are half the bytes.
+// The GEMM multiplies i16 A by int8 B into i32 with i32x4.dot_i16x8_s: B is
+// stored as int8 (a quarter of float32's bytes, what a batch-1 GEMV streams)
+// and widened in registers with i16x8.extend_low/high_i8x16_s; each dot does 8
+// multiply-adds into four i32 lanes with no saturation (|A| ≤ 255, |B| ≤ 128:
+// a pair sum fits i32 exactly). Accumulation is i32 over the whole K, so the
+// result is exact whatever K's blocking.
 //
-// Layouts (K padded to kPad, even; padding is zero so it adds nothing):
-// - A (activations): i16 [m, kPad] row-major; a (k, k+1) pair is one i32,
-//   broadcast with load32_splat.
-// - B (weights, packed once when a model is quantized): groups of 4 output
-//   columns, each [kPad/2][4 columns][2 k] i16, i.e. 16 bytes per k pair,
-//   columns past n zero.
-// Epilogue: out = acc·scaleA·scaleB[col] + bias[col] in f32, written row-major
-// [m, n] (ldc) or transposed [n, m] (conv's [outC, H·W] planes).
+// Layouts (kPad = k rounded up to a multiple of 4; a quad is 4 consecutive k;
+// both operands are in panels of kPad·8 bytes, zero wherever k ≥ the real k):
+// - A, i16, panels of 4 rows: row r, k at byte
+//   (r>>2)·kPad·8 + (k>>2)·32 + (r&3)·8 + (k&3)·2, rows past m zero. One row's
+//   (k, k+1) pair is an i32, broadcast with load32_splat.
+// - B, int8, panels of 8 columns: column j, k at byte
+//   (j>>3)·kPad·8 + (k>>2)·32 + ((j>>2)&1)·16 + ((k>>1)&1)·8 + (j&3)·2 + (k&1).
+//   Each 16 bytes hold 4 columns for two k pairs; extend_low widens the first
+//   pair, extend_high the second.
+// Linear: A the activations (quint8 minus its zero point), B the weight packed
+// once. Conv2d: A the weight (rows = output channels), B the im2col columns of
+// the input quantized once as q − 128 (int8), corrected in the epilogue by
+// (128 − zp)·Σk w per channel.
+// Epilogue: out[row·ldc + col] = f32(acc + corrMul·corr[c])·(scaleA·scaleB[c]) + bias[c],
+// c = row (perRow) or col; scaleB, bias and corr are read 4 columns at a time,
+// so padded to a multiple of 4.
 
 // min and max of n f32 at x, written to out[0], out[1]; both NaN if any value is.
 export function minMaxF32(x: usize, n: i32, out: usize): void {
@@ -44,236 +52,266 @@ export function minMaxF32(x: usize, n: i32, out: usize): void {
   store<f32>(out, mx, 4);
 }
 
-// out[r, c] = clamp(round(x[r, c] · invScale) + zp, qmin, qmax) − zp as i16 [rows, kPad],
-// where x[r, c] is the f32 at x + (r·rs + c·cs)·4; columns cols..kPad are zero.
-// Rounding is half to even (f32x4.nearest), as torch.quantize_per_tensor.
-export function quantizeI16(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
+// clamp(round(v · invScale) + zp, qmin, qmax) − shift, four lanes (half to even, as torch.quantize_per_tensor).
+@inline
+function quantize4(v: v128, vs: v128, vzp: v128, vlo: v128, vhi: v128, vshift: v128): v128 {
+  const q = i32x4.add(i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v, vs))), vzp);
+  return i32x4.sub(i32x4.min_s(i32x4.max_s(q, vlo), vhi), vshift);
+}
+
+@inline
+function quantize1(v: f32, invScale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
+  return min(max(<i32>min(max(nearest(v * invScale), <f32>-65536), <f32>65536) + zp, qmin), qmax);
+}
+
+// The GEMM's A from x [rows, cols] (f32 at x + (r·rs + c·cs)·4): q − zp as i16 in
+// 4-row panels (layout above), rows up to a multiple of 4 and k up to kPad zero.
+export function quantizeA(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
+  const panel = <usize>kPad << 3;
+  memory.fill(out, 0, <usize>((rows + 3) >> 2) * panel);
   const vs = f32x4.splat(invScale);
   const vzp = i32x4.splat(zp);
   const vlo = i32x4.splat(qmin);
   const vhi = i32x4.splat(qmax);
   for (let r = 0; r < rows; r++) {
     const src = x + (<usize>r * <usize>rs << 2);
-    const dst = out + (<usize>r * <usize>kPad << 1);
+    const dst = out + <usize>(r >> 2) * panel + (<usize>(r & 3) << 3);
     let c = 0;
     if (cs == 1) {
-      for (; c + 8 <= cols; c += 8) {
-        const s = src + (<usize>c << 2);
-        let q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s), vs)));
-        let q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s, 16), vs)));
-        q0 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q0, vzp), vlo), vhi), vzp);
-        q1 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q1, vzp), vlo), vhi), vzp);
-        v128.store(dst + (<usize>c << 1), i16x8.narrow_i32x4_s(q0, q1));
+      for (; c + 4 <= cols; c += 4) {
+        const q = quantize4(v128.load(src + (<usize>c << 2)), vs, vzp, vlo, vhi, vzp);
+        v128.store64_lane(dst + (<usize>(c >> 2) << 5), i16x8.narrow_i32x4_s(q, q), 0);
       }
     }
     for (; c < cols; c++) {
-      const v = load<f32>(src + (<usize>c * <usize>cs << 2));
-      const q = <i32>min(max(nearest(v * invScale), <f32>-65536), <f32>65536) + zp;
-      store<i16>(dst + (<usize>c << 1), <i16>(min(max(q, qmin), qmax) - zp));
-    }
-    for (; c < kPad; c++) store<i16>(dst + (<usize>c << 1), 0);
-  }
-}
-
-// Writes one accumulator vector (4 columns of one row) through the epilogue;
-// later K blocks add to what the first wrote.
-@inline
-function storeAcc(acc: v128, row: i32, col: i32, n: i32, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32, first: bool): void {
-  const cols = min(4, n - col);
-  if (cols <= 0) return;
-  // transOut < 0 marks per-row scales and bias (conv: the weight is A), written row-major.
-  const perRow = transOut < 0;
-  const sb = perRow ? f32x4.splat(load<f32>(scaleB + (<usize>row << 2))) : v128.load(scaleB + (<usize>col << 2));
-  let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(sb, f32x4.splat(scaleA)));
-  if (first && bias) y = f32x4.add(y, perRow ? f32x4.splat(load<f32>(bias + (<usize>row << 2))) : v128.load(bias + (<usize>col << 2)));
-  if (perRow) transOut = 0;
-  if (!transOut && cols == 4) {
-    const at = out + ((<usize>row * <usize>ldc + <usize>col) << 2);
-    v128.store(at, first ? y : f32x4.add(y, v128.load(at)));
-    return;
-  }
-  for (let j = 0; j < cols; j++) {
-    const v = f32x4.extract_lane(y, 0);
-    const at = out + ((transOut ? <usize>(col + j) * <usize>ldc + <usize>row : <usize>row * <usize>ldc + <usize>(col + j)) << 2);
-    store<f32>(at, first ? v : v + load<f32>(at));
-    y = i32x4.shuffle(y, y, 1, 2, 3, 0);
-  }
-}
-
-// K is split into blocks of KC_PAIRS k pairs so that the A rows a column tile
-// sweeps (m × 512 bytes) stay in L2 while the B sliver (8 × KC k) sits in L1.
-const KC_PAIRS = 256;
-
-// out = (A·Bᵀ)·scaleA·scaleB[col] + bias[col] for A i16 [m, kPad] and B packed
-// (see the layout above) of n columns; bias is 0 for none. scaleB and bias are
-// read 4 columns at a time, so they must be padded to a multiple of 4. With
-// transOut = -1 they are per row instead (scaleB[row], bias[row]).
-export function gemmI16(m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f32, scaleB: usize, bias: usize, out: usize, ldc: i32, transOut: i32): void {
-  const kp = kPad >> 1;
-  const rowBytes = <usize>kPad << 1;
-  const groupBytes = <usize>kp << 4;
-  for (let k0 = 0; k0 < kp; k0 += KC_PAIRS) {
-    const k1 = min(kp, k0 + KC_PAIRS);
-    const first = k0 == 0;
-    let col = 0;
-    // Fewer than 4 rows (a batch-1 Linear): 16 columns at a time, so four independent
-    // accumulators hide the add latency and each A pair is splatted once for 16 columns.
-    if (m < 4) {
-      for (; col + 16 <= n; col += 16) {
-        const g0 = b + <usize>(col >> 2) * groupBytes;
-        const g1 = g0 + groupBytes;
-        const g2 = g1 + groupBytes;
-        const g3 = g2 + groupBytes;
-        for (let row = 0; row < m; row++) {
-          const a0 = a + <usize>row * rowBytes;
-          let c0 = i32x4.splat(0);
-          let c1 = i32x4.splat(0);
-          let c2 = i32x4.splat(0);
-          let c3 = i32x4.splat(0);
-          for (let p = k0; p < k1; p++) {
-            const x0 = v128.load32_splat(a0 + (<usize>p << 2));
-            const at = <usize>p << 4;
-            c0 = i32x4.add(c0, i32x4.dot_i16x8_s(x0, v128.load(g0 + at)));
-            c1 = i32x4.add(c1, i32x4.dot_i16x8_s(x0, v128.load(g1 + at)));
-            c2 = i32x4.add(c2, i32x4.dot_i16x8_s(x0, v128.load(g2 + at)));
-            c3 = i32x4.add(c3, i32x4.dot_i16x8_s(x0, v128.load(g3 + at)));
-          }
-          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c1, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c2, row, col + 8, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c3, row, col + 12, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        }
-      }
-    }
-    for (; col < n; col += 8) {
-      const g0 = b + <usize>(col >> 2) * groupBytes;
-      if (col + 4 >= n) {
-        // A lone last group: 4 rows × 4 columns, so no work is spent on columns past n.
-        let row = 0;
-        for (; row + 4 <= m; row += 4) {
-          const a0 = a + <usize>row * rowBytes;
-          const a1 = a0 + rowBytes;
-          const a2 = a1 + rowBytes;
-          const a3 = a2 + rowBytes;
-          let c0 = i32x4.splat(0);
-          let c1 = i32x4.splat(0);
-          let c2 = i32x4.splat(0);
-          let c3 = i32x4.splat(0);
-          for (let p = k0; p < k1; p++) {
-            const off = <usize>p << 2;
-            const b0 = v128.load(g0 + (<usize>p << 4));
-            c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(a0 + off), b0));
-            c1 = i32x4.add(c1, i32x4.dot_i16x8_s(v128.load32_splat(a1 + off), b0));
-            c2 = i32x4.add(c2, i32x4.dot_i16x8_s(v128.load32_splat(a2 + off), b0));
-            c3 = i32x4.add(c3, i32x4.dot_i16x8_s(v128.load32_splat(a3 + off), b0));
-          }
-          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c1, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c2, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-          storeAcc(c3, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        }
-        for (; row < m; row++) {
-          const a0 = a + <usize>row * rowBytes;
-          let c0 = i32x4.splat(0);
-          for (let p = k0; p < k1; p++) c0 = i32x4.add(c0, i32x4.dot_i16x8_s(v128.load32_splat(a0 + (<usize>p << 2)), v128.load(g0 + (<usize>p << 4))));
-          storeAcc(c0, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        }
-        continue;
-      }
-      const g1 = g0 + groupBytes;
-      let row = 0;
-      for (; row + 4 <= m; row += 4) {
-        const a0 = a + <usize>row * rowBytes;
-        const a1 = a0 + rowBytes;
-        const a2 = a1 + rowBytes;
-        const a3 = a2 + rowBytes;
-        let c00 = i32x4.splat(0);
-        let c01 = i32x4.splat(0);
-        let c10 = i32x4.splat(0);
-        let c11 = i32x4.splat(0);
-        let c20 = i32x4.splat(0);
-        let c21 = i32x4.splat(0);
-        let c30 = i32x4.splat(0);
-        let c31 = i32x4.splat(0);
-        for (let p = k0; p < k1; p++) {
-          const off = <usize>p << 2;
-          const b0 = v128.load(g0 + (<usize>p << 4));
-          const b1 = v128.load(g1 + (<usize>p << 4));
-          const x0 = v128.load32_splat(a0 + off);
-          const x1 = v128.load32_splat(a1 + off);
-          const x2 = v128.load32_splat(a2 + off);
-          const x3 = v128.load32_splat(a3 + off);
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, b0));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, b1));
-          c10 = i32x4.add(c10, i32x4.dot_i16x8_s(x1, b0));
-          c11 = i32x4.add(c11, i32x4.dot_i16x8_s(x1, b1));
-          c20 = i32x4.add(c20, i32x4.dot_i16x8_s(x2, b0));
-          c21 = i32x4.add(c21, i32x4.dot_i16x8_s(x2, b1));
-          c30 = i32x4.add(c30, i32x4.dot_i16x8_s(x3, b0));
-          c31 = i32x4.add(c31, i32x4.dot_i16x8_s(x3, b1));
-        }
-        storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c10, row + 1, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c11, row + 1, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c20, row + 2, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c21, row + 2, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c30, row + 3, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c31, row + 3, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-      }
-      for (; row < m; row++) {
-        const a0 = a + <usize>row * rowBytes;
-        let c00 = i32x4.splat(0);
-        let c01 = i32x4.splat(0);
-        for (let p = k0; p < k1; p++) {
-          const x0 = v128.load32_splat(a0 + (<usize>p << 2));
-          c00 = i32x4.add(c00, i32x4.dot_i16x8_s(x0, v128.load(g0 + (<usize>p << 4))));
-          c01 = i32x4.add(c01, i32x4.dot_i16x8_s(x0, v128.load(g1 + (<usize>p << 4))));
-        }
-        storeAcc(c00, row, col, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-        storeAcc(c01, row, col + 4, n, scaleA, scaleB, bias, out, ldc, transOut, first);
-      }
+      const q = quantize1(load<f32>(src + (<usize>c * <usize>cs << 2)), invScale, zp, qmin, qmax) - zp;
+      store<i16>(dst + (<usize>(c >> 2) << 5) + (<usize>(c & 3) << 1), <i16>q);
     }
   }
 }
 
-// Quantizes x [k, n] (f32, row stride ldx) into the packed B layout above, for
-// n columns and kPad (even) k: the int8 conv's im2col columns, positions as
-// GEMM columns. Values as quantizeI16 (q − zp as i16); padding is zero.
-export function quantizePackI16(x: usize, k: i32, n: i32, ldx: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
-  const kp = kPad >> 1;
+// n contiguous f32 → int8 bytes clamp(round(x · invScale) + zp, qmin, qmax) − 128
+// (qmin ≥ 0, qmax ≤ 255): the conv's input, quantized once for every kernel tap.
+export function quantizeI8(x: usize, n: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize): void {
   const vs = f32x4.splat(invScale);
   const vzp = i32x4.splat(zp);
   const vlo = i32x4.splat(qmin);
   const vhi = i32x4.splat(qmax);
-  const ldb = <usize>ldx << 2;
-  for (let col = 0; col < n; col += 4) {
-    const group = out + <usize>(col >> 2) * (<usize>kp << 4);
-    const full = col + 4 <= n;
-    for (let p = 0; p < kp; p++) {
-      const r0 = p << 1;
-      const dst = group + (<usize>p << 4);
-      if (full && r0 + 1 < k) {
-        const s0 = x + <usize>r0 * ldb + (<usize>col << 2);
-        let q0 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s0), vs)));
-        let q1 = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(s0 + ldb), vs)));
-        q0 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q0, vzp), vlo), vhi), vzp);
-        q1 = i32x4.sub(i32x4.min_s(i32x4.max_s(i32x4.add(q1, vzp), vlo), vhi), vzp);
-        // [k0 c0..c3, k1 c0..c3] → [c0 k0, c0 k1, c1 k0, …]
-        const v = i16x8.narrow_i32x4_s(q0, q1);
-        v128.store(dst, i8x16.shuffle(v, v, 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15));
-        continue;
-      }
-      for (let j = 0; j < 4; j++) {
-        for (let h = 0; h < 2; h++) {
-          const r = r0 + h;
-          let q: i32 = 0;
-          if (col + j < n && r < k) {
-            const v = load<f32>(x + <usize>r * ldb + (<usize>(col + j) << 2));
-            q = min(max(<i32>min(max(nearest(v * invScale), <f32>-65536), <f32>65536) + zp, qmin), qmax) - zp;
+  const v128s = i32x4.splat(128);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const s = x + (<usize>i << 2);
+    const q0 = quantize4(v128.load(s), vs, vzp, vlo, vhi, v128s);
+    const q1 = quantize4(v128.load(s, 16), vs, vzp, vlo, vhi, v128s);
+    const q2 = quantize4(v128.load(s, 32), vs, vzp, vlo, vhi, v128s);
+    const q3 = quantize4(v128.load(s, 48), vs, vzp, vlo, vhi, v128s);
+    v128.store(out + <usize>i, i8x16.narrow_i16x8_s(i16x8.narrow_i32x4_s(q0, q1), i16x8.narrow_i32x4_s(q2, q3)));
+  }
+  for (; i < n; i++) store<i8>(out + <usize>i, <i8>(quantize1(load<f32>(x + (<usize>i << 2)), invScale, zp, qmin, qmax) - 128));
+}
+
+// The output columns [lo, hi) whose input column ow·stride + offset lies in [0, inW).
+@inline function firstInside(offset: i32, stride: i32, outW: i32): i32 {
+  return offset >= 0 ? 0 : min(outW, (-offset + stride - 1) / stride);
+}
+@inline function endInside(offset: i32, stride: i32, inW: i32, outW: i32): i32 {
+  const last = inW - 1 - offset;
+  return last < 0 ? 0 : min(outW, last / stride + 1);
+}
+
+// im2col of one int8 image xq [channels, inH, inW] (padding reads `fill`, the
+// quantized 0) into the GEMM's B: columns = output positions, k = (c, ki, kj).
+// scratch holds the row-major column matrix [kPad, pPad] bytes (pPad = positions
+// rounded up to 8) on the way; out gets ceil(positions / 8) B panels.
+export function im2colPackI8(
+  xq: usize, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
+  fill: i32, scratch: usize, out: usize, kPad: i32,
+): void {
+  const positions = outH * outW;
+  const pPad = (positions + 7) & ~7;
+  const plane = <usize>inH * <usize>inW;
+  const k = channels * kH * kW;
+  // The padding past the last position and the rows past k (A is zero there, so only determinism asks for them).
+  memory.fill(scratch, <u8>fill, <usize>kPad * <usize>pPad);
+  let row = scratch;
+  for (let c = 0; c < channels; c++) {
+    const src0 = xq + <usize>c * plane;
+    for (let ki = 0; ki < kH; ki++) {
+      for (let kj = 0; kj < kW; kj++) {
+        const offW = kj * dilationW - padW;
+        const lo = firstInside(offW, strideW, outW);
+        const hi = max(lo, endInside(offW, strideW, inW, outW));
+        for (let oh = 0; oh < outH; oh++) {
+          const ih = oh * strideH - padH + ki * dilationH;
+          if (ih < 0 || ih >= inH) continue;
+          const dst = row + <usize>(oh * outW);
+          const src = src0 + <usize>(ih * inW);
+          if (strideW == 1) {
+            const s = src + <usize>(lo + offW);
+            let ow = lo;
+            for (; ow + 8 <= hi; ow += 8) store<u64>(dst + <usize>ow, load<u64>(s + <usize>(ow - lo)));
+            for (; ow < hi; ow++) store<u8>(dst + <usize>ow, load<u8>(s + <usize>(ow - lo)));
+          } else {
+            for (let ow = lo; ow < hi; ow++) store<u8>(dst + <usize>ow, load<u8>(src + <usize>(ow * strideW + offW)));
           }
-          store<i16>(dst + (<usize>(j * 2 + h) << 1), <i16>q);
         }
+        row += <usize>pPad;
+      }
+    }
+  }
+  // Transpose quads of 4 rows × 8 positions into the panel layout: rows (r0, r1)
+  // are k pair p, (r2, r3) pair p + 1.
+  const panelBytes = <usize>kPad << 3;
+  const quads = kPad >> 2;
+  const rowBytes = <usize>pPad;
+  for (let j = 0; j < pPad; j += 8) {
+    const dst = out + <usize>(j >> 3) * panelBytes;
+    for (let q = 0; q < quads; q++) {
+      const r0 = scratch + (<usize>q << 2) * rowBytes + <usize>j;
+      const v01 = v128.load64_lane(r0 + rowBytes, v128.load64_zero(r0), 1);
+      const v23 = v128.load64_lane(r0 + 3 * rowBytes, v128.load64_zero(r0 + 2 * rowBytes), 1);
+      const d = dst + (<usize>q << 5);
+      v128.store(d, i8x16.shuffle(v01, v23, 0, 8, 1, 9, 2, 10, 3, 11, 16, 24, 17, 25, 18, 26, 19, 27));
+      v128.store(d, i8x16.shuffle(v01, v23, 4, 12, 5, 13, 6, 14, 7, 15, 20, 28, 21, 29, 22, 30, 23, 31), 16);
+    }
+  }
+}
+
+// Writes one accumulator vector (row, columns col..col+3) through the epilogue.
+@inline
+function storeAcc(acc: v128, row: i32, col: i32, m: i32, n: i32, scaleA: f32, scaleB: usize, corr: usize, corrMul: i32, bias: usize, out: usize, ldc: i32, perRow: bool): void {
+  const cols = min(4, n - col);
+  if (row >= m || cols <= 0) return;
+  let sb: v128;
+  if (perRow) {
+    sb = f32x4.splat(load<f32>(scaleB + (<usize>row << 2)));
+    if (corr) acc = i32x4.add(acc, i32x4.splat(load<i32>(corr + (<usize>row << 2)) * corrMul));
+  } else {
+    sb = v128.load(scaleB + (<usize>col << 2));
+    if (corr) acc = i32x4.add(acc, i32x4.mul(v128.load(corr + (<usize>col << 2)), i32x4.splat(corrMul)));
+  }
+  let y = f32x4.mul(f32x4.convert_i32x4_s(acc), f32x4.mul(sb, f32x4.splat(scaleA)));
+  if (bias) y = f32x4.add(y, perRow ? f32x4.splat(load<f32>(bias + (<usize>row << 2))) : v128.load(bias + (<usize>col << 2)));
+  const at = out + ((<usize>row * <usize>ldc + <usize>col) << 2);
+  if (cols == 4) {
+    v128.store(at, y);
+    return;
+  }
+  for (let j = 0; j < cols; j++) {
+    store<f32>(at + (<usize>j << 2), f32x4.extract_lane(y, 0));
+    y = i32x4.shuffle(y, y, 1, 2, 3, 0);
+  }
+}
+
+// 8 columns of B per column block pass: 64 columns (8 panels, ≤ kPad·64 bytes)
+// stay in L1 while every 4-row A panel sweeps them.
+const COL_BLOCK = 64;
+
+// out = A·Bᵀ through the epilogue above, for A [m, kPad] and B [n, kPad] packed
+// as described at the top. perRow: scaleB, bias and corr per row (the conv) instead of per column.
+export function gemmI8(
+  m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f32, scaleB: usize, corr: usize, corrMul: i32,
+  bias: usize, out: usize, ldc: i32, perRow: i32,
+): void {
+  const quads = kPad >> 2;
+  const panel = <usize>kPad << 3;
+  const byRow = perRow != 0;
+  if (m < 4) {
+    // A GEMV (batch 1–3): 16 columns (two B panels) per pass, four independent accumulators,
+    // each A pair splatted once for 16 columns; the bytes of B are the cost.
+    for (let col = 0; col < n; col += 16) {
+      const b0 = b + <usize>(col >> 3) * panel;
+      // A lone last panel is read twice rather than past its end (the copy's columns are dropped).
+      const b1 = col + 8 < n ? b0 + panel : b0;
+      for (let row = 0; row < m; row++) {
+        const ar = a + (<usize>row << 3);
+        let c0 = i32x4.splat(0);
+        let c1 = i32x4.splat(0);
+        let c2 = i32x4.splat(0);
+        let c3 = i32x4.splat(0);
+        for (let q = 0; q < quads; q++) {
+          const o = <usize>q << 5;
+          const x0 = v128.load32_splat(ar + o);
+          const x1 = v128.load32_splat(ar + o, 4);
+          const v0 = v128.load(b0 + o);
+          const v1 = v128.load(b0 + o, 16);
+          const v2 = v128.load(b1 + o);
+          const v3 = v128.load(b1 + o, 16);
+          c0 = i32x4.add(c0, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v0)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v0))));
+          c1 = i32x4.add(c1, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v1)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v1))));
+          c2 = i32x4.add(c2, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v2)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v2))));
+          c3 = i32x4.add(c3, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v3)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v3))));
+        }
+        storeAcc(c0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(c1, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(c2, row, col + 8, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(c3, row, col + 12, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+      }
+    }
+    return;
+  }
+  // 4 rows × 8 columns per tile: per quad one 32-byte B load widened to the 4 dot operands,
+  // the 8 A pairs broadcast from two loads, 16 dots into 8 accumulators.
+  for (let c0 = 0; c0 < n; c0 += COL_BLOCK) {
+    const c1 = min(n, c0 + COL_BLOCK);
+    for (let row = 0; row < m; row += 4) {
+      const ap = a + <usize>(row >> 2) * panel;
+      for (let col = c0; col < c1; col += 8) {
+        const bp = b + <usize>(col >> 3) * panel;
+        let a00 = i32x4.splat(0);
+        let a01 = i32x4.splat(0);
+        let a10 = i32x4.splat(0);
+        let a11 = i32x4.splat(0);
+        let a20 = i32x4.splat(0);
+        let a21 = i32x4.splat(0);
+        let a30 = i32x4.splat(0);
+        let a31 = i32x4.splat(0);
+        for (let q = 0; q < quads; q++) {
+          const o = <usize>q << 5;
+          const pa = ap + o;
+          const v0 = v128.load(bp + o);
+          const v1 = v128.load(bp + o, 16);
+          let w0 = i16x8.extend_low_i8x16_s(v0);
+          let w1 = i16x8.extend_low_i8x16_s(v1);
+          // Two A loads and lane broadcasts beat eight load32_splat (measured ~10%).
+          const y0 = v128.load(pa);
+          const y1 = v128.load(pa, 16);
+          let x = i32x4.shuffle(y0, y0, 0, 0, 0, 0);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(x, w0));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y0, y0, 2, 2, 2, 2);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(x, w0));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y1, y1, 0, 0, 0, 0);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(x, w0));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y1, y1, 2, 2, 2, 2);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(x, w0));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x, w1));
+          w0 = i16x8.extend_high_i8x16_s(v0);
+          w1 = i16x8.extend_high_i8x16_s(v1);
+          x = i32x4.shuffle(y0, y0, 1, 1, 1, 1);
+          a00 = i32x4.add(a00, i32x4.dot_i16x8_s(x, w0));
+          a01 = i32x4.add(a01, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y0, y0, 3, 3, 3, 3);
+          a10 = i32x4.add(a10, i32x4.dot_i16x8_s(x, w0));
+          a11 = i32x4.add(a11, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y1, y1, 1, 1, 1, 1);
+          a20 = i32x4.add(a20, i32x4.dot_i16x8_s(x, w0));
+          a21 = i32x4.add(a21, i32x4.dot_i16x8_s(x, w1));
+          x = i32x4.shuffle(y1, y1, 3, 3, 3, 3);
+          a30 = i32x4.add(a30, i32x4.dot_i16x8_s(x, w0));
+          a31 = i32x4.add(a31, i32x4.dot_i16x8_s(x, w1));
+        }
+        storeAcc(a00, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a01, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a10, row + 1, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a11, row + 1, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a20, row + 2, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a21, row + 2, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a30, row + 3, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+        storeAcc(a31, row + 3, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
       }
     }
   }

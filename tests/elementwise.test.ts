@@ -1,4 +1,5 @@
 // Elementwise ops: values, broadcasting, dtype rules, NaN behaviour and the in-place family.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   abs,
@@ -20,6 +21,7 @@ import {
   mul,
   ne,
   neg,
+  nn,
   noGrad,
   pow,
   relu,
@@ -38,6 +40,14 @@ import {
   type Device,
 } from '../src/index.js';
 import { approx, expectValues } from './helpers.js';
+
+type Signed = number | 'NaN';
+/** PyTorch 1.13's signed zeros and NaNs (scripts/torch_signed_zero_fixtures.py). */
+const signedZero: { input: Signed[]; cases: { name: string; args: { min?: number; max?: number; negativeSlope?: number }; out: Signed[]; grad: Signed[] }[] } =
+  JSON.parse(readFileSync(new URL('./fixtures/torch-signed-zero.json', import.meta.url), 'utf8'));
+const num = (v: Signed) => Number(v);
+/** Each element as a string that tells -0 from 0. */
+const signs = (values: ArrayLike<number>) => Array.from(values, (v) => (Object.is(v, -0) ? '-0' : String(v)));
 
 describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
   beforeAll(() => setDefaultDevice(device));
@@ -291,6 +301,19 @@ describe.each<Device>(['wasm', 'js'])('elementwise ops on %s', (device) => {
         [0, 5, 6],
       ]);
     });
+  });
+
+  describe('signed zeros and NaN, bit for bit as PyTorch 1.13 (SIMD bulk and scalar tail)', () => {
+    for (const c of signedZero.cases) {
+      it(`${c.name}(${JSON.stringify(c.args, (_, v) => (Object.is(v, -0) ? '-0' : v))}): values and gradient`, () => {
+        const x = tensor(signedZero.input.map(num), { requiresGrad: true });
+        const { min, max, negativeSlope } = c.args;
+        const y = c.name === 'relu' ? relu(x) : c.name === 'clamp' ? clamp(x, min, max) : nn.functional.leakyRelu(x, negativeSlope);
+        y.sum().backward();
+        expect(signs(y.toArray() as Float32Array)).toEqual(signs(c.out.map(num)));
+        expect(signs(x.grad!.toArray() as Float32Array)).toEqual(signs(c.grad.map(num)));
+      });
+    }
   });
 
   describe('casts', () => {

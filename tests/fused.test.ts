@@ -74,14 +74,15 @@ describe('fused softmax-cross-entropy', () => {
 });
 
 describe('relu backward kernel', () => {
-  it('passes the gradient where x > 0 and 0 elsewhere, including x = 0 and an infinite gradient', () => {
+  // PyTorch 1.13: threshold_backward is `x <= 0 ? 0 : g`, and relu is clamp_min(x, 0).
+  it('gives 0 where x <= 0 and the gradient elsewhere, including x = 0, NaN and an infinite gradient', () => {
     const x = tensor([-2, -0, 0, 1e-30, 3, NaN]).requiresGrad_();
     x.relu().backward(tensor([1, 2, 3, 4, Infinity, 6]));
-    expect(Array.from(x.grad!.toArray())).toEqual([0, 0, 0, 4, Infinity, 0]);
+    expect(Array.from(x.grad!.toArray())).toEqual([0, 0, 0, 4, Infinity, 6]);
   });
-  it('gives relu(−0) = +0 and keeps NaN in the forward', () => {
+  it('gives relu(−0) = −0 and keeps NaN in the forward, as torch.relu', () => {
     const y = Array.from(tensor([-0, NaN, -1, 2]).relu().toArray());
-    expect(Object.is(y[0], 0)).toBe(true);
+    expect(Object.is(y[0], -0)).toBe(true);
     expect(y[1]).toBeNaN();
     expect(y.slice(2)).toEqual([0, 2]);
   });

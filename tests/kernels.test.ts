@@ -157,7 +157,8 @@ describe('unary exact ops', () => {
     const sp = [0, -0, Infinity, -Infinity, NaN, -1.5];
     sameF32(runUnary('negF32', sp), [-0, 0, -Infinity, Infinity, NaN, 1.5]);
     sameF32(runUnary('absF32', sp), [0, 0, Infinity, Infinity, NaN, 1.5]);
-    sameF32(runUnary('reluF32', sp), [0, 0, Infinity, 0, NaN, 0]);
+    // torch.relu keeps -0 and NaN.
+    sameF32(runUnary('reluF32', sp), [0, -0, Infinity, 0, NaN, 0]);
     sameF32(runUnary('sqrtF32', sp), [0, -0, Infinity, NaN, NaN, NaN]);
   });
   it('rsqrt within 1 ulp-ish', () => {
@@ -300,7 +301,7 @@ describe('clamp and reluBackward', () => {
       );
     }
   });
-  it('reluBackward passes grad where x > 0', () => {
+  it('reluBackward gives 0 where x <= 0 and passes grad elsewhere, NaN included (torch threshold_backward)', () => {
     for (const n of SIZES) {
       const x = randF32(n, 3 + n);
       if (n > 3) {
@@ -314,7 +315,7 @@ describe('clamp and reluBackward', () => {
       K.reluBackwardF32(px, pg, po, n);
       sameF32(
         getF32(po, n),
-        Array.from(x, (v, i) => (v > 0 ? g[i] : 0)),
+        Array.from(x, (v, i) => (v <= 0 ? 0 : g[i])),
       );
     }
   });

@@ -104,8 +104,9 @@ describe('quantization vs PyTorch 1.13', () => {
   });
 });
 
-describe('the int8 GEMM matches the reference backend on every tile path (bit for bit up to 512 k)', () => {
-  // Batch 1–3 take the 16-column path, a last group of 1–4 columns the single-group path, 4+ rows the 4×8 tiles.
+describe('the int8 kernels match the reference backend bit for bit on every tile path', () => {
+  // Batch 1–3 take the GEMV path (16 columns, a lone last panel read twice), 4+ rows the 4×8 tiles;
+  // k not a multiple of 4 and n not a multiple of 8 leave padded quads and columns; 600 k sums in i32.
   for (const [m, k, n] of [
     [1, 30, 40],
     [2, 31, 36],
@@ -114,6 +115,7 @@ describe('the int8 GEMM matches the reference backend on every tile path (bit fo
     [5, 20, 13],
     [4, 9, 4],
     [9, 600, 21],
+    [70, 33, 130],
   ]) {
     it(`Linear ${m}×${k}×${n}`, () => {
       const make = (device: Device) => {
@@ -123,9 +125,31 @@ describe('the int8 GEMM matches the reference backend on every tile path (bit fo
       const x = randn([m, k]);
       const wasm = noGrad(() => make('wasm')(x)).toArray();
       const reference = noGrad(() => make('js')(x.to('js'))).toArray();
-      // Past 512 k the kernel sums K blocks in float (the reference in int32): equal up to float rounding.
-      if (k <= 512) expect(Array.from(wasm)).toEqual(Array.from(reference));
-      else wasm.forEach((v, i) => expect(Math.abs(v - reference[i])).toBeLessThan(1e-5));
+      expect(Array.from(wasm)).toEqual(Array.from(reference));
+    });
+  }
+  // im2col over the int8 input: padding (the quantized 0), strides, dilation, positions not a multiple of 8.
+  for (const [name, inC, outC, kernel, opts, size] of [
+    ['3×3 same padding, one input channel', 1, 6, 3, { padding: 1 }, 9],
+    ['5×3 stride 2, padding [2, 1]', 3, 5, [5, 3], { stride: 2, padding: [2, 1] }, 11],
+    ['3×3 dilation 2, no padding', 4, 9, 3, { dilation: 2 }, 10],
+    ['1×1', 7, 3, 1, {}, 5],
+  ] as const) {
+    it(`Conv2d ${name}`, () => {
+      const make = (device: Device) => {
+        manualSeed(inC * 100 + outC);
+        const model = new nn.Sequential(new nn.Conv2d(inC, outC, kernel as number, { ...(opts as object), device }));
+        quantization.prepare(model);
+        manualSeed(5);
+        noGrad(() => model(randn([4, inC, size, size], { device })));
+        return quantization.convert(model);
+      };
+      manualSeed(6);
+      const x = randn([3, inC, size, size]);
+      const wasm = noGrad(() => make('wasm')(x)).toArray();
+      const reference = noGrad(() => make('js')(x.to('js'))).toArray();
+      expect(wasm.length).toBeGreaterThan(0);
+      expect(Array.from(wasm)).toEqual(Array.from(reference));
     });
   }
 });

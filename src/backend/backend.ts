@@ -137,10 +137,11 @@ export interface GemmArgs {
 }
 
 /**
- * Operands of the int8 GEMM (assembly/int8.ts): `a` holds i16 [m, kPad] activations and `b` the
- * packed weights, both in int32 storages (two i16 per element). out[row·ldc + col] (or
- * out[col·ldc + row] with transOut) = Σ a·b · scaleA · scaleB[col] + bias[col]; scaleB and bias
- * are float32 padded to a multiple of 4 columns.
+ * Operands of the int8 GEMM (assembly/int8.ts draws the layouts): `a` holds i16 A in panels of 4
+ * rows, `b` int8 B in panels of 8 columns, both in int32 storages, k padded to kPad (a multiple of
+ * 4). out[outOffset + row·ldc + col] = (Σk a·b + corrMul·corr[c])·scaleA·scaleB[c] + bias[c], where
+ * c is the column, or the row with perRowScale; scaleB, bias (float32) and corr (int32) are padded
+ * to a multiple of 4.
  */
 export interface GemmInt8Args {
   m: number;
@@ -150,16 +151,18 @@ export interface GemmInt8Args {
   b: Storage;
   scaleA: number;
   scaleB: Storage;
+  /** Per-channel int32 sums times corrMul added to the accumulator (the conv's zero-point correction), or null. */
+  corr: Storage | null;
+  corrMul: number;
   bias: Storage | null;
   out: Storage;
   outOffset: number;
   ldc: number;
-  transOut: boolean;
-  /** scaleB and bias per output row instead of per column (the int8 conv, whose weight is A); needs transOut false. */
-  perRowScale?: boolean;
+  /** scaleB, bias and corr per output row instead of per column (the int8 conv, whose weight is A). */
+  perRowScale: boolean;
 }
 
-/** How quantizeI16 maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
+/** How quantizeInt8A maps float32 to 8-bit integers: q = clamp(round(x · invScale) + zeroPoint, qmin, qmax), as ATen's quantize_val. */
 export interface QuantizeArgs {
   x: Storage;
   xOffset: number;
@@ -173,9 +176,22 @@ export interface QuantizeArgs {
   zeroPoint: number;
   qmin: number;
   qmax: number;
-  /** i16 [rows, kPad] in an int32 storage; holds q − zeroPoint, columns past cols zero. */
+  /** The int8 GEMM's A: q − zeroPoint as i16 in 4-row panels (rows rounded up to 4, k to kPad, zero-filled). */
   out: Storage;
   kPad: number;
+}
+
+/** quantizeInt8: n contiguous float32 to bytes q − 128 (q as in QuantizeArgs, 0 ≤ qmin ≤ qmax ≤ 255). */
+export interface QuantizeBytesArgs {
+  x: Storage;
+  xOffset: number;
+  n: number;
+  invScale: number;
+  zeroPoint: number;
+  qmin: number;
+  qmax: number;
+  /** int8 bytes in an int32 storage (n rounded up to 4). */
+  out: Storage;
 }
 
 /** C = op(A)·B + beta·C (alpha 1) with the op(B) `Backend.withFixedB` fixed; A is m×k, C m×n. */
@@ -362,7 +378,7 @@ export interface Backend {
     rows: number,
     cols: number,
   ): void;
-  /** gradIn[i] = gradOut[i] where x[i] > 0, else 0, for n contiguous elements (relu's backward). */
+  /** gradIn[i] = 0 where x[i] <= 0, else gradOut[i] (NaN passes), for n contiguous elements (relu's backward). */
   reluBackward(x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
   /**
    * Cross-entropy of contiguous [rows, cols] logits against int32 classes `target` [rows] (each in
@@ -381,10 +397,16 @@ export interface Backend {
   withFixedB(transB: boolean, n: number, k: number, b: Block, ldb: number, fn: (gemm: FixedBGemm) => void): void;
   /** The smallest and largest of n contiguous float32 elements. */
   minMax(x: Storage, xOffset: number, n: number): [number, number];
-  /** Quantizes float32 to 8-bit values held as i16 with the zero point subtracted (int8 GEMM's A). */
-  quantizeI16(args: QuantizeArgs): void;
-  /** Quantizes x [rows = k, cols = n] (rowStride apart; colStride 1) as quantizeI16 into the int8 GEMM's packed B layout. */
-  quantizePackI16(args: QuantizeArgs): void;
+  /** Quantizes float32 rows into the int8 GEMM's A (i16, zero point subtracted). */
+  quantizeInt8A(args: QuantizeArgs): void;
+  /** Quantizes float32 to bytes q − 128 (the int8 conv's input, quantized once). */
+  quantizeInt8(args: QuantizeBytesArgs): void;
+  /**
+   * im2col of one image of quantizeInt8 bytes [channels, inH, inW] at byte xByteOffset into the int8
+   * GEMM's B (columns = output positions); padding reads `fill` (the quantized 0). `scratch` holds
+   * kPad × (positions rounded up to 8) bytes on the way.
+   */
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void;
   /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
   gemmInt8(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */

@@ -22,6 +22,7 @@ import type {
   GemmInt8Args,
   MemoryStats,
   QuantizeArgs,
+  QuantizeBytesArgs,
   ReduceOp,
   ScanOp,
   Storage,
@@ -44,8 +45,10 @@ export const loops = {
   },
   clamp(x: TypedArray, xOffset: number, out: TypedArray, n: number, lo: number, hi: number): void {
     for (let i = 0; i < n; i++) {
+      // torch's std::max/min order: NaN and either zero pass unless strictly outside.
       const v = x[xOffset + i];
-      out[i] = Number.isNaN(v) ? v : Math.min(Math.max(v, lo), hi);
+      const m = v < lo ? lo : v;
+      out[i] = hi < m ? hi : m;
     }
   },
   binary(op: BinaryOp, a: TypedArray, aS: Strided, b: TypedArray, bS: Strided, out: TypedArray, shape: readonly number[], outOffset = 0): void {
@@ -172,7 +175,8 @@ export const loops = {
     }
   },
   reluBackward(x: TypedArray, xOffset: number, gradOut: TypedArray, gradOutOffset: number, gradIn: TypedArray, n: number): void {
-    for (let i = 0; i < n; i++) gradIn[i] = x[xOffset + i] > 0 ? gradOut[gradOutOffset + i] : 0;
+    // torch's threshold_backward: a NaN input passes its gradient on.
+    for (let i = 0; i < n; i++) gradIn[i] = x[xOffset + i] <= 0 ? 0 : gradOut[gradOutOffset + i];
   },
   crossEntropy(x: TypedArray, xOffset: number, target: TypedArray, probs: TypedArray, loss: TypedArray, rows: number, cols: number): void {
     loops.softmax(false, x, xOffset, probs, rows, cols);
@@ -267,35 +271,39 @@ export const loops = {
     }
   },
   /** The int8 GEMM over i16 views (layouts in assembly/int8.ts); epilogue in float32 like the kernel. */
-  gemmInt8(g: GemmInt8Args, a: Int16Array, b: Int16Array, scaleB: TypedArray, bias: TypedArray | null, out: TypedArray): void {
-    const kp = g.kPad >> 1;
+  // The int8 kernels' layouts (assembly/int8.ts): element indices of A (i16, 4-row panels) and B (int8, 8-column panels).
+  gemmInt8(g: GemmInt8Args, a: Int16Array, b: Int8Array, scaleB: TypedArray, corr: TypedArray | null, bias: TypedArray | null, out: TypedArray): void {
     for (let row = 0; row < g.m; row++) {
       for (let col = 0; col < g.n; col++) {
-        const base = (col >> 2) * kp * 8 + (col & 3) * 2;
         let acc = 0;
-        for (let p = 0; p < kp; p++) acc += a[row * g.kPad + 2 * p] * b[base + p * 8] + a[row * g.kPad + 2 * p + 1] * b[base + p * 8 + 1];
+        for (let k = 0; k < g.kPad; k++) acc += a[int8AIndex(row, k, g.kPad)] * b[int8BIndex(col, k, g.kPad)];
         const c = g.perRowScale ? row : col;
+        if (corr) acc += g.corrMul * corr[c];
         const y = Math.fround(Math.fround(acc) * Math.fround(scaleB[c] * Math.fround(g.scaleA)));
-        out[g.outOffset + (g.transOut ? col * g.ldc + row : row * g.ldc + col)] = bias ? Math.fround(y + bias[c]) : y;
+        out[g.outOffset + row * g.ldc + col] = bias ? Math.fround(y + bias[c]) : y;
       }
     }
   },
-  /** quantizeI16 of x [k, n] into the packed B layout: column c, row r at (c/4)·kPad·4 + (r/2)·8 + (c%4)·2 + r%2. */
-  quantizePackI16(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
-    const rows = new Int16Array(q.cols * q.kPad);
-    loops.quantizeI16({ ...q, rows: q.cols, cols: q.rows, rowStride: 1, colStride: q.rowStride }, x, rows);
-    out.fill(0, 0, Math.ceil(q.cols / 4) * q.kPad * 4);
-    for (let c = 0; c < q.cols; c++) for (let r = 0; r < q.kPad; r++) out[(c >> 2) * q.kPad * 4 + (r >> 1) * 8 + (c & 3) * 2 + (r & 1)] = rows[c * q.kPad + r];
-  },
-  quantizeI16(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
+  quantizeInt8A(q: QuantizeArgs, x: TypedArray, out: Int16Array): void {
+    out.fill(0, 0, Math.ceil(q.rows / 4) * 4 * q.kPad);
     for (let r = 0; r < q.rows; r++) {
-      for (let c = 0; c < q.kPad; c++) {
-        if (c >= q.cols) {
-          out[r * q.kPad + c] = 0;
-          continue;
-        }
-        const v = Math.fround(x[q.xOffset + r * q.rowStride + c * q.colStride] * q.invScale);
-        out[r * q.kPad + c] = Math.min(Math.max(Math.min(Math.max(roundHalfEven(v), -65536), 65536) + q.zeroPoint, q.qmin), q.qmax) - q.zeroPoint;
+      for (let c = 0; c < q.cols; c++) out[int8AIndex(r, c, q.kPad)] = quantizeVal(x[q.xOffset + r * q.rowStride + c * q.colStride], q) - q.zeroPoint;
+    }
+  },
+  quantizeInt8(q: QuantizeBytesArgs, x: TypedArray, out: Int8Array): void {
+    for (let i = 0; i < q.n; i++) out[i] = quantizeVal(x[q.xOffset + i], q) - 128;
+  },
+  im2colInt8(xq: Int8Array, xOffset: number, out: Int8Array, channels: number, w: Window2d, fill: number, kPad: number): void {
+    const positions = w.outH * w.outW;
+    const k = channels * w.kH * w.kW;
+    for (let j = 0; j < Math.ceil(positions / 8) * 8; j++) {
+      const [oh, ow] = [Math.floor(j / w.outW), j % w.outW];
+      for (let r = 0; r < kPad; r++) {
+        const [c, ki, kj] = [Math.floor(r / (w.kH * w.kW)), Math.floor(r / w.kW) % w.kH, r % w.kW];
+        const ih = oh * w.strideH - w.padH + ki * w.dilationH;
+        const iw = ow * w.strideW - w.padW + kj * w.dilationW;
+        const inside = j < positions && r < k && ih >= 0 && ih < w.inH && iw >= 0 && iw < w.inW;
+        out[int8BIndex(j, r, kPad)] = inside ? xq[xOffset + (c * w.inH + ih) * w.inW + iw] : fill;
       }
     }
   },
@@ -610,14 +618,18 @@ export class ReferenceBackend implements Backend {
     }
     return [lo, hi];
   }
-  quantizeI16(q: QuantizeArgs): void {
-    loops.quantizeI16(q, this.view(q.x), i16(this.view(q.out)));
+  quantizeInt8A(q: QuantizeArgs): void {
+    loops.quantizeInt8A(q, this.view(q.x), i16(this.view(q.out)));
   }
-  quantizePackI16(q: QuantizeArgs): void {
-    loops.quantizePackI16(q, this.view(q.x), i16(this.view(q.out)));
+  quantizeInt8(q: QuantizeBytesArgs): void {
+    loops.quantizeInt8(q, this.view(q.x), i8(this.view(q.out)));
+  }
+  im2colInt8(xq: Storage, xByteOffset: number, _scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
+    loops.im2colInt8(i8(this.view(xq)), xByteOffset, i8(this.view(out)), channels, w, fill, kPad);
   }
   gemmInt8(g: GemmInt8Args): void {
-    loops.gemmInt8(g, i16(this.view(g.a)), i16(this.view(g.b)), this.view(g.scaleB), g.bias && this.view(g.bias), this.view(g.out));
+    const view = (s: Storage | null) => s && this.view(s);
+    loops.gemmInt8(g, i16(this.view(g.a)), i8(this.view(g.b)), this.view(g.scaleB), view(g.corr), view(g.bias), this.view(g.out));
   }
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     loops.sgdStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, momentumBuffer && this.view(momentumBuffer), h);
@@ -760,8 +772,8 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   cos: Math.cos,
   tanh: Math.tanh,
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  // NaN passes through (as in PyTorch); negatives and -0 become +0, as the SIMD kernel gives.
-  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+  // torch's clamp_min(x, 0): NaN and -0 pass through.
+  relu: (x) => (x < 0 ? 0 : x),
   gelu: (x) => 0.5 * x * (1 + erf(x * SQRT1_2)),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
   floor: Math.floor,
@@ -899,4 +911,25 @@ function maxAndExpSum(x: TypedArray, base: number, cols: number): [number, numbe
 /** The i16 pairs an int32 storage holds for the int8 kernels. */
 export function i16(a: TypedArray): Int16Array {
   return new Int16Array(a.buffer, a.byteOffset, a.length * 2);
+}
+
+/** The bytes an int32 storage holds for the int8 kernels. */
+function i8(a: TypedArray): Int8Array {
+  return new Int8Array(a.buffer, a.byteOffset, a.length * 4);
+}
+
+/** Element index of A's row r, k in the int8 GEMM's 4-row i16 panels. */
+function int8AIndex(r: number, k: number, kPad: number): number {
+  return (r >> 2) * kPad * 4 + (k >> 2) * 16 + (r & 3) * 4 + (k & 3);
+}
+
+/** Byte index of B's column j, k in the int8 GEMM's 8-column panels. */
+function int8BIndex(j: number, k: number, kPad: number): number {
+  return (j >> 3) * kPad * 8 + (k >> 2) * 32 + ((j >> 2) & 1) * 16 + ((k >> 1) & 1) * 8 + (j & 3) * 2 + (k & 1);
+}
+
+/** clamp(round(x · invScale) + zeroPoint, qmin, qmax) in float32 arithmetic, half to even (ATen's quantize_val). */
+function quantizeVal(x: number, q: { invScale: number; zeroPoint: number; qmin: number; qmax: number }): number {
+  const v = Math.fround(x * q.invScale);
+  return Math.min(Math.max(Math.min(Math.max(roundHalfEven(v), -65536), 65536) + q.zeroPoint, q.qmin), q.qmax);
 }

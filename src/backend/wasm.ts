@@ -20,6 +20,7 @@ import type {
   GemmInt8Args,
   MemoryStats,
   QuantizeArgs,
+  QuantizeBytesArgs,
   ReduceOp,
   ScanOp,
   Storage,
@@ -549,18 +550,33 @@ export class WasmBackend implements Backend {
     const v = new Float32Array(this.k.memory.buffer, this.meta, 2);
     return [v[0], v[1]];
   }
-  quantizeI16(q: QuantizeArgs): void {
+  quantizeInt8A(q: QuantizeArgs): void {
     const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
-    this.k.quantizeI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+    this.k.quantizeA(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
   }
-  quantizePackI16(q: QuantizeArgs): void {
-    const { rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
-    this.k.quantizePackI16(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  quantizeInt8(q: QuantizeBytesArgs): void {
+    this.k.quantizeI8(this.byteAddr(q.x, q.xOffset), q.n, q.invScale, q.zeroPoint, q.qmin, q.qmax, q.out.ptr);
+  }
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
+    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad);
   }
   gemmInt8(g: GemmInt8Args): void {
-    const bias = g.bias ? g.bias.ptr : 0;
-    const layout = g.perRowScale ? -1 : +g.transOut;
-    this.k.gemmI16(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, bias, this.byteAddr(g.out, g.outOffset), g.ldc, layout);
+    const ptr = (s: Storage | null) => (s ? s.ptr : 0);
+    this.k.gemmI8(
+      g.m,
+      g.n,
+      g.kPad,
+      g.a.ptr,
+      g.b.ptr,
+      g.scaleA,
+      g.scaleB.ptr,
+      ptr(g.corr),
+      g.corrMul,
+      ptr(g.bias),
+      this.byteAddr(g.out, g.outOffset),
+      g.ldc,
+      +g.perRowScale,
+    );
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {

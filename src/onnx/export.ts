@@ -2,7 +2,9 @@
  * ONNX export: trace a module's forward with the op observer (every op reports itself from
  * `finish()`), keep the ops that lead to the outputs, and write each as the ONNX nodes PyTorch's
  * exporter writes for it. Dynamic axes come from a second trace at other sizes: the dims that
- * changed are the dynamic ones, and shape arguments are written so they follow them.
+ * changed are the dynamic ones, and shape arguments are written so they follow them. A constant
+ * JavaScript made from such a size (arange(T), ones([T, T]), a causal mask) is recognised from its
+ * values in both traces and rebuilt in the graph from the run-time sizes.
  */
 import { noGrad, observeOps, type OpEvent } from '../autograd/grad-mode.js';
 import { promoteTypes, type DType } from '../dtype.js';
@@ -148,8 +150,19 @@ interface Initializer {
   values: ArrayLike<number> | BigInt64Array;
 }
 
+/** Node and constant builders: what op emitters and the constants that follow the dynamic axes write with. */
+interface GraphOps {
+  /** Adds a node writing a fresh intermediate; returns its name. */
+  node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
+  int64(values: readonly number[]): string;
+  int64Scalar(value: number): string;
+  scalar(value: number, dtype: DType): string;
+  /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
+  dimOf(a: number, b: number): string;
+}
+
 /** What an op's emitter sees: its inputs and output as graph values, its attrs in both traces, and node builders. */
-interface EmitContext {
+interface EmitContext extends GraphOps {
   op: string;
   x: Value[];
   out: Value;
@@ -163,22 +176,15 @@ interface EmitContext {
   attrsB: Readonly<Record<string, unknown>>;
   /** The graph value of a tensor the op read through its attrs (an index or condition). */
   attrValue(key: string): Value;
-  /** Adds a node writing a fresh intermediate; returns its name. */
-  node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
   /** Adds a node with several fresh outputs; returns their names. */
   nodeOutputs(op: string, inputs: string[], count: number, attrs?: NodeSpec['attrs']): string[];
   /** Adds the node that writes the op's output. */
   final(op: string, inputs: string[], attrs?: NodeSpec['attrs']): void;
-  int64(values: readonly number[]): string;
-  int64Scalar(value: number): string;
   /** A constant of `shape` filled with `fill`. */
   constant(shape: readonly number[], dtype: DType, fill: number): string;
   opset: number;
-  scalar(value: number, dtype: DType): string;
   /** An initializer of any ONNX dtype (int8 weights, uint8 zero points); returns its name. */
   init(dtype: keyof typeof ONNX_DTYPE, shape: readonly number[], values: ArrayLike<number>): string;
-  /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
-  dimOf(a: number, b: number): string;
   fail(why: string): never;
 }
 
@@ -229,6 +235,100 @@ function reshapeTarget(c: EmitContext): string {
   return c.node('Concat', parts, { axis: 0 });
 }
 
+interface ConstantValues {
+  values: ArrayLike<number>;
+  shape: readonly number[];
+  dtype: DType;
+}
+
+/** How JavaScript made a constant whose shape follows the dynamic axes, read from its values in both traces. */
+type ConstantPattern =
+  | { kind: 'fill'; value: number }
+  | { kind: 'range'; start: number; step: number }
+  /** [rows, cols] holding `lower` where col − row ≤ diagonal and `upper` elsewhere: tril/triu masks, causal masks. */
+  | { kind: 'band'; diagonal: number; lower: number; upper: number };
+
+function fillOf(c: ConstantValues): number | null {
+  const first = c.values[0];
+  for (let k = 1; k < c.values.length; k++) if (!Object.is(c.values[k], first)) return null;
+  return c.values.length > 0 ? first : null;
+}
+
+function rangeOf(c: ConstantValues): { start: number; step: number } | null {
+  if (c.shape.length !== 1 || c.values.length < 2) return null;
+  const start = c.values[0];
+  const step = c.values[1] - start;
+  if (!Number.isInteger(start) || !Number.isInteger(step) || step === 0) return null;
+  for (let k = 2; k < c.values.length; k++) if (c.values[k] !== start + k * step) return null;
+  return { start, step };
+}
+
+function bandOf(c: ConstantValues): { diagonal: number; lower: number; upper: number } | null {
+  if (c.shape.length !== 2) return null;
+  const [L, S] = c.shape;
+  const v = c.values;
+  if (L === 0 || S === 0) return null;
+  const lower = v[(L - 1) * S];
+  const upper = v[S - 1];
+  if (Object.is(lower, upper)) return null;
+  // The diagonal from the first row that holds both values: its leading run of `lower` ends at col = row + diagonal.
+  let diagonal: number | null = null;
+  for (let i = 0; i < L && diagonal === null; i++) {
+    let run = 0;
+    while (run < S && Object.is(v[i * S + run], lower)) run++;
+    if (run > 0 && run < S) diagonal = run - 1 - i;
+  }
+  if (diagonal === null) return null;
+  for (let i = 0; i < L; i++) for (let j = 0; j < S; j++) if (!Object.is(v[i * S + j], j - i <= diagonal ? lower : upper)) return null;
+  return { diagonal, lower, upper };
+}
+
+/** The pattern both traces' values of a constant follow, or null when they follow none (or different ones). */
+function constantPattern(a: ConstantValues, b: ConstantValues): ConstantPattern | null {
+  if (a.shape.length !== b.shape.length) return null;
+  const fill = fillOf(a);
+  if (fill !== null) return fillOf(b) === fill ? { kind: 'fill', value: fill } : null;
+  const [ra, rb] = [rangeOf(a), rangeOf(b)];
+  // A one-element arange in the other trace shows its start only.
+  const sameRange = ra && (rb ? rb.start === ra.start && rb.step === ra.step : b.values.length === 1 && b.values[0] === ra.start);
+  if (ra && sameRange) return { kind: 'range', ...ra };
+  const [ba, bb] = [bandOf(a), bandOf(b)];
+  if (ba && bb && ba.diagonal === bb.diagonal && Object.is(ba.lower, bb.lower) && Object.is(ba.upper, bb.upper)) return { kind: 'band', ...ba };
+  return null;
+}
+
+/** A scalar int64 holding the size of dim d of a value shaped `shape` in one trace and `shapeB` in the other. */
+function sizeScalar(g: GraphOps, shape: readonly number[], shapeB: readonly number[], d: number): string {
+  if (shape[d] === shapeB[d]) return g.int64Scalar(shape[d]);
+  return g.node('Squeeze', [g.dimOf(shape[d], shapeB[d]), g.int64([0])]);
+}
+
+/** A bool [rows, cols] value, true where col − row ≤ diagonal (tril's kept part), built from scalar int64 sizes. */
+function belowDiagonal(g: GraphOps, rows: string, cols: string, diagonal: number): string {
+  const [zero, one] = [g.int64Scalar(0), g.int64Scalar(1)];
+  const r = g.node('Unsqueeze', [g.node('Range', [zero, rows, one]), g.int64([1])]);
+  const c = g.node('Unsqueeze', [g.node('Range', [zero, cols, one]), g.int64([0])]);
+  return g.node('LessOrEqual', [g.node('Sub', [c, r]), g.int64Scalar(diagonal)]);
+}
+
+/** Writes the nodes that rebuild a constant of the pattern at the run-time sizes; returns its name. */
+function rebuildConstant(g: GraphOps, p: ConstantPattern, a: ConstantValues, b: ConstantValues): string {
+  const to = ONNX_DTYPE[onnxType(a.dtype)];
+  if (p.kind === 'fill') {
+    const dims = a.shape.map((s, d) => (s === b.shape[d] ? g.int64([s]) : g.dimOf(s, b.shape[d])));
+    const shape = dims.length === 1 ? dims[0] : g.node('Concat', dims, { axis: 0 });
+    return g.node('ConstantOfShape', [shape], { value: { tensor: { name: 'value', dtype: onnxType(a.dtype), shape: [1], values: [p.value] } } });
+  }
+  if (p.kind === 'range') {
+    const count = sizeScalar(g, a.shape, b.shape, 0);
+    const limit = p.start === 0 && p.step === 1 ? count : g.node('Add', [g.int64Scalar(p.start), g.node('Mul', [count, g.int64Scalar(p.step)])]);
+    return g.node('Cast', [g.node('Range', [g.int64Scalar(p.start), limit, g.int64Scalar(p.step)])], { to });
+  }
+  const keep = belowDiagonal(g, sizeScalar(g, a.shape, b.shape, 0), sizeScalar(g, a.shape, b.shape, 1), p.diagonal);
+  if (a.dtype === 'bool') return p.lower ? keep : g.node('Not', [keep]);
+  return g.node('Where', [keep, g.scalar(p.lower, a.dtype), g.scalar(p.upper, a.dtype)]);
+}
+
 function same(c: EmitContext, key: string): unknown {
   const a = c.attrs[key];
   if (JSON.stringify(a) !== JSON.stringify(c.attrsB[key])) c.fail(`its ${key} (${JSON.stringify(a)}) changes with the dynamic axes`);
@@ -246,11 +346,9 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     const perm = k.shape.map((_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
     let scores = c.node('Mul', [c.node('MatMul', [q.name, c.node('Transpose', [k.name], { perm })]), c.scalar(c.attrs.scale as number, q.dtype)]);
     if (c.attrs.isCausal) {
-      const [L, S] = [q.shape[nd - 2], k.shape[nd - 2]];
-      if (isDyn(q, nd - 2) || isDyn(k, nd - 2)) c.fail('a causal mask over a dynamic sequence axis is not written yet; pass the mask as attnMask');
-      const hidden = new Float32Array(L * S);
-      for (let i = 0; i < L; i++) hidden.fill(-Infinity, i * S + i + 1, (i + 1) * S);
-      scores = c.node('Add', [scores, c.init('float32', [L, S], hidden)]);
+      // Query i sees keys ≤ i, the mask built from q's and k's run-time lengths so any sequence length runs.
+      const length = (t: Value) => c.node('Gather', [c.node('Shape', [t.name]), c.int64Scalar(t.shape.length - 2)], { axis: 0 });
+      scores = c.node('Where', [belowDiagonal(c, length(q), length(k), 0), scores, c.scalar(-Infinity, q.dtype)]);
     } else if (c.attrs.attnMask) {
       const mask = c.attrValue('attnMask');
       const additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, q.dtype), c.scalar(-Infinity, q.dtype)]) : castTo(c, mask, q.dtype);
@@ -553,8 +651,9 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
   try {
     A = trace(model, inputs, new Set([...inputs, ...paramNames.keys()]));
     const dynInputs = inputNames.map((name, i) => dynamicDims('input', name, dynamicAxes[name], inputs[i].ndim));
+    checkDistinctSizes(inputs, inputNames, dynInputs, dynamicAxes);
     if (dynInputs.some((d) => d.size > 0)) {
-      argsB = inputs.map((t, i) => resized(t, dynInputs[i]));
+      argsB = otherShapes(inputs, dynInputs).map((shape, i) => resized(inputs[i], shape));
       B = trace(model, argsB, new Set([...argsB, ...paramNames.keys()]));
     }
   } finally {
@@ -599,6 +698,41 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
     return name;
   };
   inputs.forEach((t, i) => values.set(t, { name: fresh(inputNames[i]), dtype: t.dtype, shape: t.shape, shapeB: argsB[i].shape }));
+  const initializer = (dtype: keyof typeof ONNX_DTYPE, shape: readonly number[], vals: Initializer['values'], base = 'onnx::Constant'): string => {
+    const name = fresh(base);
+    initializers.push({ name, dtype, shape, values: vals });
+    return name;
+  };
+  /** A node's name as PyTorch's exporter writes it: under its module's path, numbered. */
+  const nodeNameIn = (path: string, op: string) => `/${path ? `${path.replaceAll('.', '/')}/` : ''}${op}_${nodes.length}`;
+  /** Builders whose nodes are named under `path` (a module's, '' for the root). */
+  const graphOps = (path: string, fail: (why: string) => never): GraphOps => {
+    const nodeName = (op: string) => nodeNameIn(path, op);
+    const g: GraphOps = {
+      node: (op, ins, attrs = {}) => {
+        const o = fresh(`${nodeName(op)}_output`);
+        nodes.push({ op, inputs: ins, outputs: [o], name: nodeName(op), attrs });
+        return o;
+      },
+      int64: (vals) =>
+        initializer(
+          'int64',
+          [vals.length],
+          BigInt64Array.from(vals, (v) => BigInt(v)),
+        ),
+      int64Scalar: (value) => initializer('int64', [], BigInt64Array.of(BigInt(value))),
+      scalar: (value, dtype) => initializer(onnxType(dtype), [], [value]),
+      dimOf: (a, b) => {
+        // Graph inputs come first in `values`, so a dim is read from the input it came in with when it can be.
+        for (const v of values.values()) {
+          const k = v.shape.findIndex((s, d) => s === a && v.shapeB[d] === b && s !== b);
+          if (k >= 0) return g.node('Gather', [g.node('Shape', [v.name]), g.int64([k])], { axis: 0 });
+        }
+        return fail(`no value has a dim that is ${a} and ${b} at the two traced sizes`);
+      },
+    };
+    return g;
+  };
   const graphValue = (t: Tensor, tB: Tensor | undefined, where: () => string): Value => {
     const v = values.get(t);
     if (v) return v;
@@ -613,9 +747,19 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
     if (!constant) throw new Error(`onnx.export: ${where()} reads a tensor that was released before export could read it`);
     const cB = tB ? B?.constants.get(tB) : undefined;
     if (cB && fmtShape(cB.shape) !== fmtShape(constant.shape)) {
-      throw new Error(
-        `onnx.export: ${where()} reads a constant whose shape (${fmtShape(constant.shape)} vs ${fmtShape(cB.shape)}) follows the dynamic axes; build it from the input instead`,
-      );
+      // Made in JavaScript from a size that follows the dynamic axes (arange(T), ones([T, T]), a causal mask): rebuilt from the run-time sizes.
+      const pattern = constantPattern(constant, cB);
+      if (!pattern) {
+        throw new Error(
+          `onnx.export: ${where()} reads a constant whose shape (${fmtShape(constant.shape)} vs ${fmtShape(cB.shape)}) follows the dynamic axes and is not a fill, an arange or a triangular mask; build it from the input with tensor ops instead`,
+        );
+      }
+      const g = graphOps('', (why) => {
+        throw new Error(`onnx.export: ${where()} reads a constant that follows the dynamic axes, but ${why}`);
+      });
+      const value = { name: rebuildConstant(g, pattern, constant, cB), dtype: constant.dtype, shape: constant.shape, shapeB: cB.shape };
+      values.set(t, value);
+      return value;
     }
     if (cB && Array.from(cB.values).some((v, k) => v !== constant.values[k])) {
       throw new Error(
@@ -656,8 +800,9 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
       };
     });
     const out = outs[0];
-    const nodeName = (op: string) => `/${path ? `${path.replaceAll('.', '/')}/` : ''}${op}_${nodes.length}`;
+    const nodeName = (op: string) => nodeNameIn(path, op);
     const c: EmitContext = {
+      ...graphOps(path, fail),
       op: event.name,
       x,
       out,
@@ -667,50 +812,15 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
       attrs: event.attrs,
       attrsB: eB?.attrs ?? event.attrs,
       attrValue: (key) => attrValues.get(key) ?? fail(`its ${key} tensor is missing`),
-      node: (op, ins, attrs = {}) => {
-        const o = fresh(`${nodeName(op)}_output`);
-        nodes.push({ op, inputs: ins, outputs: [o], name: nodeName(op), attrs });
-        return o;
-      },
       nodeOutputs: (op, ins, count, attrs = {}) => {
         const outs = Array.from({ length: count }, (_, k) => fresh(`${nodeName(op)}_output_${k}`));
         nodes.push({ op, inputs: ins, outputs: outs, name: nodeName(op), attrs });
         return outs;
       },
       final: (op, ins, attrs = {}) => void nodes.push({ op, inputs: ins, outputs: [out.name], name: nodeName(op), attrs }),
-      int64: (vals) => {
-        const name = fresh('onnx::Constant');
-        initializers.push({ name, dtype: 'int64', shape: [vals.length], values: BigInt64Array.from(vals, (v) => BigInt(v)) });
-        return name;
-      },
-      int64Scalar: (value) => {
-        const name = fresh('onnx::Constant');
-        initializers.push({ name, dtype: 'int64', shape: [], values: BigInt64Array.of(BigInt(value)) });
-        return name;
-      },
-      constant: (shape, dtype, fill) => {
-        const name = fresh('onnx::Constant');
-        initializers.push({ name, dtype: onnxType(dtype), shape, values: new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(fill) });
-        return name;
-      },
+      constant: (shape, dtype, fill) => initializer(onnxType(dtype), shape, new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(fill)),
       opset,
-      scalar: (value, dtype) => {
-        const name = fresh('onnx::Constant');
-        initializers.push({ name, dtype: onnxType(dtype), shape: [], values: [value] });
-        return name;
-      },
-      init: (dtype, shape, vals) => {
-        const name = fresh(`${path ? `${path}.` : ''}${dtype === 'int8' ? 'weight_quantized' : 'onnx::Constant'}`);
-        initializers.push({ name, dtype, shape, values: vals });
-        return name;
-      },
-      dimOf: (a, b) => {
-        for (const v of [...x, ...values.values()]) {
-          const k = v.shape.findIndex((s, d) => s === a && v.shapeB[d] === b && s !== b);
-          if (k >= 0) return c.node('Gather', [c.node('Shape', [v.name]), c.int64([k])], { axis: 0 });
-        }
-        return fail(`no value has a dim that is ${a} and ${b} at the two traced sizes`);
-      },
+      init: (dtype, shape, vals) => initializer(dtype, shape, vals, `${path ? `${path}.` : ''}${dtype === 'int8' ? 'weight_quantized' : 'onnx::Constant'}`),
       fail,
     };
     if (RESHAPES.has(event.name)) c.final('Reshape', [x[0].name, reshapeTarget(c)]);
@@ -762,16 +872,56 @@ function dynamicDims(kind: string, name: string, spec: number[] | Record<number,
   return new Set(dims);
 }
 
+/**
+ * Dynamic dims are told apart by their sizes in the two traces, so two different axes (batch and
+ * sequence) of the same size would be confused: refused, asking for example inputs that differ.
+ */
+function checkDistinctSizes(inputs: Tensor[], names: string[], dyn: Set<number>[], axes: ExportOptions['dynamicAxes'] & object): void {
+  const seen = new Map<number, { input: number; dim: number; label: string | undefined }>();
+  inputs.forEach((t, i) => {
+    const spec = axes[names[i]];
+    for (const d of dyn[i]) {
+      const label = spec && !Array.isArray(spec) ? spec[d] : undefined;
+      const other = seen.get(t.shape[d]);
+      if (other && ((other.input === i && other.dim !== d) || (label !== undefined && other.label !== undefined && label !== other.label))) {
+        throw new RangeError(
+          `onnx.export: dynamic dims ${other.dim} of '${names[other.input]}' and ${d} of '${names[i]}' are both ${t.shape[d]} in the example input, so the exporter cannot tell them apart; trace with sizes that differ (e.g. batch 2, sequence 8)`,
+        );
+      }
+      seen.set(t.shape[d], { input: i, dim: d, label });
+    }
+  });
+}
+
 /** The dim names of a graph input or output: the user's, else `<name>_dim<d>` for a dim that followed the dynamic axes. */
 function dimParams(v: Value, spec: unknown, name: string): (string | null)[] {
   const given = spec && !Array.isArray(spec) ? (spec as Record<number, string>) : {};
   return v.shape.map((_, d) => given[d] ?? (isDyn(v, d) || (Array.isArray(spec) && spec.includes(d)) ? `${name}_dim${d}` : null));
 }
 
-/** t with each dynamic dim grown by one (values repeated cyclically, so indices stay valid). */
-function resized(t: Tensor, dims: Set<number>): Tensor {
-  if (dims.size === 0) return t;
-  const shape = t.shape.map((s, d) => (dims.has(d) ? s + 1 : s));
+/**
+ * The inputs' shapes in the second trace. Dynamic dims shrink by one, so an input at a model's
+ * maximum (a GPT at its context length) stays within it; a dim below 3 grows instead, so none
+ * becomes 1. Mixing the two can leave a product of dims unchanged (2·3 → 3·2), which would make a
+ * flattening reshape look static: then every dim grows.
+ */
+function otherShapes(inputs: Tensor[], dyn: Set<number>[]): number[][] {
+  const plan = (size: (s: number) => number) => inputs.map((t, i) => t.shape.map((s, d) => (dyn[i].has(d) ? size(s) : s)));
+  const mixed = plan((s) => (s >= 3 ? s - 1 : s + 1));
+  const keepsAProduct = inputs.some((t, i) => {
+    const dims = [...dyn[i]];
+    for (let subset = 1; subset < 1 << dims.length; subset++) {
+      const chosen = dims.filter((_, k) => subset & (1 << k));
+      if (chosen.length > 1 && chosen.reduce((p, d) => p * t.shape[d], 1) === chosen.reduce((p, d) => p * mixed[i][d], 1)) return true;
+    }
+    return false;
+  });
+  return keepsAProduct ? plan((s) => s + 1) : mixed;
+}
+
+/** t resized to `shape` (values repeated cyclically, so indices stay valid). */
+function resized(t: Tensor, shape: number[]): Tensor {
+  if (shape.every((s, d) => s === t.shape[d])) return t;
   const src = t.toArray();
   const strides = t.shape.map((_, d) => t.shape.slice(d + 1).reduce((a, b) => a * b, 1));
   const count = shape.reduce((a, b) => a * b, 1);

@@ -14,6 +14,7 @@ import { cat, stack } from '../ops/shape.js';
 import { gruSequence, lstmSequence } from '../nn/rnn-fused.js';
 import { erf, gelu, where } from '../ops/elementwise.js';
 import { gather, indexSelect } from '../ops/indexing.js';
+import { tril, triu } from '../ops/rearrange.js';
 import { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 import { nodeFs } from '../io/node-fs.js';
 import { fieldFloat, fieldInt, fieldString, ProtoError, type ProtoField, readFields, repeatedFloats, repeatedInts } from './proto.js';
@@ -233,7 +234,10 @@ const arithmetic =
   (fn: (a: Tensor, b: Tensor) => Tensor, host: (a: number, b: number) => number): Op =>
   (x) => {
     const [a, b] = [x[0]!, x[1]!];
-    if (a instanceof Tensor || b instanceof Tensor) return [fn(asTensor(a), asTensor(b))];
+    // Values that broadcast against each other (a column of row indices minus a row of column indices) run as tensors.
+    const elementwise =
+      !(a instanceof Tensor) && !(b instanceof Tensor) && (a.data.length === 1 || b.data.length === 1 || fmtShape(a.shape) === fmtShape(b.shape));
+    if (!elementwise) return [fn(asTensor(a), asTensor(b))];
     const long = a.data.length >= b.data.length ? a : b;
     const at = (v: Host, i: number) => v.data[v.data.length === 1 ? 0 : i];
     return [{ host: true, shape: long.shape, data: long.data.map((_, i) => host(at(a, i), at(b, i))) }];
@@ -343,6 +347,17 @@ const OPS: Record<string, Op> = {
     const fill = value ? asTensor(value).toArray()[0] : 0;
     if (value && !(value instanceof Tensor)) return [{ host: true, shape, data: new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(fill) }];
     return [full(shape, fill, { dtype: value instanceof Tensor ? value.dtype : 'float32' })];
+  },
+  Range: (x) => {
+    const [start, limit, delta] = [0, 1, 2].map((k) => ints(x[k], `Range ${['start', 'limit', 'delta'][k]}`)[0]);
+    if (delta === 0) throw new Error('onnx model: Range with delta 0');
+    const data = Array.from({ length: Math.max(Math.ceil((limit - start) / delta), 0) }, (_, i) => start + i * delta);
+    if (!(x[0] instanceof Tensor)) return [{ host: true, shape: [data.length], data }];
+    return [tensor(x[0].dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data), { dtype: x[0].dtype })];
+  },
+  Trilu: (x, n) => {
+    const diagonal = x[1] ? ints(x[1], 'Trilu k')[0] : 0;
+    return [attrI(n, 'upper', 1) ? triu(t0(x), diagonal) : tril(t0(x), diagonal)];
   },
   Identity: (x) => [x[0]],
   Dropout: (x) => [x[0]],
@@ -510,6 +525,23 @@ const OPS: Record<string, Op> = {
     const idxShape = idx instanceof Tensor ? [...idx.shape] : idx.shape;
     const picked = indexSelect(v, d, tensor(Int32Array.from(flat), { shape: [flat.length], dtype: 'int32' }));
     return [picked.reshape([...v.shape.slice(0, d), ...idxShape, ...v.shape.slice(d + 1)])];
+  },
+  Split: (x, n) => {
+    const t = t0(x);
+    const axis = norm(attrI(n, 'axis', 0), t.ndim);
+    const count = n.outputs.length;
+    const sizes = x[1] ? ints(x[1], 'Split split') : attrInts(n, 'split', []);
+    // Without sizes, equal parts (the last one smaller when the dim does not divide evenly).
+    const parts =
+      sizes.length > 0
+        ? sizes
+        : Array.from({ length: count }, (_, k) => Math.min(Math.ceil(t.shape[axis] / count), t.shape[axis] - k * Math.ceil(t.shape[axis] / count)));
+    let at = 0;
+    return parts.map((size) => {
+      const part = t.narrow(axis, at, size);
+      at += size;
+      return part;
+    });
   },
   GatherElements: (x, n) => [gather(t0(x), attrI(n, 'axis', 0), asTensor(x[1]!))],
   Concat: (x, n) => {

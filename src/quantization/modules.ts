@@ -23,15 +23,23 @@ function padded(values: ArrayLike<number>, device: Tensor['device']): Tensor {
 }
 
 /**
- * The int8 weight [n, k] as the GEMM's packed B: groups of 4 rows, each [kPad/2][4][2] i16,
- * in an int32 tensor (two i16 per element).
+ * The int8 weight [n, k] as the GEMM's B: int8 panels of 8 rows (assembly/int8.ts draws the
+ * layout), four bytes per int32 element.
  */
 function packWeight(q: Int8Array, n: number, k: number, kPad: number, device: Tensor['device']): Tensor {
-  const groups = Math.ceil(n / 4);
-  const packed = new Int16Array(groups * kPad * 4);
-  for (let col = 0; col < n; col++) {
-    const base = (col >> 2) * kPad * 4 + (col & 3) * 2;
-    for (let c = 0; c < k; c++) packed[base + (c >> 1) * 8 + (c & 1)] = q[col * k + c];
+  const packed = new Int8Array(Math.ceil(n / 8) * kPad * 8);
+  for (let j = 0; j < n; j++) {
+    const base = (j >> 3) * kPad * 8 + ((j >> 2) & 1) * 16 + (j & 3) * 2;
+    for (let c = 0; c < k; c++) packed[base + (c >> 2) * 32 + ((c >> 1) & 1) * 8 + (c & 1)] = q[j * k + c];
+  }
+  return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
+}
+
+/** The int8 weight [rows, k] as the GEMM's A: i16 panels of 4 rows, two i16 per int32 element. */
+function packWeightRows(q: Int8Array, rows: number, k: number, kPad: number, device: Tensor['device']): Tensor {
+  const packed = new Int16Array(Math.ceil(rows / 4) * 4 * kPad);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < k; c++) packed[(r >> 2) * kPad * 4 + (c >> 2) * 16 + (r & 3) * 4 + (c & 3)] = q[r * k + c];
   }
   return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
 }
@@ -43,6 +51,7 @@ abstract class QuantizedBase extends Module {
   #packed: Tensor | null = null;
   #packedFrom: (readonly [unknown, number])[] | null = null;
   #scales: Tensor | null = null;
+  #sums: Tensor | null = null;
   #bias: Tensor | null = null;
   #attrs: Record<string, unknown> | null = null;
   readonly kPad: number;
@@ -57,7 +66,7 @@ abstract class QuantizedBase extends Module {
     device: Tensor['device'],
   ) {
     super();
-    this.kPad = k + (k % 2);
+    this.kPad = Math.ceil(k / 4) * 4;
     const scales = weightScales(weight, outFeatures, k);
     const q = quantizeWeight(weight, scales, k);
     this.registerBuffer('weight', tensor(Int32Array.from(q), { shape: weightShape, dtype: 'int32', device }));
@@ -90,19 +99,27 @@ abstract class QuantizedBase extends Module {
     return t as Tensor;
   }
 
-  /** The packed weight, scales and bias, rebuilt when loadStateDict wrote new values into the buffers. */
-  protected operands(): { packed: Tensor; scales: Tensor; bias: Tensor | null; attrs: Record<string, unknown> } {
+  /**
+   * The packed weight, scales, bias and per-channel weight sums (for the zero-point correction),
+   * rebuilt when loadStateDict wrote new values into the buffers.
+   */
+  protected operands(): { packed: Tensor; scales: Tensor; sums: Tensor; bias: Tensor | null; attrs: Record<string, unknown> } {
     // Checked on every call, so by name rather than through namedBuffers().
     const state = BUFFERS.map((name) => this.buffer(name, true)).map((t) => [t?.storage ?? null, t?.storage.version ?? 0] as const);
     const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
     if (!this.#packed || !fresh) {
-      for (const t of [this.#packed, this.#scales, this.#bias]) t?.dispose();
+      for (const t of [this.#packed, this.#scales, this.#sums, this.#bias]) t?.dispose();
       const w = this.buffer('weight');
       const raw = noGrad(() => w.toArray());
       const values = Int8Array.from(raw);
       if (values.some((v, i) => v !== raw[i])) throw new RangeError(`${this.constructor.name}: weight holds values outside int8 (-128 to 127)`);
       this.#packed = this.packWeights(values, w.device);
       this.#scales = padded(this.weightScale(), w.device);
+      const sums = new Int32Array(Math.ceil(this.outFeatures / 4) * 4);
+      values.forEach((v, i) => {
+        sums[Math.floor(i / this.k)] += v;
+      });
+      this.#sums = tensor(sums, { dtype: 'int32', device: w.device }).keep();
       const b = this.biasValues();
       this.#bias = b ? padded(b, w.device) : null;
       if (this.inputQParams) {
@@ -111,7 +128,7 @@ abstract class QuantizedBase extends Module {
       this.#attrs = this.exportAttrs(this.inputQParams);
       this.#packedFrom = state;
     }
-    return { packed: this.#packed!, scales: this.#scales!, bias: this.#bias, attrs: this.#attrs! };
+    return { packed: this.#packed!, scales: this.#scales!, sums: this.#sums!, bias: this.#bias, attrs: this.#attrs! };
   }
 
   /** The quint8 parameters of x: the calibrated ones, or x's own range (dynamic). */
@@ -123,9 +140,9 @@ abstract class QuantizedBase extends Module {
     return quint8Params(lo, hi);
   }
 
-  /** x [rows, cols] (element strides rs, cs) quantized into i16 rows for the GEMM. */
+  /** x [rows, cols] (element strides rs, cs) quantized into the GEMM's A. */
   protected quantizeRows(x: Tensor, offset: number, rows: number, cols: number, rs: number, cs: number, q: QParams, into: Tensor): void {
-    x.backend.quantizeI16({
+    x.backend.quantizeInt8A({
       x: x.storage,
       xOffset: offset,
       rows,
@@ -185,7 +202,7 @@ export class QuantizedLinear extends QuantizedBase {
       const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
       const rows = numel(input.shape) / inF;
       const q = this.inputParams(x);
-      const a = Tensor.empty([(rows * this.kPad) / 2], 'int32', x.backend);
+      const a = Tensor.empty([(Math.ceil(rows / 4) * 4 * this.kPad) / 2], 'int32', x.backend);
       this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
       const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
       x.backend.gemmInt8({
@@ -196,11 +213,13 @@ export class QuantizedLinear extends QuantizedBase {
         b: packed.storage,
         scaleA: q.scale,
         scaleB: scales.storage,
+        corr: null,
+        corrMul: 0,
         bias: bias?.storage ?? null,
         out: out.storage,
         outOffset: 0,
         ldc: this.outFeatures,
-        transOut: false,
+        perRowScale: false,
       });
       return finish(out, 'quantizedLinear', [input], null, attrs);
     });
@@ -245,11 +264,9 @@ export class QuantizedConv2d extends QuantizedBase {
     super(outChannels, inChannels * kernelSize[0] * kernelSize[1], [outChannels, inChannels, ...kernelSize], weight, bias, inputQParams, device);
   }
 
-  /** The weight as i16 rows [outC, kPad], the GEMM's A. */
+  /** The weight [outC, k] as the GEMM's A (rows = output channels). */
   protected override packWeights(q: Int8Array, device: Tensor['device']): Tensor {
-    const rows = new Int16Array(this.outFeatures * this.kPad);
-    for (let o = 0; o < this.outFeatures; o++) for (let c = 0; c < this.k; c++) rows[o * this.kPad + c] = q[o * this.k + c];
-    return tensor(new Int32Array(rows.buffer), { dtype: 'int32', device }).keep();
+    return packWeightRows(q, this.outFeatures, this.k, this.kPad, device);
   }
 
   forward(input: Tensor): Tensor {
@@ -263,11 +280,12 @@ export class QuantizedConv2d extends QuantizedBase {
     const outH = Math.floor((H + 2 * g.padding[0] - g.dilation[0] * (kH - 1) - 1) / g.stride[0]) + 1;
     const outW = Math.floor((W + 2 * g.padding[1] - g.dilation[1] * (kW - 1) - 1) / g.stride[1]) + 1;
     if (outH < 1 || outW < 1) throw new RangeError(`QuantizedConv2d: the kernel is larger than the padded input ${fmtShape(input.shape)}`);
-    const { packed, scales, bias, attrs } = this.operands();
+    const { packed, scales, sums, bias, attrs } = this.operands();
     return composite('quantizedConv2d', () => {
       const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
       const q = this.inputParams(x);
       const P = outH * outW;
+      const pPad = Math.ceil(P / 8) * 8;
       const window = {
         inH: H,
         inW: W,
@@ -283,27 +301,27 @@ export class QuantizedConv2d extends QuantizedBase {
         dilationW: g.dilation[1],
       };
       const backend = x.backend;
-      const cols = Tensor.empty([this.k * P], 'float32', backend);
-      const b = Tensor.empty([Math.ceil(P / 4) * this.kPad * 2], 'int32', backend);
+      // The input is quantized once (bytes q − 128) and every image unfolded from those bytes.
+      const image = C * H * W;
+      const xq = Tensor.empty([Math.ceil((N * image) / 4)], 'int32', backend);
+      backend.quantizeInt8({
+        x: x.storage,
+        xOffset: x.offset,
+        n: N * image,
+        invScale: Math.fround(1 / q.scale),
+        zeroPoint: q.zeroPoint,
+        qmin: 0,
+        qmax: 255,
+        out: xq.storage,
+      });
+      const scratch = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
+      const b = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
       const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
       for (let n = 0; n < N; n++) {
-        backend.im2col(x.storage, x.offset + n * C * H * W, cols.storage, C, window);
+        backend.im2colInt8(xq.storage, n * image, scratch.storage, b.storage, C, window, q.zeroPoint - 128, this.kPad);
         // The weight is A (rows = output channels) and the columns B, so the GEMM writes the
-        // [outC, H·W] planes in place, with per-row (per-channel) scales.
-        backend.quantizePackI16({
-          x: cols.storage,
-          xOffset: 0,
-          rows: this.k,
-          cols: P,
-          rowStride: P,
-          colStride: 1,
-          invScale: Math.fround(1 / q.scale),
-          zeroPoint: q.zeroPoint,
-          qmin: 0,
-          qmax: 255,
-          out: b.storage,
-          kPad: this.kPad,
-        });
+        // [outC, H·W] planes in place, with per-row (per-channel) scales; Σ (q − 128)·w + (128 − zp)·Σ w
+        // is Σ (q − zp)·w.
         backend.gemmInt8({
           m: g.outChannels,
           n: P,
@@ -312,11 +330,12 @@ export class QuantizedConv2d extends QuantizedBase {
           b: b.storage,
           scaleA: q.scale,
           scaleB: scales.storage,
+          corr: sums.storage,
+          corrMul: 128 - q.zeroPoint,
           bias: bias?.storage ?? null,
           out: out.storage,
           outOffset: n * g.outChannels * P,
           ldc: P,
-          transOut: false,
           perRowScale: true,
         });
       }
