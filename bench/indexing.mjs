@@ -18,8 +18,7 @@ const other = process.argv[2] ? await import(new URL(process.argv[2], `file://${
 function workloads(T) {
   const { nn, randn, randint, tidy } = T;
   const F = nn.functional;
-  // Gradients accumulate across steps (no `.grad = null`: dropping a 5 MB gradient each step
-  // lets a reclaim pass spill the weight, which then costs more than the op; docs/memory.md).
+  // Gradients accumulate across steps into one .grad (no `.grad = null`), as before the kernels.
   const stepOf = (f) => () =>
     tidy(() => {
       const y = f();
