@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import * as T from '../src/index.js';
-import { cat, data, fit, manualSeed, nn, noGrad, optim, randn, tensor, type Tensor } from '../src/index.js';
-import { type LoopPeaks, loopMeter, measureLoop, runMnistLoop } from './browser/memory-loop.js';
+import { cat, data, fit, manualSeed, nn, noGrad, optim, randn, type Tensor } from '../src/index.js';
+import {
+  batches,
+  type LoopPeaks,
+  loopMeter,
+  measureLoop,
+  mlp,
+  pixels,
+  runAsyncLoop,
+  runEvalLoop,
+  runInferenceLoop,
+  runMnistLoop,
+} from './browser/memory-loop.js';
+import { expectBounded } from './helpers.js';
 
 /**
  * The loop shapes of issue 9, written as a PyTorch user writes them: no tidy, keep or dispose.
@@ -13,50 +25,17 @@ import { type LoopPeaks, loopMeter, measureLoop, runMnistLoop } from './browser/
  */
 const STEPS = 10_000;
 
-function expectBounded(m: LoopPeaks): void {
-  expect(m.earlyBytes).toBeGreaterThan(0);
-  expect(m.lateBytes).toBeLessThanOrEqual(2 * m.earlyBytes);
-  expect(m.lateTensors).toBeLessThanOrEqual(2 * m.earlyTensors);
-  expect(m.wasmBytes).toBe(m.wasmAfterEarly);
-}
-
 const runLoop = (step: (i: number) => void): LoopPeaks => measureLoop(T, STEPS, step);
-
-/** Pixel-like data in [0, 255] and 3 classes a small MLP can learn. */
-function pixels(n: number, features: number): { x: Tensor; y: Tensor } {
-  manualSeed(7);
-  const y = Array.from({ length: n }, (_, i) => i % 3);
-  const x = randn([n, features])
-    .mul(20)
-    .add(tensor(y).float().mul(60).add(60).reshape([n, 1]));
-  return { x, y: tensor(y, { dtype: 'int32' }) };
-}
-
-function mlp(features: number) {
-  manualSeed(3);
-  const model = new nn.Sequential(new nn.Linear(features, 64), new nn.ReLU(), new nn.Linear(64, 3));
-  return { model, optimizer: new optim.SGD(model.parameters(), { lr: 0.05 }) };
-}
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** Batches of a DataLoader, epoch after epoch, for as many steps as asked. */
-function* batches(loader: Iterable<Tensor[]>, steps: number): Generator<Tensor[]> {
-  let i = 0;
-  for (;;)
-    for (const batch of loader)
-      if (i++ < steps) yield batch;
-      else return;
-}
-
 describe('memory stays bounded in every loop shape, with nothing added to user code', { timeout: 300_000 }, () => {
-  const { x, y } = pixels(256, 32);
-  const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 16, shuffle: true });
+  const { x, y, loader } = pixels(T, 256, 32);
 
   it('DataLoader batches with xb.div(255) before the forward', () => {
-    const { model, optimizer } = mlp(32);
+    const { model, optimizer } = mlp(T, 32);
     const it = batches(loader, STEPS);
     const losses: number[] = [];
     const m = runLoop(() => {
@@ -73,7 +52,7 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('the same with the transform inside noGrad', () => {
-    const { model, optimizer } = mlp(32);
+    const { model, optimizer } = mlp(T, 32);
     const it = batches(loader, STEPS);
     expectBounded(
       runLoop(() => {
@@ -88,28 +67,24 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('a noGrad evaluation loop with argmax and .item()', () => {
-    const { model } = mlp(32);
-    const it = batches(loader, STEPS);
-    let correct = 0;
-    expectBounded(
-      runLoop(() => {
-        const [xb, yb] = it.next().value!;
-        noGrad(() => {
-          correct += model(xb.div(255)).argmax(1).eq(yb).sum().item();
-        });
-      }),
-    );
-    expect(correct).toBeGreaterThanOrEqual(0);
+    const m = runEvalLoop(T, STEPS);
+    expectBounded(m);
+    expect(m.accuracy).toBe(m.wholeSet);
   });
 
   it('inference with grad mode on, results dropped', () => {
-    const { model } = mlp(32);
-    const input = x.slice(0, 0, 16).div(255);
-    expectBounded(runLoop(() => void model(input)));
+    expectBounded(runInferenceLoop(T, STEPS));
+  });
+
+  it('a for await loop over the DataLoader that yields a task to the event loop every step', async () => {
+    const m = await runAsyncLoop(T, STEPS);
+    expect(m.steps).toBe(STEPS);
+    expectBounded(m);
+    expect(m.lastLoss).toBeLessThan(m.firstLoss * 0.5);
   });
 
   it('fit() with a /255 transform in the batch iterable, validation and a metric every epoch', () => {
-    const { model, optimizer } = mlp(32);
+    const { model, optimizer } = mlp(T, 32);
     const val = new data.DataLoader(new data.TensorDataset(x.slice(0, 0, 32).div(255), y.slice(0, 0, 32)), { batchSize: 16 });
     const meter = loopMeter(T, STEPS);
     let step = 0;
@@ -134,7 +109,7 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('feature extraction under noGrad: a forward hook captures the hidden layer every step', () => {
-    const { model } = mlp(32);
+    const { model } = mlp(T, 32);
     const it = batches(loader, STEPS);
     let features: Tensor | null = null;
     const sampled: Tensor[] = [];
@@ -158,7 +133,7 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('training with a forward hook capturing activations, read after later steps', () => {
-    const { model, optimizer } = mlp(32);
+    const { model, optimizer } = mlp(T, 32);
     const it = batches(loader, STEPS);
     let features: Tensor | null = null;
     const sampled: Tensor[] = [];
@@ -183,7 +158,7 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('losses kept in an array are read after training', () => {
-    const { model, optimizer } = mlp(32);
+    const { model, optimizer } = mlp(T, 32);
     const it = batches(loader, STEPS);
     const losses: Tensor[] = [];
     const seen: number[] = [];
@@ -277,7 +252,7 @@ describe('memory stays bounded in every loop shape, with nothing added to user c
   });
 
   it('per-batch predictions kept in an array and passed to cat later are intact', () => {
-    const { model } = mlp(32);
+    const { model } = mlp(T, 32);
     const inputs = Array.from({ length: 400 }, (_, i) => x.slice(0, (i * 16) % 240, ((i * 16) % 240) + 16).div(255));
     const predictions = inputs.map((input) => noGrad(() => model(input)));
     // Enough allocation in between to run several reclaim passes over the held predictions.

@@ -176,6 +176,35 @@ describe('attention', () => {
     expect(layer(q, { isCausal: true }).toArray()).toEqual(layer(q, { srcMask: hidden }).toArray());
   });
 
+  it('self-attention from the packed in-projection equals three separate projections in values and every gradient', () => {
+    // mha(x, x, x) takes the packed path; a key and value that are other tensors of the same
+    // values take the three projections: same math, so the same results to rounding.
+    for (const batchFirst of [true, false]) {
+      manualSeed(21);
+      const mha = new nn.MultiheadAttention(12, 3, { batchFirst });
+      const x = randn(batchFirst ? [2, 19, 12] : [19, 2, 12], { requiresGrad: true });
+      const padding = tensor(
+        Int32Array.from({ length: 38 }, (_, i) => (i % 19 >= 15 + (i >= 19 ? 2 : 0) ? 1 : 0)),
+        { shape: [2, 19], dtype: 'bool' },
+      );
+      for (const call of [{ isCausal: true }, { keyPaddingMask: padding }, {}]) {
+        const run = (kv: Tensor) => {
+          mha.zeroGrad();
+          x.grad = null;
+          const out = mha(x, kv, kv, { needWeights: false, ...call })[0];
+          out.mul(out).sum().backward();
+          return [out, x.grad!, ...mha.parameters().map((p) => p.grad!)].map((t) => Array.from(t.toArray()));
+        };
+        const packed = run(x);
+        const separate = run(x.clone());
+        packed.forEach((values, i) => {
+          const worst = Math.max(...values.map((v, j) => Math.abs(v - separate[i][j])));
+          expect(worst).toBeLessThan(1e-4);
+        });
+      }
+    }
+  });
+
   // The fused kernel (several 16-row query blocks, vector tails) against the composed expression.
   const composedSdpa = (q: Tensor, k: Tensor, v: Tensor, mask: Tensor | null, scale: number) => {
     const s = q.matmul(k.transpose(-2, -1)).mul(scale);

@@ -13,7 +13,7 @@ import * as F from './functional.js';
 import * as init from './init.js';
 import { emptyParameter, Linear, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
-import { canFuseAttention, fusedAttention } from './attention-fused.js';
+import { canFuseAttention, canFuseMask, fusedAttention, fusedPackedSelfAttention } from './attention-fused.js';
 import * as V from '../validate.js';
 
 function checkFloat(op: string, arg: string, x: unknown): Tensor {
@@ -253,16 +253,6 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     return composite(op, () => {
       // Work in [seq, batch, feature].
       const toSBE = (t: Tensor) => (!batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
-      const [qs, ks, vs] = [toSBE(q), toSBE(k), toSBE(v)];
-      const b = this.in_proj_bias;
-      const bias = (i: number) => (b ? b.narrow(0, i * E, E) : null);
-      const weight = (i: number) =>
-        this.in_proj_weight ? this.in_proj_weight.narrow(0, i * E, E) : [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight][i]!;
-      // [len, N, E] → [N·H, len, hd]
-      const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1);
-      const qh = heads(F.linear(qs, weight(0), bias(0)), L);
-      const kh = heads(F.linear(ks, weight(1), bias(1)), S);
-      const vh = heads(F.linear(vs, weight(2), bias(2)), S);
       // Only causal: the fused kernel skips the hidden keys instead of reading a mask.
       const causalOnly = isCausal && !attnMask && !keyPaddingMask;
       let mask: Tensor | null = attnMask
@@ -277,11 +267,27 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
           .reshape(N * H, 1, S);
         mask = mask ? mask.add(pad) : pad;
       }
+      const dropout = this.dropout > 0 && this.training;
+      // Self-attention without weights to return: one in-projection GEMM, its output read by the
+      // fused kernel in place of three projections and their head reshapes (PyTorch's packed path).
+      if (batched && q === k && k === v && this.in_proj_weight && !needWeights && !dropout && N > 0 && L > 0 && canFuseMask(mask, [N * H], q)) {
+        const qkv = F.linear(q, this.in_proj_weight, this.in_proj_bias);
+        return [this.out_proj(fusedPackedSelfAttention(qkv, H, this.batchFirst, mask, causalOnly)), null] as [Tensor, Tensor | null];
+      }
+      const [qs, ks, vs] = [toSBE(q), toSBE(k), toSBE(v)];
+      const b = this.in_proj_bias;
+      const bias = (i: number) => (b ? b.narrow(0, i * E, E) : null);
+      const weight = (i: number) =>
+        this.in_proj_weight ? this.in_proj_weight.narrow(0, i * E, E) : [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight][i]!;
+      // [len, N, E] → [N·H, len, hd]
+      const heads = (t: Tensor, len: number) => t.reshape(len, N * H, hd).transpose(0, 1);
+      const qh = heads(F.linear(qs, weight(0), bias(0)), L);
+      const kh = heads(F.linear(ks, weight(1), bias(1)), S);
+      const vh = heads(F.linear(vs, weight(2), bias(2)), S);
       const toOutput = (heads: Tensor) => {
         const out = this.out_proj(heads.transpose(0, 1).reshape(L * N, E)).reshape(L, N, E);
         return !batched ? out.squeeze(1) : this.batchFirst ? out.transpose(0, 1) : out;
       };
-      const dropout = this.dropout > 0 && this.training;
       // Without weights to return or dropout to apply, the weights need not exist: the fused SDPA.
       if (!needWeights && !dropout) {
         const ctx = F.scaledDotProductAttention(qh, kh, vh, { attnMask: mask, isCausal: causalOnly });

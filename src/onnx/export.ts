@@ -154,7 +154,7 @@ interface Initializer {
 interface GraphOps {
   /** Adds a node writing a fresh intermediate; returns its name. */
   node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
-  int64(values: readonly number[]): string;
+  int64(values: readonly (number | bigint)[]): string;
   int64Scalar(value: number): string;
   scalar(value: number, dtype: DType): string;
   /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
@@ -202,6 +202,7 @@ const UNARY: Record<string, string> = {
   sigmoid: 'Sigmoid',
   relu: 'Relu',
   sign: 'Sign',
+  erf: 'Erf',
 };
 const ARITHMETIC: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
 const COMPARISON: Record<string, string> = { eq: 'Equal', lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', ne: 'Equal' };
@@ -335,26 +336,59 @@ function same(c: EmitContext, key: string): unknown {
   return a;
 }
 
+/**
+ * PyTorch's attention weights softmax(q·kᵀ·scale + mask) over the last two of `nd` dims, the mask
+ * additive; a [N·heads, L, S] mask is seen as [N, heads, L, S] when `heads` is given (the packed
+ * self-attention's queries are [N, heads, L, hd]).
+ */
+function attentionWeights(c: EmitContext, q: string, k: string, nd: number, lengths: () => [string, string], dtype: DType, heads: number | null): string {
+  const perm = Array.from({ length: nd }, (_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
+  let scores = c.node('Mul', [c.node('MatMul', [q, c.node('Transpose', [k], { perm })]), c.scalar(c.attrs.scale as number, dtype)]);
+  if (c.attrs.isCausal) {
+    // Query i sees keys ≤ i.
+    const [L, S] = lengths();
+    scores = c.node('Where', [belowDiagonal(c, L, S, 0), scores, c.scalar(-Infinity, dtype)]);
+  } else if (c.attrs.attnMask) {
+    const mask = c.attrValue('attnMask');
+    let additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, dtype), c.scalar(-Infinity, dtype)]) : castTo(c, mask, dtype);
+    if (heads !== null && mask.shape.length === 3) {
+      const trailing = c.node('Slice', [c.node('Shape', [mask.name]), c.int64([1]), c.int64([3])]);
+      additive = c.node('Reshape', [additive, c.node('Concat', [c.int64([-1, heads]), trailing], { axis: 0 })]);
+    }
+    scores = c.node('Add', [scores, additive]);
+  }
+  return c.node('Softmax', [scores], { axis: -1 });
+}
+
 const EMITTERS: Record<string, (c: EmitContext) => void> = {
   RNN: recurrentLayer,
   LSTM: recurrentLayer,
   GRU: recurrentLayer,
   scaledDotProductAttention: (c) => {
-    // PyTorch's form: softmax(q·kᵀ·scale + mask)·v with the mask additive.
     const [q, k, v] = c.x;
     const nd = k.shape.length;
-    const perm = k.shape.map((_, i) => (i === nd - 2 ? nd - 1 : i === nd - 1 ? nd - 2 : i));
-    let scores = c.node('Mul', [c.node('MatMul', [q.name, c.node('Transpose', [k.name], { perm })]), c.scalar(c.attrs.scale as number, q.dtype)]);
-    if (c.attrs.isCausal) {
-      // Query i sees keys ≤ i, the mask built from q's and k's run-time lengths so any sequence length runs.
-      const length = (t: Value) => c.node('Gather', [c.node('Shape', [t.name]), c.int64Scalar(t.shape.length - 2)], { axis: 0 });
-      scores = c.node('Where', [belowDiagonal(c, length(q), length(k), 0), scores, c.scalar(-Infinity, q.dtype)]);
-    } else if (c.attrs.attnMask) {
-      const mask = c.attrValue('attnMask');
-      const additive = mask.dtype === 'bool' ? c.node('Where', [mask.name, c.scalar(0, q.dtype), c.scalar(-Infinity, q.dtype)]) : castTo(c, mask, q.dtype);
-      scores = c.node('Add', [scores, additive]);
-    }
-    c.final('MatMul', [c.node('Softmax', [scores], { axis: -1 }), v.name]);
+    // The causal mask is built from q's and k's run-time lengths, so any sequence length runs.
+    const length = (t: Value) => c.node('Gather', [c.node('Shape', [t.name]), c.int64Scalar(nd - 2)], { axis: 0 });
+    c.final('MatMul', [attentionWeights(c, q.name, k.name, nd, () => [length(q), length(k)], q.dtype, null), v.name]);
+  },
+  packedSelfAttention: (c) => {
+    // qkv [N, L, 3E] (batchFirst) or [L, N, 3E] regrouped as [3, N, H, L, hd]; the heads' outputs merged back.
+    const [qkv] = c.x;
+    const heads = c.attrs.heads as number;
+    const batchFirst = c.attrs.batchFirst as boolean;
+    const hd = qkv.shape[2] / 3 / heads;
+    const seqDim = batchFirst ? 1 : 0;
+    const grouped = c.node('Transpose', [c.node('Reshape', [qkv.name, c.int64([0, 0, 3, heads, hd])])], {
+      perm: batchFirst ? [2, 0, 3, 1, 4] : [2, 1, 3, 0, 4],
+    });
+    const [q, k, v] = [0, 1, 2].map((i) => c.node('Gather', [grouped, c.int64Scalar(i)], { axis: 0 }));
+    const length = () => {
+      const L = c.node('Gather', [c.node('Shape', [qkv.name]), c.int64Scalar(seqDim)], { axis: 0 });
+      return [L, L] as [string, string];
+    };
+    const weights = attentionWeights(c, q, k, 4, length, qkv.dtype, heads);
+    const merged = c.node('Transpose', [c.node('MatMul', [weights, v])], { perm: batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3] });
+    c.final('Reshape', [merged, c.int64([0, 0, heads * hd])]);
   },
   quantizedLinear: quantizedLayer,
   quantizedConv2d: quantizedLayer,
@@ -416,9 +450,11 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     const dim = same(c, 'dim') as number;
     const start = same(c, 'start') as number;
     const step = same(c, 'step') as number;
-    const runsToEnd = c.attrs.end === x.shape[dim] && c.attrsB.end === x.shapeB[dim];
-    const end = runsToEnd && isDyn(x, dim) ? INT64_MAX : (same(c, 'end') as number);
-    c.final('Slice', [x.name, c.int64([start]), c.int64([end as number]), c.int64([dim]), c.int64([step])]);
+    const [endA, endB] = [c.attrs.end as number, c.attrsB.end as number];
+    const runsToEnd = endA === x.shape[dim] && endB === x.shapeB[dim];
+    // An end that follows a dynamic axis (GPT-2's registered [context, context] mask cut to [:T, :T]) is read at run time.
+    const end = runsToEnd && isDyn(x, dim) ? c.int64([INT64_MAX]) : endA !== endB ? c.dimOf(endA, endB) : c.int64([endA]);
+    c.final('Slice', [x.name, c.int64([start]), end, c.int64([dim]), c.int64([step])]);
   },
   select: (c) => {
     const [x] = c.x;
