@@ -234,14 +234,13 @@ export function gemmI8(
           const o = <usize>q << 5;
           const x0 = v128.load32_splat(ar + o);
           const x1 = v128.load32_splat(ar + o, 4);
-          const v0 = v128.load(b0 + o);
-          const v1 = v128.load(b0 + o, 16);
-          const v2 = v128.load(b1 + o);
-          const v3 = v128.load(b1 + o, 16);
-          c0 = i32x4.add(c0, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v0)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v0))));
-          c1 = i32x4.add(c1, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v1)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v1))));
-          c2 = i32x4.add(c2, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v2)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v2))));
-          c3 = i32x4.add(c3, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v3)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v3))));
+          // load8x8_s loads and widens 8 bytes in one instruction.
+          const p0 = b0 + o;
+          const p1 = b1 + o;
+          c0 = i32x4.add(c0, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p0)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p0, 8))));
+          c1 = i32x4.add(c1, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p0, 16)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p0, 24))));
+          c2 = i32x4.add(c2, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p1)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p1, 8))));
+          c3 = i32x4.add(c3, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p1, 16)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p1, 24))));
         }
         storeAcc(c0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
         storeAcc(c1, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
@@ -259,6 +258,31 @@ export function gemmI8(
       const ap = a + <usize>(row >> 2) * panel;
       for (let col = c0; col < c1; col += 8) {
         const bp = b + <usize>(col >> 3) * panel;
+        if (col + 4 >= n) {
+          // A last panel with at most 4 real columns: only its first half is multiplied.
+          let a0 = i32x4.splat(0);
+          let a1 = i32x4.splat(0);
+          let a2 = i32x4.splat(0);
+          let a3 = i32x4.splat(0);
+          for (let q = 0; q < quads; q++) {
+            const o = <usize>q << 5;
+            const pa = ap + o;
+            const v0 = v128.load(bp + o);
+            const w0 = i16x8.extend_low_i8x16_s(v0);
+            const w1 = i16x8.extend_high_i8x16_s(v0);
+            const y0 = v128.load(pa);
+            const y1 = v128.load(pa, 16);
+            a0 = i32x4.add(a0, i32x4.add(i32x4.dot_i16x8_s(i32x4.shuffle(y0, y0, 0, 0, 0, 0), w0), i32x4.dot_i16x8_s(i32x4.shuffle(y0, y0, 1, 1, 1, 1), w1)));
+            a1 = i32x4.add(a1, i32x4.add(i32x4.dot_i16x8_s(i32x4.shuffle(y0, y0, 2, 2, 2, 2), w0), i32x4.dot_i16x8_s(i32x4.shuffle(y0, y0, 3, 3, 3, 3), w1)));
+            a2 = i32x4.add(a2, i32x4.add(i32x4.dot_i16x8_s(i32x4.shuffle(y1, y1, 0, 0, 0, 0), w0), i32x4.dot_i16x8_s(i32x4.shuffle(y1, y1, 1, 1, 1, 1), w1)));
+            a3 = i32x4.add(a3, i32x4.add(i32x4.dot_i16x8_s(i32x4.shuffle(y1, y1, 2, 2, 2, 2), w0), i32x4.dot_i16x8_s(i32x4.shuffle(y1, y1, 3, 3, 3, 3), w1)));
+          }
+          storeAcc(a0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+          storeAcc(a1, row + 1, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+          storeAcc(a2, row + 2, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+          storeAcc(a3, row + 3, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+          continue;
+        }
         let a00 = i32x4.splat(0);
         let a01 = i32x4.splat(0);
         let a10 = i32x4.splat(0);

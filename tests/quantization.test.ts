@@ -105,7 +105,8 @@ describe('quantization vs PyTorch 1.13', () => {
 });
 
 describe('the int8 kernels match the reference backend bit for bit on every tile path', () => {
-  // Batch 1–3 take the GEMV path (16 columns, a lone last panel read twice), 4+ rows the 4×8 tiles;
+  // Batch 1–3 take the GEMV path (16 columns, a lone last panel read twice), 4+ rows the 4×8 tiles
+  // (4×4 for a last panel of at most 4 columns);
   // k not a multiple of 4 and n not a multiple of 8 leave padded quads and columns; 600 k sums in i32.
   for (const [m, k, n] of [
     [1, 30, 40],
@@ -116,6 +117,7 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     [4, 9, 4],
     [9, 600, 21],
     [70, 33, 130],
+    [6, 40, 10],
   ]) {
     it(`Linear ${m}×${k}×${n}`, () => {
       const make = (device: Device) => {
@@ -130,10 +132,10 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
   }
   // im2col over the int8 input: padding (the quantized 0), strides, dilation, positions not a multiple of 8.
   for (const [name, inC, outC, kernel, opts, size] of [
-    ['3×3 same padding, one input channel', 1, 6, 3, { padding: 1 }, 9],
+    ['3×3 same padding, two input channels', 2, 6, 3, { padding: 1 }, 9],
     ['5×3 stride 2, padding [2, 1]', 3, 5, [5, 3], { stride: 2, padding: [2, 1] }, 11],
     ['3×3 dilation 2, no padding', 4, 9, 3, { dilation: 2 }, 10],
-    ['1×1', 7, 3, 1, {}, 5],
+    ['1×1', 17, 3, 1, {}, 5],
   ] as const) {
     it(`Conv2d ${name}`, () => {
       const make = (device: Device) => {
@@ -185,13 +187,25 @@ describe('quantization API', () => {
 
   it('prepare with the histogram observer converts a CNN whose int8 outputs track float32', () => {
     manualSeed(4);
-    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 3));
-    const x = randn([5, 1, 8, 8]);
+    const model = new nn.Sequential(new nn.Conv2d(2, 4, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(4 * 6 * 6, 3));
+    const x = randn([5, 2, 8, 8]);
     const ref = noGrad(() => model(x)).toArray();
     quantization.prepare(model, { observer: 'histogram' });
-    for (let i = 0; i < 4; i++) noGrad(() => model(randn([5, 1, 8, 8])));
+    for (let i = 0; i < 4; i++) noGrad(() => model(randn([5, 2, 8, 8])));
     quantization.convert(model);
     expect(model.children().map((m) => m.constructor.name)).toEqual(['QuantizedConv2d', 'ReLU', 'Flatten', 'QuantizedLinear']);
+    expect(maxDiff(noGrad(() => model(x)).toArray(), ref)).toBeLessThan(0.05 * maxAbs(ref));
+  });
+
+  it('convert leaves a convolution shallower than 16 (one input channel, 3×3) in float32 and quantizes the deeper ones', () => {
+    manualSeed(8);
+    const model = new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.ReLU(), new nn.Conv2d(4, 4, 3), new nn.Flatten(), new nn.Linear(4 * 4 * 4, 3));
+    const x = randn([3, 1, 8, 8]);
+    const ref = noGrad(() => model(x)).toArray();
+    quantization.prepare(model);
+    for (let i = 0; i < 3; i++) noGrad(() => model(randn([4, 1, 8, 8])));
+    quantization.convert(model);
+    expect(model.children().map((m) => m.constructor.name)).toEqual(['Conv2d', 'ReLU', 'QuantizedConv2d', 'Flatten', 'QuantizedLinear']);
     expect(maxDiff(noGrad(() => model(x)).toArray(), ref)).toBeLessThan(0.05 * maxAbs(ref));
   });
 

@@ -261,6 +261,12 @@ describe('planChunks', () => {
     expect(planChunks({ ...call, m: 10, n: 6 }, 2, chunking)).toEqual({ byRows: true, step: 8, count: 2 });
   });
 
+  it('cuts a whole number of chunks per thread, so no thread is left with one more', () => {
+    // Room for three 64-row chunks: two of 100 rows, one per thread, instead of 2 + 1.
+    expect(planChunks({ ...call, m: 200, n: 16 }, 2, chunking)).toEqual({ byRows: true, step: 100, count: 2 });
+    expect(planChunks({ ...call, m: 7 * 64 }, 3, chunking)).toEqual({ byRows: true, step: 76, count: 6 });
+  });
+
   it('cuts columns, at multiples of 16, when C is wider than tall', () => {
     expect(planChunks({ ...call, m: 6, n: 1000 }, 2, chunking)).toEqual({ byRows: false, step: 128, count: 8 });
     expect(planChunks({ ...call, m: 4, n: 40 }, 2, chunking)).toEqual({ byRows: false, step: 32, count: 2 });

@@ -442,12 +442,15 @@ export class GemmThreads {
   }
 }
 
-/** Cuts a call for `threads` threads: by rows (multiples of MR) unless C is wider than tall (and `byRows` not forced), then by columns (multiples of 16). */
+/** Cuts a call for `threads` threads, a multiple of `threads` chunks: by rows (multiples of MR) unless C is wider than tall (and `byRows` not forced), then by columns (multiples of 16). */
 export function planChunks(call: GemmCall, threads: number, chunking: Chunking, byRows = call.m >= call.n): ChunkPlan {
   const extent = byRows ? call.m : call.n;
   const align = byRows ? ROW_ALIGN : COL_ALIGN;
   const maxChunks = (1 << JOB.indexBits) - 1;
-  const wanted = Math.min(threads * chunking.perThread, maxChunks, Math.max(threads, Math.floor(extent / chunking.minExtent)));
+  const most = Math.min(threads * chunking.perThread, maxChunks, Math.max(threads, Math.floor(extent / chunking.minExtent)));
+  // A whole number of chunks per thread: 3 chunks on 2 threads take 2/3 of the one-thread time, 2 take 1/2
+  // (a GPT in-projection's weight gradient, 384 rows, on 2 threads).
+  const wanted = most < threads ? most : most - (most % threads);
   const step = Math.ceil(extent / wanted / align) * align;
   return { byRows, step, count: Math.ceil(extent / step) };
 }

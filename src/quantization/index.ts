@@ -134,9 +134,17 @@ export function prepare<M extends Module>(model: M, options: PrepareOptions = {}
 }
 
 /**
+ * Below this GEMM depth (inChannels·kH·kW) a convolution stays float32: with fewer than four
+ * int8 steps per output the unfold and the float epilogue cost more than the int8 multiply saves
+ * (a 1-channel 3×3 conv measured 0.8× float32 in bench/int8.mjs), and its weight is a few hundred bytes.
+ */
+const MIN_INT8_CONV_DEPTH = 16;
+
+/**
  * Replaces each observed layer by its int8 form with the calibrated input quantization
- * (torch.ao.quantization.convert); in place, returns the model. Grouped convolutions and 'same'
- * padding with an odd kernel span stay float32.
+ * (torch.ao.quantization.convert); in place, returns the model. Grouped convolutions, 'same'
+ * padding with an odd kernel span, and convolutions shallower than 16 (inChannels·kH·kW, such as a
+ * first layer on one-channel images, where int8 is slower) stay float32.
  */
 export function convert<M extends Module>(model: M): M {
   checkModel('convert', model);
@@ -146,7 +154,7 @@ export function convert<M extends Module>(model: M): M {
   OBSERVERS.delete(model);
   for (const slot of slots(model, (m) => prepared.observers.has(m))) {
     const m = slot.child as Linear | Conv2d;
-    if (m instanceof Conv2d && !convGeometry(m)) continue;
+    if (m instanceof Conv2d && (!convGeometry(m) || (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1] < MIN_INT8_CONV_DEPTH)) continue;
     const observer = prepared.observers.get(m)!;
     let q: QParams;
     try {
