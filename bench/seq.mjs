@@ -115,7 +115,7 @@ const NAMES = { vocab: 27, context: 16 };
  * tokens (no stop token), each drawn from softmax(logits). Median wall ms per token over 40
  * sequences, and their mean CPU ms per token (process.cpuUsage: the machine is shared).
  */
-function samplingMs() {
+export function samplingMs() {
   manualSeed(0);
   const model = new NamesGPT(NAMES);
   model.eval();
@@ -130,7 +130,8 @@ function samplingMs() {
         token = tidy(() => multinomial(logits(token).softmax(-1), 1, { generator }).item());
       }
     });
-  for (let i = 0; i < 5; i++) sequence();
+  // Enough warm-up for V8 to optimise the per-op JavaScript (the first few hundred tokens run slower).
+  for (let i = 0; i < 30; i++) sequence();
   const reps = 40;
   const cpu0 = process.cpuUsage();
   const ms = medianMs(sequence, 0, reps) / NAMES.context;

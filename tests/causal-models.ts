@@ -97,14 +97,23 @@ export class NamesGPT extends nn.Module<[Tensor], Tensor> {
   }
 }
 
-/** Attention under the masks users build from x.shape: tril(ones([T, T])), and the float mask of PyTorch's generate_square_subsequent_mask built in JavaScript. */
+/**
+ * Attention under the masks users build from x.shape: tril(ones([T, T])), GPT-2's registered
+ * [context, context] tril buffer cut to [:T, :T], and the float mask of PyTorch's
+ * generate_square_subsequent_mask built in JavaScript; x is [batch, T ≤ context, 8].
+ */
 export class MaskedAttention extends nn.Module<[Tensor], Tensor> {
   mha = new nn.MultiheadAttention(8, 2, { batchFirst: true });
   proj = new nn.Linear(8, 8);
+  constructor(context: number) {
+    super();
+    this.registerBuffer('bias', tril(ones([context, context])));
+  }
   forward(x: Tensor): Tensor {
     const T = x.shape[1];
     const keep = tril(ones([T, T]));
-    const own = x.matmul(x.transpose(1, 2)).maskedFill(keep.eq(0), -Infinity).softmax(-1).matmul(x);
+    const cut = (this as unknown as { bias: Tensor }).bias.narrow(0, 0, T).narrow(1, 0, T);
+    const own = x.matmul(x.transpose(1, 2)).maskedFill(keep.eq(0), -Infinity).maskedFill(cut.eq(0), -Infinity).softmax(-1).matmul(x);
     const square = new Float32Array(T * T);
     for (let i = 0; i < T; i++) square.fill(-Infinity, i * T + i + 1, (i + 1) * T);
     const [withWeights] = this.mha(x, x, x, { attnMask: tensor(square, { shape: [T, T] }) });

@@ -2,7 +2,7 @@
 // the web build's wasm backend) at the export batch size and another one (dynamic batch axis),
 // and, where Debian's python3-onnx is installed, by onnx.checker with full shape inference.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -303,9 +303,9 @@ describe('GPT-style causal models export with a dynamic batch and sequence axis'
     await roundTrip(new NamesGPT(11, 8, 16, 2), [tokens(2, 8)], [tokens(3, 5)], { inputNames: ['idx'], outputNames: ['logits'], dynamicAxes: axes });
   });
 
-  it('masks built from x.shape: tril(ones([T, T])), a generate_square_subsequent_mask-style float mask, MultiheadAttention isCausal with and without weights', async () => {
+  it('masks built from x.shape: tril(ones([T, T])), a registered [context, context] mask cut to [:T, :T], a generate_square_subsequent_mask-style float mask, MultiheadAttention isCausal with and without weights', async () => {
     manualSeed(33);
-    await roundTrip(new MaskedAttention(), [randn([2, 7, 8])], [randn([3, 4, 8])], {
+    await roundTrip(new MaskedAttention(10), [randn([2, 10, 8])], [randn([3, 4, 8])], {
       dynamicAxes: { input: { 0: 'batch', 1: 'seq' }, output: { 0: 'batch', 1: 'seq' } },
     });
   });
@@ -322,6 +322,20 @@ describe('GPT-style causal models export with a dynamic batch and sequence axis'
     await roundTrip(new Decode(), [randn([6, 2, 8]), randn([5, 2, 8])], [randn([3, 3, 8]), randn([9, 3, 8])], {
       dynamicAxes: { input_0: { 0: 'tgt', 1: 'batch' }, input_1: { 0: 'memory', 1: 'batch' }, output: { 0: 'tgt', 1: 'batch' } },
     });
+  });
+
+  it("a GPT imported from PyTorch 1.13's export (scripts/torch_onnx_causal.py) exports again with its dynamic batch and sequence", async () => {
+    const imported = onnx.load(new Uint8Array(readFileSync(new URL('./fixtures/onnx/gpt-causal.onnx', import.meta.url))));
+    const { runs } = JSON.parse(readFileSync(new URL('./fixtures/onnx/gpt-causal.json', import.meta.url), 'utf8')) as {
+      runs: { input: { shape: number[]; data: number[] }; outputs: { data: number[] }[] }[];
+    };
+    const ids = runs.map((r) => tensor(r.input.data, { shape: r.input.shape, dtype: 'int32' }));
+    const bytes = await roundTrip(imported, [ids[0]], [ids[1]], { inputNames: ['idx'], outputNames: ['logits'], dynamicAxes: axes });
+    // And it still gives PyTorch's logits, at a length it was not traced at.
+    const [got] = await runOrt(ortNode, bytes, { idx: ids[3] });
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - runs[3].outputs[0].data[i]));
+    expect(worst).toBeLessThan(1e-4);
   });
 
   it('a batch and a sequence of the same size, and a constant that follows the sequence in no known pattern, are refused naming why', () => {

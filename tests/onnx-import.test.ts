@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { manualSeed, nn, noGrad, onnx, optim, randint, randn, tensor, type Tensor } from '../src/index.js';
+import { MaskedAttention, NamesGPT, TextGPT } from './causal-models.js';
 
 const { Sequential, Linear, ReLU, Conv2d, MaxPool2d, BatchNorm2d, Flatten, GELU, LayerNorm, Embedding, AdaptiveAvgPool2d, Module } = nn;
 
@@ -120,6 +121,54 @@ describe('recurrent, attention and Transformer layers round trip (same outputs a
   });
 });
 
+/** The largest difference relative to the largest magnitude (at least 1): gradients of a sum of squared logits reach hundreds. */
+function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
+  return maxDiff(a, b) / scale;
+}
+
+describe('causal models over a dynamic sequence axis round trip (same outputs and gradients at other batch sizes and lengths)', () => {
+  const axes = { input: { 0: 'batch', 1: 'seq' }, output: { 0: 'batch', 1: 'seq' } };
+  /** Exports at `example`, imports, and compares outputs and every parameter's gradient with the source model at each of `others`. */
+  function causalRoundTrip(model: nn.Module<[Tensor], Tensor>, example: Tensor, others: Tensor[]): void {
+    model.eval();
+    const imported = onnx.load(onnx.export(model, example, { dynamicAxes: axes }));
+    imported.eval();
+    expect(Object.keys(imported.stateDict()).sort()).toEqual(Object.keys(model.stateDict()).sort());
+    const run = (m: nn.AnyModule, x: Tensor) => {
+      m.zeroGrad();
+      const y = (m as unknown as (x: Tensor) => Tensor)(x);
+      y.mul(y).sum().backward();
+      // The registered mask buffer comes back as a float initializer that only feeds a comparison: no gradient reaches it.
+      return { y: y.toArray(), shape: y.shape, grads: new Map(m.namedParameters().map(([k, p]) => [k, p.grad?.toArray()])) };
+    };
+    for (const x of others) {
+      const a = run(model, x);
+      const b = run(imported, x);
+      expect(b.shape).toEqual(a.shape);
+      expect(maxDiff(a.y, b.y)).toBeLessThan(1e-4);
+      for (const [k, g] of a.grads) expect(relDiff(g!, b.grads.get(k)!), k).toBeLessThan(1e-5);
+    }
+  }
+  const tokens = (batch: number, seq: number) => randint(0, 11, [batch, seq], { dtype: 'int32' });
+
+  it("examples/text-gpt.mjs's model, exported at its context length, at batch 3 × 5 and 1 × 7", () => {
+    manualSeed(41);
+    causalRoundTrip(new TextGPT(11, 8, 16, 2), tokens(2, 8), [tokens(3, 5), tokens(1, 7)]);
+  });
+
+  it("examples/names-transformer.mjs's model at batch 2 × 8 and 4 × 3", () => {
+    manualSeed(42);
+    causalRoundTrip(new NamesGPT(11, 8, 16, 2), tokens(2, 8), [tokens(2, 8), tokens(4, 3)]);
+  });
+
+  it('tril(ones([T, T])), a registered [context, context] mask cut to [:T, :T], a JavaScript-built square subsequent mask and MultiheadAttention isCausal at 3 × 4 and 2 × 9', () => {
+    manualSeed(43);
+    causalRoundTrip(new MaskedAttention(10), randn([2, 6, 8]), [randn([3, 4, 8]), randn([2, 9, 8])]);
+  });
+});
+
 interface Record32 {
   shape: number[];
   dtype: 'float32';
@@ -154,6 +203,33 @@ describe(`onnx.load runs what PyTorch ${torchFiles.torch}'s exporter writes`, ()
       for (const p of params) expect(p.grad, 'every parameter gets a gradient').not.toBeNull();
     });
   }
+});
+
+const gptFile = new Uint8Array(readFileSync(new URL('./fixtures/onnx/gpt-causal.onnx', import.meta.url)));
+const gptRuns: { torch: string; ops: string[]; runs: { input: { shape: number[]; data: number[] }; outputs: Record32[] }[] } = JSON.parse(
+  readFileSync(new URL('./fixtures/onnx/gpt-causal.json', import.meta.url), 'utf8'),
+);
+
+// scripts/torch_onnx_causal.py: arange positions (Range), generate_square_subsequent_mask and tril(ones(T, T)) (Trilu), a sliced tril buffer (Slice).
+describe(`onnx.load runs a causal GPT that PyTorch ${gptRuns.torch} exported with a dynamic batch and sequence`, () => {
+  it(`(${gptRuns.ops.join(', ')}) at batch × length 2 × 8, 3 × 5, 1 × 3 and 4 × 7, and gradients reach its weights`, () => {
+    const model = onnx.load(gptFile);
+    model.eval();
+    for (const run of gptRuns.runs) {
+      const ids = tensor(run.input.data, { shape: run.input.shape, dtype: 'int32' });
+      const logits = noGrad(() => model(ids));
+      expect(logits.shape).toEqual(run.outputs[0].shape);
+      expect(maxDiff(logits.toArray(), run.outputs[0].data)).toBeLessThan(1e-4);
+    }
+    const ids = tensor(gptRuns.runs[1].input.data, { shape: gptRuns.runs[1].input.shape, dtype: 'int32' });
+    const y = model(ids);
+    y.mul(y).sum().backward();
+    for (const [name, p] of model.namedParameters()) {
+      // attn.bias is the registered tril buffer, read only through a comparison.
+      if (name === 'attn.bias') expect(p.grad).toBeNull();
+      else expect(p.grad, name).not.toBeNull();
+    }
+  });
 });
 
 describe('an imported model fine-tunes', () => {

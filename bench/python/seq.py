@@ -141,7 +141,7 @@ def names_sequence():
             token = torch.multinomial(torch.softmax(logits, -1), 1, generator=names_gen).item()
 
 
-for _ in range(5):
+for _ in range(30):
     names_sequence()
 cpu0 = time.process_time()
 sample = median_ms(names_sequence, 0, 40) / 16

@@ -271,10 +271,11 @@ export class WasmBackend implements Backend {
    * and saved activations stay put (docs/memory.md).
    */
   private reclaim(): void {
-    // A step that has allocated more than twice what the last one did is no step: a loop with no
-    // step boundaries (inference, evaluation), which the per-pass rule alone keeps bounded.
+    // A step that has allocated more than twice what the last two did is no step: a loop with no
+    // step boundaries (inference, evaluation), which the per-pass rule alone keeps bounded. Two,
+    // so a loop whose steps alternate in size (a GAN's D and G steps) stays in step.
     const last = this.stepAllocated[STEP_MARKS - 1];
-    const inStep = this.allocator.allocatedBytes - last <= 2 * (last - this.stepAllocated[STEP_MARKS - 2]);
+    const inStep = this.allocator.allocatedBytes - last <= 2 * (last - this.stepAllocated[0]);
     const before = inStep ? Math.min(this.lastPass, this.stepMarks[0]) : this.lastPass;
     const kept: WasmStorage[] = [];
     for (const s of this.resident) {

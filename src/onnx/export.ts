@@ -154,7 +154,7 @@ interface Initializer {
 interface GraphOps {
   /** Adds a node writing a fresh intermediate; returns its name. */
   node(op: string, inputs: string[], attrs?: NodeSpec['attrs']): string;
-  int64(values: readonly number[]): string;
+  int64(values: readonly (number | bigint)[]): string;
   int64Scalar(value: number): string;
   scalar(value: number, dtype: DType): string;
   /** A 1-element int64 value holding, at run time, the size of a dynamic dim that was `a` and `b` in the two traces. */
@@ -202,6 +202,7 @@ const UNARY: Record<string, string> = {
   sigmoid: 'Sigmoid',
   relu: 'Relu',
   sign: 'Sign',
+  erf: 'Erf',
 };
 const ARITHMETIC: Record<string, string> = { add: 'Add', sub: 'Sub', mul: 'Mul', div: 'Div', pow: 'Pow', maximum: 'Max', minimum: 'Min' };
 const COMPARISON: Record<string, string> = { eq: 'Equal', lt: 'Less', le: 'LessOrEqual', gt: 'Greater', ge: 'GreaterOrEqual', ne: 'Equal' };
@@ -449,9 +450,11 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     const dim = same(c, 'dim') as number;
     const start = same(c, 'start') as number;
     const step = same(c, 'step') as number;
-    const runsToEnd = c.attrs.end === x.shape[dim] && c.attrsB.end === x.shapeB[dim];
-    const end = runsToEnd && isDyn(x, dim) ? INT64_MAX : (same(c, 'end') as number);
-    c.final('Slice', [x.name, c.int64([start]), c.int64([end as number]), c.int64([dim]), c.int64([step])]);
+    const [endA, endB] = [c.attrs.end as number, c.attrsB.end as number];
+    const runsToEnd = endA === x.shape[dim] && endB === x.shapeB[dim];
+    // An end that follows a dynamic axis (GPT-2's registered [context, context] mask cut to [:T, :T]) is read at run time.
+    const end = runsToEnd && isDyn(x, dim) ? c.int64([INT64_MAX]) : endA !== endB ? c.dimOf(endA, endB) : c.int64([endA]);
+    c.final('Slice', [x.name, c.int64([start]), end, c.int64([dim]), c.int64([step])]);
   },
   select: (c) => {
     const [x] = c.x;

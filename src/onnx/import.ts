@@ -521,9 +521,16 @@ const OPS: Record<string, Op> = {
       return [{ host: true, shape: idx instanceof Tensor ? [...idx.shape] : idx.shape, data: picks }];
     }
     const d = norm(axis, v.ndim);
-    const flat = ints(idx, 'Gather indices').map((i) => (i < 0 ? i + v.shape[d] : i));
     const idxShape = idx instanceof Tensor ? [...idx.shape] : idx.shape;
-    const picked = indexSelect(v, d, tensor(Int32Array.from(flat), { shape: [flat.length], dtype: 'int32' }));
+    // Tensor indices (token ids) stay tensors, so a traced re-export reads them from the input rather than as constants.
+    const flat =
+      idx instanceof Tensor && !ints(idx, 'Gather indices').some((i) => i < 0)
+        ? idx.to('int32').reshape([-1])
+        : tensor(
+            Int32Array.from(ints(idx, 'Gather indices'), (i) => (i < 0 ? i + v.shape[d] : i)),
+            { dtype: 'int32' },
+          );
+    const picked = indexSelect(v, d, flat);
     return [picked.reshape([...v.shape.slice(0, d), ...idxShape, ...v.shape.slice(d + 1)])];
   },
   Split: (x, n) => {
