@@ -234,14 +234,13 @@ export function gemmI8(
           const o = <usize>q << 5;
           const x0 = v128.load32_splat(ar + o);
           const x1 = v128.load32_splat(ar + o, 4);
-          const v0 = v128.load(b0 + o);
-          const v1 = v128.load(b0 + o, 16);
-          const v2 = v128.load(b1 + o);
-          const v3 = v128.load(b1 + o, 16);
-          c0 = i32x4.add(c0, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v0)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v0))));
-          c1 = i32x4.add(c1, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v1)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v1))));
-          c2 = i32x4.add(c2, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v2)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v2))));
-          c3 = i32x4.add(c3, i32x4.add(i32x4.dot_i16x8_s(x0, i16x8.extend_low_i8x16_s(v3)), i32x4.dot_i16x8_s(x1, i16x8.extend_high_i8x16_s(v3))));
+          // load8x8_s loads and widens 8 bytes in one instruction.
+          const p0 = b0 + o;
+          const p1 = b1 + o;
+          c0 = i32x4.add(c0, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p0)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p0, 8))));
+          c1 = i32x4.add(c1, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p0, 16)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p0, 24))));
+          c2 = i32x4.add(c2, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p1)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p1, 8))));
+          c3 = i32x4.add(c3, i32x4.add(i32x4.dot_i16x8_s(x0, v128.load8x8_s(p1, 16)), i32x4.dot_i16x8_s(x1, v128.load8x8_s(p1, 24))));
         }
         storeAcc(c0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
         storeAcc(c1, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);

@@ -95,14 +95,16 @@ describe.each<Device>(['wasm', 'js'])('dtypes on %s', (device) => {
     expect(t([16777217]).float().item()).toBe(16777216);
   });
 
-  it('reductions of int32 stay int32 except mean', () => {
+  it('reductions of int32 stay int32; mean, var and std refuse int32 as PyTorch does', () => {
     const i = t([
       [1, 2],
       [3, 4],
     ]);
     expect(i.sum().dtype).toBe('int32');
     expect(i.max().dtype).toBe('int32');
-    expect(i.mean().dtype).toBe('float32');
+    expect(() => i.mean()).toThrow(/^mean: the input is int32/);
+    expect(() => i.std()).toThrow(/^std: the input is int32/);
+    expect(i.float().mean().dtype).toBe('float32');
   });
 });
 

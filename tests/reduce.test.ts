@@ -87,7 +87,7 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
       expectValues(cube().mean([0, 1]), [10, 11, 12, 13]);
     });
 
-    it('sums int32 and bool to int32, and mean of ints to float', () => {
+    it('sums int32 and bool to int32; mean refuses them as PyTorch does and suggests .float()', () => {
       const i = tensor([
         [1, 2],
         [3, 4],
@@ -98,8 +98,12 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
       const b = tensor([true, true, false]).sum();
       expect(b.dtype).toBe('int32');
       expect(b.item()).toBe(2);
-      expect(i.mean().dtype).toBe('float32');
-      expect(i.mean().item()).toBe(2.5);
+      // torch: "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype".
+      expect(() => i.mean()).toThrow(
+        /^mean: the input is int32; mean needs a floating point input \(as in PyTorch\)\. Convert it first: x\.float\(\)\.mean\(…\)$/,
+      );
+      expect(() => mean(tensor([true, false]), 0)).toThrow(/^mean: the input is bool; /);
+      expect(i.float().mean().item()).toBe(2.5);
     });
 
     it('sums empty tensors to 0 and reduces non-contiguous input correctly', () => {
@@ -123,10 +127,13 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
 
   describe('var and std', () => {
     const x = () =>
-      tensor([
-        [1, 2, 3, 4],
-        [2, 4, 6, 8],
-      ]);
+      tensor(
+        [
+          [1, 2, 3, 4],
+          [2, 4, 6, 8],
+        ],
+        { dtype: 'float32' },
+      );
 
     it('use Bessel’s correction by default and the population formula with correction 0', () => {
       // row 0: mean 2.5, Σ(x−m)² = 5; row 1: mean 5, Σ = 20
@@ -136,6 +143,14 @@ describe.each<Device>(['wasm', 'js'])('reductions on %s', (device) => {
       expectValues(x().std(1, { correction: 0, keepdim: true }), [[Math.sqrt(1.25)], [Math.sqrt(5)]]);
       expectValues(variance(x()), 37.5 / 7); // mean 3.75, Σ(x−m)² = 37.5
       expectValues(std(x(), 0), [Math.SQRT1_2, Math.SQRT2, Math.sqrt(4.5), Math.sqrt(8)]);
+    });
+
+    it('refuse int32 and bool input, as PyTorch (“std and var only support floating point”), suggesting .float()', () => {
+      for (const input of [tensor([1, 2, 4]), tensor([true, false])]) {
+        expect(() => input.var()).toThrow(new RegExp(`^var: the input is ${input.dtype}; var needs a floating point input .*x\\.float\\(\\)\\.var\\(`));
+        expect(() => std(input, 0)).toThrow(new RegExp(`^std: the input is ${input.dtype}; std needs a floating point input`));
+      }
+      expectValues(tensor([1, 2, 4]).float().var(), 7 / 3);
     });
 
     it('gives NaN for a single element with correction 1, like PyTorch', () => {

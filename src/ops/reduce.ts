@@ -72,11 +72,17 @@ export function sum(x: Tensor, dim?: number | number[], keepdim = false): Tensor
 /** Mean over dims (all when omitted). */
 export function mean(x: Tensor, dim?: number | number[], keepdim = false): Tensor {
   tensorArg('mean', 'input', x);
+  floatInput('mean', x);
   const dims = reduceDims('mean', x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);
-  // NOTE: PyTorch refuses integer means; Tessera gives the float32 mean, summed in float32 so it cannot overflow int32.
-  const out = composite('mean', () => div(sum(isFloat(x.dtype) ? x : copyRaw(x, 'float32'), dim, keepdim), count));
+  const out = composite('mean', () => div(sum(x, dim, keepdim), count));
   return reportOp(out, 'mean', [x], { dims, keepdim });
+}
+
+/** Refuses an integer or bool input, as PyTorch does: which float dtype the result has is the caller's choice. */
+function floatInput(op: string, x: Tensor): void {
+  if (!isFloat(x.dtype))
+    throw new TypeError(`${op}: the input is ${x.dtype}; ${op} needs a floating point input (as in PyTorch). Convert it first: x.float().${op}(…)`);
 }
 
 /** Options of `var` and `std`, as torch.var's keywords. */
@@ -121,6 +127,7 @@ function varianceOf(
   keepdimArg: boolean | undefined,
 ): Tensor {
   tensorArg(op, 'input', x);
+  floatInput(op, x);
   const { correction, keepdim } = varArgs(op, options, keepdimArg);
   const dims = reduceDims(op, x, dim);
   const count = dims.reduce((n, d) => n * x.shape[d], 1);

@@ -44,16 +44,23 @@ function packWeightRows(q: Int8Array, rows: number, k: number, kPad: number, dev
   return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
 }
 
+/** What an int8 layer's GEMM reads, built from its buffers. */
+interface Operands {
+  packed: Tensor;
+  scales: Tensor;
+  /** Per-channel sums of the int8 weight (the conv's zero-point correction). */
+  sums: Tensor;
+  bias: Tensor | null;
+  attrs: Record<string, unknown>;
+}
+
 /** State shared by the int8 layers: the weight as int8 values and scales, and its packed GEMM form. */
 abstract class QuantizedBase extends Module {
   /** Quantization of the input; null for dynamic (computed per batch). */
   inputQParams: QParams | null;
-  #packed: Tensor | null = null;
-  #packedFrom: (readonly [unknown, number])[] | null = null;
-  #scales: Tensor | null = null;
-  #sums: Tensor | null = null;
-  #bias: Tensor | null = null;
-  #attrs: Record<string, unknown> | null = null;
+  #operands: Operands | null = null;
+  /** The storages and versions of BUFFERS the operands were built from. */
+  #builtFrom: unknown[] = [];
   readonly kPad: number;
 
   constructor(
@@ -103,32 +110,39 @@ abstract class QuantizedBase extends Module {
    * The packed weight, scales, bias and per-channel weight sums (for the zero-point correction),
    * rebuilt when loadStateDict wrote new values into the buffers.
    */
-  protected operands(): { packed: Tensor; scales: Tensor; sums: Tensor; bias: Tensor | null; attrs: Record<string, unknown> } {
-    // Checked on every call, so by name rather than through namedBuffers().
-    const state = BUFFERS.map((name) => this.buffer(name, true)).map((t) => [t?.storage ?? null, t?.storage.version ?? 0] as const);
-    const fresh = this.#packedFrom?.length === state.length && state.every(([s, v], i) => this.#packedFrom![i][0] === s && this.#packedFrom![i][1] === v);
-    if (!this.#packed || !fresh) {
-      for (const t of [this.#packed, this.#scales, this.#sums, this.#bias]) t?.dispose();
+  protected operands(): Operands {
+    // Checked on every call (a batch-1 layer's overhead), so by name and without allocating.
+    let fresh = this.#operands !== null;
+    for (let i = 0; fresh && i < BUFFERS.length; i++) {
+      const storage = this.buffer(BUFFERS[i], true)?.storage;
+      fresh = this.#builtFrom[2 * i] === (storage ?? null) && this.#builtFrom[2 * i + 1] === (storage?.version ?? 0);
+    }
+    if (!fresh) {
+      const old = this.#operands;
+      for (const t of old ? [old.packed, old.scales, old.sums, old.bias] : []) t?.dispose();
       const w = this.buffer('weight');
       const raw = noGrad(() => w.toArray());
       const values = Int8Array.from(raw);
       if (values.some((v, i) => v !== raw[i])) throw new RangeError(`${this.constructor.name}: weight holds values outside int8 (-128 to 127)`);
-      this.#packed = this.packWeights(values, w.device);
-      this.#scales = padded(this.weightScale(), w.device);
+      const packed = this.packWeights(values, w.device);
+      const scales = padded(this.weightScale(), w.device);
       const sums = new Int32Array(Math.ceil(this.outFeatures / 4) * 4);
       values.forEach((v, i) => {
         sums[Math.floor(i / this.k)] += v;
       });
-      this.#sums = tensor(sums, { dtype: 'int32', device: w.device }).keep();
       const b = this.biasValues();
-      this.#bias = b ? padded(b, w.device) : null;
+      const bias = b ? padded(b, w.device) : null;
       if (this.inputQParams) {
         this.inputQParams = { scale: noGrad(() => this.buffer('input_scale').item()), zeroPoint: noGrad(() => this.buffer('input_zero_point').item()) };
       }
-      this.#attrs = this.exportAttrs(this.inputQParams);
-      this.#packedFrom = state;
+      const attrs = this.exportAttrs(this.inputQParams);
+      this.#operands = { packed, scales, sums: tensor(sums, { dtype: 'int32', device: w.device }).keep(), bias, attrs };
+      this.#builtFrom = BUFFERS.flatMap((name) => {
+        const storage = this.buffer(name, true)?.storage;
+        return [storage ?? null, storage?.version ?? 0];
+      });
     }
-    return { packed: this.#packed!, scales: this.#scales!, sums: this.#sums!, bias: this.#bias, attrs: this.#attrs! };
+    return this.#operands!;
   }
 
   /** The quint8 parameters of x: the calibrated ones, or x's own range (dynamic). */
