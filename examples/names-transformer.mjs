@@ -3,7 +3,7 @@
 //
 //   node examples/names-transformer.mjs            # full run (a few minutes on two cores)
 //   node examples/names-transformer.mjs --steps 30 # the short setting the test suite runs
-import { nn, optim, data, tensor, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
+import { nn, onnx, optim, data, tensor, topk, multinomial, noGrad, tidy, manualSeed, Generator } from '../dist/index.js';
 import { NamesGPT } from './names-model.mjs';
 
 const F = nn.functional;
@@ -110,3 +110,11 @@ console.log(
   `sampling: ${Math.round(tokens / ((performance.now() - s0) / 1000))} tokens/s (batch 1, key/value cache); ` +
     `${Math.round(tokens / ((cpu.user + cpu.system) / 1e6))} tokens per CPU-second`,
 );
+
+// Deployment: ONNX traced at the full context with a dynamic batch and sequence (the causal mask
+// and the positions follow the input's length); read back, it gives the model's logits for a prompt.
+const axes = { 0: 'batch', 1: 'seq' };
+const bytes = onnx.export(model, X.slice(0, 0, 2), { inputNames: ['idx'], outputNames: ['logits'], dynamicAxes: { idx: axes, logits: axes } });
+const prompt = tensor([tokenizer.encode('.ma')], { dtype: 'int32' });
+const worst = noGrad(() => onnx.load(bytes)(prompt).sub(model(prompt)).abs().max().item());
+console.log(`ONNX: ${(bytes.length / 1024).toFixed(0)} KB, dynamic batch and sequence; onnx.load's logits at 1 × 3 match within ${worst.toExponential(1)}`);

@@ -5,10 +5,10 @@
 //
 //   node examples/text-gpt.mjs                                # full run (a few minutes on two cores)
 //   node examples/text-gpt.mjs --steps 30 --from 2012 --vocab 384 --dmodel 48 --layers 2  # the test suite's short setting
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nn, optim, data, tensor, arange, multinomial, topk, noGrad, manualSeed, Generator, save, load } from '../dist/index.js';
+import { nn, optim, data, onnx, tensor, arange, multinomial, topk, noGrad, manualSeed, Generator, save, load } from '../dist/index.js';
 import { loadStateOfTheUnion } from './corpora.mjs';
 
 const F = nn.functional;
@@ -190,6 +190,28 @@ try {
   console.log(
     `reloaded from safetensors: logits ${identical ? 'identical' : 'DIFFERENT'}, tokenizer ${sameTokens ? 'identical' : 'DIFFERENT'}, ` +
       `validation perplexity ${reloaded.perplexity.toFixed(1)}`,
+  );
+
+  // Deployment: ONNX traced at the full context with a dynamic batch and sequence, so the causal
+  // mask and the positions follow the prompt's length; read back, it gives the model's logits at
+  // lengths it was not traced at.
+  model.eval();
+  const axes = { 0: 'batch', 1: 'seq' };
+  const onnxPath = join(dir, 'gpt.onnx');
+  await onnx.exportToFile(model, batch(valTokens, new Generator(8))[0].slice(0, 0, 2), onnxPath, {
+    inputNames: ['idx'],
+    outputNames: ['logits'],
+    dynamicAxes: { idx: axes, logits: axes },
+  });
+  const deployed = await onnx.loadFile(onnxPath);
+  const prompt = tensor([tokenizer.encode('The state of the Union is').slice(-CONTEXT)], { dtype: 'int32' });
+  const windows = batch(valTokens, new Generator(9))[0]
+    .slice(0, 0, 3)
+    .slice(1, 0, CONTEXT - 3);
+  const worst = Math.max(...[prompt, windows].map((idx) => noGrad(() => deployed(idx).sub(model(idx)).abs().max().item())));
+  console.log(
+    `ONNX: ${(statSync(onnxPath).size / 1024).toFixed(0)} KB, dynamic batch and sequence; onnx.load's logits at ` +
+      `${[prompt, windows].map((t) => t.shape.join(' × ')).join(' and ')} match within ${worst.toExponential(1)}`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -41,13 +41,19 @@ export function release(t: Tensor, why: string): void {
   dropStorageRef(t.storage);
 }
 
+/** Records `t` among `owner`'s dependents (settled with it at the step boundary). */
+export function addDependent(owner: Tensor, t: Tensor): void {
+  if (owner.dependents === null) owner.dependents = [t];
+  else owner.dependents.push(t);
+}
+
 /**
  * Ties a temporary only Tessera can reach (`t`, made inside an op or composite) to the graph of
  * `owner`, whose backward may still read it: it is released when that graph is (see releasePendingGraphs).
  */
 export function releaseWithGraph(owner: Tensor, t: Tensor): void {
   t.internal = true;
-  owner.dependents.push(t);
+  addDependent(owner, t);
 }
 
 /**
@@ -236,8 +242,9 @@ export function releasePendingGraphs(): void {
       else release(t, GRAPH_RELEASED);
     }
     // A released or kept tensor's dependents are settled too (a composite's result hangs off its freed temporaries).
-    const dependents = t.dependents.splice(0);
-    for (const d of dependents) settle(d);
+    const dependents = t.dependents;
+    t.dependents = null;
+    if (dependents) for (const d of dependents) settle(d);
   };
   for (const t of graphs) settle(t);
   for (const [storage, n] of views) if (n === storage.refs) storage.backend.spill(storage);

@@ -61,8 +61,11 @@ export class Tensor {
   internal = false;
   /** Why this tensor was released, or null while it is alive. */
   releasedBecause: string | null = null;
-  /** Tensors computed from this graph tensor without grad, and its graph's temporaries; settled with it at the step boundary. */
-  readonly dependents: Tensor[] = [];
+  /**
+   * @internal Tensors computed from this graph tensor without grad, and its graph's temporaries;
+   * settled with it at the step boundary. Null until the first (most tensors never get one).
+   */
+  dependents: Tensor[] | null = null;
   /** @internal Computed without grad from a graph tensor, so released with that graph (memory.ts). */
   isDependent = false;
   /** @internal Scheduled for release at the next step boundary (memory.ts). */

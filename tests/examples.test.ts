@@ -36,7 +36,7 @@ describe('examples run against the built package', () => {
     expect(Number(/test accuracy (\d+\.\d+)%/.exec(stdout)?.[1])).toBeGreaterThan(90);
   }, 120_000);
 
-  it('the names Transformer trains (short setting) and samples names with temperature, top-k and top-p through its key/value cache', async () => {
+  it('the names Transformer trains (short setting) and samples names with temperature, top-k and top-p through its key/value cache; its ONNX export with a dynamic sequence reloads with the same logits', async () => {
     const { stdout } = await run('node', ['examples/names-transformer.mjs', '--steps', '30'], { cwd: root });
     const [, first, last] = /loss (\d+\.\d+) → (\d+\.\d+)/.exec(stdout) ?? [];
     expect(Number(last)).toBeLessThan(Number(first) - 0.5);
@@ -45,9 +45,11 @@ describe('examples run against the built package', () => {
       expect(line?.slice(setting.length + 2).split(', ')).toHaveLength(8);
     }
     expect(stdout).toMatch(/sampling: \d+ tokens\/s \(batch 1, key\/value cache\)/);
+    const [, namesOnnx] = /ONNX: \d+ KB, dynamic batch and sequence; onnx.load's logits at 1 × 3 match within (\S+)/.exec(stdout) ?? [];
+    expect(Number(namesOnnx)).toBeLessThan(1e-4);
   }, 120_000);
 
-  it('the text GPT (short setting) learns BPE tokens of the addresses: loss falls, held-out perplexity finite and below uniform, reload identical', async () => {
+  it('the text GPT (short setting) learns BPE tokens of the addresses: loss falls, held-out perplexity finite and below uniform, reload identical, ONNX export with a dynamic sequence reloads with the same logits', async () => {
     const args = ['--steps', '30', '--from', '2015', '--vocab', '320', '--dmodel', '48', '--layers', '2', '--eval', '4'];
     const { stdout } = await run('node', ['examples/text-gpt.mjs', ...args], { cwd: root });
     expect(stdout).toMatch(/BPE vocabulary 320 trained/);
@@ -62,6 +64,8 @@ describe('examples run against the built package', () => {
     expect(stdout.split('\n').filter((l) => l.startsWith('sample: "'))).toHaveLength(3);
     expect(stdout).toContain('"The state of the Union is');
     expect(stdout).toMatch(new RegExp(`reloaded from safetensors: logits identical, tokenizer identical, validation perplexity ${perplexity}\\n`));
+    const [, gptOnnx] = /ONNX: \d+ KB, dynamic batch and sequence; onnx.load's logits at 1 × \d+ and 3 × 61 match within (\S+)/.exec(stdout) ?? [];
+    expect(Number(gptOnnx)).toBeLessThan(1e-4);
   }, 120_000);
 
   it('the spam classifiers (short setting): LSTM and Transformer each learn and print a ham/spam classification report on the held-out split', async () => {

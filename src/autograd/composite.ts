@@ -2,7 +2,7 @@
  * Composite ops: an op written as an expression over other ops. The helper owns the lifetimes of
  * what the expression makes, so an op author writes math only (docs/memory.md).
  */
-import { collectCreated, release, releaseWithGraph, tensorsIn } from '../memory.js';
+import { addDependent, collectCreated, release, releaseWithGraph, tensorsIn } from '../memory.js';
 
 /**
  * Runs `fn` and keeps only what it returns (tensors in arrays and plain objects too). Every other
@@ -19,7 +19,7 @@ export function composite<T>(name: string, fn: () => T): T {
   // Several graph outputs (an LSTM's output, hN and cN) are released together: a loss built from
   // any one of them releases the others, which would otherwise outlive the step unused.
   const outputs = returned.filter((t) => t.gradFn !== null && created.includes(t));
-  for (const a of outputs) for (const b of outputs) if (a !== b) a.dependents.push(b);
+  for (const a of outputs) for (const b of outputs) if (a !== b) addDependent(a, b);
   for (const t of created) {
     if (returned.includes(t) || t.kept || t.releasedBecause !== null) continue;
     // Internal graph nodes go with the outputs too: those only an unused output reaches (the

@@ -3,7 +3,7 @@
  * on and an input requires grad, the output gets a GradNode holding the op's backward closure.
  */
 import type { Tensor } from '../tensor.js';
-import { queueGraphRelease } from '../memory.js';
+import { addDependent, queueGraphRelease } from '../memory.js';
 import { func } from '../describe.js';
 import { tick } from '../backend/version.js';
 
@@ -144,7 +144,7 @@ export function finish(
   }
   for (const t of inputs) {
     if (t.gradFn || t.isDependent) {
-      t.dependents.push(out);
+      addDependent(t, out);
       out.isDependent = true;
       return out;
     }

@@ -664,11 +664,13 @@ function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {
 export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: ExportOptions = {}): Uint8Array {
   if (!(model instanceof Module)) throw new TypeError('onnx.export: model must be an nn.Module');
   checkOptions('onnx.export', options, ['inputNames', 'outputNames', 'dynamicAxes', 'opsetVersion']);
-  const inputs = args instanceof Tensor ? [args] : args;
-  if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((t) => t instanceof Tensor)) {
+  const given = args instanceof Tensor ? [args] : args;
+  if (!Array.isArray(given) || given.length === 0 || !given.every((t) => t instanceof Tensor)) {
     throw new TypeError('onnx.export: args must be a Tensor or a non-empty array of Tensors (the example inputs to trace with)');
   }
-  for (const t of inputs) t.check('onnx.export');
+  for (const t of given) t.check('onnx.export');
+  // A view (a slice of a batch) is traced as a contiguous copy: reshaping a view copies it outside the traced ops, which would make the copy a constant.
+  const inputs = given.map((t) => (t.isContiguous() ? t : noGrad(() => t.contiguous())));
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new RangeError(`onnx.export: opsetVersion must be 13 to 17 (got ${opset})`);
   const inputNames = options.inputNames ?? (inputs.length === 1 ? ['input'] : inputs.map((_, i) => `input_${i}`));
@@ -782,6 +784,8 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
     const constant = A.constants.get(t);
     if (!constant) throw new Error(`onnx.export: ${where()} reads a tensor that was released before export could read it`);
     const cB = tB ? B?.constants.get(tB) : undefined;
+    if (tB && B && !cB)
+      throw new Error(`onnx.export: ${where()} reads a constant at the traced sizes but a computed tensor at the others; one graph cannot represent it`);
     if (cB && fmtShape(cB.shape) !== fmtShape(constant.shape)) {
       // Made in JavaScript from a size that follows the dynamic axes (arange(T), ones([T, T]), a causal mask): rebuilt from the run-time sizes.
       const pattern = constantPattern(constant, cB);

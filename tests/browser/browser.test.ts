@@ -114,7 +114,7 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
   it('runs the MNIST-shaped loop (a fresh 256 × 784 batch / 255 each step, 2,000 steps) synchronously in bounded memory', async ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     // One page job with no await inside the loop: the page's synchronous-loop case of docs/memory.md.
-    // 2,000 steps, not Node's 10,000: a page step takes 12–25 ms on the shared 2-core machine, nearly
+    // 2,000 steps, not Node's 10,000: a page step takes 10–29 ms on the shared 2-core machine, nearly
     // all of it page faults on the fresh JS memory the copies of the dropped batches land in
     // (docs/memory.md, "Node, a page's synchronous loop, an async loop"). A 10,000-step run was
     // measured by hand and is quoted there.
