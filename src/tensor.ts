@@ -240,7 +240,7 @@ export class Tensor {
    * @example const loss = x.mul(x).sum(); loss.backward(); x.grad; // 2x
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, gradient, () => onesLike(this), options);
+    runBackward(this, gradient, () => onesLike(this), V.options('backward', options, ['retainGraph']));
   }
 
   /** Exempts this tensor from automatic release at step boundaries and tidy() ends; returns this. */

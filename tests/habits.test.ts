@@ -174,7 +174,9 @@ describe('var and std take { correction, keepdim } (and PyTorch positional unbia
     expect(() => x().std(1, { correction: 0 } as never, true)).toThrow(
       'std: pass keepdim inside the options ({ correction, keepdim }), not as a third argument',
     );
-    expect(() => x().var(1, 0 as never)).toThrow("var: expected options { correction, keepdim } (or PyTorch's unbiased boolean) after dim, got 0");
+    expect(() => x().var(1, 0 as never)).toThrow(
+      "var: options must be an object (got 0); pass { correction, keepdim } (or PyTorch's unbiased boolean) after dim",
+    );
   });
 });
 

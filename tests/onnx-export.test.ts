@@ -119,6 +119,30 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
     await roundTrip(model, [randn([4, 6])], [randn([7, 6])]);
   });
 
+  it('the sequence-model activations and norms (LeakyReLU, SiLU, ELU, Softplus, Mish, Hardswish, tanh GELU, GroupNorm, RMSNorm), at batch 2 and 5', async () => {
+    manualSeed(11);
+    const model = new Sequential(
+      new Conv2d(2, 4, 3, { padding: 1 }),
+      new nn.GroupNorm(2, 4),
+      new nn.LeakyReLU(0.1),
+      new nn.ELU(0.7),
+      new nn.Softplus({ beta: 2, threshold: 1 }),
+      new Flatten(),
+      new Linear(4 * 3 * 3, 6),
+      new nn.RMSNorm(6),
+      new nn.SiLU(),
+      new nn.Mish(),
+      new Linear(6, 6),
+      new nn.Hardswish(),
+      new GELU({ approximate: 'tanh' }),
+    );
+    const bytes = await roundTrip(model, [randn([2, 2, 3, 3])], [randn([5, 2, 3, 3])]);
+    const x = randn([3, 2, 3, 3]);
+    const imported = onnx.load(bytes);
+    const [want, got] = noGrad(() => [model(x).toArray(), (imported(x) as Tensor).toArray()]);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+  });
+
   it('a CNN with batch norm, grouped and dilated convolutions, padding modes and every pool, at batch 2 and 5', async () => {
     manualSeed(2);
     const model = new Sequential(

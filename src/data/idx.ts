@@ -10,7 +10,7 @@ import type { Device } from '../dtype.js';
 import { nodeFs } from '../io/node-fs.js';
 import { fmtShape, numel } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { show } from '../validate.js';
+import { options as checkOptions, show } from '../validate.js';
 
 /** The element types IDX defines, by their type byte. */
 const TYPES = {
@@ -189,6 +189,7 @@ export interface IdxDatasetOptions {
  * @example const train = await readIdxDataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz');
  */
 export async function readIdxDataset(images: IdxSource, labels: IdxSource, options: IdxDatasetOptions = {}): Promise<{ images: Tensor; labels: Tensor }> {
+  checkOptions('readIdxDataset', options, ['scale', 'device']);
   const [x, y] = await Promise.all([readIdx(images), readIdx(labels)]);
   if (x.shape.length !== 3) throw new RangeError(`readIdxDataset: images must be [N, H, W], got shape ${fmtShape(x.shape)}`);
   if (y.shape.length !== 1) throw new RangeError(`readIdxDataset: labels must be [N], got shape ${fmtShape(y.shape)}`);

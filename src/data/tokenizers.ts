@@ -4,6 +4,7 @@
  * round-trip any text they can encode, serialise to JSON and check what they load.
  */
 import { nodeFs } from '../io/node-fs.js';
+import { options as checkOptions } from '../validate.js';
 
 /** What encode/decode accept as a list of token ids. */
 export type TokenIds = readonly number[] | Int32Array;
@@ -206,6 +207,7 @@ export class BPETokenizer {
     const op = 'BPETokenizer.train';
     checkText(op, text);
     if (typeof options !== 'object' || options === null) throw new TypeError(`${op}: options must be an object such as { vocabSize: 1000 }`);
+    checkOptions(op, options, ['vocabSize', 'specialTokens', 'minFrequency']);
     const { vocabSize, specialTokens = [], minFrequency = 2 } = options;
     checkSpecialTokens(op, specialTokens);
     if (!Number.isInteger(vocabSize) || vocabSize < BYTE_TOKENS + specialTokens.length || vocabSize > 2 ** 20) {

@@ -378,7 +378,6 @@ function decode(e: Entry, bytes: Uint8Array, float64: boolean): Float32Array | F
 export function deserialize(data: Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): Safetensors {
   if (!(data instanceof Uint8Array) && !(data instanceof ArrayBuffer))
     throw new TypeError(`deserialize: expected the file's bytes as a Uint8Array or ArrayBuffer, got ${data === null ? 'null' : typeof data}`);
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`deserialize: expected options { device }, got ${JSON.stringify(opts)}`);
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   V.options('deserialize', opts, ['device']);
   const device = opts.device === undefined ? getDefaultDevice() : V.device('deserialize', opts.device);
@@ -411,6 +410,7 @@ export async function save(stateDict: StateDict, path: string, metadata?: Record
  * @example model.loadStateDict(await load('model.safetensors'));
  */
 export async function load(source: string | Uint8Array | ArrayBuffer, opts: SafetensorsLoadOptions = {}): Promise<Record<string, Tensor>> {
+  V.options('load', opts, ['device']);
   if (typeof source !== 'string') return deserialize(source, opts).tensors;
   const { readFile } = await nodeFs('load');
   try {

@@ -127,7 +127,7 @@ export class HuberLoss extends Module {
   readonly options: F.HuberLossOptions;
   constructor(options: F.HuberLossOptions = {}) {
     super();
-    this.options = { ...options };
+    this.options = { ...V.options('HuberLoss', options, ['reduction', 'delta']) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.huberLoss(input, target, this.options);
@@ -143,7 +143,7 @@ export class SmoothL1Loss extends Module {
   readonly options: F.SmoothL1LossOptions;
   constructor(options: F.SmoothL1LossOptions = {}) {
     super();
-    this.options = { ...options };
+    this.options = { ...V.options('SmoothL1Loss', options, ['reduction', 'beta']) };
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.smoothL1Loss(input, target, this.options);

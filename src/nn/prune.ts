@@ -8,6 +8,7 @@ import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { defaultGenerator } from '../random.js';
 import { Tensor } from '../tensor.js';
+import { options as checkOptions } from '../validate.js';
 import { Module, Parameter } from './module.js';
 import type { RemovableHandle } from './hooks.js';
 
@@ -149,7 +150,7 @@ export interface GlobalPruningOptions {
 export function globalUnstructured(parameters: [Module, string][], options: GlobalPruningOptions): void {
   if (!Array.isArray(parameters) || parameters.length === 0)
     throw new TypeError('prune.globalUnstructured: parameters must be a non-empty array of [module, name] pairs');
-  const { pruningMethod, amount } = options ?? ({} as GlobalPruningOptions);
+  const { pruningMethod, amount } = checkOptions('prune.globalUnstructured', options, ['pruningMethod', 'amount']) ?? ({} as GlobalPruningOptions);
   if (pruningMethod !== 'l1Unstructured' && pruningMethod !== 'randomUnstructured') {
     throw new TypeError(`prune.globalUnstructured: pruningMethod must be 'l1Unstructured' or 'randomUnstructured' (got ${JSON.stringify(pruningMethod)})`);
   }

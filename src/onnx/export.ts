@@ -408,6 +408,18 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     const gate = c.node('Mul', [x.name, c.node('Add', [erf, c.scalar(1, x.dtype)])]);
     c.final('Mul', [gate, c.scalar(0.5, x.dtype)]);
   },
+  // ONNX has no Log1p, Expm1 or tanh-form Gelu (opset 17): PyTorch 1.13 writes the same compositions.
+  log1p: (c) => c.final('Log', [c.node('Add', [c.x[0].name, c.scalar(1, c.x[0].dtype)])]),
+  expm1: (c) => c.final('Sub', [c.node('Exp', [c.x[0].name]), c.scalar(1, c.x[0].dtype)]),
+  geluTanh: (c) => {
+    // x · 0.5 · (1 + tanh(√(2/π) · (x + 0.044715 · x³))).
+    const [x] = c.x;
+    const cube = c.node('Mul', [c.node('Mul', [x.name, x.name]), x.name]);
+    const inner = c.node('Add', [x.name, c.node('Mul', [cube, c.scalar(0.044715, x.dtype)])]);
+    const tanh = c.node('Tanh', [c.node('Mul', [inner, c.scalar(Math.sqrt(2 / Math.PI), x.dtype)])]);
+    const gate = c.node('Mul', [x.name, c.node('Add', [tanh, c.scalar(1, x.dtype)])]);
+    c.final('Mul', [gate, c.scalar(0.5, x.dtype)]);
+  },
   clamp: (c) => {
     const [x] = c.x;
     const bound = (v: unknown) => (Number.isFinite(v) ? c.scalar(v as number, x.dtype) : '');

@@ -103,7 +103,10 @@ function varArgs(op: string, options: VarOptions | boolean | undefined, keepdimA
     return { correction: options ? 1 : 0, keepdim: keepdimArg ?? false };
   }
   if (options !== undefined && (options === null || typeof options !== 'object'))
-    throw new TypeError(`${op}: expected options { correction, keepdim } (or PyTorch's unbiased boolean) after dim, got ${JSON.stringify(options)}`);
+    throw new TypeError(
+      `${op}: options must be an object (got ${JSON.stringify(options)}); pass { correction, keepdim } (or PyTorch's unbiased boolean) after dim`,
+    );
+  checkOptions(op, options, ['correction', 'keepdim']);
   if (keepdimArg !== undefined) throw new TypeError(`${op}: pass keepdim inside the options ({ correction, keepdim }), not as a third argument`);
   const { correction = 1, keepdim = false } = options ?? {};
   if (!Number.isInteger(correction) || correction < 0) throw new RangeError(`${op}: correction must be a non-negative integer (got ${correction})`);

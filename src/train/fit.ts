@@ -294,7 +294,7 @@ function* eachBatch(op: string, batches: unknown, async: boolean, fn: (batch: un
 }
 
 function* evaluateLoop<B>(op: string, model: Trainable, batches: unknown, options: EvaluateOptions<B>, async: boolean): Loop<Evaluation> {
-  V.options(op, options, ['loss', 'step', 'metrics']);
+  V.options(op, options, ['loss', 'step', 'metrics', ...(op === 'evaluateAsync' ? ['yieldEvery'] : [])]);
   const metrics = resolveMetrics(op, options.metrics);
   if (options.step !== undefined && typeof options.step !== 'function') throw new TypeError(`${op}: step must be a function of a batch`);
   const wasTraining = model.training ?? true;
@@ -491,6 +491,7 @@ export function evaluateAsync<B = Batch>(
   batches: AsyncBatches<B>,
   options: EvaluateOptions<B> & { yieldEvery?: 'batch' | number } = {},
 ): Promise<Evaluation> {
+  V.options('evaluateAsync', options, ['loss', 'step', 'metrics', 'yieldEvery']);
   return runAsync('evaluateAsync', evaluateLoop('evaluateAsync', model, batches, options, true), options.yieldEvery ?? 'batch');
 }
 

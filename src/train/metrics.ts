@@ -367,6 +367,7 @@ export function rocCurve(
   target: Tensor | ArrayLike<number>,
   options: { posLabel?: number; dropIntermediate?: boolean } = {},
 ): RocCurve {
+  checkOptions('rocCurve', options, ['posLabel', 'dropIntermediate']);
   const s = binaryScores('rocCurve', scores);
   const t = targetLabels('rocCurve', target);
   if (s.length !== t.length) throw new RangeError(`rocCurve: ${s.length} scores but ${t.length} targets`);

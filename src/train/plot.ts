@@ -2,6 +2,7 @@
  * plotHistory: a fit() history as a standalone SVG, one panel per quantity (loss, then each
  * metric), training and validation curves together, epochs on the x axis.
  */
+import { options as checkOptions } from '../validate.js';
 import type { History } from './fit.js';
 
 /** Options of plotHistory. */
@@ -14,6 +15,7 @@ export interface PlotOptions {
   labels?: readonly [string, string];
 }
 
+const PLOT_KEYS = ['title', 'panelWidth', 'panelHeight', 'labels'];
 const COLORS = { train: '#1f77b4', val: '#ff7f0e' };
 const MARGIN = { left: 52, right: 14, top: 30, bottom: 40 };
 
@@ -96,6 +98,7 @@ function panel(
  * @example await fs.writeFile('history.svg', plotHistory(history));
  */
 export function plotHistory(history: History, options: PlotOptions = {}): string {
+  checkOptions('plotHistory', options, PLOT_KEYS);
   const names = Object.keys(history).filter((k) => !k.startsWith('val'));
   for (const k of Object.keys(history)) {
     if (k.startsWith('val')) {
@@ -120,6 +123,7 @@ export function plotHistory(history: History, options: PlotOptions = {}): string
  * @example await fs.writeFile('lr.svg', plotLrFinder(lrFinder(model, loader, { optimizer, loss })));
  */
 export function plotLrFinder(result: { lrs: number[]; losses: number[]; suggestedLr: number }, options: PlotOptions = {}): string {
+  checkOptions('plotLrFinder', options, PLOT_KEYS);
   const { lrs, losses, suggestedLr } = (result ?? {}) as Partial<typeof result>;
   if (!Array.isArray(lrs) || lrs.length === 0 || !Array.isArray(losses) || lrs.length !== losses.length || !lrs.every((v) => v > 0))
     throw new TypeError('plotLrFinder: expected an lrFinder result { lrs, losses, suggestedLr } with as many losses as positive learning rates (at least one)');
@@ -167,6 +171,7 @@ export interface HistogramOptions extends PlotOptions {
  * @example await fs.writeFile('activations.svg', plotHistograms({ layer1: a1.toArray(), layer2: a2.toArray() }));
  */
 export function plotHistograms(samples: Record<string, ArrayLike<number>>, options: HistogramOptions = {}): string {
+  checkOptions('plotHistograms', options, [...PLOT_KEYS, 'bins', 'range']);
   const names = Object.keys(samples ?? {});
   if (names.length === 0) throw new RangeError('plotHistograms: give at least one named array of values');
   const values = names.map((name) => {
