@@ -204,6 +204,24 @@ describe('attention', () => {
     }
   });
 
+  it('in training with dropout, the returned weights are the dropped-out ones the output was made from (as PyTorch)', () => {
+    manualSeed(14);
+    const mha = new nn.MultiheadAttention(4, 1, { dropout: 0.5, batchFirst: true });
+    const x = randn([2, 6, 4]);
+    const [out, weights] = mha(x, x, x);
+    const w = weights!.toArray();
+    expect(w.some((v) => v === 0)).toBe(true);
+    // One head: output = out_proj(weights · v_proj(x)).
+    const [, , wv] = mha.in_proj_weight!.chunk(3, 0);
+    const [, , bv] = mha.in_proj_bias!.chunk(3, 0);
+    const v = x.matmul(wv.t()).add(bv);
+    const want = weights!.matmul(v).matmul(mha.out_proj.weight.t()).add(mha.out_proj.bias!).toArray();
+    out.toArray().forEach((o, i) => expect(Math.abs(o - want[i])).toBeLessThan(1e-5));
+    mha.eval();
+    const rows = mha(x, x, x)[1]!.sum(-1).toArray();
+    rows.forEach((r) => expect(Math.abs(r - 1)).toBeLessThan(1e-5));
+  });
+
   it('self-attention from the packed in-projection equals three separate projections in values and every gradient', () => {
     // mha(x, x, x) takes the packed path; a key and value that are other tensors of the same
     // values take the three projections: same math, so the same results to rounding.

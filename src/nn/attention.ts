@@ -296,8 +296,9 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       if (causalOnly) mask = additiveMask(op, 'attnMask', aboveDiagonal(L, S, q));
       let scores = qh.matmul(kh.transpose(1, 2)).mul(1 / Math.sqrt(hd));
       if (mask) scores = scores.add(mask);
-      const attn = scores.softmax(-1);
-      const output = toOutput((dropout ? F.dropout(attn, this.dropout, true) : attn).matmul(vh));
+      // PyTorch returns the weights after dropout: the ones the output was made from.
+      const attn = dropout ? F.dropout(scores.softmax(-1), this.dropout, true) : scores.softmax(-1);
+      const output = toOutput(attn.matmul(vh));
       if (!needWeights) return [output, null] as [Tensor, Tensor | null];
       let weights = attn.reshape(N, H, L, S);
       if (averageAttnWeights) weights = weights.mean(1);
