@@ -17,8 +17,9 @@ import { expectBounded } from './helpers.js';
 
 /**
  * The loop shapes of issue 9, written as a PyTorch user writes them: no tidy, keep or dispose.
- * Each runs 10,000 steps, the issue's bar (≈ 1–4 ms a step on the shared 2-core machine; the
- * whole file took 84–166 s, the MNIST-shaped loop a third of it). Bounded means: the peak live bytes and live tensors over
+ * Each runs 10,000 steps, the issue's bar (≈ 0.2–1.3 ms a step on the shared 2-core machine,
+ * the MNIST-shaped loop 14 ms: one run of the whole file took 202 s, 142 s of it that loop, whose
+ * copies of dropped batches land on fresh pages, docs/memory.md). Bounded means: the peak live bytes and live tensors over
  * the last 2,000 steps stay within 2× those over steps 100–2,099 (measureLoop says why peaks
  * and not two samples), and WASM memory stops growing after step 2,099. Before issue 9 every
  * one of these loops leaked a tensor a step or threw.

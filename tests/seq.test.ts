@@ -176,6 +176,34 @@ describe('attention', () => {
     expect(layer(q, { isCausal: true }).toArray()).toEqual(layer(q, { srcMask: hidden }).toArray());
   });
 
+  it("bias: false drops every bias of the Transformer layers (PyTorch 2's keys) and equals the biased layer with zero biases", () => {
+    manualSeed(12);
+    const noBiasKeys = (keys: string[]) => keys.filter((k) => !k.endsWith('bias'));
+    for (const [make, run] of [
+      [
+        (bias: boolean) => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, bias, normFirst: true }),
+        (m: nn.TransformerEncoderLayer, x: Tensor) => m(x, { isCausal: true }),
+      ],
+      [
+        (bias: boolean) => new nn.TransformerDecoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, bias }),
+        (m: nn.TransformerDecoderLayer, x: Tensor) => m(x, x.slice(0, 0, 3)),
+      ],
+    ] as const) {
+      const plain = make(false) as nn.TransformerEncoderLayer & nn.TransformerDecoderLayer;
+      const biased = make(true) as nn.TransformerEncoderLayer & nn.TransformerDecoderLayer;
+      const keys = Object.keys(plain.stateDict());
+      expect(keys).toEqual(noBiasKeys(Object.keys(biased.stateDict())));
+      expect(keys.length).toBeGreaterThan(5);
+      const state = { ...plain.stateDict() };
+      for (const [k, v] of Object.entries(biased.stateDict())) if (k.endsWith('bias')) state[k] = zeros(v.shape as number[]);
+      biased.loadStateDict(state, { strict: true });
+      const x = randn([5, 2, 8]);
+      const [a, b] = noGrad(() => [(run as (m: unknown, x: Tensor) => Tensor)(plain, x), (run as (m: unknown, x: Tensor) => Tensor)(biased, x)]);
+      const want = b.toArray();
+      a.toArray().forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+    }
+  });
+
   it('self-attention from the packed in-projection equals three separate projections in values and every gradient', () => {
     // mha(x, x, x) takes the packed path; a key and value that are other tensors of the same
     // values take the three projections: same math, so the same results to rounding.
@@ -479,6 +507,21 @@ describe('recurrent layers', () => {
     expect(() => new nn.RNN(3, 4, { nonlinearity: 'sigmoid' as never })).toThrow(/unknown nonlinearity 'sigmoid'/);
     expect(() => new nn.RNN(3, 4, { dropout: 2 })).toThrow(/dropout must be a probability/);
     expect(() => new nn.GRUCell(3, 4)(randn([2, 3]), randn([3, 4]))).toThrow(/GRUCell: the state must have shape \[2, 4\]/);
+  });
+
+  it('dropout acts between stacked layers in training only, never on the last layer', () => {
+    manualSeed(13);
+    const x = randn([5, 2, 3]);
+    const stacked = new nn.GRU(3, 4, { numLayers: 2, dropout: 0.5 });
+    const [t1] = stacked(x);
+    const [t2] = stacked(x);
+    expect(t1.sub(t2).abs().max().item()).toBeGreaterThan(1e-3);
+    stacked.eval();
+    expect(stacked(x)[0].toArray()).toEqual(stacked(x)[0].toArray());
+    const single = new nn.LSTM(3, 4, { dropout: 0.5 });
+    const [train] = single(x);
+    single.eval();
+    expect(train.toArray()).toEqual(single(x)[0].toArray());
   });
 
   it('a training loop releases every step: outputs, unused hN/cN and temporaries', () => {

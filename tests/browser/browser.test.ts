@@ -88,10 +88,18 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
   it('agrees with the plain-TypeScript reference backend, so the shared numbers are right', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     expect(inNode.loss).toBeCloseTo(onReference.loss, 6);
-    for (const name of ['w1', 'b1', 'w2', 'b2', 'lstm', 'attention'] as const) {
+    for (const name of ['w1', 'b1', 'w2', 'b2', 'lstm', 'attention', 'gru', 'decoder'] as const) {
       expect(inNode.grads[name].some((g) => g !== 0)).toBe(true);
       inNode.grads[name].forEach((g, i) => expect(g).toBeCloseTo(onReference.grads[name][i], 6));
     }
+  });
+
+  it('tokenizes with a trained BPE, takes top-k and draws seeded samples as Node does', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    expect(inBrowser.text.decoded).toBe('the rat sat');
+    expect(inBrowser.text.ids.length).toBeLessThan('the rat sat'.length);
+    expect(inBrowser.text).toEqual(inNode.text);
+    expect(onReference.text).toEqual(inNode.text);
   });
 
   it('reports memoryStats() there as in Node', ({ skip }) => {

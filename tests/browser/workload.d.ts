@@ -6,7 +6,8 @@ export interface WorkloadResult {
   relaxedSimd: boolean;
   loss: number;
   logits: number[];
-  grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[]; lstm: number[]; attention: number[] };
+  grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[]; lstm: number[]; attention: number[]; gru: number[]; decoder: number[] };
+  text: { ids: number[]; decoded: string; topk: number[]; samples: number[] };
   memory: Tessera.MemoryStats;
 }
 

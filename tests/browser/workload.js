@@ -1,7 +1,8 @@
 /**
  * The computation run both in headless Chromium and in Node: a two-layer MLP (GELU hidden layer,
  * cross-entropy via logSoftmax, plus a ReLU-gated penalty on softmax probabilities) with fixed
- * weights, plus an LSTM and a causal Transformer encoder layer over the same rows, then backward. It receives the library as an argument so the page (`/dist/index.js`)
+ * weights, plus an LSTM, a causal Transformer encoder layer, a bidirectional GRU and a decoder layer over the same rows, then backward;
+ * and a BPE tokenizer, top-k and seeded multinomial sampling. It receives the library as an argument so the page (`/dist/index.js`)
  * and Node (`dist/index.js`) run this one file against their own import.
  */
 
@@ -36,8 +37,25 @@ export function runWorkload(T, device = 'wasm') {
   const attention = new T.nn.TransformerEncoderLayer(5, 1, { dimFeedforward: 6, dropout: 0, device });
   const [states] = lstm(x);
   const sequence = T.sum(attention(T.unsqueeze(states, 1), { isCausal: true }).tanh());
-  const loss = T.add(T.add(nll, T.mul(overconfidence, 0.1)), T.mul(sequence, 0.01));
+  // Then a bidirectional GRU and a causal decoder layer cross-attending to it, one memory slot padded.
+  const gru = new T.nn.GRU(5, 3, { bidirectional: true, device });
+  const decoder = new T.nn.TransformerDecoderLayer(6, 2, { dimFeedforward: 8, dropout: 0, batchFirst: true, device });
+  const [both] = gru(states);
+  const memory = T.unsqueeze(both, 0);
+  const padded = T.tensor([[false, false, false, false, false, true]], { dtype: 'bool', device });
+  const decoded = T.sum(decoder(memory, memory, { tgtIsCausal: true, memoryKeyPaddingMask: padded }).tanh());
+  const loss = T.add(T.add(T.add(nll, T.mul(overconfidence, 0.1)), T.mul(sequence, 0.01)), T.mul(decoded, 0.01));
   loss.backward();
+  // Text and sampling: a byte-level BPE trained on a sentence, top-k and seeded multinomial draws.
+  const bpe = T.data.BPETokenizer.train('the cat sat on the mat; the cat ate the rat', { vocabSize: 266 });
+  const ids = bpe.encode('the rat sat');
+  const probs = T.softmax(T.detach(logits), 1);
+  const text = {
+    ids,
+    decoded: bpe.decode(ids),
+    topk: Array.from(T.topk(probs, 2, { dim: 1 }).indices.toArray()),
+    samples: Array.from(T.multinomial(probs, 3, { replacement: true, generator: new T.Generator(7) }).toArray()),
+  };
 
   const values = (t) => Array.from(t.toArray());
   return {
@@ -49,7 +67,9 @@ export function runWorkload(T, device = 'wasm') {
     grads: {
       w1: values(w1.grad), b1: values(b1.grad), w2: values(w2.grad), b2: values(b2.grad),
       lstm: values(lstm.weight_ih_l0.grad), attention: values(attention.selfAttn.in_proj_weight.grad),
+      gru: values(gru.weight_hh_l0_reverse.grad), decoder: values(decoder.multiheadAttn.in_proj_weight.grad),
     },
+    text,
     memory: T.memoryStats(),
   };
 }
