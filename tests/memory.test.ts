@@ -148,6 +148,22 @@ describe('memory', () => {
     expect(memoryStats().spills - spillsBefore).toBeGreaterThan(500);
   });
 
+  it('an inference loop over a model a pass spilled restores each weight once, not at every pass', () => {
+    // Restores counted as growth made each weight coming back trigger a pass that spilled the
+    // layers the forward had already restored: six restores per forward instead of six in all.
+    manualSeed(8);
+    const model = new nn.Sequential(...Array.from({ length: 6 }, () => new nn.Linear(128, 128)));
+    const x = randn([1, 128]);
+    // Results dropped with no step boundary: reclaim passes run and spill the untouched weights.
+    for (let i = 0; i < 400; i++) void randn([64, 64]);
+    const before = memoryStats();
+    const outputs = noGrad(() => Array.from({ length: 50 }, () => tidy(() => model(x).sum().item())));
+    const after = memoryStats();
+    // Each parameter and the input come back once.
+    expect(after.restores - before.restores).toBeLessThanOrEqual([...model.parameters()].length + 1);
+    expect(outputs.every((v) => v === outputs[0])).toBe(true);
+  });
+
   it('a disposed tensor throws a clear error when used', () => {
     const x = randn([2, 3]);
     x.dispose();

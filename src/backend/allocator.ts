@@ -102,6 +102,18 @@ export class CachingAllocator {
     return ptr;
   }
 
+  /**
+   * A block for a tensor a reclaim pass spilled, coming back. That restore only undoes the pass's
+   * spill, so it moves the next pass as far: counted as growth, restoring an untouched model's
+   * weights triggered pass after pass, each spilling the weights the forward had not reached yet.
+   * (Bounded: each pass resets the threshold, and only held tensors can come back.)
+   */
+  allocRestored(bytes: number): number {
+    const ptr = this.alloc(bytes);
+    this.reclaimAt += sizeClass(bytes);
+    return ptr;
+  }
+
   /** Marks the blocks allocated so far as the backend's own: tensors' reclaim passes leave them out of their sums. */
   pinAllocated(): void {
     this.pinnedBytes = this.liveBytes;

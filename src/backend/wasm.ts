@@ -122,6 +122,8 @@ class WasmStorage implements Storage {
   stamp = clock;
   /** The bytes while spilled. V8 counts a typed array's memory, so it collects a dropped tensor's copy. */
   copy: Uint8Array | null = null;
+  /** Whether a reclaim pass (not a step boundary) made the copy: restoring it does not bring the next pass nearer. */
+  passSpilled = false;
 
   constructor(
     readonly backend: WasmBackend,
@@ -249,6 +251,7 @@ export class WasmBackend implements Backend {
     if (s.copy !== null || s.released) return;
     this.delist(s);
     this.spillOut(s);
+    s.passSpilled = false;
   }
   private spillOut(s: WasmStorage): void {
     this.spills++;
@@ -259,7 +262,7 @@ export class WasmBackend implements Backend {
   /** @internal Gives a spilled storage a block again (never runs a reclaim pass: a kernel may be resolving operands). */
   restore(s: WasmStorage): void {
     this.restores++;
-    const addr = this.allocator.alloc(s.bytes);
+    const addr = s.passSpilled ? this.allocator.allocRestored(s.bytes) : this.allocator.alloc(s.bytes);
     new Uint8Array(this.k.memory.buffer, addr, s.bytes).set(s.copy!);
     s.copy = null;
     s.addr = addr;
@@ -282,6 +285,7 @@ export class WasmBackend implements Backend {
       if (s.stamp < before) {
         s.slot = -1;
         this.spillOut(s);
+        s.passSpilled = true;
       } else {
         s.slot = kept.length;
         kept.push(s);
