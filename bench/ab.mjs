@@ -10,7 +10,7 @@
  */
 import path from 'node:path';
 import { smallCnn, smallCnnLossRef } from './conv.mjs';
-import { quantile } from './lib.mjs';
+import { median } from './lib.mjs';
 import { distEntry, loadTessera, tesseraAdapter } from './tessera.mjs';
 import { mlpCase } from './workloads.mjs';
 
@@ -49,12 +49,6 @@ function timeSteps(step) {
   const { user, system } = process.cpuUsage(cpu0);
   return { wall: n / wall, cpu: n / ((user + system) / 1e6) };
 }
-
-const median = (xs) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 
 const base = workloads(await loadTessera(path.resolve(baseDir, 'dist/index.js')));
 const head = workloads(await loadTessera(distEntry));

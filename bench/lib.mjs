@@ -34,6 +34,14 @@ export function quantile(sorted, q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** The median of an array of numbers (interpolated between the middle two for an even length). */
+export function median(xs) {
+  return quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
+}
+
 /** Median ms per call of fn over `reps` timed rounds of `inner` calls each, after `warmup` calls (the upper median for an even `reps`). */
 export function medianMs(fn, warmup, reps, inner = 1) {
   for (let i = 0; i < warmup; i++) fn();

@@ -11,7 +11,8 @@
  * The base checkout needs `npm ci && npm run build` (bench/ab.mjs says how).
  */
 import path from 'node:path';
-import { quantile } from './lib.mjs';
+import { median } from './lib.mjs';
+import { gptWorkload } from './seq.mjs';
 import { distEntry } from './tessera.mjs';
 
 const [baseDir, roundsArg] = process.argv.slice(2);
@@ -42,37 +43,7 @@ function copyMeter(backend) {
   return m;
 }
 
-function gptStep(T) {
-  const { nn, optim, tensor, randint } = T;
-  T.manualSeed(0);
-  class GPT extends nn.Module {
-    tok = new nn.Embedding(65, 128);
-    pos = new nn.Embedding(64, 128);
-    blocks = new nn.TransformerEncoder(
-      new nn.TransformerEncoderLayer(128, 4, { dimFeedforward: 512, dropout: 0, activation: 'gelu', batchFirst: true, normFirst: true }),
-      4,
-    );
-    ln = new nn.LayerNorm(128);
-    head = new nn.Linear(128, 65);
-    positions = tensor(
-      Int32Array.from({ length: 64 }, (_, i) => i),
-      { dtype: 'int32' },
-    ).keep();
-    forward(idx) {
-      const x = this.tok(idx).add(this.pos(this.positions));
-      return this.head(this.ln(this.blocks(x, { isCausal: true })));
-    }
-  }
-  const gpt = new GPT();
-  const opt = new optim.AdamW(gpt.parameters(), { lr: 1e-3 });
-  const idx = randint(0, 65, [16, 64], { dtype: 'int32' }).keep();
-  const tgt = randint(0, 65, [16 * 64], { dtype: 'int32' }).keep();
-  return () => {
-    opt.zeroGrad();
-    nn.functional.crossEntropy(gpt(idx).reshape(-1, 65), tgt).backward();
-    opt.step();
-  };
-}
+const gptStep = (T) => gptWorkload(T).step;
 
 function embeddingStep(T) {
   T.manualSeed(0);
@@ -85,12 +56,6 @@ const WORKLOADS = [
   ['GPT step', gptStep, 3],
   ['embedding [64, 32] of [10000, 128], fwd + bwd', embeddingStep, 20],
 ];
-
-const median = (xs) =>
-  quantile(
-    [...xs].sort((a, b) => a - b),
-    0.5,
-  );
 
 const builds = [];
 for (const [name, entry] of [

@@ -6,7 +6,8 @@
 //
 //   npm run build && node bench/seq.mjs     (also run as the last section of bench:compare)
 import { spawnSync } from 'node:child_process';
-import { nn, optim, randn, randint, tensor, setNumThreads, manualSeed, noGrad, tidy, multinomial, Generator } from '../dist/index.js';
+import { nn, optim, randn, tensor, setNumThreads, manualSeed, noGrad, tidy, multinomial, Generator } from '../dist/index.js';
+import * as tessera from '../dist/index.js';
 import { NamesGPT } from '../examples/names-model.mjs';
 import { tfjsLstmStepMs } from './peers/tfjs-lstm.mjs';
 import { medianMs } from './lib.mjs';
@@ -48,6 +49,31 @@ export async function tesseraSeq() {
       .backward();
   };
 
+  const { gpt, idx, step: gptStep } = gptWorkload(tessera);
+  // tidy frees what its function leaves behind except what it returns: return nothing.
+  const lstmForward = medianMs(() => tidy(() => void noGrad(() => lstm(lstmX))), 3, 15);
+  const gptForward = medianMs(() => tidy(() => void noGrad(() => gpt(idx))), 2, 8);
+  const one = {
+    lstm: medianMs(lstmStep, 3, 15),
+    attention: medianMs(attention, 3, 30),
+    attentionComposed: medianMs(attentionComposed, 3, 30),
+    ...gptTimes(gptStep),
+    lstmForward,
+    lstmGemm: lstmGemmMs(),
+    gptForward,
+    gptGemm: gptGemmMs(),
+    sample: samplingMs(),
+  };
+  const running = await setNumThreads(2);
+  const threads2 = running === 2 ? { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8) } : null;
+  await setNumThreads(1);
+  return { ...one, threads2 };
+}
+
+/** The GPT step's model (vocab 65, d 128, 4 pre-norm GELU layers, 4 heads, ctx 64), batch and AdamW step, on the build `T`. */
+export function gptWorkload(T) {
+  const { nn, optim, tensor, randint } = T;
+  T.manualSeed(0);
   class GPT extends nn.Module {
     tok = new nn.Embedding(65, 128);
     pos = new nn.Embedding(64, 128);
@@ -67,32 +93,15 @@ export async function tesseraSeq() {
     }
   }
   const gpt = new GPT();
-  const gptOpt = new optim.AdamW(gpt.parameters(), { lr: 1e-3 });
+  const opt = new optim.AdamW(gpt.parameters(), { lr: 1e-3 });
   const idx = randint(0, 65, [16, 64], { dtype: 'int32' }).keep();
   const tgt = randint(0, 65, [16 * 64], { dtype: 'int32' }).keep();
-  const gptStep = () => {
-    gptOpt.zeroGrad();
-    F.crossEntropy(gpt(idx).reshape(-1, 65), tgt).backward();
-    gptOpt.step();
+  const step = () => {
+    opt.zeroGrad();
+    nn.functional.crossEntropy(gpt(idx).reshape(-1, 65), tgt).backward();
+    opt.step();
   };
-  // tidy frees what its function leaves behind except what it returns: return nothing.
-  const lstmForward = medianMs(() => tidy(() => void noGrad(() => lstm(lstmX))), 3, 15);
-  const gptForward = medianMs(() => tidy(() => void noGrad(() => gpt(idx))), 2, 8);
-  const one = {
-    lstm: medianMs(lstmStep, 3, 15),
-    attention: medianMs(attention, 3, 30),
-    attentionComposed: medianMs(attentionComposed, 3, 30),
-    ...gptTimes(gptStep),
-    lstmForward,
-    lstmGemm: lstmGemmMs(),
-    gptForward,
-    gptGemm: gptGemmMs(),
-    sample: samplingMs(),
-  };
-  const running = await setNumThreads(2);
-  const threads2 = running === 2 ? { lstm: medianMs(lstmStep, 3, 15), attention: medianMs(attention, 3, 30), gpt: medianMs(gptStep, 2, 8) } : null;
-  await setNumThreads(1);
-  return { ...one, threads2 };
+  return { gpt, idx, step };
 }
 
 /**

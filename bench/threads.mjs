@@ -14,7 +14,7 @@ import os from 'node:os';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, runCase, UNITS } from './harness.mjs';
-import { machine, mdTable, progress, sig } from './lib.mjs';
+import { machine, mdTable, median, progress, sig } from './lib.mjs';
 import { loadTessera, tesseraAdapter } from './tessera.mjs';
 import { gemmCase, mlpCase } from './workloads.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
@@ -23,10 +23,6 @@ const TIME_MS = Number(process.env.BENCH_TIME_MS ?? 300);
 const ROUNDS = Number(process.env.BENCH_THREAD_ROUNDS ?? 3);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const span = (xs) => `${sig(median(xs))} [${sig(Math.min(...xs))}–${sig(Math.max(...xs))}]`;
 
 /**
