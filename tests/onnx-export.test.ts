@@ -167,6 +167,22 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
     await roundTrip(model, [randn([2, 3, 12, 12])], [randn([5, 3, 12, 12])]);
   });
 
+  it("Conv2d's reflect, replicate and circular paddingMode (the pad written as Gathers), at batch 2 and 5, and back through onnx.load", async () => {
+    manualSeed(7);
+    const model = new Sequential(
+      new Conv2d(2, 4, 3, { padding: 1, paddingMode: 'reflect' }),
+      new ReLU(),
+      new Conv2d(4, 4, 3, { padding: [1, 2], stride: 2, paddingMode: 'replicate' }),
+      new ReLU(),
+      new Conv2d(4, 3, 3, { padding: 'same', paddingMode: 'circular' }),
+    );
+    const bytes = await roundTrip(model, [randn([2, 2, 9, 10])], [randn([5, 2, 9, 10])]);
+    const imported = onnx.load(bytes);
+    const x = randn([3, 2, 9, 10]);
+    const [want, got] = noGrad(() => [model(x).toArray(), (imported(x) as Tensor).toArray()]);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+  });
+
   it('an embedding + layer norm model over [batch, seq] int32 tokens with a dynamic batch and sequence', async () => {
     manualSeed(3);
     class Tokens extends Module {

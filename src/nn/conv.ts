@@ -5,6 +5,7 @@
 import { Tensor } from '../tensor.js';
 import type { AvgPool2dOptions, Conv2dOptions, MaxPool2dOptions, Size2d } from '../ops/conv.js';
 import { AVG_POOL_KEYS, adaptiveAvgPool2d, avgPool2d, conv2d, MAX_POOL_KEYS, maxPool2d, pair } from '../ops/conv.js';
+import { pad } from '../ops/rearrange.js';
 import * as init from './init.js';
 import { emptyParameter, type FactoryOptions } from './layers.js';
 import { Module, Parameter } from './module.js';
@@ -14,7 +15,13 @@ import * as V from '../validate.js';
 export interface Conv2dLayerOptions extends Conv2dOptions, FactoryOptions {
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** What the padding holds: zeros (default), or the input reflected, replicated at its edge, or wrapped around (PyTorch's padding_mode). */
+  paddingMode?: PaddingMode;
 }
+
+/** PyTorch's padding_mode values of Conv2d. */
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+const PADDING_MODES: readonly PaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
 
 const fmtPair = ([a, b]: [number, number]) => `[${a}, ${b}]`;
 
@@ -33,8 +40,10 @@ export class Conv2d extends Module {
   readonly kernelSize: [number, number];
   /** Step of the kernel over height and width. */
   readonly stride: [number, number];
-  /** Zeros added on each side of height and width. */
+  /** Padding added on each side of height and width. */
   readonly padding: [number, number] | 'same' | 'valid';
+  /** What the padding holds: zeros, or the input reflected, replicated or wrapped around. */
+  readonly paddingMode: PaddingMode;
   /** Spacing between kernel elements over height and width. */
   readonly dilation: [number, number];
   /** Blocked connections: input and output channels are split into this many groups. */
@@ -46,7 +55,7 @@ export class Conv2d extends Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions = {}) {
     super();
-    V.options('Conv2d', options, ['device', 'dtype', 'bias', 'stride', 'padding', 'dilation', 'groups']);
+    V.options('Conv2d', options, ['device', 'dtype', 'bias', 'stride', 'padding', 'dilation', 'groups', 'paddingMode']);
     const { groups = 1 } = options;
     for (const [arg, n] of [
       ['inChannels', inChannels],
@@ -66,6 +75,9 @@ export class Conv2d extends Module {
     this.padding = padding === 'same' || padding === 'valid' ? padding : pair('Conv2d', 'padding', padding, 0);
     this.dilation = pair('Conv2d', 'dilation', options.dilation ?? 1, 1);
     this.groups = groups;
+    this.paddingMode = options.paddingMode ?? 'zeros';
+    if (!PADDING_MODES.includes(this.paddingMode))
+      throw new TypeError(`Conv2d: paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(', ')} (got ${JSON.stringify(this.paddingMode)})`);
     this.weight = emptyParameter([outChannels, inChannels / groups, ...this.kernelSize], options);
     this.bias = options.bias === false ? null : emptyParameter([outChannels], options);
     this.resetParameters();
@@ -82,7 +94,17 @@ export class Conv2d extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return conv2d(input, this.weight, this.bias, { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups });
+    const { stride, padding, dilation, groups } = this;
+    if (this.paddingMode === 'zeros' || padding === 'valid') return conv2d(input, this.weight, this.bias, { stride, padding, dilation, groups });
+    // As PyTorch: pad with the mode first, then convolve with no padding. 'same' puts the odd one
+    // of an odd total padding after (bottom, right).
+    const sides = (d: number): [number, number] => {
+      if (padding !== 'same') return [padding[d], padding[d]];
+      const total = dilation[d] * (this.kernelSize[d] - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    };
+    const [[top, bottom], [left, right]] = [sides(0), sides(1)];
+    return conv2d(pad(input, [left, right, top, bottom], { mode: this.paddingMode }), this.weight, this.bias, { stride, padding: 0, dilation, groups });
   }
 
   override extraRepr(): string {
@@ -91,6 +113,7 @@ export class Conv2d extends Module {
     if (this.dilation[0] !== 1 || this.dilation[1] !== 1) s += `, dilation=${fmtPair(this.dilation)}`;
     if (this.groups !== 1) s += `, groups=${this.groups}`;
     if (!this.bias) s += ', bias=false';
+    if (this.paddingMode !== 'zeros') s += `, paddingMode='${this.paddingMode}'`;
     return s;
   }
 }

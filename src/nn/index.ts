@@ -38,7 +38,7 @@ export { MultiheadAttention } from './attention.js';
 export type { SDPAOptions, MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder } from './transformer.js';
 export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerStackOptions } from './transformer.js';
-export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions } from './conv.js';
+export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions, type PaddingMode } from './conv.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
 export type {
   Reduction,
