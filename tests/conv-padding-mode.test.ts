@@ -26,7 +26,7 @@ interface Case {
 
 const cases: Case[] = JSON.parse(readFileSync(new URL('./fixtures/torch-conv-padding-mode.json', import.meta.url), 'utf8'));
 
-function expectClose(got: number[], want: Rec, what: string): void {
+function expectClose(got: ArrayLike<number>, want: Rec, what: string): void {
   const bad = want.data.filter((w, i) => !(Math.abs(got[i] - w) <= 1e-4 + 1e-4 * Math.abs(w)));
   expect(bad.length, `${what}: ${bad.length} of ${want.data.length} entries off`).toBe(0);
 }
@@ -43,11 +43,11 @@ describe('nn.Conv2d paddingMode matches PyTorch 1.13', () => {
         const x = tensor(c.input.data, { shape: c.input.shape, device, requiresGrad: true });
         const out = conv(x);
         expect(out.shape).toEqual(c.out.shape);
-        expectClose(out.toArray() as number[], c.out, 'output');
+        expectClose(out.toArray(), c.out, 'output');
         out.backward(tensor(c.gradOut.data, { shape: c.gradOut.shape, device }));
-        expectClose(x.grad!.toArray() as number[], c.grads.input, 'input grad');
-        expectClose(conv.weight.grad!.toArray() as number[], c.grads.weight, 'weight grad');
-        if (c.grads.bias) expectClose(conv.bias!.grad!.toArray() as number[], c.grads.bias, 'bias grad');
+        expectClose(x.grad!.toArray(), c.grads.input, 'input grad');
+        expectClose(conv.weight.grad!.toArray(), c.grads.weight, 'weight grad');
+        if (c.grads.bias) expectClose(conv.bias!.grad!.toArray(), c.grads.bias, 'bias grad');
       });
     }
   }
