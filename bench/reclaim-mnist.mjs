@@ -10,6 +10,7 @@
  * which two builds in one process would share (docs/memory.md, "What a step costs").
  */
 import path from 'node:path';
+import { mnistStep } from '../tests/browser/memory-loop.js';
 import { distEntry } from './tessera.mjs';
 
 const [entry = distEntry, stepsArg] = process.argv.slice(2);
@@ -46,23 +47,7 @@ wrap('free', (s, run) => {
   run();
 });
 
-T.manualSeed(5);
-const model = new T.nn.Linear(784, 10);
-const optimizer = new T.optim.SGD(model.parameters(), { lr: 0.01 });
-const raw = Float32Array.from({ length: 256 * 784 }, (_, i) => (i * 37) % 256);
-const labels = T.tensor(
-  Array.from({ length: 256 }, (_, i) => i % 10),
-  { dtype: 'int32' },
-);
-const losses = [];
-const step = () => {
-  const xb = T.tensor(raw, { shape: [256, 784] });
-  const loss = T.nn.functional.crossEntropy(model(xb.div(255)), labels);
-  optimizer.zeroGrad();
-  loss.backward();
-  optimizer.step();
-  losses.push(loss);
-};
+const { step } = mnistStep(T);
 for (let i = 0; i < 200; i++) step();
 
 const { sizes, ...counts } = m;

@@ -45,14 +45,11 @@ export function measureLoop(T, steps, step) {
 }
 
 /**
- * The MNIST-shaped loop of issue 9, run synchronously (one job, no await) in a page and in Node: a
- * fresh 256 × 784 batch of pixels divided by 255 every step, a linear model, SGD, each loss kept
- * in an array. Nothing in it frees memory by hand. Returns measureLoop's peaks and the first and
- * last loss, read after the loop.
+ * One step of the MNIST-shaped loop (runMnistLoop; bench/reclaim-mnist.mjs times it) and the losses
+ * it keeps: a fresh 256 × 784 batch divided by 255, nn.Linear(784, 10), SGD, each loss pushed.
  * @param {typeof import('../../src/index.js')} T the Tessera module
- * @param {number} steps
  */
-export function runMnistLoop(T, steps) {
+export function mnistStep(T) {
   T.manualSeed(5);
   const model = new T.nn.Linear(784, 10);
   const optimizer = new T.optim.SGD(model.parameters(), { lr: 0.01 });
@@ -62,14 +59,28 @@ export function runMnistLoop(T, steps) {
     { dtype: 'int32' },
   );
   const losses = [];
-  const peaks = measureLoop(T, steps, () => {
+  const step = () => {
     const xb = T.tensor(raw, { shape: [256, 784] });
     const loss = T.nn.functional.crossEntropy(model(xb.div(255)), labels);
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
     losses.push(loss);
-  });
+  };
+  return { step, losses };
+}
+
+/**
+ * The MNIST-shaped loop of issue 9, run synchronously (one job, no await) in a page and in Node: a
+ * fresh 256 × 784 batch of pixels divided by 255 every step, a linear model, SGD, each loss kept
+ * in an array. Nothing in it frees memory by hand. Returns measureLoop's peaks and the first and
+ * last loss, read after the loop.
+ * @param {typeof import('../../src/index.js')} T the Tessera module
+ * @param {number} steps
+ */
+export function runMnistLoop(T, steps) {
+  const { step, losses } = mnistStep(T);
+  const peaks = measureLoop(T, steps, step);
   return { ...peaks, firstLoss: losses[0].item(), lastLoss: losses[steps - 1].item() };
 }
 
