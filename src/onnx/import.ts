@@ -148,7 +148,7 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
       const { name, value } = parseTensor(f.data, f.at);
       initNames.add(name);
       // Scalars and the exporter's own constants are constants; other float initializers are weights.
-      if (value instanceof Tensor && value.dtype === 'float32' && value.ndim > 0 && !name.startsWith('onnx::Constant')) this.#addParameter(name, value);
+      if (value instanceof Tensor && value.dtype === 'float32' && value.ndim > 0 && !/(^|\.)onnx::Constant/.test(name)) this.#addParameter(name, value);
       else this.#constants.set(name, value);
     }
     const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
