@@ -35,6 +35,7 @@ import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
+import { ELEMENTWISE, threadKernels } from './gemm-worker.js';
 import { now } from './version.js';
 
 type Ptr = number;
@@ -188,13 +189,7 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          {
-            gemm: this.k.gemmF32,
-            gemmPacked: this.k.gemmPackedF32,
-            attention: this.k.attentionF32,
-            attentionBackward: this.k.attentionBackwardF32,
-            work: this.work,
-          },
+          { ...threadKernels(this.k), work: this.work },
           availableCores(),
         )
       : null;
@@ -346,7 +341,10 @@ export class WasmBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
-    if (x.dtype === 'float32' && out.dtype === 'float32' && SIMD_UNARY.has(op)) {
+    const float = x.dtype === 'float32' && out.dtype === 'float32';
+    if (float && this.threads && (op === 'gelu' || op === 'geluTanh')) {
+      this.threads.elementwise({ kernel: ELEMENTWISE[op], x: this.byteAddr(x, xOffset), y: 0, out: out.ptr, n, option: 0 });
+    } else if (float && SIMD_UNARY.has(op)) {
       this.k[`${op as SimdUnaryOp}F32`](this.byteAddr(x, xOffset), out.ptr, n);
     } else {
       const [xv, ov] = this.views(x, out);
@@ -456,7 +454,9 @@ export class WasmBackend implements Backend {
     kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
   }
   geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
-    this.k.geluBackwardF32(this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, n, +tanhForm);
+    const [xp, gp] = [this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset)];
+    if (this.threads) this.threads.elementwise({ kernel: ELEMENTWISE.geluBackward, x: xp, y: gp, out: gradIn.ptr, n, option: +tanhForm });
+    else this.k.geluBackwardF32(xp, gp, gradIn.ptr, n, +tanhForm);
   }
   softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
     this.k.softmaxBackwardF32(y.ptr, gradOut.ptr, gradIn.ptr, rows, cols, +log);
