@@ -290,32 +290,10 @@ export class GemmThreads {
       }
       return this.run(workers, scratch);
     }
-    const { work } = this.local;
     const { q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale } = call;
     if (call.backward)
-      this.local.attentionBackward(
-        q,
-        k,
-        v,
-        mask,
-        maskStride,
-        out,
-        lse,
-        call.dOut,
-        call.dq,
-        call.dk,
-        call.dv,
-        batch,
-        L,
-        S,
-        E,
-        Ev,
-        scale,
-        +call.causal,
-        scratch,
-        work,
-      );
-    else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch, work);
+      this.local.attentionBackward(q, k, v, mask, maskStride, out, lse, call.dOut, call.dq, call.dk, call.dv, batch, L, S, E, Ev, scale, +call.causal, scratch);
+    else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch);
   }
 
   /** Up to cap − 1 workers that are running (none when cap < 2); asks for the missing ones to start. */

@@ -95,8 +95,6 @@ const META_ROWS = 4;
 const SCATTER_WRITE = 0;
 const SCATTER_ADD_F32 = 1;
 const SCATTER_ADD_I32 = 2;
-/** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
-const ATTENTION_ROWS = 16;
 
 /**
  * Ticks at every reclaim pass and every step boundary; a storage's `stamp` is its value when a
@@ -633,17 +631,16 @@ export class WasmBackend implements Backend {
   }
   /** The fused attention forward or backward, its batch·head entries split across threads when they pay off. */
   private runAttention(backward: boolean, blocks: (Block | null)[], d: AttentionDims): void {
-    const floats = 2 * ATTENTION_ROWS * d.S;
-    this.withScratch(floats, (scratch) => {
+    const bytes = this.k.attentionScratchBytes(d.L, d.S, d.E, d.Ev);
+    this.withScratch(bytes / 4, (scratch) => {
       // Addresses taken after the scratch is allocated: an allocation may move spilled storages back.
       const [q, k, v, mask, out, lse, dOut, dq, dk, dv] = blocks.map((b) => this.at(b));
       const { batch, L, S, E, Ev, scale, causal, maskStride } = d;
       if (this.threads) {
         const call = { backward, q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, causal };
-        this.threads.attention(call, scratch, Math.max(floats, 1) * 4);
-      } else if (backward)
-        this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
-      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+        this.threads.attention(call, scratch, Math.max(bytes, 4));
+      } else if (backward) this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch);
+      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch);
     });
   }
   /** Runs fn with a scratch block of `floats` float32s from the allocator. */
