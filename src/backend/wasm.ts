@@ -729,8 +729,8 @@ export class WasmBackend implements Backend {
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     this.k.col2imF32(cols.ptr, this.byteAddr(out, outOffset), channels, ...windowArgs(w));
   }
-  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
-    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices.ptr, planes, ...windowArgs(w));
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage | null, planes: number, w: Window2d): void {
+    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices?.ptr ?? 0, planes, ...windowArgs(w));
   }
   maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
     this.k.maxPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), indices.ptr, gradIn.ptr, planes, w.inH * w.inW, w.outH * w.outW);
