@@ -399,7 +399,6 @@ describe('runChunks', () => {
         0.25,
         1,
         88,
-        77,
       ]),
     );
     expect(ints[JOB.finished]).toBe((3 << JOB.indexBits) | 3);

@@ -173,7 +173,7 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
         const nb = Math.min(job[J.step], job[J.attBatch] - b0);
         const at = (slot: number, perEntry: number) => (job[slot] === 0 ? 0 : job[slot] + 4 * b0 * perEntry);
         const operands = [at(J.attQ, L * E), at(J.attK, S * E), at(J.attV, S * Ev), at(J.attMask, job[J.attMaskStride]), job[J.attMaskStride]] as const;
-        const sizes = [nb, L, S, E, Ev, scalars[J.alpha], job[J.attCausal], scratch, work] as const;
+        const sizes = [nb, L, S, E, Ev, scalars[J.alpha], job[J.attCausal], scratch] as const;
         if (kind === 1) kernels.attention(...operands, at(J.attOut, L * Ev), at(J.attLse, L), ...sizes);
         else
           kernels.attentionBackward(

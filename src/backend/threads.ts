@@ -307,32 +307,10 @@ export class GemmThreads {
       }
       return this.run(workers, scratch);
     }
-    const { work } = this.local;
     const { q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale } = call;
     if (call.backward)
-      this.local.attentionBackward(
-        q,
-        k,
-        v,
-        mask,
-        maskStride,
-        out,
-        lse,
-        call.dOut,
-        call.dq,
-        call.dk,
-        call.dv,
-        batch,
-        L,
-        S,
-        E,
-        Ev,
-        scale,
-        +call.causal,
-        scratch,
-        work,
-      );
-    else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch, work);
+      this.local.attentionBackward(q, k, v, mask, maskStride, out, lse, call.dOut, call.dq, call.dk, call.dv, batch, L, S, E, Ev, scale, +call.causal, scratch);
+    else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch);
   }
 
   /** An elementwise kernel, its range cut into chunks across the ready workers when it is long enough. */

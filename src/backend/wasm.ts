@@ -96,8 +96,6 @@ const META_ROWS = 4;
 const SCATTER_WRITE = 0;
 const SCATTER_ADD_F32 = 1;
 const SCATTER_ADD_I32 = 2;
-/** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
-const ATTENTION_ROWS = 16;
 
 /**
  * Ticks at every reclaim pass and every step boundary; a storage's `stamp` is its value when a
@@ -633,17 +631,16 @@ export class WasmBackend implements Backend {
   }
   /** The fused attention forward or backward, its batch·head entries split across threads when they pay off. */
   private runAttention(backward: boolean, blocks: (Block | null)[], d: AttentionDims): void {
-    const floats = 2 * ATTENTION_ROWS * d.S;
-    this.withScratch(floats, (scratch) => {
+    const bytes = this.k.attentionScratchBytes(d.L, d.S, d.E, d.Ev);
+    this.withScratch(bytes / 4, (scratch) => {
       // Addresses taken after the scratch is allocated: an allocation may move spilled storages back.
       const [q, k, v, mask, out, lse, dOut, dq, dk, dv] = blocks.map((b) => this.at(b));
       const { batch, L, S, E, Ev, scale, causal, maskStride } = d;
       if (this.threads) {
         const call = { backward, q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, causal };
-        this.threads.attention(call, scratch, Math.max(floats, 1) * 4);
-      } else if (backward)
-        this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
-      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+        this.threads.attention(call, scratch, Math.max(bytes, 4));
+      } else if (backward) this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch);
+      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch);
     });
   }
   /** Runs fn with a scratch block of `floats` float32s from the allocator. */
@@ -732,8 +729,8 @@ export class WasmBackend implements Backend {
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     this.k.col2imF32(cols.ptr, this.byteAddr(out, outOffset), channels, ...windowArgs(w));
   }
-  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
-    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices.ptr, planes, ...windowArgs(w));
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage | null, planes: number, w: Window2d): void {
+    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices?.ptr ?? 0, planes, ...windowArgs(w));
   }
   maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
     this.k.maxPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), indices.ptr, gradIn.ptr, planes, w.inH * w.inW, w.outH * w.outW);
