@@ -1,34 +1,66 @@
 // Fused scaled-dot-product attention, forward and backward, for F.scaledDotProductAttention
 // (src/nn/attention-fused.ts). Per batch·head, the queries go in blocks of RB rows: the block's
-// scores S = scale·Q·Kᵀ are one GEMM into an RB×S scratch, the mask is added and each row's
-// softmax taken in place, and O = P·V is a second GEMM, so the [L, S] score matrix never exists
-// whole and nothing but each row's log-sum-exp is saved. With `causal`, the block's GEMMs stop
-// at its last row's diagonal: the keys after it are skipped, not masked, and within the block the
-// entries above the diagonal are written as 0 instead of going through exp(−∞).
-// The backward recomputes P from Q, K and the saved log-sum-exp (FlashAttention's recomputation)
-// rather than storing it: per block dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P⊙(dP − rowsum(dO⊙O)),
-// dQ = scale·dS·K, dK += scale·dSᵀ·Q.
+// scores S = scale·Q·Kᵀ go into an RB×S scratch, the mask is added and each row's softmax taken in
+// place, and O = P·V follows, so the [L, S] score matrix never exists whole and nothing but each
+// row's log-sum-exp is saved. The backward recomputes P from Q, K and the saved log-sum-exp
+// (FlashAttention's recomputation) rather than storing it: per block dV += Pᵀ·dO, dP = dO·Vᵀ,
+// dS = P⊙(dP − rowsum(dO⊙O)), dQ = scale·dS·K, dK += scale·dSᵀ·Q.
+// The products run on register tiles of MR×NR (GEMM's micro-kernel shape, assembly/gemm.ts) that
+// read their operands where they lie instead of packing them: a row of B is NR contiguous floats
+// (V, K, Q, dO as stored, Kᵀ and Vᵀ transposed once per batch·head entry), and A's entries are
+// broadcast loads from any layout (Q, dO, P, dS and their transposes alike). At these sizes (a head
+// is a few KiB, in L1) packing every block's operands cost as much as the products. With `causal`,
+// each tile stops at its rows' diagonal: the score tiles wholly above it are skipped, not masked,
+// and P·V, dS·K, Pᵀ·dO and dSᵀ·Q sum only over the keys (queries) a tile's rows can see; within
+// a row the entries above the diagonal that a tile still reads are written as 0 instead of going
+// through exp(−∞).
 // Layout: contiguous f32 [batch, L, E] queries, [batch, S, E] keys, [batch, S, Ev] values and
 // [batch, L, Ev] outputs; the optional additive mask is [L, S] per batch entry, maskStride
 // elements apart (0: one mask for all). lse is [batch, L]. Pointers are byte offsets, 0 = absent.
-// scratch holds 2·RB·S floats; work is gemmWorkBytes() of GEMM scratch.
+// scratch holds attentionScratchBytes(L, S, E, Ev).
 // Aliasing: none of the outputs may overlap an input.
-import { gemmF32 } from "./gemm";
+import { madd, transpose4x4Store } from "./gemm";
 import { exp4, log4 } from "./vmath";
 
-const RB = 16;
+const RB = 64;
+const MR = 4;
+const NR = 8;
+
+// The causal shape of a product over one row block (tileGemm's `shape`), `diag` the block's first query.
+// Every tile, every k (no causal mask).
+const ALL = 0;
+// Rows are queries diag + r, columns keys: a row tile computes the columns up to its last row's diagonal (scores, dP).
+const COLS_TO_DIAG = 1;
+// Rows are queries, k runs over keys: a row tile sums k up to its last row's diagonal (P·V, dS·K).
+const K_TO_DIAG = 2;
+// Rows are keys, k runs over the block's queries diag + p: a row tile sums from its first row's diagonal on (Pᵀ·dO, dSᵀ·Q).
+const K_FROM_DIAG = 3;
+
+// Scratch of one call: P and dP (min(RB, L) rows of S each), Kᵀ [E, S] and Vᵀ [Ev, S].
+export function attentionScratchBytes(L: i32, S: i32, E: i32, Ev: i32): i32 {
+  return (2 * min(RB, L) * rowStride(S) + (E + Ev) * S) << 2;
+}
+
+// Lanes j < n of a vector as all-ones, the rest 0: the last, partial vector of a row.
+@inline function lanesBelow(n: i32): v128 {
+  return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(n));
+}
+
+// The rows of P and dP are padded to whole vectors (rowStride), so a row's n entries are read and
+// written as ⌈n/4⌉ vectors: the last one's lanes past n are masked, and written as 0.
+@inline function rowStride(sc: i32): i32 {
+  return (sc + 3) & ~3;
+}
 
 @inline function rowMax(p: usize, n: i32): f32 {
   let m = f32x4.splat(-Infinity);
   let j = 0;
   for (; j + 4 <= n; j += 4) m = f32x4.max(m, v128.load(p + (<usize>j << 2)));
-  let s = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-  for (; j < n; j++) s = max(s, load<f32>(p + (<usize>j << 2)));
-  return s;
+  if (j < n) m = f32x4.max(m, v128.bitselect(v128.load(p + (<usize>j << 2)), f32x4.splat(-Infinity), lanesBelow(n - j)));
+  return max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
 }
 
-// p[j] = exp(p[j] − shift) for j < n, returning their sum; the tail runs the
-// vector exp on a splatted lane so bulk and tail agree bit for bit.
+// p[j] = exp(p[j] − shift) for j < n and 0 up to the next whole vector, returning their sum.
 @inline function expShift(p: usize, n: i32, shift: f32): f32 {
   const vs = f32x4.splat(shift);
   let acc = f32x4.splat(0);
@@ -39,26 +71,21 @@ const RB = 16;
     v128.store(a, e);
     acc = f32x4.add(acc, e);
   }
-  let s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-  for (; j < n; j++) {
+  if (j < n) {
     const a = p + (<usize>j << 2);
-    const e = f32x4.extract_lane(exp4(f32x4.splat(load<f32>(a) - shift)), 0);
-    store<f32>(a, e);
-    s += e;
+    const e = v128.and(exp4(f32x4.sub(v128.load(a), vs)), lanesBelow(n - j));
+    v128.store(a, e);
+    acc = f32x4.add(acc, e);
   }
-  return s;
+  return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
 }
 
+// p[j] ·= c over the whole vectors holding n entries.
 @inline function scaleRow(p: usize, n: i32, c: f32): void {
   const vc = f32x4.splat(c);
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
+  for (let j = 0; j < n; j += 4) {
     const a = p + (<usize>j << 2);
     v128.store(a, f32x4.mul(v128.load(a), vc));
-  }
-  for (; j < n; j++) {
-    const a = p + (<usize>j << 2);
-    store<f32>(a, load<f32>(a) * c);
   }
 }
 
@@ -72,10 +99,6 @@ const RB = 16;
     const o = <usize>j << 2;
     store<f32>(p + o, load<f32>(p + o) + load<f32>(m + o));
   }
-}
-
-@inline function zeroRange(p: usize, from: i32, to: i32): void {
-  for (let j = from; j < to; j++) store<f32>(p + (<usize>j << 2), 0);
 }
 
 @inline function dot(a: usize, b: usize, n: i32): f32 {
@@ -100,21 +123,166 @@ const RB = 16;
   return causal ? min(i1, S) : S;
 }
 
-// The scores of rows [i0, i0 + rb) against keys [0, sc) into p (rows sc
-// apart): scale·Q·Kᵀ plus the mask.
-@inline function scoresBlock(
-  qb: usize, kb: usize, mb: usize, p: usize, i0: i32, rb: i32, sc: i32, S: i32, E: i32, scale: f32, work: usize,
+@inline function storeRow8(c: usize, x0: v128, x1: v128, va: v128, acc: bool): void {
+  if (acc) {
+    v128.store(c, f32x4.add(f32x4.mul(x0, va), v128.load(c)));
+    v128.store(c, f32x4.add(f32x4.mul(x1, va), v128.load(c, 16)), 16);
+  } else {
+    v128.store(c, f32x4.mul(x0, va));
+    v128.store(c, f32x4.mul(x1, va), 16);
+  }
+}
+
+@inline function storeRow4(c: usize, x: v128, va: v128, acc: bool): void {
+  v128.store(c, acc ? f32x4.add(f32x4.mul(x, va), v128.load(c)) : f32x4.mul(x, va));
+}
+
+// C[0:MR, 0:NR] (= or +=) alpha·Σ_{p0 ≤ p < p1} A(r, p)·B[p, 0:NR], A(r, p) at a + r·ars + p·aps.
+@inline function tile4x8(
+  p0: i32, p1: i32, alpha: f32, a: usize, ars: usize, aps: usize, b: usize, ldbB: usize, c: usize, ldcB: usize, acc: bool,
 ): void {
-  gemmF32(0, 1, rb, sc, E, scale, qb + (<usize>i0 * <usize>E << 2), E, kb, E, 0, p, sc, work);
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  let pa = a + <usize>p0 * aps;
+  let pb = b + <usize>p0 * ldbB;
+  const a2 = ars << 1;
+  const a3 = a2 + ars;
+  for (let p = p0; p < p1; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const x0 = v128.load32_splat(pa);
+    c00 = madd(x0, b0, c00);
+    c01 = madd(x0, b1, c01);
+    const x1 = v128.load32_splat(pa + ars);
+    c10 = madd(x1, b0, c10);
+    c11 = madd(x1, b1, c11);
+    const x2 = v128.load32_splat(pa + a2);
+    c20 = madd(x2, b0, c20);
+    c21 = madd(x2, b1, c21);
+    const x3 = v128.load32_splat(pa + a3);
+    c30 = madd(x3, b0, c30);
+    c31 = madd(x3, b1, c31);
+    pa += aps;
+    pb += ldbB;
+  }
+  const va = f32x4.splat(alpha);
+  storeRow8(c, c00, c01, va, acc);
+  storeRow8(c + ldcB, c10, c11, va, acc);
+  storeRow8(c + 2 * ldcB, c20, c21, va, acc);
+  storeRow8(c + 3 * ldcB, c30, c31, va, acc);
+}
+
+// One row of C, columns [j, nEnd) (computing up to the next NR or 4 columns within n past nEnd):
+// the rows a 4×8 tile does not cover. Sums in the same order as the tile, so the same bits.
+function rowTail(
+  j: i32, nEnd: i32, n: i32, p0: i32, p1: i32, alpha: f32, a: usize, aps: usize, b: usize, ldbB: usize, c: usize, acc: bool,
+): void {
+  const va = f32x4.splat(alpha);
+  for (; j < nEnd && j + NR <= n; j += NR) {
+    let x0 = f32x4.splat(0);
+    let x1 = f32x4.splat(0);
+    let pa = a + <usize>p0 * aps;
+    let pb = b + <usize>p0 * ldbB + (<usize>j << 2);
+    for (let p = p0; p < p1; p++) {
+      const s = v128.load32_splat(pa);
+      x0 = madd(s, v128.load(pb), x0);
+      x1 = madd(s, v128.load(pb, 16), x1);
+      pa += aps;
+      pb += ldbB;
+    }
+    storeRow8(c + (<usize>j << 2), x0, x1, va, acc);
+  }
+  for (; j < nEnd && j + 4 <= n; j += 4) {
+    let x = f32x4.splat(0);
+    let pa = a + <usize>p0 * aps;
+    let pb = b + <usize>p0 * ldbB + (<usize>j << 2);
+    for (let p = p0; p < p1; p++) {
+      x = madd(v128.load32_splat(pa), v128.load(pb), x);
+      pa += aps;
+      pb += ldbB;
+    }
+    storeRow4(c + (<usize>j << 2), x, va, acc);
+  }
+  for (; j < nEnd; j++) {
+    let x = f32x4.splat(0);
+    let pa = a + <usize>p0 * aps;
+    let pb = b + <usize>p0 * ldbB + (<usize>j << 2);
+    for (let p = p0; p < p1; p++) {
+      x = madd(v128.load32_splat(pa), v128.load32_splat(pb), x);
+      pa += aps;
+      pb += ldbB;
+    }
+    const o = c + (<usize>j << 2);
+    const y = alpha * f32x4.extract_lane(x, 0);
+    store<f32>(o, acc ? y + load<f32>(o) : y);
+  }
+}
+
+// C[m×n] (= or, with acc, +=) alpha·A·B over row tiles of MR rows, shaped by `shape` (above); A(r, p)
+// is at a + r·ars + p·aps (bytes), row p of B is n floats at b + p·ldb·4, C's rows ldc apart.
+function tileGemm(
+  shape: i32, diag: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, ars: usize, aps: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: bool,
+): void {
+  const ldbB = <usize>ldb << 2;
+  const ldcB = <usize>ldc << 2;
+  for (let r0 = 0; r0 < m; r0 += MR) {
+    const mr = min(MR, m - r0);
+    let nEnd = n;
+    let p0 = 0;
+    let p1 = k;
+    if (shape == COLS_TO_DIAG) nEnd = min(n, diag + r0 + mr);
+    else if (shape == K_TO_DIAG) p1 = min(k, diag + r0 + mr);
+    else if (shape == K_FROM_DIAG) p0 = min(k, max(0, r0 - diag));
+    const ar = a + <usize>r0 * ars;
+    const cr = c + <usize>r0 * ldcB;
+    let j = 0;
+    if (mr == MR) {
+      for (; j < nEnd && j + NR <= n; j += NR) tile4x8(p0, p1, alpha, ar, ars, aps, b + (<usize>j << 2), ldbB, cr + (<usize>j << 2), ldcB, acc);
+    }
+    if (j < nEnd) for (let r = 0; r < mr; r++) rowTail(j, nEnd, n, p0, p1, alpha, ar + <usize>r * ars, aps, b, ldbB, cr + <usize>r * ldcB, acc);
+  }
+}
+
+// dst[c·rows + r] = src[r·cols + c]: a [rows, cols] matrix transposed, by 4×4 blocks.
+function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  const sRow = <usize>cols << 2;
+  const dRow = <usize>rows << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const s = src + <usize>r * sRow;
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const o = <usize>c << 2;
+      transpose4x4Store(v128.load(s + o), v128.load(s + sRow + o), v128.load(s + 2 * sRow + o), v128.load(s + 3 * sRow + o), dst + <usize>c * dRow + (<usize>r << 2), dRow);
+    }
+    for (; c < cols; c++) {
+      for (let i = 0; i < 4; i++) store<f32>(dst + <usize>c * dRow + (<usize>(r + i) << 2), load<f32>(s + <usize>i * sRow + (<usize>c << 2)));
+    }
+  }
+  for (; r < rows; r++) {
+    for (let c = 0; c < cols; c++) store<f32>(dst + <usize>c * dRow + (<usize>r << 2), load<f32>(src + <usize>r * sRow + (<usize>c << 2)));
+  }
+}
+
+// The scores of rows [i0, i0 + rb) against keys [0, sc) into p (rows rowStride(sc) apart):
+// scale·Q·Kᵀ from kt = Kᵀ (rows S apart), plus the mask.
+@inline function scoresBlock(
+  qb: usize, kt: usize, mb: usize, p: usize, i0: i32, rb: i32, sc: i32, S: i32, E: i32, scale: f32, causal: i32,
+): void {
+  const ld = rowStride(sc);
+  tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, E, scale, qb + (<usize>i0 * <usize>E << 2), <usize>E << 2, 4, kt, S, p, ld, false);
   if (mb) {
-    for (let r = 0; r < rb; r++) addRow(p + (<usize>r * <usize>sc << 2), mb + (<usize>(i0 + r) * <usize>S << 2), sc);
+    for (let r = 0; r < rb; r++) addRow(p + (<usize>r * <usize>ld << 2), mb + (<usize>(i0 + r) * <usize>S << 2), sc);
   }
 }
 
 export function attentionF32(
   q: usize, k: usize, v: usize, mask: usize, maskStride: i32, out: usize, lse: usize,
-  batch: i32, L: i32, S: i32, E: i32, Ev: i32, scale: f32, causal: i32, scratch: usize, work: usize,
+  batch: i32, L: i32, S: i32, E: i32, Ev: i32, scale: f32, causal: i32, scratch: usize,
 ): void {
+  const kt = scratch + (<usize>(2 * min(RB, L)) * <usize>rowStride(S) << 2);
   for (let b = 0; b < batch; b++) {
     const qb = q + (<usize>b * <usize>L * <usize>E << 2);
     const kb = k + (<usize>b * <usize>S * <usize>E << 2);
@@ -122,21 +290,22 @@ export function attentionF32(
     const ob = out + (<usize>b * <usize>L * <usize>Ev << 2);
     const lb = lse + (<usize>b * <usize>L << 2);
     const mb = mask ? mask + (<usize>b * <usize>maskStride << 2) : 0;
+    transpose(kb, S, E, kt);
     for (let i0 = 0; i0 < L; i0 += RB) {
       const rb = min(RB, L - i0);
       const sc = keysFor(causal, i0 + rb, S);
-      scoresBlock(qb, kb, mb, scratch, i0, rb, sc, S, E, scale, work);
+      const ld = rowStride(sc);
+      scoresBlock(qb, kt, mb, scratch, i0, rb, sc, S, E, scale, causal);
       for (let r = 0; r < rb; r++) {
-        const row = scratch + (<usize>r * <usize>sc << 2);
+        const row = scratch + (<usize>r * <usize>ld << 2);
         const valid = causal ? min(i0 + r + 1, sc) : sc;
         const m = rowMax(row, valid);
         const sum = expShift(row, valid, m);
         scaleRow(row, valid, 1 / sum);
-        zeroRange(row, valid, sc);
         // log4, not Mathf.log: AssemblyScript's logf reads a table, static data the worker build may not have.
         store<f32>(lb + (<usize>(i0 + r) << 2), m + f32x4.extract_lane(log4(f32x4.splat(sum)), 0));
       }
-      gemmF32(0, 0, rb, Ev, sc, 1, scratch, sc, vb, Ev, 0, ob + (<usize>i0 * <usize>Ev << 2), Ev, work);
+      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, Ev, sc, 1, scratch, <usize>ld << 2, 4, vb, Ev, ob + (<usize>i0 * <usize>Ev << 2), Ev, false);
     }
   }
 }
@@ -144,9 +313,11 @@ export function attentionF32(
 export function attentionBackwardF32(
   q: usize, k: usize, v: usize, mask: usize, maskStride: i32, out: usize, lse: usize, dOut: usize,
   dq: usize, dk: usize, dv: usize,
-  batch: i32, L: i32, S: i32, E: i32, Ev: i32, scale: f32, causal: i32, scratch: usize, work: usize,
+  batch: i32, L: i32, S: i32, E: i32, Ev: i32, scale: f32, causal: i32, scratch: usize,
 ): void {
-  const dp = scratch + (<usize>RB * <usize>S << 2);
+  const dp = scratch + (<usize>min(RB, L) * <usize>rowStride(S) << 2);
+  const kt = dp + (<usize>min(RB, L) * <usize>rowStride(S) << 2);
+  const vt = kt + (<usize>E * <usize>S << 2);
   for (let b = 0; b < batch; b++) {
     const qb = q + (<usize>b * <usize>L * <usize>E << 2);
     const kb = k + (<usize>b * <usize>S * <usize>E << 2);
@@ -158,25 +329,27 @@ export function attentionBackwardF32(
     const dqb = dq + (<usize>b * <usize>L * <usize>E << 2);
     const dkb = dk + (<usize>b * <usize>S * <usize>E << 2);
     const dvb = dv + (<usize>b * <usize>S * <usize>Ev << 2);
+    transpose(kb, S, E, kt);
+    transpose(vb, S, Ev, vt);
     zeroFloats(dkb, S * E);
     zeroFloats(dvb, S * Ev);
     for (let i0 = 0; i0 < L; i0 += RB) {
       const rb = min(RB, L - i0);
       const sc = keysFor(causal, i0 + rb, S);
-      scoresBlock(qb, kb, mb, scratch, i0, rb, sc, S, E, scale, work);
+      const ld = rowStride(sc);
+      scoresBlock(qb, kt, mb, scratch, i0, rb, sc, S, E, scale, causal);
       for (let r = 0; r < rb; r++) {
-        const row = scratch + (<usize>r * <usize>sc << 2);
         const valid = causal ? min(i0 + r + 1, sc) : sc;
-        expShift(row, valid, load<f32>(lb + (<usize>(i0 + r) << 2)));
-        zeroRange(row, valid, sc);
+        expShift(scratch + (<usize>r * <usize>ld << 2), valid, load<f32>(lb + (<usize>(i0 + r) << 2)));
       }
       const gRows = gb + (<usize>i0 * <usize>Ev << 2);
-      gemmF32(1, 0, sc, Ev, rb, 1, scratch, sc, gRows, Ev, 1, dvb, Ev, work);
-      gemmF32(0, 1, rb, sc, Ev, 1, gRows, Ev, vb, Ev, 0, dp, sc, work);
+      // dV[0:sc] += Pᵀ·dO and dP = dO·Vᵀ: Pᵀ read as P's columns, Vᵀ from vt.
+      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, Ev, rb, 1, scratch, 4, <usize>ld << 2, gRows, Ev, dvb, Ev, true);
+      tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, Ev, 1, gRows, <usize>Ev << 2, 4, vt, S, dp, ld, false);
       for (let r = 0; r < rb; r++) {
         const i = i0 + r;
-        const row = scratch + (<usize>r * <usize>sc << 2);
-        const drow = dp + (<usize>r * <usize>sc << 2);
+        const row = scratch + (<usize>r * <usize>ld << 2);
+        const drow = dp + (<usize>r * <usize>ld << 2);
         const valid = causal ? min(i + 1, sc) : sc;
         const vd = f32x4.splat(dot(gb + (<usize>i * <usize>Ev << 2), ob + (<usize>i * <usize>Ev << 2), Ev));
         let j = 0;
@@ -184,15 +357,15 @@ export function attentionBackwardF32(
           const o = <usize>j << 2;
           v128.store(drow + o, f32x4.mul(v128.load(row + o), f32x4.sub(v128.load(drow + o), vd)));
         }
-        const d = f32x4.extract_lane(vd, 0);
-        for (; j < valid; j++) {
+        if (j < valid) {
+          // Past the diagonal dP may be unwritten (not finite): masked, not multiplied by P's 0.
           const o = <usize>j << 2;
-          store<f32>(drow + o, load<f32>(row + o) * (load<f32>(drow + o) - d));
+          v128.store(drow + o, v128.and(f32x4.mul(v128.load(row + o), f32x4.sub(v128.load(drow + o), vd)), lanesBelow(valid - j)));
         }
-        zeroRange(drow, valid, sc);
       }
-      gemmF32(0, 0, rb, E, sc, scale, dp, sc, kb, E, 0, dqb + (<usize>i0 * <usize>E << 2), E, work);
-      gemmF32(1, 0, sc, E, rb, scale, dp, sc, qb + (<usize>i0 * <usize>E << 2), E, 1, dkb, E, work);
+      // dQ = scale·dS·K, dK[0:sc] += scale·dSᵀ·Q.
+      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, E, sc, scale, dp, <usize>ld << 2, 4, kb, E, dqb + (<usize>i0 * <usize>E << 2), E, false);
+      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, E, rb, scale, dp, 4, <usize>ld << 2, qb + (<usize>i0 * <usize>E << 2), E, dkb, E, true);
     }
   }
 }

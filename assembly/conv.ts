@@ -230,18 +230,33 @@ function col2imShiftedF32(
 
 // Padding never wins: windows take the max over their in-range taps only,
 // which is what padding with -inf gives. NaN wins over everything, as in
-// PyTorch. `indices` gets the plane offset of each max (first one on ties).
-// Four windows of a row at a time when all four lie inside the row: V8 turns
-// a scalar f32 compare-and-select into branches that mispredict on real data,
-// while f32x4 compares and bitselects have none.
+// PyTorch (the last NaN of a window, which taps visit row by row). `indices`
+// gets the plane offset of each max (first one on ties); indices = 0 skips
+// them (inference: nothing will read them).
+// Windows whose taps all lie inside their row go four at a time: V8 turns a
+// scalar f32 compare-and-select into branches that mispredict on real data,
+// while f32x4 compares and bitselects have none. A row's last windows short of
+// four are redone by one overlapping group ending at the row's last inside
+// window (same values, written twice).
 export function maxPool2dF32(
   x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
+): void {
+  if (indices == 0) maxPool2d(x, out, 0, planes, inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, false);
+  else maxPool2d(x, out, indices, planes, inH, inW, outH, outW, kH, kW, strideH, strideW, padH, padW, dilationH, dilationW, true);
+}
+
+@inline function maxPool2d(
+  x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32, withIndices: bool,
 ): void {
   const planeBytes = <usize>inH * <usize>inW << 2;
   // Windows [lo, hi) have every tap column inside [0, inW).
   const lo = firstInside(-padW, strideW, outW);
   const hi = max(lo, endInside((kW - 1) * dilationW - padW, strideW, inW, outW));
+  const simd = hi - lo >= 4;
+  // 2×2 windows at stride 2 over two whole rows: 8 adjacent floats of a row are exactly four windows' taps.
+  const pairs = kW == 2 && strideW == 2 && dilationW == 1;
   const laneCols = i32x4(0, strideW, 2 * strideW, 3 * strideW);
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
@@ -250,11 +265,17 @@ export function maxPool2dF32(
       let h0 = oh * strideH - padH;
       const h1 = min(h0 + (kH - 1) * dilationH + 1, inH);
       while (h0 < 0) h0 += dilationH;
+      const twoRows = pairs && kH == 2 && dilationH == 1 && h0 + 2 == h1;
       for (let ow = 0; ow < outW; ow++) {
-        if (ow == lo && hi - lo >= 4) {
-          const next = maxPoolRowF32(plane, out + o, indices + o, lo, hi, h0, h1, inW, kW, strideW, padW, dilationH, dilationW, laneCols);
-          o += <usize>(next - ow) << 2;
-          ow = next - 1; // the loop's ow++ moves on to `next`
+        if (ow == lo && simd) {
+          for (let g = lo; g < hi; g += 4) {
+            const at = min(g, hi - 4);
+            const d = o + (<usize>(at - lo) << 2);
+            if (twoRows) maxPool2x2Group(plane, out + d, indices + d, h0, at, inW, padW, withIndices);
+            else maxPoolGroup(plane, out + d, indices + d, h0, h1, at, inW, kW, strideW, padW, dilationH, dilationW, laneCols, withIndices);
+          }
+          o += <usize>(hi - lo) << 2;
+          ow = hi - 1; // the loop's ow++ moves on to `hi`
           continue;
         }
         let w0 = ow * strideW - padW;
@@ -273,66 +294,75 @@ export function maxPool2dF32(
           }
         }
         store<f32>(out + o, best);
-        store<i32>(indices + o, arg);
+        if (withIndices) store<i32>(indices + o, arg);
         o += 4;
       }
     }
   }
 }
 
-// Windows lo, lo + 4, … of one output row, four at a time (all inside the row); returns the first
-// window it left for the scalar loop.
-@inline function maxPoolRowF32(
-  plane: usize, out: usize, indices: usize, lo: i32, hi: i32, h0: i32, h1: i32,
-  inW: i32, kW: i32, strideW: i32, padW: i32, dilationH: i32, dilationW: i32, laneCols: v128,
-): i32 {
-  let ow = lo;
-  let d: usize = 0;
-  const pairs = kW == 2 && strideW == 2 && dilationW == 1;
-  for (; ow + 4 <= hi; ow += 4) {
-    let best = f32x4.splat(-Infinity);
-    let arg = i32x4.splat(0);
-    for (let h = h0; h < h1; h += dilationH) {
-      if (pairs) {
-        // 2-wide windows at stride 2: 8 adjacent floats are exactly the 4 windows' taps, evens then odds.
-        const at = h * inW + ow * 2 - padW;
-        const src = plane + (<usize>at << 2);
-        const a = v128.load(src);
-        const b = v128.load(src, 16);
-        const base = i32x4.add(i32x4.splat(at), laneCols);
-        let v = i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        let take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        arg = v128.bitselect(base, arg, take);
-        v = i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
-        take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        arg = v128.bitselect(i32x4.add(base, i32x4.splat(1)), arg, take);
-        continue;
+// Lanes of b where b wins over a in visiting order (a before b): b greater, or b NaN.
+@inline function laterWins(a: v128, b: v128): v128 {
+  return v128.or(f32x4.gt(b, a), f32x4.ne(b, b));
+}
+
+// Windows ow … ow + 3 of 2×2 windows at stride 2 on rows h0, h0 + 1, all taps inside: each row's
+// pair first, then the rows (the winner of visiting order is associative: leftmost max, last NaN).
+@inline function maxPool2x2Group(plane: usize, out: usize, indices: usize, h0: i32, ow: i32, inW: i32, padW: i32, withIndices: bool): void {
+  const at = h0 * inW + ow * 2 - padW;
+  const src = plane + (<usize>at << 2);
+  const below = <usize>inW << 2;
+  const a = v128.load(src);
+  const b = v128.load(src, 16);
+  const c = v128.load(src + below);
+  const d = v128.load(src + below, 16);
+  const topL = i8x16.shuffle(a, b, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const topR = i8x16.shuffle(a, b, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  const botL = i8x16.shuffle(c, d, 0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+  const botR = i8x16.shuffle(c, d, 4, 5, 6, 7, 12, 13, 14, 15, 20, 21, 22, 23, 28, 29, 30, 31);
+  const takeTop = laterWins(topL, topR);
+  const top = v128.bitselect(topR, topL, takeTop);
+  const takeBot = laterWins(botL, botR);
+  const bot = v128.bitselect(botR, botL, takeBot);
+  const take = laterWins(top, bot);
+  v128.store(out, v128.bitselect(bot, top, take));
+  if (withIndices) {
+    // A taken lane is all ones (−1): subtracting it moves to the right tap.
+    const base = i32x4.add(i32x4.splat(at), i32x4(0, 2, 4, 6));
+    const topArg = i32x4.sub(base, takeTop);
+    const botArg = i32x4.sub(i32x4.add(base, i32x4.splat(inW)), takeBot);
+    v128.store(indices, v128.bitselect(botArg, topArg, take));
+  }
+}
+
+// Windows ow … ow + 3 of any window shape, all tap columns inside the row, taps visited row by row.
+@inline function maxPoolGroup(
+  plane: usize, out: usize, indices: usize, h0: i32, h1: i32, ow: i32,
+  inW: i32, kW: i32, strideW: i32, padW: i32, dilationH: i32, dilationW: i32, laneCols: v128, withIndices: bool,
+): void {
+  let best = f32x4.splat(-Infinity);
+  let arg = i32x4.splat(0);
+  for (let h = h0; h < h1; h += dilationH) {
+    for (let kj = 0; kj < kW; kj++) {
+      const at = h * inW + ow * strideW + kj * dilationW - padW;
+      const src = plane + (<usize>at << 2);
+      let v: v128;
+      if (strideW == 1) v = v128.load(src);
+      else {
+        const step = <usize>strideW << 2;
+        v = f32x4(load<f32>(src), load<f32>(src + step), load<f32>(src + 2 * step), load<f32>(src + 3 * step));
       }
-      for (let kj = 0; kj < kW; kj++) {
-        const col = ow * strideW + kj * dilationW - padW;
-        const at = h * inW + col;
-        const src = plane + (<usize>at << 2);
-        let v: v128;
-        if (strideW == 1) v = v128.load(src);
-        else {
-          const step = <usize>strideW << 2;
-          v = f32x4(load<f32>(src), load<f32>(src + step), load<f32>(src + 2 * step), load<f32>(src + 3 * step));
-        }
-        const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
-        best = v128.bitselect(v, best, take);
-        arg = v128.bitselect(i32x4.add(i32x4.splat(at), laneCols), arg, take);
-      }
+      const take = laterWins(best, v);
+      best = v128.bitselect(v, best, take);
+      if (withIndices) arg = v128.bitselect(i32x4.add(i32x4.splat(at), laneCols), arg, take);
     }
+  }
+  v128.store(out, best);
+  if (withIndices) {
     // An all -inf window keeps its first tap, as the scalar loop does.
     const first = i32x4.add(i32x4.splat(h0 * inW + ow * strideW - padW), laneCols);
-    arg = v128.bitselect(arg, first, v128.or(f32x4.gt(best, f32x4.splat(-Infinity)), f32x4.ne(best, best)));
-    v128.store(out + d, best);
-    v128.store(indices + d, arg);
-    d += 16;
+    v128.store(indices, v128.bitselect(arg, first, laterWins(f32x4.splat(-Infinity), best)));
   }
-  return ow;
 }
 
 // gradIn[p, indices[p, o]] += gradOut[p, o]; gradIn is overwritten.

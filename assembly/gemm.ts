@@ -144,7 +144,7 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
 
 // Stores the transpose of the 4×4 block with rows r0..r3: column i of the
 // block goes to d + i·stride.
-@inline function transpose4x4Store(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, stride: usize): void {
+@inline export function transpose4x4Store(r0: v128, r1: v128, r2: v128, r3: v128, d: usize, stride: usize): void {
   const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
   const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7);
@@ -157,7 +157,7 @@ function packB(transB: i32, b: usize, ldb: i32, pc: i32, jc: i32, kc: i32, nc: i
 
 // c + a·b. The relaxed-SIMD build fuses it into one FMA where the CPU has one
 // (the result may differ from the unfused one in the last bit, which GEMM allows).
-@inline function madd(a: v128, b: v128, c: v128): v128 {
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }

@@ -134,6 +134,11 @@ export function im2colPackI8(
   const k = channels * kH * kW;
   // The padding past the last position and the rows past k (A is zero there, so only determinism asks for them).
   memory.fill(scratch, <u8>fill, <usize>kPad * <usize>pPad);
+  if (strideH == 1 && strideW == 1 && dilationW == 1 && outW == inW) {
+    unfoldShiftedI8(xq, channels, inH, inW, outH, kH, kW, padH, padW, dilationH, fill, scratch, pPad);
+    transposeToPanels(scratch, out, kPad, pPad);
+    return;
+  }
   let row = scratch;
   for (let c = 0; c < channels; c++) {
     const src0 = xq + <usize>c * plane;
@@ -160,8 +165,62 @@ export function im2colPackI8(
       }
     }
   }
-  // Transpose quads of 4 rows × 8 positions into the panel layout: rows (r0, r1)
-  // are k pair p, (r2, r3) pair p + 1.
+  transposeToPanels(scratch, out, kPad, pPad);
+}
+
+// With stride 1 and rows as wide as the input's ('same' padding), each kernel tap's row of the
+// column matrix is the image shifted by ki·dilationH·inW + kj − padW bytes: one contiguous copy,
+// then `fill` where a row wrapped into its neighbour (the rest of the row is filled already). Short
+// image rows make a copy per image row cost more than the copying (conv.ts's im2colShiftedF32).
+function unfoldShiftedI8(
+  xq: usize, channels: i32, inH: i32, inW: i32, outH: i32, kH: i32, kW: i32, padH: i32, padW: i32, dilationH: i32,
+  fill: i32, scratch: usize, pPad: i32,
+): void {
+  const plane = inH * inW;
+  const block = outH * inW;
+  let dst = scratch;
+  for (let c = 0; c < channels; c++) {
+    const src = xq + <usize>(c * plane);
+    for (let ki = 0; ki < kH; ki++) {
+      const rowShift = ki * dilationH - padH;
+      // Rows [r0, r1) of the tap's block read input rows inside the image.
+      const r0 = min(outH, max(0, -rowShift));
+      const r1 = max(r0, min(outH, inH - rowShift));
+      for (let kj = 0; kj < kW; kj++) {
+        const offW = kj - padW;
+        const shift = rowShift * inW + offW;
+        // Only read inside the plane: the one byte either side it would miss is a wrapped (filled) one.
+        const start = min(block, max(r0 * inW, -shift));
+        const end = max(start, min(r1 * inW, plane - shift));
+        copyBytes(dst + <usize>start, src + <usize>(start + shift), end - start);
+        const lo = firstInside(offW, 1, inW);
+        const hi = max(lo, endInside(offW, 1, inW, inW));
+        for (let oh = r0; oh < r1; oh++) {
+          const rowDst = dst + <usize>(oh * inW);
+          for (let ow = 0; ow < lo; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+          for (let ow = hi; ow < inW; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+        }
+        dst += <usize>pPad;
+      }
+    }
+  }
+}
+
+// n bytes, 16 at a time; a tail shorter than 16 is one overlapping copy ending at n (source and
+// destination do not overlap).
+@inline function copyBytes(dst: usize, src: usize, n: i32): void {
+  if (n < 16) {
+    for (let i = 0; i < n; i++) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+    return;
+  }
+  let i = 0;
+  for (; i + 16 <= n; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+  if (i < n) v128.store(dst + <usize>(n - 16), v128.load(src + <usize>(n - 16)));
+}
+
+// The row-major column matrix scratch [kPad, pPad] into B's panels: quads of 4 rows × 8 positions,
+// rows (r0, r1) k pair p and (r2, r3) pair p + 1.
+@inline function transposeToPanels(scratch: usize, out: usize, kPad: i32, pPad: i32): void {
   const panelBytes = <usize>kPad << 3;
   const quads = kPad >> 2;
   const rowBytes = <usize>pPad;

@@ -184,18 +184,28 @@ describe('the SIMD kernels agree with the reference backend', () => {
     { name: '3×3 at stride 1, padding 1', opts: { kernelSize: 3, stride: 1, padding: 1 } },
     { name: '2×3 at stride [1, 3]', opts: { kernelSize: [2, 3] as [number, number], stride: [1, 3] as [number, number] } },
     { name: '2×2 at dilation 2', opts: { kernelSize: 2, stride: 1, dilation: 2 } },
-  ])('maxPool2d $name picks the same values and argmax as the reference, with ties, NaN and -inf', ({ opts }) => {
-    // Small integers make ties common; NaN must win its window and -inf must never beat a real value.
-    const data = randn([2, 3, 11, 17], { generator: seeded(9), dtype: 'float64', device: 'js' }).toArray();
-    const values = Array.from(data, (v, i) => (i % 29 === 0 ? NaN : i % 13 === 0 ? -Infinity : Math.round(v * 1.5)));
-    const xw = tensor(values, { shape: [2, 3, 11, 17], requiresGrad: true });
-    const xj = tensor(values, { shape: [2, 3, 11, 17], device: 'js', requiresGrad: true });
-    const ow = maxPool2d(xw, opts);
-    const oj = maxPool2d(xj, opts);
-    expect(Array.from(ow.toArray())).toEqual(Array.from(oj.toArray()));
-    ow.sum().backward();
-    oj.sum().backward();
-    expect(Array.from(xw.grad!.toArray())).toEqual(Array.from(xj.grad!.toArray()));
+  ])('maxPool2d $name picks the same values and argmax as the reference, with ties, NaN and -inf, with and without grad', ({ opts }) => {
+    // Small integers make ties common (±0 among them: the first tap's sign must win); NaN must win its
+    // window and -inf must never beat a real value. Widths 17 and 14 leave rows whose windows are
+    // not a multiple of four.
+    for (const shape of [
+      [2, 3, 11, 17],
+      [1, 2, 9, 14],
+    ]) {
+      const data = randn(shape, { generator: seeded(9), dtype: 'float64', device: 'js' }).toArray();
+      const values = Array.from(data, (v, i) => (i % 29 === 0 ? NaN : i % 13 === 0 ? -Infinity : Math.round(v * 1.5)));
+      const xw = tensor(values, { shape, requiresGrad: true });
+      const xj = tensor(values, { shape, device: 'js', requiresGrad: true });
+      const ow = maxPool2d(xw, opts);
+      const oj = maxPool2d(xj, opts);
+      expect(Array.from(ow.toArray())).toEqual(Array.from(oj.toArray()));
+      // Without grad the kernel skips the argmax: the same values, signed zeros included.
+      expect(Array.from(noGrad(() => maxPool2d(xw, opts)).toArray())).toEqual(Array.from(oj.toArray()));
+      expect(Array.from(noGrad(() => maxPool2d(xj, opts)).toArray())).toEqual(Array.from(oj.toArray()));
+      ow.sum().backward();
+      oj.sum().backward();
+      expect(Array.from(xw.grad!.toArray())).toEqual(Array.from(xj.grad!.toArray()));
+    }
   });
 });
 

@@ -183,6 +183,26 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
     got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
   });
 
+  it('AdaptiveAvgPool2d with uneven windows (output not dividing input) as averaging-matrix MatMuls, at batch 2 and 5, and back through onnx.load', async () => {
+    manualSeed(13);
+    const model = new Sequential(
+      new Conv2d(2, 3, 3, { padding: 1 }),
+      new AdaptiveAvgPool2d([5, 3]),
+      new ReLU(),
+      new AdaptiveAvgPool2d([null, 2]),
+      new AdaptiveAvgPool2d([3, 2]),
+    );
+    const bytes = await roundTrip(model, [randn([2, 2, 7, 10])], [randn([5, 2, 7, 10])]);
+    // The windows overlap (7 → 5 rows: 0–1, 1–2, 2–4, 4–5, 5–6), so no AveragePool is written.
+    expect(Buffer.from(bytes).includes('AveragePool')).toBe(false);
+    const imported = onnx.load(bytes);
+    expect(imported.parameters().map((p) => [...p.shape])).toEqual([[3, 2, 3, 3], [3]]);
+    const x = randn([3, 2, 7, 10]);
+    const [want, got] = noGrad(() => [model(x).toArray(), (imported(x) as Tensor).toArray()]);
+    expect(want.length).toBe(3 * 3 * 3 * 2);
+    got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
+  });
+
   it('an embedding + layer norm model over [batch, seq] int32 tokens with a dynamic batch and sequence', async () => {
     manualSeed(3);
     class Tokens extends Module {
@@ -411,6 +431,13 @@ describe('onnx.export errors', () => {
       }
     }
     expect(() => onnx.export(new Lossy(), randn([2, 3]))).toThrow(/op 'crossEntropy' in module 'inner\.1' \(Scorer\)/);
+  });
+
+  it('an adaptive pool over a dynamic height or width (windows that change with the size) fails naming the layer', () => {
+    const pool = new Sequential(new AdaptiveAvgPool2d([3, 2]));
+    expect(() => onnx.export(pool, randn([2, 1, 7, 8]), { dynamicAxes: { input: [0, 2], output: [0] } })).toThrow(
+      /op 'adaptiveAvgPool2d' in module '0' \(AdaptiveAvgPool2d\) cannot be exported: its input height or width follows a dynamic axis/,
+    );
   });
 
   it('bad arguments are named', () => {

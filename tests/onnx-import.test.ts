@@ -224,11 +224,62 @@ describe(`onnx.load runs a causal GPT that PyTorch ${gptRuns.torch} exported wit
     const ids = tensor(gptRuns.runs[1].input.data, { shape: gptRuns.runs[1].input.shape, dtype: 'int32' });
     const y = model(ids);
     y.mul(y).sum().backward();
-    for (const [name, p] of model.namedParameters()) {
-      // attn.bias is the registered tril buffer, read only through a comparison.
-      if (name === 'attn.bias') expect(p.grad).toBeNull();
-      else expect(p.grad, name).not.toBeNull();
+    // attn.bias, the registered tril buffer, is read only through a comparison: a buffer, not a parameter.
+    expect(model.namedBuffers().map(([name]) => name)).toEqual(['attn.bias']);
+    expect(model.namedParameters().map(([name]) => name)).not.toContain('attn.bias');
+    for (const [name, p] of model.namedParameters()) expect(p.grad, name).not.toBeNull();
+    expect(Object.keys(model.stateDict())).toContain('attn.bias');
+  });
+});
+
+const masksFile = new Uint8Array(readFileSync(new URL('./fixtures/onnx/masks.onnx', import.meta.url)));
+const masks: {
+  torch: string;
+  initializers: Record<string, string>;
+  parameters: Record<string, number>;
+  buffers: Record<string, number>;
+  runs: { input: { shape: number[]; data: number[] }; outputs: Record32[] }[];
+} = JSON.parse(readFileSync(new URL('./fixtures/onnx/masks.json', import.meta.url), 'utf8'));
+
+// scripts/torch_onnx_masks.py: at a fixed length PyTorch folds the masks into initializers, which a bias-like Add or a Where condition consumes.
+describe(`onnx.load keeps the masks PyTorch ${masks.torch} writes as initializers out of parameters()`, () => {
+  it('-inf and finfo.min additive masks and int64 position_ids are buffers, a folded bool condition a constant; the weights are parameters that train', () => {
+    const model = onnx.load(masksFile);
+    expect(Object.keys(masks.initializers)).toContain('causal');
+    expect(new Set(model.namedBuffers().map(([name]) => name))).toEqual(new Set(['position_ids', 'causal', 'finfo_mask']));
+    const bufferDtypes = Object.fromEntries(model.namedBuffers().map(([name, b]) => [name, b.dtype]));
+    expect(bufferDtypes).toEqual({ position_ids: 'int32', causal: 'float32', finfo_mask: 'float32' });
+    // PyTorch's exporter stores Linear weights transposed under onnx::MatMul_* names: the same weights, counted by size.
+    const numel = (p: Tensor) => p.shape.reduce((a, b) => a * b, 1);
+    const sizes = model.parameters().map(numel);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(Object.values(masks.parameters).reduce((a, b) => a + b, 0));
+    expect(sizes.length).toBe(Object.keys(masks.parameters).length);
+    for (const p of model.parameters()) expect(Array.from(p.toArray()).every((v) => Math.abs(v) < 1e30)).toBe(true);
+    model.eval();
+    for (const run of masks.runs) {
+      const ids = tensor(run.input.data, { shape: run.input.shape, dtype: 'int32' });
+      const logits = noGrad(() => model(ids));
+      expect(logits.shape).toEqual(run.outputs[0].shape);
+      expect(maxDiff(logits.toArray(), run.outputs[0].data)).toBeLessThan(1e-4);
     }
+    // Fine-tuning moves the weights and leaves the masks as they were.
+    const ids = tensor(masks.runs[0].input.data, { shape: masks.runs[0].input.shape, dtype: 'int32' });
+    const causalBefore = Array.from(model.stateDict().causal.toArray());
+    const opt = new optim.Adam(model.parameters(), { lr: 0.01 });
+    const loss = () => model(ids).pow(2).mean();
+    const before = noGrad(() => loss().item());
+    for (let i = 0; i < 5; i++) {
+      opt.zeroGrad();
+      loss().backward();
+      opt.step();
+    }
+    expect(noGrad(() => loss().item())).toBeLessThan(before);
+    expect(Array.from(model.stateDict().causal.toArray())).toEqual(causalBefore);
+    expect(causalBefore).toContain(Number.NEGATIVE_INFINITY);
+    // A state dict holds the buffers under the file's names and loads back into a fresh import.
+    const fresh = onnx.load(masksFile);
+    fresh.loadStateDict(model.stateDict());
+    expect(maxDiff(noGrad(() => fresh(ids)).toArray(), noGrad(() => model(ids)).toArray())).toBe(0);
   });
 });
 

@@ -146,6 +146,8 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     ['5×3 stride 2, padding [2, 1]', 3, 5, [5, 3], { stride: 2, padding: [2, 1] }, 11],
     ['3×3 dilation 2, no padding', 4, 9, 3, { dilation: 2 }, 10],
     ['1×1', 17, 3, 1, {}, 5],
+    // Rows as wide as the input's: each tap's row of columns is one shifted copy of the image.
+    ['3×3 dilation [2, 1], padding [2, 1], 18 wide', 3, 4, 3, { dilation: [2, 1], padding: [2, 1] }, 18],
   ] as const) {
     it(`Conv2d ${name}`, () => {
       const make = (device: Device) => {

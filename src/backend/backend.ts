@@ -437,8 +437,8 @@ export interface Backend {
   im2col(x: Storage, xOffset: number, cols: Storage, channels: number, w: Window2d, colsOffset?: number): void;
   /** im2col's adjoint: sums the columns (from 0) into [channels, inH, inW] at out[outOffset…], which it overwrites; it may zero the columns' padding entries. */
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void;
-  /** Window maxima of `planes` planes into out, and each one's in-plane offset (h·inW + w) into int32 indices. */
-  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void;
+  /** Window maxima of `planes` planes into out, and each one's in-plane offset (h·inW + w) into int32 indices (skipped when null). */
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage | null, planes: number, w: Window2d): void;
   /** Overwrites gradIn [planes, inH, inW] with gradOut scattered (added) at the max-pool indices. */
   maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void;
   avgPool2d(x: Storage, xOffset: number, out: Storage, planes: number, w: AvgWindow2d): void;

@@ -439,7 +439,7 @@ export const loops = {
       }
     }
   },
-  maxPool2d(x: TypedArray, xOffset: number, out: TypedArray, indices: TypedArray, planes: number, w: Window2d): void {
+  maxPool2d(x: TypedArray, xOffset: number, out: TypedArray, indices: TypedArray | null, planes: number, w: Window2d): void {
     let o = 0;
     for (let p = 0; p < planes; p++) {
       const base = xOffset + p * w.inH * w.inW;
@@ -464,7 +464,7 @@ export const loops = {
             }
           }
           out[o] = best;
-          indices[o] = arg;
+          if (indices) indices[o] = arg;
         }
       }
     }
@@ -683,8 +683,8 @@ export class ReferenceBackend implements Backend {
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     loops.col2im(this.view(cols), this.view(out), outOffset, channels, w);
   }
-  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
-    loops.maxPool2d(this.view(x), xOffset, this.view(out), this.view(indices), planes, w);
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage | null, planes: number, w: Window2d): void {
+    loops.maxPool2d(this.view(x), xOffset, this.view(out), indices && this.view(indices), planes, w);
   }
   maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
     loops.maxPool2dBackward(this.view(gradOut), gradOutOffset, this.view(indices), this.view(gradIn), planes, w);

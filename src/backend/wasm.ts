@@ -35,6 +35,7 @@ import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from './op-codes.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported, workerGemmBytes } from './wasm-builds.js';
 import { loops } from './reference.js';
 import { availableCores, GemmThreads, threadsUnavailableReason, type GemmCall } from './threads.js';
+import { ELEMENTWISE, threadKernels } from './gemm-worker.js';
 import { now } from './version.js';
 
 type Ptr = number;
@@ -95,8 +96,6 @@ const META_ROWS = 4;
 const SCATTER_WRITE = 0;
 const SCATTER_ADD_F32 = 1;
 const SCATTER_ADD_I32 = 2;
-/** Query rows per block of the fused attention kernels (RB in assembly/attention.ts): their scratch is 2·RB·S floats. */
-const ATTENTION_ROWS = 16;
 
 /**
  * Ticks at every reclaim pass and every step boundary; a storage's `stamp` is its value when a
@@ -198,13 +197,7 @@ export class WasmBackend implements Backend {
           workerGemmBytes(this.relaxedSimd),
           this.k.gemmWorkBytes(),
           this.allocator,
-          {
-            gemm: this.k.gemmF32,
-            gemmPacked: this.k.gemmPackedF32,
-            attention: this.k.attentionF32,
-            attentionBackward: this.k.attentionBackwardF32,
-            work: this.work,
-          },
+          { ...threadKernels(this.k), work: this.work },
           availableCores(),
         )
       : null;
@@ -390,7 +383,10 @@ export class WasmBackend implements Backend {
   }
 
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
-    if (x.dtype === 'float32' && out.dtype === 'float32' && SIMD_UNARY.has(op)) {
+    const float = x.dtype === 'float32' && out.dtype === 'float32';
+    if (float && this.threads && (op === 'gelu' || op === 'geluTanh')) {
+      this.threads.elementwise({ kernel: ELEMENTWISE[op], x: this.byteAddr(x, xOffset), y: 0, out: out.ptr, n, option: 0 });
+    } else if (float && SIMD_UNARY.has(op)) {
       this.k[`${op as SimdUnaryOp}F32`](this.byteAddr(x, xOffset), out.ptr, n);
     } else {
       const [xv, ov] = this.views(x, out);
@@ -500,7 +496,9 @@ export class WasmBackend implements Backend {
     kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
   }
   geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
-    this.k.geluBackwardF32(this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset), gradIn.ptr, n, +tanhForm);
+    const [xp, gp] = [this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset)];
+    if (this.threads) this.threads.elementwise({ kernel: ELEMENTWISE.geluBackward, x: xp, y: gp, out: gradIn.ptr, n, option: +tanhForm });
+    else this.k.geluBackwardF32(xp, gp, gradIn.ptr, n, +tanhForm);
   }
   softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
     this.k.softmaxBackwardF32(y.ptr, gradOut.ptr, gradIn.ptr, rows, cols, +log);
@@ -689,17 +687,16 @@ export class WasmBackend implements Backend {
   }
   /** The fused attention forward or backward, its batch·head entries split across threads when they pay off. */
   private runAttention(backward: boolean, blocks: (Block | null)[], d: AttentionDims): void {
-    const floats = 2 * ATTENTION_ROWS * d.S;
-    this.withScratch(floats, (scratch) => {
+    const bytes = this.k.attentionScratchBytes(d.L, d.S, d.E, d.Ev);
+    this.withScratch(bytes / 4, (scratch) => {
       // Addresses taken after the scratch is allocated: an allocation may move spilled storages back.
       const [q, k, v, mask, out, lse, dOut, dq, dk, dv] = blocks.map((b) => this.at(b));
       const { batch, L, S, E, Ev, scale, causal, maskStride } = d;
       if (this.threads) {
         const call = { backward, q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, causal };
-        this.threads.attention(call, scratch, Math.max(floats, 1) * 4);
-      } else if (backward)
-        this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
-      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch, this.work);
+        this.threads.attention(call, scratch, Math.max(bytes, 4));
+      } else if (backward) this.k.attentionBackwardF32(q, k, v, mask, maskStride, out, lse, dOut, dq, dk, dv, batch, L, S, E, Ev, scale, +causal, scratch);
+      else this.k.attentionF32(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +causal, scratch);
     });
   }
   /** Runs fn with a scratch block of `floats` float32s from the allocator. */
@@ -788,8 +785,8 @@ export class WasmBackend implements Backend {
   col2im(cols: Storage, out: Storage, outOffset: number, channels: number, w: Window2d): void {
     this.k.col2imF32(cols.ptr, this.byteAddr(out, outOffset), channels, ...windowArgs(w));
   }
-  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage, planes: number, w: Window2d): void {
-    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices.ptr, planes, ...windowArgs(w));
+  maxPool2d(x: Storage, xOffset: number, out: Storage, indices: Storage | null, planes: number, w: Window2d): void {
+    this.k.maxPool2dF32(this.byteAddr(x, xOffset), out.ptr, indices?.ptr ?? 0, planes, ...windowArgs(w));
   }
   maxPool2dBackward(gradOut: Storage, gradOutOffset: number, indices: Storage, gradIn: Storage, planes: number, w: Window2d): void {
     this.k.maxPool2dBackwardF32(this.byteAddr(gradOut, gradOutOffset), indices.ptr, gradIn.ptr, planes, w.inH * w.inW, w.outH * w.outW);

@@ -535,13 +535,37 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
   adaptiveAvgPool2d: (c) => {
     const [x] = c.x;
     const [outH, outW] = c.attrs.outputSize as number[];
+    const nd = x.shape.length;
     const [H, W] = x.shape.slice(-2);
+    if (isDyn(x, nd - 2) || isDyn(x, nd - 1)) c.fail('its input height or width follows a dynamic axis, which changes its windows');
     if (outH === 1 && outW === 1) return c.final('GlobalAveragePool', [x.name]);
-    if (H % outH !== 0 || W % outW !== 0) c.fail(`an adaptive ${H}×${W} → ${outH}×${outW} pooling has uneven windows, which ONNX cannot express`);
-    const kernel = [H / outH, W / outW];
-    c.final('AveragePool', [x.name], { kernel_shape: kernel, strides: kernel });
+    if (H % outH === 0 && W % outW === 0) {
+      const kernel = [H / outH, W / outW];
+      return c.final('AveragePool', [x.name], { kernel_shape: kernel, strides: kernel });
+    }
+    // Uneven windows (PyTorch's floor(i·H/out) … ceil((i+1)·H/out)) are averaging matrices: A·x·Bᵀ with A [outH, H], B [outW, W].
+    const rows = outH === H ? x.name : c.node('MatMul', [c.init('float32', [outH, H], averagingMatrix(H, outH)), x.name]);
+    const bt = transposed(averagingMatrix(W, outW), outW, W);
+    if (outW === W) c.final('Identity', [rows]);
+    else c.final('MatMul', [rows, c.init('float32', [W, outW], bt)]);
   },
 };
+
+/** [out, size]: row i averages PyTorch's adaptive window i, floor(i·size/out) to ceil((i+1)·size/out). */
+function averagingMatrix(size: number, out: number): Float32Array {
+  const m = new Float32Array(out * size);
+  for (let i = 0; i < out; i++) {
+    const [start, end] = [Math.floor((i * size) / out), Math.ceil(((i + 1) * size) / out)];
+    for (let k = start; k < end; k++) m[i * size + k] = 1 / (end - start);
+  }
+  return m;
+}
+
+function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(m.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
+  return t;
+}
 
 /** PyTorch's gate blocks in ONNX's order: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */
 const ONNX_GATE_ORDER: Record<string, number[]> = { RNN: [0], LSTM: [0, 3, 1, 2], GRU: [1, 0, 2] };

@@ -1,8 +1,9 @@
 /**
  * ONNX import: `onnx.load(bytes)` parses a model and returns a Module that runs its graph with
- * Tessera's ops, so it trains: float initializers become Parameters (nested by their dotted names,
- * so state-dict keys are the file's initializer names), integer ones stay constants. int64 values
- * (shapes, axes) are computed in JavaScript, as ONNX Runtime does on the host.
+ * Tessera's ops, so it trains: the float initializers that are weights become Parameters and the
+ * other named ones buffers (see initializerRole), nested by their dotted names, so state-dict keys
+ * are the file's initializer names. int64 values (shapes, axes) are computed in JavaScript, as
+ * ONNX Runtime does on the host.
  */
 import { full, tensor, zeros } from '../creation.js';
 import { Module, Parameter } from '../nn/module.js';
@@ -123,7 +124,8 @@ class OnnxContainer extends Module {
 }
 
 /**
- * A Module running an imported ONNX graph; its float initializers are its parameters. A graph with
+ * A Module running an imported ONNX graph; its weight initializers are its parameters, its masks,
+ * statistics and index tables its buffers. A graph with
  * several outputs returns them as an array: load it as `onnx.load<Tensor[]>(bytes)` for that type.
  */
 export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<Tensor[], Out> {
@@ -133,7 +135,8 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
   readonly #constants = new Map<string, Val>();
-  readonly #params: [string, Record<string, unknown>, string][] = [];
+  /** State initializers: name, holding module, field, and whether the file's values are int64 (held as int32). */
+  readonly #params: [string, Record<string, unknown>, string, boolean][] = [];
 
   /** @internal Use onnx.load. */
   constructor(bytes: Uint8Array) {
@@ -143,14 +146,8 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     const graphField = model.find((f) => f.field === 7);
     if (!graphField) throw new ProtoError('onnx.load: the file has no graph (is it an ONNX model?)');
     const graph = readFields(graphField.data, graphField.at, 'GraphProto');
-    const initNames = new Set<string>();
-    for (const f of graph.filter((g) => g.field === 5)) {
-      const { name, value } = parseTensor(f.data, f.at);
-      initNames.add(name);
-      // Scalars and the exporter's own constants are constants; other float initializers are weights.
-      if (value instanceof Tensor && value.dtype === 'float32' && value.ndim > 0 && !name.startsWith('onnx::Constant')) this.#addParameter(name, value);
-      else this.#constants.set(name, value);
-    }
+    const initializers = graph.filter((g) => g.field === 5).map((f) => parseTensor(f.data, f.at));
+    const initNames = new Set(initializers.map((i) => i.name));
     const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
     this.inputNames = graph
       .filter((g) => g.field === 11)
@@ -164,10 +161,16 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
           `onnx.load: op '${node.op}' (node '${node.name}') is not supported by Tessera's ONNX import (supported: ${Object.keys(OPS).sort().join(', ')})`,
         );
     }
+    const trainable = differentiable(this.#nodes, this.outputNames);
+    for (const { name, value } of initializers) {
+      const role = initializerRole(name, value, trainable);
+      if (role === 'constant') this.#constants.set(name, value);
+      else this.#addState(name, value, role === 'parameter');
+    }
   }
 
-  /** Running statistics become buffers (not trained), everything else a Parameter, under its dotted name. */
-  #addParameter(name: string, value: Tensor): void {
+  /** Holds an initializer under its dotted name: a Parameter, or a buffer (an int64 one as int32, read back as int64 values). */
+  #addState(name: string, value: Val, parameter: boolean): void {
     const parts = name.split('.');
     let holder = this as unknown as Module;
     for (const part of parts.slice(0, -1)) {
@@ -176,13 +179,9 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
       holder = h[part] as Module;
     }
     const leaf = parts[parts.length - 1];
-    if (leaf === 'running_mean' || leaf === 'running_var') {
-      holder.registerBuffer(leaf, value);
-      this.#params.push([name, holder as unknown as Record<string, unknown>, leaf]);
-      return;
-    }
-    (holder as unknown as Record<string, unknown>)[leaf] = new Parameter(value);
-    this.#params.push([name, holder as unknown as Record<string, unknown>, leaf]);
+    if (parameter) (holder as unknown as Record<string, unknown>)[leaf] = new Parameter(value as Tensor);
+    else holder.registerBuffer(leaf, asTensor(value));
+    this.#params.push([name, holder as unknown as Record<string, unknown>, leaf, !(value instanceof Tensor)]);
   }
 
   /** Runs the graph on the inputs (in the file's input order): its output, or an array of them in `outputNames` order when it has several. */
@@ -190,7 +189,10 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     if (inputs.length !== this.inputNames.length)
       throw new RangeError(`onnx model: expected ${this.inputNames.length} inputs (${this.inputNames.join(', ')}), got ${inputs.length}`);
     const env = new Map<string, Val>(this.#constants);
-    for (const [name, holder, field] of this.#params) env.set(name, holder[field] as Tensor);
+    for (const [name, holder, field, int64] of this.#params) {
+      const t = holder[field] as Tensor;
+      env.set(name, int64 ? { host: true, shape: [...t.shape], data: Array.from(t.toArray()) } : t);
+    }
     this.inputNames.forEach((n, i) => env.set(n, inputs[i]));
     for (const node of this.#nodes) {
       const args = node.inputs.map((n) => {
@@ -335,6 +337,93 @@ function recurrence(kind: Recurrence): Op {
     }
     return [stack(ys, 1), stack(hs, 0), kind === 'LSTM' ? stack(cs, 0) : undefined];
   };
+}
+
+/** Ops none of whose inputs carry a gradient to their outputs (comparisons, shapes, indices, integer results). */
+const NO_GRADIENT = new Set([
+  'Shape',
+  'Size',
+  'ConstantOfShape',
+  'Range',
+  'Equal',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'ArgMax',
+  'ArgMin',
+  'Sign',
+  'NonZero',
+  'Floor',
+  'Ceil',
+  'Round',
+  'QuantizeLinear',
+  'DynamicQuantizeLinear',
+  'MatMulInteger',
+]);
+/** The inputs that carry a gradient, for ops whose other inputs are conditions, indices, shapes, axes or statistics. */
+const GRADIENT_INPUTS: Record<string, number[]> = {
+  Where: [1, 2],
+  Gather: [0],
+  GatherElements: [0],
+  Slice: [0],
+  Reshape: [0],
+  Expand: [0],
+  Squeeze: [0],
+  Unsqueeze: [0],
+  Split: [0],
+  ReduceSum: [0],
+  Trilu: [0],
+  Tile: [0],
+  Pad: [0],
+  Dropout: [0],
+  BatchNormalization: [0, 1, 2],
+  RNN: [0, 1, 2, 3, 5, 6, 7],
+  LSTM: [0, 1, 2, 3, 5, 6, 7],
+  GRU: [0, 1, 2, 3, 5, 6, 7],
+};
+const FLOAT_CODES = new Set([1, 10, 11, 16]);
+
+/** The names of the values that reach a graph output through ops that carry a gradient. */
+function differentiable(nodes: OnnxNode[], outputs: string[]): Set<string> {
+  const live = new Set(outputs);
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k];
+    if (!n.outputs.some((o) => live.has(o)) || NO_GRADIENT.has(n.op)) continue;
+    if (n.op === 'Cast' && !FLOAT_CODES.has(attrI(n, 'to', 1))) continue;
+    const carries = GRADIENT_INPUTS[n.op];
+    n.inputs.forEach((name, i) => {
+      if (name !== '' && (!carries || carries.includes(i))) live.add(name);
+    });
+  }
+  return live;
+}
+
+/**
+ * What an initializer becomes. A Parameter: a float tensor that reaches an output through ops
+ * that carry a gradient and holds values a trained weight can hold (finite, within ±1e30, so not
+ * a −∞ or finfo.min mask). A buffer (state, saved, not trained): any other non-scalar initializer
+ * under a module's name (a mask, running statistics, position_ids). A graph constant: scalars,
+ * exporter-made names (PyTorch's onnx::Where_45, Tessera's onnx::Constant) and int64 values
+ * beyond int32.
+ */
+function initializerRole(name: string, value: Val, trainable: Set<string>): 'parameter' | 'buffer' | 'constant' {
+  const shape = value instanceof Tensor ? value.shape : value.shape;
+  if (shape.length === 0 || /(^|\.)onnx::Constant/.test(name)) return 'constant';
+  const leaf = name.slice(name.lastIndexOf('.') + 1);
+  if (value instanceof Tensor && value.dtype === 'float32' && trainable.has(name) && leaf !== 'running_mean' && leaf !== 'running_var') {
+    const values = value.toArray();
+    let weightLike = true;
+    for (let k = 0; k < values.length && weightLike; k++) weightLike = Math.abs(values[k]) < 1e30;
+    if (weightLike) return 'parameter';
+  }
+  if (name.includes('::')) return 'constant';
+  if (!(value instanceof Tensor) && value.data.some((v) => v !== (v | 0))) return 'constant';
+  return 'buffer';
 }
 
 const OPS: Record<string, Op> = {

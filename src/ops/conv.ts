@@ -412,18 +412,20 @@ export function maxPool2d(input: Tensor, options: Size2d | MaxPool2dOptions, ...
   const backend = input.backend;
   return composite('maxPool2d', () => {
     const out = Tensor.empty(outShape, input.dtype, backend);
-    const indices = Tensor.empty(outShape, 'int32', backend);
-    withContiguous(input, (x) => backend.maxPool2d(x.storage, x.offset, out.storage, indices.storage, planes, win));
+    // Only a recorded backward reads the argmax, so inference skips finding and storing it.
+    const indices = isGradEnabled() && input.requiresGrad ? Tensor.empty(outShape, 'int32', backend) : null;
+    withContiguous(input, (x) => backend.maxPool2d(x.storage, x.offset, out.storage, indices?.storage ?? null, planes, win));
     finish(
       out,
       'maxPool2d',
       [input],
-      (gradOut) => {
-        // gradInput [.., H, W]: each gradOut element added at its window's argmax
-        const gradInput = Tensor.empty(input.shape, input.dtype, backend);
-        withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
-        return [gradInput];
-      },
+      indices &&
+        ((gradOut) => {
+          // gradInput [.., H, W]: each gradOut element added at its window's argmax
+          const gradInput = Tensor.empty(input.shape, input.dtype, backend);
+          withContiguous(gradOut, (g) => backend.maxPool2dBackward(g.storage, g.offset, indices.storage, gradInput.storage, planes, win));
+          return [gradInput];
+        }),
       poolAttrs(win, o.ceilMode ?? false),
     );
     return out;
