@@ -8,7 +8,7 @@
 // before the same index is written); partial overlaps are not supported.
 // Called by the TS wasm backend (src/backend/wasm.ts); nothing here allocates.
 import {
-  exp4, log4, tanh4, sigmoid4, gelu4, geluGrad4, geluTanh4, geluTanhGrad4, erf4, log1p4, expm14, sin4, cos4, pow4, powf,
+  exp4, log4, tanh4, sigmoid4, geluGrad4, geluTanhGrad4, erf4, log1p4, expm14, sin4, cos4, pow4, powf,
 } from "./vmath";
 import { SA, SB, SH, coalesce, copyRow, firstRow, geti, nextRow, offA, offB } from "./strided";
 
@@ -25,14 +25,12 @@ const U_COS = 7;
 const U_TANH = 8;
 const U_SIGMOID = 9;
 const U_RELU = 10;
-const U_GELU = 11;
 const U_FLOOR = 12;
 const U_CEIL = 13;
 const U_ROUND = 14;
 const U_LOG1P = 15;
 const U_EXPM1 = 16;
 const U_ERF = 17;
-const U_GELU_TANH = 18;
 const U_GELU_GRAD = 19;
 const U_GELU_TANH_GRAD = 20;
 
@@ -59,10 +57,8 @@ const U_GELU_TANH_GRAD = 20;
   if (op == U_LOG1P) return log1p4(v);
   if (op == U_EXPM1) return expm14(v);
   if (op == U_ERF) return erf4(v);
-  if (op == U_GELU_TANH) return geluTanh4(v);
   if (op == U_GELU_GRAD) return geluGrad4(v);
-  if (op == U_GELU_TANH_GRAD) return geluTanhGrad4(v);
-  return gelu4(v);
+  return geluTanhGrad4(v); // U_GELU_TANH_GRAD (GELU forward is in fused.ts, beside its backward)
 }
 
 @inline function unaryLoop(op: i32, x: usize, out: usize, n: i32): void {
@@ -89,14 +85,12 @@ export function cosF32(x: usize, out: usize, n: i32): void { unaryLoop(U_COS, x,
 export function tanhF32(x: usize, out: usize, n: i32): void { unaryLoop(U_TANH, x, out, n); }
 export function sigmoidF32(x: usize, out: usize, n: i32): void { unaryLoop(U_SIGMOID, x, out, n); }
 export function reluF32(x: usize, out: usize, n: i32): void { unaryLoop(U_RELU, x, out, n); }
-export function geluF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU, x, out, n); }
 export function floorF32(x: usize, out: usize, n: i32): void { unaryLoop(U_FLOOR, x, out, n); }
 export function ceilF32(x: usize, out: usize, n: i32): void { unaryLoop(U_CEIL, x, out, n); }
 export function roundF32(x: usize, out: usize, n: i32): void { unaryLoop(U_ROUND, x, out, n); }
 export function log1pF32(x: usize, out: usize, n: i32): void { unaryLoop(U_LOG1P, x, out, n); }
 export function expm1F32(x: usize, out: usize, n: i32): void { unaryLoop(U_EXPM1, x, out, n); }
 export function erfF32(x: usize, out: usize, n: i32): void { unaryLoop(U_ERF, x, out, n); }
-export function geluTanhF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU_TANH, x, out, n); }
 export function geluGradF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU_GRAD, x, out, n); }
 export function geluTanhGradF32(x: usize, out: usize, n: i32): void { unaryLoop(U_GELU_TANH_GRAD, x, out, n); }
 

@@ -1,6 +1,7 @@
-// Fused single-pass kernels for the Transformer hot path: GELU's backward
-// (both forms), softmax/log-softmax backward, and LayerNorm forward and
-// backward. Each replaces a chain of elementwise ops and reductions that
+// Fused single-pass kernels for the Transformer hot path: GELU forward and
+// backward (both forms; here rather than with the other unary kernels, so the
+// GEMM worker build exports them without elementwise.ts's static data),
+// softmax/log-softmax backward, and LayerNorm forward and backward. Each replaces a chain of elementwise ops and reductions that
 // would read and write the whole tensor once per op.
 // Layout: contiguous f32 rows [rows, cols] (softmax along the last axis,
 // LayerNorm over the trailing cols elements); pointers are byte offsets and
@@ -10,7 +11,7 @@
 // Aliasing: outputs must not overlap inputs, except gradIn == gradOut for
 // the elementwise GELU backward.
 // Called by the TS wasm backend (src/backend/wasm.ts); nothing allocates.
-import { exp4, geluGrad4, geluTanhGrad4 } from "./vmath";
+import { exp4, gelu4, geluGrad4, geluTanh4, geluTanhGrad4 } from "./vmath";
 
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
@@ -18,6 +19,26 @@ import { exp4, geluGrad4, geluTanhGrad4 } from "./vmath";
 }
 
 // ------------------------------------------------------------------ gelu ---
+
+@inline function geluValue(tanhForm: bool, x: v128): v128 {
+  return tanhForm ? geluTanh4(x) : gelu4(x);
+}
+
+// The tail goes through the vector path on a splat, so a range split anywhere gives the same bits.
+@inline function geluLoop(tanhForm: bool, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, geluValue(tanhForm, v128.load(x + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, f32x4.extract_lane(geluValue(tanhForm, f32x4.splat(load<f32>(x + o))), 0));
+  }
+}
+
+export function geluF32(x: usize, out: usize, n: i32): void { geluLoop(false, x, out, n); }
+export function geluTanhF32(x: usize, out: usize, n: i32): void { geluLoop(true, x, out, n); }
 
 @inline function geluSlope(tanhForm: bool, x: v128): v128 {
   return tanhForm ? geluTanhGrad4(x) : geluGrad4(x);

@@ -1,4 +1,4 @@
-// GEMM and fused attention across worker threads: the same bits as one thread for every transpose
+// GEMM, fused attention and GELU across worker threads: the same bits as one thread for every transpose
 // case and shape, however the call is cut into chunks, across memory growth, before the workers are
 // up, and without keeping Node alive; and the chunk loop's claiming, geometry and failure accounting
 // on one thread.
@@ -10,7 +10,7 @@ import { Generator, conv2d, getNumThreads, manualSeed, matmul, nn, randn, setNum
 import { backendFor } from '../src/device.js';
 import type { WasmBackend } from '../src/backend/wasm.js';
 import { planChunks, type GemmCall, type GemmThreads } from '../src/backend/threads.js';
-import { JOB, JOB_BYTES, JOB_KIND, runChunks, type ThreadKernels } from '../src/backend/gemm-worker.js';
+import { ELEMENTWISE, JOB, JOB_BYTES, JOB_KIND, runChunks, type ThreadKernels } from '../src/backend/gemm-worker.js';
 
 const wasm = () => backendFor('wasm') as WasmBackend;
 const pool = () => (wasm() as unknown as { threads: GemmThreads }).threads;
@@ -226,6 +226,35 @@ describe('fused attention on two threads', () => {
   });
 });
 
+describe('GELU on two threads', () => {
+  beforeAll(async () => {
+    expect(await setNumThreads(2)).toBe(2);
+  });
+
+  for (const approximate of ['none', 'tanh'] as const) {
+    it(`splits GELU (approximate '${approximate}') and its backward by element ranges, with the same bits, odd tail included`, async () => {
+      // 3·40001 elements: 4 chunks of 30016, the last 29955 long (its 3 last elements through the scalar tail).
+      const x0 = rnd([3, 40001], 70).mul(3);
+      const g = rnd([3, 40001], 71);
+      const r = await oneAndTwo(() => {
+        const x = x0.detach().requiresGrad_();
+        const y = nn.functional.gelu(x, { approximate });
+        y.mul(g).sum().backward();
+        return nn.utils.parametersToVector([y, x.grad!]);
+      });
+      // The forward and the backward; matmul-free, so nothing else splits.
+      expect(r.split).toBe(2);
+      expect(bitDifferences(r.one, r.two)).toBe(0);
+    });
+  }
+
+  it('leaves a small GELU on the calling thread', async () => {
+    const before = wasm().parallelGemmCalls;
+    nn.functional.gelu(rnd([100, 100], 72));
+    expect(wasm().parallelGemmCalls).toBe(before);
+  });
+});
+
 describe('LSTM and GRU on two threads', () => {
   beforeAll(async () => {
     expect(await setNumThreads(2)).toBe(2);
@@ -279,7 +308,13 @@ describe('runChunks', () => {
     throw new Error('not a GEMM call');
   };
   /** Kernels whose GEMM is `gemm` and whose attention must not run. */
-  const only = (gemm: (...args: Args) => void): ThreadKernels => ({ gemm, gemmPacked: unexpected, attention: unexpected, attentionBackward: unexpected });
+  const only = (gemm: (...args: Args) => void): ThreadKernels => ({
+    gemm,
+    gemmPacked: unexpected,
+    attention: unexpected,
+    attentionBackward: unexpected,
+    elementwise: [],
+  });
   /** A job block holding `call` cut by `plan`, claimable as generation `gen`, and a gemm that records its calls. */
   function job(call: GemmCall, plan: { byRows: boolean; step: number; count: number }, gen: number) {
     const buffer = new SharedArrayBuffer(JOB_BYTES);
@@ -339,6 +374,7 @@ describe('runChunks', () => {
       gemmPacked: unexpected,
       attention: unexpected,
       attentionBackward: (...args: number[]) => void calls.push(args),
+      elementwise: [],
     };
     runChunks(ints, scalars, JOB, 3, kernels, 77, 88);
     const at = (base: number, b0: number, per: number) => base + 4 * b0 * per;
@@ -380,6 +416,22 @@ describe('runChunks', () => {
     calls.length = 0;
     runChunks(ints, scalars, JOB, 5, { ...kernels, attention: (...args: number[]) => void calls.push(args) }, 77, 88);
     expect(calls.map((c) => c[3])).toEqual([0, 0, 0]);
+  });
+
+  it('gives an elementwise chunk its range, every operand advanced by whole elements (an unused one left at 0)', () => {
+    const buffer = new SharedArrayBuffer(JOB_BYTES);
+    const ints = new Int32Array(buffer);
+    // 100 elements in chunks of 48: the last one 4 long.
+    ints.set([ELEMENTWISE.geluBackward, 1000, 0, 3000, 100, 1], JOB.ewKernel);
+    ints[JOB.kind] = JOB_KIND.elementwise;
+    ints[JOB.step] = 48;
+    ints[JOB.count] = 3;
+    ints[JOB.claim] = ints[JOB.finished] = 3 << JOB.indexBits;
+    const calls: Args[] = [];
+    const record = (...args: Args) => void calls.push(args);
+    runChunks(ints, new Float64Array(buffer), JOB, 3, { ...only(unexpected), elementwise: [unexpected, unexpected, record] }, 0, 0);
+    expect(calls).toEqual([0, 48, 96].map((i) => [1000 + 4 * i, 0, 3000 + 4 * i, Math.min(48, 100 - i), 1]));
+    expect(ints[JOB.finished]).toBe((3 << JOB.indexBits) | 3);
   });
 
   it('cuts a GEMM against a packed B by rows, every chunk reading the whole packed B', () => {

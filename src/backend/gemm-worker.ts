@@ -6,8 +6,9 @@
  * A call is published in the pool's job block (its arguments and how it is cut into chunks), and the
  * threads claim chunks one at a time with a compare-and-swap on the block's CLAIM word until none is
  * left (`runChunks`). A thread that is slow or not running just claims fewer chunks. A call is a
- * GEMM (chunks: row or column blocks of C) or a fused attention forward or backward (chunks: runs
- * of batch·head entries, each computed whole by one thread, so the bits never depend on the cut).
+ * GEMM (chunks: row or column blocks of C), a fused attention forward or backward (chunks: runs
+ * of batch·head entries, each computed whole by one thread, so the bits never depend on the cut),
+ * or an elementwise kernel (chunks: ranges of elements, each element computed alone).
  */
 
 import type { KernelExports } from './kernel-exports.js';
@@ -24,23 +25,56 @@ export type AttentionF32 = KernelExports['attentionF32'];
 /** assembly/attention.ts's attentionBackwardF32 on a thread's own instance. */
 export type AttentionBackwardF32 = KernelExports['attentionBackwardF32'];
 
+/**
+ * An elementwise kernel over `n` floats from byte addresses `x`, `y` (0 when it reads one input) to
+ * `out`, with one integer option; every element computed alone, so any cut of the range gives the same bits.
+ */
+export type ElementwiseKernel = (x: number, y: number, out: number, n: number, option: number) => void;
+
 /** The kernels a thread runs chunks with. */
 export interface ThreadKernels {
   gemm: GemmF32;
   gemmPacked: GemmPackedF32;
   attention: AttentionF32;
   attentionBackward: AttentionBackwardF32;
+  /** Indexed by ELEMENTWISE. */
+  elementwise: readonly ElementwiseKernel[];
 }
 
 /** What a call computes (JOB.kind). */
-export const JOB_KIND = { gemm: 0, attention: 1, attentionBackward: 2, gemmPacked: 3 } as const;
+export const JOB_KIND = { gemm: 0, attention: 1, attentionBackward: 2, gemmPacked: 3, elementwise: 4 } as const;
+
+/** The elementwise kernels threads split (indices into ThreadKernels.elementwise; option: tanh form for the backward). */
+export const ELEMENTWISE = { gelu: 0, geluTanh: 1, geluBackward: 2 } as const;
+
+/** The exports threadKernels reads: the GEMM build's (assembly/worker.ts), also in the kernels build. */
+export type ThreadExports = Pick<
+  KernelExports,
+  'gemmF32' | 'gemmPackedF32' | 'attentionF32' | 'attentionBackwardF32' | 'geluF32' | 'geluTanhF32' | 'geluBackwardF32'
+>;
+
+/** A thread's kernels from its instance's exports. Sent to workers as source text: it may reference nothing outside itself. */
+export function threadKernels(e: ThreadExports): ThreadKernels {
+  return {
+    gemm: e.gemmF32,
+    gemmPacked: e.gemmPackedF32,
+    attention: e.attentionF32,
+    attentionBackward: e.attentionBackwardF32,
+    // In ELEMENTWISE's order.
+    elementwise: [
+      (x, _y, out, n) => e.geluF32(x, out, n),
+      (x, _y, out, n) => e.geluTanhF32(x, out, n),
+      (x, g, out, n, tanhForm) => e.geluBackwardF32(x, g, out, n, tanhForm),
+    ],
+  };
+}
 
 /**
  * Int32 slots of the job block (`JOB_BYTES` of SharedArrayBuffer per pool). ALPHA and BETA index its
  * Float64Array (an attention call's scale goes in ALPHA). CLAIM (the call's generation above
  * INDEX_BITS, the next chunk below) and FINISHED (the generation, and the chunks done) are written by
  * every thread, so each has a cache line of its own. STEP and COUNT cut every kind of call; the att*
- * slots are an attention call's arguments.
+ * slots are an attention call's arguments, the ew* slots an elementwise call's.
  */
 export const JOB = {
   tA: 0,
@@ -80,6 +114,12 @@ export const JOB = {
   attDq: 78,
   attDk: 79,
   attDv: 80,
+  ewKernel: 84,
+  ewX: 85,
+  ewY: 86,
+  ewOut: 87,
+  ewN: 88,
+  ewOption: 89,
   indexBits: 10,
 } as const;
 export type JobLayout = typeof JOB;
@@ -118,7 +158,12 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
     try {
       // JOB_KIND's values (this function travels as source text, so it cannot name it).
       const kind = job[J.kind];
-      if (kind === 1 || kind === 2) {
+      if (kind === 4) {
+        // Elementwise: elements start … start + len − 1 of every operand.
+        const start = index * job[J.step];
+        const at = (slot: number) => (job[slot] === 0 ? 0 : job[slot] + 4 * start);
+        kernels.elementwise[job[J.ewKernel]](at(J.ewX), at(J.ewY), at(J.ewOut), Math.min(job[J.step], job[J.ewN] - start), job[J.ewOption]);
+      } else if (kind === 1 || kind === 2) {
         // Attention: entries b0 … b0 + nb − 1, every operand advanced by b0 entries (4 bytes a float).
         const L = job[J.attL],
           S = job[J.attS],
@@ -213,7 +258,7 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
   }
 }
 
-function gemmWorkerMain(run: typeof runChunks): void {
+function gemmWorkerMain(run: typeof runChunks, kernelsOf: typeof threadKernels): void {
   // Int32 slots of the worker's control block; keep in step with Control in threads.ts.
   const SEQ = 0,
     DONE = 1,
@@ -227,13 +272,7 @@ function gemmWorkerMain(run: typeof runChunks): void {
     const scalars = new Float64Array(jobBuffer);
     let kernels: ThreadKernels;
     try {
-      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-      kernels = {
-        gemm: exports.gemmF32 as GemmF32,
-        gemmPacked: exports.gemmPackedF32 as GemmPackedF32,
-        attention: exports.attentionF32 as AttentionF32,
-        attentionBackward: exports.attentionBackwardF32 as AttentionBackwardF32,
-      };
+      kernels = kernelsOf(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ThreadExports);
     } catch {
       Atomics.store(ctl, READY, -1);
       return;
@@ -272,6 +311,6 @@ function gemmWorkerMain(run: typeof runChunks): void {
 
 /**
  * The worker's source text: one self-contained script, run by Node's `new Worker(src, { eval: true })`
- * or a Blob URL. The chunk loop goes in as an argument, so a minifier renaming it breaks nothing.
+ * or a Blob URL. The chunk loop and threadKernels go in as arguments, so a minifier renaming them breaks nothing.
  */
-export const gemmWorkerSource = `(${gemmWorkerMain.toString()})(${runChunks.toString()});\n`;
+export const gemmWorkerSource = `(${gemmWorkerMain.toString()})(${runChunks.toString()}, ${threadKernels.toString()});\n`;

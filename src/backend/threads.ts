@@ -1,8 +1,8 @@
 /**
- * GEMM and fused attention across threads that share one WebAssembly.Memory. Each worker runs the
- * GEMM build (GEMM and the attention kernels on it) on that memory (`gemm-worker.ts`) with its own
+ * GEMM, fused attention and GELU across threads that share one WebAssembly.Memory. Each worker runs the
+ * GEMM build (GEMM, the attention kernels on it, GELU) on that memory (`gemm-worker.ts`) with its own
  * packing scratch. An attention call is cut into runs of batch·head entries, each entry computed
- * whole by one thread, so its bits are those of one thread too. A call is cut into chunks of C — row
+ * whole by one thread, so its bits are those of one thread too; an elementwise call into ranges of elements. A call is cut into chunks of C — row
  * blocks, or column blocks when C is wide and short; two per thread when C is large enough — and
  * every thread, the calling one included, claims chunks from a shared counter until none is left
  * (`runChunks`), so a thread that loses its core takes fewer chunks instead of holding up the call,
@@ -52,7 +52,17 @@ export interface AttentionCall extends AttentionDims {
   dv: Ptr;
 }
 
-/** The calling thread's kernels (its instance's GEMM and attention) and its packing scratch. */
+/** One elementwise kernel call (ELEMENTWISE names it) over `n` floats; pointers in bytes, `y` 0 for a one-input kernel. */
+export interface ElementwiseCall {
+  kernel: number;
+  x: Ptr;
+  y: Ptr;
+  out: Ptr;
+  n: number;
+  option: number;
+}
+
+/** The calling thread's kernels (its instance's GEMM, attention and GELU) and its packing scratch. */
 export interface LocalGemm extends ThreadKernels {
   work: Ptr;
 }
@@ -91,6 +101,13 @@ const MIN_MACS_PER_THREAD = 1 << 19;
  * threads: 256³ in 4 chunks instead of 2 ran 4% slower, 512³ and 1024³ 1%.
  */
 const CHUNKING: Chunking = { perThread: 2, minExtent: 128 };
+/**
+ * Below this many elements per thread an elementwise split costs more in wake-up than it saves: GELU
+ * takes ≈ 3 ns an element, so 2¹⁵ elements ≈ 0.1 ms, against tens of µs to wake a worker.
+ */
+const MIN_ELEMENTS_PER_THREAD = 1 << 15;
+/** Elementwise chunks are whole multiples of 16 floats: chunks of a 64-byte aligned array never share a cache line. */
+const ELEMENT_ALIGN = 16;
 /** Row chunks start at multiples of the micro-kernel's MR, column chunks at multiples of every NR it may use. */
 const ROW_ALIGN = 4;
 const COL_ALIGN = 16;
@@ -294,6 +311,25 @@ export class GemmThreads {
     if (call.backward)
       this.local.attentionBackward(q, k, v, mask, maskStride, out, lse, call.dOut, call.dq, call.dk, call.dv, batch, L, S, E, Ev, scale, +call.causal, scratch);
     else this.local.attention(q, k, v, mask, maskStride, out, lse, batch, L, S, E, Ev, scale, +call.causal, scratch);
+  }
+
+  /** An elementwise kernel, its range cut into chunks across the ready workers when it is long enough. */
+  elementwise(call: ElementwiseCall): void {
+    const ready = this.readyWorkers(Math.min(this.wanted, Math.floor(call.n / MIN_ELEMENTS_PER_THREAD)));
+    if (ready.length > 0) {
+      const { job } = this;
+      const count = Math.min((ready.length + 1) * this.chunking.perThread, (1 << JOB.indexBits) - 1);
+      const step = Math.ceil(call.n / count / ELEMENT_ALIGN) * ELEMENT_ALIGN;
+      job[JOB.kind] = JOB_KIND.elementwise;
+      job[JOB.step] = step;
+      job[JOB.count] = Math.ceil(call.n / step);
+      job.set(
+        [call.kernel, call.x, call.y, call.out, call.n, call.option].map((v) => v | 0),
+        JOB.ewKernel,
+      );
+      return this.run(ready.slice(0, job[JOB.count] - 1), 0);
+    }
+    this.local.elementwise[call.kernel](call.x, call.y, call.out, call.n, call.option);
   }
 
   /** Up to cap − 1 workers that are running (none when cap < 2); asks for the missing ones to start. */
