@@ -134,6 +134,11 @@ export function im2colPackI8(
   const k = channels * kH * kW;
   // The padding past the last position and the rows past k (A is zero there, so only determinism asks for them).
   memory.fill(scratch, <u8>fill, <usize>kPad * <usize>pPad);
+  if (strideH == 1 && strideW == 1 && dilationW == 1 && outW == inW) {
+    unfoldShiftedI8(xq, channels, inH, inW, outH, kH, kW, padH, padW, dilationH, fill, scratch, pPad);
+    transposeToPanels(scratch, out, kPad, pPad);
+    return;
+  }
   let row = scratch;
   for (let c = 0; c < channels; c++) {
     const src0 = xq + <usize>c * plane;
@@ -160,8 +165,64 @@ export function im2colPackI8(
       }
     }
   }
-  // Transpose quads of 4 rows × 8 positions into the panel layout: rows (r0, r1)
-  // are k pair p, (r2, r3) pair p + 1.
+  transposeToPanels(scratch, out, kPad, pPad);
+}
+
+// With stride 1 and rows as wide as the input's ('same' padding), each kernel tap's row of the
+// column matrix is the image shifted by ki·dilationH·inW + kj − padW bytes: one contiguous copy,
+// then `fill` where a row wrapped into its neighbour (the rest of the row is filled already). Short
+// image rows make a copy per image row cost more than the copying (conv.ts's im2colShiftedF32).
+function unfoldShiftedI8(
+  xq: usize, channels: i32, inH: i32, inW: i32, outH: i32, kH: i32, kW: i32, padH: i32, padW: i32, dilationH: i32,
+  fill: i32, scratch: usize, pPad: i32,
+): void {
+  const plane = inH * inW;
+  const block = outH * inW;
+  let dst = scratch;
+  for (let c = 0; c < channels; c++) {
+    const src = xq + <usize>(c * plane);
+    for (let ki = 0; ki < kH; ki++) {
+      const rowShift = ki * dilationH - padH;
+      // Rows [r0, r1) of the tap's block read input rows inside the image.
+      const r0 = min(outH, max(0, -rowShift));
+      const r1 = max(r0, min(outH, inH - rowShift));
+      for (let kj = 0; kj < kW; kj++) {
+        const offW = kj - padW;
+        const shift = rowShift * inW + offW;
+        // Only read inside the plane: the one byte either side it would miss is a wrapped (filled) one.
+        const start = min(block, max(r0 * inW, -shift));
+        const end = max(start, min(r1 * inW, plane - shift));
+        copyBytes(dst + <usize>start, src + <usize>(start + shift), end - start);
+        const lo = firstInside(offW, 1, inW);
+        const hi = max(lo, endInside(offW, 1, inW, inW));
+        if (lo > 0 || hi < inW) {
+          for (let oh = r0; oh < r1; oh++) {
+            const rowDst = dst + <usize>(oh * inW);
+            for (let ow = 0; ow < lo; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+            for (let ow = hi; ow < inW; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+          }
+        }
+        dst += <usize>pPad;
+      }
+    }
+  }
+}
+
+// n bytes, 16 at a time; a tail shorter than 16 is one overlapping copy ending at n (source and
+// destination do not overlap).
+@inline function copyBytes(dst: usize, src: usize, n: i32): void {
+  if (n < 16) {
+    for (let i = 0; i < n; i++) store<u8>(dst + <usize>i, load<u8>(src + <usize>i));
+    return;
+  }
+  let i = 0;
+  for (; i + 16 <= n; i += 16) v128.store(dst + <usize>i, v128.load(src + <usize>i));
+  if (i < n) v128.store(dst + <usize>(n - 16), v128.load(src + <usize>(n - 16)));
+}
+
+// The row-major column matrix scratch [kPad, pPad] into B's panels: quads of 4 rows × 8 positions,
+// rows (r0, r1) k pair p and (r2, r3) pair p + 1.
+@inline function transposeToPanels(scratch: usize, out: usize, kPad: i32, pPad: i32): void {
   const panelBytes = <usize>kPad << 3;
   const quads = kPad >> 2;
   const rowBytes = <usize>pPad;
@@ -336,6 +397,158 @@ export function gemmI8(
         storeAcc(a21, row + 2, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
         storeAcc(a30, row + 3, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
         storeAcc(a31, row + 3, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, byRow);
+      }
+    }
+  }
+}
+
+// The relaxed-dot int8 GEMM, for Linear where the runtime validates relaxed SIMD
+// (src/quantization/modules.ts picks it). i32x4.relaxed_dot_i8x16_i7x16_add_s does 16
+// multiply-adds into four i32 lanes, deterministically when every byte of its second operand is
+// in [0, 127]: x86 lowers it to pmaddubsw (or vpdpbusd) with that operand unsigned, and a pair of
+// u7·s8 products (≤ 2·127·128) cannot saturate i16. So A is the activations quantized to 7 bits
+// (q in [0, 127] with a zero point zp, PyTorch's reduce_range) and B the int8 weight; the epilogue
+// adds corrMul·corr with corr = Σk w per column and corrMul = −zp, giving Σk (q − zp)·w exactly.
+// Layouts (kPad a multiple of 4, a quad 4 consecutive k, one i32 of bytes; zero past the real k):
+// - A, u7 bytes, panels of 4 rows: row r, k at byte (r>>2)·kPad·4 + (k>>2)·16 + (r&3)·4 + (k&3);
+// - B, int8, panels of 8 columns: column j, k at byte (j>>3)·kPad·8 + (k>>2)·32 + (j&7)·4 + (k&3).
+// Compiled without relaxed SIMD (the kernels module, whose export the relaxed build's replaces),
+// the same sums come from widening multiplies, so the layout and epilogue are checked on every runtime.
+
+// acc + the 4-byte dot products of w (int8) and x (bytes in [0, 127]), per i32 lane.
+@inline
+function dotU7(w: v128, x: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_dot_i8x16_i7x16_add_s(w, x, acc);
+  const lo = i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_low_i8x16_s(w, x));
+  const hi = i32x4.extadd_pairwise_i16x8_s(i16x8.extmul_high_i8x16_s(w, x));
+  return i32x4.add(acc, i32x4.add(i32x4.shuffle(lo, hi, 0, 2, 4, 6), i32x4.shuffle(lo, hi, 1, 3, 5, 7)));
+}
+
+// The relaxed GEMM's A from x [rows, cols] (f32 at x + (r·rs + c·cs)·4): q = clamp(round(x·invScale) + zp,
+// qmin, qmax) as bytes (0 ≤ qmin ≤ qmax ≤ 127) in 4-row panels, rows up to a multiple of 4 and k up to kPad zero.
+export function quantizeU7A(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
+  const panel = <usize>kPad << 2;
+  memory.fill(out, 0, <usize>((rows + 3) >> 2) * panel);
+  const vs = f32x4.splat(invScale);
+  const vzp = i32x4.splat(zp);
+  const vlo = i32x4.splat(qmin);
+  const vhi = i32x4.splat(qmax);
+  const none = i32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const src = x + (<usize>r * <usize>rs << 2);
+    const dst = out + <usize>(r >> 2) * panel + (<usize>(r & 3) << 2);
+    let c = 0;
+    if (cs == 1) {
+      for (; c + 4 <= cols; c += 4) {
+        const q = quantize4(v128.load(src + (<usize>c << 2)), vs, vzp, vlo, vhi, none);
+        const h = i16x8.narrow_i32x4_s(q, q);
+        v128.store32_lane(dst + (<usize>(c >> 2) << 4), i8x16.narrow_i16x8_u(h, h), 0);
+      }
+    }
+    for (; c < cols; c++) {
+      store<u8>(dst + (<usize>(c >> 2) << 4) + <usize>(c & 3), <u8>quantize1(load<f32>(src + (<usize>c * <usize>cs << 2)), invScale, zp, qmin, qmax));
+    }
+  }
+}
+
+// out = A·Bᵀ through gemmI8's epilogue (per column), for A [m, kPad] (u7) and B [n, kPad] (int8)
+// in the relaxed layouts above.
+export function gemmI8U7(
+  m: i32, n: i32, kPad: i32, a: usize, b: usize, scaleA: f32, scaleB: usize, corr: usize, corrMul: i32,
+  bias: usize, out: usize, ldc: i32,
+): void {
+  const quads = kPad >> 2;
+  const aPanel = <usize>kPad << 2;
+  const bPanel = <usize>kPad << 3;
+  if (m < 4) {
+    // A GEMV (batch 1–3): 16 columns (two B panels) per pass, one A quad splatted per 16 columns.
+    for (let col = 0; col < n; col += 16) {
+      const b0 = b + <usize>(col >> 3) * bPanel;
+      // A lone last panel is read twice rather than past its end (the copy's columns are dropped).
+      const b1 = col + 8 < n ? b0 + bPanel : b0;
+      for (let row = 0; row < m; row++) {
+        const ar = a + (<usize>row << 2);
+        let c0 = i32x4.splat(0);
+        let c1 = i32x4.splat(0);
+        let c2 = i32x4.splat(0);
+        let c3 = i32x4.splat(0);
+        for (let q = 0; q < quads; q++) {
+          const o = <usize>q << 5;
+          const x = v128.load32_splat(ar + (<usize>q << 4));
+          c0 = dotU7(v128.load(b0 + o), x, c0);
+          c1 = dotU7(v128.load(b0 + o, 16), x, c1);
+          c2 = dotU7(v128.load(b1 + o), x, c2);
+          c3 = dotU7(v128.load(b1 + o, 16), x, c3);
+        }
+        storeAcc(c0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(c1, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(c2, row, col + 8, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(c3, row, col + 12, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+      }
+    }
+    return;
+  }
+  // 4 rows × 8 columns per tile: per quad two B loads, one A load broadcast to 4 rows, 8 dots.
+  for (let c0 = 0; c0 < n; c0 += COL_BLOCK) {
+    const c1 = min(n, c0 + COL_BLOCK);
+    for (let row = 0; row < m; row += 4) {
+      const ap = a + <usize>(row >> 2) * aPanel;
+      for (let col = c0; col < c1; col += 8) {
+        const bp = b + <usize>(col >> 3) * bPanel;
+        if (col + 4 >= n) {
+          // A last panel with at most 4 real columns: only its first half is multiplied.
+          let h0 = i32x4.splat(0);
+          let h1 = i32x4.splat(0);
+          let h2 = i32x4.splat(0);
+          let h3 = i32x4.splat(0);
+          for (let q = 0; q < quads; q++) {
+            const v0 = v128.load(bp + (<usize>q << 5));
+            const y = v128.load(ap + (<usize>q << 4));
+            h0 = dotU7(v0, i32x4.shuffle(y, y, 0, 0, 0, 0), h0);
+            h1 = dotU7(v0, i32x4.shuffle(y, y, 1, 1, 1, 1), h1);
+            h2 = dotU7(v0, i32x4.shuffle(y, y, 2, 2, 2, 2), h2);
+            h3 = dotU7(v0, i32x4.shuffle(y, y, 3, 3, 3, 3), h3);
+          }
+          storeAcc(h0, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+          storeAcc(h1, row + 1, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+          storeAcc(h2, row + 2, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+          storeAcc(h3, row + 3, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+          continue;
+        }
+        let a00 = i32x4.splat(0);
+        let a01 = i32x4.splat(0);
+        let a10 = i32x4.splat(0);
+        let a11 = i32x4.splat(0);
+        let a20 = i32x4.splat(0);
+        let a21 = i32x4.splat(0);
+        let a30 = i32x4.splat(0);
+        let a31 = i32x4.splat(0);
+        for (let q = 0; q < quads; q++) {
+          const o = <usize>q << 5;
+          const v0 = v128.load(bp + o);
+          const v1 = v128.load(bp + o, 16);
+          const y = v128.load(ap + (<usize>q << 4));
+          let x = i32x4.shuffle(y, y, 0, 0, 0, 0);
+          a00 = dotU7(v0, x, a00);
+          a01 = dotU7(v1, x, a01);
+          x = i32x4.shuffle(y, y, 1, 1, 1, 1);
+          a10 = dotU7(v0, x, a10);
+          a11 = dotU7(v1, x, a11);
+          x = i32x4.shuffle(y, y, 2, 2, 2, 2);
+          a20 = dotU7(v0, x, a20);
+          a21 = dotU7(v1, x, a21);
+          x = i32x4.shuffle(y, y, 3, 3, 3, 3);
+          a30 = dotU7(v0, x, a30);
+          a31 = dotU7(v1, x, a31);
+        }
+        storeAcc(a00, row, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a01, row, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a10, row + 1, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a11, row + 1, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a20, row + 2, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a21, row + 2, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a30, row + 3, col, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
+        storeAcc(a31, row + 3, col + 4, m, n, scaleA, scaleB, corr, corrMul, bias, out, ldc, false);
       }
     }
   }

@@ -12,9 +12,10 @@
 // - kernels: every kernel (assembly/index.ts), baseline SIMD;
 // - gemm: the GEMM and the fused attention kernels built on it (assembly/worker.ts), what each
 //   worker instantiates on the shared memory;
-// - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel, instantiated on the main
-//   thread's memory beside `kernels` (and in the workers) where the runtime validates it.
-// Relaxed SIMD changes only GEMM's micro-kernel, so the big module exists once.
+// - gemm-relaxed: the same with relaxed-SIMD FMA in the micro-kernel and the int8 GEMM on the
+//   relaxed int8 dot product (gemmI8U7), instantiated on the main thread's memory beside `kernels`
+//   (and in the workers) where the runtime validates it.
+// Relaxed SIMD changes only these GEMMs, so the big module exists once.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +110,16 @@ function checkInterface(name, bytes, exports) {
 }
 checkInterface('kernels', kernels, ['memory', 'heapBase', 'gemmF32', 'gemmWorkBytes']);
 // The relaxed build shares gemm's source; Node 20 cannot compile it, so only the baseline is inspected.
-checkInterface('gemm', gemm, ['gemmF32', 'gemmWorkBytes', 'gemmPackB', 'gemmPackedBBytes', 'gemmPackedF32', 'attentionF32', 'attentionBackwardF32']);
+checkInterface('gemm', gemm, [
+  'gemmF32',
+  'gemmWorkBytes',
+  'gemmPackB',
+  'gemmPackedBBytes',
+  'gemmPackedF32',
+  'attentionF32',
+  'attentionBackwardF32',
+  'gemmI8U7',
+]);
 
 // A GEMM module is instantiated on memory `kernels` already uses: an active data segment would be
 // written again there (over live static data), so the GEMM builds must have none.

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { deserialize, manualSeed, nn, noGrad, onnx, quantization, randn, type Device, type Tensor, tensor } from '../src/index.js';
+import { u7BIndex } from '../src/backend/reference.js';
+import { deserialize, manualSeed, nn, noGrad, onnx, quantization, randn, type Device, Tensor, tensor, wasmFeatures } from '../src/index.js';
 
 ortWeb.env.wasm.numThreads = 1;
 
@@ -49,10 +50,11 @@ function floatModel(c: Case, device: Device): nn.Module {
   return new nn.Sequential(layer);
 }
 
+// PyTorch's default 8-bit activations, whatever the runtime ('auto' takes 7 bits where relaxed SIMD validates).
 function quantize(c: Case, device: Device): nn.Module {
   const model = floatModel(c, device);
-  if (!c.static) return quantization.quantizeDynamic(model);
-  quantization.prepare(model);
+  if (!c.static) return quantization.quantizeDynamic(model, { reduceRange: false });
+  quantization.prepare(model, { reduceRange: false });
   for (const b of c.calibration!) noGrad(() => model(t(b, device)));
   return quantization.convert(model);
 }
@@ -89,20 +91,24 @@ describe('quantization vs PyTorch 1.13', () => {
     }
   }
 
-  it('int8 accuracy on a trained-size MLP: outputs track float32 within a few quantization steps, both devices agree bit for bit', () => {
-    manualSeed(3);
-    const make = (device: Device) => {
+  for (const reduceRange of [false, true]) {
+    it(`int8 accuracy on a trained-size MLP (${reduceRange ? '7' : '8'}-bit activations): outputs track float32 within a few quantization steps, both devices agree bit for bit`, () => {
       manualSeed(3);
-      return new nn.Sequential(new nn.Linear(130, 67, { device }), new nn.ReLU(), new nn.Linear(67, 9, { device }));
-    };
-    const x = randn([13, 130]);
-    const ref = noGrad(() => make('wasm')(x)).toArray();
-    const a = noGrad(() => quantization.quantizeDynamic(make('wasm'))(x)).toArray();
-    const b = noGrad(() => quantization.quantizeDynamic(make('js'))(x.to('js'))).toArray();
-    expect(maxDiff(a, ref)).toBeLessThan(0.02 * maxAbs(ref));
-    expect(maxDiff(a, b)).toBeLessThan(1e-6 * maxAbs(ref));
-  });
+      const make = (device: Device) => {
+        manualSeed(3);
+        return new nn.Sequential(new nn.Linear(130, 67, { device }), new nn.ReLU(), new nn.Linear(67, 9, { device }));
+      };
+      const x = randn([13, 130]);
+      const ref = noGrad(() => make('wasm')(x)).toArray();
+      const a = noGrad(() => quantization.quantizeDynamic(make('wasm'), { reduceRange })(x)).toArray();
+      const b = noGrad(() => quantization.quantizeDynamic(make('js'), { reduceRange })(x.to('js'))).toArray();
+      expect(maxDiff(a, ref)).toBeLessThan((reduceRange ? 0.04 : 0.02) * maxAbs(ref));
+      expect(Array.from(a)).toEqual(Array.from(b));
+    });
+  }
 });
+
+const relaxedDot = tensor([0]).backend.int8RelaxedDot;
 
 describe('the int8 kernels match the reference backend bit for bit on every tile path', () => {
   // Batch 1–3 take the GEMV path (16 columns, a lone last panel read twice), 4+ rows the 4×8 tiles
@@ -119,16 +125,20 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     [70, 33, 130],
     [6, 40, 10],
   ]) {
-    it(`Linear ${m}×${k}×${n}`, () => {
-      const make = (device: Device) => {
-        manualSeed(m * 1000 + n);
-        return quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(k, n)).to(device));
-      };
-      const x = randn([m, k]);
-      const wasm = noGrad(() => make('wasm')(x)).toArray();
-      const reference = noGrad(() => make('js')(x.to('js'))).toArray();
-      expect(Array.from(wasm)).toEqual(Array.from(reference));
-    });
+    // 7-bit activations run the relaxed int8 dot product's GEMM on wasm where the runtime validates
+    // relaxed SIMD, and the baseline GEMM on 7-bit values elsewhere: the same int32 sums either way.
+    for (const reduceRange of [false, true]) {
+      it(`Linear ${m}×${k}×${n}, ${reduceRange ? `7-bit activations (${relaxedDot ? 'relaxed int8 dot product' : 'no relaxed SIMD here: baseline GEMM'})` : '8-bit activations'}`, () => {
+        const make = (device: Device) => {
+          manualSeed(m * 1000 + n);
+          return quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(k, n)).to(device), { reduceRange });
+        };
+        const x = randn([m, k]);
+        const wasm = noGrad(() => make('wasm')(x)).toArray();
+        const reference = noGrad(() => make('js')(x.to('js'))).toArray();
+        expect(Array.from(wasm)).toEqual(Array.from(reference));
+      });
+    }
   }
   // im2col over the int8 input: padding (the quantized 0), strides, dilation, positions not a multiple of 8.
   for (const [name, inC, outC, kernel, opts, size] of [
@@ -136,12 +146,14 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     ['5×3 stride 2, padding [2, 1]', 3, 5, [5, 3], { stride: 2, padding: [2, 1] }, 11],
     ['3×3 dilation 2, no padding', 4, 9, 3, { dilation: 2 }, 10],
     ['1×1', 17, 3, 1, {}, 5],
+    // Rows as wide as the input's: each tap's row of columns is one shifted copy of the image.
+    ['3×3 dilation [2, 1], padding [2, 1], 18 wide', 3, 4, 3, { dilation: [2, 1], padding: [2, 1] }, 18],
   ] as const) {
     it(`Conv2d ${name}`, () => {
       const make = (device: Device) => {
         manualSeed(inC * 100 + outC);
         const model = new nn.Sequential(new nn.Conv2d(inC, outC, kernel as number, { ...(opts as object), device }));
-        quantization.prepare(model);
+        quantization.prepare(model, { reduceRange: false });
         manualSeed(5);
         noGrad(() => model(randn([4, inC, size, size], { device })));
         return quantization.convert(model);
@@ -155,6 +167,144 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     });
   }
 });
+
+// Node 20 behind --experimental-wasm-relaxed-simd validates the relaxed build but its baseline compiler
+// gets the int8 dot product wrong; the backend's probe sees it and int8 layers keep the baseline GEMM.
+const brokenDot = wasmFeatures().relaxedSimd && !relaxedDot;
+
+describe.skipIf(brokenDot)(
+  `gemmInt8U7 (the relaxed int8 dot product) gives exact int32 sums${brokenDot ? ' (skipped: this runtime computes it wrongly)' : ''}`,
+  () => {
+    function mulberry32(seed: number): () => number {
+      return () => {
+        seed = (seed + 0x6d2b79f5) | 0;
+        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+    }
+    const path = relaxedDot ? 'relaxed int8 dot product' : 'no relaxed SIMD here: its baseline form';
+    // The GEMV (1–3 rows), the 4×8 tile and the half tile of a last panel with ≤ 4 columns; k not a
+    // multiple of 4; 784 k sums near i32's float-exact range; the MLP's shapes.
+    for (const [m, k, n] of [
+      [1, 30, 40],
+      [2, 31, 36],
+      [3, 8, 9],
+      [5, 20, 13],
+      [4, 9, 4],
+      [9, 600, 21],
+      [70, 33, 130],
+      [64, 784, 256],
+      [1, 784, 256],
+    ]) {
+      it(`${m}×${k}×${n} (${path}): Σk (q − zp)·w exactly, and the quantized bytes equal the reference backend's`, () => {
+        const rand = mulberry32(m * 7919 + k * 31 + n);
+        const kPad = Math.ceil(k / 4) * 4;
+        const x = Float32Array.from({ length: m * k }, () => rand() * 6 - 2);
+        const w = Int8Array.from({ length: n * k }, () => Math.floor(rand() * 256) - 128);
+        const q = quantization.quint8Params(-2, 4, 127);
+        const packedW = new Int8Array(Math.ceil(n / 8) * kPad * 8);
+        const sums = new Int32Array(Math.ceil(n / 4) * 4);
+        for (let j = 0; j < n; j++) {
+          for (let c = 0; c < k; c++) {
+            packedW[u7BIndex(j, c, kPad)] = w[j * k + c];
+            sums[j] += w[j * k + c];
+          }
+        }
+        const run = (device: Device) => {
+          const xt = tensor(x, { shape: [m, k], device });
+          const a = Tensor.empty([Math.ceil(m / 4) * kPad], 'int32', xt.backend);
+          const args = { x: xt.storage, xOffset: 0, rows: m, cols: k, rowStride: k, colStride: 1, invScale: Math.fround(1 / q.scale) };
+          xt.backend.quantizeInt8U7A({ ...args, zeroPoint: q.zeroPoint, qmin: 0, qmax: 127, out: a.storage, kPad });
+          const b = tensor(new Int32Array(packedW.buffer), { dtype: 'int32', device });
+          const ones = tensor(new Float32Array(Math.ceil(n / 4) * 4).fill(1), { device });
+          const corr = tensor(sums, { dtype: 'int32', device });
+          const out = Tensor.empty([m, n], 'float32', xt.backend);
+          xt.backend.gemmInt8U7({
+            m,
+            n,
+            kPad,
+            a: a.storage,
+            b: b.storage,
+            scaleA: 1,
+            scaleB: ones.storage,
+            corr: corr.storage,
+            corrMul: -q.zeroPoint,
+            bias: null,
+            out: out.storage,
+            outOffset: 0,
+            ldc: n,
+            perRowScale: false,
+          });
+          return { a: Array.from(a.toArray()), out: Array.from(out.toArray()) };
+        };
+        const wasm = run('wasm');
+        const reference = run('js');
+        expect(wasm.a).toEqual(reference.a);
+        // Independent of both backends: q from quint8Params' formula, the sums in plain integers (|Σ| < 2^24, exact in float32).
+        const halfEven = (v: number) => (Math.abs(v % 1) === 0.5 && Math.round(v) % 2 !== 0 ? Math.round(v) - 1 : Math.round(v));
+        const qOf = (v: number) => Math.min(Math.max(halfEven(Math.fround(v * Math.fround(1 / q.scale))) + q.zeroPoint, 0), 127);
+        const want: number[] = [];
+        for (let r = 0; r < m; r++) {
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let c = 0; c < k; c++) acc += (qOf(x[r * k + c]) - q.zeroPoint) * w[j * k + c];
+            want.push(acc);
+          }
+        }
+        expect(wasm.out).toEqual(want);
+        expect(reference.out).toEqual(want);
+      });
+    }
+
+    it(`an MLP with 7-bit activations, dynamic and static, runs the same numbers on wasm (${path}) and the reference backend`, () => {
+      for (const kind of ['dynamic', 'static'] as const) {
+        const make = () => {
+          manualSeed(11);
+          const model = new nn.Sequential(new nn.Linear(784, 64), new nn.ReLU(), new nn.Linear(64, 10));
+          if (kind === 'dynamic') return quantization.quantizeDynamic(model, { reduceRange: true });
+          quantization.prepare(model, { reduceRange: true });
+          manualSeed(12);
+          noGrad(() => model(randn([16, 784])));
+          return quantization.convert(model);
+        };
+        const q = make();
+        const layers = q.children() as [quantization.QuantizedLinear, nn.ReLU, quantization.QuantizedLinear];
+        expect(layers[0].reduceRange).toBe(true);
+        if (kind === 'static') {
+          // After the ReLU the calibrated range starts at 0: zero point 0, 127 steps up to the max.
+          expect(layers[2].inputQParams?.zeroPoint).toBe(0);
+          expect(layers[0].inputQParams!.zeroPoint).toBeLessThanOrEqual(127);
+        }
+        // Calibrated on wasm both (the float GEMM's relaxed FMA would move the observed range by an ulp), then moved.
+        const reference = make().to('js');
+        manualSeed(13);
+        for (const rows of [1, 3, 17]) {
+          const x = randn([rows, 784]);
+          expect(Array.from(noGrad(() => q(x)).toArray())).toEqual(Array.from(noGrad(() => reference(x.to('js'))).toArray()));
+        }
+      }
+    });
+
+    it("reduceRange 'auto' (the default) takes 7 bits exactly for Linear on a runtime with the relaxed int8 dot product", () => {
+      const model = new nn.Sequential(new nn.Conv2d(4, 4, 3), new nn.Flatten(), new nn.Linear(16, 3));
+      quantization.prepare(model);
+      noGrad(() => model(randn([2, 4, 4, 4])));
+      quantization.convert(model);
+      const [conv, , linear] = model.children() as [quantization.QuantizedConv2d, nn.Flatten, quantization.QuantizedLinear];
+      expect(conv.reduceRange).toBe(false);
+      expect(linear.reduceRange).toBe(relaxedDot);
+      expect(linear.inputQParams!.zeroPoint).toBeLessThanOrEqual(relaxedDot ? 127 : 255);
+      const onJs = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(8, 2, { device: 'js' })));
+      expect((onJs.children()[0] as quantization.QuantizedLinear).reduceRange).toBe(false);
+      expect(quantization.quint8Params(-1, 3, 127)).toEqual({ scale: Math.fround(4 / 127), zeroPoint: 32 });
+      expect(() => quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(4, 2)), { reduceRange: 'yes' as never })).toThrow(
+        /quantizeDynamic: reduceRange must be true, false or 'auto' \(got yes\)/,
+      );
+      expect(() => quantization.quint8Params(0, 1, 100 as never)).toThrow(/qmax must be 255 or 127/);
+    });
+  },
+);
 
 describe('quantization API', () => {
   it('serialize stores int8 weights as I8 (a quarter of float32) and loadStateDict restores an identical model', () => {
@@ -255,8 +405,20 @@ describe('quantized models export to ONNX (QDQ) and run in ONNX Runtime with the
 
   it('a dynamically quantized MLP as DynamicQuantizeLinear → MatMulInteger, at batch 3 and 8', async () => {
     manualSeed(5);
-    const model = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(20, 33), new nn.ReLU(), new nn.Linear(33, 6)));
+    const model = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(20, 33), new nn.ReLU(), new nn.Linear(33, 6)), { reduceRange: false });
     await check(model, randn([3, 20]), randn([8, 20]), ['DynamicQuantizeLinear', 'MatMulInteger']);
+  });
+
+  it('with 7-bit activations: the dynamic MLP quantizes its input from its range in the graph, the static one caps it at q = 127', async () => {
+    manualSeed(5);
+    const dynamic = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(20, 33), new nn.ReLU(), new nn.Linear(33, 6)), { reduceRange: true });
+    await check(dynamic, randn([3, 20]), randn([8, 20]), ['ReduceMin', 'QuantizeLinear', 'MatMulInteger']);
+    const model = new nn.Sequential(new nn.Linear(20, 33), new nn.ReLU(), new nn.Linear(33, 6));
+    quantization.prepare(model, { reduceRange: true });
+    noGrad(() => model(randn([8, 20])));
+    quantization.convert(model);
+    // Inputs past the calibrated range saturate at q = 127 in both.
+    await check(model, randn([3, 20]).mul(3), randn([8, 20]), ['QuantizeLinear', 'DequantizeLinear', 'Gemm', 'Min']);
   });
 
   it('a statically quantized CNN as QuantizeLinear / DequantizeLinear around Conv and Gemm, at batch 2 and 5', async () => {
@@ -269,7 +431,7 @@ describe('quantized models export to ONNX (QDQ) and run in ONNX Runtime with the
       new nn.Flatten(),
       new nn.Linear(4 * 2 * 1, 3),
     );
-    quantization.prepare(model);
+    quantization.prepare(model, { reduceRange: false });
     for (let i = 0; i < 3; i++) noGrad(() => model(randn([4, 2, 10, 8])));
     quantization.convert(model);
     await check(model, randn([2, 2, 10, 8]), randn([5, 2, 10, 8]), ['QuantizeLinear', 'DequantizeLinear', 'Conv', 'Gemm']);

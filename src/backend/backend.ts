@@ -409,6 +409,19 @@ export interface Backend {
   im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void;
   /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
   gemmInt8(args: GemmInt8Args): void;
+  /**
+   * True when gemmInt8U7 runs on the relaxed-SIMD int8 dot product (int8 Linear layers with 7-bit
+   * activations take it); elsewhere it computes the same sums without it.
+   */
+  readonly int8RelaxedDot: boolean;
+  /** Quantizes float32 rows into gemmInt8U7's A: bytes q (0 ≤ qmin ≤ qmax ≤ 127, zero point kept) in 4-row panels. */
+  quantizeInt8U7A(args: QuantizeArgs): void;
+  /**
+   * The int8 GEMM on the relaxed int8 dot product's layouts (assembly/int8.ts, gemmI8U7): A 7-bit
+   * unsigned bytes in 4-row panels, B int8 in 8-column panels of k quads; per-column epilogue only
+   * (perRowScale false); corr·corrMul (Σk w times −zeroPoint) subtracts the zero point.
+   */
+  gemmInt8U7(args: GemmInt8Args): void;
   /** Fused SGD update (assembly/optim.ts); momentumBuffer is null without momentum. */
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void;
   /** Fused Adam/AdamW update; maxExpAvgSq is null unless amsgrad. */

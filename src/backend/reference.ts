@@ -290,6 +290,24 @@ export const loops = {
       for (let c = 0; c < q.cols; c++) out[int8AIndex(r, c, q.kPad)] = quantizeVal(x[q.xOffset + r * q.rowStride + c * q.colStride], q) - q.zeroPoint;
     }
   },
+  /** gemmInt8 on the relaxed layouts: u7 A bytes, int8 B in k quads (assembly/int8.ts, gemmI8U7). */
+  gemmInt8U7(g: GemmInt8Args, a: Uint8Array, b: Int8Array, scaleB: TypedArray, corr: TypedArray | null, bias: TypedArray | null, out: TypedArray): void {
+    for (let row = 0; row < g.m; row++) {
+      for (let col = 0; col < g.n; col++) {
+        let acc = 0;
+        for (let k = 0; k < g.kPad; k++) acc += a[u7AIndex(row, k, g.kPad)] * b[u7BIndex(col, k, g.kPad)];
+        if (corr) acc += g.corrMul * corr[col];
+        const y = Math.fround(Math.fround(acc) * Math.fround(scaleB[col] * Math.fround(g.scaleA)));
+        out[g.outOffset + row * g.ldc + col] = bias ? Math.fround(y + bias[col]) : y;
+      }
+    }
+  },
+  quantizeInt8U7A(q: QuantizeArgs, x: TypedArray, out: Uint8Array): void {
+    out.fill(0, 0, Math.ceil(q.rows / 4) * 4 * q.kPad);
+    for (let r = 0; r < q.rows; r++) {
+      for (let c = 0; c < q.cols; c++) out[u7AIndex(r, c, q.kPad)] = quantizeVal(x[q.xOffset + r * q.rowStride + c * q.colStride], q);
+    }
+  },
   quantizeInt8(q: QuantizeBytesArgs, x: TypedArray, out: Int8Array): void {
     for (let i = 0; i < q.n; i++) out[i] = quantizeVal(x[q.xOffset + i], q) - 128;
   },
@@ -631,6 +649,15 @@ export class ReferenceBackend implements Backend {
     const view = (s: Storage | null) => s && this.view(s);
     loops.gemmInt8(g, i16(this.view(g.a)), i8(this.view(g.b)), this.view(g.scaleB), view(g.corr), view(g.bias), this.view(g.out));
   }
+  /** The reference backend has no relaxed SIMD; its gemmInt8U7 loop is the kernels' reference. */
+  readonly int8RelaxedDot = false;
+  quantizeInt8U7A(q: QuantizeArgs): void {
+    loops.quantizeInt8U7A(q, this.view(q.x), u8(this.view(q.out)));
+  }
+  gemmInt8U7(g: GemmInt8Args): void {
+    const view = (s: Storage | null) => s && this.view(s);
+    loops.gemmInt8U7(g, u8(this.view(g.a)), i8(this.view(g.b)), this.view(g.scaleB), view(g.corr), view(g.bias), this.view(g.out));
+  }
   sgdStep(t: OptimTarget, momentumBuffer: Storage | null, h: SgdHyper): void {
     loops.sgdStep(this.view(t.param), this.view(t.grad), t.gradOffset, t.n, momentumBuffer && this.view(momentumBuffer), h);
   }
@@ -918,6 +945,11 @@ function i8(a: TypedArray): Int8Array {
   return new Int8Array(a.buffer, a.byteOffset, a.length * 4);
 }
 
+/** The unsigned bytes an int32 storage holds for the relaxed int8 GEMM's A. */
+function u8(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.length * 4);
+}
+
 /** Element index of A's row r, k in the int8 GEMM's 4-row i16 panels. */
 function int8AIndex(r: number, k: number, kPad: number): number {
   return (r >> 2) * kPad * 4 + (k >> 2) * 16 + (r & 3) * 4 + (k & 3);
@@ -926,6 +958,16 @@ function int8AIndex(r: number, k: number, kPad: number): number {
 /** Byte index of B's column j, k in the int8 GEMM's 8-column panels. */
 function int8BIndex(j: number, k: number, kPad: number): number {
   return (j >> 3) * kPad * 8 + (k >> 2) * 32 + ((j >> 2) & 1) * 16 + ((k >> 1) & 1) * 8 + (j & 3) * 2 + (k & 1);
+}
+
+/** Byte index of A's row r, k in the relaxed int8 GEMM's 4-row u7 panels. */
+function u7AIndex(r: number, k: number, kPad: number): number {
+  return (r >> 2) * kPad * 4 + (k >> 2) * 16 + (r & 3) * 4 + (k & 3);
+}
+
+/** Byte index of B's column j, k in the relaxed int8 GEMM's 8-column panels of k quads. */
+export function u7BIndex(j: number, k: number, kPad: number): number {
+  return (j >> 3) * kPad * 8 + (k >> 2) * 32 + (j & 7) * 4 + (k & 3);
 }
 
 /** clamp(round(x · invScale) + zeroPoint, qmin, qmax) in float32 arithmetic, half to even (ATen's quantize_val). */

@@ -5,7 +5,8 @@
  * workers) and `gemmRelaxed` (the same with relaxed-SIMD FMA). Where GEMM runs on workers, the
  * import is flipped to shared in the binary itself, so the threaded and single-thread paths run the
  * same code; where the runtime validates relaxed SIMD, `gemmRelaxed` is instantiated on the
- * kernels' memory and its GEMM, attention and GELU replace theirs.
+ * kernels' memory and its GEMM, attention, GELU and int8 GEMM on the relaxed dot product (gemmI8U7)
+ * replace theirs.
  */
 import type { KernelExports } from './kernel-exports.js';
 import { gemmRelaxedWasm, gemmWasm, kernelsWasm } from './kernels-wasm.js';
@@ -103,7 +104,7 @@ export function workerGemmBytes(relaxed: boolean): Uint8Array {
 
 /**
  * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, the GEMM, the
- * fused attention and GELU come from the relaxed-SIMD GEMM module, instantiated on the same memory, so
+ * fused attention, GELU and the u7 int8 GEMM come from the relaxed-SIMD GEMM module, instantiated on the same memory, so
  * they run the code the workers run.
  */
 export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): KernelExports {
@@ -114,8 +115,19 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());
-  const { gemmF32, gemmWorkBytes, gemmPackB, gemmPackedBBytes, gemmPackedF32, attentionF32, attentionBackwardF32, geluF32, geluTanhF32, geluBackwardF32 } =
-    gemm;
+  const {
+    gemmF32,
+    gemmWorkBytes,
+    gemmPackB,
+    gemmPackedBBytes,
+    gemmPackedF32,
+    attentionF32,
+    attentionBackwardF32,
+    geluF32,
+    geluTanhF32,
+    geluBackwardF32,
+    gemmI8U7,
+  } = gemm;
   return {
     ...kernels,
     gemmF32,
@@ -128,5 +140,6 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
     geluF32,
     geluTanhF32,
     geluBackwardF32,
+    gemmI8U7,
   };
 }

@@ -144,6 +144,16 @@ export class WasmBackend implements Backend {
   readonly device = 'wasm' as const;
   /** True when the runtime accepted the relaxed-SIMD build (fused multiply-add in GEMM). */
   readonly relaxedSimd: boolean;
+  /**
+   * gemmInt8U7 runs on the relaxed int8 dot product where the relaxed build loads and gives exact
+   * sums on a probe: Node 20's baseline compiler (behind --experimental-wasm-relaxed-simd) returns
+   * wrong ones, and int8 layers must not run on it there.
+   */
+  get int8RelaxedDot(): boolean {
+    this.int8Dot ??= this.relaxedSimd && this.probeInt8Dot();
+    return this.int8Dot;
+  }
+  private int8Dot: boolean | null = null;
   private readonly k: Kernels;
   private readonly allocator: CachingAllocator;
   private readonly meta: Ptr;
@@ -204,6 +214,40 @@ export class WasmBackend implements Backend {
       return { kernels: instantiateKernels(kernelsMemory(true), true, this.relaxedSimd), reason: null };
     } catch (error) {
       return { kernels: null, reason: `a shared WebAssembly.Memory could not be created (${String(error)})` };
+    }
+  }
+
+  /** Whether gemmI8U7 (its first calls, on its 4 × 8 tile and GEMV paths) gives the exact sums of a 4 × 8 × 8 product. */
+  private probeInt8Dot(): boolean {
+    const [n, kPad] = [8, 8];
+    const [b, scale, out, bytes] = [32, 96, 128, 256];
+    const p = this.allocator.alloc(bytes);
+    try {
+      const x = (r: number, c: number) => (r * 37 + c * 11 + 5) % 128;
+      const w = (j: number, c: number) => ((j * 29 + c * 53 + 7) % 256) - 128;
+      const mem = new Int8Array(this.k.memory.buffer, p, bytes);
+      for (let c = 0; c < kPad; c++) {
+        for (let r = 0; r < 4; r++) mem[(c >> 2) * 16 + r * 4 + (c & 3)] = x(r, c);
+        for (let j = 0; j < n; j++) mem[b + (c >> 2) * 32 + j * 4 + (c & 3)] = w(j, c);
+      }
+      new Float32Array(this.k.memory.buffer, p + scale, n).fill(1);
+      for (const rows of [4, 1]) {
+        this.k.gemmI8U7(rows, n, kPad, p, p + b, 1, p + scale, 0, 0, 0, p + out, n);
+        const got = new Float32Array(this.k.memory.buffer, p + out, rows * n);
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < n; j++) {
+            let sum = 0;
+            for (let c = 0; c < kPad; c++) sum += x(r, c) * w(j, c);
+            if (got[r * n + j] !== sum) {
+              console.warn('tessera: this runtime computes the relaxed int8 dot product wrongly; int8 layers use the baseline int8 GEMM');
+              return false;
+            }
+          }
+        }
+      }
+      return true;
+    } finally {
+      this.allocator.free(p, bytes);
     }
   }
 
@@ -580,6 +624,18 @@ export class WasmBackend implements Backend {
       g.ldc,
       +g.perRowScale,
     );
+  }
+  quantizeInt8U7A(q: QuantizeArgs): void {
+    const { rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, kPad } = q;
+    if (qmin < 0 || qmax > 127) throw new RangeError(`quantizeInt8U7A: [qmin, qmax] = [${qmin}, ${qmax}] is not within the relaxed dot product's [0, 127]`);
+    this.k.quantizeU7A(this.byteAddr(q.x, q.xOffset), rows, cols, rowStride, colStride, invScale, zeroPoint, qmin, qmax, q.out.ptr, kPad);
+  }
+  gemmInt8U7(g: GemmInt8Args): void {
+    if (g.perRowScale) throw new Error('gemmInt8U7: the relaxed int8 GEMM has a per-column epilogue only');
+    if (this.relaxedSimd && !this.int8RelaxedDot)
+      throw new Error('gemmInt8U7: this runtime computes the relaxed int8 dot product wrongly (int8 layers use gemmInt8 here)');
+    const ptr = (s: Storage | null) => (s ? s.ptr : 0);
+    this.k.gemmI8U7(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, ptr(g.corr), g.corrMul, ptr(g.bias), this.byteAddr(g.out, g.outOffset), g.ldc);
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {

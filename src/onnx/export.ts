@@ -638,6 +638,8 @@ interface QuantizedAttrs {
   shape: number[];
   geometry?: { stride: number[]; padding: number[]; dilation: number[]; kernelSize: number[] };
   inputQParams: { scale: number; zeroPoint: number } | null;
+  /** 7-bit activations: the quantized input saturates at 127, not 255. */
+  reduceRange: boolean;
 }
 
 /**
@@ -645,6 +647,9 @@ interface QuantizedAttrs {
  * QuantizeLinear → DequantizeLinear with the calibrated parameters and the int8 weight through
  * DequantizeLinear (per output channel) into Gemm / MatMul / Conv. A dynamic Linear is
  * DynamicQuantizeLinear → MatMulInteger → scaled to float, as onnxruntime's quantize_dynamic writes.
+ * With 7-bit activations (reduceRange) the input is first capped at the real value of q = 127, and
+ * a dynamic layer computes its 7-bit scale and zero point from the batch's range in the graph
+ * (DynamicQuantizeLinear is 8-bit only).
  */
 function quantizedLayer(c: EmitContext): void {
   const a = c.attrs as unknown as QuantizedAttrs;
@@ -657,7 +662,7 @@ function quantizedLayer(c: EmitContext): void {
     const [out, inF] = a.shape;
     const wt = new Int8Array(inF * out);
     for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = a.weightInt8[o * inF + i];
-    const [xq, xScale, xZero] = c.nodeOutputs('DynamicQuantizeLinear', [x.name], 3);
+    const [xq, xScale, xZero] = a.reduceRange ? dynamicQuantize7(c, x.name) : c.nodeOutputs('DynamicQuantizeLinear', [x.name], 3);
     const acc = c.node('MatMulInteger', [xq, c.init('int8', [inF, out], wt), xZero, wZero]);
     const scale = c.node('Mul', [xScale, c.init('float32', [out], a.weightScale)]);
     const y = c.node('Mul', [c.node('Cast', [acc], { to: ONNX_DTYPE.float32 }), scale]);
@@ -667,7 +672,9 @@ function quantizedLayer(c: EmitContext): void {
   if (!a.inputQParams) c.fail('a dynamically quantized Conv2d has no ONNX form');
   const sx = c.scalar(a.inputQParams.scale, 'float32');
   const zx = c.init('uint8', [], [a.inputQParams.zeroPoint]);
-  const xd = c.node('DequantizeLinear', [c.node('QuantizeLinear', [x.name, sx, zx]), sx, zx]);
+  const { scale, zeroPoint } = a.inputQParams;
+  const capped = a.reduceRange ? c.node('Min', [x.name, c.scalar(Math.fround((127 - zeroPoint) * scale), 'float32')]) : x.name;
+  const xd = c.node('DequantizeLinear', [c.node('QuantizeLinear', [capped, sx, zx]), sx, zx]);
   const wd = c.node('DequantizeLinear', [c.init('int8', a.shape, a.weightInt8), c.init('float32', [outC], a.weightScale), wZero], { axis: 0 });
   const withBias = (ins: string[]) => (bias ? [...ins, bias] : ins);
   if (a.kind === 'conv') {
@@ -684,6 +691,21 @@ function quantizedLayer(c: EmitContext): void {
     const y = c.node('MatMul', [xd, c.node('Transpose', [wd], { perm: [1, 0] })]);
     c.final(bias ? 'Add' : 'Identity', bias ? [y, bias] : [y]);
   }
+}
+
+/**
+ * x as 7-bit quint8 with parameters from its own range, as quantization.quint8Params(min, max, 127):
+ * [q, scale, zero point] (q uint8 in 0…127).
+ */
+function dynamicQuantize7(c: EmitContext, x: string): [string, string, string] {
+  const zero = c.scalar(0, 'float32');
+  const lo = c.node('Min', [c.node('ReduceMin', [x], { keepdims: 0 }), zero]);
+  const hi = c.node('Max', [c.node('ReduceMax', [x], { keepdims: 0 }), zero]);
+  const scale = c.node('Max', [c.node('Div', [c.node('Sub', [hi, lo]), c.scalar(127, 'float32')]), c.scalar(1.1920928955078125e-7, 'float32')]);
+  const zp = c.node('Clip', [c.node('Neg', [c.node('Round', [c.node('Div', [lo, scale])])]), zero, c.scalar(127, 'float32')]);
+  const capped = c.node('Min', [x, c.node('Mul', [c.node('Sub', [c.scalar(127, 'float32'), zp]), scale])]);
+  const zpU8 = c.node('Cast', [zp], { to: ONNX_DTYPE.uint8 });
+  return [c.node('QuantizeLinear', [capped, scale, zpU8]), scale, zpU8];
 }
 
 function argExtreme(c: EmitContext, op: 'ArgMax' | 'ArgMin'): void {

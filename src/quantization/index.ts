@@ -3,7 +3,9 @@
  * for int8 ones that quantize each batch's input on the fly; `prepare` → calibration batches →
  * `convert` fixes the input's quantization from observed ranges (static) for Linear and Conv2d.
  * Weights are per-channel symmetric int8, activations per-tensor quint8; the layers run the int8
- * SIMD GEMM and take and return float32.
+ * SIMD GEMM and take and return float32. `reduceRange` quantizes activations to 7 bits (PyTorch's
+ * reduce_range), which the relaxed-SIMD int8 dot product needs; by default ('auto') Linear layers
+ * take it where the runtime validates relaxed SIMD (Chromium, Node ≥ 22) and 8 bits elsewhere.
  * @example const q = quantization.quantizeDynamic(model); q(x);
  */
 import { noGrad } from '../autograd/grad-mode.js';
@@ -22,10 +24,19 @@ export { MinMaxObserver, HistogramObserver, quint8Params, type Observer, type Ob
 /** A layer class quantization can replace. */
 export type QuantizableClass = typeof Linear | typeof Conv2d;
 
+/**
+ * 7-bit activations (0…127, PyTorch's reduce_range): true, false, or 'auto' (the default) — true for
+ * Linear layers where the runtime validates relaxed SIMD, whose int8 dot product needs them (the
+ * faster GEMM), false elsewhere and for Conv2d (whose int8 GEMM is the baseline one everywhere).
+ */
+export type ReduceRange = boolean | 'auto';
+
 /** Options of quantizeDynamic. */
 export interface QuantizeDynamicOptions {
   /** The layer classes to replace (default [nn.Linear]; dynamic quantization of Conv2d is not offered, as in PyTorch). */
   modules?: (typeof Linear)[];
+  /** 7-bit activations: true, false or 'auto' (default; see ReduceRange). */
+  reduceRange?: ReduceRange;
 }
 
 /** Options of prepare. */
@@ -36,6 +47,20 @@ export interface PrepareOptions {
   observer?: ObserverKind;
   /** For the histogram observer: the percentage of values the range keeps (default 99.99). */
   percentile?: number;
+  /** 7-bit activations: true, false or 'auto' (default; see ReduceRange), applied by convert. */
+  reduceRange?: ReduceRange;
+}
+
+function checkReduceRange(fn: string, value: unknown): ReduceRange {
+  if (value === undefined) return 'auto';
+  if (value !== true && value !== false && value !== 'auto')
+    throw new TypeError(`quantization.${fn}: reduceRange must be true, false or 'auto' (got ${String(value)})`);
+  return value;
+}
+
+/** Whether layer m's activations take 7 bits under `option` ('auto': Linear on a backend with the relaxed int8 dot product). */
+function reducesRange(option: ReduceRange, m: Linear | Conv2d): boolean {
+  return option === 'auto' ? m instanceof Linear && m.weight.backend.int8RelaxedDot : option;
 }
 
 /** Every (parent, field, index, child) whose child matches, depth first. */
@@ -72,11 +97,11 @@ function checkClasses(fn: string, modules: unknown, allowed: readonly Quantizabl
 }
 
 /** The int8 layer for a float one, with the given input quantization (null: dynamic). */
-function quantized(m: Linear | Conv2d, inputQParams: QParams | null): QuantizedLinear | QuantizedConv2d {
+function quantized(m: Linear | Conv2d, inputQParams: QParams | null, reduceRange: boolean): QuantizedLinear | QuantizedConv2d {
   const weight = noGrad(() => m.weight.toArray());
   const bias = m.bias ? noGrad(() => m.bias!.toArray()) : null;
-  if (m instanceof Linear) return new QuantizedLinear(weight, bias, m.inFeatures, m.outFeatures, inputQParams, m.weight.device);
-  return new QuantizedConv2d(weight, bias, convGeometry(m)!, inputQParams, m.weight.device);
+  if (m instanceof Linear) return new QuantizedLinear(weight, bias, m.inFeatures, m.outFeatures, inputQParams, m.weight.device, reduceRange);
+  return new QuantizedConv2d(weight, bias, convGeometry(m)!, inputQParams, m.weight.device, reduceRange);
 }
 
 /** A Conv2d's geometry if the int8 path supports it (groups 1, symmetric padding), else null. */
@@ -100,13 +125,17 @@ function convGeometry(m: Conv2d): ConstructorParameters<typeof QuantizedConv2d>[
  */
 export function quantizeDynamic<M extends Module>(model: M, options: QuantizeDynamicOptions = {}): M {
   checkModel('quantizeDynamic', model);
-  checkOptions('quantizeDynamic', options, ['modules']);
+  checkOptions('quantizeDynamic', options, ['modules', 'reduceRange']);
   const classes = checkClasses('quantizeDynamic', options.modules ?? [Linear], [Linear]);
-  for (const slot of slots(model, (m) => classes.some((c) => m.constructor === c))) replace(slot, quantized(slot.child as Linear, null));
+  const reduceRange = checkReduceRange('quantizeDynamic', options.reduceRange);
+  for (const slot of slots(model, (m) => classes.some((c) => m.constructor === c))) {
+    const m = slot.child as Linear;
+    replace(slot, quantized(m, null, reducesRange(reduceRange, m)));
+  }
   return model.eval();
 }
 
-const OBSERVERS = new WeakMap<Module, { observers: Map<AnyModule, Observer>; handles: RemovableHandle[] }>();
+const OBSERVERS = new WeakMap<Module, { observers: Map<AnyModule, Observer>; handles: RemovableHandle[]; reduceRange: ReduceRange }>();
 
 /**
  * Attaches an observer to the input of every Linear and Conv2d (or `modules`) for calibration
@@ -116,11 +145,12 @@ const OBSERVERS = new WeakMap<Module, { observers: Map<AnyModule, Observer>; han
  */
 export function prepare<M extends Module>(model: M, options: PrepareOptions = {}): M {
   checkModel('prepare', model);
-  checkOptions('prepare', options, ['modules', 'observer', 'percentile']);
+  checkOptions('prepare', options, ['modules', 'observer', 'percentile', 'reduceRange']);
   if (OBSERVERS.has(model)) throw new Error('quantization.prepare: this model is already prepared; call convert() first');
   const classes = checkClasses('prepare', options.modules ?? [Linear, Conv2d], [Linear, Conv2d]);
   const kind = options.observer ?? 'minmax';
   if (kind !== 'minmax' && kind !== 'histogram') throw new RangeError(`quantization.prepare: observer must be 'minmax' or 'histogram' (got ${String(kind)})`);
+  const reduceRange = checkReduceRange('prepare', options.reduceRange);
   const observers = new Map<AnyModule, Observer>();
   const handles: RemovableHandle[] = [];
   for (const { child } of slots(model, (m) => classes.some((c) => m.constructor === c))) {
@@ -129,7 +159,7 @@ export function prepare<M extends Module>(model: M, options: PrepareOptions = {}
     observers.set(child, observer);
     handles.push(child.registerForwardPreHook((_m, args) => void observer.observe(args[0] as never)));
   }
-  OBSERVERS.set(model, { observers, handles });
+  OBSERVERS.set(model, { observers, handles, reduceRange });
   return model.eval();
 }
 
@@ -156,13 +186,14 @@ export function convert<M extends Module>(model: M): M {
     const m = slot.child as Linear | Conv2d;
     if (m instanceof Conv2d && (!convGeometry(m) || (m.inChannels / m.groups) * m.kernelSize[0] * m.kernelSize[1] < MIN_INT8_CONV_DEPTH)) continue;
     const observer = prepared.observers.get(m)!;
+    const reduceRange = reducesRange(prepared.reduceRange, m);
     let q: QParams;
     try {
-      q = observer.qparams();
+      q = observer.qparams(reduceRange ? 127 : 255);
     } catch (error) {
       throw new Error(`quantization.convert: layer '${slot.path}': ${(error as Error).message}`);
     }
-    replace(slot, quantized(m, q));
+    replace(slot, quantized(m, q, reduceRange));
   }
   return model.eval();
 }

@@ -2,7 +2,10 @@
  * int8 layers: per-channel symmetric int8 weights and quint8 activations, run by the int8 GEMM
  * (assembly/int8.ts) with a float32 epilogue, so they take and return float32 like the layers they
  * replace. The input's quantization parameters are fixed by calibration (static) or computed from
- * each batch's min and max (dynamic, as torch.ao.nn.quantized.dynamic.Linear).
+ * each batch's min and max (dynamic, as torch.ao.nn.quantized.dynamic.Linear). With reduceRange the
+ * activations take 7 bits (0…127, PyTorch's reduce_range): a Linear layer then runs the GEMM on the
+ * relaxed int8 dot product where the runtime validates it (gemmInt8U7), else the baseline one, with
+ * identical results.
  */
 import { composite } from '../autograd/composite.js';
 import { finish, noGrad } from '../autograd/grad-mode.js';
@@ -35,6 +38,16 @@ function packWeight(q: Int8Array, n: number, k: number, kPad: number, device: Te
   return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
 }
 
+/** The int8 weight [n, k] as gemmInt8U7's B: int8 panels of 8 rows, each row's k quads as 4 bytes. */
+function packWeightU7(q: Int8Array, n: number, k: number, kPad: number, device: Tensor['device']): Tensor {
+  const packed = new Int8Array(Math.ceil(n / 8) * kPad * 8);
+  for (let j = 0; j < n; j++) {
+    const base = (j >> 3) * kPad * 8 + (j & 7) * 4;
+    for (let c = 0; c < k; c++) packed[base + (c >> 2) * 32 + (c & 3)] = q[j * k + c];
+  }
+  return tensor(new Int32Array(packed.buffer), { dtype: 'int32', device }).keep();
+}
+
 /** The int8 weight [rows, k] as the GEMM's A: i16 panels of 4 rows, two i16 per int32 element. */
 function packWeightRows(q: Int8Array, rows: number, k: number, kPad: number, device: Tensor['device']): Tensor {
   const packed = new Int16Array(Math.ceil(rows / 4) * 4 * kPad);
@@ -48,10 +61,12 @@ function packWeightRows(q: Int8Array, rows: number, k: number, kPad: number, dev
 interface Operands {
   packed: Tensor;
   scales: Tensor;
-  /** Per-channel sums of the int8 weight (the conv's zero-point correction). */
+  /** Per-channel sums of the int8 weight (the zero-point correction of the conv and of gemmInt8U7). */
   sums: Tensor;
   bias: Tensor | null;
   attrs: Record<string, unknown>;
+  /** The weight is packed for gemmInt8U7 (the relaxed int8 dot product). */
+  relaxed: boolean;
 }
 
 /** State shared by the int8 layers: the weight as int8 values and scales, and its packed GEMM form. */
@@ -62,6 +77,8 @@ abstract class QuantizedBase extends Module {
   /** The storages and versions of BUFFERS the operands were built from. */
   #builtFrom: unknown[] = [];
   readonly kPad: number;
+  /** The largest quantized activation: 127 with reduceRange (7 bits), else 255. */
+  readonly qmax: 127 | 255;
 
   constructor(
     readonly outFeatures: number,
@@ -71,9 +88,13 @@ abstract class QuantizedBase extends Module {
     bias: ArrayLike<number> | null,
     inputQParams: QParams | null,
     device: Tensor['device'],
+    /** Activations in 7 bits (0…127), PyTorch's reduce_range. */
+    readonly reduceRange: boolean,
   ) {
     super();
+    if (typeof reduceRange !== 'boolean') throw new TypeError(`${new.target.name}: reduceRange must be a boolean (got ${String(reduceRange)})`);
     this.kPad = Math.ceil(k / 4) * 4;
+    this.qmax = reduceRange ? 127 : 255;
     const scales = weightScales(weight, outFeatures, k);
     const q = quantizeWeight(weight, scales, k);
     this.registerBuffer('weight', tensor(Int32Array.from(q), { shape: weightShape, dtype: 'int32', device }));
@@ -124,7 +145,8 @@ abstract class QuantizedBase extends Module {
       const raw = noGrad(() => w.toArray());
       const values = Int8Array.from(raw);
       if (values.some((v, i) => v !== raw[i])) throw new RangeError(`${this.constructor.name}: weight holds values outside int8 (-128 to 127)`);
-      const packed = this.packWeights(values, w.device);
+      const relaxed = this.takesRelaxedDot(w.backend);
+      const packed = relaxed ? packWeightU7(values, this.outFeatures, this.k, this.kPad, w.device) : this.packWeights(values, w.device);
       const scales = padded(this.weightScale(), w.device);
       const sums = new Int32Array(Math.ceil(this.outFeatures / 4) * 4);
       values.forEach((v, i) => {
@@ -136,7 +158,7 @@ abstract class QuantizedBase extends Module {
         this.inputQParams = { scale: noGrad(() => this.buffer('input_scale').item()), zeroPoint: noGrad(() => this.buffer('input_zero_point').item()) };
       }
       const attrs = this.exportAttrs(this.inputQParams);
-      this.#operands = { packed, scales, sums: tensor(sums, { dtype: 'int32', device: w.device }).keep(), bias, attrs };
+      this.#operands = { packed, scales, sums: tensor(sums, { dtype: 'int32', device: w.device }).keep(), bias, attrs, relaxed };
       this.#builtFrom = BUFFERS.flatMap((name) => {
         const storage = this.buffer(name, true)?.storage;
         return [storage ?? null, storage?.version ?? 0];
@@ -151,7 +173,12 @@ abstract class QuantizedBase extends Module {
     const [lo, hi] = tensorRange(x);
     if (!Number.isFinite(lo) || !Number.isFinite(hi))
       throw new RangeError(`${this.constructor.name}: the input holds NaN or infinite values, which int8 cannot represent`);
-    return quint8Params(lo, hi);
+    return quint8Params(lo, hi, this.qmax);
+  }
+
+  /** Whether this layer runs gemmInt8U7 (the relaxed int8 dot product) on `backend`. */
+  protected takesRelaxedDot(_backend: Tensor['backend']): boolean {
+    return false;
   }
 
   /** x [rows, cols] (element strides rs, cs) quantized into the GEMM's A. */
@@ -166,7 +193,7 @@ abstract class QuantizedBase extends Module {
       invScale: Math.fround(1 / q.scale),
       zeroPoint: q.zeroPoint,
       qmin: 0,
-      qmax: 255,
+      qmax: this.qmax,
       out: into.storage,
       kPad: this.kPad,
     });
@@ -200,9 +227,15 @@ export class QuantizedLinear extends QuantizedBase {
     outFeatures: number,
     inputQParams: QParams | null,
     device: Tensor['device'],
+    reduceRange = false,
   ) {
-    super(outFeatures, inFeatures, [outFeatures, inFeatures], weight, bias, inputQParams, device);
+    super(outFeatures, inFeatures, [outFeatures, inFeatures], weight, bias, inputQParams, device, reduceRange);
     this.inFeatures = inFeatures;
+  }
+
+  /** 7-bit activations on a backend with the relaxed int8 dot product. */
+  protected override takesRelaxedDot(backend: Tensor['backend']): boolean {
+    return this.reduceRange && backend.int8RelaxedDot;
   }
 
   forward(input: Tensor): Tensor {
@@ -211,14 +244,49 @@ export class QuantizedLinear extends QuantizedBase {
     if (input.ndim === 0 || input.shape[input.ndim - 1] !== inF) {
       throw new RangeError(`QuantizedLinear: input ${fmtShape(input.shape)} does not end in the layer's ${inF} input features`);
     }
-    const { packed, scales, bias, attrs } = this.operands();
+    const { packed, scales, sums, bias, attrs, relaxed } = this.operands();
     return composite('quantizedLinear', () => {
       const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
       const rows = numel(input.shape) / inF;
       const q = this.inputParams(x);
+      const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
+      if (relaxed) {
+        // A holds q itself (7 bits, one byte each); the epilogue subtracts zeroPoint·Σk w per column.
+        const a = Tensor.empty([Math.ceil(rows / 4) * this.kPad], 'int32', x.backend);
+        x.backend.quantizeInt8U7A({
+          x: x.storage,
+          xOffset: x.offset,
+          rows,
+          cols: inF,
+          rowStride: inF,
+          colStride: 1,
+          invScale: Math.fround(1 / q.scale),
+          zeroPoint: q.zeroPoint,
+          qmin: 0,
+          qmax: 127,
+          out: a.storage,
+          kPad: this.kPad,
+        });
+        x.backend.gemmInt8U7({
+          m: rows,
+          n: this.outFeatures,
+          kPad: this.kPad,
+          a: a.storage,
+          b: packed.storage,
+          scaleA: q.scale,
+          scaleB: scales.storage,
+          corr: sums.storage,
+          corrMul: -q.zeroPoint,
+          bias: bias?.storage ?? null,
+          out: out.storage,
+          outOffset: 0,
+          ldc: this.outFeatures,
+          perRowScale: false,
+        });
+        return finish(out, 'quantizedLinear', [input], null, attrs);
+      }
       const a = Tensor.empty([(Math.ceil(rows / 4) * 4 * this.kPad) / 2], 'int32', x.backend);
       this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
-      const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
       x.backend.gemmInt8({
         m: rows,
         n: this.outFeatures,
@@ -247,11 +315,12 @@ export class QuantizedLinear extends QuantizedBase {
       bias: this.biasValues(),
       shape: [this.outFeatures, this.inFeatures],
       inputQParams,
+      reduceRange: this.reduceRange,
     };
   }
 
   override extraRepr(): string {
-    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, ${this.inputQParams ? `inputScale=${this.inputQParams.scale}, inputZeroPoint=${this.inputQParams.zeroPoint}` : 'dynamic'}`;
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, ${this.inputQParams ? `inputScale=${this.inputQParams.scale}, inputZeroPoint=${this.inputQParams.zeroPoint}` : 'dynamic'}${this.reduceRange ? ', reduceRange=true' : ''}`;
   }
 }
 
@@ -273,9 +342,10 @@ export class QuantizedConv2d extends QuantizedBase {
     readonly geometry: QuantizedConvGeometry,
     inputQParams: QParams | null,
     device: Tensor['device'],
+    reduceRange = false,
   ) {
     const { inChannels, outChannels, kernelSize } = geometry;
-    super(outChannels, inChannels * kernelSize[0] * kernelSize[1], [outChannels, inChannels, ...kernelSize], weight, bias, inputQParams, device);
+    super(outChannels, inChannels * kernelSize[0] * kernelSize[1], [outChannels, inChannels, ...kernelSize], weight, bias, inputQParams, device, reduceRange);
   }
 
   /** The weight [outC, k] as the GEMM's A (rows = output channels). */
@@ -325,7 +395,7 @@ export class QuantizedConv2d extends QuantizedBase {
         invScale: Math.fround(1 / q.scale),
         zeroPoint: q.zeroPoint,
         qmin: 0,
-        qmax: 255,
+        qmax: this.qmax,
         out: xq.storage,
       });
       const scratch = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
@@ -367,11 +437,12 @@ export class QuantizedConv2d extends QuantizedBase {
       shape: [g.outChannels, g.inChannels, ...g.kernelSize],
       geometry: g,
       inputQParams,
+      reduceRange: this.reduceRange,
     };
   }
 
   override extraRepr(): string {
     const g = this.geometry;
-    return `${g.inChannels}, ${g.outChannels}, kernelSize=[${g.kernelSize}], stride=[${g.stride}], padding=[${g.padding}], ${this.inputQParams ? `inputScale=${this.inputQParams.scale}` : 'dynamic'}`;
+    return `${g.inChannels}, ${g.outChannels}, kernelSize=[${g.kernelSize}], stride=[${g.stride}], padding=[${g.padding}], ${this.inputQParams ? `inputScale=${this.inputQParams.scale}` : 'dynamic'}${this.reduceRange ? ', reduceRange=true' : ''}`;
   }
 }

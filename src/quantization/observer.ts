@@ -20,12 +20,16 @@ function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** quint8 parameters covering [min, max] (widened to hold 0), as MinMaxObserver.calculate_qparams. */
-export function quint8Params(min: number, max: number): QParams {
+/**
+ * quint8 parameters covering [min, max] (widened to hold 0), as MinMaxObserver.calculate_qparams;
+ * qmax 127 is PyTorch's reduce_range (7-bit activations, what the relaxed int8 dot product takes).
+ */
+export function quint8Params(min: number, max: number, qmax: 127 | 255 = 255): QParams {
+  if (qmax !== 255 && qmax !== 127) throw new RangeError(`quantization.quint8Params: qmax must be 255 or 127 (reduce range), got ${String(qmax)}`);
   const lo = Math.fround(Math.min(min, 0));
   const hi = Math.fround(Math.max(max, 0));
-  const scale = Math.max(Math.fround(Math.fround(hi - lo) / 255), F32_EPS);
-  const zeroPoint = Math.min(Math.max(0 - roundHalfEven(Math.fround(lo / scale)), 0), 255);
+  const scale = Math.max(Math.fround(Math.fround(hi - lo) / qmax), F32_EPS);
+  const zeroPoint = Math.min(Math.max(0 - roundHalfEven(Math.fround(lo / scale)), 0), qmax);
   return { scale, zeroPoint };
 }
 
@@ -53,7 +57,8 @@ export function quantizeWeight(w: ArrayLike<number>, scales: Float32Array, cols:
 /** Records the values a layer's input takes during calibration and turns them into quint8 parameters. */
 export interface Observer {
   observe(x: Tensor): void;
-  qparams(): QParams;
+  /** Parameters for quint8 up to qmax (255, or 127 for 7-bit activations). */
+  qparams(qmax?: 127 | 255): QParams;
 }
 
 /** Which observer `prepare` attaches: the running min and max, or a histogram clipped at a percentile. */
@@ -71,10 +76,10 @@ export class MinMaxObserver implements Observer {
     this.min = Math.min(this.min, lo);
     this.max = Math.max(this.max, hi);
   }
-  /** Scale and zero point for quint8 covering [min, max]. */
-  qparams(): QParams {
+  /** Scale and zero point for quint8 (up to qmax) covering [min, max]. */
+  qparams(qmax: 127 | 255 = 255): QParams {
     if (this.min > this.max) throw new Error('quantization: an observer saw no data; run calibration batches through the prepared model before convert()');
-    return quint8Params(this.min, this.max);
+    return quint8Params(this.min, this.max, qmax);
   }
 }
 
@@ -120,8 +125,8 @@ export class HistogramObserver implements Observer {
     this.min = lo;
     this.max = hi;
   }
-  /** Scale and zero point for quint8 covering the central `percentile` % of the values seen. */
-  qparams(): QParams {
+  /** Scale and zero point for quint8 (up to qmax) covering the central `percentile` % of the values seen. */
+  qparams(qmax: 127 | 255 = 255): QParams {
     if (this.min > this.max) throw new Error('quantization: an observer saw no data; run calibration batches through the prepared model before convert()');
     const total = this.counts.reduce((a, b) => a + b, 0);
     const tail = (total * (100 - this.percentile)) / 200;
@@ -130,7 +135,7 @@ export class HistogramObserver implements Observer {
     for (let acc = 0; lo < this.bins - 1 && acc + this.counts[lo] <= tail; lo++) acc += this.counts[lo];
     let hi = this.bins - 1;
     for (let acc = 0; hi > lo && acc + this.counts[hi] <= tail; hi--) acc += this.counts[hi];
-    return quint8Params(this.min + lo * width, this.min + (hi + 1) * width);
+    return quint8Params(this.min + lo * width, this.min + (hi + 1) * width, qmax);
   }
 }
 

@@ -102,6 +102,14 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     expect(onReference.text).toEqual(inNode.text);
   });
 
+  it('runs int8 Linear with 7-bit activations on the relaxed int8 dot product there, bit-identical to Node and the reference backend', ({ skip }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    expect(inBrowser.relaxedSimd, 'Chromium validates relaxed SIMD, so the int8 GEMM on its dot product ran').toBe(true);
+    expect(inBrowser.int8.length).toBe(1 * 20 + 6 * 20 + 9 * 27 + 2 * 27);
+    expect(inBrowser.int8).toEqual(onReference.int8);
+    expect(inNode.int8).toEqual(onReference.int8);
+  });
+
   it('reports memoryStats() there as in Node', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     const { wasmBytes, ...counts } = inBrowser.memory;

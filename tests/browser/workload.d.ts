@@ -8,6 +8,8 @@ export interface WorkloadResult {
   logits: number[];
   grads: { w1: number[]; b1: number[]; w2: number[]; b2: number[]; lstm: number[]; attention: number[]; gru: number[]; decoder: number[] };
   text: { ids: number[]; decoded: string; topk: number[]; samples: number[] };
+  /** Outputs of int8 Linear layers with 7-bit activations (the relaxed int8 dot product where relaxed SIMD validates). */
+  int8: number[];
   memory: Tessera.MemoryStats;
 }
 

@@ -57,6 +57,20 @@ export function runWorkload(T, device = 'wasm') {
     samples: Array.from(T.multinomial(probs, 3, { replacement: true, generator: new T.Generator(7) }).toArray()),
   };
 
+  // Before the int8 layers, whose buffers differ in size between the relaxed and the baseline GEMM.
+  const memoryStats = T.memoryStats();
+  // int8 Linear layers with 7-bit activations (reduceRange): where relaxed SIMD validates (Chromium)
+  // they run the relaxed int8 dot product, elsewhere the baseline int8 GEMM on the same bytes; the
+  // int32 sums are exact either way, so every side gives the same bits. Batch 1 takes the GEMV, 6 and 9
+  // rows the 4 × 8 tiles with a partial row panel; 20 and 27 outputs end in a panel of ≤ 4 columns.
+  const int8 = [];
+  for (const [rows, inF, outF] of [[1, 37, 20], [6, 37, 20], [9, 70, 27], [2, 70, 27]]) {
+    const linear = new T.nn.Linear(inF, outF, { device });
+    linear.loadStateDict({ weight: T.tensor(grid(outF, inF, 6), { device }), bias: T.tensor(grid(1, outF, 7)[0], { device }) });
+    const q = T.quantization.quantizeDynamic(new T.nn.Sequential(linear), { reduceRange: true });
+    int8.push(...T.noGrad(() => q(T.tensor(grid(rows, inF, 8), { device }))).toArray());
+  }
+
   const values = (t) => Array.from(t.toArray());
   return {
     device: loss.device,
@@ -70,6 +84,7 @@ export function runWorkload(T, device = 'wasm') {
       gru: values(gru.weight_hh_l0_reverse.grad), decoder: values(decoder.multiheadAttn.in_proj_weight.grad),
     },
     text,
-    memory: T.memoryStats(),
+    int8,
+    memory: memoryStats,
   };
 }
