@@ -36,9 +36,10 @@ const K_TO_DIAG = 2;
 // Rows are keys, k runs over the block's queries diag + p: a row tile sums from its first row's diagonal on (Pᵀ·dO, dSᵀ·Q).
 const K_FROM_DIAG = 3;
 
-// Scratch of one call: P and dP (min(RB, L) rows of S each), Kᵀ [E, S] and Vᵀ [Ev, S].
+// Scratch of one call: P and dP (min(RB, L) rows of rowStride(S) each), Kᵀ [E, S], and Vᵀ [Ev, S]
+// (backward) or each row's 1/sum (forward).
 export function attentionScratchBytes(L: i32, S: i32, E: i32, Ev: i32): i32 {
-  return (2 * min(RB, L) * rowStride(S) + (E + Ev) * S) << 2;
+  return (2 * min(RB, L) * rowStride(S) + E * S + max(Ev * S, min(RB, L))) << 2;
 }
 
 // Lanes j < n of a vector as all-ones, the rest 0: the last, partial vector of a row.
@@ -78,15 +79,6 @@ export function attentionScratchBytes(L: i32, S: i32, E: i32, Ev: i32): i32 {
     acc = f32x4.add(acc, e);
   }
   return f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
-}
-
-// p[j] ·= c over the whole vectors holding n entries.
-@inline function scaleRow(p: usize, n: i32, c: f32): void {
-  const vc = f32x4.splat(c);
-  for (let j = 0; j < n; j += 4) {
-    const a = p + (<usize>j << 2);
-    v128.store(a, f32x4.mul(v128.load(a), vc));
-  }
 }
 
 @inline function addRow(p: usize, m: usize, n: i32): void {
@@ -137,9 +129,15 @@ export function attentionScratchBytes(L: i32, S: i32, E: i32, Ev: i32): i32 {
   v128.store(c, acc ? f32x4.add(f32x4.mul(x, va), v128.load(c)) : f32x4.mul(x, va));
 }
 
-// C[0:MR, 0:NR] (= or +=) alpha·Σ_{p0 ≤ p < p1} A(r, p)·B[p, 0:NR], A(r, p) at a + r·ars + p·aps.
+// Row r's factor: alpha, or with row scales rs the r-th of them.
+@inline function rowFactor(alpha: f32, rs: usize, r: i32): v128 {
+  return f32x4.splat(rs ? load<f32>(rs + (<usize>r << 2)) : alpha);
+}
+
+// C[0:MR, 0:NR] (= or +=) f_r·Σ_{p0 ≤ p < p1} A(r, p)·B[p, 0:NR], A(r, p) at a + r·ars + p·aps,
+// f_r = rowFactor(alpha, rs, r).
 @inline function tile4x8(
-  p0: i32, p1: i32, alpha: f32, a: usize, ars: usize, aps: usize, b: usize, ldbB: usize, c: usize, ldcB: usize, acc: bool,
+  p0: i32, p1: i32, alpha: f32, rs: usize, a: usize, ars: usize, aps: usize, b: usize, ldbB: usize, c: usize, ldcB: usize, acc: bool,
 ): void {
   let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
@@ -167,11 +165,38 @@ export function attentionScratchBytes(L: i32, S: i32, E: i32, Ev: i32): i32 {
     pa += aps;
     pb += ldbB;
   }
-  const va = f32x4.splat(alpha);
-  storeRow8(c, c00, c01, va, acc);
-  storeRow8(c + ldcB, c10, c11, va, acc);
-  storeRow8(c + 2 * ldcB, c20, c21, va, acc);
-  storeRow8(c + 3 * ldcB, c30, c31, va, acc);
+  storeRow8(c, c00, c01, rowFactor(alpha, rs, 0), acc);
+  storeRow8(c + ldcB, c10, c11, rowFactor(alpha, rs, 1), acc);
+  storeRow8(c + 2 * ldcB, c20, c21, rowFactor(alpha, rs, 2), acc);
+  storeRow8(c + 3 * ldcB, c30, c31, rowFactor(alpha, rs, 3), acc);
+}
+
+// The same for C[0:MR, 0:4]: the last columns of a causal row tile that reach past its diagonal by
+// fewer than NR, or of a row narrower than NR.
+@inline function tile4x4(
+  p0: i32, p1: i32, alpha: f32, rs: usize, a: usize, ars: usize, aps: usize, b: usize, ldbB: usize, c: usize, ldcB: usize, acc: bool,
+): void {
+  let c0 = f32x4.splat(0);
+  let c1 = f32x4.splat(0);
+  let c2 = f32x4.splat(0);
+  let c3 = f32x4.splat(0);
+  let pa = a + <usize>p0 * aps;
+  let pb = b + <usize>p0 * ldbB;
+  const a2 = ars << 1;
+  const a3 = a2 + ars;
+  for (let p = p0; p < p1; p++) {
+    const b0 = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa + ars), b0, c1);
+    c2 = madd(v128.load32_splat(pa + a2), b0, c2);
+    c3 = madd(v128.load32_splat(pa + a3), b0, c3);
+    pa += aps;
+    pb += ldbB;
+  }
+  storeRow4(c, c0, rowFactor(alpha, rs, 0), acc);
+  storeRow4(c + ldcB, c1, rowFactor(alpha, rs, 1), acc);
+  storeRow4(c + 2 * ldcB, c2, rowFactor(alpha, rs, 2), acc);
+  storeRow4(c + 3 * ldcB, c3, rowFactor(alpha, rs, 3), acc);
 }
 
 // One row of C, columns [j, nEnd) (computing up to the next NR or 4 columns within n past nEnd):
@@ -221,9 +246,10 @@ function rowTail(
 }
 
 // C[m×n] (= or, with acc, +=) alpha·A·B over row tiles of MR rows, shaped by `shape` (above); A(r, p)
-// is at a + r·ars + p·aps (bytes), row p of B is n floats at b + p·ldb·4, C's rows ldc apart.
+// is at a + r·ars + p·aps (bytes), row p of B is n floats at b + p·ldb·4, C's rows ldc apart. With
+// row scales rs (m floats; 0: none), row r is scaled by rs[r] instead of alpha.
 function tileGemm(
-  shape: i32, diag: i32, m: i32, n: i32, k: i32, alpha: f32, a: usize, ars: usize, aps: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: bool,
+  shape: i32, diag: i32, m: i32, n: i32, k: i32, alpha: f32, rs: usize, a: usize, ars: usize, aps: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: bool,
 ): void {
   const ldbB = <usize>ldb << 2;
   const ldcB = <usize>ldc << 2;
@@ -237,11 +263,16 @@ function tileGemm(
     else if (shape == K_FROM_DIAG) p0 = min(k, max(0, r0 - diag));
     const ar = a + <usize>r0 * ars;
     const cr = c + <usize>r0 * ldcB;
+    const rsr = rs ? rs + (<usize>r0 << 2) : 0;
     let j = 0;
     if (mr == MR) {
-      for (; j < nEnd && j + NR <= n; j += NR) tile4x8(p0, p1, alpha, ar, ars, aps, b + (<usize>j << 2), ldbB, cr + (<usize>j << 2), ldcB, acc);
+      for (; j + 4 < nEnd && j + NR <= n; j += NR) tile4x8(p0, p1, alpha, rsr, ar, ars, aps, b + (<usize>j << 2), ldbB, cr + (<usize>j << 2), ldcB, acc);
+      if (j < nEnd && j + 4 <= n) {
+        tile4x4(p0, p1, alpha, rsr, ar, ars, aps, b + (<usize>j << 2), ldbB, cr + (<usize>j << 2), ldcB, acc);
+        j += 4;
+      }
     }
-    if (j < nEnd) for (let r = 0; r < mr; r++) rowTail(j, nEnd, n, p0, p1, alpha, ar + <usize>r * ars, aps, b, ldbB, cr + <usize>r * ldcB, acc);
+    if (j < nEnd) for (let r = 0; r < mr; r++) rowTail(j, nEnd, n, p0, p1, rsr ? load<f32>(rsr + (<usize>r << 2)) : alpha, ar + <usize>r * ars, aps, b, ldbB, cr + <usize>r * ldcB, acc);
   }
 }
 
@@ -272,7 +303,7 @@ function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   qb: usize, kt: usize, mb: usize, p: usize, i0: i32, rb: i32, sc: i32, S: i32, E: i32, scale: f32, causal: i32,
 ): void {
   const ld = rowStride(sc);
-  tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, E, scale, qb + (<usize>i0 * <usize>E << 2), <usize>E << 2, 4, kt, S, p, ld, false);
+  tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, E, scale, 0, qb + (<usize>i0 * <usize>E << 2), <usize>E << 2, 4, kt, S, p, ld, false);
   if (mb) {
     for (let r = 0; r < rb; r++) addRow(p + (<usize>r * <usize>ld << 2), mb + (<usize>(i0 + r) * <usize>S << 2), sc);
   }
@@ -283,6 +314,7 @@ export function attentionF32(
   batch: i32, L: i32, S: i32, E: i32, Ev: i32, scale: f32, causal: i32, scratch: usize,
 ): void {
   const kt = scratch + (<usize>(2 * min(RB, L)) * <usize>rowStride(S) << 2);
+  const inv = kt + (<usize>E * <usize>S << 2);
   for (let b = 0; b < batch; b++) {
     const qb = q + (<usize>b * <usize>L * <usize>E << 2);
     const kb = k + (<usize>b * <usize>S * <usize>E << 2);
@@ -301,11 +333,12 @@ export function attentionF32(
         const valid = causal ? min(i0 + r + 1, sc) : sc;
         const m = rowMax(row, valid);
         const sum = expShift(row, valid, m);
-        scaleRow(row, valid, 1 / sum);
+        store<f32>(inv + (<usize>r << 2), 1 / sum);
         // log4, not Mathf.log: AssemblyScript's logf reads a table, static data the worker build may not have.
         store<f32>(lb + (<usize>(i0 + r) << 2), m + f32x4.extract_lane(log4(f32x4.splat(sum)), 0));
       }
-      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, Ev, sc, 1, scratch, <usize>ld << 2, 4, vb, Ev, ob + (<usize>i0 * <usize>Ev << 2), Ev, false);
+      // O = P·V with P's rows still unnormalised: each output row takes its 1/sum instead.
+      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, Ev, sc, 1, inv, scratch, <usize>ld << 2, 4, vb, Ev, ob + (<usize>i0 * <usize>Ev << 2), Ev, false);
     }
   }
 }
@@ -344,8 +377,8 @@ export function attentionBackwardF32(
       }
       const gRows = gb + (<usize>i0 * <usize>Ev << 2);
       // dV[0:sc] += Pᵀ·dO and dP = dO·Vᵀ: Pᵀ read as P's columns, Vᵀ from vt.
-      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, Ev, rb, 1, scratch, 4, <usize>ld << 2, gRows, Ev, dvb, Ev, true);
-      tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, Ev, 1, gRows, <usize>Ev << 2, 4, vt, S, dp, ld, false);
+      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, Ev, rb, 1, 0, scratch, 4, <usize>ld << 2, gRows, Ev, dvb, Ev, true);
+      tileGemm(causal ? COLS_TO_DIAG : ALL, i0, rb, sc, Ev, 1, 0, gRows, <usize>Ev << 2, 4, vt, S, dp, ld, false);
       for (let r = 0; r < rb; r++) {
         const i = i0 + r;
         const row = scratch + (<usize>r * <usize>ld << 2);
@@ -364,8 +397,8 @@ export function attentionBackwardF32(
         }
       }
       // dQ = scale·dS·K, dK[0:sc] += scale·dSᵀ·Q.
-      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, E, sc, scale, dp, <usize>ld << 2, 4, kb, E, dqb + (<usize>i0 * <usize>E << 2), E, false);
-      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, E, rb, scale, dp, 4, <usize>ld << 2, qb + (<usize>i0 * <usize>E << 2), E, dkb, E, true);
+      tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, E, sc, scale, 0, dp, <usize>ld << 2, 4, kb, E, dqb + (<usize>i0 * <usize>E << 2), E, false);
+      tileGemm(causal ? K_FROM_DIAG : ALL, i0, sc, E, rb, scale, 0, dp, 4, <usize>ld << 2, qb + (<usize>i0 * <usize>E << 2), E, dkb, E, true);
     }
   }
 }
