@@ -195,10 +195,12 @@ function unfoldShiftedI8(
         copyBytes(dst + <usize>start, src + <usize>(start + shift), end - start);
         const lo = firstInside(offW, 1, inW);
         const hi = max(lo, endInside(offW, 1, inW, inW));
-        for (let oh = r0; oh < r1; oh++) {
-          const rowDst = dst + <usize>(oh * inW);
-          for (let ow = 0; ow < lo; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
-          for (let ow = hi; ow < inW; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+        if (lo > 0 || hi < inW) {
+          for (let oh = r0; oh < r1; oh++) {
+            const rowDst = dst + <usize>(oh * inW);
+            for (let ow = 0; ow < lo; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+            for (let ow = hi; ow < inW; ow++) store<u8>(rowDst + <usize>ow, <u8>fill);
+          }
         }
         dst += <usize>pPad;
       }

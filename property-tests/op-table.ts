@@ -157,6 +157,8 @@ export const DIFFERENTIABLE_OPS = [
   'softplus',
   'mish',
   'hardswish',
+  'hardtanh',
+  'relu6',
   'tril',
   'triu',
   'flip',
@@ -630,6 +632,13 @@ export const OPS = {
   ),
   mish: unary(WIDE, F.mish),
   hardswish: unary({ lo: -4, hi: 4, avoid: [-3, 3], gap: 0.1 }, F.hardswish),
+  hardtanh: alongDim(
+    0,
+    () => fc.constantFrom<[number, number]>([-1, 1], [-0.5, 2]),
+    (x, [minVal, maxVal]) => F.hardtanh(x, { minVal, maxVal }),
+    { lo: -2.5, hi: 2.5, avoid: [-1, -0.5, 1, 2], gap: 0.1 },
+  ),
+  relu6: unary({ lo: -2, hi: 8, avoid: [0, 6], gap: 0.1 }, F.relu6),
   tril: alongDim(2, diagonalArb, (x, diagonal) => tril(x, diagonal)),
   triu: alongDim(2, diagonalArb, (x, diagonal) => triu(x, diagonal)),
   flip: alongDim(

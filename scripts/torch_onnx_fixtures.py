@@ -65,7 +65,9 @@ models = [
 ]
 
 cases = []
-for name, model, shape, other, bdim, outputs in models:
+
+
+def export_case(name, model, shape, other, bdim, outputs):
     model.eval()
     x = torch.randn(*shape)
     x2 = torch.randn(*other)
@@ -83,6 +85,15 @@ for name, model, shape, other, bdim, outputs in models:
             out = out if isinstance(out, tuple) else (out,)
             runs.append({"input": record(inp), "outputs": [record(o) for o in out]})
     cases.append({"name": name, "file": f"{name}.onnx", "ops": ops, "outputNames": outputs, "runs": runs})
+
+
+for case in models:
+    export_case(*case)
+# Made after the others, so adding it left their weights and inputs as they were: ReLU6 and Hardtanh as Clip.
+clip = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU6(), torch.nn.Linear(8, 5), torch.nn.Hardtanh(-0.5, 0.8))
+with torch.no_grad():
+    clip[0].weight.mul_(4)
+export_case("clip", clip, [3, 6], [5, 6], 0, ["output"])
 
 with open(os.path.join(OUT_DIR, "torch-onnx.json"), "w") as f:
     json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "cases": cases}, f)

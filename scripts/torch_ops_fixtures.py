@@ -184,6 +184,14 @@ for reduction in ["mean", "batchmean", "sum", "none"]:
 case("klDiv logTarget", "klDiv", {"reduction": "batchmean", "logTarget": True}, [F.log_softmax(randn(2, 4), 1), F.log_softmax(randn(2, 4), 1)],
      lambda x, t: F.kl_div(x, t, reduction="batchmean", log_target=True))
 
+# ---------------------------------------------------------------- hardtanh, relu6 (last: their gradOut draws must not shift the cases above)
+# The inputs hit the bounds exactly, where PyTorch's gradient is 0 (clamp's is 1).
+edges = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.25, 1.0, 2.0, 5.5, 6.0, 7.0])
+case("hardtanh", "hardtanh", {}, [edges], F.hardtanh)
+case("hardtanh bounds", "hardtanh", {"minVal": -0.5, "maxVal": 2.0}, [edges], lambda x: F.hardtanh(x, -0.5, 2.0))
+case("relu6", "relu6", {}, [edges], F.relu6)
+case("relu6 wide", "relu6", {}, [act * 1.5], F.relu6)
+
 with open(OUT_PATH, "w") as f:
     json.dump(CASES, f)
 print("wrote %d cases to %s" % (len(CASES), OUT_PATH))

@@ -186,6 +186,8 @@ describe.each(DEVICES)('activations on %s', (device) => {
     ['softplus', (t) => F.softplus(t, { beta: 2, threshold: 5 }), (v) => softplus(v, 2, 5)],
     ['mish', F.mish, (v) => v * Math.tanh(softplus(v))],
     ['hardswish', F.hardswish, (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6],
+    ['hardtanh', (t) => F.hardtanh(t, { minVal: -0.5, maxVal: 2 }), (v) => Math.min(Math.max(v, -0.5), 2)],
+    ['relu6', (t) => F.relu6(t, { inplace: true }), (v) => Math.min(Math.max(v, 0), 6)],
     ['gelu', F.gelu, (v) => 0.5 * v * (1 + erfRef(v / Math.SQRT2))],
     ['gelu tanh', (t) => F.gelu(t, { approximate: 'tanh' }), (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))],
   ];
@@ -213,6 +215,11 @@ describe.each(DEVICES)('activations on %s', (device) => {
     close(new nn.SiLU().forward(y).toArray(), [-sig(-1), 2 * sig(2)]);
     close(new nn.Mish().forward(y).toArray(), [-Math.tanh(softplus(-1)), 2 * Math.tanh(softplus(2))]);
     close(new nn.Hardswish().forward(y).toArray(), [-1 / 3, 5 / 3]);
+    expect(new nn.Hardtanh().forward(y).tolist()).toEqual([-1, 1]);
+    expect(new nn.Hardtanh({ minVal: -2, maxVal: 1.5, inplace: false }).forward(y).tolist()).toEqual([-1, 1.5]);
+    expect(new nn.ReLU6().forward(tensor([-1, 7, 3], { dtype: 'float32', device })).tolist()).toEqual([0, 6, 3]);
+    expect(String(new nn.Hardtanh({ minVal: -2, maxVal: 3 }))).toBe('Hardtanh(min_val=-2, max_val=3)');
+    expect(String(new nn.ReLU6())).toBe('ReLU6()');
     expect(String(new nn.GELU({ approximate: 'tanh' }))).toContain("approximate='tanh'");
   });
 });
@@ -560,6 +567,12 @@ describe('bad arguments get errors that name the op and the argument', () => {
     [() => pad(ones([1, 3]), [1, 0], { mode: 'wrap' as 'constant' }), /pad: mode must be one of 'constant', 'reflect', 'replicate', 'circular' \(got "wrap"\)/],
     [() => F.gelu(ones([2]), { approximate: 'fast' as 'tanh' }), /gelu: approximate must be one of "none", "tanh" \(got "fast"\)/],
     [() => F.softplus(ones([2]), { beta: 0 }), /softplus: beta must be non-zero/],
+    [() => F.hardtanh(ones([2]), { minVal: 2, maxVal: 1 }), /hardtanh: minVal \(2\) must not exceed maxVal \(1\)/],
+    [() => F.hardtanh(ones([2]), { maxVal: '6' as unknown as number }), /hardtanh: maxVal must be a finite number \(got 6\)/],
+    [() => F.hardtanh(ones([2]), -1 as never), /hardtanh/],
+    [() => new nn.Hardtanh({ min_val: -2 } as never), /Hardtanh.*min_val/],
+    [() => F.relu6(tensor([1, 2])), /relu6: input must be a floating point tensor \(got int32\)/],
+    [() => new nn.ReLU6({ inplace: 1 } as never), /ReLU6: inplace must be a boolean \(got 1\)/],
     [() => F.leakyRelu(ones([2]), '0.1' as unknown as number), /leakyRelu: negativeSlope must be a finite number/],
     [() => F.silu(tensor([1, 2])), /silu: input must be a floating point tensor \(got int32\)/],
     [() => new nn.ELU(Number.NaN), /ELU: alpha must be a finite number/],

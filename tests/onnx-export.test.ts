@@ -183,6 +183,31 @@ describe('onnx.export runs in ONNX Runtime with the same outputs', () => {
     got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(1e-5));
   });
 
+  it('ReLU6 and Hardtanh as Clip, at batch 3 and 6, and back through onnx.load with the same outputs and gradients', async () => {
+    manualSeed(14);
+    const first = new Linear(4, 8);
+    noGrad(() => first.weight.mul_(4));
+    const model = new Sequential(first, new nn.ReLU6(), new Linear(8, 6), new nn.Hardtanh({ minVal: -0.5, maxVal: 0.8 }));
+    const x = randn([3, 4]);
+    const bytes = await roundTrip(model, [x], [randn([6, 4])]);
+    const ops = Buffer.from(bytes).toString('latin1');
+    expect(ops.includes('Clip')).toBe(true);
+    const y = noGrad(() => model(x)).toArray();
+    expect(
+      Array.from(y).some((v) => v === -0.5 || Math.abs(v - 0.8) < 1e-7),
+      'some outputs are clipped',
+    ).toBe(true);
+    const imported = onnx.load(bytes);
+    expect(Array.from(noGrad(() => imported(x)).toArray())).toEqual(Array.from(y));
+    const grads = (m: nn.AnyModule) => {
+      m.zeroGrad();
+      (m as unknown as (t: Tensor) => Tensor)(x).pow(2).sum().backward();
+      return m.parameters().map((p) => Array.from(p.grad!.toArray()));
+    };
+    const [want, got] = [grads(model), grads(imported)];
+    want.forEach((g, k) => g.forEach((v, i) => expect(Math.abs(v - got[k][i])).toBeLessThan(1e-5)));
+  });
+
   it('AdaptiveAvgPool2d with uneven windows (output not dividing input) as averaging-matrix MatMuls, at batch 2 and 5, and back through onnx.load', async () => {
     manualSeed(13);
     const model = new Sequential(

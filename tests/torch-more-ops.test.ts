@@ -50,6 +50,8 @@ const OPS: Record<string, (x: Tensor[], a: Args) => Tensor | T.ValuesIndices> = 
   softplus: ([x], a) => F.softplus(x, a),
   mish: ([x]) => F.mish(x),
   hardswish: ([x]) => F.hardswish(x),
+  hardtanh: ([x], a) => F.hardtanh(x, a),
+  relu6: ([x]) => F.relu6(x),
   gelu: ([x], a) => F.gelu(x, { approximate: a.approximate }),
   tril: ([x], a) => T.tril(x, a.diagonal),
   triu: ([x], a) => T.triu(x, a.diagonal),

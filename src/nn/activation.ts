@@ -6,7 +6,7 @@
  */
 import { composite } from '../autograd/composite.js';
 import { isFloat } from '../dtype.js';
-import { clamp, expm1, exp, gt, log1p, mul, tanh, where, sigmoid, div, add } from '../ops/elementwise.js';
+import { clamp, expm1, exp, gt, hardtanhOp, log1p, mul, tanh, where, sigmoid, div, add } from '../ops/elementwise.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
 
@@ -86,4 +86,56 @@ export function mish(input: Tensor): Tensor {
 export function hardswish(input: Tensor): Tensor {
   checkFloat('hardswish', input);
   return composite('hardswish', () => div(mul(input, clamp(add(input, 3), 0, 6)), 6));
+}
+
+/** Options of `hardtanh`, named as PyTorch's. */
+export interface HardtanhOptions {
+  /** The lower bound (default −1). */
+  minVal?: number;
+  /** The upper bound (default 1). */
+  maxVal?: number;
+  /** Accepted for PyTorch code and ignored: the result is always a new tensor. */
+  inplace?: boolean;
+}
+
+/** Options of `relu6`. */
+export interface ReLU6Options {
+  /** Accepted for PyTorch code and ignored: the result is always a new tensor. */
+  inplace?: boolean;
+}
+
+function checkInplace(op: string, inplace: unknown): void {
+  if (inplace !== undefined && typeof inplace !== 'boolean') throw new TypeError(`${op}: inplace must be a boolean (got ${String(inplace)})`);
+}
+
+/** @internal Checks relu6's options; shared with nn.ReLU6. */
+export function relu6Options(op: string, options: ReLU6Options): void {
+  checkInplace(op, V.options(op, options, ['inplace']).inplace);
+}
+
+/** @internal Reads and checks hardtanh's bounds; shared with nn.Hardtanh. */
+export function hardtanhBounds(op: string, options: HardtanhOptions): [number, number] {
+  const { minVal = -1, maxVal = 1, inplace } = V.options(op, options, ['minVal', 'maxVal', 'inplace']);
+  checkNumber(op, 'minVal', minVal);
+  checkNumber(op, 'maxVal', maxVal);
+  checkInplace(op, inplace);
+  if (minVal > maxVal) throw new RangeError(`${op}: minVal (${minVal}) must not exceed maxVal (${maxVal})`);
+  return [minVal, maxVal];
+}
+
+/**
+ * x limited to [minVal, maxVal]; the gradient is 1 strictly inside and 0 at and beyond the bounds, as PyTorch's.
+ * @example F.hardtanh(x, { minVal: -2, maxVal: 2 })
+ */
+export function hardtanh(input: Tensor, options: HardtanhOptions = {}): Tensor {
+  checkFloat('hardtanh', input);
+  const [lo, hi] = hardtanhBounds('hardtanh', options);
+  return hardtanhOp(input, lo, hi);
+}
+
+/** min(max(x, 0), 6): hardtanh over [0, 6], so the gradient is 0 at x = 0 and x = 6, as PyTorch's. */
+export function relu6(input: Tensor, options: ReLU6Options = {}): Tensor {
+  checkFloat('relu6', input);
+  relu6Options('relu6', options);
+  return hardtanhOp(input, 0, 6);
 }

@@ -27,7 +27,19 @@ import {
 } from '../ops/fused.js';
 export { linear, embedding, binaryCrossEntropy, type BCEOptions, type Reduction } from '../ops/fused.js';
 export { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
-export { leakyRelu, silu, elu, softplus, mish, hardswish, type SoftplusOptions } from './activation.js';
+export {
+  leakyRelu,
+  silu,
+  elu,
+  softplus,
+  mish,
+  hardswish,
+  hardtanh,
+  relu6,
+  type SoftplusOptions,
+  type HardtanhOptions,
+  type ReLU6Options,
+} from './activation.js';
 export { pad, type PadOptions } from '../ops/rearrange.js';
 export { interpolate, type InterpolateOptions, type InterpolateMode } from './interpolate.js';
 export { oneHot } from '../ops/indexing.js';

@@ -27,6 +27,8 @@ export {
   Softplus,
   Mish,
   Hardswish,
+  Hardtanh,
+  ReLU6,
   GroupNorm,
   RMSNorm,
 } from './layers.js';
@@ -49,6 +51,8 @@ export type {
   HuberLossOptions,
   SmoothL1LossOptions,
   KLDivOptions,
+  HardtanhOptions,
+  ReLU6Options,
 } from './functional.js';
 export * as functional from './functional.js';
 export * as init from './init.js';

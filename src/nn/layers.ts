@@ -12,7 +12,7 @@ import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as V from '../validate.js';
 import * as F from './functional.js';
-import { checkNumber } from './activation.js';
+import { checkNumber, hardtanhBounds, relu6Options } from './activation.js';
 import * as init from './init.js';
 import { Module, Parameter } from './module.js';
 
@@ -599,6 +599,35 @@ export class Mish extends Module {
 export class Hardswish extends Module {
   forward(input: Tensor): Tensor {
     return F.hardswish(input);
+  }
+}
+
+/** x limited to [minVal, maxVal] (default [−1, 1]) elementwise. @example new nn.Hardtanh({ minVal: -2, maxVal: 2 }) */
+export class Hardtanh extends Module {
+  /** The lower bound. */
+  readonly minVal: number;
+  /** The upper bound. */
+  readonly maxVal: number;
+  constructor(options: F.HardtanhOptions = {}) {
+    super();
+    [this.minVal, this.maxVal] = hardtanhBounds('Hardtanh', options);
+  }
+  forward(input: Tensor): Tensor {
+    return F.hardtanh(input, { minVal: this.minVal, maxVal: this.maxVal });
+  }
+  override extraRepr(): string {
+    return `min_val=${this.minVal}, max_val=${this.maxVal}`;
+  }
+}
+
+/** min(max(x, 0), 6) elementwise. @example new nn.ReLU6() */
+export class ReLU6 extends Module {
+  constructor(options: F.ReLU6Options = {}) {
+    super();
+    relu6Options('ReLU6', options);
+  }
+  forward(input: Tensor): Tensor {
+    return F.relu6(input);
   }
 }
 

@@ -420,13 +420,9 @@ const EMITTERS: Record<string, (c: EmitContext) => void> = {
     const gate = c.node('Mul', [x.name, c.node('Add', [tanh, c.scalar(1, x.dtype)])]);
     c.final('Mul', [gate, c.scalar(0.5, x.dtype)]);
   },
-  clamp: (c) => {
-    const [x] = c.x;
-    const bound = (v: unknown) => (Number.isFinite(v) ? c.scalar(v as number, x.dtype) : '');
-    const ins = [x.name, bound(c.attrs.min), bound(c.attrs.max)];
-    while (ins[ins.length - 1] === '') ins.pop();
-    c.final('Clip', ins);
-  },
+  clamp: clip,
+  // F.hardtanh and F.relu6 (as PyTorch's exporter writes them).
+  hardtanh: clip,
   where: (c) => c.final('Where', [castTo(c, c.attrValue('condition'), 'bool'), castTo(c, c.x[0], c.out.dtype), castTo(c, c.x[1], c.out.dtype)]),
   to: (c) => (c.attrs.dtype ? c.final('Cast', [c.x[0].name], { to: ONNX_DTYPE[onnxType(c.attrs.dtype as DType)] }) : c.final('Identity', [c.x[0].name])),
   sum: (c) => {
@@ -565,6 +561,15 @@ function transposed(m: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(m.length);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = m[i * cols + j];
   return t;
+}
+
+/** clamp and hardtanh as Clip, an infinite bound left out. */
+function clip(c: EmitContext): void {
+  const [x] = c.x;
+  const bound = (v: unknown) => (Number.isFinite(v) ? c.scalar(v as number, x.dtype) : '');
+  const ins = [x.name, bound(c.attrs.min), bound(c.attrs.max)];
+  while (ins[ins.length - 1] === '') ins.pop();
+  c.final('Clip', ins);
 }
 
 /** PyTorch's gate blocks in ONNX's order: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */

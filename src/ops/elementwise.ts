@@ -315,6 +315,16 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
 }
 
 /**
+ * @internal x limited to [minVal, maxVal] with PyTorch's hardtanh gradient, which passes only
+ * strictly inside the bounds (clamp's passes at them too); F.hardtanh and F.relu6 validate and call it.
+ */
+export function hardtanhOp(x: Tensor, minVal: number, maxVal: number): Tensor {
+  const out = Tensor.empty(x.shape, x.dtype, x.backend);
+  withContiguous(x, (c) => x.backend.clamp(c.storage, c.offset, out.storage, out.numel(), minVal, maxVal));
+  return finish(out, 'hardtanh', [x], (g) => [where(mul(gt(x, minVal), lt(x, maxVal)), g, 0)], { min: minVal, max: maxVal });
+}
+
+/**
  * Picks a where condition is true (non-zero) and b elsewhere, broadcasting all three.
  * @example where(x.gt(0), x, 0) // relu
  */
