@@ -332,10 +332,24 @@ export function attentionF32(
         const row = scratch + (<usize>r * <usize>ld << 2);
         const valid = causal ? min(i0 + r + 1, sc) : sc;
         const m = rowMax(row, valid);
-        const sum = expShift(row, valid, m);
+        // Each row's max and sum for now; the pass below turns them into lse and 1/sum.
+        store<f32>(lb + (<usize>(i0 + r) << 2), m);
+        store<f32>(inv + (<usize>r << 2), expShift(row, valid, m));
+      }
+      // Four rows at a time (log4, not Mathf.log: AssemblyScript's logf reads a table, static data
+      // the worker build may not have); the same bits as one row at a time.
+      let r = 0;
+      for (; r + 4 <= rb; r += 4) {
+        const l = lb + (<usize>(i0 + r) << 2);
+        const sums = v128.load(inv + (<usize>r << 2));
+        v128.store(l, f32x4.add(v128.load(l), log4(sums)));
+        v128.store(inv + (<usize>r << 2), f32x4.div(f32x4.splat(1), sums));
+      }
+      for (; r < rb; r++) {
+        const l = lb + (<usize>(i0 + r) << 2);
+        const sum = load<f32>(inv + (<usize>r << 2));
+        store<f32>(l, load<f32>(l) + f32x4.extract_lane(log4(f32x4.splat(sum)), 0));
         store<f32>(inv + (<usize>r << 2), 1 / sum);
-        // log4, not Mathf.log: AssemblyScript's logf reads a table, static data the worker build may not have.
-        store<f32>(lb + (<usize>(i0 + r) << 2), m + f32x4.extract_lane(log4(f32x4.splat(sum)), 0));
       }
       // O = P·V with P's rows still unnormalised: each output row takes its 1/sum instead.
       tileGemm(causal ? K_TO_DIAG : ALL, i0, rb, Ev, sc, 1, inv, scratch, <usize>ld << 2, 4, vb, Ev, ob + (<usize>i0 * <usize>Ev << 2), Ev, false);

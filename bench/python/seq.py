@@ -1,6 +1,6 @@
 """PyTorch side of bench/seq.mjs: the same sequence workloads, one thread, median ms per step.
 
-    /usr/bin/python3 bench/python/seq.py  # prints {"lstm": ms, "attention": ms, "gpt": ms, "gptCpu": ms, "sample": ms, "sampleCpu": ms} as JSON
+    /usr/bin/python3 bench/python/seq.py  # prints {"lstm": ms, "attention": ms, "attentionCpu": ms, "gpt": ms, "gptCpu": ms, "sample": ms, "sampleCpu": ms} as JSON
 """
 import json
 import math
@@ -45,6 +45,19 @@ def attention():
     s = (q @ k.transpose(-2, -1)) * (1 / math.sqrt(32))
     out = torch.softmax(s.masked_fill(~causal, float("-inf")), -1) @ v
     out.sum().backward()
+
+
+def cpu_ms(fn, warmup, rounds, reps):
+    """The median over rounds of process CPU ms per call (time.process_time: the machine is shared)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(rounds):
+        t = time.process_time()
+        for _ in range(reps):
+            fn()
+        times.append((time.process_time() - t) * 1000 / reps)
+    return statistics.median(times)
 
 
 class GPT(nn.Module):
@@ -158,6 +171,7 @@ print(
         {
             "lstm": median_ms(lstm_step, 3, 15),
             "attention": median_ms(attention, 3, 30),
+            "attentionCpu": cpu_ms(attention, 3, 7, 10),
             "gpt": gpt,
             "gptCpu": gpt_cpu,
             "sample": sample,
