@@ -2,7 +2,7 @@
 // initializer names as state-dict keys; the imported module trains; bad files are named.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, noGrad, onnx, optim, randint, randn, tensor, type Tensor } from '../src/index.js';
+import { manualSeed, nn, noGrad, onnx, optim, quantization, randint, randn, tensor, type Tensor } from '../src/index.js';
 import { MaskedAttention, NamesGPT, TextGPT } from './causal-models.js';
 
 const { Sequential, Linear, ReLU, Conv2d, MaxPool2d, BatchNorm2d, Flatten, GELU, LayerNorm, Embedding, AdaptiveAvgPool2d, Module } = nn;
@@ -316,9 +316,47 @@ describe('onnx.load errors', () => {
     expect(() => onnx.load(broken)).toThrow(/op 'Zork' \(node '.*'\) is not supported/);
   });
 
-  it('a file that is not ONNX fails with a byte offset or a missing graph', () => {
+  it('a file that is not ONNX fails with a byte offset or a missing graph', async () => {
     expect(() => onnx.load(new Uint8Array([0x0a, 0xff, 0x01]))).toThrow(/byte|graph/);
     expect(() => onnx.load(new Uint8Array([0x08, 0x01]))).toThrow(/no graph/);
     expect(() => onnx.load('model.onnx' as never)).toThrow(/Uint8Array or ArrayBuffer/);
+    await expect(onnx.loadFile(5 as never)).rejects.toThrow(/onnx.loadFile: path must be a non-empty string \(got 5\)/);
   });
+
+  it("a forward argument that is not a Tensor, or not the graph input's rank, fixed dims or kind, is named with the input", () => {
+    const model = onnx.load(onnx.export(new Linear(3, 2), randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }));
+    expect(() => model([1, 2, 3] as never)).toThrow(/onnx model: input 'input' must be a Tensor \(got \[1, 2, 3\]\)/);
+    expect(() => model(randn([4, 5]))).toThrow(/onnx model: input 'input' has shape \[4, 5\], but the graph declares \[input_dim0, 3\]/);
+    expect(() => model(randn([3]))).toThrow(/has shape \[3\], but the graph declares/);
+    expect(() => model(tensor([[1, 2, 3]], { dtype: 'int32' }))).toThrow(/onnx model: input 'input' is int32, but the graph declares float32/);
+    expect(noGrad(() => model(randn([4, 3]))).shape).toEqual([4, 2]);
+  });
+});
+
+describe('onnx.load runs the int8 forms onnx.export writes (QDQ and DynamicQuantizeLinear → MatMulInteger)', () => {
+  const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => maxDiff(a, b) / Math.max(...Array.from(b, Math.abs));
+  for (const reduceRange of [false, true]) {
+    it(`a statically quantized CNN and a dynamically quantized MLP (reduceRange ${reduceRange}) give the int8 model's outputs`, () => {
+      manualSeed(21);
+      const cnn = new Sequential(new Conv2d(4, 8, 3, { padding: 1 }), new ReLU(), new MaxPool2d(2), new Flatten(), new Linear(8 * 4 * 4, 5));
+      quantization.prepare(cnn, { reduceRange });
+      noGrad(() => {
+        for (let i = 0; i < 3; i++) cnn(randn([8, 4, 8, 8]));
+      });
+      quantization.convert(cnn);
+      const mlp = quantization.quantizeDynamic(new Sequential(new Linear(32, 16), new ReLU(), new Linear(16, 4)), { reduceRange });
+      for (const [model, x, other] of [
+        [cnn, randn([2, 4, 8, 8]), randn([3, 4, 8, 8])],
+        [mlp, randn([2, 32]), randn([5, 32])],
+      ] as const) {
+        const bytes = onnx.export(model, x, { dynamicAxes: { input: [0], output: [0] } });
+        const imported = onnx.load(bytes);
+        for (const input of [x, other]) {
+          expect(maxRel(noGrad(() => imported(input)).toArray(), noGrad(() => model(input)).toArray())).toBeLessThan(1e-5);
+        }
+        // int8 weights are state (buffers) under the layer's name; nothing quantized is a parameter.
+        expect(imported.namedBuffers().some(([name, b]) => name.endsWith('weight_quantized') && b.dtype === 'int32')).toBe(true);
+      }
+    });
+  }
 });

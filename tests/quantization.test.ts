@@ -385,6 +385,11 @@ describe('quantization API', () => {
     expect(() => quantization.convert(model)).toThrow(/layer '0': .*saw no data/);
     expect(() => quantization.quantizeDynamic(model, { modules: [nn.Conv2d as never] })).toThrow(/modules must be an array of nn.Linear/);
     expect(() => quantization.quantizeDynamic({} as never)).toThrow(/model must be an nn.Module/);
+    const fresh = () => new nn.Sequential(new nn.Linear(4, 2));
+    expect(() => quantization.prepare(fresh(), { observer: 'histogram', percentile: 150 })).toThrow(
+      /prepare: percentile must be a number in \(50, 100\] \(got 150\)/,
+    );
+    expect(() => quantization.prepare(fresh(), { percentile: 99 })).toThrow(/percentile applies to the 'histogram' observer only/);
     const q = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(4, 2)));
     expect(() => q(randn([3, 5]))).toThrow(/QuantizedLinear: input \[3, 5\] does not end in the layer's 4 input features/);
     expect(() => q(tensor([[1, 2, 3, Number.NaN]]))).toThrow(/NaN or infinite/);

@@ -13,7 +13,7 @@ import { show } from '../validate.js';
 import { Tensor } from '../tensor.js';
 import { cat, stack } from '../ops/shape.js';
 import { gruSequence, lstmSequence } from '../nn/rnn-fused.js';
-import { erf, gelu, where } from '../ops/elementwise.js';
+import { erf, gelu, round, where } from '../ops/elementwise.js';
 import { gather, indexSelect } from '../ops/indexing.js';
 import { tril, triu } from '../ops/rearrange.js';
 import { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
@@ -44,6 +44,13 @@ interface OnnxNode {
   inputs: string[];
   outputs: string[];
   attrs: Map<string, Attr>;
+}
+
+/** The ONNX type of tensors Tessera holds as int32 that were int8 or uint8 (zero points and quantized values fix a quantized range). */
+const BYTE_TYPE = new WeakMap<Tensor, 'int8' | 'uint8'>();
+function asBytes(t: Tensor, type: 'int8' | 'uint8'): Tensor {
+  BYTE_TYPE.set(t, type);
+  return t;
 }
 
 const DTYPES: Record<number, string> = { 1: 'float32', 2: 'uint8', 3: 'int8', 5: 'int16', 6: 'int32', 7: 'int64', 9: 'bool', 11: 'float64' };
@@ -92,7 +99,8 @@ function parseTensor(data: Uint8Array, base: number): { name: string; value: Val
   if (values.length !== count) throw new ProtoError(`onnx.load: tensor '${tname}' has ${values.length} values for shape ${fmtShape(dims)}`);
   if (dtype === 'int64') return { name: tname, value: { host: true, shape: dims, data: values } };
   const tdtype = dtype === 'float32' || dtype === 'float64' ? 'float32' : dtype === 'bool' ? 'bool' : 'int32';
-  return { name: tname, value: tensor(tdtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values), { shape: dims, dtype: tdtype }) };
+  const value = tensor(tdtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values), { shape: dims, dtype: tdtype });
+  return { name: tname, value: dtype === 'int8' || dtype === 'uint8' ? asBytes(value, dtype) : value };
 }
 
 function parseNode(f: ProtoField): OnnxNode {
@@ -117,6 +125,46 @@ function parseNode(f: ProtoField): OnnxNode {
   return { op: domain && domain !== 'ai.onnx' ? `${domain}.${op}` : op, name: strings(3)[0] ?? '', inputs: strings(1), outputs: strings(2), attrs };
 }
 
+interface Declared {
+  /** The ONNX element type's name (float32, int64, …), or null when the file leaves it out. */
+  dtype: string | null;
+  dims: (number | string | null)[] | null;
+}
+
+/** A graph input's declared type: ValueInfoProto.type → TypeProto.tensor_type → elem_type and shape. */
+function declaredType(f: ProtoField): Declared | null {
+  const type = readFields(f.data, f.at, 'ValueInfoProto').find((g) => g.field === 2);
+  const tensorType = type && readFields(type.data, type.at, 'TypeProto').find((g) => g.field === 1);
+  if (!tensorType) return null;
+  const parts = readFields(tensorType.data, tensorType.at, 'TypeProto.Tensor');
+  const elem = parts.find((g) => g.field === 1);
+  const shape = parts.find((g) => g.field === 2);
+  const dims = shape
+    ? readFields(shape.data, shape.at, 'TensorShapeProto')
+        .filter((g) => g.field === 1)
+        .map((d) => {
+          const dim = readFields(d.data, d.at, 'TensorShapeProto.Dimension');
+          const value = dim.find((g) => g.field === 1);
+          const param = dim.find((g) => g.field === 2);
+          return value ? fieldInt(value) : param ? fieldString(param) : null;
+        })
+    : null;
+  return { dtype: elem ? (DTYPES[fieldInt(elem)] ?? null) : null, dims };
+}
+
+/** A forward() argument against its graph input's declaration: a Tensor of its rank, fixed dims and kind (float or integer). */
+function checkInput(v: unknown, name: string, declared: Declared | null): Tensor {
+  if (!(v instanceof Tensor)) throw new TypeError(`onnx model: input '${name}' must be a Tensor (got ${show(v)})`);
+  if (!declared) return v;
+  const wanted = declared.dims?.map((d) => (d === null ? '?' : d)).join(', ');
+  const fits = declared.dims === null || (declared.dims.length === v.ndim && declared.dims.every((d, i) => typeof d !== 'number' || d === v.shape[i]));
+  if (!fits) throw new RangeError(`onnx model: input '${name}' has shape ${fmtShape(v.shape)}, but the graph declares [${wanted}]`);
+  const floatDeclared = declared.dtype === 'float32' || declared.dtype === 'float64';
+  if (declared.dtype !== null && floatDeclared !== (v.dtype === 'float32' || v.dtype === 'float64'))
+    throw new TypeError(`onnx model: input '${name}' is ${v.dtype}, but the graph declares ${declared.dtype}`);
+  return v;
+}
+
 class OnnxContainer extends Module {
   forward(): Tensor {
     throw new Error('onnx.load: this container only groups imported parameters; call the imported model itself');
@@ -134,6 +182,8 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
   /** Names of the graph's outputs, in the order forward() returns them. */
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
+  /** Each input's declared element type and dims (a number fixed, a string or null free), when the file gives them. */
+  readonly #inputTypes: (Declared | null)[];
   readonly #constants = new Map<string, Val>();
   /** State initializers: name, holding module, field, and whether the file's values are int64 (held as int32). */
   readonly #params: [string, Record<string, unknown>, string, boolean][] = [];
@@ -149,10 +199,9 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     const initializers = graph.filter((g) => g.field === 5).map((f) => parseTensor(f.data, f.at));
     const initNames = new Set(initializers.map((i) => i.name));
     const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
-    this.inputNames = graph
-      .filter((g) => g.field === 11)
-      .map(ioName)
-      .filter((n) => !initNames.has(n));
+    const inputs = graph.filter((g) => g.field === 11 && !initNames.has(ioName(g)));
+    this.inputNames = inputs.map(ioName);
+    this.#inputTypes = inputs.map(declaredType);
     this.outputNames = graph.filter((g) => g.field === 12).map(ioName);
     this.#nodes = graph.filter((g) => g.field === 1).map(parseNode);
     for (const node of this.#nodes) {
@@ -193,7 +242,7 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
       const t = holder[field] as Tensor;
       env.set(name, int64 ? { host: true, shape: [...t.shape], data: Array.from(t.toArray()) } : t);
     }
-    this.inputNames.forEach((n, i) => env.set(n, inputs[i]));
+    this.inputNames.forEach((n, i) => env.set(n, checkInput(inputs[i], n, this.#inputTypes[i])));
     for (const node of this.#nodes) {
       const args = node.inputs.map((n) => {
         if (n === '') return undefined;
@@ -209,6 +258,11 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     const results = this.outputNames.map((n) => asTensor(env.get(n)!));
     return (results.length === 1 ? results[0] : results) as Out;
   }
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function asTensor(v: Val): Tensor {
@@ -426,6 +480,24 @@ function initializerRole(name: string, value: Val, trainable: Set<string>): 'par
   return 'buffer';
 }
 
+/** The integer range of a quantized value: uint8 unless the zero point is int8. */
+function quantRange(zeroPoint: Val | undefined, n: OnnxNode): [number, number] {
+  const type = zeroPoint instanceof Tensor ? BYTE_TYPE.get(zeroPoint) : zeroPoint === undefined ? 'uint8' : undefined;
+  if (type === undefined) throw new Error(`onnx model: node '${n.name}' (${n.op}) has a zero point that is neither uint8 nor int8`);
+  return type === 'uint8' ? [0, 255] : [-128, 127];
+}
+
+/** A per-axis scale or zero point [C] shaped to broadcast along `axis` of an input of rank `ndim`; a scalar as it is. */
+function alongAxis(v: Tensor, axis: number, ndim: number): Tensor {
+  if (v.ndim === 0 || ndim === 0) return v;
+  const shape = new Array<number>(ndim).fill(1);
+  shape[norm(axis, ndim)] = v.numel();
+  return v.reshape(shape);
+}
+
+/** The integer values of a quantized tensor (int8 or uint8, held as int32) as float32. */
+const quantized = (v: Val | undefined): Tensor => asTensor(v!).to('float32');
+
 const OPS: Record<string, Op> = {
   RNN: recurrence('RNN'),
   LSTM: recurrence('LSTM'),
@@ -448,6 +520,38 @@ const OPS: Record<string, Op> = {
     const diagonal = x[1] ? ints(x[1], 'Trilu k')[0] : 0;
     return [attrI(n, 'upper', 1) ? triu(t0(x), diagonal) : tril(t0(x), diagonal)];
   },
+  // Quantized graphs (QDQ, and onnxruntime's dynamic MatMulInteger form) run in float32 on integer
+  // values: exact while a MatMulInteger's sums stay below 2²⁴. Inference only: rounding has no gradient.
+  QuantizeLinear: (x, n) => {
+    const t = t0(x);
+    const [lo, hi] = quantRange(x[2], n);
+    const axis = attrI(n, 'axis', 1);
+    const scale = alongAxis(asTensor(x[1]!), axis, t.ndim);
+    const zero = x[2] ? alongAxis(quantized(x[2]), axis, t.ndim) : 0;
+    return [asBytes(round(t.div(scale)).add(zero).clamp(lo, hi).to('int32'), lo < 0 ? 'int8' : 'uint8')];
+  },
+  DequantizeLinear: (x, n) => {
+    const q = quantized(x[0]);
+    const axis = attrI(n, 'axis', 1);
+    const centred = x[2] ? q.sub(alongAxis(quantized(x[2]), axis, q.ndim)) : q;
+    return [centred.mul(alongAxis(asTensor(x[1]!), axis, q.ndim))];
+  },
+  DynamicQuantizeLinear: (x) => {
+    const t = t0(x);
+    const lo = Math.min(t.min().item(), 0);
+    const hi = Math.max(t.max().item(), 0);
+    const scale = Math.fround((hi - lo) / 255);
+    const zero = scale === 0 ? 0 : Math.min(Math.max(roundHalfEven(-lo / scale), 0), 255);
+    const q = scale === 0 ? zeros(t.shape, { dtype: 'int32' }) : round(t.div(scale)).add(zero).clamp(0, 255).to('int32');
+    const byte = (v: number) => asBytes(tensor([v], { dtype: 'int32' }).reshape([]), 'uint8');
+    return [asBytes(q, 'uint8'), tensor([scale], { dtype: 'float32' }).reshape([]), byte(zero)];
+  },
+  MatMulInteger: (x) => {
+    const a = x[2] ? quantized(x[0]).sub(quantized(x[2])) : quantized(x[0]);
+    const b = x[3] ? quantized(x[1]).sub(quantized(x[3])) : quantized(x[1]);
+    return [round(a.matmul(b)).to('int32')];
+  },
+  Round: unary((a) => round(a)),
   Identity: (x) => [x[0]],
   Dropout: (x) => [x[0]],
   Constant: (_, n) => [n.attrs.get('value')?.t ?? tensor([n.attrs.get('value_float')?.f ?? 0])],
@@ -494,7 +598,8 @@ const OPS: Record<string, Op> = {
     const to = DTYPES[attrI(n, 'to', 1)];
     const v = x[0]!;
     if (to === 'int64') return [v instanceof Tensor ? { host: true, shape: [...v.shape], data: Array.from(v.toArray()) } : v];
-    return [asTensor(v).to((to === 'float64' ? 'float32' : to === 'bool' ? 'bool' : to === 'float32' ? 'float32' : 'int32') as never)];
+    const cast = asTensor(v).to((to === 'float64' ? 'float32' : to === 'bool' ? 'bool' : to === 'float32' ? 'float32' : 'int32') as never);
+    return [to === 'int8' || to === 'uint8' ? asBytes(cast === v ? cast.clone() : cast, to) : cast];
   },
   Where: (x) => [where(asTensor(x[0]!), asTensor(x[1]!), asTensor(x[2]!))],
   Clip: (x) => {
@@ -722,6 +827,7 @@ export function loadModel<Out extends Tensor | Tensor[] = Tensor>(bytes: Uint8Ar
 
 /** Reads an ONNX file from a path (Node only). */
 export async function loadFile<Out extends Tensor | Tensor[] = Tensor>(path: string): Promise<OnnxModule<Out>> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`onnx.loadFile: path must be a non-empty string (got ${show(path)})`);
   const { readFile } = await nodeFs('onnx.loadFile');
   return loadModel<Out>(new Uint8Array(await readFile(path)));
 }
