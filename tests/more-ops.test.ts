@@ -548,6 +548,11 @@ describe('norm and loss modules', () => {
     close([new nn.KLDivLoss({ reduction: 'batchmean' })(logp, p).item()], [kl]);
     close([new nn.KLDivLoss({ reduction: 'sum', logTarget: true })(logp, p.log()).item()], [kl]);
     expect(() => F.klDiv(logp, p, { reduction: 'avg' as 'mean' })).toThrow(/klDiv: reduction must be 'mean', 'batchmean', 'sum' or 'none' \(got "avg"\)/);
+    // The module checks its options when it is built, not at the first call.
+    expect(() => new nn.KLDivLoss({ reduction: 'avg' as 'mean' })).toThrow(
+      /KLDivLoss: reduction must be one of "mean", "batchmean", "sum", "none" \(got "avg"\)/,
+    );
+    expect(() => new nn.KLDivLoss({ logTarget: 'yes' as unknown as boolean })).toThrow(/KLDivLoss: logTarget must be true or false \(got "yes"\)/);
     expect(() => F.huberLoss(input, target, { delta: 0 })).toThrow(/huberLoss: delta must be a positive number \(got 0\)/);
   });
 });

@@ -465,13 +465,20 @@ describe('onnx.export errors', () => {
     );
   });
 
-  it('bad arguments are named', () => {
+  it('bad arguments are named', async () => {
     const model = new Linear(3, 2);
     expect(() => onnx.export(model, [] as Tensor[])).toThrow(/args must be a Tensor/);
     expect(() => onnx.export(model, randn([2, 3]), { opsetVersion: 9 })).toThrow(/opsetVersion must be 13 to 17/);
     expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: { x: [0] } })).toThrow(/dynamicAxes names 'x'/);
     expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: { input: [2] } })).toThrow(/names dim 2, but the input has 2 dims/);
     expect(() => onnx.export({} as nn.Module, randn([2, 3]))).toThrow(/model must be an nn.Module/);
+    expect(() => onnx.export(model, randn([2, 3]), { inputNames: 'x' as never })).toThrow(/inputNames must be an array of non-empty strings \(got "x"\)/);
+    expect(() => onnx.export(model, randn([2, 3]), { outputNames: [1] as never })).toThrow(/outputNames must be an array of non-empty strings \(got \[1\]\)/);
+    expect(() => onnx.export(model, randn([2, 3]), { inputNames: ['x'], outputNames: ['x'] })).toThrow(/'x' names both an input and an output/);
+    expect(() => onnx.export(model, [randn([2, 3]), randn([2, 3])], { inputNames: ['a', 'a'] })).toThrow(/inputNames names 'a' twice/);
+    expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: 5 as never })).toThrow(/dynamicAxes must be an object/);
+    expect(() => onnx.export(model, randn([2, 3]), { dynamicAxes: { input: 'batch' as never } })).toThrow(/dynamicAxes\['input'\] must be an array of dims/);
+    await expect(onnx.exportToFile(model, randn([2, 3]), undefined as never)).rejects.toThrow(/onnx.exportToFile: path must be a non-empty string/);
   });
 });
 

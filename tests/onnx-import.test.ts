@@ -316,10 +316,20 @@ describe('onnx.load errors', () => {
     expect(() => onnx.load(broken)).toThrow(/op 'Zork' \(node '.*'\) is not supported/);
   });
 
-  it('a file that is not ONNX fails with a byte offset or a missing graph', () => {
+  it('a file that is not ONNX fails with a byte offset or a missing graph', async () => {
     expect(() => onnx.load(new Uint8Array([0x0a, 0xff, 0x01]))).toThrow(/byte|graph/);
     expect(() => onnx.load(new Uint8Array([0x08, 0x01]))).toThrow(/no graph/);
     expect(() => onnx.load('model.onnx' as never)).toThrow(/Uint8Array or ArrayBuffer/);
+    await expect(onnx.loadFile(5 as never)).rejects.toThrow(/onnx.loadFile: path must be a non-empty string \(got 5\)/);
+  });
+
+  it("a forward argument that is not a Tensor, or not the graph input's rank, fixed dims or kind, is named with the input", () => {
+    const model = onnx.load(onnx.export(new Linear(3, 2), randn([2, 3]), { dynamicAxes: { input: [0], output: [0] } }));
+    expect(() => model([1, 2, 3] as never)).toThrow(/onnx model: input 'input' must be a Tensor \(got \[1, 2, 3\]\)/);
+    expect(() => model(randn([4, 5]))).toThrow(/onnx model: input 'input' has shape \[4, 5\], but the graph declares \[input_dim0, 3\]/);
+    expect(() => model(randn([3]))).toThrow(/has shape \[3\], but the graph declares/);
+    expect(() => model(tensor([[1, 2, 3]], { dtype: 'int32' }))).toThrow(/onnx model: input 'input' is int32, but the graph declares float32/);
+    expect(noGrad(() => model(randn([4, 3]))).shape).toEqual([4, 2]);
   });
 });
 

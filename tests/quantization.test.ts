@@ -1,4 +1,9 @@
 // int8 quantization against PyTorch 1.13 (tests/fixtures/torch-quant.json, scripts/torch_quant_fixtures.py).
+// The int8 GEMM on the relaxed int8 dot product runs where the runtime validates relaxed SIMD and
+// computes it right: Node 22, Chromium (tests/browser/browser.test.ts), or Node 20 via
+// `npx vitest run tests/quantization.test.ts --execArgv=--experimental-wasm-relaxed-simd --execArgv=--no-liftoff`
+// (Node 20's baseline compiler gets the instruction wrong: with the flag alone the backend's probe
+// keeps the baseline GEMM and its exact-sum tests skip). Elsewhere its baseline form is tested.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -324,6 +329,24 @@ describe('quantization API', () => {
     expect(noGrad(() => other(x)).toArray()).toEqual(noGrad(() => model(x)).toArray());
   });
 
+  it('a layer that already ran picks up buffers replaced by loadStateDict({ assign: true }) or moved by .to()', () => {
+    const make = (seed: number) => {
+      manualSeed(seed);
+      const m = new nn.Sequential(new nn.Conv2d(4, 6, 3, { padding: 1 }), new nn.Flatten(), new nn.Linear(6 * 5 * 5, 3));
+      quantization.prepare(m);
+      noGrad(() => m(randn([2, 4, 5, 5])));
+      return quantization.convert(m);
+    };
+    const [a, b] = [make(1), make(2)];
+    const x = randn([2, 4, 5, 5]);
+    const expected = noGrad(() => b(x)).toArray();
+    expect(noGrad(() => a(x)).toArray()).not.toEqual(expected);
+    a.loadStateDict(b.stateDict(), { assign: true });
+    expect(noGrad(() => a(x)).toArray()).toEqual(expected);
+    a.to('js');
+    expect(noGrad(() => a(x.to('js'))).toArray()).toEqual(noGrad(() => b.to('js')(x.to('js'))).toArray());
+  });
+
   it('a histogram observer clips a rare outlier that stretches the min-max range', () => {
     const calib = tensor(Array.from({ length: 20000 }, (_, i) => (i === 7 ? 1000 : Math.sin(i))));
     const minmax = new quantization.MinMaxObserver();
@@ -367,6 +390,11 @@ describe('quantization API', () => {
     expect(() => quantization.convert(model)).toThrow(/layer '0': .*saw no data/);
     expect(() => quantization.quantizeDynamic(model, { modules: [nn.Conv2d as never] })).toThrow(/modules must be an array of nn.Linear/);
     expect(() => quantization.quantizeDynamic({} as never)).toThrow(/model must be an nn.Module/);
+    const fresh = () => new nn.Sequential(new nn.Linear(4, 2));
+    expect(() => quantization.prepare(fresh(), { observer: 'histogram', percentile: 150 })).toThrow(
+      /prepare: percentile must be a number in \(50, 100\] \(got 150\)/,
+    );
+    expect(() => quantization.prepare(fresh(), { percentile: 99 })).toThrow(/percentile applies to the 'histogram' observer only/);
     const q = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(4, 2)));
     expect(() => q(randn([3, 5]))).toThrow(/QuantizedLinear: input \[3, 5\] does not end in the layer's 4 input features/);
     expect(() => q(tensor([[1, 2, 3, Number.NaN]]))).toThrow(/NaN or infinite/);

@@ -159,7 +159,11 @@ export class KLDivLoss extends Module {
   readonly options: F.KLDivOptions;
   constructor(options: F.KLDivOptions = {}) {
     super();
-    this.options = { ...V.options('KLDivLoss', options, ['reduction', 'logTarget']) };
+    const { reduction = 'mean', logTarget = false } = V.options('KLDivLoss', options, ['reduction', 'logTarget']);
+    this.options = {
+      reduction: V.oneOf('KLDivLoss', 'reduction', reduction, ['mean', 'batchmean', 'sum', 'none'] as const),
+      logTarget: V.bool('KLDivLoss', 'logTarget', logTarget),
+    };
   }
   forward(input: Tensor, target: Tensor): Tensor {
     return F.klDiv(input, target, this.options);

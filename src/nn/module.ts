@@ -100,6 +100,8 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
   /** Train mode (dropout active, batch norm uses batch statistics) or eval mode. */
   training = true;
   readonly #buffers = new Map<string, Tensor | null>();
+  /** Bumped whenever a buffer is registered or replaced (not written in place): see bufferEpoch. */
+  #bufferEpoch = 0;
   readonly #hooks: HookRegistries = { forwardPre: new Map(), forward: new Map(), backward: new Map() };
 
   /**
@@ -178,7 +180,7 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
         out.push({ key: full(member.key), value: member.value, isParam: true, replace: (t) => m.#replaceMember(member, t) });
       }
       for (const { key, value, field } of m.#ownBuffers()) {
-        if (value) out.push({ key: full(key), value, isParam: false, replace: (t) => m.#buffers.set(field, t.keep()) });
+        if (value) out.push({ key: full(key), value, isParam: false, replace: (t) => m.#setBuffer(field, t) });
       }
     }
     return out;
@@ -196,16 +198,28 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
    */
   registerBuffer(name: string, tensor: Tensor | null): void {
     if (name in this && !this.#buffers.has(name)) throw new Error(`registerBuffer: attribute '${name}' already exists on ${this.constructor.name}`);
-    this.#buffers.set(name, tensor?.keep() ?? null);
+    this.#setBuffer(name, tensor);
     const buffers = this.#buffers;
     Object.defineProperty(this, name, {
       configurable: true,
       enumerable: false,
       get: () => buffers.get(name) ?? null,
-      set: (t: Tensor | null) => {
-        buffers.set(name, t?.keep() ?? null);
-      },
+      set: (t: Tensor | null) => this.#setBuffer(name, t),
     });
+  }
+
+  #setBuffer(name: string, t: Tensor | null): void {
+    this.#buffers.set(name, t?.keep() ?? null);
+    this.#bufferEpoch++;
+  }
+
+  /**
+   * Changes whenever one of this module's buffers is registered or replaced by another tensor (not
+   * when one is written in place: its storage's version says that), so a layer caching what it
+   * derives from its buffers checks one number instead of reading every buffer.
+   */
+  protected get bufferEpoch(): number {
+    return this.#bufferEpoch;
   }
 
   /** Buffers of this module and its descendants (null ones skipped) under their state-dict names. */
@@ -314,7 +328,7 @@ export abstract class Module<Args extends unknown[] = Tensor[], Out = Tensor> ex
       }
       for (const [name, t] of m.#buffers)
         if (t && t.device !== device)
-          m.#buffers.set(
+          m.#setBuffer(
             name,
             move(t, (data) => data.keep()),
           );

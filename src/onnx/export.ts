@@ -12,7 +12,7 @@ import { type AnyModule, Module } from '../nn/module.js';
 import { GRU, LSTM, RNN } from '../nn/rnn.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { options as checkOptions } from '../validate.js';
+import { options as checkOptions, show } from '../validate.js';
 import { tensor } from '../creation.js';
 import { nodeFs } from '../io/node-fs.js';
 import { ProtoWriter } from './proto.js';
@@ -737,8 +737,10 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
   const opset = options.opsetVersion ?? 17;
   if (!Number.isInteger(opset) || opset < 13 || opset > 17) throw new RangeError(`onnx.export: opsetVersion must be 13 to 17 (got ${opset})`);
   const inputNames = options.inputNames ?? (inputs.length === 1 ? ['input'] : inputs.map((_, i) => `input_${i}`));
+  checkNames('inputNames', inputNames);
   if (inputNames.length !== inputs.length) throw new RangeError(`onnx.export: inputNames has ${inputNames.length} names for ${inputs.length} inputs`);
   const dynamicAxes = options.dynamicAxes ?? {};
+  checkDynamicAxes(dynamicAxes);
 
   const paramNames = new Map<Tensor, string>();
   for (const [name, p] of model.namedParameters()) paramNames.set(p, name);
@@ -761,6 +763,9 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
     model.train(wasTraining);
   }
   const outputNames = options.outputNames ?? (A.outputs.length === 1 ? ['output'] : A.outputs.map((_, i) => `output_${i}`));
+  checkNames('outputNames', outputNames);
+  const shared = outputNames.find((n) => inputNames.includes(n));
+  if (shared !== undefined) throw new RangeError(`onnx.export: '${shared}' names both an input and an output; graph values need distinct names`);
   if (outputNames.length !== A.outputs.length)
     throw new RangeError(`onnx.export: outputNames has ${outputNames.length} names for the model's ${A.outputs.length} outputs`);
   for (const name of Object.keys(dynamicAxes)) {
@@ -965,6 +970,26 @@ export function exportModel(model: AnyModule, args: Tensor | Tensor[], options: 
   });
 }
 
+/** Graph input or output names: an array of distinct non-empty strings (they become the runtime's feed and fetch keys). */
+function checkNames(arg: string, names: unknown): asserts names is string[] {
+  if (!Array.isArray(names) || !names.every((n) => typeof n === 'string' && n !== ''))
+    throw new TypeError(`onnx.export: ${arg} must be an array of non-empty strings (got ${show(names)})`);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new RangeError(`onnx.export: ${arg} names '${twice}' twice`);
+}
+
+/** dynamicAxes: per name, an array of dims or an object mapping dims to names. */
+function checkDynamicAxes(axes: unknown): void {
+  if (axes === null || typeof axes !== 'object' || Array.isArray(axes))
+    throw new TypeError(`onnx.export: dynamicAxes must be an object of { name: [dims] or { dim: 'label' } } (got ${show(axes)})`);
+  for (const [name, spec] of Object.entries(axes)) {
+    const ok = Array.isArray(spec)
+      ? spec.every((d) => Number.isInteger(d))
+      : spec !== null && typeof spec === 'object' && Object.entries(spec).every(([d, label]) => /^\d+$/.test(d) && typeof label === 'string');
+    if (!ok) throw new TypeError(`onnx.export: dynamicAxes['${name}'] must be an array of dims or an object of { dim: 'label' } (got ${show(spec)})`);
+  }
+}
+
 function dynamicDims(kind: string, name: string, spec: number[] | Record<number, string> | undefined, ndim: number): Set<number> {
   if (spec === undefined) return new Set();
   const dims = Array.isArray(spec) ? spec : Object.keys(spec).map(Number);
@@ -1120,6 +1145,7 @@ function writeValueInfo(w: ProtoWriter, v: GraphIO): void {
 
 /** Writes `onnx.export`'s bytes to a file (Node only). */
 export async function exportToFile(model: AnyModule, args: Tensor | Tensor[], path: string, options: ExportOptions = {}): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`onnx.exportToFile: path must be a non-empty string (got ${show(path)})`);
   const bytes = exportModel(model, args, options);
   const { writeFile } = await nodeFs('onnx.exportToFile');
   await writeFile(path, bytes);

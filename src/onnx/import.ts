@@ -125,6 +125,46 @@ function parseNode(f: ProtoField): OnnxNode {
   return { op: domain && domain !== 'ai.onnx' ? `${domain}.${op}` : op, name: strings(3)[0] ?? '', inputs: strings(1), outputs: strings(2), attrs };
 }
 
+interface Declared {
+  /** The ONNX element type's name (float32, int64, …), or null when the file leaves it out. */
+  dtype: string | null;
+  dims: (number | string | null)[] | null;
+}
+
+/** A graph input's declared type: ValueInfoProto.type → TypeProto.tensor_type → elem_type and shape. */
+function declaredType(f: ProtoField): Declared | null {
+  const type = readFields(f.data, f.at, 'ValueInfoProto').find((g) => g.field === 2);
+  const tensorType = type && readFields(type.data, type.at, 'TypeProto').find((g) => g.field === 1);
+  if (!tensorType) return null;
+  const parts = readFields(tensorType.data, tensorType.at, 'TypeProto.Tensor');
+  const elem = parts.find((g) => g.field === 1);
+  const shape = parts.find((g) => g.field === 2);
+  const dims = shape
+    ? readFields(shape.data, shape.at, 'TensorShapeProto')
+        .filter((g) => g.field === 1)
+        .map((d) => {
+          const dim = readFields(d.data, d.at, 'TensorShapeProto.Dimension');
+          const value = dim.find((g) => g.field === 1);
+          const param = dim.find((g) => g.field === 2);
+          return value ? fieldInt(value) : param ? fieldString(param) : null;
+        })
+    : null;
+  return { dtype: elem ? (DTYPES[fieldInt(elem)] ?? null) : null, dims };
+}
+
+/** A forward() argument against its graph input's declaration: a Tensor of its rank, fixed dims and kind (float or integer). */
+function checkInput(v: unknown, name: string, declared: Declared | null): Tensor {
+  if (!(v instanceof Tensor)) throw new TypeError(`onnx model: input '${name}' must be a Tensor (got ${show(v)})`);
+  if (!declared) return v;
+  const wanted = declared.dims?.map((d) => (d === null ? '?' : d)).join(', ');
+  const fits = declared.dims === null || (declared.dims.length === v.ndim && declared.dims.every((d, i) => typeof d !== 'number' || d === v.shape[i]));
+  if (!fits) throw new RangeError(`onnx model: input '${name}' has shape ${fmtShape(v.shape)}, but the graph declares [${wanted}]`);
+  const floatDeclared = declared.dtype === 'float32' || declared.dtype === 'float64';
+  if (declared.dtype !== null && floatDeclared !== (v.dtype === 'float32' || v.dtype === 'float64'))
+    throw new TypeError(`onnx model: input '${name}' is ${v.dtype}, but the graph declares ${declared.dtype}`);
+  return v;
+}
+
 class OnnxContainer extends Module {
   forward(): Tensor {
     throw new Error('onnx.load: this container only groups imported parameters; call the imported model itself');
@@ -142,6 +182,8 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
   /** Names of the graph's outputs, in the order forward() returns them. */
   readonly outputNames: string[];
   readonly #nodes: OnnxNode[];
+  /** Each input's declared element type and dims (a number fixed, a string or null free), when the file gives them. */
+  readonly #inputTypes: (Declared | null)[];
   readonly #constants = new Map<string, Val>();
   /** State initializers: name, holding module, field, and whether the file's values are int64 (held as int32). */
   readonly #params: [string, Record<string, unknown>, string, boolean][] = [];
@@ -157,10 +199,9 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     const initializers = graph.filter((g) => g.field === 5).map((f) => parseTensor(f.data, f.at));
     const initNames = new Set(initializers.map((i) => i.name));
     const ioName = (g: ProtoField) => fieldString(readFields(g.data, g.at, 'ValueInfoProto').find((h) => h.field === 1)!);
-    this.inputNames = graph
-      .filter((g) => g.field === 11)
-      .map(ioName)
-      .filter((n) => !initNames.has(n));
+    const inputs = graph.filter((g) => g.field === 11 && !initNames.has(ioName(g)));
+    this.inputNames = inputs.map(ioName);
+    this.#inputTypes = inputs.map(declaredType);
     this.outputNames = graph.filter((g) => g.field === 12).map(ioName);
     this.#nodes = graph.filter((g) => g.field === 1).map(parseNode);
     for (const node of this.#nodes) {
@@ -201,7 +242,7 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
       const t = holder[field] as Tensor;
       env.set(name, int64 ? { host: true, shape: [...t.shape], data: Array.from(t.toArray()) } : t);
     }
-    this.inputNames.forEach((n, i) => env.set(n, inputs[i]));
+    this.inputNames.forEach((n, i) => env.set(n, checkInput(inputs[i], n, this.#inputTypes[i])));
     for (const node of this.#nodes) {
       const args = node.inputs.map((n) => {
         if (n === '') return undefined;
@@ -786,6 +827,7 @@ export function loadModel<Out extends Tensor | Tensor[] = Tensor>(bytes: Uint8Ar
 
 /** Reads an ONNX file from a path (Node only). */
 export async function loadFile<Out extends Tensor | Tensor[] = Tensor>(path: string): Promise<OnnxModule<Out>> {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`onnx.loadFile: path must be a non-empty string (got ${show(path)})`);
   const { readFile } = await nodeFs('onnx.loadFile');
   return loadModel<Out>(new Uint8Array(await readFile(path)));
 }

@@ -150,6 +150,12 @@ export function prepare<M extends Module>(model: M, options: PrepareOptions = {}
   const classes = checkClasses('prepare', options.modules ?? [Linear, Conv2d], [Linear, Conv2d]);
   const kind = options.observer ?? 'minmax';
   if (kind !== 'minmax' && kind !== 'histogram') throw new RangeError(`quantization.prepare: observer must be 'minmax' or 'histogram' (got ${String(kind)})`);
+  const { percentile } = options;
+  if (percentile !== undefined) {
+    if (kind !== 'histogram') throw new TypeError("quantization.prepare: percentile applies to the 'histogram' observer only");
+    if (typeof percentile !== 'number' || !(percentile > 50 && percentile <= 100))
+      throw new RangeError(`quantization.prepare: percentile must be a number in (50, 100] (got ${String(percentile)})`);
+  }
   const reduceRange = checkReduceRange('prepare', options.reduceRange);
   const observers = new Map<AnyModule, Observer>();
   const handles: RemovableHandle[] = [];

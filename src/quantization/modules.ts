@@ -12,6 +12,7 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { Module } from '../nn/module.js';
 import { fmtShape, numel } from '../shape.js';
+import type { Storage } from '../backend/backend.js';
 import { Tensor } from '../tensor.js';
 import { type QParams, quantizeWeight, quint8Params, tensorRange, weightScales } from './observer.js';
 
@@ -74,8 +75,10 @@ abstract class QuantizedBase extends Module {
   /** Quantization of the input; null for dynamic (computed per batch). */
   inputQParams: QParams | null;
   #operands: Operands | null = null;
-  /** The storages and versions of BUFFERS the operands were built from. */
-  #builtFrom: unknown[] = [];
+  /** The storages of BUFFERS the operands were built from, their versions then, and the buffer epoch then. */
+  #builtFrom: Storage[] = [];
+  #builtVersions: number[] = [];
+  #builtEpoch = -1;
   readonly kPad: number;
   /** The largest quantized activation: 127 with reduceRange (7 bits), else 255. */
   readonly qmax: 127 | 255;
@@ -132,12 +135,11 @@ abstract class QuantizedBase extends Module {
    * rebuilt when loadStateDict wrote new values into the buffers.
    */
   protected operands(): Operands {
-    // Checked on every call (a batch-1 layer's overhead), so by name and without allocating.
-    let fresh = this.#operands !== null;
-    for (let i = 0; fresh && i < BUFFERS.length; i++) {
-      const storage = this.buffer(BUFFERS[i], true)?.storage;
-      fresh = this.#builtFrom[2 * i] === (storage ?? null) && this.#builtFrom[2 * i + 1] === (storage?.version ?? 0);
-    }
+    // Checked on every call (a batch-1 layer's overhead): reading the buffers themselves costs more
+    // than the rest of the check, so replaced buffers show in the epoch and in-place writes in the
+    // versions of the storages the operands were built from.
+    let fresh = this.#operands !== null && this.#builtEpoch === this.bufferEpoch;
+    for (let i = 0; fresh && i < this.#builtFrom.length; i++) fresh = this.#builtFrom[i].version === this.#builtVersions[i];
     if (!fresh) {
       const old = this.#operands;
       for (const t of old ? [old.packed, old.scales, old.sums, old.bias] : []) t?.dispose();
@@ -159,10 +161,9 @@ abstract class QuantizedBase extends Module {
       }
       const attrs = this.exportAttrs(this.inputQParams);
       this.#operands = { packed, scales, sums: tensor(sums, { dtype: 'int32', device: w.device }).keep(), bias, attrs, relaxed };
-      this.#builtFrom = BUFFERS.flatMap((name) => {
-        const storage = this.buffer(name, true)?.storage;
-        return [storage ?? null, storage?.version ?? 0];
-      });
+      this.#builtFrom = BUFFERS.flatMap((name) => this.buffer(name, true)?.storage ?? []);
+      this.#builtVersions = this.#builtFrom.map((s) => s.version);
+      this.#builtEpoch = this.bufferEpoch;
     }
     return this.#operands!;
   }
@@ -211,8 +212,8 @@ abstract class QuantizedBase extends Module {
     if (!(x instanceof Tensor)) throw new TypeError(`${op}: input must be a Tensor`);
     x.check(op);
     if (x.dtype !== 'float32') throw new TypeError(`${op}: expected a float32 input (got ${x.dtype})`);
-    if (x.device !== this.buffer('weight').device)
-      throw new TypeError(`${op}: the input is on '${x.device}' but the layer on '${this.buffer('weight').device}'`);
+    const device = this.buffer('weight').device;
+    if (x.device !== device) throw new TypeError(`${op}: the input is on '${x.device}' but the layer on '${device}'`);
   }
 }
 
