@@ -1,4 +1,9 @@
 // int8 quantization against PyTorch 1.13 (tests/fixtures/torch-quant.json, scripts/torch_quant_fixtures.py).
+// The int8 GEMM on the relaxed int8 dot product runs where the runtime validates relaxed SIMD and
+// computes it right: Node 22, Chromium (tests/browser/browser.test.ts), or Node 20 via
+// `npx vitest run tests/quantization.test.ts --execArgv=--experimental-wasm-relaxed-simd --execArgv=--no-liftoff`
+// (Node 20's baseline compiler gets the instruction wrong: with the flag alone the backend's probe
+// keeps the baseline GEMM and its exact-sum tests skip). Elsewhere its baseline form is tested.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
