@@ -1,6 +1,7 @@
 // nn.utils.prune: PyTorch's weight_orig / weight_mask parametrisation through a forward pre-hook.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { manualSeed, nn, noGrad, optim, randn, tensor } from '../src/index.js';
+import { manualSeed, nn, noGrad, optim, randn, tensor, type Tensor } from '../src/index.js';
 
 const { prune } = nn.utils;
 
@@ -70,5 +71,39 @@ describe('nn.utils.prune', () => {
     expect(() => prune.l1Unstructured(fc, 'weight', 1.5)).toThrow(/at most 1/);
     expect(() => prune.l1Unstructured(fc, 'weight', 9)).toThrow(/more than the 4 entries/);
     expect(() => prune.remove(fc, 'weight')).toThrow(/is not pruned/);
+    expect(() => prune.lnStructured(fc, 'weight', 0.5, 'fro' as never, 0)).toThrow(/n must be a positive norm order, Infinity or -Infinity \(got fro\)/);
+    expect(() => prune.lnStructured(fc, 'weight', 0.5, 0, 0)).toThrow(/n must be a positive norm order/);
+  });
+});
+
+interface PruneCase {
+  name: string;
+  layers: ('linear5' | 'linear' | 'conv')[];
+  weights: { shape: number[]; data: number[] }[];
+  steps: { method: 'l1Unstructured' | 'lnStructured' | 'globalUnstructured'; layer: number; args: { amount: number; n?: number | string; dim?: number } }[];
+  masks: { shape: number[]; data: number[] }[];
+}
+const pruneFixtures: { torch: string; cases: PruneCase[] } = JSON.parse(readFileSync(new URL('./fixtures/torch-prune.json', import.meta.url), 'utf8'));
+
+// scripts/torch_prune_fixtures.py: the same calls on the same weights in PyTorch 1.13.
+describe(`nn.utils.prune masks equal PyTorch ${pruneFixtures.torch}'s`, () => {
+  const layer = (kind: PruneCase['layers'][number]) =>
+    kind === 'linear5' ? new nn.Linear(5, 1) : kind === 'linear' ? new nn.Linear(6, 4) : new nn.Conv2d(3, 5, 2);
+  it.each(pruneFixtures.cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
+    const layers = c.layers.map(layer);
+    layers.forEach((m, i) => noGrad(() => m.weight.copy_(tensor(c.weights[i].data, { shape: c.weights[i].shape }))));
+    for (const { method, layer: i, args } of c.steps) {
+      if (method === 'l1Unstructured') prune.l1Unstructured(layers[i], 'weight', args.amount);
+      else if (method === 'lnStructured') prune.lnStructured(layers[i], 'weight', args.amount, Number(args.n), args.dim);
+      else
+        prune.globalUnstructured(
+          layers.map((m) => [m, 'weight']),
+          { pruningMethod: 'l1Unstructured', amount: args.amount },
+        );
+    }
+    layers.forEach((m, i) => {
+      const mask = (m as unknown as { weight_mask: Tensor }).weight_mask;
+      expect(Array.from(mask.toArray()), `layer ${i}`).toEqual(c.masks[i].data);
+    });
   });
 });

@@ -38,7 +38,10 @@ function count(fn: string, amount: Amount, candidates: number): number {
     return amount;
   }
   if (amount > 1) throw new RangeError(`prune.${fn}: a fractional amount must be at most 1 (got ${amount})`);
-  return Math.round(amount * candidates);
+  // Python's round(), as PyTorch's: halves to even (0.5 of 5 entries prunes 2).
+  const exact = amount * candidates;
+  const nearest = Math.round(exact);
+  return exact - Math.floor(exact) === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest;
 }
 
 /** The current mask of module[name] (all ones when not yet pruned). */
@@ -108,21 +111,30 @@ export function randomUnstructured(module: Module, name: string, amount: Amount)
 }
 
 /**
- * Prunes whole slices along `dim` (output channels for dim 0) with the smallest L`n` norm.
+ * Prunes whole slices along `dim` (output channels for dim 0) with the smallest L`n` norm (`n` a positive number, Infinity or -Infinity).
  * @example prune.lnStructured(conv, 'weight', 0.25, 2, 0) // a quarter of the filters
  */
 export function lnStructured(module: Module, name: string, amount: Amount, n: number, dim = -1): Module {
   const w = checkTarget('lnStructured', module, name);
-  if (!(n > 0)) throw new RangeError(`prune.lnStructured: n must be a positive norm order (got ${n})`);
+  if (typeof n !== 'number' || !(n > 0 || n === Number.NEGATIVE_INFINITY))
+    throw new RangeError(`prune.lnStructured: n must be a positive norm order, Infinity or -Infinity (got ${String(n)})`);
   const d = dim < 0 ? dim + w.ndim : dim;
   if (!Number.isInteger(d) || d < 0 || d >= w.ndim)
     throw new RangeError(`prune.lnStructured: dim ${dim} is out of range for ${name} of shape [${w.shape.join(', ')}]`);
   const slices = w.shape[d];
   const inner = w.shape.slice(d + 1).reduce((a, b) => a * b, 1);
-  const values = noGrad(() => w.toArray());
+  // PyTorch ranks the weight as the module holds it (orig · mask once pruned), so earlier pruning lowers a slice's norm.
+  const held = pruned.get(module)?.has(name) ? ((module as unknown as Record<string, Tensor>)[name] as Tensor) : w;
+  const values = noGrad(() => held.toArray());
   const mask = currentMask(module, name, w.numel());
-  const norms = new Float64Array(slices);
-  values.forEach((v, i) => (norms[Math.floor(i / inner) % slices] += Math.abs(v) ** n));
+  // Ranked by Σ|v|ⁿ (the same order as the Lⁿ norm), or by the largest / smallest |v| for ±Infinity.
+  const norms = new Float64Array(slices).fill(n === Number.NEGATIVE_INFINITY ? Number.POSITIVE_INFINITY : 0);
+  values.forEach((v, i) => {
+    const s = Math.floor(i / inner) % slices;
+    if (n === Number.POSITIVE_INFINITY) norms[s] = Math.max(norms[s], Math.abs(v));
+    else if (n === Number.NEGATIVE_INFINITY) norms[s] = Math.min(norms[s], Math.abs(v));
+    else norms[s] += Math.abs(v) ** n;
+  });
   const sliceAlive = Array.from({ length: slices }, () => 0);
   mask.forEach((m, i) => (sliceAlive[Math.floor(i / inner) % slices] += m));
   const live = Array.from(sliceAlive.keys()).filter((s) => sliceAlive[s] > 0);
