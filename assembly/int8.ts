@@ -29,7 +29,24 @@ export function minMaxF32(x: usize, n: i32, out: usize): void {
   let lo = f32x4.splat(Infinity);
   let hi = f32x4.splat(-Infinity);
   let nan = i32x4.splat(0);
+  // Two sets of accumulators for 8 floats a step, so one step's min/max need not wait for the last's.
+  let lo1 = lo;
+  let hi1 = hi;
+  let nan1 = nan;
   let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const v = v128.load(x + (<usize>i << 2));
+    const w = v128.load(x + (<usize>i << 2), 16);
+    lo = f32x4.pmin(lo, v);
+    hi = f32x4.pmax(hi, v);
+    nan = v128.or(nan, f32x4.ne(v, v));
+    lo1 = f32x4.pmin(lo1, w);
+    hi1 = f32x4.pmax(hi1, w);
+    nan1 = v128.or(nan1, f32x4.ne(w, w));
+  }
+  lo = f32x4.pmin(lo, lo1);
+  hi = f32x4.pmax(hi, hi1);
+  nan = v128.or(nan, nan1);
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(x + (<usize>i << 2));
     lo = f32x4.pmin(lo, v);
@@ -68,7 +85,13 @@ function quantize1(v: f32, invScale: f32, zp: i32, qmin: i32, qmax: i32): i32 {
 // 4-row panels (layout above), rows up to a multiple of 4 and k up to kPad zero.
 export function quantizeA(x: usize, rows: i32, cols: i32, rs: i32, cs: i32, invScale: f32, zp: i32, qmin: i32, qmax: i32, out: usize, kPad: i32): void {
   const panel = <usize>kPad << 3;
-  memory.fill(out, 0, <usize>((rows + 3) >> 2) * panel);
+  // Zero only what no row writes: a last panel's missing rows (the whole panel, before its rows
+  // are written) and each row's last quad where cols stops inside it.
+  const full = rows & ~3;
+  if (full < rows) memory.fill(out + <usize>(full >> 2) * panel, 0, panel);
+  if ((cols & 3) != 0) {
+    for (let r = 0; r < full; r++) store<u64>(out + <usize>(r >> 2) * panel + (<usize>(r & 3) << 3) + (<usize>(cols >> 2) << 5), 0);
+  }
   const vs = f32x4.splat(invScale);
   const vzp = i32x4.splat(zp);
   const vlo = i32x4.splat(qmin);
