@@ -4,7 +4,7 @@
 // the same model through torch.onnx.export, and its logits on the test images (1400–1796).
 // 1. The same architecture written with Tessera's nn loads the state_dict as PyTorch wrote it:
 //    no key map, BatchNorm's running statistics and num_batches_tracked included.
-// 2. onnx.load reads the ONNX file into a Module whose initializers are parameters.
+// 2. onnx.load reads the ONNX file into a Module whose weight initializers are parameters.
 // Both give PyTorch's logits; then both are fine-tuned on images 600–1399, which PyTorch never saw,
 // and the fine-tuned state_dict goes back to PyTorch:
 //   /usr/bin/python3 scripts/torch_pretrained_digits.py check out/from-pytorch-finetuned.safetensors

@@ -395,6 +395,11 @@ describe('quantization API', () => {
       /prepare: percentile must be a number in \(50, 100\] \(got 150\)/,
     );
     expect(() => quantization.prepare(fresh(), { percentile: 99 })).toThrow(/percentile applies to the 'histogram' observer only/);
+    expect(() => quantization.quint8Params(3, -1)).toThrow(/quint8Params: min and max must be numbers with min ≤ max \(got 3, -1\)/);
+    expect(() => quantization.quint8Params(Number.NaN, 1)).toThrow(/min and max must be numbers/);
+    expect(() => new quantization.MinMaxObserver().observe([1, 2] as never)).toThrow(/MinMaxObserver.observe: expected a Tensor \(got \[1, 2\]\)/);
+    expect(() => new quantization.HistogramObserver().observe(null as never)).toThrow(/HistogramObserver.observe: expected a Tensor \(got null\)/);
+    expect(() => new quantization.HistogramObserver('99' as never)).toThrow(/percentile must be in \(50, 100\]/);
     const q = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(4, 2)));
     expect(() => q(randn([3, 5]))).toThrow(/QuantizedLinear: input \[3, 5\] does not end in the layer's 4 input features/);
     expect(() => q(tensor([[1, 2, 3, Number.NaN]]))).toThrow(/NaN or infinite/);

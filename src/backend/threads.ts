@@ -2,7 +2,8 @@
  * GEMM, fused attention and GELU across threads that share one WebAssembly.Memory. Each worker runs the
  * GEMM build (GEMM, the attention kernels on it, GELU) on that memory (`gemm-worker.ts`) with its own
  * packing scratch. An attention call is cut into runs of batch·head entries, each entry computed
- * whole by one thread, so its bits are those of one thread too; an elementwise call into ranges of elements. A call is cut into chunks of C — row
+ * whole by one thread, so its bits are those of one thread too; an elementwise call into ranges of
+ * elements, each element computed alone. A GEMM call is cut into chunks of C — row
  * blocks, or column blocks when C is wide and short; two per thread when C is large enough — and
  * every thread, the calling one included, claims chunks from a shared counter until none is left
  * (`runChunks`), so a thread that loses its core takes fewer chunks instead of holding up the call,
@@ -106,7 +107,7 @@ const CHUNKING: Chunking = { perThread: 2, minExtent: 128 };
  * takes ≈ 3 ns an element, so 2¹⁵ elements ≈ 0.1 ms, against tens of µs to wake a worker.
  */
 const MIN_ELEMENTS_PER_THREAD = 1 << 15;
-/** Elementwise chunks are whole multiples of 16 floats: chunks of a 64-byte aligned array never share a cache line. */
+/** Elementwise chunks are whole multiples of 16 floats (64 bytes), so two threads write few cache lines in common. */
 const ELEMENT_ALIGN = 16;
 /** Row chunks start at multiples of the micro-kernel's MR, column chunks at multiples of every NR it may use. */
 const ROW_ALIGN = 4;

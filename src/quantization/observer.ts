@@ -5,6 +5,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { Tensor } from '../tensor.js';
+import { show } from '../validate.js';
 
 /** A per-tensor affine mapping: real = scale · (q − zeroPoint). */
 export interface QParams {
@@ -26,6 +27,8 @@ function roundHalfEven(x: number): number {
  */
 export function quint8Params(min: number, max: number, qmax: 127 | 255 = 255): QParams {
   if (qmax !== 255 && qmax !== 127) throw new RangeError(`quantization.quint8Params: qmax must be 255 or 127 (reduce range), got ${String(qmax)}`);
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max) || min > max)
+    throw new RangeError(`quantization.quint8Params: min and max must be numbers with min ≤ max (got ${String(min)}, ${String(max)})`);
   const lo = Math.fround(Math.min(min, 0));
   const hi = Math.fround(Math.max(max, 0));
   const scale = Math.max(Math.fround(Math.fround(hi - lo) / qmax), F32_EPS);
@@ -72,7 +75,7 @@ export class MinMaxObserver implements Observer {
   max = -Infinity;
   /** Widens [min, max] to include x's values. */
   observe(x: Tensor): void {
-    const [lo, hi] = minMaxOf(x);
+    const [lo, hi] = minMaxOf(observed('MinMaxObserver', x));
     this.min = Math.min(this.min, lo);
     this.max = Math.max(this.max, hi);
   }
@@ -98,12 +101,13 @@ export class HistogramObserver implements Observer {
   /** Upper edge of the histogram. */
   max = -Infinity;
   constructor(readonly percentile = 99.99) {
-    if (!(percentile > 50 && percentile <= 100)) throw new RangeError(`HistogramObserver: percentile must be in (50, 100] (got ${percentile})`);
+    if (typeof percentile !== 'number' || !(percentile > 50 && percentile <= 100))
+      throw new RangeError(`HistogramObserver: percentile must be in (50, 100] (got ${percentile})`);
   }
   /** Adds x's values to the histogram, widening its range as needed. */
   observe(x: Tensor): void {
+    const [lo, hi] = minMaxOf(observed('HistogramObserver', x));
     const values = noGrad(() => x.toArray());
-    const [lo, hi] = minMaxOf(x);
     if (!(lo <= hi)) return;
     if (lo < this.min || hi > this.max) this.#grow(Math.min(lo, this.min), Math.max(hi, this.max));
     const width = (this.max - this.min) / this.bins || 1;
@@ -137,6 +141,11 @@ export class HistogramObserver implements Observer {
     for (let acc = 0; hi > lo && acc + this.counts[hi] <= tail; hi--) acc += this.counts[hi];
     return quint8Params(this.min + lo * width, this.min + (hi + 1) * width, qmax);
   }
+}
+
+function observed(op: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}.observe: expected a Tensor (got ${show(x)})`);
+  return x;
 }
 
 function minMaxOf(x: Tensor): [number, number] {
