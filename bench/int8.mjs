@@ -18,6 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { chromium } from 'playwright-core';
@@ -50,7 +51,8 @@ async function cpuPerCall(fn, ms) {
 
 /**
  * Median of per-round figures and of per-round ratios a ÷ b: `ratio` of the wall-time figures,
- * `cpuRatio` of CPU time per call (the speed-up of a over b), which a loaded machine disturbs less.
+ * `cpuRatio` of CPU time per call (the speed-up of a over b), which a loaded machine disturbs less;
+ * `cpuMs`, the median CPU ms per call of one of fns.
  */
 async function rounds(fns, figure) {
   const figs = Object.fromEntries(Object.keys(fns).map((k) => [k, []]));
@@ -65,7 +67,8 @@ async function rounds(fns, figure) {
   const median = (list) => [...list].sort((x, y) => x - y)[list.length >> 1];
   const ratio = (a, b) => median(figs[a].map((f, i) => f.median / figs[b][i].median));
   const cpuRatio = (a, b) => median(cpu[b].map((t, i) => t / cpu[a][i]));
-  return { fig: Object.fromEntries(Object.entries(figs).map(([k, l]) => [k, mid(l)])), ratio, cpuRatio };
+  const cpuMs = (k) => median(cpu[k]) / 1000;
+  return { fig: Object.fromEntries(Object.entries(figs).map(([k, l]) => [k, mid(l)])), ratio, cpuRatio, cpuMs };
 }
 
 function linearPair(m, k, n) {
@@ -252,20 +255,20 @@ async function modelRows() {
  * Where the CNN's time goes at batch 64: each layer timed alone on its own input, float32 and int8
  * alternating, as ms per batch (the layers' medians, so the shares of the whole are approximate).
  */
-async function cnnProfile() {
+async function cnnProfile(batch) {
   const f32 = cnn().eval();
   const q = cnn().eval();
   quantization.prepare(q);
   for (let i = 0; i < 4; i++) noGrad(() => q(randn([32, 1, 28, 28])));
   quantization.convert(q);
-  let xf = randn([64, 1, 28, 28]).keep();
+  let xf = randn([batch, 1, 28, 28]).keep();
   let xq = xf;
   const rows = [];
   const layers = [];
   const qLayers = q.children();
   for (const [i, lf] of f32.children().entries()) {
     const lq = qLayers[i];
-    const { fig, ratio, cpuRatio } = await rounds(
+    const { fig, ratio, cpuRatio, cpuMs } = await rounds(
       { f32: () => tidy(() => void noGrad(() => lf(xf))), int8: () => tidy(() => void noGrad(() => lq(xq))) },
       (stats) => ({
         median: stats.median,
@@ -282,7 +285,14 @@ async function cnnProfile() {
       `${sig(speedup)}×`,
       `${sig(cpuRatio('int8', 'f32'))}×`,
     ]);
-    layers.push({ f32Ms: fig.f32.median, int8Ms: fig.int8.median, quantized: lq.constructor.name.startsWith('Quantized'), speedup });
+    // The shares in limits() use CPU time, which the other sessions on the machine disturb less than wall time.
+    layers.push({
+      name: lf.constructor.name,
+      f32Ms: cpuMs('f32'),
+      int8Ms: cpuMs('int8'),
+      quantized: lq.constructor.name.startsWith('Quantized'),
+      speedup: cpuRatio('int8', 'f32'),
+    });
     const [nf, nq] = [noGrad(() => lf(xf)).keep(), noGrad(() => lq(xq)).keep()];
     if (xq !== xf) xq.dispose();
     xf.dispose();
@@ -306,26 +316,34 @@ function relaxedSummary(runs) {
 }
 
 /** What limits the targets still missed: the measured shares and the kernels' instruction counts. */
-function limits(layers, runs) {
-  const total = layers.reduce((t, l) => t + l.f32Ms, 0);
-  const shared = layers.filter((l) => !l.quantized).reduce((t, l) => t + l.f32Ms, 0);
-  const conv = layers.find((l) => l.quantized);
+function limits(layers, layers1, runs) {
+  const shares = (list) => {
+    const total = list.reduce((t, l) => t + l.f32Ms, 0);
+    const shared = list.filter((l) => !l.quantized).reduce((t, l) => t + l.f32Ms, 0);
+    const [conv, ...rest] = list.filter((l) => l.quantized);
+    // What the int8 conv would have to take for the whole model to reach 1.5× (the other layers as measured).
+    const room = total / 1.5 - shared - rest.reduce((t, l) => t + l.int8Ms, 0);
+    return { total, shared, conv, needed: room > 0 ? `${sig(conv.f32Ms / room)}×` : 'more than any speed-up' };
+  };
+  const [b64, b1] = [shares(layers), shares(layers1)];
   return [
     '**What limits the misses (measured).**',
     "(1) The GEMM kernel: per 128 multiply-adds the int8 micro-kernel (4 rows × 8 columns, int8 B widened in registers) issues 16 `i32x4.dot_i16x8_s`, 16 `i32x4.add`, 2 B loads, 4 widenings, 2 A loads and 8 lane broadcasts (48 instructions); the float32 kernel (4 × 8 tile, no FMA in baseline SIMD) issues 88 for the same work (4 k steps of 8 `f32x4.mul`, 8 `f32x4.add` and 6 loads/broadcasts). Instruction count therefore caps int8 near 1.8× float32 per multiply-add, before the int8 layer's own passes over its input (min/max for dynamic quantization, quantizing); baseline WebAssembly SIMD has no 8-bit dot product with accumulate.",
     `(2) Relaxed SIMD lifts that cap: \`i32x4.relaxed_dot_i8x16_i7x16_add_s\` does 16 multiply-adds per instruction (8 per 4 × 8 tile and k quad, against 16 dots and 16 adds in baseline SIMD), exact when its second operand is in [0, 127], so the layer quantizes activations to 7 bits (PyTorch's reduce_range) there; ${relaxedSummary(runs)} Node 20 validates the relaxed build only behind --experimental-wasm-relaxed-simd, and there its baseline compiler (Liftoff) returns wrong sums for the instruction: Tessera's backend probes it and keeps the baseline int8 GEMM unless optimized code runs it (--no-liftoff), so plain Node 20 stays on (1).`,
-    `(3) The CNN: the layers both models run in float32 (ReLU, max-pool, flatten, and the first conv, which \`convert\` leaves in float32 because its GEMM is 9 deep and int8 measured 0.8× there) take ${sig(shared)} of float32's ${sig(total)} ms per batch of 64 in the profile above, so int8 layers costing nothing would reach ${sig(total / shared)}×; the int8 second conv is at ${sig(conv.speedup)}× its float32 form (its GEMM m = 32 output channels by 196 positions by k = 144).`,
-    "(4) At batch 1 the int8 GEMV streams int8 weights (a quarter of float32's bytes) but is bound by the same instruction count as (1); the rest of an int8 layer's call (input min/max, quantizing, one more allocation) costs about 1 µs more than float32 Linear's (a 1×8×8 layer: 2.0 µs against 1.1–1.4 µs, timed apart from this bench).",
+    `(3) The CNN: the layers both models run in float32 (the first conv, which \`convert\` leaves in float32 because its GEMM is 9 deep and int8 measured no faster there, 1.0× at batch 64 and 0.87× at batch 1 by CPU time, timed apart from this bench; ReLU; max-pool; flatten) take ${sig(b64.shared)} of float32's ${sig(b64.total)} ms of CPU time per batch of 64 and ${sig(b1.shared)} of ${sig(b1.total)} ms at batch 1 in the profiles above, so int8 layers costing nothing would reach ${sig(b64.total / b64.shared)}× and ${sig(b1.total / b1.shared)}×; the int8 second conv (its GEMM m = 32 output channels by 196 positions by k = 144, the kernel of (1)) runs at ${sig(b64.conv.speedup)}× its float32 form at batch 64 and ${sig(b1.conv.speedup)}× at batch 1 (CPU time), where 1.5× on the whole model needs ${b64.needed} and ${b1.needed}. Max-pool no longer weighs: 2×2 windows run pairwise in SIMD and inference skips the argmax (${sig(layers.find((l) => l.name === 'MaxPool2d').f32Ms)} ms of CPU time per batch of 64 after the first conv here, 1.01 ms of wall time in the run before that change).`,
+    "(4) At batch 1 the int8 GEMV streams int8 weights (a quarter of float32's bytes) but is bound by the same instruction count as (1); the rest of an int8 layer's call (input min/max, quantizing, one more allocation) costs about 0.4 µs more than float32 Linear's (a 1×8×8 layer: 1.4–1.6 µs against 1.0–1.15 µs of CPU time, timed apart from this bench).",
   ].join(' ');
 }
 
 /** The section bench:compare appends to bench/RESULTS.md. */
 export async function int8Section() {
   if (T.getNumThreads() !== 1) await T.setNumThreads(1);
+  const loadBefore = os.loadavg()[0];
   const gemm = await gemmRows();
   const relaxed = await relaxedRows();
   const models = await modelRows();
-  const profile = await cnnProfile();
+  const profile = await cnnProfile(64);
+  const profile1 = await cnnProfile(1);
   const judge = (label, v, goal, cpu) => [
     label,
     cpu === undefined ? `${sig(v)}×` : `${sig(v)}× (CPU time ${sig(cpu)}×)`,
@@ -336,10 +354,11 @@ export async function int8Section() {
     gemm.ratios.filter((r) => r.id !== '64×256×10'),
     'r',
   );
+  const load = `load average ${sig(loadBefore)} when it started and ${sig(os.loadavg()[0])} when it ended (${os.cpus().length} cores, shared with other sessions)`;
   const lines = [
     '## int8 inference and onnxruntime-web',
     '',
-    `Generated by \`node bench/int8.mjs --write\` (also part of \`npm run bench:compare\`); onnxruntime-web ${ort.env.versions?.web ?? ''} wasm backend, 1 thread, graph optimizations on; Tessera 1 thread. ${ROUNDS} alternating rounds; a figure is the middle round's median [p10–p90], a ratio the median of per-round ratios (wall time, and beside it this process's CPU time per call, which the other sessions loading the machine disturb less). int8 layers: per-channel int8 weights, quint8 activations (dynamic for the MLP, calibrated for the CNN), the int8 GEMM of assembly/int8.ts (int8 weights widened in registers, i32x4.dot_i16x8_s into int32), a convolution's input quantized once and unfolded as int8. onnxruntime-web runs the models Tessera exports (float32; int8 as DynamicQuantizeLinear → MatMulInteger and QuantizeLinear/DequantizeLinear → Conv/Gemm), after checking its outputs against Tessera's.`,
+    `Generated by \`node bench/int8.mjs --write\` (also part of \`npm run bench:compare\`); onnxruntime-web ${ort.env.versions?.web ?? ''} wasm backend, 1 thread, graph optimizations on; Tessera 1 thread; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${load}. ${ROUNDS} alternating rounds; a figure is the middle round's median [p10–p90], a ratio the median of per-round ratios (wall time, and beside it this process's CPU time per call, which the other sessions loading the machine disturb less). int8 layers: per-channel int8 weights, quint8 activations (dynamic for the MLP, calibrated for the CNN), the int8 GEMM of assembly/int8.ts (int8 weights widened in registers, i32x4.dot_i16x8_s into int32), a convolution's input quantized once and unfolded as int8. onnxruntime-web runs the models Tessera exports (float32; int8 as DynamicQuantizeLinear → MatMulInteger and QuantizeLinear/DequantizeLinear → Conv/Gemm), after checking its outputs against Tessera's.`,
     '',
     mdTable(['int8 Linear vs float32 Linear', 'unit', 'float32', 'int8', 'int8 ÷ float32', 'same, CPU time'], gemm.rows),
     '',
@@ -369,7 +388,11 @@ export async function int8Section() {
     '',
     mdTable(['layer (float32 → int8)', 'float32 ms', 'int8 ms', 'int8 speed-up', 'same, CPU time'], profile.rows),
     '',
-    limits(profile.layers, relaxed.runs),
+    'The same at batch 1 (ms per image):',
+    '',
+    mdTable(['layer (float32 → int8)', 'float32 ms', 'int8 ms', 'int8 speed-up', 'same, CPU time'], profile1.rows),
+    '',
+    limits(profile.layers, profile1.layers, relaxed.runs),
     '',
     mdTable(
       ['target (issue 12)', 'measured (worst case)', 'verdict'],
