@@ -11,7 +11,7 @@
 // Aliasing: outputs must not overlap inputs, except gradIn == gradOut for
 // the elementwise GELU backward.
 // Called by the TS wasm backend (src/backend/wasm.ts); nothing allocates.
-import { exp4, gelu4, geluGrad4, geluTanh4, geluTanhGrad4 } from "./vmath";
+import { exp4, gelu4, geluTanh4, geluTanhGrad4 } from "./vmath";
 
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
@@ -40,27 +40,37 @@ import { exp4, gelu4, geluGrad4, geluTanh4, geluTanhGrad4 } from "./vmath";
 export function geluF32(x: usize, out: usize, n: i32): void { geluLoop(false, x, out, n); }
 export function geluTanhF32(x: usize, out: usize, n: i32): void { geluLoop(true, x, out, n); }
 
-@inline function geluSlope(tanhForm: bool, x: v128): v128 {
-  return tanhForm ? geluTanhGrad4(x) : geluGrad4(x);
+// gelu'(x). The exact form takes Φ(x) = y/x from the forward's y = x·Φ(x), so its slope Φ + x·φ
+// needs no erf fit, only the exp for φ; below |x| = 2⁻²⁰, where y/x would lose digits (or be 0/0),
+// Φ is its first-order expansion ½ + x·φ(0), exact far below float32's resolution there. The tanh
+// form recomputes its tanh from x: recovering 1 + tanh from y leaves 1 − tanh², the slope's second
+// term, with few correct digits where tanh is near ±1 (3e-6 absolute at x ≈ 4.7 against 1.6e-6).
+@inline function geluSlope(tanhForm: bool, x: v128, y: v128): v128 {
+  if (tanhForm) return geluTanhGrad4(x);
+  const c = f32x4.splat(0.3989422804014327);
+  const nearZero = f32x4.lt(f32x4.abs(x), f32x4.splat(9.5367431640625e-7));
+  const phi = v128.bitselect(f32x4.add(f32x4.splat(0.5), f32x4.mul(x, c)), f32x4.div(y, x), nearZero);
+  return f32x4.add(phi, f32x4.mul(x, f32x4.mul(exp4(f32x4.mul(f32x4.mul(x, x), f32x4.splat(-0.5))), c)));
 }
 
-@inline function geluBackwardLoop(tanhForm: bool, x: usize, g: usize, out: usize, n: i32): void {
+@inline function geluBackwardLoop(tanhForm: bool, x: usize, y: usize, g: usize, out: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(out + o, f32x4.mul(v128.load(g + o), geluSlope(tanhForm, v128.load(x + o))));
+    v128.store(out + o, f32x4.mul(v128.load(g + o), geluSlope(tanhForm, v128.load(x + o), v128.load(y + o))));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(out + o, load<f32>(g + o) * f32x4.extract_lane(geluSlope(tanhForm, f32x4.splat(load<f32>(x + o))), 0));
+    const slope = geluSlope(tanhForm, f32x4.splat(load<f32>(x + o)), f32x4.splat(load<f32>(y + o)));
+    store<f32>(out + o, load<f32>(g + o) * f32x4.extract_lane(slope, 0));
   }
 }
 
-// gradIn = gradOut · gelu'(x) in one pass (the unfused form computes the
-// slope into a temporary, then multiplies).
-export function geluBackwardF32(x: usize, g: usize, out: usize, n: i32, tanhForm: i32): void {
-  if (tanhForm) geluBackwardLoop(true, x, g, out, n);
-  else geluBackwardLoop(false, x, g, out, n);
+// gradIn = gradOut · gelu'(x) in one pass, from x and the forward's output y
+// (the unfused form computes the slope into a temporary, then multiplies).
+export function geluBackwardF32(x: usize, y: usize, g: usize, out: usize, n: i32, tanhForm: i32): void {
+  if (tanhForm) geluBackwardLoop(true, x, y, g, out, n);
+  else geluBackwardLoop(false, x, y, g, out, n);
 }
 
 // --------------------------------------------------------------- softmax ---

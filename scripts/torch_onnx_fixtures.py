@@ -94,6 +94,30 @@ clip = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.ReLU6(), torch.nn.Lin
 with torch.no_grad():
     clip[0].weight.mul_(4)
 export_case("clip", clip, [3, 6], [5, 6], 0, ["output"])
+# The other layers whose ONNX ops PyTorch writes differently from Tessera: activations as their
+# own ops (Softplus at its default threshold: PyTorch's exporter drops the threshold), GroupNorm as
+# InstanceNormalization, padding modes and pooling padding as Pad (its pad list reversed with a
+# backward Slice), and Upsample as Resize. (PyTorch 1.13 refuses AdaptiveAvgPool2d with uneven windows,
+# and writes circular padding as Slices of the wrong rows — x[-2:-1] for x[-1:] — so neither is here.)
+T = torch.nn
+acts = T.Sequential(T.Linear(6, 8), T.LeakyReLU(0.1), T.ELU(0.7), T.Softplus(2), T.Linear(8, 8), T.Hardswish(), T.Mish(), T.SiLU(), T.GELU(approximate="tanh"))
+export_case("activations", acts, [3, 6], [5, 6], 0, ["output"])
+norms = T.Sequential(
+    T.Conv2d(2, 4, 3, padding=1, padding_mode="reflect"),
+    T.GroupNorm(2, 4),
+    T.Conv2d(4, 4, 3, padding=(1, 2), padding_mode="replicate"),
+    T.ZeroPad2d((1, 0, 2, 1)),
+)
+export_case("norms-padding", norms, [2, 2, 6, 7], [3, 2, 6, 7], 0, ["output"])
+pools = T.Sequential(
+    T.Conv2d(2, 3, 3),
+    T.AvgPool2d(3, 1, 1),
+    T.MaxPool2d(3, 2, ceil_mode=True),
+    T.Upsample(scale_factor=2),
+    T.Upsample(scale_factor=2, mode="bilinear"),
+    T.Upsample(size=(5, 7), mode="bilinear", align_corners=True),
+)
+export_case("pools-resize", pools, [2, 2, 8, 8], [3, 2, 8, 8], 0, ["output"])
 
 with open(os.path.join(OUT_DIR, "torch-onnx.json"), "w") as f:
     json.dump({"torch": torch.__version__, "onnx": onnx.__version__, "cases": cases}, f)

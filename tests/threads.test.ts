@@ -422,7 +422,7 @@ describe('runChunks', () => {
     const buffer = new SharedArrayBuffer(JOB_BYTES);
     const ints = new Int32Array(buffer);
     // 100 elements in chunks of 48: the last one 4 long.
-    ints.set([ELEMENTWISE.geluBackward, 1000, 0, 3000, 100, 1], JOB.ewKernel);
+    ints.set([ELEMENTWISE.geluBackward, 1000, 0, 2000, 3000, 100, 1], JOB.ewKernel);
     ints[JOB.kind] = JOB_KIND.elementwise;
     ints[JOB.step] = 48;
     ints[JOB.count] = 3;
@@ -430,7 +430,7 @@ describe('runChunks', () => {
     const calls: Args[] = [];
     const record = (...args: Args) => void calls.push(args);
     runChunks(ints, new Float64Array(buffer), JOB, 3, { ...only(unexpected), elementwise: [unexpected, unexpected, record] }, 0, 0);
-    expect(calls).toEqual([0, 48, 96].map((i) => [1000 + 4 * i, 0, 3000 + 4 * i, Math.min(48, 100 - i), 1]));
+    expect(calls).toEqual([0, 48, 96].map((i) => [1000 + 4 * i, 0, 2000 + 4 * i, 3000 + 4 * i, Math.min(48, 100 - i), 1]));
     expect(ints[JOB.finished]).toBe((3 << JOB.indexBits) | 3);
   });
 

@@ -342,8 +342,11 @@ export interface Backend {
   argsort(x: Storage, xOffset: number, out: Storage, outer: number, len: number, inner: number, descending: boolean): void;
   /** Softmax (or log-softmax) of each row of a contiguous [rows, cols] block. */
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void;
-  /** gradIn[i] = gradOut[i]·gelu'(x[i]) for n contiguous elements (the exact form, or the tanh one). */
-  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
+  /**
+   * gradIn[i] = gradOut[i]·gelu'(x[i]) for n contiguous elements (the exact form, or the tanh one),
+   * given the forward's output y (contiguous from offset 0), from which a backend may take Φ(x).
+   */
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, y: Storage, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void;
   /**
    * Softmax's backward over contiguous [rows, cols] rows from its output y: y·(g − Σ g·y), or
    * log-softmax's from its output: g − e^y·Σ g. y, gradOut and gradIn all start at offset 0.

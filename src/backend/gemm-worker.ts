@@ -26,10 +26,10 @@ export type AttentionF32 = KernelExports['attentionF32'];
 export type AttentionBackwardF32 = KernelExports['attentionBackwardF32'];
 
 /**
- * An elementwise kernel over `n` floats from byte addresses `x`, `y` (0 when it reads one input) to
- * `out`, with one integer option; every element computed alone, so any cut of the range gives the same bits.
+ * An elementwise kernel over `n` floats from byte addresses `a`, `b`, `c` (0 for inputs it does not
+ * read) to `out`, with one integer option; every element computed alone, so any cut of the range gives the same bits.
  */
-export type ElementwiseKernel = (x: number, y: number, out: number, n: number, option: number) => void;
+export type ElementwiseKernel = (a: number, b: number, c: number, out: number, n: number, option: number) => void;
 
 /** The kernels a thread runs chunks with. */
 export interface ThreadKernels {
@@ -62,9 +62,9 @@ export function threadKernels(e: ThreadExports): ThreadKernels {
     attentionBackward: e.attentionBackwardF32,
     // In ELEMENTWISE's order.
     elementwise: [
-      (x, _y, out, n) => e.geluF32(x, out, n),
-      (x, _y, out, n) => e.geluTanhF32(x, out, n),
-      (x, g, out, n, tanhForm) => e.geluBackwardF32(x, g, out, n, tanhForm),
+      (x, _b, _c, out, n) => e.geluF32(x, out, n),
+      (x, _b, _c, out, n) => e.geluTanhF32(x, out, n),
+      (x, y, g, out, n, tanhForm) => e.geluBackwardF32(x, y, g, out, n, tanhForm),
     ],
   };
 }
@@ -115,11 +115,12 @@ export const JOB = {
   attDk: 79,
   attDv: 80,
   ewKernel: 84,
-  ewX: 85,
-  ewY: 86,
-  ewOut: 87,
-  ewN: 88,
-  ewOption: 89,
+  ewA: 85,
+  ewB: 86,
+  ewC: 87,
+  ewOut: 88,
+  ewN: 89,
+  ewOption: 90,
   indexBits: 10,
 } as const;
 export type JobLayout = typeof JOB;
@@ -162,7 +163,7 @@ export function runChunks(job: Int32Array, scalars: Float64Array, J: JobLayout, 
         // Elementwise: elements start … start + len − 1 of every operand.
         const start = index * job[J.step];
         const at = (slot: number) => (job[slot] === 0 ? 0 : job[slot] + 4 * start);
-        kernels.elementwise[job[J.ewKernel]](at(J.ewX), at(J.ewY), at(J.ewOut), Math.min(job[J.step], job[J.ewN] - start), job[J.ewOption]);
+        kernels.elementwise[job[J.ewKernel]](at(J.ewA), at(J.ewB), at(J.ewC), at(J.ewOut), Math.min(job[J.step], job[J.ewN] - start), job[J.ewOption]);
       } else if (kind === 1 || kind === 2) {
         // Attention: entries b0 … b0 + nb − 1, every operand advanced by b0 entries (4 bytes a float).
         const L = job[J.attL],

@@ -564,7 +564,8 @@ export class ReferenceBackend implements Backend {
   softmax(log: boolean, x: Storage, xOffset: number, out: Storage, rows: number, cols: number): void {
     loops.softmax(log, this.view(x), xOffset, this.view(out), rows, cols);
   }
-  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+  // The slope from x alone (erf and tanh in float64): an independent check of the wasm kernel's, which uses y.
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, _y: Storage, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
     loops.geluBackward(tanhForm, this.view(x), xOffset, this.view(gradOut), gradOutOffset, this.view(gradIn), n);
   }
   softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {

@@ -53,11 +53,12 @@ export interface AttentionCall extends AttentionDims {
   dv: Ptr;
 }
 
-/** One elementwise kernel call (ELEMENTWISE names it) over `n` floats; pointers in bytes, `y` 0 for a one-input kernel. */
+/** One elementwise kernel call (ELEMENTWISE names it) over `n` floats; pointers in bytes, 0 for inputs the kernel does not read. */
 export interface ElementwiseCall {
   kernel: number;
-  x: Ptr;
-  y: Ptr;
+  a: Ptr;
+  b: Ptr;
+  c: Ptr;
   out: Ptr;
   n: number;
   option: number;
@@ -325,12 +326,12 @@ export class GemmThreads {
       job[JOB.step] = step;
       job[JOB.count] = Math.ceil(call.n / step);
       job.set(
-        [call.kernel, call.x, call.y, call.out, call.n, call.option].map((v) => v | 0),
+        [call.kernel, call.a, call.b, call.c, call.out, call.n, call.option].map((v) => v | 0),
         JOB.ewKernel,
       );
       return this.run(ready.slice(0, job[JOB.count] - 1), 0);
     }
-    this.local.elementwise[call.kernel](call.x, call.y, call.out, call.n, call.option);
+    this.local.elementwise[call.kernel](call.a, call.b, call.c, call.out, call.n, call.option);
   }
 
   /** Up to cap − 1 workers that are running (none when cap < 2); asks for the missing ones to start. */

@@ -385,7 +385,7 @@ export class WasmBackend implements Backend {
   unary(op: UnaryOp, x: Storage, xOffset: number, out: Storage, n: number): void {
     const float = x.dtype === 'float32' && out.dtype === 'float32';
     if (float && this.threads && (op === 'gelu' || op === 'geluTanh')) {
-      this.threads.elementwise({ kernel: ELEMENTWISE[op], x: this.byteAddr(x, xOffset), y: 0, out: out.ptr, n, option: 0 });
+      this.threads.elementwise({ kernel: ELEMENTWISE[op], a: this.byteAddr(x, xOffset), b: 0, c: 0, out: out.ptr, n, option: 0 });
     } else if (float && SIMD_UNARY.has(op)) {
       this.k[`${op as SimdUnaryOp}F32`](this.byteAddr(x, xOffset), out.ptr, n);
     } else {
@@ -495,10 +495,10 @@ export class WasmBackend implements Backend {
     const kernel = log ? this.k.logSoftmaxF32 : this.k.softmaxF32;
     kernel(this.byteAddr(x, xOffset), out.ptr, rows, cols);
   }
-  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
-    const [xp, gp] = [this.byteAddr(x, xOffset), this.byteAddr(gradOut, gradOutOffset)];
-    if (this.threads) this.threads.elementwise({ kernel: ELEMENTWISE.geluBackward, x: xp, y: gp, out: gradIn.ptr, n, option: +tanhForm });
-    else this.k.geluBackwardF32(xp, gp, gradIn.ptr, n, +tanhForm);
+  geluBackward(tanhForm: boolean, x: Storage, xOffset: number, y: Storage, gradOut: Storage, gradOutOffset: number, gradIn: Storage, n: number): void {
+    const [xp, yp, gp] = [this.byteAddr(x, xOffset), y.ptr, this.byteAddr(gradOut, gradOutOffset)];
+    if (this.threads) this.threads.elementwise({ kernel: ELEMENTWISE.geluBackward, a: xp, b: yp, c: gp, out: gradIn.ptr, n, option: +tanhForm });
+    else this.k.geluBackwardF32(xp, yp, gp, gradIn.ptr, n, +tanhForm);
   }
   softmaxBackward(log: boolean, y: Storage, gradOut: Storage, gradIn: Storage, rows: number, cols: number): void {
     this.k.softmaxBackwardF32(y.ptr, gradOut.ptr, gradIn.ptr, rows, cols, +log);

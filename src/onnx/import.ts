@@ -15,7 +15,7 @@ import { cat, stack } from '../ops/shape.js';
 import { gruSequence, lstmSequence } from '../nn/rnn-fused.js';
 import { erf, gelu, round, where } from '../ops/elementwise.js';
 import { gather, indexSelect } from '../ops/indexing.js';
-import { tril, triu } from '../ops/rearrange.js';
+import { flip, tril, triu } from '../ops/rearrange.js';
 import { conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d } from '../ops/conv.js';
 import { nodeFs } from '../io/node-fs.js';
 import { fieldFloat, fieldInt, fieldString, ProtoError, type ProtoField, readFields, repeatedFloats, repeatedInts } from './proto.js';
@@ -552,6 +552,64 @@ const OPS: Record<string, Op> = {
     return [round(a.matmul(b)).to('int32')];
   },
   Round: unary((a) => round(a)),
+  LeakyRelu: (x, n) => [F.leakyRelu(t0(x), attrF(n, 'alpha', 0.01))],
+  Elu: (x, n) => [F.elu(t0(x), attrF(n, 'alpha', 1))],
+  Softplus: unary((a) => F.softplus(a)),
+  HardSwish: unary((a) => F.hardswish(a)),
+  // Per-(sample, channel) normalisation: group norm with one channel per group (PyTorch writes GroupNorm this way).
+  InstanceNormalization: (x, n) => {
+    const t = t0(x);
+    return [F.groupNorm(t, t.shape[1], asTensor(x[1]!), asTensor(x[2]!), attrF(n, 'epsilon', 1e-5))];
+  },
+  Pad: (x, n) => {
+    const t = t0(x);
+    const mode = n.attrs.get('mode')?.s ?? 'constant';
+    const modes: Record<string, 'constant' | 'reflect' | 'replicate' | 'circular'> = {
+      constant: 'constant',
+      reflect: 'reflect',
+      edge: 'replicate',
+      wrap: 'circular',
+    };
+    if (!modes[mode]) throw new Error(`onnx model: node '${n.name}' (Pad) has mode '${mode}', which Tessera's ONNX import does not support`);
+    const pads = ints(x[1], 'Pad pads');
+    const rank = t.ndim;
+    const axes = x[3] ? ints(x[3], 'Pad axes').map((a) => norm(a, rank)) : t.shape.map((_, d) => d);
+    const begin = new Array<number>(rank).fill(0);
+    const end = new Array<number>(rank).fill(0);
+    axes.forEach((a, i) => {
+      begin[a] = pads[i];
+      end[a] = pads[i + axes.length];
+    });
+    // F.pad's list runs from the last dim back, as far as the first padded one.
+    const first = begin.findIndex((b, d) => b !== 0 || end[d] !== 0);
+    if (first < 0) return [t];
+    const list: number[] = [];
+    for (let d = rank - 1; d >= first; d--) list.push(begin[d], end[d]);
+    const value = x[2] ? asTensor(x[2]).item() : 0;
+    return [F.pad(t, list, { mode: modes[mode], value })];
+  },
+  Resize: (x, n) => {
+    const t = t0(x);
+    const mode = n.attrs.get('mode')?.s ?? 'nearest';
+    const transform = n.attrs.get('coordinate_transformation_mode')?.s ?? 'half_pixel';
+    const fail = (why: string): never => {
+      throw new Error(`onnx model: node '${n.name}' (Resize) ${why}, which Tessera's ONNX import does not support`);
+    };
+    const sizes = x[3] ? ints(x[3], 'Resize sizes') : null;
+    const scales = !sizes && x[2] ? Array.from(asTensor(x[2]).toArray()) : null;
+    if (!sizes && !scales) fail('has neither scales nor sizes');
+    const lead = (sizes ?? scales)!.slice(0, 2);
+    if (sizes ? lead.some((v, d) => v !== t.shape[d]) : lead.some((v) => v !== 1)) fail('resizes the batch or channel dim');
+    let options: F.InterpolateOptions;
+    if (mode === 'nearest') {
+      if (transform !== 'asymmetric' || (n.attrs.get('nearest_mode')?.s ?? 'round_prefer_floor') !== 'floor')
+        fail(`uses nearest mode with ${transform} coordinates (PyTorch's nearest is asymmetric with floor)`);
+      options = { mode: 'nearest' };
+    } else if (mode === 'linear' && t.ndim === 4 && ['half_pixel', 'pytorch_half_pixel', 'align_corners'].includes(transform)) {
+      options = { mode: 'bilinear', alignCorners: transform === 'align_corners' };
+    } else return fail(`uses ${mode} mode with ${transform} coordinates on a ${t.ndim}-D input`);
+    return [F.interpolate(t, sizes ? { ...options, size: sizes.slice(2) } : { ...options, scaleFactor: scales!.slice(2) })];
+  },
   Identity: (x) => [x[0]],
   Dropout: (x) => [x[0]],
   Constant: (_, n) => [n.attrs.get('value')?.t ?? tensor([n.attrs.get('value_float')?.f ?? 0])],
@@ -644,7 +702,10 @@ const OPS: Record<string, Op> = {
     const v = x[0]!;
     const inShape = v instanceof Tensor ? v.shape : v.shape;
     const target = ints(x[1], 'Reshape shape').map((s, d) => (s === 0 ? inShape[d] : s));
-    if (!(v instanceof Tensor)) return [{ host: true, shape: target.includes(-1) ? [v.data.length] : target, data: v.data }];
+    if (!(v instanceof Tensor)) {
+      const known = target.reduce((p, s) => (s === -1 ? p : p * s), 1);
+      return [{ host: true, shape: target.map((s) => (s === -1 ? v.data.length / known : s)), data: v.data }];
+    }
     return [v.reshape(target)];
   },
   Flatten: (x, n) => {
@@ -700,9 +761,17 @@ const OPS: Record<string, Op> = {
     const axes = x[3] ? ints(x[3], 'axes') : starts.map((_, i) => i);
     const steps = x[4] ? ints(x[4], 'steps') : starts.map(() => 1);
     axes.forEach((a, i) => {
-      if (steps[i] <= 0) throw new Error(`onnx model: Slice with step ${steps[i]} is not supported (Tessera slices forward only)`);
+      if (steps[i] === 0) throw new Error('onnx model: Slice with step 0');
       const d = norm(a, t.ndim);
-      t = t.slice(d, Math.max(starts[i], -t.shape[d] - 1), Math.min(ends[i], t.shape[d]), steps[i]);
+      const size = t.shape[d];
+      if (steps[i] > 0) {
+        t = t.slice(d, Math.max(starts[i], -size - 1), Math.min(ends[i], size), steps[i]);
+        return;
+      }
+      // A backward slice (PyTorch reverses its pad list this way) is a forward one over the flipped dim: ONNX clamps start to [0, size−1], end to [−1, size−1].
+      const clampTo = (v: number, lo: number) => Math.min(Math.max(v < 0 ? v + size : v, lo), size - 1);
+      const [start, end] = [clampTo(starts[i], 0), ends[i] < -size ? -1 : clampTo(ends[i], -1)];
+      t = flip(t, d).slice(d, size - 1 - start, size - 1 - end, -steps[i]);
     });
     return [t];
   },

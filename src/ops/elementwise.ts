@@ -195,8 +195,8 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
   const { approximate = 'none' } = options_('gelu', options, ['approximate']);
   oneOf('gelu', 'approximate', approximate, ['none', 'tanh']);
   const tanhForm = approximate === 'tanh';
-  return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x) =>
-    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, gc.storage, gc.offset, out.storage, out.numel())),
+  return unary(tanhForm ? 'geluTanh' : 'gelu', x, (g, x, y) =>
+    fusedBackward(g, x, (xc, gc, out) => x.backend.geluBackward(tanhForm, xc.storage, xc.offset, y.storage, gc.storage, gc.offset, out.storage, out.numel())),
   );
 }
 /** The largest integer ≤ x (integer tensors unchanged); its gradient is 0, as in PyTorch. */

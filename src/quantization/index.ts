@@ -171,8 +171,9 @@ export function prepare<M extends Module>(model: M, options: PrepareOptions = {}
 
 /**
  * Below this GEMM depth (inChannels·kH·kW) a convolution stays float32: with fewer than four
- * int8 steps per output the unfold and the float epilogue cost more than the int8 multiply saves
- * (a 1-channel 3×3 conv measured 0.8× float32 in bench/int8.mjs), and its weight is a few hundred bytes.
+ * int8 steps per output the unfold and the float epilogue cost what the int8 multiply saves (the
+ * bench CNN's 1-channel 3×3 conv measured 0.87× float32 at batch 1 and 1.0× at batch 64 by CPU
+ * time), and its weight is a few hundred bytes.
  */
 const MIN_INT8_CONV_DEPTH = 16;
 
