@@ -125,10 +125,10 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
     this.numLayers = checkInt(name, 'numLayers', numLayers, 1);
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
       throw new RangeError(`${name}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
-    this.bias = bias !== false;
-    this.batchFirst = batchFirst === true;
+    this.bias = V.bool(name, 'bias', bias);
+    this.batchFirst = V.bool(name, 'batchFirst', batchFirst);
     this.dropout = dropout;
-    this.bidirectional = bidirectional === true;
+    this.bidirectional = V.bool(name, 'bidirectional', bidirectional);
     const gate = GATES[mode] * hiddenSize;
     const dirs = this.bidirectional ? 2 : 1;
     const self = this as unknown as Record<string, Parameter>;
@@ -338,7 +338,7 @@ abstract class RNNCellBase<H> extends Module<[Tensor, H?], H> {
     V.options(name, options, ['bias', 'device', 'dtype', ...(name === 'RNNCell' ? ['nonlinearity'] : [])]);
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
-    this.bias = options?.bias !== false;
+    this.bias = V.bool(name, 'bias', options?.bias ?? true);
     const gate = GATES[mode] * hiddenSize;
     this.weight_ih = emptyParameter([gate, inputSize], options);
     this.weight_hh = emptyParameter([gate, hiddenSize], options);

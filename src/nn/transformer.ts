@@ -71,6 +71,8 @@ abstract class TransformerLayerBase<Args extends unknown[]> extends Module<Args,
     this.dModel = dModel;
     this.nhead = nhead;
     this.options = { ...options };
+    for (const key of ['batchFirst', 'normFirst', 'bias'] as const) if (options[key] !== undefined) V.bool(op, key, options[key]);
+    if (options.dimFeedforward !== undefined) V.int(op, 'dimFeedforward', options.dimFeedforward, { min: 1 });
     this.normFirst = options.normFirst === true;
     this.activation = activationOf(op, options.activation);
   }
