@@ -617,5 +617,9 @@ describe('recurrent layers', () => {
     ]);
     expect(() => nn.utils.rnn.padSequence([a, randn([2, 2])])).toThrow(/sequences\[1\] \[2, 2\] \(float32\) does not match/);
     expect(() => nn.utils.rnn.padSequence([])).toThrow(/non-empty array/);
+    expect(() => nn.utils.rnn.padSequence([tensor(1, { dtype: 'float32' })])).toThrow(
+      /padSequence: sequences\[0\] is 0-D; each sequence needs a leading length dim/,
+    );
+    expect(() => nn.utils.rnn.padSequence([a], { batchFirst: 'false' as never })).toThrow(/padSequence: batchFirst must be true or false \(got "false"\)/);
   });
 });
