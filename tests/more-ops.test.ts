@@ -625,6 +625,7 @@ describe('bad arguments get errors that name the op and the argument', () => {
     [() => sort(ones([3]), { stable: 'yes' as never }), /sort: stable must be true or false \(got "yes"\)/],
     [() => (cumsum as (x: unknown) => unknown)(ones([3])), /cumsum: dim must be an integer from -1 to 0 for a tensor with 1 dimension\(s\) \(got undefined\)/],
     [() => cumprod(ones([3]), 0.5), /cumprod: dim must be an integer from -1 to 0 .*\(got 0\.5\)/],
+    [() => pad(ones([1, 1, 3]), [1, 1], { mode: 'reflect', value: 5 }), /pad: mode 'reflect' takes no value \(got 5\); value fills only mode 'constant'/],
   ])('%#', (fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -159,6 +159,8 @@ export function pad(x: Tensor, padding: number[], options: PadOptions = {}): Ten
   if (p.length / 2 > x.ndim)
     throw new RangeError(`pad: pad ${fmtShape(p)} pads ${p.length / 2} dims but the input has only ${x.ndim} (shape ${fmtShape(x.shape)})`);
   if (typeof value !== 'number') throw new TypeError(`pad: value must be a number (got ${String(value)})`);
+  // PyTorch refuses a fill value with the other modes rather than ignoring it.
+  if (mode !== 'constant' && value !== 0) throw new TypeError(`pad: mode '${mode}' takes no value (got ${value}); value fills only mode 'constant'`);
   const pairs: [number, number, number][] = [];
   for (let k = 0; k < p.length / 2; k++) pairs.push([x.ndim - 1 - k, p[2 * k], p[2 * k + 1]]);
   for (const [d, before, after] of pairs) {
