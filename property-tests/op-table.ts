@@ -341,7 +341,7 @@ const padArb = (s: number[]) =>
         const max = mode === 'reflect' ? n - 1 : mode === 'circular' ? n : 2;
         return fc.integer({ min: mode === 'constant' && n > 1 ? -1 : 0, max: Math.max(0, Math.min(max, 2)) });
       });
-      return fc.tuple(...sides).map((pad) => ({ mode, pad, value: 0.5 }));
+      return fc.tuple(...sides).map((pad) => ({ mode, pad, value: mode === 'constant' ? 0.5 : 0 }));
     });
   });
 

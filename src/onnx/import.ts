@@ -585,7 +585,8 @@ const OPS: Record<string, Op> = {
     if (first < 0) return [t];
     const list: number[] = [];
     for (let d = rank - 1; d >= first; d--) list.push(begin[d], end[d]);
-    const value = x[2] ? asTensor(x[2]).item() : 0;
+    // ONNX ignores constant_value outside mode 'constant'; F.pad refuses one there, as PyTorch.
+    const value = x[2] && modes[mode] === 'constant' ? asTensor(x[2]).item() : 0;
     return [F.pad(t, list, { mode: modes[mode], value })];
   },
   Resize: (x, n) => {
