@@ -103,6 +103,10 @@ describe.each(DEVICES)('elementwise math on %s', (device) => {
     close(remainder(tensor([7, -7], { device }), tensor([-3, -3], { device })).toArray(), [-2, -1]);
     const r = remainder(tensor([-7, 7], { dtype: 'int32', device }), 3);
     expect([r.dtype, r.tolist()]).toEqual(['int32', [2, 1]]);
+    // Exact on int32 beyond float32's 2²⁴ (a float division would give 0 here), sign of the divisor.
+    const big = remainder(tensor([16777217, -7, 7, -7], { dtype: 'int32', device }), tensor([2, 3, -3, -3], { dtype: 'int32', device }));
+    expect([big.dtype, big.tolist()]).toEqual(['int32', [1, 2, -2, -1]]);
+    expect(remainder(7, tensor([[3], [-3]], { dtype: 'int32', device })).tolist()).toEqual([[1], [-2]]);
   });
   it('prod reduces one dim or all, and its gradient is exact where an input is zero', () => {
     expect(
@@ -558,6 +562,10 @@ describe('norm and loss modules', () => {
 });
 
 describe('bad arguments get errors that name the op and the argument', () => {
+  it("sort and argsort take PyTorch's stable flag (Tessera always sorts stably)", () => {
+    expect(sort(tensor([1, 0, 1, 0]), { stable: true }).indices.tolist()).toEqual([1, 3, 0, 2]);
+    expect(argsort(tensor([1, 0, 1, 0]), { stable: true, descending: true }).tolist()).toEqual([0, 2, 1, 3]);
+  });
   it.each([
     [() => tril(tensor([1, 2])), /tril: input must have at least 2 dims \(got shape \[2\]\)/],
     [() => triu(ones([2, 2]), 0.5), /triu: diagonal must be an integer/],
@@ -599,6 +607,24 @@ describe('bad arguments get errors that name the op and the argument', () => {
     [() => einsum('ijk->i', ones([2, 3])), /einsum: operand 0 'ijk' names 3 dims but the operand has 2/],
     [() => einsum('ij->iz', ones([2, 3])), /einsum: output subscript 'z' appears in no operand/],
     [() => einsum('i1->i', ones([2, 3])), /einsum: operand 0 has the character '1'/],
+    // PyTorch refuses a src/source of another dtype rather than casting it silently.
+    [
+      () => scatter(zeros([3]), 0, tensor([1], { dtype: 'int32' }), tensor([7], { dtype: 'int32' })),
+      /scatter: src \(int32\) must have the input's dtype \(float32\)/,
+    ],
+    [
+      () => scatterAdd(zeros([3]), 0, tensor([1], { dtype: 'int32' }), tensor([7], { dtype: 'int32' })),
+      /scatterAdd: src \(int32\) must have the input's dtype/,
+    ],
+    [() => indexAdd(zeros([3]), 0, tensor([1], { dtype: 'int32' }), tensor([7], { dtype: 'int32' })), /indexAdd: source \(int32\) must have the input's dtype/],
+    [
+      () => remainder(tensor([5, 1], { dtype: 'int32' }), tensor([1, 0], { dtype: 'int32' })),
+      /remainder: integer division by zero \(element 1 of the divisor, shape \[2\]\)/,
+    ],
+    [() => remainder(tensor([5], { dtype: 'int32' }), 0), /remainder: integer division by zero/],
+    [() => sort(ones([3]), { stable: 'yes' as never }), /sort: stable must be true or false \(got "yes"\)/],
+    [() => (cumsum as (x: unknown) => unknown)(ones([3])), /cumsum: dim must be an integer from -1 to 0 for a tensor with 1 dimension\(s\) \(got undefined\)/],
+    [() => cumprod(ones([3]), 0.5), /cumprod: dim must be an integer from -1 to 0 .*\(got 0\.5\)/],
   ])('%#', (fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -344,7 +344,7 @@ describe('attention', () => {
       /key \[2, 5, 3\] must end in query's embedding size 4/,
     );
     expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([5, 4]), randn([5, 4]), { attnMask: zeros([3, 4]) })).toThrow(
-      /attnMask \[3, 4\] does not broadcast to the scores \[\.\.\., 3, 5\]/,
+      /attnMask \[3, 4\] does not broadcast to the scores \[3, 5\] \(query \[3, 4\], key \[5, 4\] and value \[5, 4\]\)/,
     );
     expect(() => F.scaledDotProductAttention(randn([3, 4]), randn([3, 4]), randn([3, 4]), { attnMask: zeros([3, 3]), isCausal: true })).toThrow(
       /either attnMask or isCausal/,
@@ -356,6 +356,61 @@ describe('attention', () => {
     );
     expect(() => mha(randn([3, 2, 4]), randn([5, 2, 6]), randn([5, 2, 4]))).toThrow(/key \[5, 2, 6\] must end in kdim 4/);
     expect(() => new nn.TransformerEncoderLayer(4, 2, { activation: 'tanh' as never })).toThrow(/activation must be 'relu', 'gelu' or a function/);
+  });
+
+  it('take a 1-D attnMask as PyTorch does, and check masks against the broadcast batch', () => {
+    const F = nn.functional;
+    manualSeed(3);
+    const [q, k, v] = [randn([2, 3, 4]), randn([2, 5, 4]), randn([2, 5, 4])];
+    const ref = F.scaledDotProductAttention(q, k, v, { attnMask: tensor([[0, 0, -Infinity, 0, 0]], { dtype: 'float32' }) }).toArray();
+    const byFloat = F.scaledDotProductAttention(q, k, v, { attnMask: tensor([0, 0, -Infinity, 0, 0], { dtype: 'float32' }) }).toArray();
+    const byBool = F.scaledDotProductAttention(q, k, v, { attnMask: tensor([true, true, false, true, true], { dtype: 'bool' }) }).toArray();
+    expect(Array.from(byFloat)).toEqual(Array.from(ref));
+    expect(Array.from(byBool)).toEqual(Array.from(ref));
+    expect(() => F.scaledDotProductAttention(q, k, v, { attnMask: zeros([4, 3, 5]) })).toThrow(
+      /attnMask \[4, 3, 5\] does not broadcast to the scores \[2, 3, 5\]/,
+    );
+    expect(() => F.scaledDotProductAttention(q, randn([3, 5, 4]), randn([3, 5, 4]))).toThrow(
+      /scaledDotProductAttention: the batch dims of query \[2, 3, 4\], key \[3, 5, 4\] and value \[3, 5, 4\]/,
+    );
+  });
+
+  it('refuse non-boolean flags that would otherwise be read as false (or true) silently', () => {
+    const F = nn.functional;
+    const x = randn([3, 2, 4]);
+    expect(() => F.scaledDotProductAttention(x, x, x, { isCausal: 'yes' as never })).toThrow(
+      /scaledDotProductAttention: isCausal must be true or false \(got "yes"\)/,
+    );
+    const mha = new nn.MultiheadAttention(4, 2);
+    expect(() => mha(x, x, x, { needWeights: 'no' as never })).toThrow(/MultiheadAttention: needWeights must be true or false/);
+    expect(() => mha(x, x, x, { isCausal: 1 as never })).toThrow(/MultiheadAttention: isCausal must be true or false \(got 1\)/);
+    expect(() => new nn.MultiheadAttention(4, 2, { batchFirst: 'true' as never })).toThrow(/MultiheadAttention: batchFirst must be true or false/);
+    expect(() => new nn.TransformerEncoderLayer(4, 2, { normFirst: 'false' as never })).toThrow(
+      /TransformerEncoderLayer: normFirst must be true or false \(got "false"\)/,
+    );
+    expect(() => new nn.TransformerDecoderLayer(4, 2, { batchFirst: 1 as never })).toThrow(/TransformerDecoderLayer: batchFirst must be true or false/);
+    expect(() => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 0 })).toThrow(
+      /TransformerEncoderLayer: dimFeedforward must be an integer ≥ 1 \(got 0\)/,
+    );
+    expect(() => new nn.LSTM(3, 4, { batchFirst: 'yes' as never })).toThrow(/LSTM: batchFirst must be true or false/);
+    expect(() => new nn.GRU(3, 4, { bidirectional: 1 as never })).toThrow(/GRU: bidirectional must be true or false/);
+    expect(() => new nn.GRUCell(3, 4, { bias: 'no' as never })).toThrow(/GRUCell: bias must be true or false/);
+  });
+
+  it('stacks take only their own layer kind and a Module norm; LSTM states are both tensors or omitted', () => {
+    const enc = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 });
+    const dec = new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 });
+    expect(() => new nn.TransformerDecoder(enc as never, 1)).toThrow(
+      /TransformerDecoder: the first argument must be a Transformer layer, a TransformerDecoderLayer \(got a TransformerEncoderLayer\)/,
+    );
+    expect(() => new nn.TransformerEncoder(dec as never, 1)).toThrow(/TransformerEncoder: .*a TransformerEncoderLayer \(got a TransformerDecoderLayer\)/);
+    expect(() => new nn.TransformerEncoder(enc, 1, { norm: 'layernorm' as never })).toThrow(
+      /TransformerEncoder: norm must be a Module such as nn.LayerNorm, or null \(got "layernorm"\)/,
+    );
+    expect(new nn.TransformerEncoder(enc, 1, { norm: new nn.LayerNorm(4) })(randn([2, 1, 4])).shape).toEqual([2, 1, 4]);
+    const lstm = new nn.LSTM(2, 3);
+    expect(() => lstm(randn([4, 1, 2]), [null, zeros([1, 1, 3])] as never)).toThrow(/LSTM: hx must be a pair \[h0, c0\] of tensors \(or omitted for zeros\)/);
+    expect(() => new nn.LSTMCell(2, 3)(randn([1, 2]), [zeros([1, 3]), undefined] as never)).toThrow(/LSTMCell: hx must be a pair \[h, c\] of tensors/);
   });
 
   it('a Transformer training loop releases every step', () => {
@@ -578,5 +633,9 @@ describe('recurrent layers', () => {
     ]);
     expect(() => nn.utils.rnn.padSequence([a, randn([2, 2])])).toThrow(/sequences\[1\] \[2, 2\] \(float32\) does not match/);
     expect(() => nn.utils.rnn.padSequence([])).toThrow(/non-empty array/);
+    expect(() => nn.utils.rnn.padSequence([tensor(1, { dtype: 'float32' })])).toThrow(
+      /padSequence: sequences\[0\] is 0-D; each sequence needs a leading length dim/,
+    );
+    expect(() => nn.utils.rnn.padSequence([a], { batchFirst: 'false' as never })).toThrow(/padSequence: batchFirst must be true or false \(got "false"\)/);
   });
 });

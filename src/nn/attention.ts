@@ -7,7 +7,7 @@ import { composite } from '../autograd/composite.js';
 import { tensor } from '../creation.js';
 import { logicalNot, where } from '../ops/elementwise.js';
 import { isFloat } from '../dtype.js';
-import { fmtShape } from '../shape.js';
+import { broadcastShapes, fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import * as F from './functional.js';
 import * as init from './init.js';
@@ -65,21 +65,27 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
     throw new RangeError(`${op}: dropoutP must be a probability between 0 and 1 (got ${String(dropoutP)})`);
   if (scale !== null && (typeof scale !== 'number' || !Number.isFinite(scale)))
     throw new TypeError(`${op}: scale must be a finite number (got ${String(scale)})`);
+  V.bool(op, 'isCausal', isCausal);
   if (isCausal && attnMask) throw new TypeError(`${op}: pass either attnMask or isCausal, not both`);
+  const batchOf = (t: Tensor) => t.shape.slice(0, -2);
+  const qkv = `query ${fmtShape(q.shape)}, key ${fmtShape(k.shape)} and value ${fmtShape(v.shape)}`;
+  const scoreShape = [...broadcastShapes(`${op}: the batch dims of ${qkv}`, batchOf(q), batchOf(k), batchOf(v)), L, S];
+  let mask: Tensor | null = null;
   if (attnMask !== null) {
     if (!(attnMask instanceof Tensor)) throw new TypeError(`${op}: attnMask must be a Tensor (got ${typeof attnMask})`);
     attnMask.check(op);
     if (attnMask.dtype !== 'bool' && !isFloat(attnMask.dtype)) throw new TypeError(`${op}: attnMask must be bool or float (got ${attnMask.dtype})`);
     const m = attnMask.shape;
-    if (m.length < 2 || (m[m.length - 1] !== S && m[m.length - 1] !== 1) || (m[m.length - 2] !== L && m[m.length - 2] !== 1)) {
-      throw new RangeError(`${op}: attnMask ${fmtShape(m)} does not broadcast to the scores [..., ${L}, ${S}]`);
-    }
+    const fits = m.length <= scoreShape.length && m.every((n, i) => n === 1 || n === scoreShape[scoreShape.length - m.length + i]);
+    if (!fits) throw new RangeError(`${op}: attnMask ${fmtShape(m)} does not broadcast to the scores ${fmtShape(scoreShape)} (${qkv})`);
+    // PyTorch broadcasts a 0-D or 1-D mask over the rows; the kernels expect the last two dims.
+    mask = m.length >= 2 ? attnMask : attnMask.reshape([1, m.length ? m[0] : 1]);
   }
-  if (dropoutP === 0 && canFuseAttention(q, k, v, attnMask)) return fusedAttention(q, k, v, attnMask, isCausal, scale ?? 1 / Math.sqrt(E));
+  if (dropoutP === 0 && canFuseAttention(q, k, v, mask)) return fusedAttention(q, k, v, mask, isCausal, scale ?? 1 / Math.sqrt(E));
   return composite(op, () => {
     let scores = q.matmul(k.transpose(-2, -1)).mul(scale ?? 1 / Math.sqrt(E));
     if (isCausal) scores = scores.maskedFill(aboveDiagonal(L, S, q), -Infinity);
-    else if (attnMask) scores = attnMask.dtype === 'bool' ? scores.maskedFill(logicalNot(attnMask), -Infinity) : scores.add(attnMask);
+    else if (mask) scores = mask.dtype === 'bool' ? scores.maskedFill(logicalNot(mask), -Infinity) : scores.add(mask);
     let weights = scores.softmax(-1);
     if (dropoutP > 0) weights = F.dropout(weights, dropoutP, true);
     return weights.matmul(v);
@@ -171,6 +177,8 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
     } = V.options(op, options, ['dropout', 'bias', 'batchFirst', 'kdim', 'vdim', 'device', 'dtype']);
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
       throw new RangeError(`${op}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
+    V.bool(op, 'bias', bias);
+    V.bool(op, 'batchFirst', batchFirst);
     for (const [arg, n] of [
       ['kdim', kdim],
       ['vdim', vdim],
@@ -215,6 +223,9 @@ export class MultiheadAttention extends Module<[Tensor, Tensor, Tensor, Multihea
       averageAttnWeights = true,
       isCausal = false,
     } = V.options(op, options, ['keyPaddingMask', 'needWeights', 'attnMask', 'averageAttnWeights', 'isCausal']);
+    V.bool(op, 'needWeights', needWeights);
+    V.bool(op, 'averageAttnWeights', averageAttnWeights);
+    V.bool(op, 'isCausal', isCausal);
     const batched = q.ndim === 3;
     if ((q.ndim !== 3 && q.ndim !== 2) || k.ndim !== q.ndim || v.ndim !== q.ndim) {
       throw new RangeError(

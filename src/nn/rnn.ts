@@ -125,10 +125,10 @@ abstract class RNNBase<H> extends Module<[Tensor, H?], [Tensor, H]> {
     this.numLayers = checkInt(name, 'numLayers', numLayers, 1);
     if (typeof dropout !== 'number' || !(dropout >= 0 && dropout <= 1))
       throw new RangeError(`${name}: dropout must be a probability between 0 and 1 (got ${String(dropout)})`);
-    this.bias = bias !== false;
-    this.batchFirst = batchFirst === true;
+    this.bias = V.bool(name, 'bias', bias);
+    this.batchFirst = V.bool(name, 'batchFirst', batchFirst);
     this.dropout = dropout;
-    this.bidirectional = bidirectional === true;
+    this.bidirectional = V.bool(name, 'bidirectional', bidirectional);
     const gate = GATES[mode] * hiddenSize;
     const dirs = this.bidirectional ? 2 : 1;
     const self = this as unknown as Record<string, Parameter>;
@@ -289,7 +289,8 @@ export class LSTM extends RNNBase<LSTMState> {
   }
 
   forward(input: Tensor, hx?: LSTMState | null): [Tensor, LSTMState] {
-    if (hx != null && (!Array.isArray(hx) || hx.length !== 2)) throw new TypeError('LSTM: hx must be a pair [h0, c0] of tensors');
+    if (hx != null && (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)))
+      throw new TypeError('LSTM: hx must be a pair [h0, c0] of tensors (or omitted for zeros), as in PyTorch');
     const { output, hN, cN } = this.run('LSTM', input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [output, [hN, cN!]];
   }
@@ -338,7 +339,7 @@ abstract class RNNCellBase<H> extends Module<[Tensor, H?], H> {
     V.options(name, options, ['bias', 'device', 'dtype', ...(name === 'RNNCell' ? ['nonlinearity'] : [])]);
     this.inputSize = checkInt(name, 'inputSize', inputSize, 0);
     this.hiddenSize = checkInt(name, 'hiddenSize', hiddenSize, 1);
-    this.bias = options?.bias !== false;
+    this.bias = V.bool(name, 'bias', options?.bias ?? true);
     const gate = GATES[mode] * hiddenSize;
     this.weight_ih = emptyParameter([gate, inputSize], options);
     this.weight_hh = emptyParameter([gate, hiddenSize], options);
@@ -420,7 +421,8 @@ export class LSTMCell extends RNNCellBase<LSTMState> {
   }
 
   forward(input: Tensor, hx?: LSTMState | null): LSTMState {
-    if (hx != null && (!Array.isArray(hx) || hx.length !== 2)) throw new TypeError('LSTMCell: hx must be a pair [h, c] of tensors');
+    if (hx != null && (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)))
+      throw new TypeError('LSTMCell: hx must be a pair [h, c] of tensors (or omitted for zeros), as in PyTorch');
     const [h, c] = this.cell('LSTMCell', input, [hx?.[0] ?? null, hx?.[1] ?? null]);
     return [h, c!];
   }

@@ -273,10 +273,25 @@ export function remainder(a: TensorLike, b: TensorLike): Tensor {
   const like = a instanceof Tensor ? a : b instanceof Tensor ? b : null;
   if (!like) throw new TypeError('remainder: at least one operand must be a Tensor');
   const bothInt = [a, b].every((v) => (v instanceof Tensor ? !isFloat(v.dtype) : Number.isInteger(v)));
-  return composite('remainder', () => {
-    const r = sub(a, mul(floor(div(a, b)), b));
-    return bothInt ? cast(r, 'int32') : r;
-  });
+  if (bothInt) return intRemainder(a, b, like);
+  return composite('remainder', () => sub(a, mul(floor(div(a, b)), b)));
+}
+
+/** Integer remainder computed exactly (float32 division loses int32s above 2²⁴); a zero divisor raises as in PyTorch. */
+function intRemainder(a: TensorLike, b: TensorLike, like: Tensor): Tensor {
+  const asInt = (v: TensorLike) => (v instanceof Tensor ? cast(v, 'int32') : full([], v as number, { dtype: 'int32', device: like.device }));
+  const [ta, tb] = [asInt(a), asInt(b)];
+  const shape = broadcastShapes('remainder', ta.shape, tb.shape);
+  const xs = ta.expand(shape).contiguous().toArray();
+  const ys = tb.expand(shape).contiguous().toArray();
+  const out = new Int32Array(xs.length);
+  for (let i = 0; i < out.length; i++) {
+    const y = ys[i] as number;
+    if (y === 0) throw new RangeError(`remainder: integer division by zero (element ${i} of the divisor, shape ${fmtShape(tb.shape)})`);
+    const r = (xs[i] as number) % y;
+    out[i] = r !== 0 && r < 0 !== y < 0 ? r + y : r;
+  }
+  return tensor(out, { dtype: 'int32', device: like.device }).reshape(shape);
 }
 /** −1, 0 or 1 by the sign of x (not differentiable). */
 export function sign(x: Tensor): Tensor {

@@ -109,6 +109,7 @@ function checkScatter(op: string, x: Tensor, d: number, index: Tensor, src: Tens
     src.check(op);
     if (src.ndim !== x.ndim) throw new RangeError(`${op}: src must have as many dims as the input (src ${fmtShape(src.shape)}, input ${fmtShape(x.shape)})`);
     if (src.device !== x.device) throw new TypeError(`${op}: src is on device '${src.device}' but the input is on '${x.device}'`);
+    if (src.dtype !== x.dtype) throw new TypeError(`${op}: src (${src.dtype}) must have the input's dtype (${x.dtype}), as in PyTorch`);
   }
   index.shape.forEach((s, i) => {
     if (src && s > src.shape[i]) throw new RangeError(`${op}: index ${fmtShape(index.shape)} is larger than src ${fmtShape(src.shape)} in dim ${i}`);
@@ -192,6 +193,7 @@ export function indexAdd(x: Tensor, dim: number, index: Tensor, source: Tensor, 
   const d = normDim('indexAdd', dim, x.ndim);
   if (!(source instanceof Tensor)) throw new TypeError('indexAdd: source must be a Tensor');
   source.check('indexAdd');
+  if (source.dtype !== x.dtype) throw new TypeError(`indexAdd: source (${source.dtype}) must have the input's dtype (${x.dtype}), as in PyTorch`);
   if (!(index instanceof Tensor) || index.ndim > 1)
     throw new RangeError(`indexAdd: index must be a 0-D or 1-D int32 Tensor${index instanceof Tensor ? ` (got shape ${fmtShape(index.shape)})` : ''}`);
   const expected = x.ndim === 0 ? [] : x.shape.map((s, i) => (i === d ? index.numel() : s));

@@ -50,8 +50,9 @@ function orderAlong(x: Tensor, d: number, descending: boolean): Tensor {
 
 function sortArgs(op: string, x: Tensor, options: SortOptions): [number, boolean] {
   checkTensor(op, x);
-  const { dim = -1, descending = false } = V.options(op, options, ['dim', 'descending']);
+  const { dim = -1, descending = false, stable = false } = V.options(op, options, ['dim', 'descending', 'stable']);
   if (typeof descending !== 'boolean') throw new TypeError(`${op}: descending must be a boolean (got ${String(descending)})`);
+  V.bool(op, 'stable', stable);
   return [normDim(op, dim, x.ndim), descending];
 }
 
