@@ -24,7 +24,13 @@ export function fmtShape(shape: readonly number[]): string {
 export function normDim(op: string, dim: number, ndim: number): number {
   const lo = -Math.max(ndim, 1);
   const hi = Math.max(ndim, 1) - 1;
-  if (!Number.isInteger(dim) || dim < lo || dim > hi) {
+  if (typeof dim !== 'number' || !Number.isInteger(dim)) {
+    const got = typeof dim === 'string' ? `"${dim}"` : String(dim);
+    throw new (typeof dim === 'number' ? RangeError : TypeError)(
+      `${op}: dim must be an integer from ${lo} to ${hi} for a tensor with ${ndim} dimension(s) (got ${got})`,
+    );
+  }
+  if (dim < lo || dim > hi) {
     throw new RangeError(`${op}: dim ${dim} is out of range for a tensor with ${ndim} dimension(s) (expected ${lo}..${hi})`);
   }
   return dim < 0 ? dim + Math.max(ndim, 1) : dim;

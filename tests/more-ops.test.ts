@@ -623,6 +623,8 @@ describe('bad arguments get errors that name the op and the argument', () => {
     ],
     [() => remainder(tensor([5], { dtype: 'int32' }), 0), /remainder: integer division by zero/],
     [() => sort(ones([3]), { stable: 'yes' as never }), /sort: stable must be true or false \(got "yes"\)/],
+    [() => (cumsum as (x: unknown) => unknown)(ones([3])), /cumsum: dim must be an integer from -1 to 0 for a tensor with 1 dimension\(s\) \(got undefined\)/],
+    [() => cumprod(ones([3]), 0.5), /cumprod: dim must be an integer from -1 to 0 .*\(got 0\.5\)/],
   ])('%#', (fn, message) => {
     expect(fn).toThrow(message);
   });

@@ -397,6 +397,22 @@ describe('attention', () => {
     expect(() => new nn.GRUCell(3, 4, { bias: 'no' as never })).toThrow(/GRUCell: bias must be true or false/);
   });
 
+  it('stacks take only their own layer kind and a Module norm; LSTM states are both tensors or omitted', () => {
+    const enc = new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 });
+    const dec = new nn.TransformerDecoderLayer(4, 2, { dimFeedforward: 8 });
+    expect(() => new nn.TransformerDecoder(enc as never, 1)).toThrow(
+      /TransformerDecoder: the first argument must be a Transformer layer, a TransformerDecoderLayer \(got a TransformerEncoderLayer\)/,
+    );
+    expect(() => new nn.TransformerEncoder(dec as never, 1)).toThrow(/TransformerEncoder: .*a TransformerEncoderLayer \(got a TransformerDecoderLayer\)/);
+    expect(() => new nn.TransformerEncoder(enc, 1, { norm: 'layernorm' as never })).toThrow(
+      /TransformerEncoder: norm must be a Module such as nn.LayerNorm, or null \(got "layernorm"\)/,
+    );
+    expect(new nn.TransformerEncoder(enc, 1, { norm: new nn.LayerNorm(4) })(randn([2, 1, 4])).shape).toEqual([2, 1, 4]);
+    const lstm = new nn.LSTM(2, 3);
+    expect(() => lstm(randn([4, 1, 2]), [null, zeros([1, 1, 3])] as never)).toThrow(/LSTM: hx must be a pair \[h0, c0\] of tensors \(or omitted for zeros\)/);
+    expect(() => new nn.LSTMCell(2, 3)(randn([1, 2]), [zeros([1, 3]), undefined] as never)).toThrow(/LSTMCell: hx must be a pair \[h, c\] of tensors/);
+  });
+
   it('a Transformer training loop releases every step', () => {
     manualSeed(7);
     const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, batchFirst: true }), 2);
@@ -617,5 +633,9 @@ describe('recurrent layers', () => {
     ]);
     expect(() => nn.utils.rnn.padSequence([a, randn([2, 2])])).toThrow(/sequences\[1\] \[2, 2\] \(float32\) does not match/);
     expect(() => nn.utils.rnn.padSequence([])).toThrow(/non-empty array/);
+    expect(() => nn.utils.rnn.padSequence([tensor(1, { dtype: 'float32' })])).toThrow(
+      /padSequence: sequences\[0\] is 0-D; each sequence needs a leading length dim/,
+    );
+    expect(() => nn.utils.rnn.padSequence([a], { batchFirst: 'false' as never })).toThrow(/padSequence: batchFirst must be true or false \(got "false"\)/);
   });
 });

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { data } from '../src/index.js';
+import { data, multinomial, tensor } from '../src/index.js';
 // @ts-expect-error: a plain .mjs helper of the examples, without types
 import { loadSpamAssassin, loadStateOfTheUnion, stateOfTheUnionText } from '../examples/corpora.mjs';
 
@@ -37,6 +37,22 @@ describe('CharTokenizer', () => {
     expect(() => CharTokenizer.fromJSON('{"type": "tessera.CharTokenizer", "version": 1, "chars": ["a", "a"]}')).toThrow(/chars\[1\] "a" repeats chars\[0\]/);
     expect(() => CharTokenizer.fromJSON('{"type": "tessera.BPETokenizer", "version": 1}')).toThrow(/field "type" must be "tessera.CharTokenizer"/);
     expect(() => CharTokenizer.fromJSON('{"chars": ')).toThrow(/CharTokenizer.fromJSON: not valid JSON/);
+  });
+  it('names the file when a saved tokenizer is truncated or malformed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-tok-'));
+    const truncated = join(dir, 'truncated.json');
+    writeFileSync(truncated, '{"type":"tessera.CharTokenizer","version":1,"chars":["a"');
+    await expect(CharTokenizer.load(truncated)).rejects.toThrow(new RegExp(`CharTokenizer.fromJSON: not valid JSON .*\\(file ${truncated}\\)$`));
+    const badMerge = join(dir, 'bad-merge.json');
+    writeFileSync(badMerge, '{"type":"tessera.BPETokenizer","version":1,"merges":[[1,2,3]],"specialTokens":[]}');
+    await expect(BPETokenizer.load(badMerge)).rejects.toThrow(/merges\[0\] must be a pair of ids below 256 .*got \[1,2,3\] \(file .*bad-merge\.json\)/);
+  });
+  it('decodes the int32 tensor a sampling loop holds, and refuses other tensors', () => {
+    const ids = multinomial(tensor([0, 0, 1, 0], { dtype: 'float32' }), 1);
+    expect(tok.decode(ids)).toBe(tok.chars[2]);
+    expect(tok.decode(tensor([0, 1], { dtype: 'int32' }))).toBe(tok.decode([0, 1]));
+    expect(() => tok.decode(tensor([1], { dtype: 'float32' }))).toThrow(/CharTokenizer.decode: a Tensor of ids must be 0-D or 1-D int32 \(got float32 \[1\]\)/);
+    expect(() => bpe.decode(tensor([[1]], { dtype: 'int32' }))).toThrow(/BPETokenizer.decode: a Tensor of ids must be 0-D or 1-D int32/);
   });
 });
 

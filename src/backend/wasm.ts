@@ -616,8 +616,8 @@ export class WasmBackend implements Backend {
   quantizeInt8(q: QuantizeBytesArgs): void {
     this.k.quantizeI8(this.byteAddr(q.x, q.xOffset), q.n, q.invScale, q.zeroPoint, q.qmin, q.qmax, q.out.ptr);
   }
-  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
-    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad);
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number, u7A = false): void {
+    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad, +u7A);
   }
   gemmInt8(g: GemmInt8Args): void {
     const ptr = (s: Storage | null) => (s ? s.ptr : 0);

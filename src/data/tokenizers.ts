@@ -4,25 +4,33 @@
  * round-trip any text they can encode, serialise to JSON and check what they load.
  */
 import { nodeFs } from '../io/node-fs.js';
+import { Tensor } from '../tensor.js';
 import { options as checkOptions } from '../validate.js';
 
 /** What encode/decode accept as a list of token ids. */
-export type TokenIds = readonly number[] | Int32Array;
+export type TokenIds = readonly number[] | Int32Array | Tensor;
 
 function checkText(op: string, text: unknown): string {
   if (typeof text !== 'string') throw new TypeError(`${op}: text must be a string (got ${text === null ? 'null' : typeof text})`);
   return text;
 }
 
-function checkIds(op: string, ids: unknown, vocabSize: number): TokenIds {
+function checkIds(op: string, given: unknown, vocabSize: number): readonly number[] | Int32Array {
+  let ids = given;
+  if (ids instanceof Tensor) {
+    // What sampling loops hold: a 0-D or 1-D int32 tensor of ids (multinomial, argmax, topk).
+    if (ids.dtype !== 'int32' || ids.ndim > 1)
+      throw new TypeError(`${op}: a Tensor of ids must be 0-D or 1-D int32 (got ${ids.dtype} [${ids.shape.join(', ')}])`);
+    ids = ids.check(op).toArray();
+  }
   if (!Array.isArray(ids) && !(ids instanceof Int32Array))
-    throw new TypeError(`${op}: ids must be an array of integers (got ${ids === null ? 'null' : typeof ids})`);
+    throw new TypeError(`${op}: ids must be an array of integers or an int32 Tensor (got ${ids === null ? 'null' : typeof ids})`);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
       throw new RangeError(`${op}: id ${String(id)} at position ${i} is not a token id (the vocabulary has ids 0 to ${vocabSize - 1})`);
   }
-  return ids as TokenIds;
+  return ids as readonly number[] | Int32Array;
 }
 
 function parseJson(op: string, json: unknown): Record<string, unknown> {
@@ -47,6 +55,16 @@ function checkType(op: string, obj: Record<string, unknown>, type: string): void
 async function writeJson(op: string, path: string, value: unknown): Promise<void> {
   const { writeFile } = await nodeFs(op);
   await writeFile(path, JSON.stringify(value));
+}
+
+/** Runs a parse of a file's text, naming the file in any error it raises. */
+function inFile<T>(path: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    throw new (e.constructor as ErrorConstructor)(`${e.message} (file ${path})`, { cause: e });
+  }
 }
 
 async function readJson(op: string, path: string): Promise<string> {
@@ -131,7 +149,8 @@ export class CharTokenizer {
 
   /** Reads a tokenizer saved with `save` (Node). */
   static async load(path: string): Promise<CharTokenizer> {
-    return CharTokenizer.fromJSON(await readJson('CharTokenizer.load', path));
+    const text = await readJson('CharTokenizer.load', path);
+    return inFile(path, () => CharTokenizer.fromJSON(text));
   }
 }
 
@@ -363,7 +382,8 @@ export class BPETokenizer {
 
   /** Reads a tokenizer saved with `save` (Node). */
   static async load(path: string): Promise<BPETokenizer> {
-    return BPETokenizer.fromJSON(await readJson('BPETokenizer.load', path));
+    const text = await readJson('BPETokenizer.load', path);
+    return inFile(path, () => BPETokenizer.fromJSON(text));
   }
 }
 

@@ -6,7 +6,7 @@ import { full } from '../creation.js';
 import { cat, stack } from '../ops/shape.js';
 import { fmtShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { options as checkOptions } from '../validate.js';
+import { bool, options as checkOptions } from '../validate.js';
 
 /** Options of `padSequence`. */
 export interface PadSequenceOptions {
@@ -29,11 +29,13 @@ export function padSequence(sequences: Tensor[], options: PadSequenceOptions = {
   if (paddingSide !== 'right' && paddingSide !== 'left')
     throw new RangeError(`padSequence: paddingSide must be 'right' or 'left' (got '${String(paddingSide)}')`);
   if (typeof paddingValue !== 'number') throw new TypeError(`padSequence: paddingValue must be a number (got ${typeof paddingValue})`);
+  bool('padSequence', 'batchFirst', batchFirst);
   sequences.forEach((s, i) => {
     if (!(s instanceof Tensor)) throw new TypeError(`padSequence: sequences[${i}] is not a Tensor`);
     s.check('padSequence');
+    if (s.ndim === 0) throw new RangeError(`padSequence: sequences[${i}] is 0-D; each sequence needs a leading length dim`);
     const first = sequences[0];
-    if (s.ndim === 0 || s.dtype !== first.dtype || s.ndim !== first.ndim || s.shape.slice(1).some((n, d) => n !== first.shape[d + 1])) {
+    if (s.dtype !== first.dtype || s.ndim !== first.ndim || s.shape.slice(1).some((n, d) => n !== first.shape[d + 1])) {
       throw new RangeError(
         `padSequence: sequences[${i}] ${fmtShape(s.shape)} (${s.dtype}) does not match sequences[0] ${fmtShape(first.shape)} (${first.dtype}) after the length dim`,
       );

@@ -289,7 +289,8 @@ export class LSTM extends RNNBase<LSTMState> {
   }
 
   forward(input: Tensor, hx?: LSTMState | null): [Tensor, LSTMState] {
-    if (hx != null && (!Array.isArray(hx) || hx.length !== 2)) throw new TypeError('LSTM: hx must be a pair [h0, c0] of tensors');
+    if (hx != null && (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)))
+      throw new TypeError('LSTM: hx must be a pair [h0, c0] of tensors (or omitted for zeros), as in PyTorch');
     const { output, hN, cN } = this.run('LSTM', input, hx?.[0] ?? null, hx?.[1] ?? null);
     return [output, [hN, cN!]];
   }
@@ -420,7 +421,8 @@ export class LSTMCell extends RNNCellBase<LSTMState> {
   }
 
   forward(input: Tensor, hx?: LSTMState | null): LSTMState {
-    if (hx != null && (!Array.isArray(hx) || hx.length !== 2)) throw new TypeError('LSTMCell: hx must be a pair [h, c] of tensors');
+    if (hx != null && (!Array.isArray(hx) || hx.length !== 2 || !hx.every((t) => t instanceof Tensor)))
+      throw new TypeError('LSTMCell: hx must be a pair [h, c] of tensors (or omitted for zeros), as in PyTorch');
     const [h, c] = this.cell('LSTMCell', input, [hx?.[0] ?? null, hx?.[1] ?? null]);
     return [h, c!];
   }

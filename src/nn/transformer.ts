@@ -225,8 +225,11 @@ export interface TransformerStackOptions {
 
 /** numLayers independent copies of `layer` (same settings, same initial weights, as PyTorch's deepcopy). */
 function copies<L extends TransformerEncoderLayer | TransformerDecoderLayer>(op: string, layer: L, numLayers: number): L[] {
-  if (!(layer instanceof TransformerEncoderLayer) && !(layer instanceof TransformerDecoderLayer))
-    throw new TypeError(`${op}: the first argument must be a Transformer layer`);
+  const kind = op === 'TransformerEncoder' ? TransformerEncoderLayer : TransformerDecoderLayer;
+  if (!(layer instanceof kind)) {
+    const got = layer instanceof Module ? `a ${layer.constructor.name}` : V.show(layer);
+    throw new TypeError(`${op}: the first argument must be a Transformer layer, a ${kind.name} (got ${got})`);
+  }
   if (!Number.isInteger(numLayers) || numLayers < 1) throw new RangeError(`${op}: numLayers must be a positive integer (got ${numLayers})`);
   const Ctor = layer.constructor as new (d: number, h: number, o: TransformerLayerOptions) => L;
   return Array.from({ length: numLayers }, () => {
@@ -234,6 +237,13 @@ function copies<L extends TransformerEncoderLayer | TransformerDecoderLayer>(op:
     copy.loadStateDict(layer.stateDict());
     return copy;
   });
+}
+
+/** The optional final norm of a stack: a Module (PyTorch takes any), null or absent. */
+function stackNorm(op: string, options: TransformerStackOptions): LayerNorm | null {
+  const { norm = null } = V.options(op, options, ['norm']);
+  if (norm !== null && !(norm instanceof Module)) throw new TypeError(`${op}: norm must be a Module such as nn.LayerNorm, or null (got ${V.show(norm)})`);
+  return norm;
 }
 
 /**
@@ -250,7 +260,7 @@ export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?],
   constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
     this.layers = copies('TransformerEncoder', encoderLayer, numLayers);
-    this.norm = V.options('TransformerEncoder', options, ['norm']).norm ?? null;
+    this.norm = stackNorm('TransformerEncoder', options);
   }
 
   forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
@@ -277,7 +287,7 @@ export class TransformerDecoder extends Module<[Tensor, Tensor, DecoderForwardOp
   constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options: TransformerStackOptions = {}) {
     super();
     this.layers = copies('TransformerDecoder', decoderLayer, numLayers);
-    this.norm = V.options('TransformerDecoder', options, ['norm']).norm ?? null;
+    this.norm = stackNorm('TransformerDecoder', options);
   }
 
   forward(tgt: Tensor, memory: Tensor, options: DecoderForwardOptions = {}): Tensor {
