@@ -145,11 +145,13 @@ export function quantizeI8(x: usize, n: i32, invScale: f32, zp: i32, qmin: i32, 
 // im2col of one int8 image xq [channels, inH, inW] (padding reads `fill`, the
 // quantized 0) into the GEMM's B: columns = output positions, k = (c, ki, kj).
 // scratch holds the row-major column matrix [kPad, pPad] bytes (pPad = positions
-// rounded up to 8) on the way; out gets ceil(positions / 8) B panels.
+// rounded up to 8) on the way; out gets ceil(positions / 8) B panels. u7A: out is
+// gemmI8U7's A instead (rows = output positions, 4-row panels of k quads), for an
+// image of 7-bit bytes q whose padding is the zero point.
 export function im2colPackI8(
   xq: usize, channels: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, strideH: i32, strideW: i32, padH: i32, padW: i32, dilationH: i32, dilationW: i32,
-  fill: i32, scratch: usize, out: usize, kPad: i32,
+  fill: i32, scratch: usize, out: usize, kPad: i32, u7A: i32,
 ): void {
   const positions = outH * outW;
   const pPad = (positions + 7) & ~7;
@@ -159,7 +161,8 @@ export function im2colPackI8(
   memory.fill(scratch, <u8>fill, <usize>kPad * <usize>pPad);
   if (strideH == 1 && strideW == 1 && dilationW == 1 && outW == inW) {
     unfoldShiftedI8(xq, channels, inH, inW, outH, kH, kW, padH, padW, dilationH, fill, scratch, pPad);
-    transposeToPanels(scratch, out, kPad, pPad);
+    if (u7A) transposeToU7Panels(scratch, out, kPad, pPad);
+    else transposeToPanels(scratch, out, kPad, pPad);
     return;
   }
   let row = scratch;
@@ -188,7 +191,8 @@ export function im2colPackI8(
       }
     }
   }
-  transposeToPanels(scratch, out, kPad, pPad);
+  if (u7A) transposeToU7Panels(scratch, out, kPad, pPad);
+  else transposeToPanels(scratch, out, kPad, pPad);
 }
 
 // With stride 1 and rows as wide as the input's ('same' padding), each kernel tap's row of the
@@ -258,6 +262,25 @@ function unfoldShiftedI8(
       const d = dst + (<usize>q << 5);
       v128.store(d, i8x16.shuffle(v01, v23, 0, 8, 1, 9, 2, 10, 3, 11, 16, 24, 17, 25, 18, 26, 19, 27));
       v128.store(d, i8x16.shuffle(v01, v23, 4, 12, 5, 13, 6, 14, 7, 15, 20, 28, 21, 29, 22, 30, 23, 31), 16);
+    }
+  }
+}
+
+// The row-major column matrix scratch [kPad, pPad] into gemmI8U7's A panels (rows = positions):
+// per k quad, 8 positions × 4 rows become two panels' 16 bytes, each position's 4 k bytes together.
+@inline function transposeToU7Panels(scratch: usize, out: usize, kPad: i32, pPad: i32): void {
+  const panelBytes = <usize>kPad << 2;
+  const quads = kPad >> 2;
+  const rowBytes = <usize>pPad;
+  for (let j = 0; j < pPad; j += 8) {
+    const dst = out + <usize>(j >> 2) * panelBytes;
+    for (let q = 0; q < quads; q++) {
+      const r0 = scratch + (<usize>q << 2) * rowBytes + <usize>j;
+      const v01 = v128.load64_lane(r0 + rowBytes, v128.load64_zero(r0), 1);
+      const v23 = v128.load64_lane(r0 + 3 * rowBytes, v128.load64_zero(r0 + 2 * rowBytes), 1);
+      const d = dst + (<usize>q << 4);
+      v128.store(d, i8x16.shuffle(v01, v23, 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27));
+      v128.store(d + panelBytes, i8x16.shuffle(v01, v23, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31));
     }
   }
 }

@@ -77,3 +77,65 @@ export async function int8GemmRows(T, { shapes, rounds, timeMs }) {
   }
   return { relaxedSimd: T.wasmFeatures().relaxedSimd, relaxedDot, rows };
 }
+
+/**
+ * bench/int8.mjs's CNN on 28×28 (static int8, calibrated on three random batches) at each batch
+ * size: float32, int8 with 8-bit activations and with 7-bit ones — whose second conv and Linear run
+ * the relaxed int8 dot product where the runtime validates it (the first conv, 9 deep, stays float32).
+ * Inferences/s (medians) and per-round ratios as int8GemmRows.
+ * @param {typeof import('../dist/index.js')} T the Tessera module
+ * @param {{ batches: number[], rounds: number, timeMs: number }} options
+ */
+export async function int8CnnRows(T, { batches, rounds, timeMs }) {
+  if (T.getNumThreads() !== 1) await T.setNumThreads(1);
+  const { nn, noGrad, quantization, randn, tidy } = T;
+  const cnn = () => {
+    T.manualSeed(3);
+    return new nn.Sequential(
+      new nn.Conv2d(1, 16, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(16, 32, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(32 * 7 * 7, 10),
+    ).eval();
+  };
+  const int8 = (reduceRange) => {
+    const model = cnn();
+    quantization.prepare(model, { reduceRange });
+    T.manualSeed(4);
+    for (let i = 0; i < 3; i++) noGrad(() => model(randn([16, 1, 28, 28])));
+    return quantization.convert(model);
+  };
+  const models = { f32: cnn(), int8: int8(false), int8x7: int8(true) };
+  const rows = [];
+  for (const batch of batches) {
+    T.manualSeed(5);
+    const x = randn([batch, 1, 28, 28]).keep();
+    const ref = noGrad(() => models.f32(x)).toArray();
+    const scale = ref.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    for (const key of ['int8', 'int8x7']) {
+      const got = noGrad(() => models[key](x)).toArray();
+      const worst = got.reduce((a, v, i) => Math.max(a, Math.abs(v - ref[i])), 0);
+      if (!(worst <= 0.1 * scale)) throw new Error(`int8 CNN b${batch} (${key}): WRONG RESULT (max error ${worst}, float32 max ${scale})`);
+    }
+    const ms = { f32: [], int8: [], int8x7: [] };
+    for (let r = 0; r < rounds; r++) {
+      for (const key of Object.keys(ms)) ms[key].push(medianMs(() => tidy(() => void noGrad(() => models[key](x))), timeMs));
+    }
+    const rate = (key) => (batch * 1000) / median(ms[key]);
+    rows.push({
+      id: `CNN 28×28 (2 conv + linear) b${batch}`,
+      f32: rate('f32'),
+      int8: rate('int8'),
+      int8x7: rate('int8x7'),
+      int8VsF32: median(ms.f32.map((t, i) => t / ms.int8[i])),
+      int8x7VsF32: median(ms.f32.map((t, i) => t / ms.int8x7[i])),
+      int8x7VsInt8: median(ms.int8.map((t, i) => t / ms.int8x7[i])),
+    });
+    x.dispose();
+  }
+  return { relaxedSimd: T.wasmFeatures().relaxedSimd, relaxedDot: models.f32.children()[0].weight.backend.int8RelaxedDot, rows };
+}

@@ -25,7 +25,7 @@ import { chromium } from 'playwright-core';
 import * as T from '../dist/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { ISOLATION_HEADERS, serveStatic } from '../scripts/static-server.mjs';
-import { int8GemmRows } from './int8-gemm.mjs';
+import { int8CnnRows, int8GemmRows } from './int8-gemm.mjs';
 import { fmtFigure, mdTable, measure, rate, sig, throughput } from './lib.mjs';
 
 const { nn, noGrad, onnx, quantization, randn, tidy } = T;
@@ -120,9 +120,23 @@ const RELAXED_SHAPES = [
   [1, 784, 256],
   [64, 256, 10],
 ];
+/** The row functions relaxedRows runs in each runtime, by name (the name crosses to the child process and the page). */
+const RELAXED_BENCH = { int8GemmRows, int8CnnRows };
+const CNN_OPTIONS = { batches: [1, 64], rounds: ROUNDS, timeMs: TIME_MS };
+const RELAXED_CNN_HEADER = [
+  'runtime',
+  'GEMM builds (f32 / int8)',
+  'model',
+  'float32',
+  'int8 8-bit',
+  'int8 7-bit',
+  '8-bit ÷ f32',
+  '7-bit ÷ f32',
+  '7-bit ÷ 8-bit',
+];
 
-/** int8GemmRows in headless Chromium (cross-origin isolated, so its timer has microsecond resolution); null where there is no Chromium. */
-async function chromiumGemmRows(options) {
+/** bench/int8-gemm.mjs's `fn` in headless Chromium (cross-origin isolated, so its timer has microsecond resolution); null where there is no Chromium. */
+async function chromiumRows(fn, options) {
   if (!fs.existsSync(CHROMIUM_PATH)) return null;
   const server = await serveStatic({ folders: ['dist', 'bench'], headers: ISOLATION_HEADERS });
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -130,7 +144,7 @@ async function chromiumGemmRows(options) {
     const page = await browser.newPage();
     await page.goto(`${server.origin}/dist/index.js`);
     const result = await page.evaluate(
-      `Promise.all([import('/dist/index.js'), import('/bench/int8-gemm.mjs')]).then(([T, b]) => b.int8GemmRows(T, ${JSON.stringify(options)}))`,
+      `Promise.all([import('/dist/index.js'), import('/bench/int8-gemm.mjs')]).then(([T, b]) => b.${fn}(T, ${JSON.stringify(options)}))`,
     );
     return { ...result, runtime: `Chromium ${browser.version()}` };
   } finally {
@@ -139,17 +153,19 @@ async function chromiumGemmRows(options) {
   }
 }
 
-/** The 7-bit (relaxed int8 dot product) rows in this Node, in Node with relaxed SIMD, and in Chromium. */
-async function relaxedRows() {
-  const options = { shapes: RELAXED_SHAPES, rounds: ROUNDS, timeMs: TIME_MS };
-  const runs = [{ ...(await int8GemmRows(T, options)), runtime: `Node ${process.versions.node}` }];
+/**
+ * The 7-bit (relaxed int8 dot product) rows of bench/int8-gemm.mjs's `fn` (int8GemmRows: the Linear
+ * layers; int8CnnRows: the CNN) in this Node, in Node with relaxed SIMD, and in Chromium.
+ */
+async function relaxedRows(fn, options) {
+  const runs = [{ ...(await RELAXED_BENCH[fn](T, options)), runtime: `Node ${process.versions.node}` }];
   const flagged = execFileSync(
     process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--no-liftoff', fileURLToPath(import.meta.url), '--gemm-json', JSON.stringify(options)],
+    ['--experimental-wasm-relaxed-simd', '--no-liftoff', fileURLToPath(import.meta.url), '--relaxed-json', fn, JSON.stringify(options)],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
   runs.push({ ...JSON.parse(flagged), runtime: `Node ${process.versions.node} --experimental-wasm-relaxed-simd --no-liftoff` });
-  const web = await chromiumGemmRows(options);
+  const web = await chromiumRows(fn, options);
   if (web) runs.push(web);
   const rows = runs.flatMap((run) =>
     run.rows.map((r) => [
@@ -340,7 +356,8 @@ export async function int8Section() {
   if (T.getNumThreads() !== 1) await T.setNumThreads(1);
   const loadBefore = os.loadavg()[0];
   const gemm = await gemmRows();
-  const relaxed = await relaxedRows();
+  const relaxed = await relaxedRows('int8GemmRows', { shapes: RELAXED_SHAPES, rounds: ROUNDS, timeMs: TIME_MS });
+  const relaxedCnn = await relaxedRows('int8CnnRows', CNN_OPTIONS);
   const models = await modelRows();
   const profile = await cnnProfile(64);
   const profile1 = await cnnProfile(1);
@@ -362,12 +379,16 @@ export async function int8Section() {
     '',
     mdTable(['int8 Linear vs float32 Linear', 'unit', 'float32', 'int8', 'int8 ÷ float32', 'same, CPU time'], gemm.rows),
     '',
-    "**7-bit activations and the relaxed int8 dot product.** The same layers in three runtimes, each measuring float32, int8 with 8-bit activations and int8 with 7-bit ones (`reduceRange: true`; `'auto'`, the default, takes it for Linear where the relaxed int8 dot product runs) in alternating rounds (bench/int8-gemm.mjs); GFLOP/s (f32-equivalent, medians), ratios the medians of per-round ratios. Where relaxed SIMD validates, the float32 GEMM uses its FMA and the 7-bit layer `i32x4.relaxed_dot_i8x16_i7x16_add_s` (16 multiply-adds a lane group, activations as its unsigned 7-bit operand, the zero point subtracted in the epilogue through the weights' per-channel sums); elsewhere the 7-bit layer runs the baseline int8 GEMM on the same bytes, with identical results.",
+    "**7-bit activations and the relaxed int8 dot product.** The same layers in three runtimes, each measuring float32, int8 with 8-bit activations and int8 with 7-bit ones (`reduceRange: true`; `'auto'`, the default, takes it for Linear and Conv2d where the relaxed int8 dot product runs) in alternating rounds (bench/int8-gemm.mjs); GFLOP/s (f32-equivalent, medians), ratios the medians of per-round ratios. Where relaxed SIMD validates, the float32 GEMM uses its FMA and the 7-bit layer `i32x4.relaxed_dot_i8x16_i7x16_add_s` (16 multiply-adds a lane group, activations as its unsigned 7-bit operand, the zero point subtracted in the epilogue through the weights' per-channel sums); elsewhere the 7-bit layer runs the baseline int8 GEMM on the same bytes, with identical results.",
     '',
     mdTable(
       ['runtime', 'GEMM builds (f32 / int8)', 'm×k×n', 'float32', 'int8 8-bit', 'int8 7-bit', '8-bit ÷ f32', '7-bit ÷ f32', '7-bit ÷ 8-bit'],
       relaxed.rows,
     ),
+    '',
+    "The CNN below in the same three runtimes (inferences/s, medians): 7-bit activations put its second conv (im2col of the 7-bit bytes, padded with the zero point, as the relaxed GEMM's A) and its Linear on the relaxed int8 dot product; the first conv stays float32.",
+    '',
+    mdTable(RELAXED_CNN_HEADER, relaxedCnn.rows),
     '',
     mdTable(
       [
@@ -417,6 +438,12 @@ export async function int8Section() {
           1.5,
           worst(models.found, 'vsF32').vsF32Cpu,
         ),
+        ...relaxedCnn.runs
+          .filter((run) => run.relaxedDot)
+          .map((run) => {
+            const w = worst(run.rows, 'int8x7VsF32');
+            return judge(`int8 CNN inference (7-bit, relaxed dot) ≥ 1.5× Tessera float32 (relaxed FMA), ${run.runtime} (worst: ${w.id})`, w.int8x7VsF32, 1.5);
+          }),
         judge(`int8 inference ≥ 1.0× onnxruntime-web int8 (worst: ${worst(models.found, 'vsOrtInt8').id})`, worst(models.found, 'vsOrtInt8').vsOrtInt8, 1),
         judge(
           `float32 inference ≥ 1.0× onnxruntime-web float32 (worst: ${worst(models.found, 'f32VsOrtF32').id})`,
@@ -429,10 +456,15 @@ export async function int8Section() {
   return lines.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--gemm-json')) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--relaxed-json')) {
   // The child relaxedRows starts with relaxed SIMD enabled: its rows as JSON on stdout.
-  const options = JSON.parse(process.argv[process.argv.indexOf('--gemm-json') + 1]);
-  process.stdout.write(JSON.stringify(await int8GemmRows(T, options)));
+  const at = process.argv.indexOf('--relaxed-json');
+  process.stdout.write(JSON.stringify(await RELAXED_BENCH[process.argv[at + 1]](T, JSON.parse(process.argv[at + 2]))));
+  process.exit(0);
+}
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--cnn')) {
+  // The 7-bit CNN table alone (the section's, without the rest of the bench).
+  console.log(mdTable(RELAXED_CNN_HEADER, (await relaxedRows('int8CnnRows', CNN_OPTIONS)).rows));
   process.exit(0);
 }
 if (import.meta.url === `file://${process.argv[1]}`) {

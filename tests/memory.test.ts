@@ -164,6 +164,36 @@ describe('memory', () => {
     expect(outputs.every((v) => v === outputs[0])).toBe(true);
   });
 
+  it('an inference loop whose passes fire more often than once a forward stops copying its weights and input out and back', () => {
+    // A batch-1 CNN allocates more per forward than its weights, so two passes fire per call; each
+    // spilled the layers not yet reached (and the reused input), and the call restored them:
+    // 7 restores a call, for ever. A storage whose spill came back now survives more passes.
+    manualSeed(9);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 16, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Conv2d(16, 32, 3, { padding: 1 }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(32 * 7 * 7, 10),
+    ).eval();
+    const x = randn([1, 1, 28, 28]);
+    const expected = noGrad(() => model(x)).toArray();
+    const run = (n: number): void => {
+      for (let i = 0; i < n; i++) void noGrad(() => model(x));
+    };
+    run(100);
+    const before = memoryStats();
+    run(300);
+    const after = memoryStats();
+    expect(after.restores - before.restores).toBe(0);
+    // One copy a call: the dropped output.
+    expect(after.spills - before.spills).toBeLessThanOrEqual(300);
+    expect(noGrad(() => model(x)).toArray()).toEqual(expected);
+  });
+
   it('a disposed tensor throws a clear error when used', () => {
     const x = randn([2, 3]);
     x.dispose();

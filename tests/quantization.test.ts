@@ -115,6 +115,55 @@ describe('quantization vs PyTorch 1.13', () => {
 
 const relaxedDot = tensor([0]).backend.int8RelaxedDot;
 
+/**
+ * The int8 conv's output from its definition, independent of both backends' im2col and GEMM layouts:
+ * Σ (q − zp)·w over the taps inside the image (padding is real 0, so q = zp there), through the
+ * GEMM's float32 epilogue.
+ */
+function directQuantizedConv(layer: quantization.QuantizedConv2d, x: Tensor): number[] {
+  const {
+    inChannels: C,
+    outChannels: O,
+    kernelSize: [kH, kW],
+    stride,
+    padding,
+    dilation,
+  } = layer.geometry;
+  const [N, , H, W] = x.shape;
+  const { scale, zeroPoint } = layer.inputQParams!;
+  const xs = x.toArray();
+  const w = layer.weightInt8();
+  const ws = layer.weightScale();
+  const bias = layer.biasValues();
+  const halfEven = (v: number) => (Math.abs(v % 1) === 0.5 && Math.round(v) % 2 !== 0 ? Math.round(v) - 1 : Math.round(v));
+  const qOf = (v: number) => Math.min(Math.max(halfEven(Math.fround(v * Math.fround(1 / scale))) + zeroPoint, 0), layer.qmax);
+  const outH = Math.floor((H + 2 * padding[0] - dilation[0] * (kH - 1) - 1) / stride[0]) + 1;
+  const outW = Math.floor((W + 2 * padding[1] - dilation[1] * (kW - 1) - 1) / stride[1]) + 1;
+  const out: number[] = [];
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          let acc = 0;
+          for (let c = 0; c < C; c++) {
+            for (let i = 0; i < kH; i++) {
+              for (let j = 0; j < kW; j++) {
+                const ih = oh * stride[0] - padding[0] + i * dilation[0];
+                const iw = ow * stride[1] - padding[1] + j * dilation[1];
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += (qOf(xs[((n * C + c) * H + ih) * W + iw]) - zeroPoint) * w[((o * C + c) * kH + i) * kW + j];
+              }
+            }
+          }
+          const y = Math.fround(Math.fround(acc) * Math.fround(ws[o] * Math.fround(scale)));
+          out.push(bias ? Math.fround(y + bias[o]) : y);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 describe('the int8 kernels match the reference backend bit for bit on every tile path', () => {
   // Batch 1–3 take the GEMV path (16 columns, a lone last panel read twice), 4+ rows the 4×8 tiles
   // (4×4 for a last panel of at most 4 columns);
@@ -154,22 +203,27 @@ describe('the int8 kernels match the reference backend bit for bit on every tile
     // Rows as wide as the input's: each tap's row of columns is one shifted copy of the image.
     ['3×3 dilation [2, 1], padding [2, 1], 18 wide', 3, 4, 3, { dilation: [2, 1], padding: [2, 1] }, 18],
   ] as const) {
-    it(`Conv2d ${name}`, () => {
-      const make = (device: Device) => {
-        manualSeed(inC * 100 + outC);
-        const model = new nn.Sequential(new nn.Conv2d(inC, outC, kernel as number, { ...(opts as object), device }));
-        quantization.prepare(model, { reduceRange: false });
-        manualSeed(5);
-        noGrad(() => model(randn([4, inC, size, size], { device })));
-        return quantization.convert(model);
-      };
-      manualSeed(6);
-      const x = randn([3, inC, size, size]);
-      const wasm = noGrad(() => make('wasm')(x)).toArray();
-      const reference = noGrad(() => make('js')(x.to('js'))).toArray();
-      expect(wasm.length).toBeGreaterThan(0);
-      expect(Array.from(wasm)).toEqual(Array.from(reference));
-    });
+    // 7-bit activations: the relaxed GEMM's A unfolded from bytes q, padded with the zero point.
+    for (const reduceRange of [false, true]) {
+      it(`Conv2d ${name}, ${reduceRange ? `7-bit activations (${relaxedDot ? 'relaxed int8 dot product' : 'no relaxed SIMD here: baseline GEMM'})` : '8-bit activations'}`, () => {
+        const make = (device: Device) => {
+          manualSeed(inC * 100 + outC);
+          const model = new nn.Sequential(new nn.Conv2d(inC, outC, kernel as number, { ...(opts as object), device }));
+          quantization.prepare(model, { reduceRange });
+          manualSeed(5);
+          noGrad(() => model(randn([4, inC, size, size], { device })));
+          return quantization.convert(model);
+        };
+        manualSeed(6);
+        const x = randn([3, inC, size, size]);
+        const q = make('wasm');
+        const wasm = noGrad(() => q(x)).toArray();
+        const reference = noGrad(() => make('js')(x.to('js'))).toArray();
+        expect(wasm.length).toBeGreaterThan(0);
+        expect(Array.from(wasm)).toEqual(Array.from(reference));
+        expect(Array.from(wasm)).toEqual(directQuantizedConv(q.children()[0] as quantization.QuantizedConv2d, x));
+      });
+    }
   }
 });
 
@@ -291,13 +345,14 @@ describe.skipIf(brokenDot)(
       }
     });
 
-    it("reduceRange 'auto' (the default) takes 7 bits exactly for Linear on a runtime with the relaxed int8 dot product", () => {
+    it("reduceRange 'auto' (the default) takes 7 bits exactly for Linear and Conv2d on a runtime with the relaxed int8 dot product", () => {
       const model = new nn.Sequential(new nn.Conv2d(4, 4, 3), new nn.Flatten(), new nn.Linear(16, 3));
       quantization.prepare(model);
       noGrad(() => model(randn([2, 4, 4, 4])));
       quantization.convert(model);
       const [conv, , linear] = model.children() as [quantization.QuantizedConv2d, nn.Flatten, quantization.QuantizedLinear];
-      expect(conv.reduceRange).toBe(false);
+      expect(conv.reduceRange).toBe(relaxedDot);
+      expect(conv.inputQParams!.zeroPoint).toBeLessThanOrEqual(relaxedDot ? 127 : 255);
       expect(linear.reduceRange).toBe(relaxedDot);
       expect(linear.inputQParams!.zeroPoint).toBeLessThanOrEqual(relaxedDot ? 127 : 255);
       const onJs = quantization.quantizeDynamic(new nn.Sequential(new nn.Linear(8, 2, { device: 'js' })));
@@ -468,5 +523,22 @@ describe('quantized models export to ONNX (QDQ) and run in ONNX Runtime with the
     for (let i = 0; i < 3; i++) noGrad(() => model(randn([4, 2, 10, 8])));
     quantization.convert(model);
     await check(model, randn([2, 2, 10, 8]), randn([5, 2, 10, 8]), ['QuantizeLinear', 'DequantizeLinear', 'Conv', 'Gemm']);
+  });
+
+  it('a statically quantized CNN with 7-bit activations caps each Conv input at q = 127 and pads with the zero point, at batch 2 and 5', async () => {
+    manualSeed(7);
+    const model = new nn.Sequential(
+      new nn.Conv2d(2, 6, 3, { padding: 1 }),
+      new nn.Tanh(),
+      new nn.Conv2d(6, 4, [3, 2], { stride: 2, padding: [1, 0], dilation: [1, 2] }),
+      new nn.Flatten(),
+      new nn.Linear(4 * 5 * 3, 3),
+    );
+    quantization.prepare(model, { reduceRange: true });
+    for (let i = 0; i < 3; i++) noGrad(() => model(randn([4, 2, 10, 8])));
+    quantization.convert(model);
+    expect((model.children()[2] as quantization.QuantizedConv2d).inputQParams!.zeroPoint).toBeGreaterThan(0);
+    // Inputs past the calibrated range saturate at q = 127 in both.
+    await check(model, randn([2, 2, 10, 8]).mul(3), randn([5, 2, 10, 8]), ['QuantizeLinear', 'DequantizeLinear', 'Conv', 'Min', 'Gemm']);
   });
 });

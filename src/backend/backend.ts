@@ -407,14 +407,15 @@ export interface Backend {
   /**
    * im2col of one image of quantizeInt8 bytes [channels, inH, inW] at byte xByteOffset into the int8
    * GEMM's B (columns = output positions); padding reads `fill` (the quantized 0). `scratch` holds
-   * kPad × (positions rounded up to 8) bytes on the way.
+   * kPad × (positions rounded up to 8) bytes on the way. u7A: into gemmInt8U7's A instead (rows =
+   * output positions), from 7-bit bytes q quantized with zero point shifted by 128 (see QuantizedConv2d).
    */
-  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void;
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number, u7A?: boolean): void;
   /** int8×int8→int32 GEMM with a float32 epilogue (see GemmInt8Args). */
   gemmInt8(args: GemmInt8Args): void;
   /**
-   * True when gemmInt8U7 runs on the relaxed-SIMD int8 dot product (int8 Linear layers with 7-bit
-   * activations take it); elsewhere it computes the same sums without it.
+   * True when gemmInt8U7 runs on the relaxed-SIMD int8 dot product (int8 Linear and Conv2d layers
+   * with 7-bit activations take it); elsewhere it computes the same sums without it.
    */
   readonly int8RelaxedDot: boolean;
   /** Quantizes float32 rows into gemmInt8U7's A: bytes q (0 ≤ qmin ≤ qmax ≤ 127, zero point kept) in 4-row panels. */

@@ -311,7 +311,7 @@ export const loops = {
   quantizeInt8(q: QuantizeBytesArgs, x: TypedArray, out: Int8Array): void {
     for (let i = 0; i < q.n; i++) out[i] = quantizeVal(x[q.xOffset + i], q) - 128;
   },
-  im2colInt8(xq: Int8Array, xOffset: number, out: Int8Array, channels: number, w: Window2d, fill: number, kPad: number): void {
+  im2colInt8(xq: Int8Array, xOffset: number, out: Int8Array, channels: number, w: Window2d, fill: number, kPad: number, u7A: boolean): void {
     const positions = w.outH * w.outW;
     const k = channels * w.kH * w.kW;
     for (let j = 0; j < Math.ceil(positions / 8) * 8; j++) {
@@ -321,7 +321,7 @@ export const loops = {
         const ih = oh * w.strideH - w.padH + ki * w.dilationH;
         const iw = ow * w.strideW - w.padW + kj * w.dilationW;
         const inside = j < positions && r < k && ih >= 0 && ih < w.inH && iw >= 0 && iw < w.inW;
-        out[int8BIndex(j, r, kPad)] = inside ? xq[xOffset + (c * w.inH + ih) * w.inW + iw] : fill;
+        out[u7A ? u7AIndex(j, r, kPad) : int8BIndex(j, r, kPad)] = inside ? xq[xOffset + (c * w.inH + ih) * w.inW + iw] : fill;
       }
     }
   },
@@ -643,8 +643,8 @@ export class ReferenceBackend implements Backend {
   quantizeInt8(q: QuantizeBytesArgs): void {
     loops.quantizeInt8(q, this.view(q.x), i8(this.view(q.out)));
   }
-  im2colInt8(xq: Storage, xByteOffset: number, _scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
-    loops.im2colInt8(i8(this.view(xq)), xByteOffset, i8(this.view(out)), channels, w, fill, kPad);
+  im2colInt8(xq: Storage, xByteOffset: number, _scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number, u7A = false): void {
+    loops.im2colInt8(i8(this.view(xq)), xByteOffset, i8(this.view(out)), channels, w, fill, kPad, u7A);
   }
   gemmInt8(g: GemmInt8Args): void {
     const view = (s: Storage | null) => s && this.view(s);

@@ -102,10 +102,25 @@ export function workerGemmBytes(relaxed: boolean): Uint8Array {
   return withSharedMemory(relaxed ? wasmBuilds.gemmRelaxed() : wasmBuilds.gemm());
 }
 
+/** The exports the relaxed-SIMD GEMM module replaces in the kernels module (what the workers run too). */
+const RELAXED_KERNELS = [
+  'gemmF32',
+  'gemmWorkBytes',
+  'gemmPackB',
+  'gemmPackedBBytes',
+  'gemmPackedF32',
+  'attentionF32',
+  'attentionBackwardF32',
+  'geluF32',
+  'geluTanhF32',
+  'geluBackwardF32',
+  'gemmI8U7',
+] as const satisfies readonly (keyof KernelExports)[];
+
 /**
- * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, the GEMM, the
- * fused attention, GELU and the u7 int8 GEMM come from the relaxed-SIMD GEMM module, instantiated on the same memory, so
- * they run the code the workers run.
+ * The kernels' exports on `memory` (`shared` says how it was made); with `relaxed`, RELAXED_KERNELS
+ * come from the relaxed-SIMD GEMM module, instantiated on the same memory, so they run the code
+ * the workers run.
  */
 export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): KernelExports {
   // The one cast from WebAssembly.Exports: the interface is generated from these very exports.
@@ -115,31 +130,6 @@ export function instantiateKernels(memory: WebAssembly.Memory, shared: boolean, 
   const kernels = load(wasmBuilds.kernels());
   if (!relaxed) return { ...kernels };
   const gemm = load(wasmBuilds.gemmRelaxed());
-  const {
-    gemmF32,
-    gemmWorkBytes,
-    gemmPackB,
-    gemmPackedBBytes,
-    gemmPackedF32,
-    attentionF32,
-    attentionBackwardF32,
-    geluF32,
-    geluTanhF32,
-    geluBackwardF32,
-    gemmI8U7,
-  } = gemm;
-  return {
-    ...kernels,
-    gemmF32,
-    gemmWorkBytes,
-    gemmPackB,
-    gemmPackedBBytes,
-    gemmPackedF32,
-    attentionF32,
-    attentionBackwardF32,
-    geluF32,
-    geluTanhF32,
-    geluBackwardF32,
-    gemmI8U7,
-  };
+  const taken = Object.fromEntries(RELAXED_KERNELS.map((name) => [name, gemm[name]]));
+  return { ...kernels, ...taken };
 }

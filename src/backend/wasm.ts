@@ -104,6 +104,8 @@ const SCATTER_ADD_I32 = 2;
 let clock = 1;
 /** A pass keeps what was touched since the third-last step boundary: a whole training step, even with two optimizers. */
 const STEP_MARKS = 3;
+/** The most passes a storage that keeps coming back may go untouched before a pass spills it again. */
+const MAX_TENURE = 16;
 
 /**
  * A tensor's memory on this device: a block of WASM memory while resident, or a JS copy once a
@@ -123,6 +125,12 @@ class WasmStorage implements Storage {
   copy: Uint8Array | null = null;
   /** Whether a reclaim pass (not a step boundary) made the copy: restoring it does not bring the next pass nearer. */
   passSpilled = false;
+  /**
+   * How many passes this storage may go untouched before a pass spills it: 1, doubled each time a
+   * pass's spill of it comes back. A tensor used once a forward, with passes firing more often than
+   * that (an inference loop's weights and input), stops being copied out and back every call.
+   */
+  tenure = 1;
 
   constructor(
     readonly backend: WasmBackend,
@@ -161,8 +169,8 @@ export class WasmBackend implements Backend {
   private readonly work: Ptr;
   /** Storages whose block is in WASM memory (a reclaim pass may spill them). */
   private resident: WasmStorage[] = [];
-  /** The clock after the last pass: a stamp below it was not touched since. */
-  private lastPass = 1;
+  /** The clock after each of the last MAX_TENURE passes, oldest first (0: none yet); the last is the previous pass. */
+  private readonly passMarks: number[] = new Array<number>(MAX_TENURE).fill(0);
   /** The clock after each of the last STEP_MARKS step boundaries, oldest first (0: none yet). */
   private readonly stepMarks: number[] = new Array<number>(STEP_MARKS).fill(0);
   /** The allocator's allocatedBytes at each of those boundaries: how much a step allocates. */
@@ -299,6 +307,7 @@ export class WasmBackend implements Backend {
   /** @internal Gives a spilled storage a block again (never runs a reclaim pass: a kernel may be resolving operands). */
   restore(s: WasmStorage): void {
     this.restores++;
+    if (s.passSpilled) s.tenure = Math.min(2 * s.tenure, MAX_TENURE);
     const addr = s.passSpilled ? this.allocator.allocRestored(s.bytes) : this.allocator.alloc(s.bytes);
     new Uint8Array(this.k.memory.buffer, addr, s.bytes).set(s.copy!);
     s.copy = null;
@@ -316,10 +325,12 @@ export class WasmBackend implements Backend {
     // so a loop whose steps alternate in size (a GAN's D and G steps) stays in step.
     const last = this.stepAllocated[STEP_MARKS - 1];
     const inStep = this.allocator.allocatedBytes - last <= 2 * (last - this.stepAllocated[0]);
-    const before = inStep ? Math.min(this.lastPass, this.stepMarks[0]) : this.lastPass;
+    const marks = this.passMarks;
+    const lastPass = marks[MAX_TENURE - 1];
+    const before = inStep ? Math.min(lastPass, this.stepMarks[0]) : lastPass;
     const kept: WasmStorage[] = [];
     for (const s of this.resident) {
-      if (s.stamp < before) {
+      if (s.stamp < (s.tenure === 1 ? before : Math.min(before, marks[MAX_TENURE - s.tenure]))) {
         s.slot = -1;
         this.spillOut(s);
         s.passSpilled = true;
@@ -329,7 +340,8 @@ export class WasmBackend implements Backend {
       }
     }
     this.resident = kept;
-    this.lastPass = ++clock;
+    marks.shift();
+    marks.push(++clock);
   }
   stepBoundary(): void {
     this.stepMarks.shift();
@@ -604,8 +616,8 @@ export class WasmBackend implements Backend {
   quantizeInt8(q: QuantizeBytesArgs): void {
     this.k.quantizeI8(this.byteAddr(q.x, q.xOffset), q.n, q.invScale, q.zeroPoint, q.qmin, q.qmax, q.out.ptr);
   }
-  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number): void {
-    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad);
+  im2colInt8(xq: Storage, xByteOffset: number, scratch: Storage, out: Storage, channels: number, w: Window2d, fill: number, kPad: number, u7A = false): void {
+    this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad, +u7A);
   }
   gemmInt8(g: GemmInt8Args): void {
     const ptr = (s: Storage | null) => (s ? s.ptr : 0);

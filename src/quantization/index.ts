@@ -4,8 +4,8 @@
  * `convert` fixes the input's quantization from observed ranges (static) for Linear and Conv2d.
  * Weights are per-channel symmetric int8, activations per-tensor quint8; the layers run the int8
  * SIMD GEMM and take and return float32. `reduceRange` quantizes activations to 7 bits (PyTorch's
- * reduce_range), which the relaxed-SIMD int8 dot product needs; by default ('auto') Linear layers
- * take it where the runtime validates relaxed SIMD (Chromium, Node ≥ 22) and 8 bits elsewhere.
+ * reduce_range), which the relaxed-SIMD int8 dot product needs; by default ('auto') Linear and Conv2d
+ * layers take it where the runtime validates relaxed SIMD (Chromium, Node ≥ 22) and 8 bits elsewhere.
  * @example const q = quantization.quantizeDynamic(model); q(x);
  */
 import { noGrad } from '../autograd/grad-mode.js';
@@ -26,8 +26,8 @@ export type QuantizableClass = typeof Linear | typeof Conv2d;
 
 /**
  * 7-bit activations (0…127, PyTorch's reduce_range): true, false, or 'auto' (the default) — true for
- * Linear layers where the runtime validates relaxed SIMD, whose int8 dot product needs them (the
- * faster GEMM), false elsewhere and for Conv2d (whose int8 GEMM is the baseline one everywhere).
+ * Linear and Conv2d layers where the runtime validates relaxed SIMD, whose int8 dot product needs
+ * them (the faster GEMM), false elsewhere.
  */
 export type ReduceRange = boolean | 'auto';
 
@@ -58,9 +58,9 @@ function checkReduceRange(fn: string, value: unknown): ReduceRange {
   return value;
 }
 
-/** Whether layer m's activations take 7 bits under `option` ('auto': Linear on a backend with the relaxed int8 dot product). */
+/** Whether layer m's activations take 7 bits under `option` ('auto': on a backend with the relaxed int8 dot product). */
 function reducesRange(option: ReduceRange, m: Linear | Conv2d): boolean {
-  return option === 'auto' ? m instanceof Linear && m.weight.backend.int8RelaxedDot : option;
+  return option === 'auto' ? m.weight.backend.int8RelaxedDot : option;
 }
 
 /** Every (parent, field, index, child) whose child matches, depth first. */

@@ -3,7 +3,7 @@
  * (assembly/int8.ts) with a float32 epilogue, so they take and return float32 like the layers they
  * replace. The input's quantization parameters are fixed by calibration (static) or computed from
  * each batch's min and max (dynamic, as torch.ao.nn.quantized.dynamic.Linear). With reduceRange the
- * activations take 7 bits (0…127, PyTorch's reduce_range): a Linear layer then runs the GEMM on the
+ * activations take 7 bits (0…127, PyTorch's reduce_range): a Linear or Conv2d layer then runs the GEMM on the
  * relaxed int8 dot product where the runtime validates it (gemmInt8U7), else the baseline one, with
  * identical results.
  */
@@ -177,9 +177,9 @@ abstract class QuantizedBase extends Module {
     return quint8Params(lo, hi, this.qmax);
   }
 
-  /** Whether this layer runs gemmInt8U7 (the relaxed int8 dot product) on `backend`. */
-  protected takesRelaxedDot(_backend: Tensor['backend']): boolean {
-    return false;
+  /** Whether this layer runs gemmInt8U7 (the relaxed int8 dot product) on `backend`: 7-bit activations where it validates. */
+  protected takesRelaxedDot(backend: Tensor['backend']): boolean {
+    return this.reduceRange && backend.int8RelaxedDot;
   }
 
   /** x [rows, cols] (element strides rs, cs) quantized into the GEMM's A. */
@@ -232,11 +232,6 @@ export class QuantizedLinear extends QuantizedBase {
   ) {
     super(outFeatures, inFeatures, [outFeatures, inFeatures], weight, bias, inputQParams, device, reduceRange);
     this.inFeatures = inFeatures;
-  }
-
-  /** 7-bit activations on a backend with the relaxed int8 dot product. */
-  protected override takesRelaxedDot(backend: Tensor['backend']): boolean {
-    return this.reduceRange && backend.int8RelaxedDot;
   }
 
   forward(input: Tensor): Tensor {
@@ -365,7 +360,7 @@ export class QuantizedConv2d extends QuantizedBase {
     const outH = Math.floor((H + 2 * g.padding[0] - g.dilation[0] * (kH - 1) - 1) / g.stride[0]) + 1;
     const outW = Math.floor((W + 2 * g.padding[1] - g.dilation[1] * (kW - 1) - 1) / g.stride[1]) + 1;
     if (outH < 1 || outW < 1) throw new RangeError(`QuantizedConv2d: the kernel is larger than the padded input ${fmtShape(input.shape)}`);
-    const { packed, scales, sums, bias, attrs } = this.operands();
+    const { packed, scales, sums, bias, attrs, relaxed } = this.operands();
     return composite('quantizedConv2d', () => {
       const x = input.isContiguous() ? input : noGrad(() => input.contiguous());
       const q = this.inputParams(x);
@@ -386,24 +381,50 @@ export class QuantizedConv2d extends QuantizedBase {
         dilationW: g.dilation[1],
       };
       const backend = x.backend;
-      // The input is quantized once (bytes q − 128) and every image unfolded from those bytes.
       const image = C * H * W;
       const xq = Tensor.empty([Math.ceil((N * image) / 4)], 'int32', backend);
-      backend.quantizeInt8({
-        x: x.storage,
-        xOffset: x.offset,
-        n: N * image,
-        invScale: Math.fround(1 / q.scale),
-        zeroPoint: q.zeroPoint,
-        qmin: 0,
-        qmax: this.qmax,
-        out: xq.storage,
-      });
       const scratch = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
-      const b = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
+      const cols = Tensor.empty([(this.kPad * pPad) / 4], 'int32', backend);
+      const invScale = Math.fround(1 / q.scale);
+      if (relaxed) {
+        // The input is quantized once to 7-bit bytes q (the zero point and the range shifted by 128
+        // cancel quantizeInt8's − 128) and every image unfolded from them, padded with the zero point,
+        // as the GEMM's A (rows = output positions); the weight is B, so the GEMM writes each image
+        // [H·W, outC], Σ q·w − zp·Σ w = Σ (q − zp)·w, and the planes come from one transposing copy.
+        backend.quantizeInt8({ x: x.storage, xOffset: x.offset, n: N * image, invScale, zeroPoint: q.zeroPoint + 128, qmin: 128, qmax: 255, out: xq.storage });
+        const nhwc = Tensor.empty([N, outH, outW, g.outChannels], 'float32', backend);
+        for (let n = 0; n < N; n++) {
+          backend.im2colInt8(xq.storage, n * image, scratch.storage, cols.storage, C, window, q.zeroPoint, this.kPad, true);
+          backend.gemmInt8U7({
+            m: P,
+            n: g.outChannels,
+            kPad: this.kPad,
+            a: cols.storage,
+            b: packed.storage,
+            scaleA: q.scale,
+            scaleB: scales.storage,
+            corr: sums.storage,
+            corrMul: -q.zeroPoint,
+            bias: bias?.storage ?? null,
+            out: nhwc.storage,
+            outOffset: n * P * g.outChannels,
+            ldc: g.outChannels,
+            perRowScale: false,
+          });
+        }
+        return finish(
+          noGrad(() => nhwc.permute(0, 3, 1, 2).contiguous()),
+          'quantizedConv2d',
+          [input],
+          null,
+          attrs,
+        );
+      }
+      // The input is quantized once (bytes q − 128) and every image unfolded from those bytes.
+      backend.quantizeInt8({ x: x.storage, xOffset: x.offset, n: N * image, invScale, zeroPoint: q.zeroPoint, qmin: 0, qmax: this.qmax, out: xq.storage });
       const out = Tensor.empty([N, g.outChannels, outH, outW], 'float32', backend);
       for (let n = 0; n < N; n++) {
-        backend.im2colInt8(xq.storage, n * image, scratch.storage, b.storage, C, window, q.zeroPoint - 128, this.kPad);
+        backend.im2colInt8(xq.storage, n * image, scratch.storage, cols.storage, C, window, q.zeroPoint - 128, this.kPad);
         // The weight is A (rows = output channels) and the columns B, so the GEMM writes the
         // [outC, H·W] planes in place, with per-row (per-channel) scales; Σ (q − 128)·w + (128 − zp)·Σ w
         // is Σ (q − zp)·w.
@@ -412,7 +433,7 @@ export class QuantizedConv2d extends QuantizedBase {
           n: P,
           kPad: this.kPad,
           a: packed.storage,
-          b: b.storage,
+          b: cols.storage,
           scaleA: q.scale,
           scaleB: scales.storage,
           corr: sums.storage,

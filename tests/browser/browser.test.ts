@@ -110,6 +110,16 @@ describe.skipIf(skipReason)(`the built package in headless Chromium${skipReason 
     expect(inNode.int8).toEqual(onReference.int8);
   });
 
+  it('runs int8 Conv2d with 7-bit activations on the relaxed int8 dot product there (padded, strided, dilated), bit-identical to Node and the reference backend', ({
+    skip,
+  }) => {
+    skip(setupError !== undefined, 'setup failed (see the first test)');
+    expect(inBrowser.relaxedSimd).toBe(true);
+    expect(inBrowser.int8Conv.length).toBe(2 * (6 * 9 * 10 + 5 * 5 * 5 + 9 * 5 * 6));
+    expect(inBrowser.int8Conv).toEqual(onReference.int8Conv);
+    expect(inNode.int8Conv).toEqual(onReference.int8Conv);
+  });
+
   it('reports memoryStats() there as in Node', ({ skip }) => {
     skip(setupError !== undefined, 'setup failed (see the first test)');
     const { wasmBytes, ...counts } = inBrowser.memory;

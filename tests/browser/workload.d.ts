@@ -10,6 +10,8 @@ export interface WorkloadResult {
   text: { ids: number[]; decoded: string; topk: number[]; samples: number[] };
   /** Outputs of int8 Linear layers with 7-bit activations (the relaxed int8 dot product where relaxed SIMD validates). */
   int8: number[];
+  /** Outputs of int8 Conv2d layers with 7-bit activations (im2col into the relaxed GEMM's A there). */
+  int8Conv: number[];
   memory: Tessera.MemoryStats;
 }
 

@@ -70,6 +70,21 @@ export function runWorkload(T, device = 'wasm') {
     const q = T.quantization.quantizeDynamic(new T.nn.Sequential(linear), { reduceRange: true });
     int8.push(...T.noGrad(() => q(T.tensor(grid(rows, inF, 8), { device }))).toArray());
   }
+  // int8 Conv2d layers with 7-bit activations and fixed input parameters (zero point 40, so padding
+  // that read 0 instead of the zero point would show): 'same' padding (the shifted unfold), stride 2
+  // with uneven padding, dilation 2; 90, 15 and 30 positions leave a partial last row panel.
+  const int8Conv = [];
+  for (const [outC, kernelSize, stride, padding, dilation] of [
+    [6, [3, 3], [1, 1], [1, 1], [1, 1]],
+    [5, [5, 3], [2, 2], [2, 1], [1, 1]],
+    [9, [3, 3], [1, 1], [0, 0], [2, 2]],
+  ]) {
+    const k = 3 * kernelSize[0] * kernelSize[1];
+    const geometry = { inChannels: 3, outChannels: outC, kernelSize, stride, padding, dilation };
+    const conv = new T.quantization.QuantizedConv2d(grid(outC, k, 9).flat(), grid(1, outC, 10)[0], geometry, { scale: 0.01, zeroPoint: 40 }, device, true);
+    const x = T.tensor(grid(2 * 3 * 9, 10, 11).flat(), { shape: [2, 3, 9, 10], device });
+    int8Conv.push(...T.noGrad(() => conv(x)).toArray());
+  }
 
   const values = (t) => Array.from(t.toArray());
   return {
@@ -85,6 +100,7 @@ export function runWorkload(T, device = 'wasm') {
     },
     text,
     int8,
+    int8Conv,
     memory: memoryStats,
   };
 }
