@@ -2,7 +2,23 @@
 // Regenerate the fixtures with: /usr/bin/python3 scripts/torch_seq_fixtures.py
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gradcheck, load as loadFile, manualSeed, noGrad, serialize, memoryStats, nn, optim, randn, stack, tensor, zeros, type Tensor } from '../src/index.js';
+import {
+  gradcheck,
+  load as loadFile,
+  manualSeed,
+  noGrad,
+  serialize,
+  memoryStats,
+  nn,
+  optim,
+  randn,
+  stack,
+  tensor,
+  triu,
+  full,
+  zeros,
+  type Tensor,
+} from '../src/index.js';
 
 interface TensorRecord {
   shape: number[];
@@ -395,6 +411,17 @@ describe('attention', () => {
     expect(() => new nn.LSTM(3, 4, { batchFirst: 'yes' as never })).toThrow(/LSTM: batchFirst must be true or false/);
     expect(() => new nn.GRU(3, 4, { bidirectional: 1 as never })).toThrow(/GRU: bidirectional must be true or false/);
     expect(() => new nn.GRUCell(3, 4, { bias: 'no' as never })).toThrow(/GRUCell: bias must be true or false/);
+  });
+
+  it("TransformerEncoder.forward takes the attention mask under PyTorch's name, mask, as well as srcMask, not both", () => {
+    manualSeed(12);
+    const encoder = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8, dropout: 0 }), 2);
+    const src = randn([3, 2, 4]);
+    const mask = triu(full([3, 3], Number.NEGATIVE_INFINITY), 1);
+    const viaMask = encoder(src, { mask }).toArray();
+    expect(viaMask).toEqual(encoder(src, { srcMask: mask }).toArray());
+    expect(viaMask).not.toEqual(encoder(src).toArray());
+    expect(() => encoder(src, { mask, srcMask: mask })).toThrow(/TransformerEncoder.forward: give the attention mask as mask or as srcMask, not both/);
   });
 
   it('stacks take only their own layer kind and a Module norm; LSTM states are both tensors or omitted', () => {

@@ -39,7 +39,13 @@ export type { PadSequenceOptions } from './rnn-utils.js';
 export { MultiheadAttention } from './attention.js';
 export type { SDPAOptions, MultiheadAttentionOptions, MultiheadAttentionForwardOptions } from './attention.js';
 export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, TransformerDecoder } from './transformer.js';
-export type { TransformerLayerOptions, EncoderForwardOptions, DecoderForwardOptions, TransformerStackOptions } from './transformer.js';
+export type {
+  TransformerLayerOptions,
+  EncoderForwardOptions,
+  EncoderStackForwardOptions,
+  DecoderForwardOptions,
+  TransformerStackOptions,
+} from './transformer.js';
 export { Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, type Conv2dLayerOptions, type PaddingMode } from './conv.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss } from './loss.js';
 export type {

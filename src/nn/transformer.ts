@@ -48,6 +48,12 @@ export interface DecoderForwardOptions {
 }
 
 const ENCODER_FORWARD_KEYS = ['srcMask', 'srcKeyPaddingMask', 'isCausal'] as const;
+
+/** Options of `TransformerEncoder.forward`: the layer's, with the attention mask also under PyTorch's name for the stack. */
+export interface EncoderStackForwardOptions extends EncoderForwardOptions {
+  /** The attention mask, as PyTorch's TransformerEncoder.forward names it (`srcMask` is the same). */
+  mask?: Tensor | null;
+}
 const DECODER_FORWARD_KEYS = ['tgtMask', 'memoryMask', 'tgtKeyPaddingMask', 'memoryKeyPaddingMask', 'tgtIsCausal', 'memoryIsCausal'] as const;
 
 function activationOf(op: string, a: TransformerLayerOptions['activation']): (x: Tensor) => Tensor {
@@ -248,10 +254,11 @@ function stackNorm(op: string, options: TransformerStackOptions): LayerNorm | nu
 
 /**
  * A stack of numLayers copies of an encoder layer, plus an optional final norm (keys
- * `layers.{i}.…`, `norm.…`): `encoder(src, { srcMask, srcKeyPaddingMask, isCausal })`.
+ * `layers.{i}.…`, `norm.…`): `encoder(src, { mask, srcKeyPaddingMask, isCausal })` (`mask` is PyTorch's
+ * name here; the layer's `srcMask` is accepted too).
  * @example const enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(64, 4), 2);
  */
-export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?], Tensor> {
+export class TransformerEncoder extends Module<[Tensor, EncoderStackForwardOptions?], Tensor> {
   /** The stacked encoder layers, independent copies of the one given. */
   layers: TransformerEncoderLayer[];
   /** Final LayerNorm applied after the last layer, or null. */
@@ -263,11 +270,15 @@ export class TransformerEncoder extends Module<[Tensor, EncoderForwardOptions?],
     this.norm = stackNorm('TransformerEncoder', options);
   }
 
-  forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
-    V.options('TransformerEncoder.forward', options, ENCODER_FORWARD_KEYS);
+  forward(src: Tensor, options: EncoderStackForwardOptions = {}): Tensor {
+    const { mask, ...layerOptions } = V.options('TransformerEncoder.forward', options, [...ENCODER_FORWARD_KEYS, 'mask']);
+    if (mask !== undefined) {
+      if (layerOptions.srcMask !== undefined) throw new TypeError('TransformerEncoder.forward: give the attention mask as mask or as srcMask, not both');
+      layerOptions.srcMask = mask;
+    }
     return composite('TransformerEncoder', () => {
       let x = src;
-      for (const layer of this.layers) x = layer(x, options);
+      for (const layer of this.layers) x = layer(x, layerOptions);
       return this.norm ? this.norm(x) : x;
     });
   }
