@@ -79,6 +79,25 @@ export async function int8GemmRows(T, { shapes, rounds, timeMs }) {
 }
 
 /**
+ * The CNN of the int8 rows (28×28: conv 16, ReLU, max-pool, conv 32, ReLU, max-pool, linear 10), seeded.
+ * @param {typeof import('../dist/index.js')} T the Tessera module
+ */
+export function cnnModel(T) {
+  T.manualSeed(3);
+  const { nn } = T;
+  return new nn.Sequential(
+    new nn.Conv2d(1, 16, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(32 * 7 * 7, 10),
+  );
+}
+
+/**
  * bench/int8.mjs's CNN on 28×28 (static int8, calibrated on three random batches) at each batch
  * size: float32, int8 with 8-bit activations and with 7-bit ones — whose second conv and Linear run
  * the relaxed int8 dot product where the runtime validates it (the first conv, 9 deep, stays float32).
@@ -88,20 +107,8 @@ export async function int8GemmRows(T, { shapes, rounds, timeMs }) {
  */
 export async function int8CnnRows(T, { batches, rounds, timeMs }) {
   if (T.getNumThreads() !== 1) await T.setNumThreads(1);
-  const { nn, noGrad, quantization, randn, tidy } = T;
-  const cnn = () => {
-    T.manualSeed(3);
-    return new nn.Sequential(
-      new nn.Conv2d(1, 16, 3, { padding: 1 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Conv2d(16, 32, 3, { padding: 1 }),
-      new nn.ReLU(),
-      new nn.MaxPool2d(2),
-      new nn.Flatten(),
-      new nn.Linear(32 * 7 * 7, 10),
-    ).eval();
-  };
+  const { noGrad, quantization, randn, tidy } = T;
+  const cnn = () => cnnModel(T).eval();
   const int8 = (reduceRange) => {
     const model = cnn();
     quantization.prepare(model, { reduceRange });

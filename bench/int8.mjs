@@ -25,7 +25,7 @@ import { chromium } from 'playwright-core';
 import * as T from '../dist/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../scripts/chromium.mjs';
 import { ISOLATION_HEADERS, serveStatic } from '../scripts/static-server.mjs';
-import { int8CnnRows, int8GemmRows } from './int8-gemm.mjs';
+import { cnnModel, int8CnnRows, int8GemmRows } from './int8-gemm.mjs';
 import { fmtFigure, mdTable, measure, rate, sig, throughput } from './lib.mjs';
 
 const { nn, noGrad, onnx, quantization, randn, tidy } = T;
@@ -187,19 +187,7 @@ function mlp() {
   T.manualSeed(2);
   return new nn.Sequential(new nn.Linear(784, 256), new nn.ReLU(), new nn.Linear(256, 10));
 }
-function cnn() {
-  T.manualSeed(3);
-  return new nn.Sequential(
-    new nn.Conv2d(1, 16, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Conv2d(16, 32, 3, { padding: 1 }),
-    new nn.ReLU(),
-    new nn.MaxPool2d(2),
-    new nn.Flatten(),
-    new nn.Linear(32 * 7 * 7, 10),
-  );
-}
+const cnn = () => cnnModel(T);
 
 async function session(model, x) {
   const bytes = onnx.export(model, x, { dynamicAxes: { input: [0], output: [0] } });

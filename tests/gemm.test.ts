@@ -6,6 +6,7 @@
 // gemmPackedF32 (B packed once by gemmPackB) must give gemmF32's bits.
 // Run `npm run build:wasm` first.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './helpers.js';
 import type { KernelExports } from '../src/backend/kernel-exports.js';
 import { instantiateKernels, kernelsMemory, relaxedSimdSupported } from '../src/backend/wasm-builds.js';
 
@@ -15,15 +16,6 @@ const builds = [
   ['baseline', false],
   ['relaxed', true],
 ] as const;
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 for (const [name, relaxed] of builds) {
   const supported = !relaxed || relaxedSimdSupported();

@@ -25,3 +25,13 @@ export function expectBounded(m: LoopPeaks): void {
   expect(m.lateTensors).toBeLessThanOrEqual(2 * m.earlyTensors);
   expect(m.wasmBytes).toBe(m.wasmAfterEarly);
 }
+
+/** A seeded uniform [0, 1) generator (mulberry32): test data that is the same on every run. */
+export function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -4,6 +4,7 @@
 // indices. Both backends must agree bit for bit (the kernels move bits or add in f32 in the same
 // order as the reference). Op-level checks: bad indices raise the same error on both devices.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './helpers.js';
 import type { Backend, Storage, Strided } from '../src/backend/backend.js';
 import { backendFor } from '../src/device.js';
 import { embedding, oneHot } from '../src/nn/functional.js';
@@ -12,14 +13,6 @@ import { randn, tensor, zeros, type Device } from '../src/index.js';
 const wasm = backendFor('wasm');
 const ref = backendFor('js');
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const floats = (n: number, seed: number) => {
   const r = mulberry32(seed);
   return Float32Array.from({ length: n }, () => r() * 4 - 2);

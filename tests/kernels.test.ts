@@ -2,6 +2,7 @@
 // reference loops. Instantiates the inlined module itself so these run
 // independently of the TS backend. Run `npm run build:wasm` first.
 import { describe, it, expect, beforeEach } from 'vitest';
+import { mulberry32 } from './helpers.js';
 import type { KernelExports } from '../src/backend/kernel-exports.js';
 import { ADD, DIV, MAXIMUM, MINIMUM, MUL, POW, SUB } from '../src/backend/op-codes.js';
 import { instantiateKernels, kernelsMemory, wasmBuilds } from '../src/backend/wasm-builds.js';
@@ -47,14 +48,6 @@ beforeEach(() => {
 
 // --- seeded data ----------------------------------------------------------
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function randF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const r = mulberry32(seed);
   const a = new Float32Array(n);

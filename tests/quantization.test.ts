@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from './helpers.js';
 import { u7BIndex } from '../src/backend/reference.js';
 import { deserialize, manualSeed, nn, noGrad, onnx, quantization, randn, type Device, Tensor, tensor, wasmFeatures } from '../src/index.js';
 
@@ -234,14 +235,6 @@ const brokenDot = wasmFeatures().relaxedSimd && !relaxedDot;
 describe.skipIf(brokenDot)(
   `gemmInt8U7 (the relaxed int8 dot product) gives exact int32 sums${brokenDot ? ' (skipped: this runtime computes it wrongly)' : ''}`,
   () => {
-    function mulberry32(seed: number): () => number {
-      return () => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
     const path = relaxedDot ? 'relaxed int8 dot product' : 'no relaxed SIMD here: its baseline form';
     // The GEMV (1–3 rows), the 4×8 tile and the half tile of a last panel with ≤ 4 columns; k not a
     // multiple of 4; 784 k sums near i32's float-exact range; the MLP's shapes.
