@@ -620,7 +620,6 @@ export class WasmBackend implements Backend {
     this.k.im2colPackI8(xq.ptr + xByteOffset, channels, ...windowArgs(w), fill, scratch.ptr, out.ptr, kPad, +u7A);
   }
   gemmInt8(g: GemmInt8Args): void {
-    const ptr = (s: Storage | null) => (s ? s.ptr : 0);
     this.k.gemmI8(
       g.m,
       g.n,
@@ -629,9 +628,9 @@ export class WasmBackend implements Backend {
       g.b.ptr,
       g.scaleA,
       g.scaleB.ptr,
-      ptr(g.corr),
+      g.corr?.ptr ?? 0,
       g.corrMul,
-      ptr(g.bias),
+      g.bias?.ptr ?? 0,
       this.byteAddr(g.out, g.outOffset),
       g.ldc,
       +g.perRowScale,
@@ -646,8 +645,20 @@ export class WasmBackend implements Backend {
     if (g.perRowScale) throw new Error('gemmInt8U7: the relaxed int8 GEMM has a per-column epilogue only');
     if (this.relaxedSimd && !this.int8RelaxedDot)
       throw new Error('gemmInt8U7: this runtime computes the relaxed int8 dot product wrongly (int8 layers use gemmInt8 here)');
-    const ptr = (s: Storage | null) => (s ? s.ptr : 0);
-    this.k.gemmI8U7(g.m, g.n, g.kPad, g.a.ptr, g.b.ptr, g.scaleA, g.scaleB.ptr, ptr(g.corr), g.corrMul, ptr(g.bias), this.byteAddr(g.out, g.outOffset), g.ldc);
+    this.k.gemmI8U7(
+      g.m,
+      g.n,
+      g.kPad,
+      g.a.ptr,
+      g.b.ptr,
+      g.scaleA,
+      g.scaleB.ptr,
+      g.corr?.ptr ?? 0,
+      g.corrMul,
+      g.bias?.ptr ?? 0,
+      this.byteAddr(g.out, g.outOffset),
+      g.ldc,
+    );
   }
   // The recurrent-cell kernels take byte addresses, 0 for an absent operand (assembly/rnn.ts).
   private at(b: Block | null): Ptr {

@@ -12,7 +12,7 @@ import { finish, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
 import { Module } from '../nn/module.js';
 import { fmtShape, numel } from '../shape.js';
-import type { Storage } from '../backend/backend.js';
+import type { GemmInt8Args, Storage } from '../backend/backend.js';
 import { Tensor } from '../tensor.js';
 import { type QParams, quantizeWeight, quint8Params, tensorRange, weightScales } from './observer.js';
 
@@ -246,6 +246,23 @@ export class QuantizedLinear extends QuantizedBase {
       const rows = numel(input.shape) / inF;
       const q = this.inputParams(x);
       const out = Tensor.empty([...input.shape.slice(0, -1), this.outFeatures], 'float32', x.backend);
+      // Only A's layout and the zero-point correction differ between the two GEMMs.
+      const gemmArgs = (a: Tensor, corr: Storage | null, corrMul: number): GemmInt8Args => ({
+        m: rows,
+        n: this.outFeatures,
+        kPad: this.kPad,
+        a: a.storage,
+        b: packed.storage,
+        scaleA: q.scale,
+        scaleB: scales.storage,
+        corr,
+        corrMul,
+        bias: bias?.storage ?? null,
+        out: out.storage,
+        outOffset: 0,
+        ldc: this.outFeatures,
+        perRowScale: false,
+      });
       if (relaxed) {
         // A holds q itself (7 bits, one byte each); the epilogue subtracts zeroPoint·Σk w per column.
         const a = Tensor.empty([Math.ceil(rows / 4) * this.kPad], 'int32', x.backend);
@@ -263,42 +280,12 @@ export class QuantizedLinear extends QuantizedBase {
           out: a.storage,
           kPad: this.kPad,
         });
-        x.backend.gemmInt8U7({
-          m: rows,
-          n: this.outFeatures,
-          kPad: this.kPad,
-          a: a.storage,
-          b: packed.storage,
-          scaleA: q.scale,
-          scaleB: scales.storage,
-          corr: sums.storage,
-          corrMul: -q.zeroPoint,
-          bias: bias?.storage ?? null,
-          out: out.storage,
-          outOffset: 0,
-          ldc: this.outFeatures,
-          perRowScale: false,
-        });
-        return finish(out, 'quantizedLinear', [input], null, attrs);
+        x.backend.gemmInt8U7(gemmArgs(a, sums.storage, -q.zeroPoint));
+      } else {
+        const a = Tensor.empty([(Math.ceil(rows / 4) * 4 * this.kPad) / 2], 'int32', x.backend);
+        this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
+        x.backend.gemmInt8(gemmArgs(a, null, 0));
       }
-      const a = Tensor.empty([(Math.ceil(rows / 4) * 4 * this.kPad) / 2], 'int32', x.backend);
-      this.quantizeRows(x, x.offset, rows, inF, inF, 1, q, a);
-      x.backend.gemmInt8({
-        m: rows,
-        n: this.outFeatures,
-        kPad: this.kPad,
-        a: a.storage,
-        b: packed.storage,
-        scaleA: q.scale,
-        scaleB: scales.storage,
-        corr: null,
-        corrMul: 0,
-        bias: bias?.storage ?? null,
-        out: out.storage,
-        outOffset: 0,
-        ldc: this.outFeatures,
-        perRowScale: false,
-      });
       return finish(out, 'quantizedLinear', [input], null, attrs);
     });
   }
