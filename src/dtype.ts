@@ -29,3 +29,9 @@ export function promoteTypes(a: DType, b: DType): DType {
   if (a === 'float32' || b === 'float32') return 'float32';
   return 'int32';
 }
+
+/** x rounded to the nearest integer, ties to even, as torch.round and Python's round (Math.round sends ties up). */
+export function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

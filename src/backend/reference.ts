@@ -8,7 +8,7 @@
  * SIMD kernel.
  */
 import type { DType, TypedArray } from '../dtype.js';
-import { arrayTypeOf } from '../dtype.js';
+import { arrayTypeOf, roundHalfEven } from '../dtype.js';
 import { forEachStrided } from '../shape.js';
 import type {
   AdaptiveWindow2d,
@@ -817,12 +817,6 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI * (1 + 3 * GELU_TANH_C * x * x);
   },
 };
-
-/** Rounds to the nearest integer, ties to even, as torch.round (Math.round sends ties up). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 const nanAware = (pick: (a: number, b: number) => number) => (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : pick(a, b));
 

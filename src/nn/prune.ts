@@ -6,6 +6,7 @@
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { tensor } from '../creation.js';
+import { roundHalfEven } from '../dtype.js';
 import { defaultGenerator } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { options as checkOptions } from '../validate.js';
@@ -39,9 +40,7 @@ function count(fn: string, amount: Amount, candidates: number): number {
   }
   if (amount > 1) throw new RangeError(`prune.${fn}: a fractional amount must be at most 1 (got ${amount})`);
   // Python's round(), as PyTorch's: halves to even (0.5 of 5 entries prunes 2).
-  const exact = amount * candidates;
-  const nearest = Math.round(exact);
-  return exact - Math.floor(exact) === 0.5 && nearest % 2 !== 0 ? nearest - 1 : nearest;
+  return roundHalfEven(amount * candidates);
 }
 
 /** The current mask of module[name] (all ones when not yet pruned). */

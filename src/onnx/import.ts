@@ -5,6 +5,7 @@
  * are the file's initializer names. int64 values (shapes, axes) are computed in JavaScript, as
  * ONNX Runtime does on the host.
  */
+import { roundHalfEven } from '../dtype.js';
 import { full, tensor, zeros } from '../creation.js';
 import { Module, Parameter } from '../nn/module.js';
 import * as F from '../nn/functional.js';
@@ -258,11 +259,6 @@ export class OnnxModule<Out extends Tensor | Tensor[] = Tensor> extends Module<T
     const results = this.outputNames.map((n) => asTensor(env.get(n)!));
     return (results.length === 1 ? results[0] : results) as Out;
   }
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function asTensor(v: Val): Tensor {

@@ -4,6 +4,7 @@
  * qint8 (−128…127, zero point 0).
  */
 import { noGrad } from '../autograd/grad-mode.js';
+import { roundHalfEven } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { show } from '../validate.js';
 
@@ -14,12 +15,6 @@ export interface QParams {
 }
 
 const F32_EPS = 1.1920928955078125e-7;
-
-/** torch.round: half to even. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * quint8 parameters covering [min, max] (widened to hold 0), as MinMaxObserver.calculate_qparams;
